@@ -1,0 +1,1 @@
+"""Channel adapters: provider or browser I/O in, `InboundMessage` to the conversation service."""

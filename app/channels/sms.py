@@ -1,0 +1,145 @@
+"""The SMS channel: Twilio's webhooks in, TwiML out. The only module that imports `twilio`.
+
+Order of work for an inbound message (shared/STYLE.md, habit 5): verify the signature before
+reading or storing anything; hand the message to the conversation service, which stores it
+sealed and de-duplicates on Twilio's MessageSid; answer inside the request with TwiML. If any
+of that fails, the survivor still gets the fail-safe emergency reply (shared/SAFETY.md, A5),
+and the log gets an event name and request id, never the text or the number.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from functools import lru_cache
+
+from flask import Blueprint, Response, g, request
+from twilio.request_validator import RequestValidator
+from twilio.twiml.messaging_response import MessagingResponse
+from werkzeug.exceptions import HTTPException
+
+from app import delivery, optouts
+from app.conversations import InboundMessage
+from app.failsafe import emergency_text
+from app.logs import exception_summary
+from app.services import services
+
+log = logging.getLogger(__name__)
+bp = Blueprint("sms", __name__, url_prefix="/webhooks/twilio")
+
+_SID = re.compile(r"^[A-Z]{2}[0-9a-f]{32}$")
+TWIML = "text/xml; charset=utf-8"
+
+
+def twiml(text: str | None) -> Response:
+    """A TwiML reply with one message, or an empty <Response/> that sends nothing."""
+    reply = MessagingResponse()
+    if text:
+        reply.message(text)
+    response = Response(str(reply), status=200, mimetype="text/xml")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def failsafe(language: str | None = None) -> Response:
+    return twiml(emergency_text(services().catalogues, language))
+
+
+def signature_is_valid() -> bool:
+    """Check X-Twilio-Signature against the URL Twilio called.
+
+    Twilio signs the public URL it was configured with, so behind a TLS proxy we must use
+    PUBLIC_BASE_URL + path, not request.url (which would be http://127.0.0.1:8000/...).
+    """
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not signature:
+        return False
+    settings = services().settings
+    url = settings.public_base_url + request.path
+    if request.query_string:
+        url += "?" + request.query_string.decode("latin-1")
+    return bool(_validator(settings.twilio_auth_token).validate(url, request.form, signature))
+
+
+@lru_cache(maxsize=4)
+def _validator(auth_token: str) -> RequestValidator:
+    return RequestValidator(auth_token)
+
+
+def refuse_unsigned(event: str) -> Response:
+    log.warning("event=%s result=refused request_id=%s", event, g.request_id)
+    return Response("Forbidden: this address only accepts requests signed by Twilio.\n",
+                    status=403, mimetype="text/plain")
+
+
+@bp.post("/sms")
+def inbound() -> Response:
+    try:
+        if not signature_is_valid():
+            return refuse_unsigned("sms.forged")
+        form = request.form
+        sid = form.get("MessageSid") or form.get("SmsSid") or ""
+        sender = form.get("From", "").strip()
+        if not _SID.match(sid) or not sender:
+            # Signed by Twilio but not an inbound message we can place: answer, store nothing.
+            log.warning("event=sms.malformed request_id=%s", g.request_id)
+            return failsafe()
+        known = services().settings.deployment.sms_numbers
+        if known and form.get("To") not in known:
+            # Still Twilio, on our account: a number added without telling us. Answer anyway.
+            log.warning("event=sms.unknown_to request_id=%s", g.request_id)
+        body = form.get("Body", "")
+        outcome = services().conversations.handle_inbound(
+            InboundMessage("sms", sender, body, sid, optouts.classify(body))
+        )
+        log.info("event=sms.inbound request_id=%s conversation=%s replayed=%s",
+                 g.request_id, outcome.conversation_id, outcome.replayed)
+        return twiml(outcome.text)
+    except HTTPException as error:
+        # e.g. a body over the size limit: not Twilio, but still answered, never a trace.
+        log.warning("event=sms.rejected request_id=%s status=%s", g.request_id, error.code)
+        return failsafe()
+    except Exception as error:  # noqa: BLE001 -- whatever broke, the survivor gets an answer
+        log.error("event=sms.failsafe request_id=%s %s", g.request_id, exception_summary(error))
+        return failsafe()
+
+
+@bp.post("/status")
+def status() -> Response:
+    """Delivery callbacks: status only, stored once per (message, status)."""
+    try:
+        if not signature_is_valid():
+            return refuse_unsigned("sms.status_forged")
+        sid = request.form.get("MessageSid", "")
+        state = request.form.get("MessageStatus", "").strip().lower()
+        if not _SID.match(sid) or not delivery.is_known_status(state):
+            return Response("Bad request: MessageSid and MessageStatus are required.\n",
+                            status=400, mimetype="text/plain")
+        recorded = delivery.record(
+            services().database, sid, state, request.form.get("ErrorCode") or None
+        )
+        log.info("event=sms.status request_id=%s status=%s new=%s", g.request_id, state, recorded)
+        return Response(status=204)
+    except Exception as error:  # noqa: BLE001 -- Twilio re-tries on 5xx; we log and say so
+        log.error("event=sms.status_failed request_id=%s %s", g.request_id,
+                  exception_summary(error))
+        return Response("Temporarily unavailable.\n", status=503, mimetype="text/plain")
+
+
+@bp.errorhandler(Exception)
+def unhandled(error: Exception) -> Response:
+    """Anything that escapes a view or a request hook here still gets the emergency reply."""
+    log.error("event=sms.failsafe request_id=%s %s", g.get("request_id", "-"),
+              exception_summary(error))
+    return twiml(emergency_text(None))
+
+
+@bp.route("/fallback", methods=["GET", "POST"])
+def fallback() -> Response:
+    """Static emergency TwiML for Twilio's Fallback URL.
+
+    Twilio calls this when the primary webhook fails or times out. It reads nothing and stores
+    nothing, so it does not check signatures: it must keep working when the secrets, the
+    database or anything else is misconfigured, and it reveals nothing that is not public.
+    """
+    return twiml(emergency_text(None))

@@ -1,0 +1,52 @@
+"""Flask commands for the partnership's administrators (`flask --app wsgi ...`)."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from app import crypto, flowlint
+from app.services import services
+from app.storage import migrate
+
+db_cli = AppGroup("db", help="Create or migrate the database.")
+keys_cli = click.Group("keys", help="Encryption keys.")
+flows_cli = AppGroup("flows", help="Conversation flows and their texts.")
+
+
+@db_cli.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the database to the newest schema (safe to run again)."""
+    engine = services().database.engine
+    migrate.upgrade(engine)
+    click.echo(f"database at revision {migrate.current_revision(engine)}")
+
+
+@keys_cli.command("generate")
+def keys_generate() -> None:
+    """Print a new random key for QUIETLINE_DATA_KEYS or QUIETLINE_CONTACT_KEY."""
+    click.echo(crypto.generate_key_token())
+
+
+@flows_cli.command("check")
+def flows_check() -> None:
+    """Validate every flow and every outbound text; exit non-zero naming each problem."""
+    built = services()
+    problems = flowlint.check(
+        built.settings.flows_path,
+        built.catalogues,
+        built.settings.deployment.default_language,
+        built.settings.deployment.organisation_name,
+    )
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    if problems:
+        raise click.exceptions.Exit(1)
+    click.echo(f"flows and texts OK in {', '.join(built.catalogues.languages)}")
+
+
+def init_app(app: Flask) -> None:
+    # keys_cli is registered as a plugin (pyproject.toml), so it works without settings.
+    for group in (db_cli, flows_cli):
+        app.cli.add_command(group)

@@ -1,0 +1,159 @@
+"""Settings: parsed once from the environment, typed, frozen, and strict in production.
+
+This is the only module that reads `os.environ` (through `settings_from_environment`); every
+other module receives a `Settings`. A missing or demo secret in production stops the service at
+start-up with the name of the setting, because a survivor's data encrypted under a published
+demo key is not encrypted at all.
+
+In development the secrets a developer would otherwise have to invent are generated once into
+`instance/dev-secrets.json` (git-ignored), so `make run` works on a fresh machine.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from app import crypto
+from app.deployment import Deployment, load_deployment
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG = PROJECT_ROOT / "config" / "demo.toml"
+DEFAULT_FLOWS = PROJECT_ROOT / "flows"
+DEFAULT_TRANSLATIONS = PROJECT_ROOT / "translations"
+
+# Values that appear in our documentation and examples. They are public, so they are never
+# acceptable as secrets in production.
+DEMO_SECRETS = frozenset({"", "change-me", "changeme", "demo", "dev", "secret", "development"})
+SECRET_NAMES = ("SECRET_KEY", "QUIETLINE_DATA_KEYS", "QUIETLINE_CONTACT_KEY", "TWILIO_AUTH_TOKEN")
+
+
+class ConfigError(RuntimeError):
+    """The service cannot start with this configuration; the message names the setting."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str
+    secret_key: str
+    database_url: str
+    redis_url: str
+    data_keys: tuple[str, ...]
+    contact_key: str
+    public_base_url: str
+    twilio_account_sid: str
+    twilio_auth_token: str
+    twilio_from_number: str
+    twilio_api_base_url: str | None
+    instance_path: Path
+    flows_path: Path
+    translations_path: Path
+    deployment: Deployment
+    # Development only: marks secrets that were generated locally, so production can refuse them.
+    generated_secrets: tuple[str, ...] = ()
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
+
+
+def settings_from_environment() -> Settings:
+    """Build the settings for this process from `os.environ`."""
+    return load_settings(os.environ)
+
+
+def load_settings(environ: Mapping[str, str], instance_path: Path | None = None) -> Settings:
+    """Parse settings from an environment mapping; raise `ConfigError` naming what is wrong."""
+    env = environ.get("QUIETLINE_ENV", "development").strip() or "development"
+    if env not in ("development", "production"):
+        raise ConfigError(f"QUIETLINE_ENV must be 'development' or 'production', not {env!r}")
+    production = env == "production"
+    instance = Path(environ.get("QUIETLINE_INSTANCE", instance_path or PROJECT_ROOT / "instance"))
+
+    values = dict(environ)
+    generated: tuple[str, ...] = ()
+    if not production:
+        dev = _development_secrets(instance)
+        generated = tuple(name for name in SECRET_NAMES if not values.get(name))
+        for name in generated:
+            values[name] = dev[name]
+    else:
+        _refuse_missing_or_demo(values)
+
+    config_path = environ.get("QUIETLINE_CONFIG")
+    if production and not config_path:
+        raise ConfigError("QUIETLINE_CONFIG must name the deployment file in production")
+    try:
+        deployment = load_deployment(Path(config_path) if config_path else DEFAULT_CONFIG)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from exc
+
+    data_keys = tuple(k.strip() for k in values["QUIETLINE_DATA_KEYS"].split(",") if k.strip())
+    for name, tokens in (("QUIETLINE_DATA_KEYS", data_keys),
+                         ("QUIETLINE_CONTACT_KEY", (values["QUIETLINE_CONTACT_KEY"],))):
+        for token in tokens:
+            try:
+                crypto.parse_key_token(token)
+            except crypto.KeyFormatError as exc:
+                raise ConfigError(f"{name}: {exc} (use `flask keys generate`)") from exc
+    if not data_keys:
+        raise ConfigError("QUIETLINE_DATA_KEYS is empty")
+
+    public_base_url = values.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    if production and not public_base_url.startswith("https://"):
+        raise ConfigError("PUBLIC_BASE_URL must be the https:// address Twilio calls")
+
+    return Settings(
+        env=env,
+        secret_key=values["SECRET_KEY"],
+        database_url=values.get("DATABASE_URL") or f"sqlite:///{instance / 'quietline.sqlite3'}",
+        redis_url=values.get("REDIS_URL") or "redis://127.0.0.1:6379/0",
+        data_keys=data_keys,
+        contact_key=values["QUIETLINE_CONTACT_KEY"],
+        public_base_url=public_base_url,
+        twilio_account_sid=values.get("TWILIO_ACCOUNT_SID", "AC" + "0" * 32),
+        twilio_auth_token=values["TWILIO_AUTH_TOKEN"],
+        twilio_from_number=values.get("TWILIO_FROM_NUMBER", ""),
+        twilio_api_base_url=values.get("TWILIO_API_BASE_URL") or None,
+        instance_path=instance,
+        flows_path=Path(values.get("QUIETLINE_FLOWS", DEFAULT_FLOWS)),
+        translations_path=Path(values.get("QUIETLINE_TRANSLATIONS", DEFAULT_TRANSLATIONS)),
+        deployment=deployment,
+        generated_secrets=generated,
+    )
+
+
+def _refuse_missing_or_demo(values: Mapping[str, str]) -> None:
+    for name in SECRET_NAMES:
+        value = values.get(name, "").strip()
+        if not value:
+            raise ConfigError(f"{name} is not set; production needs a real secret")
+        if value.lower() in DEMO_SECRETS or len(value) < 16:
+            raise ConfigError(f"{name} is a demo or too-short value; set a real secret")
+    if values.get("TWILIO_ACCOUNT_SID", "").strip() in ("", "AC" + "0" * 32):
+        raise ConfigError("TWILIO_ACCOUNT_SID is not set; production needs the real account")
+
+
+def _development_secrets(instance: Path) -> dict[str, str]:
+    """Read, or create once, the local secrets a development machine uses."""
+    path = instance / "dev-secrets.json"
+    if path.exists():
+        stored: dict[str, str] = json.loads(path.read_text(encoding="utf-8"))
+        if all(name in stored for name in SECRET_NAMES):
+            return stored
+    stored = {
+        "SECRET_KEY": secrets.token_urlsafe(32),
+        "QUIETLINE_DATA_KEYS": crypto.generate_key_token(),
+        "QUIETLINE_CONTACT_KEY": crypto.generate_key_token(),
+        "TWILIO_AUTH_TOKEN": secrets.token_hex(16),
+    }
+    instance.mkdir(parents=True, exist_ok=True)
+    # Created with owner-only permissions before anything is written into it.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(stored, handle, indent=2)
+    return stored

@@ -1,0 +1,177 @@
+"""The partnership's deployment file: who they are, what they offer, when someone is there.
+
+This is the part of the configuration a partnership owns and edits (organisation name,
+languages, local services, opening hours, exit URL, retention), as opposed to the secrets and
+endpoints that operators set in the environment (`app.config`). It is TOML so that it can be
+read with the standard library and commented freely by the people who keep it.
+
+Phone numbers of services live here and never in code: numbers change, and a partnership must
+be able to re-check and correct them without a release (see shared/UK-SERVICES.md).
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date, time
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+_SPAN = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
+
+
+class DeploymentConfigError(ValueError):
+    """The deployment file is missing or wrong; the message names the file and the key."""
+
+
+@dataclass(frozen=True)
+class LocalService:
+    """A service the flows can offer: a refuge, an IDVA service, a helpline."""
+
+    name: str
+    phone: str
+    hours: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class OpeningHours:
+    """When advocates are on duty, in the deployment's own time zone."""
+
+    timezone: str
+    weekly: dict[int, tuple[tuple[time, time], ...]]
+    holidays: frozenset[date] = frozenset()
+
+
+@dataclass(frozen=True)
+class Deployment:
+    organisation_name: str
+    default_language: str
+    languages: tuple[str, ...]
+    sms_numbers: tuple[str, ...]
+    provider_handles_keywords: bool
+    conversation_idle_minutes: int
+    retention_days: int
+    exit_url: str
+    services: tuple[LocalService, ...]
+    opening_hours: OpeningHours
+    source: str = field(default="", compare=False)
+
+
+def load_deployment(path: Path) -> Deployment:
+    """Read and validate a deployment file; raise `DeploymentConfigError` naming what is wrong."""
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise DeploymentConfigError(f"{path}: deployment file not found") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise DeploymentConfigError(f"{path}: not valid TOML: {exc}") from exc
+    return parse_deployment(raw, source=str(path))
+
+
+def parse_deployment(raw: dict[str, Any], source: str = "<deployment>") -> Deployment:
+    reader = _Reader(raw, source)
+    languages = tuple(reader.get("languages.enabled", list, ["en"]))
+    default_language = reader.get("languages.default", str, "en")
+    if default_language not in languages:
+        reader.fail("languages.default", f"{default_language!r} is not in languages.enabled")
+    numbers = tuple(reader.get("sms.numbers", list, []))
+    for number in numbers:
+        if not isinstance(number, str) or not _E164.match(number):
+            reader.fail("sms.numbers", f"{number!r} is not an E.164 number like +447700900123")
+    exit_url = reader.get("webchat.exit_url", str, "https://www.bbc.co.uk/weather")
+    if not exit_url.startswith("https://"):
+        reader.fail("webchat.exit_url", "must be an https:// address")
+    return Deployment(
+        organisation_name=reader.get("organisation.name", str),
+        default_language=default_language,
+        languages=languages,
+        sms_numbers=numbers,
+        provider_handles_keywords=reader.get("sms.provider_handles_keywords", bool, True),
+        conversation_idle_minutes=_positive(reader, "conversation.idle_minutes", 240),
+        retention_days=_positive(reader, "retention.days", 90),
+        exit_url=exit_url,
+        services=tuple(_service(reader, i, s) for i, s in enumerate(raw.get("services", []))),
+        opening_hours=_opening_hours(reader, raw.get("opening_hours", {})),
+        source=source,
+    )
+
+
+def _positive(reader: _Reader, key: str, default: int) -> int:
+    value = reader.get(key, int, default)
+    if value <= 0:
+        reader.fail(key, "must be a positive whole number")
+    return value
+
+
+def _service(reader: _Reader, index: int, raw: Any) -> LocalService:
+    key = f"services[{index}]"
+    if not isinstance(raw, dict):
+        reader.fail(key, "must be a table with name, phone and hours")
+    missing = [k for k in ("name", "phone", "hours") if not isinstance(raw.get(k), str)]
+    if missing:
+        reader.fail(key, f"needs text for {', '.join(missing)}")
+    return LocalService(raw["name"], raw["phone"], raw["hours"], str(raw.get("description", "")))
+
+
+def _opening_hours(reader: _Reader, raw: Any) -> OpeningHours:
+    if not isinstance(raw, dict):
+        reader.fail("opening_hours", "must be a table")
+    tz = str(raw.get("timezone", "Europe/London"))
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        reader.fail("opening_hours.timezone", f"unknown time zone {tz!r}")
+    weekly: dict[int, tuple[tuple[time, time], ...]] = {}
+    for day_index, day in enumerate(DAYS):
+        spans = []
+        for span in raw.get(day, []):
+            match = _SPAN.match(str(span))
+            if not match:
+                reader.fail(f"opening_hours.{day}", f"{span!r} is not like '09:00-17:00'")
+            h1, m1, h2, m2 = (int(g) for g in match.groups())
+            try:
+                start, end = time(h1, m1), time(h2, m2)
+            except ValueError:
+                reader.fail(f"opening_hours.{day}", f"{span!r} is not a real time")
+            if end <= start:
+                reader.fail(f"opening_hours.{day}", f"{span!r} ends before it starts")
+            spans.append((start, end))
+        weekly[day_index] = tuple(spans)
+    holidays = set()
+    for item in raw.get("holidays", []):
+        try:
+            holidays.add(item if isinstance(item, date) else date.fromisoformat(str(item)))
+        except ValueError:
+            reader.fail("opening_hours.holidays", f"{item!r} is not a date like 2026-12-25")
+    return OpeningHours(tz, weekly, frozenset(holidays))
+
+
+class _Reader:
+    """Looks up dotted keys with a type check, so every error names the key and the file."""
+
+    def __init__(self, raw: dict[str, Any], source: str) -> None:
+        self.raw = raw
+        self.source = source
+
+    def fail(self, key: str, why: str) -> Any:
+        raise DeploymentConfigError(f"{self.source}: {key}: {why}")
+
+    _MISSING = object()
+
+    def get(self, key: str, kind: type, default: Any = _MISSING) -> Any:
+        node: Any = self.raw
+        for part in key.split("."):
+            if not isinstance(node, dict) or part not in node:
+                if default is self._MISSING:
+                    return self.fail(key, "is required")
+                return default
+            node = node[part]
+        # bool is a subclass of int in Python; refuse True where a number is wanted.
+        if not isinstance(node, kind) or (kind is int and isinstance(node, bool)):
+            return self.fail(key, f"must be {kind.__name__}, not {type(node).__name__}")
+        return node

@@ -1,0 +1,31 @@
+"""The reply a survivor gets when anything else fails.
+
+It must not depend on anything that can be down: not the database, not Redis, not a flow file,
+not even a translation catalogue that failed to load. So the English text is kept here, in
+code, as the last line of defence, and a translated text is used only when a catalogue that is
+already in memory has one. These are the national facts from shared/UK-SERVICES.md (999, the
+Silent Solution's 55, the 24-hour National Domestic Abuse Helpline); local numbers belong to
+the deployment's configuration and are deliberately not here.
+"""
+
+from __future__ import annotations
+
+from app.i18n import Catalogues
+
+FAILSAFE_MESSAGE_ID = "failsafe.emergency"
+
+EMERGENCY_TEXT_EN = (
+    "Sorry, something went wrong on our side. If you are in danger now, call 999. "
+    "If you cannot speak, call 999 from a mobile, listen, then press 55. "
+    "National Domestic Abuse Helpline, free, 24 hours: 0808 2000 247."
+)
+
+
+def emergency_text(catalogues: Catalogues | None, language: str | None = None) -> str:
+    """The fail-safe text in the survivor's language if we can, in English if not."""
+    if catalogues is not None and language and catalogues.has(language, FAILSAFE_MESSAGE_ID):
+        try:
+            return catalogues.text(language, FAILSAFE_MESSAGE_ID)
+        except Exception:  # noqa: BLE001 -- a broken translation must fall back, never raise
+            return EMERGENCY_TEXT_EN
+    return EMERGENCY_TEXT_EN

@@ -1,0 +1,22 @@
+"""Conversation flows: a pure engine over flows that partnerships keep as data.
+
+The rule for this package: no I/O. It imports nothing from Flask, storage, channels, Redis or
+Babel, and never reads the clock; the caller passes the flow, the state, the text and the time,
+and gets back message ids, the next state and actions. That keeps every conversation rule
+testable as a table, and keeps a survivor's reply independent of anything that can be down.
+"""
+
+from app.flows.engine import ConversationState, StepResult, step
+from app.flows.loader import FlowError, load_flow
+from app.flows.model import Escalate, Flow, MessageRef
+
+__all__ = [
+    "ConversationState",
+    "Escalate",
+    "Flow",
+    "FlowError",
+    "MessageRef",
+    "StepResult",
+    "load_flow",
+    "step",
+]

@@ -1,0 +1,70 @@
+"""Message texts in the survivor's language, from the Babel catalogues in `translations/`.
+
+Flows name message ids; this module turns ids into text. Catalogues are read once at start-up
+from the `.po` files themselves (Babel's reader), so what translators commit is what runs,
+with no compile step that could go stale. Fallback per message: the conversation's language,
+then the deployment's default, then English.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from babel.messages.pofile import read_po
+
+FALLBACK_LANGUAGE = "en"
+
+
+class MissingMessage(LookupError):
+    """No catalogue has this message id; the flow check should have caught it."""
+
+
+class _Params(dict[str, str]):
+    # A placeholder the caller did not provide renders as nothing rather than raising, so a
+    # partnership's typo in a translation cannot silence a reply.
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+class Catalogues:
+    def __init__(self, texts: Mapping[str, Mapping[str, str]], default_language: str) -> None:
+        self._texts = texts
+        self.default_language = default_language
+
+    @classmethod
+    def load(cls, directory: Path, default_language: str) -> Catalogues:
+        texts: dict[str, dict[str, str]] = {}
+        for po_path in sorted(directory.glob("*/LC_MESSAGES/messages.po")):
+            language = po_path.parent.parent.name
+            with po_path.open("rb") as handle:
+                catalog = read_po(handle, locale=None)
+            texts[language] = {
+                str(message.id): str(message.string)
+                for message in catalog
+                # Fuzzy entries are drafts a translator has not confirmed; fall back instead.
+                if message.id and message.string and not message.fuzzy
+            }
+        return cls(texts, default_language)
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        return tuple(sorted(self._texts))
+
+    def messages(self, language: str) -> list[tuple[str, str]]:
+        return sorted(self._texts.get(language, {}).items())
+
+    def has(self, language: str, message_id: str) -> bool:
+        return message_id in self._texts.get(language, {})
+
+    def text(self, language: str | None, message_id: str, params: Mapping[str, str] = {}) -> str:  # noqa: B006 -- read-only default
+        for candidate in (language, self.default_language, FALLBACK_LANGUAGE):
+            if candidate and message_id in self._texts.get(candidate, {}):
+                return self._texts[candidate][message_id].format_map(_Params(params))
+        raise MissingMessage(message_id)
+
+    def join(
+        self, language: str | None, message_ids: Iterable[str], params: Mapping[str, str] = {}  # noqa: B006 -- read-only default
+    ) -> str:
+        """Several messages as one SMS body, blank-line separated (one notification, not four)."""
+        return "\n\n".join(self.text(language, mid, params) for mid in message_ids)

@@ -1,0 +1,65 @@
+"""Structured, content-free logging, with a redaction filter as the last line of defence.
+
+Log lines are `event=name key=value` pairs with ids only (shared/STYLE.md, habit 12). Nothing
+should ever try to log a message body or a phone number; the filter below masks anything
+shaped like a phone number anyway, in every handler, including Werkzeug's and gunicorn's.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+import traceback
+
+# Seven or more digits, optionally with +, spaces, dots, dashes or brackets between them, not
+# inside a longer word or id (UUIDs and hex ids are left alone).
+_PHONE_SHAPED = re.compile(r"(?<![\w-])\+?\d(?:[\d\s().-]{5,}\d)(?![\w-])")
+REDACTED = "[redacted]"
+
+
+def redact(text: str) -> str:
+    return _PHONE_SHAPED.sub(REDACTED, text)
+
+
+class RedactingFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001 -- a bad format string must not drop the record
+            message = str(record.msg)
+        record.msg = redact(message)
+        record.args = None
+        if record.exc_info:
+            # Exception messages can carry content; keep the type and where, not the text.
+            record.msg += " " + exception_summary(record.exc_info[1])
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
+def exception_summary(exc: BaseException | None) -> str:
+    """The exception's type and the frames it passed through, without its message."""
+    if exc is None:
+        return "error=none"
+    frames = traceback.extract_tb(exc.__traceback__)[-6:]
+    where = " < ".join(f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno}:{f.name}" for f in frames[::-1])
+    return f"error={type(exc).__name__} at={where or '-'}"
+
+
+def configure_logging(level: int = logging.INFO) -> None:
+    """Send every logger through one redacting handler on stderr (idempotent)."""
+    root = logging.getLogger()
+    for handler in root.handlers:
+        if any(isinstance(f, RedactingFilter) for f in handler.filters):
+            return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    handler.addFilter(RedactingFilter())
+    root.addHandler(handler)
+    root.setLevel(level)
+    # Filters on the root handler only see records that reach it; loggers with their own
+    # handlers (gunicorn's) get the filter too.
+    for name in ("gunicorn.error", "gunicorn.access", "werkzeug", "rq.worker"):
+        for own in logging.getLogger(name).handlers:
+            own.addFilter(RedactingFilter())

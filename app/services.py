@@ -1,0 +1,99 @@
+"""The services one app instance uses, built once from its settings.
+
+Views and commands reach them through `services()`, never through module globals, so two apps
+(e.g. in tests) never share a database engine, a keyring or a Redis connection.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import redis
+from flask import Flask, current_app
+
+from app.config import Settings
+from app.conversations import ConversationService
+from app.crypto import ContactHasher, Keyring
+from app.flows import Flow, FlowError, load_flow
+from app.i18n import Catalogues
+from app.storage.db import Database
+
+log = logging.getLogger(__name__)
+EXTENSION = "quietline"
+WELCOME_FLOW = "welcome.yaml"
+
+
+@dataclass
+class Services:
+    settings: Settings
+    database: Database
+    redis: redis.Redis
+    keyring: Keyring
+    catalogues: Catalogues
+    flow: Flow | None
+    conversations: ConversationService
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def build_services(settings: Settings) -> Services:
+    database = Database(settings.database_url)
+    keyring = Keyring(settings.data_keys)
+    catalogues = load_catalogues(settings)
+    flow = load_welcome_flow(settings)
+    conversations = ConversationService(
+        database=database,
+        keyring=keyring,
+        hasher=ContactHasher(settings.contact_key),
+        flow=flow,
+        catalogues=catalogues,
+        deployment=settings.deployment,
+        clock=utc_now,
+    )
+    connection = redis.Redis.from_url(
+        settings.redis_url,
+        # Short timeouts: a survivor's reply must never wait on a Redis that is down.
+        socket_connect_timeout=0.5,
+        socket_timeout=1.0,
+    )
+    return Services(settings, database, connection, keyring, catalogues, flow, conversations)
+
+
+def load_welcome_flow(settings: Settings) -> Flow | None:
+    """The flow, or None in development when it is broken (every reply is then the fail-safe).
+
+    Production refuses to start instead: a deployer must find out at start-up, not from a
+    survivor's unanswered message.
+    """
+    try:
+        return load_flow(settings.flows_path / WELCOME_FLOW)
+    except FlowError as error:
+        if settings.production:
+            raise
+        log.error("event=flows.invalid source=%s where=%s", error.source, error.where)
+        return None
+
+
+def load_catalogues(settings: Settings) -> Catalogues:
+    try:
+        return Catalogues.load(settings.translations_path, settings.deployment.default_language)
+    except Exception as error:
+        if settings.production:
+            raise
+        log.error("event=translations.invalid error=%s", type(error).__name__)
+        return Catalogues({}, settings.deployment.default_language)
+
+
+def init_app(app: Flask, settings: Settings) -> Services:
+    built = build_services(settings)
+    app.extensions[EXTENSION] = built
+    return built
+
+
+def services() -> Services:
+    built: Services = current_app.extensions[EXTENSION]
+    return built

@@ -1,0 +1,69 @@
+"""The database engine and sessions.
+
+SQLite is the default (one file under `instance/`), PostgreSQL in production. Queries are
+written with SQLAlchemy Core/ORM constructs only, so the same code runs on both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+
+def make_engine(url: str, **options: Any) -> Engine:
+    """Create an engine that never puts bound values (message text, numbers) in its errors."""
+    sqlite = url.startswith("sqlite")
+    engine = create_engine(
+        url,
+        # SQLAlchemy otherwise prints bound parameters in exception text, which would put
+        # ciphertext lengths and look-up hashes (and any future clear value) into logs.
+        hide_parameters=True,
+        pool_pre_ping=not sqlite,
+        **options,
+    )
+    if sqlite:
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        # WAL lets the web workers read while one writes. synchronous=FULL makes each commit
+        # durable: a survivor's message that we answered must not vanish in a power cut.
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        # Several gunicorn workers share one file; wait for the writer instead of failing.
+        cursor.execute("PRAGMA busy_timeout=5000")
+        # Deleted rows are overwritten, so erased text does not linger in free pages.
+        cursor.execute("PRAGMA secure_delete=ON")
+    finally:
+        cursor.close()
+
+
+class Database:
+    """The engine and a session factory for one app."""
+
+    def __init__(self, url: str, **options: Any) -> None:
+        self.engine = make_engine(url, **options)
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session whose transaction the caller commits; rolled back on any error."""
+        session = self.sessions()
+        try:
+            yield session
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def dispose(self) -> None:
+        self.engine.dispose()

@@ -9,7 +9,6 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from flask import Flask
@@ -99,8 +98,3 @@ def built(app: Flask) -> Iterator[Services]:
     with app.app_context():
         yield services()
 
-
-def replace_settings(settings: Settings, **changes: Any) -> Settings:
-    from dataclasses import replace
-
-    return replace(settings, **changes)

@@ -16,7 +16,7 @@ import tomllib
 from dataclasses import dataclass, field
 from datetime import date, time
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -131,7 +131,7 @@ def _opening_hours(reader: _Reader, raw: Any) -> OpeningHours:
         spans = []
         for span in raw.get(day, []):
             match = _SPAN.match(str(span))
-            if not match:
+            if match is None:
                 reader.fail(f"opening_hours.{day}", f"{span!r} is not like '09:00-17:00'")
             h1, m1, h2, m2 = (int(g) for g in match.groups())
             try:
@@ -158,7 +158,7 @@ class _Reader:
         self.raw = raw
         self.source = source
 
-    def fail(self, key: str, why: str) -> Any:
+    def fail(self, key: str, why: str) -> NoReturn:
         raise DeploymentConfigError(f"{self.source}: {key}: {why}")
 
     _MISSING = object()
@@ -168,10 +168,10 @@ class _Reader:
         for part in key.split("."):
             if not isinstance(node, dict) or part not in node:
                 if default is self._MISSING:
-                    return self.fail(key, "is required")
+                    self.fail(key, "is required")
                 return default
             node = node[part]
         # bool is a subclass of int in Python; refuse True where a number is wanted.
         if not isinstance(node, kind) or (kind is int and isinstance(node, bool)):
-            return self.fail(key, f"must be {kind.__name__}, not {type(node).__name__}")
+            self.fail(key, f"must be {kind.__name__}, not {type(node).__name__}")
         return node

@@ -1,0 +1,122 @@
+"""`make run`: start Quietline on this machine and stop all of it on Ctrl-C.
+
+Starts, in order: the database migration, a Redis server of our own (its data under
+instance/redis, on its own port so it never touches a system Redis), one RQ worker and the
+web server (gunicorn), then prints where everything is. Secrets for development are generated
+into instance/ on first start (see app/config.py).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+INSTANCE = Path(os.environ.get("QUIETLINE_INSTANCE", ROOT / "instance"))
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) != 0
+
+
+def wait_until(check: object, what: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if callable(check) and check():
+            return
+        time.sleep(0.1)  # polling interval
+    raise SystemExit(f"run: {what} did not come up within {timeout:.0f}s")
+
+
+def http_ok(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=1) as response:  # noqa: S310 -- our own localhost
+            return bool(response.status in (200, 503))
+    except OSError:
+        return False
+
+
+def main() -> int:
+    port = int(os.environ.get("PORT", "5000"))
+    redis_port = int(os.environ.get("QUIETLINE_REDIS_PORT", "6380"))
+    for p, name in ((port, "PORT"), (redis_port, "QUIETLINE_REDIS_PORT")):
+        if not port_is_free(p):
+            print(f"run: port {p} is in use; set {name} to another port", file=sys.stderr)
+            return 1
+    if shutil.which("redis-server") is None:
+        print("run: redis-server is missing; `make run` installs it (needs root)", file=sys.stderr)
+        return 1
+
+    env = dict(os.environ)
+    env.setdefault("QUIETLINE_INSTANCE", str(INSTANCE))
+    env.setdefault("REDIS_URL", f"redis://127.0.0.1:{redis_port}/0")
+    env.setdefault("PUBLIC_BASE_URL", f"http://127.0.0.1:{port}")
+    redis_dir = INSTANCE / "redis"
+    redis_dir.mkdir(parents=True, exist_ok=True)
+
+    flask = [str(VENV_BIN / "flask"), "--app", "wsgi"]
+    subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True)
+    subprocess.run([*flask, "flows", "check"], cwd=ROOT, env=env, check=True)
+
+    processes: list[subprocess.Popen[bytes]] = []
+
+    def start(args: list[str]) -> None:
+        processes.append(subprocess.Popen(args, cwd=ROOT, env=env, start_new_session=True))
+
+    try:
+        start(["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1",
+               "--dir", str(redis_dir), "--appendonly", "yes", "--save", "",
+               "--loglevel", "warning"])
+        start([sys.executable, "worker.py"])
+        start([str(VENV_BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "2",
+               "--access-logfile", "-", "wsgi:app"])
+        wait_until(lambda: http_ok(f"http://127.0.0.1:{port}/healthz"), "the web server")
+        print_banner(port, redis_port)
+        while all(p.poll() is None for p in processes):
+            time.sleep(0.5)  # supervising: wake up to notice a child that died
+        print("run: a process stopped unexpectedly; stopping the rest", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\nrun: stopping")
+        return 0
+    finally:
+        for process in reversed(processes):
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+
+
+def print_banner(port: int, redis_port: int) -> None:
+    base = f"http://127.0.0.1:{port}"
+    print(f"""
+Quietline is running.
+  Web server        {base}
+  Health            {base}/healthz
+  SMS webhook       {base}/webhooks/twilio/sms   (POST, signed by Twilio)
+  Fallback TwiML    {base}/webhooks/twilio/fallback
+  Redis             redis://127.0.0.1:{redis_port}/0 (data in instance/redis)
+  Database          instance/quietline.sqlite3
+
+Try a conversation without Twilio (signed locally with the development token):
+  .venv/bin/flask --app wsgi sms try "hello"
+  .venv/bin/flask --app wsgi sms try "3"
+
+Press Ctrl-C to stop everything.
+""", flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

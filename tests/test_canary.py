@@ -1,0 +1,74 @@
+"""A canary body and number sent through the webhook are nowhere in clear (SAFETY.md, A4)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+import redis
+from flask.testing import FlaskClient
+
+from app.services import Services
+from tests.servers import RedisServer, wait_for
+from tests.test_sms_webhook import reply_text
+from tests.twilio_signing import TwilioSigner
+
+CANARY_BODY = "Canary zebra lighthouse 7731 he took my phone"
+CANARY_NUMBER = "+447700900777"
+
+
+def needles() -> list[bytes]:
+    national = "0" + CANARY_NUMBER[3:]  # 07700900777
+    found = []
+    for text in (CANARY_BODY, "zebra lighthouse", CANARY_NUMBER, CANARY_NUMBER[1:], national):
+        found += [text.encode("utf-8"), text.encode("utf-16-le"), text.lower().encode()]
+    return found
+
+
+def assert_absent(blob: bytes, where: str) -> None:
+    for needle in needles():
+        assert needle not in blob, f"{needle!r} found in clear in {where}"
+
+
+@pytest.fixture
+def canary_sent(
+    twilio: TwilioSigner, client: FlaskClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    for body in ("hello", CANARY_BODY, "3", CANARY_BODY + " again", "STOP", "START"):
+        reply_text(twilio.sms(body, sender=CANARY_NUMBER))
+    twilio.post("/webhooks/twilio/status", {"MessageSid": "SM" + "a" * 32,
+                                            "MessageStatus": "delivered"})
+    client.get("/healthz")
+
+
+def test_canary_is_not_in_the_sqlite_file_after_a_checkpoint(
+    canary_sent: None, built: Services, database_path: Path
+) -> None:
+    with built.database.engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    for path in database_path.parent.glob(database_path.name + "*"):
+        assert_absent(path.read_bytes(), str(path))
+
+
+def test_canary_is_not_in_the_redis_dump(
+    canary_sent: None, redis_server: RedisServer
+) -> None:
+    connection = redis.Redis.from_url(redis_server.url)
+    before = redis_server.dump_path.stat().st_mtime_ns if redis_server.dump_path.exists() else 0
+    connection.save()
+    wait_for(lambda: redis_server.dump_path.exists()
+             and redis_server.dump_path.stat().st_mtime_ns >= before, what="redis dump")
+    connection.close()
+    assert_absent(redis_server.dump_path.read_bytes(), "redis dump.rdb")
+
+
+def test_canary_is_not_in_the_logs(
+    canary_sent: None, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
+    records = caplog.get_records("setup")  # the canary was sent by the fixture
+    assert any("event=sms.inbound" in r.getMessage() for r in records)
+    logged = "\n".join(record.getMessage() for record in records)
+    logged += "\n" + capsys.readouterr().err
+    assert_absent(logged.encode(), "log records")

@@ -1,0 +1,93 @@
+"""The conversation service beyond one request: idle expiry, racing first messages."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from app.conversations import InboundMessage
+from app.services import Services
+from app.storage import vault
+from app.storage.models import Conversation
+from tests.test_sms_webhook import count
+from tests.twilio_signing import SURVIVOR, new_sid
+
+
+class MovableClock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 25, 21, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def send(built: Services, body: str, sender: str = SURVIVOR) -> str | None:
+    return built.conversations.handle_inbound(
+        InboundMessage("sms", sender, body, new_sid())).text
+
+
+def test_a_message_after_the_idle_timeout_starts_again_at_the_welcome(built: Services) -> None:
+    clock = MovableClock()
+    built.conversations.clock = clock
+    send(built, "hello")
+    clock.now += timedelta(minutes=built.settings.deployment.conversation_idle_minutes + 1)
+    text = send(built, "2")  # days later "2" is not an answer to the old menu
+    assert text is not None
+    assert text.startswith("Hi,")
+
+
+def test_a_message_within_the_idle_timeout_continues_the_conversation(built: Services) -> None:
+    clock = MovableClock()
+    built.conversations.clock = clock
+    send(built, "hello")
+    clock.now += timedelta(minutes=5)
+    text = send(built, "2")
+    assert text is not None
+    assert "These services can help" in text
+
+
+def test_two_first_messages_racing_from_one_number_share_one_conversation(
+    built: Services,
+) -> None:
+    barrier = threading.Barrier(4)
+    errors: list[BaseException] = []
+
+    def first_message() -> None:
+        try:
+            barrier.wait()
+            send(built, "hello")
+        except BaseException as error:  # noqa: BLE001 -- reported by the assertion below
+            errors.append(error)
+
+    threads = [threading.Thread(target=first_message) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert errors == []
+    assert count(built, Conversation) == 1
+
+
+def test_the_stored_transcript_opens_in_order_with_the_replies(built: Services) -> None:
+    send(built, "hello")
+    send(built, "1")
+    with built.database.session() as session:
+        conversation = session.scalars(select(Conversation)).one()
+        lines = vault.transcript(session, built.keyring, conversation)
+    bodies = [(m.direction, body[:12]) for m, body in lines]
+    assert [d for d, _ in bodies] == ["in", "out", "in", "out"]
+    assert bodies[0][1] == "hello"
+    assert bodies[2][1] == "1"
+
+
+def test_the_contact_number_is_sealed_and_opens_for_replies(built: Services) -> None:
+    send(built, "hello")
+    with built.database.session() as session:
+        conversation = session.scalars(select(Conversation)).one()
+        assert conversation.contact_sealed is not None
+        assert SURVIVOR.encode() not in conversation.contact_sealed
+        key = vault.data_key(built.keyring, conversation)
+        assert vault.contact_address(key, conversation) == SURVIVOR
+        assert conversation.contact_hash == built.conversations.contact_hash("sms", SURVIVOR)

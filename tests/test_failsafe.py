@@ -1,0 +1,148 @@
+"""Whatever breaks, a survivor who texts still gets the emergency options (SAFETY.md, A5)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from app import create_app
+from app.config import load_settings
+from app.flows import FlowError
+from app.services import services
+from tests.conftest import AUTH_TOKEN
+from tests.servers import RedisServer
+from tests.test_sms_bad_input import assert_emergency
+from tests.test_sms_webhook import reply_text
+from tests.twilio_signing import SURVIVOR, TwilioSigner
+
+CANARY_BODY = "canary-failsafe-body-8812"
+
+
+def signer_for(environ: dict[str, str]) -> tuple[Flask, TwilioSigner]:
+    app = create_app(load_settings(environ))
+    return app, TwilioSigner(app.test_client(), AUTH_TOKEN)
+
+
+@pytest.fixture
+def stopped_redis(tmp_path: Path) -> RedisServer:
+    """A Redis that was running and has stopped: its port refuses connections."""
+    server = RedisServer(tmp_path / "redis-stopped").start()
+    server.stop()
+    return server
+
+
+def dispose(app: Flask) -> None:
+    with app.app_context():
+        services().database.dispose()
+
+
+def failsafe_logged_without_content(caplog: pytest.LogCaptureFixture) -> None:
+    lines = [record.getMessage() for record in caplog.records]
+    assert any("event=sms.failsafe" in line and "request_id=" in line for line in lines)
+    for line in lines:
+        assert CANARY_BODY not in line
+        assert SURVIVOR not in line
+
+
+def test_redis_stopped_still_gets_a_reply_with_emergency_options(
+    environ: dict[str, str], stopped_redis: RedisServer
+) -> None:
+    environ["REDIS_URL"] = stopped_redis.url
+    app, twilio = signer_for(environ)
+    try:
+        assert_emergency(reply_text(twilio.sms("999")))
+        welcome = reply_text(twilio.sms("hello", sender="+447700900321"))
+        assert welcome is not None
+        assert "999" in welcome  # the menu always offers the way to emergency options
+    finally:
+        dispose(app)
+
+
+def test_unwritable_database_still_gets_the_emergency_reply(
+    environ: dict[str, str], database_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Read-only mode: root ignores file permissions, but SQLite honours mode=ro.
+    environ["DATABASE_URL"] = f"sqlite:///file:{database_path}?mode=ro&uri=true"
+    app, twilio = signer_for(environ)
+    try:
+        text = reply_text(twilio.sms(CANARY_BODY))
+        assert_emergency(text)
+        assert text is not None
+        assert "went wrong" in text
+    finally:
+        dispose(app)
+    failsafe_logged_without_content(caplog)
+
+
+def test_missing_database_still_gets_the_emergency_reply(
+    environ: dict[str, str], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    environ["DATABASE_URL"] = f"sqlite:///{tmp_path / 'no-such-dir' / 'db.sqlite3'}"
+    app, twilio = signer_for(environ)
+    try:
+        assert_emergency(reply_text(twilio.sms(CANARY_BODY)))
+    finally:
+        dispose(app)
+    failsafe_logged_without_content(caplog)
+
+
+def test_a_flow_that_raises_still_gets_the_emergency_reply(
+    twilio: TwilioSigner, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken_step(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError(f"flow exploded while reading {CANARY_BODY}")
+
+    monkeypatch.setattr("app.conversations.flow_step", broken_step)
+    assert_emergency(reply_text(twilio.sms(CANARY_BODY)))
+    failsafe_logged_without_content(caplog)
+
+
+def broken_flows_dir(tmp_path: Path) -> Path:
+    flows = tmp_path / "flows"
+    flows.mkdir()
+    (flows / "welcome.yaml").write_text("flow: welcome\nstart: nowhere\nsteps: {a: {say: [x.y]}}\n")
+    return flows
+
+
+def test_a_broken_flow_file_in_development_answers_with_the_emergency_reply(
+    environ: dict[str, str], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    environ["QUIETLINE_FLOWS"] = str(broken_flows_dir(tmp_path))
+    app, twilio = signer_for(environ)
+    try:
+        assert_emergency(reply_text(twilio.sms(CANARY_BODY)))
+    finally:
+        dispose(app)
+    assert any("event=flows.invalid" in r.getMessage() for r in caplog.records)
+    failsafe_logged_without_content(caplog)
+
+
+def test_a_broken_flow_file_stops_production_at_start_up(
+    environ: dict[str, str], tmp_path: Path
+) -> None:
+    environ.update({
+        "QUIETLINE_ENV": "production",
+        "QUIETLINE_CONFIG": str(Path(__file__).parent.parent / "config" / "demo.toml"),
+        "QUIETLINE_FLOWS": str(broken_flows_dir(tmp_path)),
+        "TWILIO_ACCOUNT_SID": "AC" + "1" * 32,
+    })
+    environ["PUBLIC_BASE_URL"] = "https://quietline.example.org"
+    with pytest.raises(FlowError, match="nowhere"):
+        create_app(load_settings(environ))
+
+
+def test_a_missing_translation_still_gets_the_emergency_reply(
+    environ: dict[str, str], tmp_path: Path
+) -> None:
+    empty = tmp_path / "translations"
+    empty.mkdir()
+    environ["QUIETLINE_TRANSLATIONS"] = str(empty)
+    app, twilio = signer_for(environ)
+    try:
+        assert_emergency(reply_text(twilio.sms("hello")))
+    finally:
+        dispose(app)

@@ -1,68 +1,19 @@
-"""Quietline: discreet SMS and web chat for survivors of domestic abuse.
-
-`create_app(settings)` only wires things together; each register_* function does one job.
-"""
+"""Quietline: discreet SMS and web chat for survivors of domestic abuse."""
 
 from __future__ import annotations
 
-import secrets
+from typing import TYPE_CHECKING
 
-from flask import Flask, Response, g
+if TYPE_CHECKING:
+    from flask import Flask
 
-from app import cli, errors, health, services
-from app.channels import sms
-from app.config import Settings, settings_from_environment
-from app.logs import configure_logging
-
-# Twilio's bodies are at most 1,600 characters; anything far larger is not a message.
-MAX_REQUEST_BYTES = 256 * 1024
+    from app.config import Settings
 
 
 def create_app(settings: Settings | None = None) -> Flask:
-    settings = settings or settings_from_environment()
-    configure_logging()
-    app = Flask(__name__, instance_path=str(settings.instance_path))
-    app.config.update(
-        SECRET_KEY=settings.secret_key,
-        MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
-        SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="Strict",
-        SESSION_COOKIE_SECURE=settings.production,
-    )
-    register_services(app, settings)
-    register_request_hooks(app)
-    register_blueprints(app)
-    register_errors(app)
-    register_cli(app)
-    return app
+    """Build the app from `settings`, or from the environment when none are given."""
+    # Imported here, not at the top of the package: importing `app.flows` (the pure engine)
+    # must not pull in Flask, SQLAlchemy or Redis (see app/flows/__init__.py).
+    from app.factory import create_app as build  # noqa: PLC0415
 
-
-def register_services(app: Flask, settings: Settings) -> None:
-    services.init_app(app, settings)
-
-
-def register_request_hooks(app: Flask) -> None:
-    @app.before_request
-    def assign_request_id() -> None:
-        # A random id per request ties log lines together without identifying anyone.
-        g.request_id = secrets.token_hex(8)
-
-    @app.after_request
-    def baseline_headers(response: Response) -> Response:
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        return response
-
-
-def register_blueprints(app: Flask) -> None:
-    app.register_blueprint(sms.bp)
-    app.register_blueprint(health.bp)
-
-
-def register_errors(app: Flask) -> None:
-    errors.init_app(app)
-
-
-def register_cli(app: Flask) -> None:
-    cli.init_app(app)
+    return build(settings)

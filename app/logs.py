@@ -12,14 +12,27 @@ import re
 import sys
 import traceback
 
-# Seven or more digits, optionally with +, spaces, dots, dashes or brackets between them, not
-# inside a longer word or id (UUIDs and hex ids are left alone).
-_PHONE_SHAPED = re.compile(r"(?<![\w-])\+?\d(?:[\d\s().-]{5,}\d)(?![\w-])")
+# A run of digits with +, spaces, dots, dashes or brackets between them, not inside a longer
+# word or id (UUIDs and hex ids are left alone); redacted when it holds 9 or more digits, the
+# shortest UK number without its trunk prefix. Status codes, sizes and times stay readable.
+_PHONE_SHAPED = re.compile(r"(?<![\w-])\+?\d[\d\s().-]{6,}\d(?![\w-])")
+_MIN_DIGITS = 9
 REDACTED = "[redacted]"
 
 
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}\b")
+
+
+def _mask(match: re.Match[str]) -> str:
+    text = match.group(0)
+    date = _ISO_DATE.match(text)
+    if date:  # a timestamp, but a number may follow it in the same run
+        return date.group(0) + redact(text[date.end():])
+    return REDACTED if sum(c.isdigit() for c in text) >= _MIN_DIGITS else text
+
+
 def redact(text: str) -> str:
-    return _PHONE_SHAPED.sub(REDACTED, text)
+    return _PHONE_SHAPED.sub(_mask, text)
 
 
 class RedactingFilter(logging.Filter):

@@ -19,6 +19,20 @@ from app.flows.text import normalise
 _ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")
 
 
+class _FlowYamlLoader(yaml.SafeLoader):
+    """YAML without YAML 1.1's booleans: in a flow, `yes:` and `no:` are words a survivor types.
+
+    Plain YAML would turn an unquoted `yes`, `no`, `on` or `off` into True/False, and the
+    option would silently stop matching what the survivor wrote.
+    """
+
+
+_FlowYamlLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 class FlowError(ValueError):
     """A flow file is invalid; the message names the file, the step and what is wrong."""
 
@@ -29,7 +43,7 @@ class FlowError(ValueError):
 
 def load_flow(path: Path) -> Flow:
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_FlowYamlLoader)  # noqa: S506 -- a SafeLoader subclass
     except (OSError, UnicodeDecodeError) as exc:
         raise FlowError(str(path), "file", f"cannot be read ({type(exc).__name__})") from exc
     except yaml.YAMLError as exc:
@@ -75,6 +89,9 @@ def _step(step_id: str, body: Any, source: str) -> Step:
     options = {normalise(str(reply)): str(target) for reply, target in options_raw.items()}
     if "" in options:
         raise FlowError(source, where, "an option reply is empty")
+    for key in ("otherwise", "next"):
+        if body.get(key) is not None and not isinstance(body[key], str):
+            raise FlowError(source, where, f"'{key}' must be a step id")
     return Step(
         id=step_id,
         say=tuple(MessageRef(m) for m in say),

@@ -1,0 +1,12 @@
+"""gunicorn settings read automatically from the project root (`gunicorn wsgi:app`).
+
+The access log leaves out the client's address and the query string: no IP addresses are kept
+about anyone who uses the service (shared/SAFETY.md, "What we do not do"), and our URLs carry
+no content, but a misconfigured client's might.
+"""
+
+access_log_format = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+# A survivor's reply is made inside the request; a request that takes longer than this is
+# stuck, and Twilio will have used the Fallback URL already.
+timeout = 30
+forwarded_allow_ips = "127.0.0.1"

@@ -82,8 +82,10 @@ def check(flows_dir: Path, catalogues: Catalogues, default_language: str,
                 problems.append(Problem(f"{message_id} [{language}]", "has no text"))
     rule = LockScreenRule.load(flows_dir / "lockscreen.yaml", organisation)
     for language in catalogues.languages:
+        source = catalogues.sources.get(language)
         for message_id, text in catalogues.messages(language):
-            problems.extend(_check_text(rule, language, message_id, text))
+            where = f"{source}: {message_id}" if source else message_id
+            problems.extend(_check_text(rule, language, where, text))
     problems.extend(_check_text(rule, FALLBACK_LANGUAGE, "failsafe (built in)", EMERGENCY_TEXT_EN))
     return problems
 

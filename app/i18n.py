@@ -28,15 +28,23 @@ class _Params(dict[str, str]):
 
 
 class Catalogues:
-    def __init__(self, texts: Mapping[str, Mapping[str, str]], default_language: str) -> None:
+    def __init__(
+        self,
+        texts: Mapping[str, Mapping[str, str]],
+        default_language: str,
+        sources: Mapping[str, Path] | None = None,
+    ) -> None:
         self._texts = texts
         self.default_language = default_language
+        self.sources = dict(sources or {})  # language -> the .po file, for error messages
 
     @classmethod
     def load(cls, directory: Path, default_language: str) -> Catalogues:
         texts: dict[str, dict[str, str]] = {}
+        sources: dict[str, Path] = {}
         for po_path in sorted(directory.glob("*/LC_MESSAGES/messages.po")):
             language = po_path.parent.parent.name
+            sources[language] = po_path
             with po_path.open("rb") as handle:
                 catalog = read_po(handle, locale=None)
             texts[language] = {
@@ -45,7 +53,7 @@ class Catalogues:
                 # Fuzzy entries are drafts a translator has not confirmed; fall back instead.
                 if message.id and message.string and not message.fuzzy
             }
-        return cls(texts, default_language)
+        return cls(texts, default_language, sources)
 
     @property
     def languages(self) -> tuple[str, ...]:

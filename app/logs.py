@@ -15,7 +15,8 @@ import traceback
 # A run of digits with +, spaces, dots, dashes or brackets between them, not inside a longer
 # word or id (UUIDs and hex ids are left alone); redacted when it holds 9 or more digits, the
 # shortest UK number without its trunk prefix. Status codes, sizes and times stay readable.
-_PHONE_SHAPED = re.compile(r"(?<![\w-])\+?\d[\d\s().-]{6,}\d(?![\w-])")
+# A "+" that arrived form-encoded ("%2B447...") counts as a start too.
+_PHONE_SHAPED = re.compile(r"(?:(?<=%2[Bb])|(?<![\w-]))\+?\d[\d\s().-]{6,}\d(?![\w-])")
 _MIN_DIGITS = 9
 REDACTED = "[redacted]"
 

@@ -104,6 +104,9 @@ class ConversationService:
 
     def _handle(self, session: Session, inbound: InboundMessage, contact_hash: str) -> Outcome:
         now = self.clock()
+        # Reads first, writes last: on SQLite the first write takes the database's write lock,
+        # so nothing is added to the session until every look-up is done.
+        opted_out = optouts.is_opted_out(session, contact_hash)
         conversation, key = vault.open_conversation(
             session, self.keyring, channel=inbound.channel, contact_hash=contact_hash,
             address=inbound.address, now=now,
@@ -117,7 +120,7 @@ class ConversationService:
                  else ConversationState(language=conversation.language))
 
         keyword = inbound.provider_keyword
-        if keyword is not None or optouts.is_opted_out(session, contact_hash):
+        if keyword is not None or opted_out:
             reply_ids = optouts.apply(session, keyword, contact_hash, now,
                                       self.deployment.provider_handles_keywords)
             escalation_id = None

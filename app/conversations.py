@@ -17,18 +17,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from app import escalation, optouts
 from app.crypto import ContactHasher, Keyring
 from app.deployment import Deployment
-from app.flows import ConversationState, Escalate, Flow
+from app.flows import ConversationState, Flow
 from app.flows import step as flow_step
 from app.i18n import Catalogues
 from app.storage import vault
 from app.storage.db import Database
-from app.storage.models import Conversation
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +53,7 @@ class Outcome:
     conversation_id: uuid.UUID
     language: str | None
     replayed: bool = False
+    step: str | None = None
     escalation_id: int | None = None
 
 
@@ -87,76 +87,64 @@ class ConversationService:
         # both try to open a conversation and the database lets only one of them.
         for attempt in (1, 2):
             try:
-                with self.database.session() as session:
-                    outcome = self._handle(session, inbound, contact_hash)
-                    session.commit()
-                    return outcome
+                with self.database.transaction() as connection:
+                    return self._handle(connection, inbound, contact_hash)
             except IntegrityError:
                 if inbound.provider_sid:
                     replay = self._replay(inbound.provider_sid)
                     if replay is not None:
-                        log.info("event=conversation.replayed conversation=%s",
-                                 replay.conversation_id)
                         return replay
                 if attempt == 2:
                     raise
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _handle(self, session: Session, inbound: InboundMessage, contact_hash: str) -> Outcome:
+    def _handle(
+        self, connection: Connection, inbound: InboundMessage, contact_hash: str
+    ) -> Outcome:
         now = self.clock()
-        # Reads first, writes last: on SQLite the first write takes the database's write lock,
-        # so nothing is added to the session until every look-up is done.
-        opted_out = optouts.is_opted_out(session, contact_hash)
-        conversation, key = vault.open_conversation(
-            session, self.keyring, channel=inbound.channel, contact_hash=contact_hash,
-            address=inbound.address, now=now,
-        )
-        received = vault.add_message(
-            session, conversation, key, direction="in", author="survivor", body=inbound.body,
-            provider_sid=inbound.provider_sid, now=now,
-        )
-        stored_state = vault.read_state(conversation, key)
-        state = (ConversationState.from_json(stored_state) if stored_state
-                 else ConversationState(language=conversation.language))
+        # One read, then the writes: on SQLite the first write takes the database's write
+        # lock, so the flow is stepped and every text sealed before anything is written.
+        conversation, opted_out = vault.find_open(
+            connection, self.keyring, channel=inbound.channel, contact_hash=contact_hash)
+        state = (ConversationState.from_json(conversation.state_json)
+                 if conversation and conversation.state_json
+                 else ConversationState(language=conversation.language if conversation else None))
 
         keyword = inbound.provider_keyword
-        if keyword is not None or opted_out:
-            reply_ids = optouts.apply(session, keyword, contact_hash, now,
-                                      self.deployment.provider_handles_keywords)
-            escalation_id = None
-        else:
+        result = None
+        if keyword is None and not opted_out:
             if self.flow is None:
                 raise FlowUnavailable("no valid flow is loaded")
             idle = timedelta(minutes=self.deployment.conversation_idle_minutes)
             result = flow_step(self.flow, state, inbound.body, now, idle)
             state = result.state
             reply_ids = tuple(ref.id for ref in result.replies)
-            escalation_id = self._escalate(session, conversation, result.actions, state, now)
-
+        else:
+            reply_ids = optouts.keyword_reply(keyword, self.deployment.provider_handles_keywords)
         text = self.render(state.language, reply_ids) if reply_ids else None
-        if text is not None:
-            vault.add_message(session, conversation, key, direction="out", author="flow",
-                              body=text, provider_sid=None, now=now, reply_to=received)
-        vault.write_state(conversation, key, state.to_json(), state.language, now)
-        log.info("event=conversation.step conversation=%s step=%s replied=%s escalation=%s",
-                 conversation.id, state.step, text is not None, escalation_id)
-        return Outcome(text, conversation.id, state.language, escalation_id=escalation_id)
 
-    def _escalate(
-        self,
-        session: Session,
-        conversation: Conversation,
-        actions: tuple[Escalate, ...],
-        state: ConversationState,
-        now: datetime,
-    ) -> int | None:
+        if conversation is None:
+            conversation = vault.create(
+                connection, self.keyring, channel=inbound.channel, contact_hash=contact_hash,
+                address=inbound.address, now=now)
+        received = uuid.uuid4()
+        new = [vault.NewMessage("in", "survivor", inbound.body, inbound.provider_sid, received)]
+        if text is not None:
+            new.append(vault.NewMessage("out", "flow", text, reply_to=received))
+        vault.add_messages(connection, conversation, new, now)
+        vault.save_state(connection, conversation, state.to_json(), state.language, now)
+        if result is None:
+            optouts.record(connection, keyword, contact_hash=contact_hash, opted_out=opted_out,
+                           now=now)
         escalation_id = None
-        for action in actions:
+        for action in result.actions if result else ():
             escalation_id = escalation.request(
-                session, conversation, priority=action.priority, reason=action.reason,
+                connection, conversation.id, channel=conversation.channel,
+                priority=action.priority, reason=action.reason,
                 language=state.language or self.deployment.default_language, now=now,
             )
-        return escalation_id
+        return Outcome(text, conversation.id, state.language, step=state.step,
+                       escalation_id=escalation_id)
 
     def render(self, language: str | None, message_ids: tuple[str, ...]) -> str:
         return self.catalogues.join(language, message_ids, {"services": self._services_text()})
@@ -168,10 +156,9 @@ class ConversationService:
 
     def _replay(self, provider_sid: str) -> Outcome | None:
         """Answer a provider's retry with exactly what the first delivery was answered."""
-        with self.database.session() as session:
-            found = vault.find_reply(session, self.keyring, provider_sid)
+        with self.database.transaction() as connection:
+            found = vault.find_reply(connection, self.keyring, provider_sid)
         if found is None:
             return None
-        conversation, text = found
-        return Outcome(text, conversation.id, conversation.language, replayed=True)
-
+        conversation_id, language, text = found
+        return Outcome(text, conversation_id, language, replayed=True)

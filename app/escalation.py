@@ -8,22 +8,25 @@ advocates, the queue page and replies are built on this row by the escalation wo
 from __future__ import annotations
 
 import logging
+import uuid
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, insert, select, update
 
-from app.storage.models import AuditEvent, Conversation, Escalation
+from app.storage.models import AuditEvent, Escalation, table_of
 
 log = logging.getLogger(__name__)
+escalations = table_of(Escalation)
+audit_events = table_of(AuditEvent)
 
 PRIORITY_RANK = {"routine": 1, "high": 2, "urgent": 3}
 
 
 def request(
-    session: Session,
-    conversation: Conversation,
+    connection: Connection,
+    conversation_id: uuid.UUID,
     *,
+    channel: str,
     priority: str,
     reason: str,
     language: str,
@@ -31,33 +34,34 @@ def request(
 ) -> int:
     """Open a case for this conversation, or add to the one that is still unfinished.
 
-    Asking again never lowers a priority and never creates a second case; the reasons are
-    codes from the flows (e.g. `asked_for_person`), never the survivor's words.
+    Asking again never lowers a priority and never creates a second case (a partial unique
+    index makes the database refuse a second one); the reasons are codes from the flows
+    (e.g. `asked_for_person`), never the survivor's words.
     """
     rank = PRIORITY_RANK[priority]
-    case = session.scalars(
-        select(Escalation).where(
-            Escalation.conversation_id == conversation.id, Escalation.status != "closed"
-        )
-    ).one_or_none()
+    e = escalations.c
+    case = connection.execute(
+        select(e.id, e.priority, e.reasons)
+        .where(e.conversation_id == conversation_id, e.status != "closed")
+    ).first()
     if case is None:
-        case = Escalation(
-            conversation_id=conversation.id,
-            status="open",
-            priority=rank,
-            reasons=[reason],
-            language=language,
-            channel=conversation.channel,
-            created_at=now,
-        )
-        session.add(case)
-        session.flush()  # the id is needed for the audit row and the caller's log line
-        session.add(AuditEvent(occurred_at=now, actor="survivor", action="escalation.requested",
-                               conversation_id=conversation.id))
-        log.info("event=escalation.opened escalation=%s priority=%s", case.id, rank)
-        return case.id
-    case.priority = max(case.priority, rank)
-    if reason not in case.reasons:
-        case.reasons = [*case.reasons, reason]
-    log.info("event=escalation.updated escalation=%s priority=%s", case.id, case.priority)
-    return case.id
+        case_id: int = connection.execute(
+            insert(escalations).values(
+                conversation_id=conversation_id, status="open", priority=rank, reasons=[reason],
+                language=language, channel=channel, created_at=now,
+            ).returning(e.id)
+        ).scalar_one()
+        connection.execute(insert(audit_events).values(
+            occurred_at=now, actor="survivor", action="escalation.requested",
+            conversation_id=conversation_id))
+        log.info("event=escalation.opened escalation=%s priority=%s", case_id, rank)
+        return case_id
+    reasons = list(case.reasons)
+    if reason not in reasons:
+        reasons.append(reason)
+    new_priority = max(case.priority, rank)
+    if reasons != case.reasons or new_priority != case.priority:
+        connection.execute(update(escalations).where(e.id == case.id).values(
+            priority=new_priority, reasons=reasons))
+    log.info("event=escalation.updated escalation=%s priority=%s", case.id, new_priority)
+    return int(case.id)

@@ -16,12 +16,13 @@ import enum
 import logging
 from datetime import datetime
 
-from sqlalchemy import delete
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, delete, insert
 
-from app.storage.models import AuditEvent, OptOut
+from app.storage.models import AuditEvent, OptOut, table_of
 
 log = logging.getLogger(__name__)
+opt_outs = table_of(OptOut)
+audit_events = table_of(AuditEvent)
 
 
 class ProviderKeyword(enum.Enum):
@@ -46,36 +47,44 @@ def classify(body: str) -> ProviderKeyword | None:
     return _KEYWORDS.get(body.strip().casefold())
 
 
-def is_opted_out(session: Session, contact_hash: str) -> bool:
-    return session.get(OptOut, contact_hash) is not None
-
-
-def apply(
-    session: Session,
-    keyword: ProviderKeyword | None,
-    contact_hash: str,
-    now: datetime,
-    provider_handles_keywords: bool,
+def keyword_reply(
+    keyword: ProviderKeyword | None, provider_handles_keywords: bool
 ) -> tuple[str, ...]:
-    """Record what a carrier keyword asks for; return the message ids to reply with, if any.
+    """The message ids to answer a carrier keyword with: none when Twilio answers it itself.
 
-    Called with `keyword=None` for an ordinary message from an opted-out contact: it is stored
-    by the caller, and we stay silent until START.
+    With `keyword=None` (an ordinary message from an opted-out contact) we stay silent until
+    START: Twilio would block the reply anyway.
     """
-    if keyword is ProviderKeyword.STOP:
-        if session.get(OptOut, contact_hash) is None:
-            session.add(OptOut(contact_hash=contact_hash, opted_out_at=now))
-            session.add(AuditEvent(occurred_at=now, actor="survivor", action="contact.opted_out"))
+    if keyword is None or provider_handles_keywords:
+        return ()
+    return {
+        ProviderKeyword.STOP: ("sms.stopped",),
+        ProviderKeyword.START: ("sms.started",),
+        # Without Twilio's HELP reply (which a deployment sets to the emergency options, as
+        # the README explains), ours is the emergency options.
+        ProviderKeyword.HELP: ("emergency.options",),
+    }[keyword]
+
+
+def record(
+    connection: Connection,
+    keyword: ProviderKeyword | None,
+    *,
+    contact_hash: str,
+    opted_out: bool,
+    now: datetime,
+) -> None:
+    """Record the opt-out or opt-in a keyword asks for (once), with an audit row."""
+    if keyword is ProviderKeyword.STOP and not opted_out:
+        connection.execute(insert(opt_outs).values(contact_hash=contact_hash, opted_out_at=now))
+        _audit(connection, "contact.opted_out", now)
         log.info("event=sms.opt_out")
-        return () if provider_handles_keywords else ("sms.stopped",)
-    if keyword is ProviderKeyword.START:
-        removed = session.execute(delete(OptOut).where(OptOut.contact_hash == contact_hash))
-        if getattr(removed, "rowcount", 0):
-            session.add(AuditEvent(occurred_at=now, actor="survivor", action="contact.opted_in"))
+    elif keyword is ProviderKeyword.START and opted_out:
+        connection.execute(delete(opt_outs).where(opt_outs.c.contact_hash == contact_hash))
+        _audit(connection, "contact.opted_in", now)
         log.info("event=sms.opt_in")
-        return () if provider_handles_keywords else ("sms.started",)
-    if keyword is ProviderKeyword.HELP:
-        # Twilio's own HELP reply goes out; a deployment sets it (Advanced Opt-Out) to the
-        # emergency options, as the README explains. Without Twilio's handling we send ours.
-        return () if provider_handles_keywords else ("emergency.options",)
-    return ()
+
+
+def _audit(connection: Connection, action: str, now: datetime) -> None:
+    connection.execute(insert(audit_events).values(occurred_at=now, actor="survivor",
+                                                   action=action))

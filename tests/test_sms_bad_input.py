@@ -27,9 +27,10 @@ def assert_emergency(text: str | None) -> None:
 
 
 def stored_inbound_bodies(built: Services) -> list[str]:
-    with built.database.session() as session:
-        conversation = session.scalars(select(Conversation)).one()
-        return [body for message, body in vault.transcript(session, built.keyring, conversation)
+    with built.database.transaction() as connection:
+        conversation_id = connection.execute(select(Conversation.id)).scalar_one()
+        return [message.body for message in vault.transcript(connection, built.keyring,
+                                                             conversation_id)
                 if message.direction == "in"]
 
 

@@ -98,8 +98,9 @@ def inbound() -> Response:
         outcome = services().conversations.handle_inbound(
             InboundMessage("sms", sender, body, sid, optouts.classify(body))
         )
-        log.info("event=sms.inbound request_id=%s conversation=%s replayed=%s",
-                 g.request_id, outcome.conversation_id, outcome.replayed)
+        log.info("event=sms.inbound request_id=%s conversation=%s step=%s replied=%s "
+                 "replayed=%s escalation=%s", g.request_id, outcome.conversation_id,
+                 outcome.step, outcome.text is not None, outcome.replayed, outcome.escalation_id)
         return twiml(outcome.text)
     except HTTPException as error:
         # e.g. a body over the size limit: not Twilio, but still answered, never a trace.

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
@@ -21,6 +21,7 @@ from sqlalchemy import (
     LargeBinary,
     MetaData,
     String,
+    Table,
     UniqueConstraint,
     Uuid,
     text,
@@ -173,3 +174,8 @@ class AuditEvent(Base):
     action: Mapped[str] = mapped_column(String(64))
     conversation_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
     purpose: Mapped[str | None] = mapped_column(String(200))
+
+
+def table_of(model: type[Base]) -> Table:
+    """A model's Core table, for the statements on hot paths that skip the ORM."""
+    return cast(Table, model.__table__)

@@ -1,21 +1,29 @@
 """Conversations and messages, sealed on the way in and opened on the way out.
 
 The queries that touch sealed columns live here, so the rule "every ciphertext is bound to its
-table, column and row" is applied in one place. Callers deal in plain text and ORM rows and
-never see a nonce, a data key's bytes or associated data.
+table, column and row" is applied in one place. Callers deal in plain text and small row
+objects and never see a nonce, a data key's bytes or associated data.
+
+These queries run on the webhook's hot path, once per survivor message, so they are SQLAlchemy
+Core statements on a `Connection` rather than ORM units of work: one read, then the writes in
+as few statements as possible (shared/STYLE.md habit 5; bench/webhook.py measures it).
 """
 
 from __future__ import annotations
 
 import secrets
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, and_, exists, insert, literal, select, update
 
 from app.crypto import DataKey, FieldContext, Keyring
-from app.storage.models import Conversation, Message
+from app.storage.models import Conversation, Message, OptOut, table_of
+
+conversations = table_of(Conversation)
+messages = table_of(Message)
+opt_outs = table_of(OptOut)
 
 # Case references avoid letters and digits that are easy to confuse when read aloud.
 _REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -29,40 +37,146 @@ def new_reference() -> str:
     return "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(8))
 
 
-def open_conversation(
-    session: Session,
-    keyring: Keyring,
-    *,
-    channel: str,
-    contact_hash: str,
-    address: str,
-    now: datetime,
-) -> tuple[Conversation, DataKey]:
-    """The contact's open conversation and its key, or a new one with a fresh data key."""
-    conversation = session.scalars(
-        select(Conversation).where(
-            Conversation.channel == channel,
-            Conversation.contact_hash == contact_hash,
-            Conversation.closed_at.is_(None),
-        )
-    ).one_or_none()
-    if conversation is not None:
-        return conversation, data_key(keyring, conversation)
+@dataclass(frozen=True)
+class OpenConversation:
+    """A conversation with its data key unwrapped, ready to seal and open its fields."""
+
+    id: uuid.UUID
+    channel: str
+    key: DataKey
+    state_json: str | None
+    language: str | None
+    is_new: bool
+
+
+@dataclass(frozen=True)
+class StoredMessage:
+    id: uuid.UUID
+    direction: str
+    author: str
+    created_at: datetime
+    body: str
+
+
+def find_open(
+    connection: Connection, keyring: Keyring, *, channel: str, contact_hash: str
+) -> tuple[OpenConversation | None, bool]:
+    """The contact's open conversation (or None) and whether the contact has opted out.
+
+    One statement: the opt-out check rides along on an outer join, so a message costs a single
+    read before its writes.
+    """
+    one = select(literal(1).label("one")).subquery()
+    opted_out = exists().where(opt_outs.c.contact_hash == contact_hash).label("opted_out")
+    c = conversations.c
+    row = connection.execute(
+        select(opted_out, c.id, c.wrapped_key, c.state_sealed, c.language)
+        .select_from(one.outerjoin(conversations, and_(
+            c.channel == channel, c.contact_hash == contact_hash, c.closed_at.is_(None))))
+    ).one()
+    if row.id is None:
+        return None, bool(row.opted_out)
+    key = keyring.unwrap(row.wrapped_key, _ctx("conversations", "key", row.id))
+    state = key.open(row.state_sealed, _ctx("conversations", "state", row.id)) \
+        if row.state_sealed is not None else None
+    return OpenConversation(row.id, channel, key, state, row.language, False), bool(row.opted_out)
+
+
+def create(
+    connection: Connection, keyring: Keyring, *, channel: str, contact_hash: str | None,
+    address: str | None, now: datetime,
+) -> OpenConversation:
+    """A new conversation with a fresh data key; the contact's number is stored only sealed."""
+    conversation_id = uuid.uuid4()
     key = DataKey.generate()
-    conversation = Conversation(
-        id=uuid.uuid4(),
+    connection.execute(insert(conversations).values(
+        id=conversation_id,
         reference=new_reference(),
         channel=channel,
         contact_hash=contact_hash,
+        wrapped_key=keyring.wrap(key, _ctx("conversations", "key", conversation_id)),
+        contact_sealed=None if address is None else key.seal(
+            address, _ctx("conversations", "contact", conversation_id)),
         created_at=now,
         last_activity_at=now,
+    ))
+    return OpenConversation(conversation_id, channel, key, None, None, True)
+
+
+@dataclass(frozen=True)
+class NewMessage:
+    direction: str  # "in" or "out"
+    author: str  # "survivor", "flow", "advocate", "system"
+    body: str
+    provider_sid: str | None = None
+    id: uuid.UUID | None = None
+    reply_to: uuid.UUID | None = None
+
+
+def add_messages(
+    connection: Connection, conversation: OpenConversation, new: list[NewMessage],
+    now: datetime,
+) -> list[uuid.UUID]:
+    """Insert messages sealed under the conversation's key, in one statement."""
+    rows: list[dict[str, object]] = []
+    ids: list[uuid.UUID] = []
+    for message in new:
+        message_id = message.id or uuid.uuid4()
+        ids.append(message_id)
+        rows.append({
+            "id": message_id,
+            "conversation_id": conversation.id,
+            "direction": message.direction,
+            "author": message.author,
+            "provider_sid": message.provider_sid,
+            "reply_to_id": message.reply_to,
+            "body_sealed": conversation.key.seal(
+                message.body, _ctx("messages", "body", message_id)),
+            "created_at": now,
+        })
+    connection.execute(insert(messages), rows)
+    return ids
+
+
+def save_state(
+    connection: Connection, conversation: OpenConversation, state_json: str,
+    language: str | None, now: datetime,
+) -> None:
+    connection.execute(
+        update(conversations)
+        .where(conversations.c.id == conversation.id)
+        .values(
+            state_sealed=conversation.key.seal(
+                state_json, _ctx("conversations", "state", conversation.id)),
+            language=language,
+            last_activity_at=now,
+        )
     )
-    conversation.wrapped_key = keyring.wrap(key, _ctx("conversations", "key", conversation.id))
-    conversation.contact_sealed = key.seal(
-        address, _ctx("conversations", "contact", conversation.id)
-    )
-    session.add(conversation)
-    return conversation, key
+
+
+def find_reply(
+    connection: Connection, keyring: Keyring, provider_sid: str
+) -> tuple[uuid.UUID, str | None, str | None] | None:
+    """For a provider message id already stored: (conversation id, its language, our reply)."""
+    inbound = connection.execute(
+        select(messages.c.id, messages.c.conversation_id, conversations.c.wrapped_key,
+               conversations.c.language)
+        .join(conversations, conversations.c.id == messages.c.conversation_id)
+        .where(messages.c.provider_sid == provider_sid)
+    ).first()
+    if inbound is None:
+        return None
+    reply = connection.execute(
+        select(messages.c.id, messages.c.body_sealed)
+        .where(messages.c.reply_to_id == inbound.id)
+        .order_by(messages.c.created_at)
+    ).first()
+    if reply is None:
+        return inbound.conversation_id, inbound.language, None
+    key = keyring.unwrap(inbound.wrapped_key,
+                         _ctx("conversations", "key", inbound.conversation_id))
+    text = key.open(reply.body_sealed, _ctx("messages", "body", reply.id))
+    return inbound.conversation_id, inbound.language, text
 
 
 def data_key(keyring: Keyring, conversation: Conversation) -> DataKey:
@@ -76,78 +190,22 @@ def contact_address(key: DataKey, conversation: Conversation) -> str | None:
     return key.open(conversation.contact_sealed, _ctx("conversations", "contact", conversation.id))
 
 
-def read_state(conversation: Conversation, key: DataKey) -> str | None:
-    """The conversation's flow state as the JSON the engine wrote, or None when new."""
-    if conversation.state_sealed is None:
-        return None
-    return key.open(conversation.state_sealed, _ctx("conversations", "state", conversation.id))
-
-
-def write_state(
-    conversation: Conversation, key: DataKey, state_json: str, language: str | None,
-    now: datetime,
-) -> None:
-    conversation.state_sealed = key.seal(
-        state_json, _ctx("conversations", "state", conversation.id)
-    )
-    conversation.language = language
-    conversation.last_activity_at = now
-
-
-def add_message(
-    session: Session,
-    conversation: Conversation,
-    key: DataKey,
-    *,
-    direction: str,
-    author: str,
-    body: str,
-    provider_sid: str | None,
-    now: datetime,
-    reply_to: Message | None = None,
-) -> Message:
-    message = Message(
-        id=uuid.uuid4(),
-        conversation_id=conversation.id,
-        direction=direction,
-        author=author,
-        provider_sid=provider_sid,
-        reply_to_id=reply_to.id if reply_to else None,
-        created_at=now,
-    )
-    message.body_sealed = key.seal(body, _ctx("messages", "body", message.id))
-    session.add(message)
-    return message
-
-
-def message_body(key: DataKey, message: Message) -> str:
-    return key.open(message.body_sealed, _ctx("messages", "body", message.id))
-
-
-def find_reply(
-    session: Session, keyring: Keyring, provider_sid: str
-) -> tuple[Conversation, str | None] | None:
-    """For a provider message id already stored: its conversation and the reply we gave."""
-    inbound = session.scalars(select(Message).where(Message.provider_sid == provider_sid)).first()
-    if inbound is None:
-        return None
-    conversation = session.get_one(Conversation, inbound.conversation_id)
-    reply = session.scalars(
-        select(Message).where(Message.reply_to_id == inbound.id).order_by(Message.created_at)
-    ).first()
-    if reply is None:
-        return conversation, None
-    return conversation, message_body(data_key(keyring, conversation), reply)
-
-
 def transcript(
-    session: Session, keyring: Keyring, conversation: Conversation
-) -> list[tuple[Message, str]]:
-    """Every message of a conversation, opened, oldest first."""
-    key = data_key(keyring, conversation)
-    rows = session.scalars(
-        select(Message)
-        .where(Message.conversation_id == conversation.id)
-        .order_by(Message.created_at, Message.direction)
+    connection: Connection, keyring: Keyring, conversation_id: uuid.UUID
+) -> list[StoredMessage]:
+    """Every message of a conversation, opened, oldest first (inbound before its reply)."""
+    wrapped = connection.execute(
+        select(conversations.c.wrapped_key).where(conversations.c.id == conversation_id)
+    ).scalar_one()
+    key = keyring.unwrap(wrapped, _ctx("conversations", "key", conversation_id))
+    rows = connection.execute(
+        select(messages.c.id, messages.c.direction, messages.c.author, messages.c.created_at,
+               messages.c.body_sealed)
+        .where(messages.c.conversation_id == conversation_id)
+        .order_by(messages.c.created_at, messages.c.direction)
     )
-    return [(message, message_body(key, message)) for message in rows]
+    return [
+        StoredMessage(row.id, row.direction, row.author, row.created_at,
+                      key.open(row.body_sealed, _ctx("messages", "body", row.id)))
+        for row in rows
+    ]

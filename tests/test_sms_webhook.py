@@ -138,3 +138,14 @@ def test_different_numbers_get_different_conversations(
     twilio.sms("hello", sender=SURVIVOR)
     twilio.sms("hello", sender="+447700900456")
     assert count(built, Conversation) == 2
+
+
+def test_signature_over_the_url_with_an_explicit_port_is_accepted(
+    twilio: TwilioSigner, built: Services
+) -> None:
+    # Twilio sometimes signs https://host:443/...; the validator's fallback accepts that.
+    params = twilio.sms_params("hello")
+    signature = str(twilio.validator.compute_signature(
+        "https://quietline.example.org:443/webhooks/twilio/sms", params))
+    assert reply_text(twilio.post("/webhooks/twilio/sms", params, signature=signature))
+    assert count(built, Message) == 2

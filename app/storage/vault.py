@@ -16,7 +16,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, and_, exists, insert, literal, select, update
+from sqlalchemy import Connection, and_, bindparam, exists, insert, literal, select, update
 
 from app.crypto import DataKey, FieldContext, Keyring
 from app.storage.models import Conversation, Message, OptOut, table_of
@@ -24,6 +24,31 @@ from app.storage.models import Conversation, Message, OptOut, table_of
 conversations = table_of(Conversation)
 messages = table_of(Message)
 opt_outs = table_of(OptOut)
+
+# The hot-path statements are built once: constructing a SQLAlchemy statement costs more than
+# running it (about 0.2 ms against 0.05 ms for the look-up, measured in bench/webhook.py).
+_c = conversations.c
+_FIND_OPEN = (
+    select(
+        exists().where(opt_outs.c.contact_hash == bindparam("contact_hash")).label("opted_out"),
+        _c.id, _c.wrapped_key, _c.state_sealed, _c.language,
+    )
+    # The outer join from a one-row table answers "opted out?" even when there is no
+    # conversation yet, in the same single read.
+    .select_from(select(literal(1).label("one")).subquery().outerjoin(conversations, and_(
+        _c.channel == bindparam("channel"),
+        _c.contact_hash == bindparam("contact_hash"),
+        _c.closed_at.is_(None),
+    )))
+)
+_INSERT_CONVERSATION = insert(conversations)
+_INSERT_MESSAGES = insert(messages)
+_SAVE_STATE = (
+    update(conversations)
+    .where(_c.id == bindparam("conversation_id"))
+    .values(state_sealed=bindparam("state_sealed"), language=bindparam("language"),
+            last_activity_at=bindparam("now"))
+)
 
 # Case references avoid letters and digits that are easy to confuse when read aloud.
 _REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -66,14 +91,8 @@ def find_open(
     One statement: the opt-out check rides along on an outer join, so a message costs a single
     read before its writes.
     """
-    one = select(literal(1).label("one")).subquery()
-    opted_out = exists().where(opt_outs.c.contact_hash == contact_hash).label("opted_out")
-    c = conversations.c
     row = connection.execute(
-        select(opted_out, c.id, c.wrapped_key, c.state_sealed, c.language)
-        .select_from(one.outerjoin(conversations, and_(
-            c.channel == channel, c.contact_hash == contact_hash, c.closed_at.is_(None))))
-    ).one()
+        _FIND_OPEN, {"channel": channel, "contact_hash": contact_hash}).one()
     if row.id is None:
         return None, bool(row.opted_out)
     key = keyring.unwrap(row.wrapped_key, _ctx("conversations", "key", row.id))
@@ -89,17 +108,17 @@ def create(
     """A new conversation with a fresh data key; the contact's number is stored only sealed."""
     conversation_id = uuid.uuid4()
     key = DataKey.generate()
-    connection.execute(insert(conversations).values(
-        id=conversation_id,
-        reference=new_reference(),
-        channel=channel,
-        contact_hash=contact_hash,
-        wrapped_key=keyring.wrap(key, _ctx("conversations", "key", conversation_id)),
-        contact_sealed=None if address is None else key.seal(
+    connection.execute(_INSERT_CONVERSATION, {
+        "id": conversation_id,
+        "reference": new_reference(),
+        "channel": channel,
+        "contact_hash": contact_hash,
+        "wrapped_key": keyring.wrap(key, _ctx("conversations", "key", conversation_id)),
+        "contact_sealed": None if address is None else key.seal(
             address, _ctx("conversations", "contact", conversation_id)),
-        created_at=now,
-        last_activity_at=now,
-    ))
+        "created_at": now,
+        "last_activity_at": now,
+    })
     return OpenConversation(conversation_id, channel, key, None, None, True)
 
 
@@ -134,7 +153,7 @@ def add_messages(
                 message.body, _ctx("messages", "body", message_id)),
             "created_at": now,
         })
-    connection.execute(insert(messages), rows)
+    connection.execute(_INSERT_MESSAGES, rows)
     return ids
 
 
@@ -142,16 +161,13 @@ def save_state(
     connection: Connection, conversation: OpenConversation, state_json: str,
     language: str | None, now: datetime,
 ) -> None:
-    connection.execute(
-        update(conversations)
-        .where(conversations.c.id == conversation.id)
-        .values(
-            state_sealed=conversation.key.seal(
-                state_json, _ctx("conversations", "state", conversation.id)),
-            language=language,
-            last_activity_at=now,
-        )
-    )
+    connection.execute(_SAVE_STATE, {
+        "conversation_id": conversation.id,
+        "state_sealed": conversation.key.seal(
+            state_json, _ctx("conversations", "state", conversation.id)),
+        "language": language,
+        "now": now,
+    })
 
 
 def find_reply(

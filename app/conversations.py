@@ -104,8 +104,9 @@ class ConversationService:
         now = self.clock()
         # One read, then the writes: on SQLite the first write takes the database's write
         # lock, so the flow is stepped and every text sealed before anything is written.
-        conversation, opted_out = vault.find_open(
+        lookup = vault.find_open(
             connection, self.keyring, channel=inbound.channel, contact_hash=contact_hash)
+        conversation, opted_out = lookup.conversation, lookup.opted_out
         state = (ConversationState.from_json(conversation.state_json)
                  if conversation and conversation.state_json
                  else ConversationState(language=conversation.language if conversation else None))
@@ -136,15 +137,16 @@ class ConversationService:
         if result is None:
             optouts.record(connection, keyword, contact_hash=contact_hash, opted_out=opted_out,
                            now=now)
-        escalation_id = None
+        case = lookup.open_case
         for action in result.actions if result else ():
-            escalation_id = escalation.request(
-                connection, conversation.id, channel=conversation.channel,
+            # Each action sees the case the previous one opened or raised.
+            case = escalation.request(
+                connection, conversation.id, case, channel=conversation.channel,
                 priority=action.priority, reason=action.reason,
                 language=state.language or self.deployment.default_language, now=now,
             )
         return Outcome(text, conversation.id, state.language, step=state.step,
-                       escalation_id=escalation_id)
+                       escalation_id=case.id if case else None)
 
     def render(self, language: str | None, message_ids: tuple[str, ...]) -> str:
         return self.catalogues.join(language, message_ids, {"services": self._services_text()})

@@ -11,9 +11,10 @@ import logging
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, update
 
 from app.storage.models import AuditEvent, Escalation, table_of
+from app.storage.vault import OpenCase
 
 log = logging.getLogger(__name__)
 escalations = table_of(Escalation)
@@ -21,47 +22,51 @@ audit_events = table_of(AuditEvent)
 
 PRIORITY_RANK = {"routine": 1, "high": 2, "urgent": 3}
 
+# Built once, like the other statements on the webhook's path (see app/storage/vault.py).
+_OPEN_CASE = insert(escalations).returning(escalations.c.id)
+_AUDIT = insert(audit_events)
+_RAISE_CASE = (
+    update(escalations)
+    .where(escalations.c.id == bindparam("case_id"))
+    .values(priority=bindparam("new_priority"), reasons=bindparam("new_reasons"))
+)
+
 
 def request(
     connection: Connection,
     conversation_id: uuid.UUID,
+    existing: OpenCase | None,
     *,
     channel: str,
     priority: str,
     reason: str,
     language: str,
     now: datetime,
-) -> int:
+) -> OpenCase:
     """Open a case for this conversation, or add to the one that is still unfinished.
 
-    Asking again never lowers a priority and never creates a second case (a partial unique
-    index makes the database refuse a second one); the reasons are codes from the flows
-    (e.g. `asked_for_person`), never the survivor's words.
+    `existing` is the unfinished case read with the conversation, before any write. Asking
+    again never lowers a priority and never creates a second case: if two messages race, a
+    partial unique index makes the database refuse the second case and the caller retries.
+    The reasons are codes from the flows (e.g. `asked_for_person`), never the survivor's words.
     """
     rank = PRIORITY_RANK[priority]
-    e = escalations.c
-    case = connection.execute(
-        select(e.id, e.priority, e.reasons)
-        .where(e.conversation_id == conversation_id, e.status != "closed")
-    ).first()
-    if case is None:
-        case_id: int = connection.execute(
-            insert(escalations).values(
-                conversation_id=conversation_id, status="open", priority=rank, reasons=[reason],
-                language=language, channel=channel, created_at=now,
-            ).returning(e.id)
-        ).scalar_one()
-        connection.execute(insert(audit_events).values(
-            occurred_at=now, actor="survivor", action="escalation.requested",
-            conversation_id=conversation_id))
+    if existing is None:
+        case_id: int = connection.execute(_OPEN_CASE, {
+            "conversation_id": conversation_id, "status": "open", "priority": rank,
+            "reasons": [reason], "language": language, "channel": channel, "created_at": now,
+        }).scalar_one()
+        connection.execute(_AUDIT, {
+            "occurred_at": now, "actor": "survivor", "action": "escalation.requested",
+            "conversation_id": conversation_id, "purpose": None})
         log.info("event=escalation.opened escalation=%s priority=%s", case_id, rank)
-        return case_id
-    reasons = list(case.reasons)
+        return OpenCase(case_id, rank, (reason,))
+    reasons = list(existing.reasons)
     if reason not in reasons:
         reasons.append(reason)
-    new_priority = max(case.priority, rank)
-    if reasons != case.reasons or new_priority != case.priority:
-        connection.execute(update(escalations).where(e.id == case.id).values(
-            priority=new_priority, reasons=reasons))
-    log.info("event=escalation.updated escalation=%s priority=%s", case.id, new_priority)
-    return int(case.id)
+    new_priority = max(existing.priority, rank)
+    if tuple(reasons) != existing.reasons or new_priority != existing.priority:
+        connection.execute(_RAISE_CASE, {"case_id": existing.id, "new_priority": new_priority,
+                                         "new_reasons": reasons})
+    log.info("event=escalation.updated escalation=%s priority=%s", existing.id, new_priority)
+    return OpenCase(existing.id, new_priority, tuple(reasons))

@@ -8,9 +8,10 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from app.conversations import InboundMessage
+from app.flows.loader import parse_flow
 from app.services import Services
 from app.storage import vault
-from app.storage.models import Conversation
+from app.storage.models import Conversation, Escalation
 from tests.test_sms_webhook import count
 from tests.twilio_signing import SURVIVOR, new_sid
 
@@ -91,3 +92,37 @@ def test_the_contact_number_is_sealed_and_opens_for_replies(built: Services) -> 
         key = vault.data_key(built.keyring, conversation)
         assert vault.contact_address(key, conversation) == SURVIVOR
         assert conversation.contact_hash == built.conversations.contact_hash("sms", SURVIVOR)
+
+
+def test_two_escalate_actions_in_one_step_make_one_case_with_both_reasons(
+    built: Services,
+) -> None:
+    built.conversations.flow = parse_flow({
+        "flow": "t", "start": "ask",
+        "steps": {"ask": {"say": ["person.requested"], "actions": [
+            {"escalate": {"priority": "routine", "reason": "asked_for_person"}},
+            {"escalate": {"priority": "urgent", "reason": "cannot_talk"}},
+        ]}},
+    }, "test")
+    outcome = built.conversations.handle_inbound(
+        InboundMessage("sms", SURVIVOR, "hello", new_sid()))
+    assert outcome.escalation_id is not None
+    with built.database.session() as session:
+        case = session.scalars(select(Escalation)).one()
+    assert (case.priority, case.reasons) == (3, ["asked_for_person", "cannot_talk"])
+
+
+def test_asking_again_raises_priority_and_adds_the_reason_without_a_second_case(
+    built: Services,
+) -> None:
+    send(built, "person")
+    built.conversations.flow = parse_flow({
+        "flow": "t", "start": "ask",
+        "steps": {"ask": {"say": ["person.noted"], "actions": [
+            {"escalate": {"priority": "high", "reason": "threats_to_kill"}}]}},
+    }, "test")
+    send(built, "anything")
+    with built.database.session() as session:
+        cases = session.scalars(select(Escalation)).all()
+    assert [(c.priority, c.reasons) for c in cases] == [(2, ["asked_for_person",
+                                                             "threats_to_kill"])]

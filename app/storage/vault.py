@@ -19,27 +19,36 @@ from datetime import datetime
 from sqlalchemy import Connection, and_, bindparam, exists, insert, literal, select, update
 
 from app.crypto import DataKey, FieldContext, Keyring
-from app.storage.models import Conversation, Message, OptOut, table_of
+from app.storage.models import Conversation, Escalation, Message, OptOut, table_of
 
 conversations = table_of(Conversation)
+escalations = table_of(Escalation)
 messages = table_of(Message)
 opt_outs = table_of(OptOut)
 
 # The hot-path statements are built once: constructing a SQLAlchemy statement costs more than
 # running it (about 0.2 ms against 0.05 ms for the look-up, measured in bench/webhook.py).
 _c = conversations.c
+_e = escalations.c
 _FIND_OPEN = (
     select(
         exists().where(opt_outs.c.contact_hash == bindparam("contact_hash")).label("opted_out"),
         _c.id, _c.wrapped_key, _c.state_sealed, _c.language,
+        _e.id.label("case_id"), _e.priority.label("case_priority"),
+        _e.reasons.label("case_reasons"),
     )
-    # The outer join from a one-row table answers "opted out?" even when there is no
-    # conversation yet, in the same single read.
-    .select_from(select(literal(1).label("one")).subquery().outerjoin(conversations, and_(
-        _c.channel == bindparam("channel"),
-        _c.contact_hash == bindparam("contact_hash"),
-        _c.closed_at.is_(None),
-    )))
+    # The outer joins from a one-row table answer "opted out?" even when there is no
+    # conversation yet, and bring the unfinished case (at most one: a partial unique index),
+    # all in the same single read.
+    .select_from(
+        select(literal(1).label("one")).subquery()
+        .outerjoin(conversations, and_(
+            _c.channel == bindparam("channel"),
+            _c.contact_hash == bindparam("contact_hash"),
+            _c.closed_at.is_(None),
+        ))
+        .outerjoin(escalations, and_(_e.conversation_id == _c.id, _e.status != "closed"))
+    )
 )
 _INSERT_CONVERSATION = insert(conversations)
 _INSERT_MESSAGES = insert(messages)
@@ -75,6 +84,24 @@ class OpenConversation:
 
 
 @dataclass(frozen=True)
+class OpenCase:
+    """The conversation's unfinished escalation, as the webhook needs it."""
+
+    id: int
+    priority: int
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """What one survivor message needs to know before anything is written."""
+
+    conversation: OpenConversation | None
+    opted_out: bool
+    open_case: OpenCase | None
+
+
+@dataclass(frozen=True)
 class StoredMessage:
     id: uuid.UUID
     direction: str
@@ -85,20 +112,23 @@ class StoredMessage:
 
 def find_open(
     connection: Connection, keyring: Keyring, *, channel: str, contact_hash: str
-) -> tuple[OpenConversation | None, bool]:
-    """The contact's open conversation (or None) and whether the contact has opted out.
+) -> Lookup:
+    """The contact's open conversation, whether they opted out, and any unfinished case.
 
-    One statement: the opt-out check rides along on an outer join, so a message costs a single
-    read before its writes.
+    One statement, so a message costs a single read before its writes.
     """
     row = connection.execute(
         _FIND_OPEN, {"channel": channel, "contact_hash": contact_hash}).one()
+    opted_out = bool(row.opted_out)
     if row.id is None:
-        return None, bool(row.opted_out)
+        return Lookup(None, opted_out, None)
     key = keyring.unwrap(row.wrapped_key, _ctx("conversations", "key", row.id))
     state = key.open(row.state_sealed, _ctx("conversations", "state", row.id)) \
         if row.state_sealed is not None else None
-    return OpenConversation(row.id, channel, key, state, row.language, False), bool(row.opted_out)
+    case = None if row.case_id is None else OpenCase(
+        row.case_id, row.case_priority, tuple(row.case_reasons or ()))
+    return Lookup(OpenConversation(row.id, channel, key, state, row.language, False),
+                  opted_out, case)
 
 
 def create(

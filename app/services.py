@@ -13,7 +13,8 @@ from datetime import UTC, datetime
 import redis
 from flask import Flask, current_app
 
-from app.config import Settings
+from app import flowlint
+from app.config import ConfigError, Settings
 from app.conversations import ConversationService
 from app.crypto import ContactHasher, Keyring
 from app.flows import Flow, FlowError, load_flow
@@ -45,6 +46,8 @@ def build_services(settings: Settings) -> Services:
     keyring = Keyring(settings.data_keys)
     catalogues = load_catalogues(settings)
     flow = load_welcome_flow(settings)
+    if settings.production:
+        refuse_unchecked_content(settings, catalogues)
     conversations = ConversationService(
         database=database,
         keyring=keyring,
@@ -61,6 +64,20 @@ def build_services(settings: Settings) -> Services:
         socket_timeout=1.0,
     )
     return Services(settings, database, connection, keyring, catalogues, flow, conversations)
+
+
+def refuse_unchecked_content(settings: Settings, catalogues: Catalogues) -> None:
+    """Production does not start with content that fails `flask flows check`.
+
+    A text that breaks the lock-screen rule or a message with no text would reach survivors;
+    the deployer must hear about it now, with every problem named.
+    """
+    problems = flowlint.check(settings.flows_path, catalogues,
+                              settings.deployment.default_language,
+                              settings.deployment.organisation_name)
+    if problems:
+        listed = "; ".join(str(problem) for problem in problems[:10])
+        raise ConfigError(f"flows check failed ({len(problems)} problems): {listed}")
 
 
 def load_welcome_flow(settings: Settings) -> Flow | None:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
+import shutil
 from pathlib import Path
 
 import pytest
 from flask import Flask
 
 from app import create_app
-from app.config import load_settings
+from app.config import ConfigError, load_settings
 from app.flows import FlowError
 from app.services import services
 from tests.conftest import AUTH_TOKEN
@@ -19,6 +20,7 @@ from tests.test_sms_webhook import reply_text
 from tests.twilio_signing import SURVIVOR, TwilioSigner
 
 CANARY_BODY = "canary-failsafe-body-8812"
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def signer_for(environ: dict[str, str]) -> tuple[Flask, TwilioSigner]:
@@ -121,16 +123,19 @@ def test_a_broken_flow_file_in_development_answers_with_the_emergency_reply(
     failsafe_logged_without_content(caplog)
 
 
+def production_environ() -> dict[str, str]:
+    return {
+        "QUIETLINE_ENV": "production",
+        "QUIETLINE_CONFIG": str(ROOT / "config" / "demo.toml"),
+        "TWILIO_ACCOUNT_SID": "AC" + "1" * 32,
+        "PUBLIC_BASE_URL": "https://quietline.example.org",
+    }
+
+
 def test_a_broken_flow_file_stops_production_at_start_up(
     environ: dict[str, str], tmp_path: Path
 ) -> None:
-    environ.update({
-        "QUIETLINE_ENV": "production",
-        "QUIETLINE_CONFIG": str(Path(__file__).parent.parent / "config" / "demo.toml"),
-        "QUIETLINE_FLOWS": str(broken_flows_dir(tmp_path)),
-        "TWILIO_ACCOUNT_SID": "AC" + "1" * 32,
-    })
-    environ["PUBLIC_BASE_URL"] = "https://quietline.example.org"
+    environ.update(production_environ(), QUIETLINE_FLOWS=str(broken_flows_dir(tmp_path)))
     with pytest.raises(FlowError, match="nowhere"):
         create_app(load_settings(environ))
 
@@ -146,3 +151,23 @@ def test_a_missing_translation_still_gets_the_emergency_reply(
         assert_emergency(reply_text(twilio.sms("hello")))
     finally:
         dispose(app)
+
+
+def test_production_refuses_content_that_fails_the_flows_check(
+    environ: dict[str, str], tmp_path: Path
+) -> None:
+    translations = tmp_path / "translations"
+    shutil.copytree(ROOT / "translations", translations)
+    catalogue = translations / "en" / "LC_MESSAGES" / "messages.po"
+    text = catalogue.read_text(encoding="utf-8").replace(
+        'msgstr "Hi, thanks for your message.', 'msgstr "Police: thanks for your message.')
+    catalogue.write_text(text, encoding="utf-8")
+    environ.update(production_environ(), QUIETLINE_TRANSLATIONS=str(translations))
+    with pytest.raises(ConfigError, match=r"welcome\.greeting \[en\].*lock-screen"):
+        create_app(load_settings(environ))
+
+
+def test_production_starts_with_the_shipped_content(environ: dict[str, str]) -> None:
+    environ.update(production_environ())
+    app = create_app(load_settings(environ))
+    dispose(app)

@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 SYSTEM_PACKAGES := redis-server=redis-server
 BENCH_PACKAGES := wrk=wrk
 
-.PHONY: run test lint typecheck unit bench system-deps clean help
+.PHONY: run test lint typecheck flows-check unit bench translations system-deps clean help
 
 help:
 	@echo "make run    - set up and start Quietline (Redis, worker, web) on http://127.0.0.1:$${PORT:-5000}"
@@ -35,7 +35,18 @@ typecheck: $(STAMP)
 unit: $(STAMP) system-deps
 	$(VENV)/bin/pytest -q
 
-test: lint typecheck unit
+flows-check: $(STAMP)
+	QUIETLINE_INSTANCE=$$(mktemp -d) $(VENV)/bin/flask --app wsgi flows check
+
+test: lint typecheck flows-check unit
+
+# Extract message ids from the flows into translations/messages.pot, merge new ids into every
+# language's catalogue (new entries arrive empty or fuzzy for translators), and compile .mo
+# files for the web pages. The service itself reads the .po files directly.
+translations: $(STAMP)
+	$(VENV)/bin/pybabel extract --no-location --omit-header --no-wrap -F babel.cfg -o translations/messages.pot .
+	$(VENV)/bin/pybabel update --no-wrap --no-fuzzy-matching --ignore-obsolete -i translations/messages.pot -d translations
+	$(VENV)/bin/pybabel compile --use-fuzzy --statistics -d translations || true
 
 bench: $(STAMP) system-deps
 	@scripts/ensure-system-packages $(BENCH_PACKAGES)

@@ -10,3 +10,7 @@ access_log_format = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 # stuck, and Twilio will have used the Fallback URL already.
 timeout = 30
 forwarded_allow_ips = "127.0.0.1"
+# Build the app once in the master and fork the workers from it, so the language models
+# (app/language.py, about 200 MB) are loaded once and shared. The app opens no database or
+# Redis connection while it is built, so no connection crosses the fork.
+preload_app = True

@@ -31,7 +31,8 @@ def keys_generate() -> None:
 
 
 @flows_cli.command("check")
-def flows_check() -> None:
+@click.option("--verbose", is_flag=True, help="List every text's SMS encoding and segments.")
+def flows_check(verbose: bool) -> None:
     """Validate every flow and every outbound text; exit non-zero naming each problem."""
     built = services()
     problems = flowlint.check(
@@ -39,12 +40,23 @@ def flows_check() -> None:
         built.catalogues,
         built.settings.deployment.default_language,
         built.settings.deployment.organisation_name,
+        built.settings.deployment.languages,
     )
     for problem in problems:
         click.echo(str(problem), err=True)
-    if problems:
+    report = flowlint.encodings(built.catalogues)
+    if verbose:
+        for language, message_id, encoding in report:
+            click.echo(f"{language:3} {message_id:28} {encoding.name} {encoding.units:4} units "
+                       f"{encoding.segments} segment(s)")
+    errors = [p for p in problems if not p.warning]
+    if errors:
         raise click.exceptions.Exit(1)
-    click.echo(f"flows and texts OK in {', '.join(built.catalogues.languages)}")
+    longest = max((e.segments for _, _, e in report), default=0)
+    ucs2 = sum(1 for _, _, e in report if e.name == "UCS-2")
+    click.echo(f"flows and texts OK in {', '.join(built.catalogues.languages)}: "
+               f"{len(report)} texts, {ucs2} need UCS-2, longest {longest} segment(s), "
+               f"{len(problems)} warning(s)")
 
 
 def init_app(app: Flask) -> None:

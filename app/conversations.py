@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection
@@ -25,7 +25,10 @@ from app.crypto import ContactHasher, Keyring
 from app.deployment import Deployment
 from app.flows import ConversationState, Flow
 from app.flows import step as flow_step
+from app.flows.triage import NONE as NO_RISK
+from app.flows.triage import TriageRules
 from app.i18n import Catalogues
+from app.language import LanguageGuesser
 from app.storage import vault
 from app.storage.db import Database
 
@@ -55,6 +58,8 @@ class Outcome:
     replayed: bool = False
     step: str | None = None
     escalation_id: int | None = None
+    keyword: str | None = None  # the global keyword the message matched, if any
+    risk: str = "none"  # the triage level of the message
 
 
 class ConversationService:
@@ -68,6 +73,8 @@ class ConversationService:
         catalogues: Catalogues,
         deployment: Deployment,
         clock: Callable[[], datetime],
+        triage: TriageRules | None = None,
+        guesser: LanguageGuesser | None = None,
     ) -> None:
         self.database = database
         self.keyring = keyring
@@ -76,6 +83,8 @@ class ConversationService:
         self.catalogues = catalogues
         self.deployment = deployment
         self.clock = clock
+        self.triage = triage
+        self.guesser = guesser
 
     def contact_hash(self, channel: str, address: str) -> str:
         return self.hasher.hash(channel, address)
@@ -113,11 +122,16 @@ class ConversationService:
 
         keyword = inbound.provider_keyword
         result = None
+        risk = NO_RISK
         if keyword is None and not opted_out:
             if self.flow is None:
                 raise FlowUnavailable("no valid flow is loaded")
+            if state.language is None and self.guesser is not None:
+                state = replace(state, language=self.guesser.guess(inbound.body))
+            risk = self.triage.assess(inbound.body, state.language) if self.triage else NO_RISK
             idle = timedelta(minutes=self.deployment.conversation_idle_minutes)
-            result = flow_step(self.flow, state, inbound.body, now, idle)
+            result = flow_step(self.flow, state, inbound.body, now, idle,
+                               urgent=risk.at_least("urgent"))
             state = result.state
             reply_ids = tuple(ref.id for ref in result.replies)
         else:
@@ -137,16 +151,15 @@ class ConversationService:
         if result is None:
             optouts.record(connection, keyword, contact_hash=contact_hash, opted_out=opted_out,
                            now=now)
-        case = lookup.open_case
-        for action in result.actions if result else ():
-            # Each action sees the case the previous one opened or raised.
-            case = escalation.request(
-                connection, conversation.id, case, channel=conversation.channel,
-                priority=action.priority, reason=action.reason,
-                language=state.language or self.deployment.default_language, now=now,
-            )
+            return Outcome(text, conversation.id, state.language, step=state.step)
+        case = escalation.apply(
+            connection, conversation.id, lookup.open_case, result.actions, risk,
+            channel=conversation.channel,
+            language=state.language or self.deployment.default_language, now=now,
+        )
         return Outcome(text, conversation.id, state.language, step=state.step,
-                       escalation_id=case.id if case else None)
+                       escalation_id=case.id if case else None, keyword=result.keyword,
+                       risk=risk.level)
 
     def render(self, language: str | None, message_ids: tuple[str, ...]) -> str:
         return self.catalogues.join(language, message_ids, {"services": self._services_text()})

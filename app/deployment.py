@@ -59,6 +59,10 @@ class Deployment:
     exit_url: str
     services: tuple[LocalService, ...]
     opening_hours: OpeningHours
+    # Words the partnership adds to the flows' keywords (keyword name -> words).
+    extra_keywords: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Ordinary words that mean "I cannot talk": cover reply only, urgent case.
+    duress_words: tuple[str, ...] = ()
     source: str = field(default="", compare=False)
 
 
@@ -97,8 +101,28 @@ def parse_deployment(raw: dict[str, Any], source: str = "<deployment>") -> Deplo
         exit_url=exit_url,
         services=tuple(_service(reader, i, s) for i, s in enumerate(raw.get("services", []))),
         opening_hours=_opening_hours(reader, raw.get("opening_hours", {})),
+        extra_keywords=_extra_keywords(reader, raw.get("keywords", {})),
+        duress_words=tuple(_words(reader, "conversation.duress_words",
+                                  reader.get("conversation.duress_words", list, []))),
         source=source,
     )
+
+
+def _words(reader: _Reader, key: str, listed: list[Any]) -> list[str]:
+    if not all(isinstance(w, str) and w.strip() for w in listed):
+        reader.fail(key, "must be a list of words")
+    return [w.strip() for w in listed]
+
+
+def _extra_keywords(reader: _Reader, raw: Any) -> dict[str, tuple[str, ...]]:
+    if not isinstance(raw, dict):
+        reader.fail("keywords", "must be a table of keyword name = [words]")
+    extra = {}
+    for name, listed in raw.items():
+        if not isinstance(listed, list):
+            reader.fail(f"keywords.{name}", "must be a list of words")
+        extra[str(name)] = tuple(_words(reader, f"keywords.{name}", listed))
+    return extra
 
 
 def _positive(reader: _Reader, key: str, default: int) -> int:

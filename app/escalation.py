@@ -13,6 +13,8 @@ from datetime import datetime
 
 from sqlalchemy import Connection, bindparam, insert, update
 
+from app.flows.model import Action, Escalate, RequestErasure
+from app.flows.triage import Assessment
 from app.storage.models import AuditEvent, Escalation, table_of
 from app.storage.vault import OpenCase
 
@@ -70,3 +72,40 @@ def request(
                                          "new_reasons": reasons})
     log.info("event=escalation.updated escalation=%s priority=%s", existing.id, new_priority)
     return OpenCase(existing.id, new_priority, tuple(reasons))
+
+
+def apply(
+    connection: Connection,
+    conversation_id: uuid.UUID,
+    existing: OpenCase | None,
+    actions: tuple[Action, ...],
+    risk: Assessment,
+    *,
+    channel: str,
+    language: str,
+    now: datetime,
+) -> OpenCase | None:
+    """Turn a message's flow actions and triage result into the case, and audit what matters.
+
+    A case is opened when the flow asks for a person (never below "routine") or when triage
+    reads high or urgent risk; triage reasons are added to a case that is open or opening, so
+    the advocate sees why. Routine-level reasons alone open nothing.
+    """
+    case = existing
+    for action in actions:
+        if isinstance(action, Escalate):
+            # Each action sees the case the previous one opened or raised.
+            case = request(connection, conversation_id, case, channel=channel,
+                           priority=action.priority, reason=action.reason,
+                           language=language, now=now)
+        elif isinstance(action, RequestErasure):
+            connection.execute(_AUDIT, {
+                "occurred_at": now, "actor": "survivor", "action": "erasure.requested",
+                "conversation_id": conversation_id, "purpose": None})
+            log.info("event=erasure.requested conversation=%s", conversation_id)
+    if risk.reasons and (case is not None or risk.at_least("high")):
+        priority = risk.level if risk.level in PRIORITY_RANK else "routine"
+        for reason in risk.reasons:
+            case = request(connection, conversation_id, case, channel=channel,
+                           priority=priority, reason=reason, language=language, now=now)
+    return case

@@ -1,59 +1,82 @@
 """`flask flows check`: every flow and every outbound text, checked before a survivor sees it.
 
 Checks, each reported with file, message id or step, and language:
-- the flow loads (references, reachability: see `app.flows.loader`);
-- every message a flow says exists in English and in the deployment's default language;
+- the flows load as one conversation (references, reachability: see `app.flows.loader`),
+  and so do the triage rules;
+- every message a flow says has text in every shipped language (a fuzzy, unconfirmed
+  translation is reported as a warning: at run time it falls back to English);
 - every text formats with the placeholders we fill ({services}) and no others;
-- the lock-screen rule: nothing revealing in the first characters a phone shows.
+- the lock-screen rule: nothing revealing in the first characters a phone shows;
+- the SMS encoding and segment count, failing above the limit in flows/outbound.yaml.
 """
 
 from __future__ import annotations
 
-import re
 import string
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from app.failsafe import EMERGENCY_TEXT_EN
-from app.flows import FlowError, load_flow
+from app.flows import Flow, FlowError, load_flows
+from app.flows.loader import read_yaml
+from app.flows.triage import TriageRuleError, parse_rules
 from app.i18n import FALLBACK_LANGUAGE, Catalogues
+from app.sms_segments import Encoding, encoding_of
 
 PLACEHOLDERS = frozenset({"services"})
-_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def _is_word_char(ch: str) -> bool:
+    # Letters, marks and digits: Gurmukhi and Devanagari vowel signs are marks, and Python's
+    # \w would split words at them (ਪੁਲਿਸ into ਪ, ਲ, ਸ) and hide them from the rule.
+    return unicodedata.category(ch)[0] in "LMN"
+
+
+def _words(text: str) -> list[str]:
+    """Comparable words: NFC, case-folded, without non-spacing marks (Arabic vowel marks are
+    optional in writing, so "الشُّرطة" and "الشرطة" must compare equal)."""
+    folded = unicodedata.normalize("NFC", text).casefold()
+    kept = "".join(ch if _is_word_char(ch) else " " for ch in folded
+                   if unicodedata.category(ch) != "Mn")
+    return kept.split()
 
 
 @dataclass(frozen=True)
 class Problem:
     where: str
     why: str
+    warning: bool = False
 
     def __str__(self) -> str:
-        return f"{self.where}: {self.why}"
+        return f"{'warning: ' if self.warning else ''}{self.where}: {self.why}"
 
 
 @dataclass(frozen=True)
 class LockScreenRule:
     preview: int
     stems: dict[str, tuple[str, ...]]
+    max_segments: int = 6
+    max_segments_per_reply: int = 8
 
     @classmethod
     def load(cls, path: Path, organisation: str) -> LockScreenRule:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        stems = {lang: tuple(str(s).casefold() for s in words)
+        raw = read_yaml(path) or {}
+        stems = {lang: tuple(w for stem in words for w in _words(str(stem)))
                  for lang, words in (raw.get("stems") or {}).items()}
-        org_words = tuple(w.casefold() for w in _WORD.findall(organisation) if len(w) > 3)
+        org_words = tuple(w for w in _words(organisation) if len(w) > 3)
         return cls(int(raw.get("preview_characters", 40)),
                    {lang: words + org_words for lang, words in stems.items()} or
-                   {FALLBACK_LANGUAGE: org_words})
+                   {FALLBACK_LANGUAGE: org_words},
+                   int(raw.get("max_segments", 6)),
+                   int(raw.get("max_segments_per_reply", 8)))
 
     def violations(self, language: str, text: str) -> list[str]:
         """The banned stems a lock screen would show for this text."""
         stems = self.stems.get(language, ()) + self.stems.get(FALLBACK_LANGUAGE, ())
-        preview = text[: self.preview].casefold()
-        cut = len(text) > self.preview and text[self.preview - 1 : self.preview + 1].isalnum()
-        tokens = _WORD.findall(preview)
+        cut = (len(text) > self.preview and _is_word_char(text[self.preview - 1])
+               and _is_word_char(text[self.preview]))
+        tokens = _words(text[: self.preview])
         found = []
         for index, token in enumerate(tokens):
             last_and_cut = cut and index == len(tokens) - 1
@@ -66,40 +89,136 @@ class LockScreenRule:
 
 
 def check(flows_dir: Path, catalogues: Catalogues, default_language: str,
-          organisation: str) -> list[Problem]:
-    problems: list[Problem] = []
-    message_ids: set[str] = set()
-    for path in sorted(flows_dir.glob("*.yaml")):
-        if path.name == "lockscreen.yaml":
-            continue
-        try:
-            message_ids |= load_flow(path).message_ids()
-        except FlowError as error:
-            problems.append(Problem(f"{error.source}: {error.where}", error.why))
-    for message_id in sorted(message_ids):
-        for language in sorted({FALLBACK_LANGUAGE, default_language}):
-            if not catalogues.has(language, message_id):
-                problems.append(Problem(f"{message_id} [{language}]", "has no text"))
-    rule = LockScreenRule.load(flows_dir / "lockscreen.yaml", organisation)
+          organisation: str, languages: tuple[str, ...] = ()) -> list[Problem]:
+    """Every problem found; those with `warning` set do not fail the check.
+
+    `languages` are the deployment's enabled languages: each needs a catalogue.
+    """
+    problems: list[Problem] = [
+        Problem(f"translations/{language}/LC_MESSAGES/messages.po",
+                f"is missing, but {language!r} is enabled in the deployment file")
+        for language in languages if language not in catalogues.languages
+    ]
+    flow: Flow | None = None
+    try:
+        flow = load_flows(flows_dir)
+    except FlowError as error:
+        problems.append(Problem(f"{error.source}: {error.where}", error.why))
+    problems.extend(_triage_problems(flows_dir / "triage.yaml"))
+    if flow is not None:
+        problems.extend(_missing_texts(flow, catalogues, default_language))
+    outbound = flows_dir / "outbound.yaml"
+    try:
+        rule = LockScreenRule.load(outbound, organisation)
+    except FlowError as error:
+        return [*problems, Problem(f"{error.source}: {error.where}", error.why)]
     for language in catalogues.languages:
-        source = catalogues.sources.get(language)
+        po_file = catalogues.sources.get(language)
         for message_id, text in catalogues.messages(language):
-            where = f"{source}: {message_id}" if source else message_id
-            problems.extend(_check_text(rule, language, where, text))
-    problems.extend(_check_text(rule, FALLBACK_LANGUAGE, "failsafe (built in)", EMERGENCY_TEXT_EN))
+            where = f"{po_file}: {message_id}" if po_file else message_id
+            english = catalogues.raw_text(FALLBACK_LANGUAGE, message_id)
+            problems.extend(_check_text(rule, language, where, text, english))
+    problems.extend(_check_text(rule, FALLBACK_LANGUAGE, "failsafe (built in)",
+                                EMERGENCY_TEXT_EN, None))
+    if flow is not None:
+        problems.extend(_check_whole_replies(flow, catalogues, rule))
     return problems
 
 
-def _check_text(rule: LockScreenRule, language: str, message_id: str, text: str) -> list[Problem]:
+def _triage_problems(triage: Path) -> list[Problem]:
+    if not triage.exists():
+        return [Problem(str(triage), "is missing: triage is off (requests for a person still "
+                                     "escalate)", warning=True)]
+    try:
+        parse_rules(read_yaml(triage), str(triage))
+    except (FlowError, TriageRuleError) as error:
+        return [Problem(str(triage), str(error))]
+    return []
+
+
+def _missing_texts(flow: Flow, catalogues: Catalogues, default_language: str) -> list[Problem]:
+    used: dict[str, str] = {}  # message id -> "file: step" where a flow says it
+    for step in flow.steps.values():
+        for ref in step.say:
+            used.setdefault(ref.id, f"{flow.source_of(step.id)}: step {step.id!r}")
+    for message_id, source in flow.service_messages.items():
+        used.setdefault(message_id, f"{source}: messages")
+    problems = []
+    for message_id, where in sorted(used.items()):
+        for language in sorted({FALLBACK_LANGUAGE, default_language, *catalogues.languages}):
+            if catalogues.has(language, message_id):
+                continue
+            fuzzy = catalogues.is_fuzzy(language, message_id)
+            # A fuzzy translation falls back to English, so it only warns; with no English
+            # to fall back to there is nothing to send.
+            falls_back = (fuzzy and language != FALLBACK_LANGUAGE
+                          and catalogues.has(FALLBACK_LANGUAGE, message_id))
+            why = ("is fuzzy (unconfirmed); English is sent instead" if falls_back
+                   else "is fuzzy and has no English to fall back to" if fuzzy
+                   else "has no text")
+            problems.append(Problem(f"{where}: {message_id} [{language}]", why,
+                                    warning=falls_back))
+    return problems
+
+
+def _check_whole_replies(flow: Flow, catalogues: Catalogues, rule: LockScreenRule
+                         ) -> list[Problem]:
+    """A step's messages (and its `next` chain) go out as ONE SMS: its size is what counts,
+    and one non-GSM character anywhere in it makes the whole SMS UCS-2."""
+    problems = []
+    for step in flow.steps.values():
+        ids = [ref.id for ref in step.say]
+        current = step
+        while current.next is not None and current.capture is None and len(ids) < 32:
+            current = flow.steps[current.next]
+            ids.extend(ref.id for ref in current.say)
+        for language in catalogues.languages:
+            try:
+                whole = catalogues.join(language, ids, {"services": ""})
+            except (LookupError, ValueError):
+                continue  # reported above as a missing or broken text
+            encoding = encoding_of(whole)
+            if encoding.segments > rule.max_segments_per_reply:
+                problems.append(Problem(
+                    f"{flow.source_of(step.id)}: step {step.id!r} [{language}]",
+                    f"its reply takes {encoding.segments} SMS segments ({encoding.name}); "
+                    f"the limit is {rule.max_segments_per_reply}"))
+    return problems
+
+
+def encodings(catalogues: Catalogues) -> list[tuple[str, str, Encoding]]:
+    """(language, message id, encoding) for every text, for the check's report."""
+    return [(language, message_id, encoding_of(text))
+            for language in catalogues.languages
+            for message_id, text in catalogues.messages(language)]
+
+
+def _fields(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+
+
+def _check_text(rule: LockScreenRule, language: str, message_id: str, text: str,
+                english: str | None) -> list[Problem]:
     where = f"{message_id} [{language}]"
     problems = []
     try:
-        fields = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+        fields = _fields(text)
     except ValueError as error:
         return [Problem(where, f"is not a valid text template ({error})")]
     unknown = fields - PLACEHOLDERS
     if unknown:
         problems.append(Problem(where, f"uses unknown placeholders {sorted(unknown)}"))
+    try:
+        expected = _fields(english) if english is not None else fields
+    except ValueError:
+        expected = fields
+    if fields != expected:
+        problems.append(Problem(where, f"has placeholders {sorted(fields)} but English has "
+                                       f"{sorted(expected)}"))
+    encoding = encoding_of(text)
+    if encoding.segments > rule.max_segments:
+        problems.append(Problem(where, f"takes {encoding.segments} SMS segments "
+                                       f"({encoding.name}); the limit is {rule.max_segments}"))
     banned = rule.violations(language, text)
     if banned:
         problems.append(Problem(where, f"shows {', '.join(banned)} in the first "

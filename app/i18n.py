@@ -37,11 +37,13 @@ class Catalogues:
         self._texts = texts
         self.default_language = default_language
         self.sources = dict(sources or {})  # language -> the .po file, for error messages
+        self.fuzzy: dict[str, frozenset[str]] = {}  # language -> ids with unconfirmed text
 
     @classmethod
     def load(cls, directory: Path, default_language: str) -> Catalogues:
         texts: dict[str, dict[str, str]] = {}
         sources: dict[str, Path] = {}
+        fuzzy: dict[str, frozenset[str]] = {}
         for po_path in sorted(directory.glob("*/LC_MESSAGES/messages.po")):
             language = po_path.parent.parent.name
             sources[language] = po_path
@@ -53,7 +55,17 @@ class Catalogues:
                 # Fuzzy entries are drafts a translator has not confirmed; fall back instead.
                 if message.id and message.string and not message.fuzzy
             }
-        return cls(texts, default_language, sources)
+            fuzzy[language] = frozenset(str(m.id) for m in catalog if m.id and m.fuzzy)
+        loaded = cls(texts, default_language, sources)
+        loaded.fuzzy = fuzzy
+        return loaded
+
+    def is_fuzzy(self, language: str, message_id: str) -> bool:
+        return message_id in self.fuzzy.get(language, frozenset())
+
+    def raw_text(self, language: str, message_id: str) -> str | None:
+        """The text exactly as translated, without fallback or placeholders filled."""
+        return self._texts.get(language, {}).get(message_id)
 
     @property
     def languages(self) -> tuple[str, ...]:

@@ -17,13 +17,16 @@ from app import flowlint
 from app.config import ConfigError, Settings
 from app.conversations import ConversationService
 from app.crypto import ContactHasher, Keyring
-from app.flows import Flow, FlowError, load_flow
+from app.flows import Flow, FlowError, load_flows
+from app.flows.loader import read_yaml
+from app.flows.triage import TriageRuleError, TriageRules, parse_rules
 from app.i18n import Catalogues
+from app.language import LanguageGuesser
 from app.storage.db import Database
 
 log = logging.getLogger(__name__)
 EXTENSION = "quietline"
-WELCOME_FLOW = "welcome.yaml"
+TRIAGE_FILE = "triage.yaml"
 
 
 @dataclass
@@ -45,7 +48,7 @@ def build_services(settings: Settings) -> Services:
     database = Database(settings.database_url)
     keyring = Keyring(settings.data_keys)
     catalogues = load_catalogues(settings)
-    flow = load_welcome_flow(settings)
+    flow = load_conversation_flow(settings)
     if settings.production:
         refuse_unchecked_content(settings, catalogues)
     conversations = ConversationService(
@@ -56,6 +59,8 @@ def build_services(settings: Settings) -> Services:
         catalogues=catalogues,
         deployment=settings.deployment,
         clock=utc_now,
+        triage=load_triage(settings),
+        guesser=LanguageGuesser(settings.deployment.languages, preload=settings.production),
     )
     connection = redis.Redis.from_url(
         settings.redis_url,
@@ -74,24 +79,42 @@ def refuse_unchecked_content(settings: Settings, catalogues: Catalogues) -> None
     """
     problems = flowlint.check(settings.flows_path, catalogues,
                               settings.deployment.default_language,
-                              settings.deployment.organisation_name)
-    if problems:
-        listed = "; ".join(str(problem) for problem in problems[:10])
-        raise ConfigError(f"flows check failed ({len(problems)} problems): {listed}")
+                              settings.deployment.organisation_name,
+                              settings.deployment.languages)
+    errors = [problem for problem in problems if not problem.warning]
+    if errors:
+        listed = "; ".join(str(problem) for problem in errors[:10])
+        raise ConfigError(f"flows check failed ({len(errors)} problems): {listed}")
 
 
-def load_welcome_flow(settings: Settings) -> Flow | None:
-    """The flow, or None in development when it is broken (every reply is then the fail-safe).
+def load_conversation_flow(settings: Settings) -> Flow | None:
+    """The flows, or None in development when they are broken (every reply is the fail-safe).
 
     Production refuses to start instead: a deployer must find out at start-up, not from a
     survivor's unanswered message.
     """
+    deployment = settings.deployment
     try:
-        return load_flow(settings.flows_path / WELCOME_FLOW)
+        return load_flows(settings.flows_path,
+                          extra_words={k: list(v) for k, v in deployment.extra_keywords.items()},
+                          duress_words=deployment.duress_words)
     except FlowError as error:
         if settings.production:
             raise
         log.error("event=flows.invalid source=%s where=%s", error.source, error.where)
+        return None
+
+
+def load_triage(settings: Settings) -> TriageRules | None:
+    """The triage rules, or None in development when they are broken (triage is then off;
+    requests for a person still escalate)."""
+    try:
+        return parse_rules(read_yaml(settings.flows_path / TRIAGE_FILE),
+                           str(settings.flows_path / TRIAGE_FILE))
+    except (FlowError, TriageRuleError) as error:
+        if settings.production:
+            raise
+        log.error("event=triage.invalid error=%s", type(error).__name__)
         return None
 
 

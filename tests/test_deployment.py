@@ -26,7 +26,9 @@ def test_demo_file_loads() -> None:
     deployment = load_deployment(DEMO)
     assert deployment.organisation_name == "Quietline demo partnership"
     assert deployment.default_language == "en"
-    assert deployment.languages == ("en",)
+    assert deployment.languages == ("en", "cy", "pl", "pa", "ur", "ar", "ro", "so")
+    assert deployment.duress_words == ("bluebell",)
+    assert deployment.extra_keywords == {}
     assert deployment.sms_numbers == ("+447700900000",)
     assert deployment.conversation_idle_minutes == 240
     assert deployment.retention_days == 90
@@ -53,6 +55,8 @@ def test_demo_opening_hours_are_weekdays_nine_to_five_in_london() -> None:
 def test_minimal_deployment_gets_safe_defaults() -> None:
     deployment = parse_deployment({"organisation": {"name": "Harbour Light"}})
     assert deployment.languages == ("en",)
+    assert deployment.duress_words == ()
+    assert deployment.extra_keywords == {}
     assert deployment.provider_handles_keywords is True
     assert deployment.exit_url.startswith("https://")
     assert deployment.services == ()
@@ -70,7 +74,7 @@ def test_holidays_may_be_toml_dates(tmp_path: Path) -> None:
                      id="missing-organisation-name"),
         pytest.param('name = "Quietline demo partnership"', "name = 42", "organisation.name",
                      id="organisation-name-not-text"),
-        pytest.param('default = "en"', 'default = "cy"', "languages.default",
+        pytest.param('default = "en"', 'default = "fr"', "languages.default",
                      id="default-language-not-enabled"),
         pytest.param('numbers = ["+447700900000"]', 'numbers = ["07700900000"]', "sms.numbers",
                      id="number-without-country-code"),
@@ -125,3 +129,18 @@ def test_invalid_toml_is_refused_naming_the_file(tmp_path: Path) -> None:
     path = demo_with(tmp_path, "[retention]", "[retention")
     with pytest.raises(DeploymentConfigError, match="partnership.toml: not valid TOML"):
         load_deployment(path)
+
+
+def test_keywords_and_duress_words_must_be_lists_of_words(tmp_path: Path) -> None:
+    path = tmp_path / "partnership.toml"
+    path.write_text(DEMO.read_text(encoding="utf-8").replace(
+        '# person = ["caseworker"]', 'person = ["caseworker", 3]'), encoding="utf-8")
+    with pytest.raises(DeploymentConfigError, match="keywords.person"):
+        load_deployment(path)
+
+
+def test_extra_keyword_words_are_read(tmp_path: Path) -> None:
+    path = tmp_path / "partnership.toml"
+    path.write_text(DEMO.read_text(encoding="utf-8").replace(
+        '# person = ["caseworker"]', 'person = [" caseworker "]'), encoding="utf-8")
+    assert load_deployment(path).extra_keywords == {"person": ("caseworker",)}

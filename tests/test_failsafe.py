@@ -136,7 +136,7 @@ def test_a_broken_flow_file_stops_production_at_start_up(
     environ: dict[str, str], tmp_path: Path
 ) -> None:
     environ.update(production_environ(), QUIETLINE_FLOWS=str(broken_flows_dir(tmp_path)))
-    with pytest.raises(FlowError, match="nowhere"):
+    with pytest.raises(FlowError, match="welcome.yaml"):
         create_app(load_settings(environ))
 
 

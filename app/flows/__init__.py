@@ -6,17 +6,20 @@ and gets back message ids, the next state and actions. That keeps every conversa
 testable as a table, and keeps a survivor's reply independent of anything that can be down.
 """
 
-from app.flows.engine import ConversationState, StepResult, step
-from app.flows.loader import FlowError, load_flow
-from app.flows.model import Escalate, Flow, MessageRef
+from app.flows.engine import Choice, ConversationState, StepResult, step
+from app.flows.loader import FlowError, load_flow, load_flows
+from app.flows.model import Escalate, Flow, MessageRef, RequestErasure
 
 __all__ = [
+    "Choice",
     "ConversationState",
     "Escalate",
     "Flow",
     "FlowError",
     "MessageRef",
+    "RequestErasure",
     "StepResult",
     "load_flow",
+    "load_flows",
     "step",
 ]

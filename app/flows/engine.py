@@ -3,12 +3,18 @@
 No I/O and no clock of its own (see the package docstring). The order of decisions is the
 safety policy, so it is written out here once:
 
-1. Global keywords ("999", "person", ...) win from any step, even on first contact: a survivor
-   whose first words are "help me" gets the emergency options, not a welcome.
-2. A new conversation, or one idle past the timeout, starts again at the flow's start, so a
+1. Cover mode (after the duress word) answers everything with the cover reply until the
+   conversation goes idle: whoever holds the phone now learns nothing.
+2. Global keywords ("999", "person", "pause", in any supported language) win from any step,
+   even on first contact: a survivor whose first words are "help me" gets the emergency
+   options, not a welcome.
+3. A message that triage reads as immediate danger goes to the flow's urgent step.
+4. A new conversation, or one idle past the timeout, starts again at the flow's start, so a
    message sent days later is not read as an answer to an old question.
-3. Otherwise the reply is matched against the current step's options; anything else goes to
-   the step's `otherwise`, or the step is asked again.
+5. Otherwise the reply is matched against the current step's options (or captured, where the
+   step asks for free text); anything else goes to the step's `otherwise`, or the step is asked
+   again.
+Writing again after "pause" lifts the pause: the survivor has chosen to be in touch.
 """
 
 from __future__ import annotations
@@ -18,8 +24,29 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from app.flows.model import Action, Flow, MessageRef, Step
+from app.flows.model import (
+    Action,
+    Cover,
+    Flow,
+    MessageRef,
+    Pause,
+    Record,
+    RequestErasure,
+    SetLanguage,
+    Step,
+)
 from app.flows.text import normalise
+
+# A chain of `next` steps longer than this is a flow error the loader should have caught.
+_MAX_CHAIN = 32
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One of the survivor's recorded choices, with when they made it."""
+
+    value: str
+    at: datetime
 
 
 @dataclass(frozen=True)
@@ -29,29 +56,51 @@ class ConversationState:
     step: str | None = None
     last_activity: datetime | None = None
     language: str | None = None
-    data: dict[str, str] = field(default_factory=dict)
+    paused: bool = False
+    cover: bool = False
+    erasure_requested: datetime | None = None
+    choices: dict[str, Choice] = field(default_factory=dict)
 
     def to_json(self) -> str:
         return json.dumps(
             {
                 "step": self.step,
-                "last_activity": self.last_activity.isoformat() if self.last_activity else None,
+                "last_activity": _iso(self.last_activity),
                 "language": self.language,
-                "data": self.data,
+                "paused": self.paused,
+                "cover": self.cover,
+                "erasure_requested": _iso(self.erasure_requested),
+                "choices": {k: {"value": c.value, "at": c.at.isoformat()}
+                            for k, c in self.choices.items()},
             },
             separators=(",", ":"),
+            ensure_ascii=False,
         )
 
     @classmethod
     def from_json(cls, raw: str) -> ConversationState:
         parsed: dict[str, Any] = json.loads(raw)
-        last = parsed.get("last_activity")
+        choices = {
+            str(name): Choice(str(c["value"]), datetime.fromisoformat(c["at"]))
+            for name, c in (parsed.get("choices") or {}).items()
+        }
         return cls(
             step=parsed.get("step"),
-            last_activity=datetime.fromisoformat(last) if last else None,
+            last_activity=_from_iso(parsed.get("last_activity")),
             language=parsed.get("language"),
-            data=dict(parsed.get("data") or {}),
+            paused=bool(parsed.get("paused", False)),
+            cover=bool(parsed.get("cover", False)),
+            erasure_requested=_from_iso(parsed.get("erasure_requested")),
+            choices=choices,
         )
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _from_iso(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
 
 
 @dataclass(frozen=True)
@@ -60,6 +109,7 @@ class StepResult:
     state: ConversationState
     actions: tuple[Action, ...]
     restarted: bool = False
+    keyword: str | None = None
 
 
 def step(
@@ -68,8 +118,14 @@ def step(
     text: str,
     now: datetime,
     idle_timeout: timedelta,
+    *,
+    urgent: bool = False,
 ) -> StepResult:
-    """Advance a conversation by one inbound message."""
+    """Advance a conversation by one inbound message.
+
+    `urgent` is the triage result for this message (see `app.flows.triage`): a message that
+    reads as immediate danger is answered from the flow's urgent step, not as a menu reply.
+    """
     said = normalise(text)
     expired = (
         state.step is None
@@ -77,39 +133,77 @@ def step(
         or state.last_activity is None
         or now - state.last_activity > idle_timeout
     )
-    keyword_target = _keyword_target(flow, said)
-    if keyword_target is not None:
-        target = keyword_target
-    elif expired:
-        target = flow.start
-    else:
-        target = _answer_target(flow.steps[state.step or flow.start], said)
-    replies, actions, final = _enter(flow, target)
-    new_state = replace(state, step=final, last_activity=now)
-    return StepResult(replies, new_state, actions, restarted=expired and keyword_target is None)
+    if expired:
+        # A fresh start forgets the position, the pause and cover mode, not the language or
+        # the survivor's recorded choices.
+        state = replace(state, step=None, paused=False, cover=False)
+    elif state.paused:
+        state = replace(state, paused=False)
+
+    if state.cover and flow.cover_step is not None:
+        return _run(flow, state, flow.cover_step, now, restarted=False, keyword="cover")
+
+    keyword = _keyword(flow, said)
+    if keyword is not None:
+        return _run(flow, state, keyword[1], now, restarted=False, keyword=keyword[0])
+    if urgent and flow.urgent_step is not None:
+        return _run(flow, state, flow.urgent_step, now, restarted=expired, keyword="urgent")
+    if expired:
+        return _run(flow, state, flow.start, now, restarted=True)
+
+    current = flow.steps[state.step or flow.start]
+    if current.capture is not None and said:
+        # Free text the survivor chose to give (e.g. "weekdays after 10"): kept verbatim.
+        captured = Record(current.capture, text.strip()[:500])
+        target = current.next or current.otherwise or flow.start
+        return _run(flow, state, target, now, restarted=False, extra=(captured,))
+    target = current.options.get(said) or current.otherwise or current.id
+    return _run(flow, state, target, now, restarted=False)
 
 
-def _keyword_target(flow: Flow, said: str) -> str | None:
+def _keyword(flow: Flow, said: str) -> tuple[str, str] | None:
     for keyword in flow.keywords:
-        if said in keyword.words:
-            return keyword.goto
+        if said in keyword.all_words():
+            return keyword.name, keyword.goto
     return None
 
 
-def _answer_target(current: Step, said: str) -> str:
-    if said in current.options:
-        return current.options[said]
-    return current.otherwise or current.id
-
-
-def _enter(flow: Flow, target: str) -> tuple[tuple[MessageRef, ...], tuple[Action, ...], str]:
-    """Say what the target step says, following `next` links (the loader forbids loops)."""
+def _run(
+    flow: Flow,
+    state: ConversationState,
+    target: str,
+    now: datetime,
+    *,
+    restarted: bool,
+    keyword: str | None = None,
+    extra: tuple[Action, ...] = (),
+) -> StepResult:
+    """Say what the target step says, following `next` links, and apply its actions."""
     replies: list[MessageRef] = []
-    actions: list[Action] = []
-    current = flow.steps[target]
-    while True:
+    actions: list[Action] = list(extra)
+    current: Step = flow.steps[target]
+    for _ in range(_MAX_CHAIN):
         replies.extend(current.say)
         actions.extend(current.actions)
-        if current.next is None:
-            return tuple(replies), tuple(actions), current.id
+        if current.next is None or current.capture is not None:
+            break
         current = flow.steps[current.next]
+    new_state = _apply(replace(state, step=current.id, last_activity=now), actions, now)
+    return StepResult(tuple(replies), new_state, tuple(actions), restarted, keyword)
+
+
+def _apply(state: ConversationState, actions: list[Action], now: datetime) -> ConversationState:
+    """The actions that change the conversation's own state; the rest are for the caller."""
+    for action in actions:
+        if isinstance(action, SetLanguage):
+            state = replace(state, language=action.language)
+        elif isinstance(action, Record):
+            state = replace(state, choices={**state.choices, action.choice: Choice(action.value,
+                                                                                   now)})
+        elif isinstance(action, Pause):
+            state = replace(state, paused=True)
+        elif isinstance(action, Cover):
+            state = replace(state, cover=True)
+        elif isinstance(action, RequestErasure):
+            state = replace(state, erasure_requested=now)
+    return state

@@ -13,10 +13,25 @@ from typing import Any
 
 import yaml
 
-from app.flows.model import PRIORITIES, Escalate, Flow, Keyword, MessageRef, Step
+from app.flows.model import (
+    PRIORITIES,
+    Action,
+    Cover,
+    Escalate,
+    Flow,
+    Keyword,
+    MessageRef,
+    Pause,
+    Record,
+    RequestErasure,
+    SetLanguage,
+    Step,
+)
 from app.flows.text import normalise
 
 _ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")
+_STEP_ID = re.compile(r"^[a-z0-9][a-z0-9_]*$")
+_LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 
 
 class _FlowYamlLoader(yaml.SafeLoader):
@@ -41,29 +56,138 @@ class FlowError(ValueError):
         self.source, self.where, self.why = source, where, why
 
 
-def load_flow(path: Path) -> Flow:
+def read_yaml(path: Path) -> Any:
+    """Read one YAML file of flow data, with file-named errors and words kept as words."""
     try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_FlowYamlLoader)  # noqa: S506 -- a SafeLoader subclass
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_FlowYamlLoader)  # noqa: S506 -- a SafeLoader subclass
     except (OSError, UnicodeDecodeError) as exc:
         raise FlowError(str(path), "file", f"cannot be read ({type(exc).__name__})") from exc
     except yaml.YAMLError as exc:
         raise FlowError(str(path), "file", f"is not valid YAML: {exc}") from exc
-    return parse_flow(raw, str(path))
+
+
+# Files in flows/ that hold rules rather than steps and keywords.
+NOT_FLOW_FILES = frozenset({"outbound.yaml", "triage.yaml"})
+
+
+def load_flows(
+    directory: Path,
+    *,
+    extra_words: dict[str, list[str]] | None = None,
+    duress_words: tuple[str, ...] = (),
+) -> Flow:
+    """Every flow file in `directory`, merged into one conversation and checked as a whole.
+
+    `extra_words` (keyword name -> words) and `duress_words` come from the deployment file, so
+    a partnership can add words without editing the shared flows.
+    """
+    files = [(str(path), read_yaml(path)) for path in sorted(directory.glob("*.yaml"))
+             if path.name not in NOT_FLOW_FILES]
+    if not files:
+        raise FlowError(str(directory), "folder", "has no flow files")
+    return parse_flows(files, extra_words=extra_words, duress_words=duress_words)
+
+
+def load_flow(path: Path) -> Flow:
+    """One self-contained flow file (start, steps and keywords in the same file)."""
+    return parse_flows([(str(path), read_yaml(path))])
 
 
 def parse_flow(raw: Any, source: str) -> Flow:
-    if not isinstance(raw, dict):
-        raise FlowError(source, "file", "must be a mapping with flow, start and steps")
-    flow_id = _text(raw, "flow", source, "file")
-    start = _text(raw, "start", source, "file")
-    raw_steps = raw.get("steps")
-    if not isinstance(raw_steps, dict) or not raw_steps:
-        raise FlowError(source, "steps", "must be a non-empty mapping of step ids")
-    steps = {str(sid): _step(str(sid), body, source) for sid, body in raw_steps.items()}
-    keywords = tuple(_keyword(i, k, source) for i, k in enumerate(raw.get("keywords") or []))
-    flow = Flow(id=flow_id, start=start, steps=steps, keywords=keywords, source=source)
+    return parse_flows([(source, raw)])
+
+
+def parse_flows(
+    files: list[tuple[str, Any]],
+    *,
+    extra_words: dict[str, list[str]] | None = None,
+    duress_words: tuple[str, ...] = (),
+) -> Flow:
+    steps: dict[str, Step] = {}
+    sources: dict[str, str] = {}
+    keywords: list[Keyword] = []
+    # Steps with a special role, each named in exactly one file: where conversations start,
+    # where the duress word leads, where an urgent triage result leads.
+    roles: dict[str, tuple[str, str]] = {}
+    service_messages: dict[str, str] = {}  # message id -> file that declares it
+    for source, raw in files:
+        if not isinstance(raw, dict):
+            raise FlowError(source, "file", "must be a mapping (flow, start, steps, keywords)")
+        unknown = set(raw) - {"flow", "steps", "keywords", "messages", *_ROLES}
+        if unknown:
+            raise FlowError(source, "file", f"unknown keys: {', '.join(sorted(map(str, unknown)))}")
+        for role in _ROLES:
+            if role in raw:
+                if role in roles:
+                    raise FlowError(source, role, f"is already set in {roles[role][1]}")
+                roles[role] = (_text(raw, role, source, "file"), source)
+        raw_steps = raw.get("steps") or {}
+        if not isinstance(raw_steps, dict):
+            raise FlowError(source, "steps", "must be a mapping of step ids")
+        for sid, body in raw_steps.items():
+            step_id = str(sid)
+            if step_id in steps:
+                raise FlowError(source, f"step {step_id!r}",
+                                f"is also defined in {sources[step_id]}")
+            steps[step_id] = _step(step_id, body, source)
+            sources[step_id] = source
+        keywords.extend(_keyword(i, k, source) for i, k in enumerate(raw.get("keywords") or []))
+        listed = raw.get("messages") or []
+        if not isinstance(listed, list) or not all(isinstance(m, str) and _ID.match(m)
+                                                   for m in listed):
+            raise FlowError(source, "messages", "must be a list of message ids")
+        service_messages.update((m, source) for m in listed)
+    first_source = files[0][0] if files else "<flows>"
+    if not steps:
+        raise FlowError(first_source, "steps", "must be a non-empty mapping of step ids")
+    _check_targets(steps, roles, keywords)
+    if "start" not in roles:
+        raise FlowError(first_source, "file", "needs 'start' as text (in exactly one file)")
+    cover = roles.get("cover")
+    keywords = _with_deployment_words(keywords, extra_words or {}, duress_words, cover,
+                                      first_source)
+    flow = Flow(start=roles["start"][0], steps=steps, keywords=tuple(keywords), sources=sources,
+                cover_step=cover[0] if cover else None,
+                urgent_step=roles["urgent"][0] if "urgent" in roles else None,
+                service_messages=service_messages)
     _check_references(flow)
     return flow
+
+
+def _check_targets(steps: dict[str, Step], roles: dict[str, tuple[str, str]],
+                   keywords: list[Keyword]) -> None:
+    """Checked before merging, while each role and keyword still knows its own file."""
+    for role, (target, source) in roles.items():
+        if target not in steps:
+            raise FlowError(source, role, f"goes to unknown step {target!r}")
+    for keyword in keywords:
+        if keyword.goto not in steps:
+            raise FlowError(keyword.source, f"keywords[{keyword.index}] ({keyword.name})",
+                            f"goes to unknown step {keyword.goto!r}")
+
+
+def _with_deployment_words(
+    keywords: list[Keyword], extra: dict[str, list[str]], duress_words: tuple[str, ...],
+    cover: tuple[str, str] | None, source: str,
+) -> list[Keyword]:
+    merged = []
+    names = {k.name for k in keywords}
+    for name in extra:
+        if name not in names:
+            raise FlowError("deployment file", f"keywords.{name}", "is not a keyword of the flows")
+    for keyword in keywords:
+        added = frozenset(normalise(w) for w in extra.get(keyword.name, ())) - {""}
+        words = dict(keyword.words)
+        if added:
+            words["*"] = words.get("*", frozenset()) | added
+        merged.append(Keyword(keyword.name, keyword.goto, words, keyword.source, keyword.index))
+    duress = frozenset(normalise(w) for w in duress_words) - {""}
+    if duress:
+        if cover is None:
+            raise FlowError(source, "cover", "a duress word is set but no flow names a cover step")
+        # First, so an ordinary word chosen as the duress word can never mean anything else.
+        merged.insert(0, Keyword("duress", cover[0], {"*": duress}, "deployment file", 0))
+    return merged
 
 
 def _text(raw: dict[str, Any], key: str, source: str, where: str) -> str:
@@ -73,11 +197,17 @@ def _text(raw: dict[str, Any], key: str, source: str, where: str) -> str:
     return value.strip()
 
 
+_ROLES = ("start", "cover", "urgent")
+_STEP_KEYS = frozenset({"say", "options", "otherwise", "next", "capture", "actions"})
+
+
 def _step(step_id: str, body: Any, source: str) -> Step:
     where = f"step {step_id!r}"
+    if not _STEP_ID.match(step_id):
+        raise FlowError(source, where, "step ids are lower-case letters, digits and _")
     if not isinstance(body, dict):
         raise FlowError(source, where, "must be a mapping")
-    unknown = set(body) - {"say", "options", "otherwise", "next", "actions"}
+    unknown = set(body) - _STEP_KEYS
     if unknown:
         raise FlowError(source, where, f"unknown keys: {', '.join(sorted(map(str, unknown)))}")
     say = body.get("say") or []
@@ -89,57 +219,86 @@ def _step(step_id: str, body: Any, source: str) -> Step:
     options = {normalise(str(reply)): str(target) for reply, target in options_raw.items()}
     if "" in options:
         raise FlowError(source, where, "an option reply is empty")
-    for key in ("otherwise", "next"):
+    for key in ("otherwise", "next", "capture"):
         if body.get(key) is not None and not isinstance(body[key], str):
-            raise FlowError(source, where, f"'{key}' must be a step id")
+            raise FlowError(source, where, f"'{key}' must be text")
+    if body.get("capture") is not None and body.get("next") is None:
+        raise FlowError(source, where, "a step that captures a reply needs 'next'")
     return Step(
         id=step_id,
         say=tuple(MessageRef(m) for m in say),
         options=options,
         otherwise=body.get("otherwise"),
         next=body.get("next"),
+        capture=body.get("capture"),
         actions=tuple(_action(a, source, where) for a in body.get("actions") or []),
     )
 
 
-def _action(raw: Any, source: str, where: str) -> Escalate:
-    if isinstance(raw, dict) and set(raw) == {"escalate"} and isinstance(raw["escalate"], dict):
-        spec = raw["escalate"]
-        priority, reason = spec.get("priority", "routine"), spec.get("reason")
-        if priority not in PRIORITIES:
-            raise FlowError(source, where, f"escalate priority must be one of {PRIORITIES}")
-        if not isinstance(reason, str) or not _ID.match(reason):
-            raise FlowError(source, where, "escalate needs a reason code like asked_for_person")
-        return Escalate(priority=priority, reason=reason)
+_SIMPLE_ACTIONS: dict[str, Action] = {
+    "pause": Pause(), "request_erasure": RequestErasure(), "cover": Cover(),
+}
+
+
+def _action(raw: Any, source: str, where: str) -> Action:
+    if isinstance(raw, str) and raw in _SIMPLE_ACTIONS:
+        return _SIMPLE_ACTIONS[raw]
+    if isinstance(raw, dict) and len(raw) == 1:
+        (kind, spec), = raw.items()
+        if kind == "escalate" and isinstance(spec, dict):
+            priority, reason = spec.get("priority", "routine"), spec.get("reason")
+            if priority not in PRIORITIES:
+                raise FlowError(source, where, f"escalate priority must be one of {PRIORITIES}")
+            if not isinstance(reason, str) or not _ID.match(reason):
+                raise FlowError(source, where, "escalate needs a reason code like asked_for_person")
+            return Escalate(priority=priority, reason=reason)
+        if kind == "set_language" and isinstance(spec, str) and _LANGUAGE.match(spec):
+            return SetLanguage(spec)
+        if (kind == "record" and isinstance(spec, dict)
+                and all(isinstance(spec.get(k), str) and _ID.match(spec[k])
+                        for k in ("choice", "value"))):
+            return Record(spec["choice"], spec["value"])
     raise FlowError(source, where, f"unknown action {raw!r}")
 
 
 def _keyword(index: int, raw: Any, source: str) -> Keyword:
     where = f"keywords[{index}]"
-    if not isinstance(raw, dict) or not isinstance(raw.get("words"), list):
-        raise FlowError(source, where, "needs 'words' (a list) and 'goto'")
-    words = frozenset(normalise(str(w)) for w in raw["words"]) - {""}
-    if not words:
+    if not isinstance(raw, dict) or not isinstance(raw.get("words"), (list, dict)):
+        raise FlowError(source, where, "needs 'words' (a list, or languages to lists) and 'goto'")
+    goto = _text(raw, "goto", source, where)
+    raw_words = raw["words"] if isinstance(raw["words"], dict) else {"*": raw["words"]}
+    words: dict[str, frozenset[str]] = {}
+    for language, listed in raw_words.items():
+        if not isinstance(listed, list):
+            raise FlowError(source, f"{where}.words.{language}", "must be a list")
+        words[str(language)] = frozenset(normalise(str(w)) for w in listed) - {""}
+    if not any(words.values()):
         raise FlowError(source, where, "has no words")
-    return Keyword(words=words, goto=_text(raw, "goto", source, where))
+    name = raw.get("name", goto)
+    if not isinstance(name, str):
+        raise FlowError(source, where, "'name' must be text")
+    return Keyword(name=name, goto=goto, words=words, source=source, index=index)
 
 
 def _check_references(flow: Flow) -> None:
-    def known(target: str | None, where: str) -> None:
+    def known(target: str | None, where: str, source: str) -> None:
         if target is not None and target not in flow.steps:
-            raise FlowError(flow.source, where, f"goes to unknown step {target!r}")
+            raise FlowError(source, where, f"goes to unknown step {target!r}")
 
-    known(flow.start, "start")
+    first = next(iter(flow.sources.values()), "<flows>")
+    known(flow.start, "start", first)
+    known(flow.cover_step, "cover", first)
+    known(flow.urgent_step, "urgent", first)
     for step in flow.steps.values():
-        where = f"step {step.id!r}"
+        where, source = f"step {step.id!r}", flow.source_of(step.id)
         for target in step.options.values():
-            known(target, where)
-        known(step.otherwise, where)
-        known(step.next, where)
+            known(target, where, source)
+        known(step.otherwise, where, source)
+        known(step.next, where, source)
         if not step.say and not step.next:
-            raise FlowError(flow.source, where, "says nothing and goes nowhere")
+            raise FlowError(source, where, "says nothing and goes nowhere")
     for index, keyword in enumerate(flow.keywords):
-        known(keyword.goto, f"keywords[{index}]")
+        known(keyword.goto, f"keywords[{index}] ({keyword.name})", first)
     _check_no_loops(flow)
     _check_reachable(flow)
 
@@ -148,17 +307,19 @@ def _check_no_loops(flow: Flow) -> None:
     # A chain of `next` that comes back on itself would never wait for the survivor.
     for step in flow.steps.values():
         seen = {step.id}
-        current = step.next
+        current = step.next if step.capture is None else None
         while current is not None:
             if current in seen:
-                raise FlowError(flow.source, f"step {step.id!r}", "'next' chain loops")
+                raise FlowError(flow.source_of(step.id), f"step {step.id!r}", "'next' chain loops")
             seen.add(current)
-            current = flow.steps[current].next
+            following = flow.steps[current]
+            current = following.next if following.capture is None else None
 
 
 def _check_reachable(flow: Flow) -> None:
     reached: set[str] = set()
     todo = [flow.start, *(k.goto for k in flow.keywords)]
+    todo.extend(s for s in (flow.cover_step, flow.urgent_step) if s)
     while todo:
         sid = todo.pop()
         if sid in reached:
@@ -169,4 +330,5 @@ def _check_reachable(flow: Flow) -> None:
         todo.extend(t for t in (step.otherwise, step.next) if t)
     unreachable = sorted(set(flow.steps) - reached)
     if unreachable:
-        raise FlowError(flow.source, f"step {unreachable[0]!r}", "cannot be reached")
+        raise FlowError(flow.source_of(unreachable[0]), f"step {unreachable[0]!r}",
+                        "cannot be reached")

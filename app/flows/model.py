@@ -1,8 +1,10 @@
-"""The shape of a flow once loaded: immutable, validated, ready for the engine."""
+"""The shape of the conversation once loaded: immutable, validated, ready for the engine."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+PRIORITIES = ("routine", "high", "urgent")
 
 
 @dataclass(frozen=True)
@@ -20,36 +22,78 @@ class Escalate:
     reason: str
 
 
-Action = Escalate
+@dataclass(frozen=True)
+class SetLanguage:
+    language: str
 
-PRIORITIES = ("routine", "high", "urgent")
+
+@dataclass(frozen=True)
+class Record:
+    """Store one of the survivor's choices (a code, dated by the engine) for advocates."""
+
+    choice: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Pause:
+    """Hold every outbound message until the survivor writes again."""
+
+
+@dataclass(frozen=True)
+class RequestErasure:
+    """The survivor confirmed that this conversation should be erased."""
+
+
+@dataclass(frozen=True)
+class Cover:
+    """The duress word: answer only with the harmless cover reply from now on."""
+
+
+Action = Escalate | SetLanguage | Record | Pause | RequestErasure | Cover
 
 
 @dataclass(frozen=True)
 class Step:
-    id: str
+    id: str  # "flow.step", unique across all flow files
     say: tuple[MessageRef, ...]
     options: dict[str, str] = field(default_factory=dict)  # normalised reply -> step id
     otherwise: str | None = None  # where unrecognised input goes; None: stay and re-ask
     next: str | None = None  # continue straight on, without waiting for input
+    capture: str | None = None  # store the reply itself (sealed) as this choice, then `next`
     actions: tuple[Action, ...] = ()
 
 
 @dataclass(frozen=True)
 class Keyword:
-    """Words that work from any step, e.g. "999" or "person"."""
+    """Words that work from any step, in every language, e.g. "999" or "person"."""
 
-    words: frozenset[str]
+    name: str
     goto: str
+    words: dict[str, frozenset[str]]  # language -> normalised words
+    source: str = field(default="", compare=False)  # the file, for error messages
+    index: int = field(default=0, compare=False)  # its position in that file's list
+
+    def all_words(self) -> frozenset[str]:
+        return frozenset().union(*self.words.values()) if self.words else frozenset()
 
 
 @dataclass(frozen=True)
 class Flow:
-    id: str
+    """Every step of every flow file, the keywords, and where a conversation starts."""
+
     start: str
     steps: dict[str, Step]
     keywords: tuple[Keyword, ...]
-    source: str = field(default="", compare=False)
+    sources: dict[str, str] = field(default_factory=dict, compare=False)  # step id -> file
+    cover_step: str | None = None  # where the duress word leads (a cover reply)
+    urgent_step: str | None = None  # where an urgent triage result leads
+    # Messages the service sends outside any step (STOP confirmations, the fail-safe).
+    service_messages: dict[str, str] = field(default_factory=dict, compare=False)
 
     def message_ids(self) -> set[str]:
-        return {ref.id for step in self.steps.values() for ref in step.say}
+        return {ref.id for step in self.steps.values() for ref in step.say} | set(
+            self.service_messages)
+
+    def source_of(self, step_id: str) -> str:
+        return self.sources.get(step_id, "<flows>")

@@ -1,0 +1,58 @@
+"""A Babel extractor for flow files: message ids out of flows/*.yaml into messages.pot.
+
+Registered in pyproject.toml as the `quietline_flows` extraction method and used by
+babel.cfg, so `pybabel extract` (run by `make translations`) finds every message a flow says
+or declares, with the file and line, and the English text as a comment for translators (the
+English catalogue is the source text: msgids are ids, not sentences).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import IO, Any
+
+import yaml
+from babel.messages.pofile import read_po
+
+_MESSAGE_LISTS = ("say", "messages")
+
+
+def extract_flow_messages(
+    fileobj: IO[bytes],
+    keywords: Any,
+    comment_tags: Any,
+    options: Mapping[str, Any],
+) -> Iterator[tuple[int, str | None, str, list[str]]]:
+    """Yield (line, function, message id, comments) as Babel's extractor protocol expects."""
+    english = _english(options.get("english"))
+    try:
+        root = yaml.compose(fileobj.read().decode("utf-8"))
+    except yaml.YAMLError:
+        return  # `flask flows check` reports the broken file with its position
+    for lineno, message_id in _message_ids(root):
+        comments = [f"English: {english[message_id]}"] if message_id in english else []
+        yield lineno, None, message_id, comments
+
+
+def _message_ids(node: Any) -> Iterator[tuple[int, str]]:
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if (isinstance(key, yaml.ScalarNode) and key.value in _MESSAGE_LISTS
+                    and isinstance(value, yaml.SequenceNode)):
+                for item in value.value:
+                    if isinstance(item, yaml.ScalarNode):
+                        yield item.start_mark.line + 1, str(item.value)
+            else:
+                yield from _message_ids(value)
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            yield from _message_ids(item)
+
+
+def _english(path: str | None) -> dict[str, str]:
+    if not path or not Path(path).exists():
+        return {}
+    with Path(path).open("rb") as handle:
+        catalog = read_po(handle)
+    return {str(m.id): str(m.string).replace("\n", " / ") for m in catalog if m.id}

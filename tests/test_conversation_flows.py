@@ -1,0 +1,177 @@
+"""The shipped conversation through the real SMS webhook: keywords, choices, safety tools."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from app.flows import ConversationState
+from app.services import Services
+from app.storage import vault
+from app.storage.models import AuditEvent, Escalation
+from tests.test_conversation_service import MovableClock
+from tests.test_sms_webhook import count, reply_text
+from tests.twilio_signing import SURVIVOR, TwilioSigner
+
+
+def state_of(built: Services, sender: str = SURVIVOR) -> ConversationState:
+    with built.database.transaction() as connection:
+        found = vault.find_open(connection, built.keyring, channel="sms",
+                                contact_hash=built.conversations.contact_hash("sms", sender))
+    assert found.conversation is not None
+    assert found.conversation.state_json is not None
+    return ConversationState.from_json(found.conversation.state_json)
+
+
+def cases(built: Services) -> list[Escalation]:
+    with built.database.session() as session:
+        return list(session.scalars(select(Escalation)))
+
+
+def text(twilio: TwilioSigner, body: str, sender: str = SURVIVOR) -> str:
+    reply = reply_text(twilio.sms(body, sender=sender))
+    assert reply is not None
+    return reply
+
+
+def test_the_duress_word_gets_only_the_cover_reply_and_an_urgent_case(
+    twilio: TwilioSigner, built: Services
+) -> None:
+    text(twilio, "hello")
+    assert text(twilio, "Bluebell") == "Thanks, got it. Speak soon."
+    [case] = cases(built)
+    assert case.priority == 3
+    assert "cannot_talk" in case.reasons
+
+
+def test_after_the_duress_word_every_reply_is_the_cover_reply_even_the_menu(
+    twilio: TwilioSigner,
+) -> None:
+    text(twilio, "bluebell")
+    for body in ("menu", "3", "what did you tell her", "999"):
+        assert text(twilio, body) == "Thanks, got it. Speak soon."
+
+
+def test_cover_mode_ends_when_the_conversation_goes_idle(
+    twilio: TwilioSigner, built: Services
+) -> None:
+    clock = MovableClock()
+    built.conversations.clock = clock
+    text(twilio, "bluebell")
+    clock.now += timedelta(minutes=built.settings.deployment.conversation_idle_minutes + 1)
+    assert text(twilio, "hello").startswith("Hi,")
+
+
+def test_pause_confirms_holds_and_is_lifted_by_the_next_message(
+    twilio: TwilioSigner, built: Services
+) -> None:
+    text(twilio, "hello")
+    assert text(twilio, "pause").startswith("Okay. We will not send anything")
+    assert state_of(built).paused is True
+    text(twilio, "hello")
+    assert state_of(built).paused is False
+
+
+def test_erase_asks_once_then_records_the_request_and_confirms_neutrally(
+    twilio: TwilioSigner, built: Services
+) -> None:
+    text(twilio, "hello")
+    assert "Reply 1 to delete it" in text(twilio, "delete")
+    assert text(twilio, "1").startswith("Okay. This conversation will be deleted")
+    assert state_of(built).erasure_requested is not None
+    with built.database.session() as session:
+        actions = list(session.scalars(select(AuditEvent.action)))
+    assert "erasure.requested" in actions
+
+
+def test_erase_answered_no_keeps_everything(twilio: TwilioSigner, built: Services) -> None:
+    text(twilio, "delete")
+    assert text(twilio, "2") == "Okay, nothing has been deleted.\n\n" + text_of_menu(built)
+    assert state_of(built).erasure_requested is None
+
+
+def text_of_menu(built: Services) -> str:
+    return built.conversations.render("en", ("menu.main", "menu.languages"))
+
+
+def test_person_request_records_dated_choices_for_advocates(
+    twilio: TwilioSigner, built: Services
+) -> None:
+    text(twilio, "hello")
+    assert "How would you like us to be in touch?" in text(twilio, "3")
+    assert "When is it safe" in text(twilio, "2")
+    assert "One more question" in text(twilio, "Weekdays after 10, not weekends")
+    assert text(twilio, "3").startswith("Thank you, that is noted.")
+    choices = state_of(built).choices
+    assert {name: c.value for name, c in choices.items()} == {
+        "wants": "call_back",
+        "safe_time": "Weekdays after 10, not weekends",
+        "share_with_police_or_marac": "talk_first",
+    }
+    assert all(c.at is not None for c in choices.values())
+    [case] = cases(built)
+    assert case.reasons == ["asked_for_person"]
+
+
+def test_a_request_for_a_person_in_welsh_escalates(twilio: TwilioSigner, built: Services) -> None:
+    text(twilio, "siarad â rhywun")
+    [case] = cases(built)
+    assert case.reasons == ["asked_for_person"]
+    assert case.priority >= 1
+
+
+def test_an_urgent_message_gets_the_urgent_reply_and_an_urgent_case_with_reasons(
+    twilio: TwilioSigner, built: Services
+) -> None:
+    reply = text(twilio, "hes outside now and he has a knife")
+    assert reply.startswith("If you are in danger now, call 999.")
+    assert "55" in reply
+    [case] = cases(built)
+    assert case.priority == 3
+    assert {"triage_urgent", "abuser_present", "weapon"} <= set(case.reasons)
+
+
+def test_a_high_risk_disclosure_opens_a_high_case_and_gets_the_flow_reply(
+    twilio: TwilioSigner, built: Services
+) -> None:
+    text(twilio, "hello")
+    text(twilio, "im pregnant and scared")
+    [case] = cases(built)
+    assert (case.priority, case.reasons) == (2, ["pregnancy"])
+
+
+def test_a_routine_disclosure_alone_opens_no_case(twilio: TwilioSigner, built: Services) -> None:
+    text(twilio, "hello")
+    text(twilio, "he checks my phone every night")
+    assert count(built, Escalation) == 0
+
+
+def test_a_request_for_a_person_carries_earlier_context_and_never_drops_below_routine(
+    twilio: TwilioSigner, built: Services
+) -> None:
+    text(twilio, "person")
+    text(twilio, "he controls my money")
+    [case] = cases(built)
+    assert case.priority == 1
+    assert case.reasons == ["asked_for_person", "abuse_disclosed"]
+
+
+def test_the_language_menu_is_offered_in_each_languages_own_script(
+    twilio: TwilioSigner,
+) -> None:
+    welcome = text(twilio, "hello")
+    assert "Polski" in welcome
+    assert "ਪੰਜਾਬੀ" in welcome
+    menu = text(twilio, "9")
+    assert "3 Polski" in menu
+    assert "6 العربية" in menu
+
+
+def test_choosing_a_language_sets_it_for_the_conversation(
+    twilio: TwilioSigner, built: Services
+) -> None:
+    text(twilio, "hello")
+    text(twilio, "9")
+    text(twilio, "7")
+    assert state_of(built).language == "ro"

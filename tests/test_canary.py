@@ -36,8 +36,8 @@ def canary_sent(
     twilio: TwilioSigner, client: FlaskClient, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    # "3" then "2" asks for a safe time, so the canary is also captured as a choice.
-    for body in ("hello", CANARY_BODY, "3", "2", CANARY_BODY + " again", "STOP", "START"):
+    # "3", "1", "2" asks for a safe time, so the canary is also captured as a choice.
+    for body in ("hello", CANARY_BODY, "3", "1", "2", CANARY_BODY + " again", "STOP", "START"):
         reply_text(twilio.sms(body, sender=CANARY_NUMBER))
     twilio.post("/webhooks/twilio/status", {"MessageSid": "SM" + "a" * 32,
                                             "MessageStatus": "delivered"})

@@ -99,12 +99,14 @@ def test_person_request_records_dated_choices_for_advocates(
     twilio: TwilioSigner, built: Services
 ) -> None:
     text(twilio, "hello")
-    assert "How would you like us to be in touch?" in text(twilio, "3")
+    assert "Is it safe for you to be texting now?" in text(twilio, "3")
+    assert "How would you like us to be in touch?" in text(twilio, "1")
     assert "When is it safe" in text(twilio, "2")
     assert "One more question" in text(twilio, "Weekdays after 10, not weekends")
     assert text(twilio, "3").startswith("Thank you, that is noted.")
     choices = state_of(built).choices
     assert {name: c.value for name, c in choices.items()} == {
+        "safe_to_talk": "yes",
         "wants": "call_back",
         "safe_time": "Weekdays after 10, not weekends",
         "share_with_police_or_marac": "talk_first",
@@ -175,3 +177,42 @@ def test_choosing_a_language_sets_it_for_the_conversation(
     text(twilio, "9")
     text(twilio, "7")
     assert state_of(built).language == "ro"
+
+
+def welcome_in(built: Services, language: str) -> str:
+    return built.conversations.render(language,
+                                      ("welcome.greeting", "menu.main", "menu.languages"))
+
+
+def test_a_first_message_in_polish_is_answered_in_polish(
+    twilio: TwilioSigner, built: Services
+) -> None:
+    reply = text(twilio, "Dzień dobry, potrzebuję pomocy")
+    assert reply == welcome_in(built, "pl")
+    assert reply != welcome_in(built, "en")
+    assert state_of(built).language == "pl"
+
+
+def test_a_first_message_in_arabic_is_answered_in_arabic(
+    twilio: TwilioSigner, built: Services
+) -> None:
+    reply = text(twilio, "مرحبا، أحتاج إلى مساعدة من فضلك")
+    assert reply == welcome_in(built, "ar")
+    assert state_of(built).language == "ar"
+
+
+def test_a_short_or_unclear_first_message_stays_in_english_and_offers_languages(
+    twilio: TwilioSigner, built: Services
+) -> None:
+    assert text(twilio, "hey?") == welcome_in(built, "en")
+    assert state_of(built).language is None
+
+
+def test_after_choosing_polish_the_menu_comes_in_polish(
+    twilio: TwilioSigner, built: Services
+) -> None:
+    text(twilio, "hello")
+    text(twilio, "9")
+    reply = text(twilio, "3")
+    assert reply == built.conversations.render(
+        "pl", ("language.chosen", "menu.main", "menu.languages"))

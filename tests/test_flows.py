@@ -561,13 +561,23 @@ def test_choosing_a_language_sets_it_and_shows_the_menu() -> None:
 
 def test_person_flow_captures_a_safe_time_for_a_call_back() -> None:
     flow = shipped_flows()
-    asked = step(flow, at("person"), "2", NOW, IDLE)
+    asked = step(flow, at("person_safe_now"), "2", NOW, IDLE)
     assert said(asked.replies) == ["person.safe_time"]
     later = NOW + timedelta(minutes=2)
     answered = step(flow, asked.state, "Weekdays after 10", later, IDLE)
     assert answered.state.choices == {"wants": Choice("call_back", NOW),
                                       "safe_time": Choice("Weekdays after 10", later)}
     assert answered.state.step == "person_consent"
+
+
+def test_person_flow_asks_if_it_is_safe_to_talk_and_pauses_when_it_is_not() -> None:
+    flow = shipped_flows()
+    asked = step(flow, at("menu"), "3", NOW, IDLE)
+    assert said(asked.replies) == ["person.requested", "person.safe_now"]
+    not_safe = step(flow, asked.state, "2", NOW, IDLE)
+    assert not_safe.state.paused is True
+    assert not_safe.state.choices == {"safe_to_talk": Choice("no", NOW)}
+    assert said(not_safe.replies) == ["pause.confirmed"]
 
 
 def test_confirmed_erasure_is_requested_and_the_next_message_starts_quietly() -> None:

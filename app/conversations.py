@@ -42,10 +42,16 @@ class FlowUnavailable(RuntimeError):
 @dataclass(frozen=True)
 class InboundMessage:
     channel: str
-    address: str  # E.164 for SMS; never logged
+    address: str  # E.164 for SMS, the chat token for the web; never logged
     body: str
     provider_sid: str | None
     provider_keyword: optouts.ProviderKeyword | None = None
+    # Where replies from an advocate go later, stored sealed: the number for SMS. The web
+    # chat has none (replies wait for the page to ask), so nothing is stored for it.
+    reply_address: str | None = None
+    # The language the survivor chose before writing (the web page's), used for a new
+    # conversation instead of guessing from the text.
+    language_hint: str | None = None
 
 
 @dataclass(frozen=True)
@@ -126,8 +132,9 @@ class ConversationService:
         if keyword is None and not opted_out:
             if self.flow is None:
                 raise FlowUnavailable("no valid flow is loaded")
-            if state.language is None and self.guesser is not None:
-                state = replace(state, language=self.guesser.guess(inbound.body))
+            if state.language is None:
+                state = replace(state, language=inbound.language_hint or (
+                    self.guesser.guess(inbound.body) if self.guesser else None))
             risk = self.triage.assess(inbound.body, state.language) if self.triage else NO_RISK
             idle = timedelta(minutes=self.deployment.conversation_idle_minutes)
             result = flow_step(self.flow, state, inbound.body, now, idle,
@@ -141,7 +148,7 @@ class ConversationService:
         if conversation is None:
             conversation = vault.create(
                 connection, self.keyring, channel=inbound.channel, contact_hash=contact_hash,
-                address=inbound.address, now=now)
+                address=inbound.reply_address, now=now)
         received = uuid.uuid4()
         new = [vault.NewMessage("in", "survivor", inbound.body, inbound.provider_sid, received)]
         if text is not None:

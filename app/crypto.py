@@ -28,6 +28,8 @@ import binascii
 import hashlib
 import hmac
 import os
+import re
+import secrets
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidTag
@@ -173,3 +175,34 @@ class ContactHasher:
         message = f"{channel}:{address}".encode()
         return hmac.new(self._key, message, hashlib.sha256).hexdigest()
 
+
+
+class ChatTokens:
+    """Web chat tokens: random, held only in the page's memory, recognisable by the server.
+
+    A token is 256 random bits plus an HMAC tag under the service's secret key, so a token the
+    server never issued is refused without a database look-up, and none is stored anywhere
+    (the conversation is found by the HMAC of the token, like a phone number).
+    """
+
+    _PATTERN = re.compile(r"^[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{22}$")
+
+    def __init__(self, secret_key: str) -> None:
+        self._key = hashlib.sha256(b"quietline chat tokens|" + secret_key.encode()).digest()
+
+    def __repr__(self) -> str:
+        return "ChatTokens(<secret>)"
+
+    def _tag(self, body: str) -> str:
+        digest = hmac.new(self._key, body.encode(), hashlib.sha256).digest()[:16]
+        return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+    def issue(self) -> str:
+        body = secrets.token_urlsafe(32)
+        return f"{body}.{self._tag(body)}"
+
+    def is_valid(self, token: object) -> bool:
+        if not isinstance(token, str) or not self._PATTERN.match(token):
+            return False
+        body, tag = token.split(".")
+        return hmac.compare_digest(self._tag(body), tag)

@@ -48,6 +48,26 @@ class OpeningHours:
 
 
 @dataclass(frozen=True)
+class CoverSite:
+    """The ordinary-looking site the web chat hides in; nothing here may name the service."""
+
+    title: str = "Hollybrook Kitchen"
+    icon_text: str = "HK"  # drawn as the favicon: a couple of letters on a coloured square
+    heading: str = "Hollybrook Kitchen"
+    tagline: str = "Simple weeknight recipes from a small kitchen."
+    paragraphs: tuple[str, ...] = (
+        "Lentil soup with lemon: soften an onion, add red lentils, stock and a bay leaf, "
+        "simmer for twenty minutes, then finish with lemon juice.",
+        "Tray-bake chicken: thighs, potatoes and peppers with olive oil and paprika, forty "
+        "minutes in a hot oven.",
+        "Overnight oats: oats, milk and yoghurt in a jar, with fruit on top in the morning.",
+    )
+    chat_link: str = "Ask the cook a question"
+    background: str = "#fbf8f3"
+    accent: str = "#1d5c4a"
+
+
+@dataclass(frozen=True)
 class Deployment:
     organisation_name: str
     default_language: str
@@ -63,6 +83,7 @@ class Deployment:
     extra_keywords: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # Ordinary words that mean "I cannot talk": cover reply only, urgent case.
     duress_words: tuple[str, ...] = ()
+    cover: CoverSite = field(default_factory=CoverSite)
     source: str = field(default="", compare=False)
 
 
@@ -102,10 +123,37 @@ def parse_deployment(raw: dict[str, Any], source: str = "<deployment>") -> Deplo
         services=tuple(_service(reader, i, s) for i, s in enumerate(raw.get("services", []))),
         opening_hours=_opening_hours(reader, raw.get("opening_hours", {})),
         extra_keywords=_extra_keywords(reader, raw.get("keywords", {})),
+        cover=_cover(reader),
         duress_words=tuple(_words(reader, "conversation.duress_words",
                                   reader.get("conversation.duress_words", list, []))),
         source=source,
     )
+
+
+_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+_FORBIDDEN_ON_COVER = ("quietline", "abuse", "domestic", "refuge", "helpline", "police",
+                       "violence", "chat")
+
+
+def _cover(reader: _Reader) -> CoverSite:
+    default = CoverSite()
+    values: dict[str, Any] = {}
+    for name in ("title", "icon_text", "heading", "tagline", "chat_link", "background",
+                 "accent"):
+        values[name] = reader.get(f"cover.{name}", str, getattr(default, name))
+    values["paragraphs"] = tuple(_words(reader, "cover.paragraphs", reader.get(
+        "cover.paragraphs", list, list(default.paragraphs))))
+    for colour in ("background", "accent"):
+        if not _COLOUR.match(values[colour]):
+            reader.fail(f"cover.{colour}", "must be a colour like #1d5c4a")
+    if not 1 <= len(values["icon_text"]) <= 3:
+        reader.fail("cover.icon_text", "must be one to three characters")
+    # The tab title and icon are what a person looking over a shoulder sees first.
+    for name in ("title", "icon_text"):
+        lowered = values[name].casefold()
+        if any(word in lowered for word in _FORBIDDEN_ON_COVER):
+            reader.fail(f"cover.{name}", "must not name the service or what it is for")
+    return CoverSite(**values)
 
 
 def _words(reader: _Reader, key: str, listed: list[Any]) -> list[str]:

@@ -10,7 +10,7 @@ import secrets
 from flask import Flask, Response, g
 
 from app import cli, errors, health, services
-from app.channels import sms
+from app.channels import sms, webchat
 from app.config import Settings, settings_from_environment
 from app.logs import configure_logging
 
@@ -31,7 +31,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     )
     register_services(app, settings)
     register_request_hooks(app)
-    register_blueprints(app)
+    register_blueprints(app, settings)
     register_errors(app)
     register_cli(app)
     return app
@@ -55,9 +55,10 @@ def register_request_hooks(app: Flask) -> None:
         return response
 
 
-def register_blueprints(app: Flask) -> None:
+def register_blueprints(app: Flask, settings: Settings) -> None:
     app.register_blueprint(sms.bp)
     app.register_blueprint(health.bp)
+    webchat.init_app(app, settings.deployment.cover)
 
 
 def register_errors(app: Flask) -> None:

@@ -40,11 +40,17 @@ class Catalogues:
         self.fuzzy: dict[str, frozenset[str]] = {}  # language -> ids with unconfirmed text
 
     @classmethod
-    def load(cls, directory: Path, default_language: str) -> Catalogues:
+    def load(cls, directory: Path, default_language: str, domain: str = "messages"
+             ) -> Catalogues:
+        """Every `<language>/LC_MESSAGES/<domain>.po` under `directory`.
+
+        Two domains: `messages` for what is sent to survivors (SMS and chat replies, checked by
+        `flask flows check`) and `web` for the web pages' own words (buttons, the safety page).
+        """
         texts: dict[str, dict[str, str]] = {}
         sources: dict[str, Path] = {}
         fuzzy: dict[str, frozenset[str]] = {}
-        for po_path in sorted(directory.glob("*/LC_MESSAGES/messages.po")):
+        for po_path in sorted(directory.glob(f"*/LC_MESSAGES/{domain}.po")):
             language = po_path.parent.parent.name
             sources[language] = po_path
             with po_path.open("rb") as handle:

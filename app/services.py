@@ -14,9 +14,10 @@ import redis
 from flask import Flask, current_app
 
 from app import flowlint
+from app.chat_sessions import ChatSessions
 from app.config import ConfigError, Settings
 from app.conversations import ConversationService
-from app.crypto import ContactHasher, Keyring
+from app.crypto import ChatTokens, ContactHasher, Keyring
 from app.flows import Flow, FlowError, load_flows
 from app.flows.loader import read_yaml
 from app.flows.triage import TriageRuleError, TriageRules, parse_rules
@@ -38,6 +39,8 @@ class Services:
     catalogues: Catalogues
     flow: Flow | None
     conversations: ConversationService
+    web_catalogues: Catalogues
+    chat_sessions: ChatSessions
 
 
 def utc_now() -> datetime:
@@ -68,7 +71,10 @@ def build_services(settings: Settings) -> Services:
         socket_connect_timeout=0.5,
         socket_timeout=1.0,
     )
-    return Services(settings, database, connection, keyring, catalogues, flow, conversations)
+    web_catalogues = load_catalogues(settings, domain="web")
+    chat_sessions = ChatSessions(conversations, ChatTokens(settings.secret_key))
+    return Services(settings, database, connection, keyring, catalogues, flow, conversations,
+                    web_catalogues, chat_sessions)
 
 
 def refuse_unchecked_content(settings: Settings, catalogues: Catalogues) -> None:
@@ -118,9 +124,10 @@ def load_triage(settings: Settings) -> TriageRules | None:
         return None
 
 
-def load_catalogues(settings: Settings) -> Catalogues:
+def load_catalogues(settings: Settings, domain: str = "messages") -> Catalogues:
     try:
-        return Catalogues.load(settings.translations_path, settings.deployment.default_language)
+        return Catalogues.load(settings.translations_path,
+                               settings.deployment.default_language, domain)
     except Exception as error:
         if settings.production:
             raise

@@ -26,7 +26,7 @@ class MovableClock:
 
 def send(built: Services, body: str, sender: str = SURVIVOR) -> str | None:
     return built.conversations.handle_inbound(
-        InboundMessage("sms", sender, body, new_sid())).text
+        InboundMessage("sms", sender, body, new_sid(), reply_address=sender)).text
 
 
 def test_a_message_after_the_idle_timeout_starts_again_at_the_welcome(built: Services) -> None:

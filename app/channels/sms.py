@@ -107,7 +107,7 @@ def inbound() -> Response:
             log.warning("event=sms.unknown_to request_id=%s", g.request_id)
         body = form.get("Body", "")
         outcome = services().conversations.handle_inbound(
-            InboundMessage("sms", sender, body, sid, optouts.classify(body))
+            InboundMessage("sms", sender, body, sid, optouts.classify(body), reply_address=sender)
         )
         log.info("event=sms.inbound request_id=%s conversation=%s step=%s replied=%s "
                  "replayed=%s escalation=%s", g.request_id, outcome.conversation_id,

@@ -225,6 +225,36 @@ def find_reply(
     return inbound.conversation_id, inbound.language, text
 
 
+def latest_status(
+    connection: Connection, *, channel: str, contact_hash: str, idle_since: datetime
+) -> str:
+    """"none", "open", "idle" (open but quiet since before `idle_since`) or "ended"."""
+    row = connection.execute(
+        select(_c.closed_at, _c.last_activity_at)
+        .where(_c.channel == channel, _c.contact_hash == contact_hash)
+        .order_by(_c.created_at.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return "none"
+    if row.closed_at is not None:
+        return "ended"
+    last = row.last_activity_at
+    if last.tzinfo is None:  # SQLite returns naive datetimes; we store UTC
+        last = last.replace(tzinfo=idle_since.tzinfo)
+    return "idle" if last < idle_since else "open"
+
+
+def end(connection: Connection, *, channel: str, contact_hash: str, now: datetime) -> bool:
+    """Close the contact's open conversation (the survivor left); True if there was one."""
+    result = connection.execute(
+        update(conversations)
+        .where(_c.channel == channel, _c.contact_hash == contact_hash, _c.closed_at.is_(None))
+        .values(closed_at=now)
+    )
+    return bool(result.rowcount)
+
+
 def data_key(keyring: Keyring, conversation: Conversation) -> DataKey:
     return keyring.unwrap(conversation.wrapped_key, _ctx("conversations", "key", conversation.id))
 

@@ -1,0 +1,204 @@
+"""The disguised web chat: a cover site at `/`, the chat over it, quick exit, no trace.
+
+Threat (shared/SAFETY.md, A1): someone later holds the survivor's phone or computer. So the
+pages set no cookie, use no storage, are never cached, name nothing in their title or icon,
+load nothing from anywhere else, and the chat's token lives only in the page's memory. The
+script and styles are inline, allowed by their hashes in a strict Content-Security-Policy, so
+a page is one request and nothing of it can be fetched again from a cache.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+from flask import Blueprint, Flask, Response, current_app, g, render_template, request
+from markupsafe import Markup
+
+from app.chat_sessions import ChatInputError, ChatSessions
+from app.deployment import CoverSite
+from app.i18n import MissingMessage
+from app.logs import exception_summary
+from app.services import services
+
+log = logging.getLogger(__name__)
+bp = Blueprint("webchat", __name__)
+
+ASSETS = Path(__file__).resolve().parent.parent / "web_assets"
+RTL = frozenset({"ar", "ur"})
+LANGUAGE_NAMES = {"en": "English", "cy": "Cymraeg", "pl": "Polski", "pa": "ਪੰਜਾਬੀ", "ur": "اردو",
+                  "ar": "العربية", "ro": "Română", "so": "Soomaali"}
+EXTENSION = "quietline.webchat"
+
+
+@dataclass(frozen=True)
+class Assets:
+    """The inline script and styles, and the CSP that allows exactly them."""
+
+    js: str
+    css: str
+    csp: str
+
+    @classmethod
+    def build(cls, cover: CoverSite) -> Assets:
+        js = (ASSETS / "chat.js").read_text(encoding="utf-8")
+        css = ((ASSETS / "chat.css").read_text(encoding="utf-8")
+               .replace("%(background)s", cover.background).replace("%(accent)s", cover.accent))
+        csp = "; ".join((
+            "default-src 'none'",
+            f"script-src '{_sha256(js)}'",
+            f"style-src '{_sha256(css)}'",
+            "img-src data:",
+            "connect-src 'self'",
+            "form-action 'self'",
+            "base-uri 'none'",
+            "frame-ancestors 'none'",
+        ))
+        return cls(js, css, csp)
+
+
+def _sha256(text: str) -> str:
+    return "sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode()
+
+
+def init_app(app: Flask, cover: CoverSite) -> None:
+    app.extensions[EXTENSION] = Assets.build(cover)
+    app.register_blueprint(bp)
+
+
+def _assets() -> Assets:
+    built: Assets = current_app.extensions[EXTENSION]
+    return built
+
+
+def _favicon(cover: CoverSite) -> str:
+    svg = (f"<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 32 32'>"
+           f"<rect width='32' height='32' rx='6' fill='{cover.accent}'/>"
+           f"<text x='16' y='21' font-size='14' text-anchor='middle' fill='#fff' "
+           f"font-family='sans-serif'>{cover.icon_text}</text></svg>")
+    return "data:image/svg+xml," + quote(svg)
+
+
+def _language() -> str:
+    deployment = services().settings.deployment
+    asked = request.args.get("lang", "")
+    return asked if asked in deployment.languages else deployment.default_language
+
+
+def _page(template: str) -> Response:
+    language = _language()
+    cover = services().settings.deployment.cover
+    assets = _assets()
+    catalogues = services().web_catalogues
+
+    def t(message_id: str) -> str:
+        try:
+            return catalogues.text(language, message_id)
+        except MissingMessage:
+            return message_id
+
+    chat_config = {
+        "exitUrl": services().settings.deployment.exit_url,
+        "text": {"empty": t("chat.error_empty"), "error": t("chat.error_generic"),
+                 "network": t("chat.error_network")},
+    }
+    # The script and styles are our own files (never user input); they must reach the page
+    # unescaped, byte for byte, or their CSP hashes would not match.
+    css, js = Markup(assets.css), Markup(assets.js)  # noqa: S704 -- our own assets, see above
+    html = render_template(
+        template, language=language, direction="rtl" if language in RTL else "ltr",
+        cover=cover, favicon=_favicon(cover), css=css, js=js,
+        t=t, chat_config=chat_config,
+        languages=[(code, LANGUAGE_NAMES.get(code, code))
+                   for code in services().settings.deployment.languages],
+    )
+    return Response(html, mimetype="text/html")
+
+
+@bp.get("/")
+def cover_page() -> Response:
+    return _page("cover.html")
+
+
+@bp.get("/safety")
+def safety_page() -> Response:
+    return _page("safety.html")
+
+
+def _json(payload: dict[str, object], status: int = 200) -> Response:
+    return Response(json.dumps(payload, ensure_ascii=False), status=status,
+                    mimetype="application/json")
+
+
+def _sessions() -> ChatSessions:
+    return services().chat_sessions
+
+
+@bp.post("/chat/start")
+def start() -> Response:
+    return _json({"token": _sessions().start()})
+
+
+@bp.post("/chat/send")
+def send() -> Response:
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        payload = {}
+    language = payload.get("language")
+    if language not in services().settings.deployment.languages:
+        language = None
+    try:
+        reply = _sessions().send(payload.get("token"), payload.get("id"), payload.get("text"),
+                                 language)
+    except ChatInputError as error:
+        status = 413 if error.code == "too_long" else 400
+        return _json({"error": error.code,
+                      "message": _text(language, error.message_id)}, status)
+    except Exception as error:  # noqa: BLE001 -- the survivor gets the emergency numbers
+        log.error("event=chat.failsafe request_id=%s %s", g.request_id,
+                  exception_summary(error))
+        return _json({"error": "unavailable", "message": _text(language, "chat.error_generic"),
+                      "replies": []}, 503)
+    notice = _text(reply.language, reply.notice_id) if reply.notice_id else None
+    return _json({"token": reply.token, "replies": list(reply.replies), "notice": notice})
+
+
+def _text(language: str | None, message_id: str) -> str:
+    try:
+        return services().web_catalogues.text(language, message_id)
+    except MissingMessage:
+        return "Something went wrong. If you are in danger, call 999."
+
+
+@bp.post("/chat/exit")
+def leave() -> Response:
+    """The quick-exit beacon: end the conversation; tell the browser to drop everything."""
+    token = request.get_data(as_text=True).strip()
+    try:
+        _sessions().end(token)
+    except Exception as error:  # noqa: BLE001 -- a beacon has no one to answer; log, move on
+        log.error("event=chat.exit_failed request_id=%s %s", g.request_id,
+                  exception_summary(error))
+    response = Response(status=204)
+    response.headers["Clear-Site-Data"] = '"cache", "cookies", "storage"'
+    return response
+
+
+@bp.after_request
+def no_trace_headers(response: Response) -> Response:
+    """Every chat response: never cached, no validators, no referrer, nothing embeddable."""
+    response.headers["Cache-Control"] = "no-store, max-age=0"
+    response.headers["Pragma"] = "no-cache"
+    response.headers.pop("ETag", None)
+    response.headers.pop("Last-Modified", None)
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = _assets().csp
+    response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+    return response

@@ -1,0 +1,103 @@
+"""The web chat's sessions: tokens in page memory, messages through the conversation service.
+
+A chat has no cookie and no stored session: the page holds a token (see `ChatTokens`) and
+sends it with every message; the conversation is found by the token's HMAC exactly as an SMS
+conversation is found by the number's. So the chat shares the SMS channel's storage,
+encryption, flows and escalation, and nothing about it outlives the tab on the survivor's
+device. When the tab leaves (quick exit), the conversation is ended on the server, so the
+token cannot be used to read on.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+
+from app.conversations import ConversationService, InboundMessage
+from app.crypto import ChatTokens
+from app.storage import vault
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "web"
+MAX_MESSAGE_CHARS = 2000  # far more than anyone types in a chat box; refuse, do not truncate
+_CLIENT_ID = re.compile(r"^[0-9a-f]{32}$")
+
+
+class ChatInputError(ValueError):
+    """The message cannot be taken as it is; `code` and the message are shown to the survivor."""
+
+    def __init__(self, code: str, message_id: str) -> None:
+        super().__init__(code)
+        self.code = code
+        self.message_id = message_id  # a catalogue id, rendered in the survivor's language
+
+
+@dataclass(frozen=True)
+class ChatReply:
+    token: str
+    replies: tuple[str, ...]
+    notice_id: str | None  # e.g. "chat.new_conversation" when a fresh one was started
+    language: str | None
+
+
+class ChatSessions:
+    def __init__(self, conversations: ConversationService, tokens: ChatTokens) -> None:
+        self.conversations = conversations
+        self.tokens = tokens
+
+    def start(self) -> str:
+        """A new token. Nothing is stored until the first message."""
+        return self.tokens.issue()
+
+    def send(self, token: object, client_id: object, text: object,
+             language: str | None = None) -> ChatReply:
+        """Take one message from the page; answer with the flow's reply.
+
+        A token the server did not issue, one whose conversation has ended (the survivor left
+        with quick exit), or one idle past the timeout gets a fresh conversation and a notice
+        saying so, never an error page.
+        """
+        if not isinstance(text, str) or not text.strip():
+            raise ChatInputError("empty", "chat.error_empty")
+        if len(text) > MAX_MESSAGE_CHARS:
+            raise ChatInputError("too_long", "chat.error_too_long")
+        if not isinstance(client_id, str) or not _CLIENT_ID.match(client_id):
+            raise ChatInputError("bad_request", "chat.error_generic")
+        notice = None
+        if not self.tokens.is_valid(token) or self._status(str(token)) in ("ended", "idle"):
+            if self.tokens.is_valid(token):
+                self._end(str(token))  # an idle one is closed before a new one starts
+            token, notice = self.tokens.issue(), "chat.new_conversation"
+            log.info("event=chat.fresh_conversation")
+        outcome = self.conversations.handle_inbound(InboundMessage(
+            CHANNEL, str(token), text, provider_sid=f"WB{client_id}", language_hint=language))
+        replies = (outcome.text,) if outcome.text else ()
+        return ChatReply(str(token), replies, notice, outcome.language)
+
+    def end(self, token: object) -> bool:
+        """The survivor left: end the conversation so the token opens nothing any more."""
+        if not self.tokens.is_valid(token):
+            return False
+        return self._end(str(token))
+
+    def _hash(self, token: str) -> str:
+        return self.conversations.contact_hash(CHANNEL, token)
+
+    def _status(self, token: str) -> str:
+        service = self.conversations
+        idle = timedelta(minutes=service.deployment.conversation_idle_minutes)
+        with service.database.transaction() as connection:
+            return vault.latest_status(connection, channel=CHANNEL,
+                                       contact_hash=self._hash(token),
+                                       idle_since=service.clock() - idle)
+
+    def _end(self, token: str) -> bool:
+        service = self.conversations
+        with service.database.transaction() as connection:
+            ended = vault.end(connection, channel=CHANNEL, contact_hash=self._hash(token),
+                              now=service.clock())
+        log.info("event=chat.ended ended=%s", ended)
+        return ended

@@ -1,0 +1,155 @@
+// Quietline web chat. Served inline (with its hash in the CSP), so it makes no request of its
+// own. The conversation token lives only in this closure: no cookie, no storage of any kind.
+(function () {
+  "use strict";
+  var root = document.documentElement;
+  var body = document.body;
+  var config = JSON.parse(document.getElementById("chat-config").textContent);
+  var chat = document.getElementById("chat");
+  var list = document.getElementById("messages");
+  var input = document.getElementById("message-input");
+  var form = document.getElementById("chat-form");
+  var safety = document.getElementById("safety");
+  var token = null;
+  var exited = false;
+
+  // Quick exit: blank the page first, then tell the server, then replace this history entry,
+  // so Back does not return here and nothing of the chat stays on screen meanwhile.
+  function quickExit(event) {
+    if (exited) { return; }
+    exited = true;
+    var pressed = performance.now();
+    if (event && event.preventDefault) { event.preventDefault(); }
+    root.setAttribute("data-exited", "");
+    body.textContent = "";
+    window.__exitTimings = { pressed: pressed, blanked: performance.now() };
+    if (token && navigator.sendBeacon) {
+      navigator.sendBeacon("/chat/exit", new Blob([token], { type: "text/plain" }));
+    }
+    window.location.replace(config.exitUrl);
+  }
+
+  // Shift pressed three times within a second exits, also while typing. Shift held to type
+  // a capital letter does not count: any other key while Shift is down cancels that press.
+  var shiftPresses = [];
+  var shiftAlone = false;
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Shift") {
+      if (!event.repeat) { shiftAlone = true; }
+      return;
+    }
+    shiftAlone = false;
+    shiftPresses = [];
+  }, true);
+  document.addEventListener("keyup", function (event) {
+    if (event.key !== "Shift") { return; }
+    if (!shiftAlone) { return; }
+    shiftAlone = false;
+    var now = performance.now();
+    shiftPresses = shiftPresses.filter(function (t) { return now - t < 1000; });
+    shiftPresses.push(now);
+    if (shiftPresses.length >= 3) { quickExit(event); }
+  }, true);
+
+  function add(text, who) {
+    var item = document.createElement("li");
+    item.className = "message " + who;
+    item.textContent = text;  // never innerHTML: replies may quote what was typed
+    list.appendChild(item);
+    item.scrollIntoView({ block: "end" });
+  }
+
+  function post(path, payload) {
+    return fetch(path, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(payload),
+      cache: "no-store",
+      credentials: "omit",
+      referrerPolicy: "no-referrer"
+    }).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (data) {
+        return { ok: response.ok, data: data };
+      });
+    });
+  }
+
+  function ensureToken() {
+    if (token) { return Promise.resolve(token); }
+    return post("/chat/start", {}).then(function (result) {
+      token = result.data.token;
+      return token;
+    });
+  }
+
+  function randomId() {
+    var bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) {
+      return ("0" + b.toString(16)).slice(-2);
+    }).join("");
+  }
+
+  function send(text) {
+    add(text, "from-you");
+    ensureToken().then(function (current) {
+      return post("/chat/send", { token: current, id: randomId(), text: text,
+                                  language: root.lang });
+    }).then(function (result) {
+      if (!result.ok) {
+        add(result.data.message || config.text.error, "from-service notice");
+        return;
+      }
+      token = result.data.token;
+      if (result.data.notice) { add(result.data.notice, "from-service notice"); }
+      result.data.replies.forEach(function (reply) { add(reply, "from-service"); });
+    }).catch(function () {
+      add(config.text.network, "from-service notice");
+    });
+  }
+
+  function openChat(event) {
+    if (event) { event.preventDefault(); }  // no "#ask" in the address bar or history
+    chat.hidden = false;
+    root.classList.add("chat-open");
+    input.focus();
+    ensureToken();
+  }
+
+  document.getElementById("open-chat").addEventListener("click", openChat);
+  document.getElementById("quick-exit").addEventListener("click", quickExit);
+  document.getElementById("close-chat").addEventListener("click", function () {
+    chat.hidden = true;
+    root.classList.remove("chat-open");
+  });
+  document.getElementById("safety-open").addEventListener("click", function () {
+    safety.hidden = !safety.hidden;
+  });
+  document.getElementById("safety-close").addEventListener("click", function () {
+    safety.hidden = true;
+    input.focus();
+  });
+  document.getElementById("language").addEventListener("change", function (event) {
+    // replace, not assign: choosing a language adds no history entry.
+    window.location.replace("/?lang=" + encodeURIComponent(event.target.value));
+  });
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var text = input.value;
+    if (!text.trim()) { add(config.text.empty, "from-service notice"); return; }
+    input.value = "";
+    send(text);
+  });
+  input.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && !event.shiftKey) {
+      event.preventDefault();
+      form.requestSubmit();
+    }
+  });
+  root.classList.add("js");
+  // The CSS-only fallback opens the chat with #ask; with JavaScript the panel is toggled.
+  if (window.location.hash === "#ask") {
+    history.replaceState(null, "", window.location.pathname + window.location.search);
+    openChat(null);
+  }
+})();

@@ -51,6 +51,7 @@ translations: $(STAMP)
 bench: $(STAMP) system-deps
 	@scripts/ensure-system-packages $(BENCH_PACKAGES)
 	$(PY) bench/webhook.py
+	$(PY) bench/chat.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

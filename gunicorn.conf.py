@@ -14,3 +14,8 @@ forwarded_allow_ips = "127.0.0.1"
 # (app/language.py, about 200 MB) are loaded once and shared. The app opens no database or
 # Redis connection while it is built, so no connection crosses the fork.
 preload_app = True
+# Browsers (the web chat) open connections they leave idle; a sync worker would sit on one
+# until `timeout`. Threads keep the other requests moving. Behind a buffering proxy (nginx)
+# in production this matters less, but `make run` serves browsers directly.
+worker_class = "gthread"
+threads = 8

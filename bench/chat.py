@@ -38,7 +38,12 @@ from bench.environment import (  # noqa: E402
     prepare_databases,
 )
 from bench.machine import git_revision, machine_info  # noqa: E402
-from bench.processes import install_sigterm_handler, start_gunicorn, start_redis  # noqa: E402
+from bench.processes import (  # noqa: E402
+    install_sigterm_handler,
+    start_gunicorn,
+    start_redis,
+    tail,
+)
 
 RESULTS = ROOT / "bench" / "results"
 CHROMIUM_ARGS = [
@@ -62,7 +67,9 @@ def poll(page: Page, expression: str, timeout: float = 10.0) -> None:
     deadline = time.perf_counter() + timeout
     while not page.evaluate(f"() => Boolean({expression})"):
         if time.perf_counter() > deadline:
-            raise TimeoutError(expression)
+            shown = page.evaluate("() => Array.from(document.querySelectorAll('#messages li'))"
+                                  ".map(item => item.className).join(', ')")
+            raise TimeoutError(f"{expression} (messages: {shown})")
         time.sleep(0.002)  # polling interval
 
 
@@ -108,8 +115,15 @@ def main() -> int:
         redis = start_redis(stack, workdir / "redis")
         environ = bench_environment(workdir, f"redis://127.0.0.1:{redis.port}/0")
         prepare_databases(environ)
-        server = start_gunicorn(stack, "real", gunicorn_environment("real", environ), workdir)
-        figures = measure(f"http://127.0.0.1:{server.port}", options.runs, workdir)
+        # A browser keeps idle connections open; sync workers would each wait on one of
+        # them, so the chat is served as `make run` and gunicorn.conf.py serve it: threads.
+        server = start_gunicorn(stack, "real", gunicorn_environment("real", environ), workdir,
+                                worker_class="gthread")
+        try:
+            figures = measure(f"http://127.0.0.1:{server.port}", options.runs, workdir)
+        except TimeoutError:
+            print(tail(server.log), file=sys.stderr)  # noqa: T201 -- why the page waited
+            raise
         machine = machine_info(workdir)
     medians = {name: statistics.median(values) for name, values in figures.items()}
     report = {"revision": git_revision(), "machine": machine, "runs": options.runs,

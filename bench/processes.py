@@ -139,13 +139,14 @@ def http_status(port: int, method: str, path: str) -> int | None:
 
 
 def start_gunicorn(
-    stack: contextlib.ExitStack, name: str, env: Mapping[str, str], directory: Path
+    stack: contextlib.ExitStack, name: str, env: Mapping[str, str], directory: Path,
+    worker_class: str = "sync",
 ) -> Server:
     port = free_port()
     server = start_process(
         stack, f"gunicorn ({name})",
-        [sys.executable, "-m", "gunicorn", "--workers", str(WORKERS), "--worker-class", "sync",
-         "--bind", f"127.0.0.1:{port}", GUNICORN_TARGETS[name]],
+        [sys.executable, "-m", "gunicorn", "--workers", str(WORKERS), "--worker-class",
+         worker_class, "--bind", f"127.0.0.1:{port}", GUNICORN_TARGETS[name]],
         directory / f"gunicorn-{name}.log", env=env, port=port,
     )
     # The real app has /healthz; the others answer the webhook path's GET with 405, which is

@@ -1,0 +1,73 @@
+"""Fixtures for the real-browser tests (see harness.py for what each piece does).
+
+- `live_server`: the app built exactly as tests/conftest.py builds it (the same `environ`: a
+  fresh migrated SQLite file, the session's real Redis), on a real HTTP server.
+- `browsers`: Chromium launches with their own profile directories, closed at teardown.
+- `api`: Playwright's HTTP client, for the JSON endpoints and headers without a browser.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import APIRequestContext, Playwright, sync_playwright
+from werkzeug.serving import make_server
+
+from app import create_app
+from app.config import load_settings
+from app.services import services
+from tests.browser.harness import (
+    CHROMIUM,
+    DEFAULT_TIMEOUT_MS,
+    Browsers,
+    LiveServer,
+    QuietRequestHandler,
+    RecordingMiddleware,
+)
+
+
+@pytest.fixture
+def live_server(environ: dict[str, str], database_path: Path) -> Iterator[LiveServer]:
+    app = create_app(load_settings(environ))
+    recorder = RecordingMiddleware(app)
+    server = make_server("127.0.0.1", 0, recorder, threaded=True,
+                         request_handler=QuietRequestHandler)
+    thread = threading.Thread(target=server.serve_forever, name="quietline-live-server",
+                              daemon=True)
+    thread.start()
+    try:
+        yield LiveServer(app, server.port, database_path, recorder)
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+        server.server_close()
+        with app.app_context():
+            services().database.dispose()
+            services().redis.close()
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: `make system-deps` installs Debian's chromium "
+                    "(or: apt-get install -y chromium)")
+    with sync_playwright() as instance:
+        yield instance
+
+
+@pytest.fixture
+def browsers(playwright: Playwright, tmp_path: Path) -> Iterator[Browsers]:
+    launched = Browsers(playwright, tmp_path / "browser")
+    yield launched
+    launched.close_all()
+
+
+@pytest.fixture
+def api(playwright: Playwright, live_server: LiveServer) -> Iterator[APIRequestContext]:
+    context = playwright.request.new_context(base_url=live_server.origin,
+                                             timeout=DEFAULT_TIMEOUT_MS)
+    yield context
+    context.dispose()

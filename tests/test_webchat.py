@@ -227,3 +227,10 @@ def test_a_failure_inside_still_answers_with_the_emergency_numbers(
 
 def test_the_chat_page_is_small(client: FlaskClient) -> None:
     assert len(client.get("/").get_data()) < 50 * 1024
+
+
+def test_a_body_over_the_request_limit_gets_the_same_json_answer(client: FlaskClient) -> None:
+    response = client.post("/chat/send", data=b"{" + b" " * (300 * 1024) + b"}",
+                           content_type="application/json")
+    assert response.status_code == 413
+    assert response.get_json()["error"] == "too_long"

@@ -19,6 +19,7 @@ from urllib.parse import quote
 
 from flask import Blueprint, Flask, Response, current_app, g, render_template, request
 from markupsafe import Markup
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.chat_sessions import ChatInputError, ChatSessions
 from app.deployment import CoverSite
@@ -173,6 +174,12 @@ def _text(language: str | None, message_id: str) -> str:
         return services().web_catalogues.text(language, message_id)
     except MissingMessage:
         return "Something went wrong. If you are in danger, call 999."
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def too_large(_error: RequestEntityTooLarge) -> Response:
+    """A body over the app's limit: the same clear JSON answer as a long message."""
+    return _json({"error": "too_long", "message": _text(None, "chat.error_too_long")}, 413)
 
 
 @bp.post("/chat/exit")

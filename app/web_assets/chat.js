@@ -18,7 +18,8 @@
   function quickExit(event) {
     if (exited) { return; }
     exited = true;
-    var pressed = performance.now();
+    // The event's own time stamp, so a slow path between the key and this code would show.
+    var pressed = (event && event.timeStamp) ? event.timeStamp : performance.now();
     if (event && event.preventDefault) { event.preventDefault(); }
     root.setAttribute("data-exited", "");
     body.textContent = "";
@@ -130,6 +131,10 @@
     input.focus();
   });
   document.getElementById("language").addEventListener("change", function (event) {
+    // The reload drops this page's token, so end its conversation on the server first.
+    if (token && navigator.sendBeacon) {
+      navigator.sendBeacon("/chat/exit", new Blob([token], { type: "text/plain" }));
+    }
     // replace, not assign: choosing a language adds no history entry.
     window.location.replace("/?lang=" + encodeURIComponent(event.target.value));
   });

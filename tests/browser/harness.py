@@ -7,6 +7,7 @@
   `make system-deps`) with a fresh profile directory per launch, so a test can open the
   profile on disk after the browser has closed. Playwright's own browser download is never
   used (it cannot reach the internet here).
+- `ControlSite`: a positive control for the profile inspection (see its docstring).
 """
 
 from __future__ import annotations
@@ -160,9 +161,9 @@ window.controlDone = () => done.length === 2;
 
 class ControlSite:
     """A positive control for the profile inspection, on another site (localhost, not
-    127.0.0.1, so the chat's Clear-Site-Data cannot touch it): a cacheable page that stores a
-    known value in every kind of browser storage. A profile check that cannot find this would
-    prove nothing by finding nothing for the chat.
+    127.0.0.1, so the chat's Clear-Site-Data cannot touch it): a cacheable page that sets a
+    persistent cookie and stores a known value in every kind of browser storage. A profile
+    check that cannot find these would prove nothing by finding nothing for the chat.
     """
 
     def __init__(self) -> None:
@@ -173,6 +174,7 @@ class ControlSite:
                 self.send_response(200)
                 self.send_header("Content-Type", "text/html; charset=utf-8")
                 self.send_header("Cache-Control", "max-age=3600")
+                self.send_header("Set-Cookie", "control=1; Max-Age=3600; Path=/")
                 self.send_header("Content-Length", str(len(page)))
                 self.end_headers()
                 self.wfile.write(page)

@@ -93,6 +93,7 @@ def _assert_nothing_seen_in_the_page(observed: Observed, server: LiveServer) -> 
         assert names_the_service(title) == [], f"title {title!r} on {url}"
     icons = {href for url, hrefs in observed.icons if url.startswith(server.origin)
              for href in hrefs.split("\n")}
+    assert icons, "the chat's pages have no icon of their own (the cover site's)"
     for href in icons:
         body = icon_bytes(href, server).decode("utf-8", "replace")
         assert names_the_service(href) == [], f"icon address names the service: {href}"
@@ -143,8 +144,10 @@ def test_a_full_chat_and_exit_leave_nothing_behind(live_server: LiveServer,
             f"the inspection cannot find the control site's {area}: {sorted(control_found)}")
     cached = profile.http_cache_urls()
     assert control.url in cached, f"the inspection cannot read the HTTP cache: {cached}"
+    cookies = profile.cookies()
+    assert [c for c in cookies if c[0] == "localhost"], f"the control cookie is missing: {cookies}"
 
-    assert [c for c in profile.cookies() if "127.0.0.1" in c[0]] == []
+    assert [c for c in cookies if "127.0.0.1" in c[0]] == [], "the chat left a cookie"
     assert profile.storage_files_mentioning(chat_origin) == {}
     cached_chat = [url for url in cached if url.startswith(live_server.origin)
                    and urlsplit(url).path in CHAT_ROUTES]

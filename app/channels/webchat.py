@@ -95,13 +95,9 @@ def _page(template: str) -> Response:
     language = _language()
     cover = services().settings.deployment.cover
     assets = _assets()
-    catalogues = services().web_catalogues
 
     def t(message_id: str) -> str:
-        try:
-            return catalogues.text(language, message_id)
-        except MissingMessage:
-            return message_id
+        return _text(language, message_id, fallback=message_id)
 
     chat_config = {
         "exitUrl": services().settings.deployment.exit_url,
@@ -169,11 +165,16 @@ def send() -> Response:
     return _json({"token": reply.token, "replies": list(reply.replies), "notice": notice})
 
 
-def _text(language: str | None, message_id: str) -> str:
+GENERIC_ERROR = "Something went wrong. If you are in danger, call 999."
+
+
+def _text(language: str | None, message_id: str, fallback: str = GENERIC_ERROR) -> str:
+    """A page text in `language` (falling back to English), or `fallback` when no catalogue
+    has it: the page still renders, and an error answer still names 999."""
     try:
         return services().web_catalogues.text(language, message_id)
     except MissingMessage:
-        return "Something went wrong. If you are in danger, call 999."
+        return fallback
 
 
 @bp.errorhandler(RequestEntityTooLarge)

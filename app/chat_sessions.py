@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import logging
 import re
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -44,9 +46,11 @@ class ChatReply:
 
 
 class ChatSessions:
-    def __init__(self, conversations: ConversationService, tokens: ChatTokens) -> None:
+    def __init__(self, conversations: ConversationService, tokens: ChatTokens,
+                 collect_replies: Callable[[uuid.UUID], list[str]] | None = None) -> None:
         self.conversations = conversations
         self.tokens = tokens
+        self.collect_replies = collect_replies
 
     def start(self) -> str:
         """A new token. Nothing is stored until the first message."""
@@ -76,6 +80,18 @@ class ChatSessions:
             CHANNEL, str(token), text, provider_sid=f"WB{client_id}", language_hint=language))
         replies = (outcome.text,) if outcome.text else ()
         return ChatReply(str(token), replies, notice, outcome.language)
+
+    def collect(self, token: object) -> list[str]:
+        """Advocates' replies waiting for this conversation (see `Replies.collect_web`)."""
+        if self.collect_replies is None or not self.tokens.is_valid(token):
+            return []
+        service = self.conversations
+        with service.database.transaction() as connection:
+            conversation_id = vault.open_conversation_id(
+                connection, channel=CHANNEL, contact_hash=self._hash(str(token)))
+        if conversation_id is None:
+            return []
+        return self.collect_replies(conversation_id)
 
     def end(self, token: object) -> bool:
         """The survivor left: end the conversation so the token opens nothing any more."""

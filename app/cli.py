@@ -7,6 +7,7 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from app import crypto, flowlint
+from app.advocates.cli import advocates_cli
 from app.channels.sms import sms_cli
 from app.services import services
 from app.storage import migrate
@@ -61,5 +62,5 @@ def flows_check(verbose: bool) -> None:
 
 def init_app(app: Flask) -> None:
     # keys_cli is registered as a plugin (pyproject.toml), so it works without settings.
-    for group in (db_cli, flows_cli, sms_cli):
+    for group in (db_cli, flows_cli, sms_cli, advocates_cli):
         app.cli.add_command(group)

@@ -17,6 +17,7 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from app import crypto
 from app.deployment import Deployment, load_deployment
@@ -30,6 +31,9 @@ DEFAULT_TRANSLATIONS = PROJECT_ROOT / "translations"
 # acceptable as secrets in production.
 DEMO_SECRETS = frozenset({"", "change-me", "changeme", "demo", "dev", "secret", "development"})
 SECRET_NAMES = ("SECRET_KEY", "QUIETLINE_DATA_KEYS", "QUIETLINE_CONTACT_KEY", "TWILIO_AUTH_TOKEN")
+
+
+_N = TypeVar("_N", int, float)
 
 
 class ConfigError(RuntimeError):
@@ -53,12 +57,24 @@ class Settings:
     flows_path: Path
     translations_path: Path
     deployment: Deployment
+    # argon2id cost for advocates' passwords; tests lower it, production refuses a weak one.
+    password_time_cost: int = 3
+    password_memory_kib: int = 65536
+    # How often the worker's sweeper looks for unfinished work, and how long a worker may hold
+    # a message it is sending before another may take it over (longer than a provider call).
+    sweep_seconds: float = 15.0
+    send_lease_seconds: float = 60.0
     # Development only: marks secrets that were generated locally, so production can refuse them.
     generated_secrets: tuple[str, ...] = ()
 
     @property
     def production(self) -> bool:
         return self.env == "production"
+
+    @property
+    def sms_from(self) -> str:
+        """The number advocates' replies go out from: set, or the deployment's first number."""
+        return self.twilio_from_number or next(iter(self.deployment.sms_numbers), "")
 
 
 def settings_from_environment() -> Settings:
@@ -107,6 +123,12 @@ def load_settings(environ: Mapping[str, str], instance_path: Path | None = None)
     if production and not public_base_url.startswith("https://"):
         raise ConfigError("PUBLIC_BASE_URL must be the https:// address Twilio calls")
 
+    password_time_cost = _number(values, "QUIETLINE_ARGON2_TIME_COST", 3, int)
+    password_memory_kib = _number(values, "QUIETLINE_ARGON2_MEMORY_KIB", 65536, int)
+    if production and (password_time_cost < 2 or password_memory_kib < 19456):
+        raise ConfigError("QUIETLINE_ARGON2_*: production needs time cost >= 2 and memory >= "
+                          "19456 KiB (OWASP's minimum for argon2id)")
+
     return Settings(
         env=env,
         secret_key=values["SECRET_KEY"],
@@ -123,8 +145,25 @@ def load_settings(environ: Mapping[str, str], instance_path: Path | None = None)
         flows_path=Path(values.get("QUIETLINE_FLOWS", DEFAULT_FLOWS)),
         translations_path=Path(values.get("QUIETLINE_TRANSLATIONS", DEFAULT_TRANSLATIONS)),
         deployment=deployment,
+        password_time_cost=password_time_cost,
+        password_memory_kib=password_memory_kib,
+        sweep_seconds=_number(values, "QUIETLINE_SWEEP_SECONDS", 15.0, float),
+        send_lease_seconds=_number(values, "QUIETLINE_SEND_LEASE_SECONDS", 60.0, float),
         generated_secrets=generated,
     )
+
+
+def _number(values: Mapping[str, str], name: str, default: _N, kind: type[_N]) -> _N:
+    raw = values.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = kind(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a number, not {raw!r}") from exc
+    if value <= 0:
+        raise ConfigError(f"{name} must be positive")
+    return value
 
 
 def _refuse_missing_or_demo(values: Mapping[str, str]) -> None:

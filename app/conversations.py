@@ -17,13 +17,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from babel.dates import format_datetime
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
-from app import escalation, optouts
+from app import escalation, hours, optouts
 from app.crypto import ContactHasher, Keyring
 from app.deployment import Deployment
-from app.flows import ConversationState, Flow
+from app.dispatch import Dispatcher
+from app.flows import ConversationState, Escalate, Flow
 from app.flows import step as flow_step
 from app.flows.triage import NONE as NO_RISK
 from app.flows.triage import TriageRules
@@ -66,6 +68,7 @@ class Outcome:
     escalation_id: int | None = None
     keyword: str | None = None  # the global keyword the message matched, if any
     risk: str = "none"  # the triage level of the message
+    case_opened: bool = False  # this message opened a new case for advocates
 
 
 class ConversationService:
@@ -81,6 +84,7 @@ class ConversationService:
         clock: Callable[[], datetime],
         triage: TriageRules | None = None,
         guesser: LanguageGuesser | None = None,
+        dispatcher: Dispatcher | None = None,
     ) -> None:
         self.database = database
         self.keyring = keyring
@@ -91,6 +95,7 @@ class ConversationService:
         self.clock = clock
         self.triage = triage
         self.guesser = guesser
+        self.dispatcher = dispatcher
 
     def contact_hash(self, channel: str, address: str) -> str:
         return self.hasher.hash(channel, address)
@@ -103,7 +108,11 @@ class ConversationService:
         for attempt in (1, 2):
             try:
                 with self.database.transaction() as connection:
-                    return self._handle(connection, inbound, contact_hash)
+                    outcome = self._handle(connection, inbound, contact_hash)
+                # After the commit: the case row exists whatever happens to this enqueue.
+                if outcome.case_opened and outcome.escalation_id and self.dispatcher:
+                    self.dispatcher.notify(outcome.escalation_id, urgent=outcome.risk == "urgent")
+                return outcome
             except IntegrityError:
                 if inbound.provider_sid:
                     replay = self._replay(inbound.provider_sid)
@@ -141,9 +150,12 @@ class ConversationService:
                                urgent=risk.at_least("urgent"))
             state = result.state
             reply_ids = tuple(ref.id for ref in result.replies)
+            # Never after the duress word: the cover reply must stay an ordinary text.
+            if not state.cover and any(isinstance(a, Escalate) for a in result.actions):
+                reply_ids += self._out_of_hours(now)
         else:
             reply_ids = optouts.keyword_reply(keyword, self.deployment.provider_handles_keywords)
-        text = self.render(state.language, reply_ids) if reply_ids else None
+        text = self.render(state.language, reply_ids, now) if reply_ids else None
 
         if conversation is None:
             conversation = vault.create(
@@ -166,12 +178,34 @@ class ConversationService:
         )
         return Outcome(text, conversation.id, state.language, step=state.step,
                        escalation_id=case.id if case else None, keyword=result.keyword,
-                       risk=risk.level)
+                       risk=risk.level, case_opened=case is not None and lookup.open_case is None)
 
-    def render(self, language: str | None, message_ids: tuple[str, ...]) -> str:
-        return self.catalogues.join(language, message_ids, {"services": self._services_text()})
+    def _out_of_hours(self, now: datetime) -> tuple[str, ...]:
+        """A person was asked for: if no one is on duty, say honestly when someone will be."""
+        opening = self.deployment.opening_hours
+        if hours.is_open(opening, now):
+            return ()
+        return ("hours.closed",) if hours.next_opening(opening, now) else ("hours.unknown",)
 
-    def _services_text(self) -> str:
+    def render(self, language: str | None, message_ids: tuple[str, ...],
+               now: datetime | None = None) -> str:
+        params = {"services": self.services_text()}
+        if "hours.closed" in message_ids and now is not None:
+            params["opens"] = self._opens_text(language, now)
+        return self.catalogues.join(language, message_ids, params)
+
+    def _opens_text(self, language: str | None, now: datetime) -> str:
+        """When the team is next at work, in the survivor's language ("Monday 7 December,
+        09:00"), in the deployment's time zone."""
+        opens = hours.next_opening(self.deployment.opening_hours, now)
+        if opens is None:
+            return ""
+        try:
+            return format_datetime(opens, "EEEE d MMMM, HH:mm", locale=language or "en")
+        except (ValueError, LookupError):  # a language Babel does not know: English
+            return format_datetime(opens, "EEEE d MMMM, HH:mm", locale="en")
+
+    def services_text(self) -> str:
         return "\n".join(
             f"{s.name}: {s.phone} ({s.hours})" for s in self.deployment.services
         )

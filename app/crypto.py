@@ -13,6 +13,9 @@ dump or the logs. They must learn neither what a survivor wrote nor their phone 
   into another row or column fails to open instead of showing the wrong survivor's words.
 - Phone numbers are looked up by HMAC-SHA256 under a separate key (QUIETLINE_CONTACT_KEY), so
   the look-up column alone cannot be reversed by hashing every UK mobile number.
+- Advocates' passwords are argon2id hashes; their TOTP secrets are sealed like a conversation's
+  fields, under the advocate's own data key (A3: a stolen database must not yield a second
+  factor).
 
 Ciphertext layouts (all binary, stored as-is):
     sealed field:    b"\\x01" | nonce(12) | ciphertext+tag
@@ -32,6 +35,9 @@ import re
 import secrets
 from dataclasses import dataclass
 
+import pyotp
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
@@ -206,3 +212,71 @@ class ChatTokens:
             return False
         body, tag = token.split(".")
         return hmac.compare_digest(self._tag(body), tag)
+
+
+class Passwords:
+    """argon2id password hashing for advocates' accounts.
+
+    `verify` always does the full argon2 work, even for an unknown account (`hash=None`), so
+    the time a sign-in takes does not tell an attacker which e-mail addresses exist.
+    """
+
+    def __init__(self, *, time_cost: int = 3, memory_cost: int = 65536) -> None:
+        # Tests lower the cost through settings; the algorithm and its checks stay the same.
+        self._hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_cost)
+        self._dummy = self._hasher.hash(secrets.token_urlsafe(16))
+
+    def __repr__(self) -> str:
+        return "Passwords(argon2id)"
+
+    def hash(self, password: str) -> str:
+        return self._hasher.hash(password)
+
+    def verify(self, password_hash: str | None, password: str) -> bool:
+        try:
+            return bool(self._hasher.verify(password_hash or self._dummy, password)) and (
+                password_hash is not None)
+        except (VerificationError, InvalidHashError):
+            return False
+
+    def needs_rehash(self, password_hash: str) -> bool:
+        return bool(self._hasher.check_needs_rehash(password_hash))
+
+
+class Totp:
+    """RFC 6238 one-time codes (30 s steps, 6 digits), the second factor for advocates.
+
+    A code is accepted for the step before and after the current one (clock drift), and only
+    for a step later than the last one accepted, so a code that was seen (over a shoulder, in
+    a proxy log) cannot be used again.
+    """
+
+    ISSUER = "Quietline"
+
+    @staticmethod
+    def new_secret() -> str:
+        return pyotp.random_base32()
+
+    @classmethod
+    def provisioning_uri(cls, secret: str, account: str) -> str:
+        return pyotp.TOTP(secret).provisioning_uri(name=account, issuer_name=cls.ISSUER)
+
+    @staticmethod
+    def code_at(secret: str, when: float) -> str:
+        """The code for a moment (development's demo account and tests)."""
+        return pyotp.TOTP(secret).at(when)
+
+    @staticmethod
+    def accepted_step(secret: str, code: str, when: float, last_step: int | None) -> int | None:
+        """The time step `code` belongs to, if it is valid now and newer than `last_step`."""
+        code = code.strip().replace(" ", "")
+        if not re.fullmatch(r"\d{6}", code):
+            return None
+        totp = pyotp.TOTP(secret)
+        current = int(when // totp.interval)
+        for step in (current - 1, current, current + 1):
+            if last_step is not None and step <= last_step:
+                continue
+            if hmac.compare_digest(totp.generate_otp(step), code):
+                return step
+        return None

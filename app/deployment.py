@@ -68,6 +68,20 @@ class CoverSite:
 
 
 @dataclass(frozen=True)
+class StaffPolicy:
+    """How advocates' sign-in and alerts work for this partnership."""
+
+    # A signed-in page left alone this long signs the advocate out (a shared office screen).
+    session_idle_minutes: int = 15
+    # Wrong sign-ins before an account is locked, and for how long.
+    max_failed_logins: int = 10
+    lockout_minutes: int = 15
+    # Work phones of on-call advocates: a content-free "a case is waiting" SMS goes to them
+    # when a case opens in hours and no one has the queue page open.
+    alert_sms: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Deployment:
     organisation_name: str
     default_language: str
@@ -84,6 +98,7 @@ class Deployment:
     # Ordinary words that mean "I cannot talk": cover reply only, urgent case.
     duress_words: tuple[str, ...] = ()
     cover: CoverSite = field(default_factory=CoverSite)
+    staff: StaffPolicy = field(default_factory=StaffPolicy)
     source: str = field(default="", compare=False)
 
 
@@ -126,6 +141,7 @@ def parse_deployment(raw: dict[str, Any], source: str = "<deployment>") -> Deplo
         cover=_cover(reader),
         duress_words=tuple(_words(reader, "conversation.duress_words",
                                   reader.get("conversation.duress_words", list, []))),
+        staff=_staff(reader),
         source=source,
     )
 
@@ -154,6 +170,22 @@ def _cover(reader: _Reader) -> CoverSite:
         if any(word in lowered for word in _FORBIDDEN_ON_COVER):
             reader.fail(f"cover.{name}", "must not name the service or what it is for")
     return CoverSite(**values)
+
+
+def _staff(reader: _Reader) -> StaffPolicy:
+    default = StaffPolicy()
+    alert_sms = tuple(reader.get("advocates.alert_sms", list, []))
+    for number in alert_sms:
+        if not isinstance(number, str) or not _E164.match(number):
+            reader.fail("advocates.alert_sms", f"{number!r} is not an E.164 number")
+    return StaffPolicy(
+        session_idle_minutes=_positive(reader, "advocates.session_idle_minutes",
+                                       default.session_idle_minutes),
+        max_failed_logins=_positive(reader, "advocates.max_failed_logins",
+                                    default.max_failed_logins),
+        lockout_minutes=_positive(reader, "advocates.lockout_minutes", default.lockout_minutes),
+        alert_sms=alert_sms,
+    )
 
 
 def _words(reader: _Reader, key: str, listed: list[Any]) -> list[str]:

@@ -6,10 +6,12 @@ Each register_* function does one job. Reached through `app.create_app`.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
+from datetime import datetime
 
 from flask import Flask, Response, g
 
-from app import cli, errors, health, services
+from app import advocates, cli, errors, health, services
 from app.channels import sms, webchat
 from app.config import Settings, settings_from_environment
 from app.logs import configure_logging
@@ -18,18 +20,24 @@ from app.logs import configure_logging
 MAX_REQUEST_BYTES = 256 * 1024
 
 
-def create_app(settings: Settings | None = None) -> Flask:
+def create_app(settings: Settings | None = None,
+               clock: Callable[[], datetime] | None = None) -> Flask:
+    """The app for `settings` (from the environment if None); `clock` lets tests move time."""
     settings = settings or settings_from_environment()
     configure_logging()
     app = Flask(__name__, instance_path=str(settings.instance_path))
     app.config.update(
         SECRET_KEY=settings.secret_key,
         MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
+        # The only cookie Quietline sets is the advocates' session, and only under /advocates:
+        # the survivor-facing pages never send or receive it (shared/SAFETY.md, A1).
+        SESSION_COOKIE_NAME="quietline_staff",
+        SESSION_COOKIE_PATH="/advocates",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Strict",
         SESSION_COOKIE_SECURE=settings.production,
     )
-    register_services(app, settings)
+    register_services(app, settings, clock or services.utc_now)
     register_request_hooks(app)
     register_blueprints(app, settings)
     register_errors(app)
@@ -37,8 +45,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     return app
 
 
-def register_services(app: Flask, settings: Settings) -> None:
-    services.init_app(app, settings)
+def register_services(app: Flask, settings: Settings,
+                      clock: Callable[[], datetime]) -> None:
+    services.init_app(app, settings, clock)
 
 
 def register_request_hooks(app: Flask) -> None:
@@ -59,6 +68,7 @@ def register_blueprints(app: Flask, settings: Settings) -> None:
     app.register_blueprint(sms.bp)
     app.register_blueprint(health.bp)
     webchat.init_app(app, settings.deployment.cover)
+    advocates.init_app(app)
 
 
 def register_errors(app: Flask) -> None:

@@ -24,7 +24,7 @@ from app.flows.triage import TriageRuleError, parse_rules
 from app.i18n import FALLBACK_LANGUAGE, Catalogues
 from app.sms_segments import Encoding, encoding_of
 
-PLACEHOLDERS = frozenset({"services"})
+PLACEHOLDERS = frozenset({"services", "opens"})
 
 
 def _is_word_char(ch: str) -> bool:

@@ -7,22 +7,29 @@ Views and commands reach them through `services()`, never through module globals
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 import redis
 from flask import Flask, current_app
 
 from app import flowlint
+from app.accounts import Accounts
+from app.casework import Casework
+from app.channels.sms_outbound import TwilioSender
 from app.chat_sessions import ChatSessions
 from app.config import ConfigError, Settings
 from app.conversations import ConversationService
-from app.crypto import ChatTokens, ContactHasher, Keyring
+from app.crypto import ChatTokens, ContactHasher, Keyring, Passwords
+from app.dispatch import Dispatcher
 from app.flows import Flow, FlowError, load_flows
 from app.flows.loader import read_yaml
 from app.flows.triage import TriageRuleError, TriageRules, parse_rules
 from app.i18n import Catalogues
 from app.language import LanguageGuesser
+from app.replies import Replies
+from app.sending import Delivery
 from app.storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -41,19 +48,49 @@ class Services:
     conversations: ConversationService
     web_catalogues: Catalogues
     chat_sessions: ChatSessions
+    clock: Callable[[], datetime]
+    accounts: Accounts
+    casework: Casework
+    replies: Replies
+    delivery: Delivery
+    dispatcher: Dispatcher
+    _sender: TwilioSender | None = field(default=None, repr=False)
+
+    def sender(self) -> TwilioSender:
+        """Twilio's REST client, made on first use (the web tier may never need it)."""
+        if self._sender is None:
+            settings = self.settings
+            self._sender = TwilioSender(
+                account_sid=settings.twilio_account_sid, auth_token=settings.twilio_auth_token,
+                from_number=settings.sms_from, api_base_url=settings.twilio_api_base_url,
+                status_callback=settings.public_base_url + "/webhooks/twilio/status")
+        return self._sender
+
+    def close(self) -> None:
+        if self._sender is not None:
+            self._sender.close()
+        self.database.dispose()
+        self.redis.close()
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def build_services(settings: Settings) -> Services:
+def build_services(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Services:
     database = Database(settings.database_url)
     keyring = Keyring(settings.data_keys)
     catalogues = load_catalogues(settings)
     flow = load_conversation_flow(settings)
     if settings.production:
         refuse_unchecked_content(settings, catalogues)
+    connection = redis.Redis.from_url(
+        settings.redis_url,
+        # Short timeouts: a survivor's reply must never wait on a Redis that is down.
+        socket_connect_timeout=0.5,
+        socket_timeout=1.0,
+    )
+    dispatcher = Dispatcher(connection)
     conversations = ConversationService(
         database=database,
         keyring=keyring,
@@ -61,20 +98,37 @@ def build_services(settings: Settings) -> Services:
         flow=flow,
         catalogues=catalogues,
         deployment=settings.deployment,
-        clock=utc_now,
+        clock=clock,
         triage=load_triage(settings),
         guesser=LanguageGuesser(settings.deployment.languages, preload=settings.production),
-    )
-    connection = redis.Redis.from_url(
-        settings.redis_url,
-        # Short timeouts: a survivor's reply must never wait on a Redis that is down.
-        socket_connect_timeout=0.5,
-        socket_timeout=1.0,
+        dispatcher=dispatcher,
     )
     web_catalogues = load_catalogues(settings, domain="web")
-    chat_sessions = ChatSessions(conversations, ChatTokens(settings.secret_key))
-    return Services(settings, database, connection, keyring, catalogues, flow, conversations,
-                    web_catalogues, chat_sessions)
+    casework = Casework(database=database, keyring=keyring, deployment=settings.deployment,
+                        clock=clock)
+    accounts = Accounts(
+        database=database, keyring=keyring,
+        passwords=Passwords(time_cost=settings.password_time_cost,
+                            memory_cost=settings.password_memory_kib),
+        hasher=ContactHasher(settings.contact_key), policy=settings.deployment.staff,
+        clock=clock)
+    replies = Replies(
+        casework=casework, catalogues=catalogues,
+        rule=lambda: flowlint.LockScreenRule.load(settings.flows_path / "outbound.yaml",
+                                                  settings.deployment.organisation_name),
+        services_text=conversations.services_text, clock=clock)
+    chat_sessions = ChatSessions(conversations, ChatTokens(settings.secret_key),
+                                 replies.collect_web)
+
+    def twilio() -> TwilioSender:  # made on first use; see Services.sender
+        return built.sender()
+
+    built = Services(settings, database, connection, keyring, catalogues, flow, conversations,
+                     web_catalogues, chat_sessions, clock, accounts, casework, replies,
+                     Delivery(database=database, sender=twilio, clock=clock,
+                              lease=timedelta(seconds=settings.send_lease_seconds)),
+                     dispatcher)
+    return built
 
 
 def refuse_unchecked_content(settings: Settings, catalogues: Catalogues) -> None:
@@ -135,8 +189,9 @@ def load_catalogues(settings: Settings, domain: str = "messages") -> Catalogues:
         return Catalogues({}, settings.deployment.default_language)
 
 
-def init_app(app: Flask, settings: Settings) -> Services:
-    built = build_services(settings)
+def init_app(app: Flask, settings: Settings,
+             clock: Callable[[], datetime] = utc_now) -> Services:
+    built = build_services(settings, clock)
     app.extensions[EXTENSION] = built
     return built
 

@@ -66,6 +66,8 @@ def main() -> int:
     flask = [str(VENV_BIN / "flask"), "--app", "wsgi"]
     subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True)
     subprocess.run([*flask, "flows", "check"], cwd=ROOT, env=env, check=True)
+    demo = subprocess.run([*flask, "advocates", "demo"], cwd=ROOT, env=env, check=True,
+                          capture_output=True, text=True).stdout
 
     processes: list[subprocess.Popen[bytes]] = []
 
@@ -80,7 +82,7 @@ def main() -> int:
         start([str(VENV_BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "2",
                "--access-logfile", "-", "wsgi:app"])
         wait_until(lambda: http_ok(f"http://127.0.0.1:{port}/healthz"), "the web server")
-        print_banner(port, redis_port)
+        print_banner(port, redis_port, demo)
         while all(p.poll() is None for p in processes):
             time.sleep(0.5)  # supervising: wake up to notice a child that died
         print("run: a process stopped unexpectedly; stopping the rest", file=sys.stderr)
@@ -99,7 +101,7 @@ def main() -> int:
                 os.killpg(process.pid, signal.SIGKILL)
 
 
-def print_banner(port: int, redis_port: int) -> None:
+def print_banner(port: int, redis_port: int, demo: str) -> None:
     base = f"http://127.0.0.1:{port}"
     print(f"""
 Quietline is running.
@@ -109,6 +111,10 @@ Quietline is running.
   Fallback TwiML    {base}/webhooks/twilio/fallback
   Redis             redis://127.0.0.1:{redis_port}/0 (data in instance/redis)
   Database          instance/quietline.sqlite3
+
+  Advocates' queue  {base}/advocates/queue
+  Demo advocate (development only):
+    {demo.strip().replace(chr(10), chr(10) + "    ")}
 
 Try a conversation without Twilio (signed locally with the development token):
   .venv/bin/flask --app wsgi sms try "hello"

@@ -64,6 +64,9 @@ def environ(tmp_path: Path, database_path: Path, redis_server: RedisServer) -> d
         "QUIETLINE_CONTACT_KEY": generate_key_token(),
         "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
         "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        # argon2id at its cheapest: the same algorithm and checks, in milliseconds.
+        "QUIETLINE_ARGON2_TIME_COST": "1",
+        "QUIETLINE_ARGON2_MEMORY_KIB": "1024",
     }
 
 
@@ -78,8 +81,7 @@ def app(settings: Settings) -> Iterator[Flask]:
     flask_app.config["TESTING"] = True
     yield flask_app
     with flask_app.app_context():
-        services().database.dispose()
-        services().redis.close()
+        services().close()
 
 
 @pytest.fixture

@@ -141,6 +141,20 @@ def start() -> Response:
     return _json({"token": _sessions().start()})
 
 
+@bp.post("/chat/poll")
+def poll() -> Response:
+    """Advocates' replies waiting for this page, each handed over once."""
+    payload = request.get_json(silent=True)
+    token = payload.get("token") if isinstance(payload, dict) else None
+    try:
+        replies = _sessions().collect(token)
+    except Exception as error:  # noqa: BLE001 -- the page keeps working; replies stay queued
+        log.error("event=chat.poll_failed request_id=%s %s", g.request_id,
+                  exception_summary(error))
+        return _json({"replies": []}, 503)
+    return _json({"replies": replies})
+
+
 @bp.post("/chat/send")
 def send() -> Response:
     payload = request.get_json(silent=True)

@@ -60,6 +60,9 @@ class ConversationState:
     cover: bool = False
     erasure_requested: datetime | None = None
     choices: dict[str, Choice] = field(default_factory=dict)
+    # Set by the service when a later conversation starts on a number with a resume word:
+    # nothing from before is shown until the word is given (app/resume.py).
+    locked: bool = False
 
     def to_json(self) -> str:
         return json.dumps(
@@ -72,6 +75,7 @@ class ConversationState:
                 "erasure_requested": _iso(self.erasure_requested),
                 "choices": {k: {"value": c.value, "at": c.at.isoformat()}
                             for k, c in self.choices.items()},
+                "locked": self.locked,
             },
             separators=(",", ":"),
             ensure_ascii=False,
@@ -92,6 +96,7 @@ class ConversationState:
             cover=bool(parsed.get("cover", False)),
             erasure_requested=_from_iso(parsed.get("erasure_requested")),
             choices=choices,
+            locked=bool(parsed.get("locked", False)),
         )
 
 

@@ -14,6 +14,7 @@ from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     DateTime,
     ForeignKey,
     Index,
@@ -145,6 +146,12 @@ class Escalation(Base):
     claimed_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
     closed_reason: Mapped[str | None] = mapped_column(String(32))
+    # When on-duty advocates were told (the live queue, or an alert to the on-call phone);
+    # None means the notify job has not finished, so the sweeper enqueues it again.
+    notified_at: Mapped[datetime | None]
+    # The safe-contact window an advocate confirmed, sealed under the conversation's key
+    # (when the abuser is away is itself sensitive). See app/safe_time.py.
+    safe_window_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
 
     __table_args__ = (
         # One unfinished case per conversation; asking twice updates it instead.
@@ -173,7 +180,113 @@ class AuditEvent(Base):
     actor: Mapped[str] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(String(64))
     conversation_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
+    escalation_id: Mapped[int | None] = mapped_column(Integer, index=True)
     purpose: Mapped[str | None] = mapped_column(String(200))
+
+
+class Advocate(Base):
+    """A member of staff who signs in to the queue. Role decides what they may see."""
+
+    __tablename__ = "advocates"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    role: Mapped[str] = mapped_column(String(16))  # advocate, supervisor, admin
+    password_hash: Mapped[str] = mapped_column(String(255))  # argon2id, with its own salt
+    # The TOTP secret is sealed under the advocate's own data key, wrapped by the keyring.
+    wrapped_key: Mapped[bytes] = mapped_column(LargeBinary)
+    totp_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    # The last TOTP time step accepted: a code seen once is never accepted again.
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None]
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Bumped to end every signed-in session of this account at once (password reset, disable).
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]
+    last_login_at: Mapped[datetime | None]
+
+
+class LoginThrottle(Base):
+    """Failed sign-ins from one network address, keyed by an HMAC of the address.
+
+    The address itself is never stored (least data); the HMAC is enough to count failures.
+    """
+
+    __tablename__ = "login_throttles"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    window_started_at: Mapped[datetime]
+    locked_until: Mapped[datetime | None]
+
+
+class Reply(Base):
+    """An advocate's reply on its way to the survivor. The text is the linked message row.
+
+    The row is written before any job runs, so a reply is never lost; `status` says where it
+    is: queued (ready to go), held (waiting for a safe time, a pause to lift, the resume
+    word...), sending (a worker holds a lease on it until `lease_until`), sent, failed,
+    cancelled. A web chat reply is `queued` until the survivor's page collects it.
+    """
+
+    __tablename__ = "replies"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    escalation_id: Mapped[int] = mapped_column(
+        ForeignKey("escalations.id", ondelete="CASCADE"), index=True)
+    conversation_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True)
+    message_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("messages.id", ondelete="CASCADE"), unique=True)
+    advocate_id: Mapped[int] = mapped_column(Integer)
+    channel: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    hold_reason: Mapped[str | None] = mapped_column(String(32))
+    not_before: Mapped[datetime | None]  # the next time the safe window opens, when known
+    next_attempt_at: Mapped[datetime | None]  # back-off after a provider's temporary error
+    enqueued_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_until: Mapped[datetime | None]
+    sending_started_at: Mapped[datetime | None]
+    provider_sid: Mapped[str | None] = mapped_column(String(64))
+    error_kind: Mapped[str | None] = mapped_column(String(24))
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+
+    __table_args__ = (Index("ix_replies_status", "status"),)
+
+
+class Alert(Base):
+    """A content-free "a case is waiting" SMS to an on-call advocate's phone, once per case."""
+
+    __tablename__ = "alerts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    escalation_id: Mapped[int] = mapped_column(
+        ForeignKey("escalations.id", ondelete="CASCADE"), index=True)
+    target: Mapped[str] = mapped_column(String(32))  # "sms:<index in the deployment's list>"
+    status: Mapped[str] = mapped_column(String(16))  # queued, sending, sent, failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_until: Mapped[datetime | None]
+    sending_started_at: Mapped[datetime | None]
+    next_attempt_at: Mapped[datetime | None]
+    provider_sid: Mapped[str | None] = mapped_column(String(64))
+    error_kind: Mapped[str | None] = mapped_column(String(24))
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+
+    __table_args__ = (UniqueConstraint("escalation_id", "target", name="uq_alert_target"),)
+
+
+class ResumeWord(Base):
+    """A survivor's resume word, as a keyed hash only, per contact (it outlives a conversation)."""
+
+    __tablename__ = "resume_words"
+
+    contact_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    word_hash: Mapped[str] = mapped_column(String(64))
+    set_at: Mapped[datetime]
 
 
 def table_of(model: type[Base]) -> Table:

@@ -285,3 +285,28 @@ def transcript(
                       key.open(row.body_sealed, _ctx("messages", "body", row.id)))
         for row in rows
     ]
+
+
+def reply_address(connection: Connection, keyring: Keyring, conversation_id: uuid.UUID
+                  ) -> str | None:
+    """The survivor's number for a reply on their own channel; never for display or logs."""
+    row = connection.execute(select(_c.wrapped_key, _c.contact_sealed)
+                             .where(_c.id == conversation_id)).first()
+    if row is None or row.contact_sealed is None:
+        return None
+    key = keyring.unwrap(row.wrapped_key, _ctx("conversations", "key", conversation_id))
+    return key.open(row.contact_sealed, _ctx("conversations", "contact", conversation_id))
+
+
+def message_body(connection: Connection, key: DataKey, message_id: uuid.UUID) -> str:
+    sealed = connection.execute(select(messages.c.body_sealed)
+                                .where(messages.c.id == message_id)).scalar_one()
+    return key.open(sealed, _ctx("messages", "body", message_id))
+
+
+def open_conversation_id(connection: Connection, *, channel: str, contact_hash: str
+                         ) -> uuid.UUID | None:
+    found: uuid.UUID | None = connection.execute(
+        select(_c.id).where(_c.channel == channel, _c.contact_hash == contact_hash,
+                            _c.closed_at.is_(None))).scalar()
+    return found

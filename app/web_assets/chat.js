@@ -91,6 +91,19 @@
     }).join("");
   }
 
+  // An advocate's reply reaches the page when the page asks for it: every few seconds while a
+  // conversation is open in this tab, and never after quick exit (the token is gone then).
+  var POLL_MS = 4000;
+  function poll() {
+    if (!token) { return; }
+    post("/chat/poll", { token: token }).then(function (result) {
+      if (result.ok && result.data.replies) {
+        result.data.replies.forEach(function (reply) { add(reply, "from-advocate"); });
+      }
+    }).catch(function () { /* the next poll tries again */ });
+  }
+  window.setInterval(poll, POLL_MS);
+
   function send(text) {
     add(text, "from-you");
     ensureToken().then(function (current) {

@@ -1,0 +1,62 @@
+"""The advocates' workspace: sign-in, the queue, cases and replies. Deny by default.
+
+shared/SAFETY.md, A3: every route here needs a signed-in advocate whose role allows it,
+except the short allowlist below; every state change is a POST with a CSRF token; pages carry
+a strict CSP with no inline script, so survivor text that an advocate reads (always escaped
+by Jinja) cannot run. The staff cookie is scoped to /advocates, so the survivor-facing pages
+never receive or set it.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Flask, Response, g, redirect, render_template, request, url_for
+from werkzeug.wrappers.response import Response as BaseResponse
+
+from app.advocates import staff_session
+
+log = logging.getLogger(__name__)
+bp = Blueprint("advocates", __name__, url_prefix="/advocates", static_folder="static")
+
+# The only views reachable without a signed-in advocate.
+PUBLIC_ENDPOINTS = frozenset({"advocates.login", "advocates.static"})
+CSP = "; ".join((
+    "default-src 'none'", "script-src 'self'", "style-src 'self'", "img-src 'self'",
+    "connect-src 'self'", "form-action 'self'", "base-uri 'none'", "frame-ancestors 'none'",
+))
+
+
+@bp.before_request
+def require_sign_in() -> BaseResponse | None:
+    if request.method == "POST" and not staff_session.csrf_ok():
+        log.warning("event=advocates.csrf_refused request_id=%s", g.request_id)
+        return Response(render_template("advocates/message.html", title="This form has expired",
+                                        text="Reload the page and try again."), status=400)
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return None
+    member = staff_session.current()
+    if member is None:
+        if request.accept_mimetypes.best == "application/json" or request.path.endswith(".json"):
+            return Response('{"error": "signed_out"}', status=401, mimetype="application/json")
+        return redirect(url_for("advocates.login"))
+    g.staff = member
+    return None
+
+
+@bp.after_request
+def staff_headers(response: Response) -> Response:
+    response.headers["Content-Security-Policy"] = CSP
+    # Staff pages show survivors' words: never cached, by the browser or anything between.
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Frame-Options"] = "DENY"
+    return response
+
+
+def init_app(app: Flask) -> None:
+    # Imported for their routes on `bp`.
+    from app.advocates import auth, case_views, queue_views  # noqa: F401, PLC0415
+
+    app.register_blueprint(bp)
+    app.jinja_env.globals["csrf_token"] = staff_session.csrf_token

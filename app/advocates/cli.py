@@ -1,0 +1,78 @@
+"""`flask advocates ...`: accounts for the partnership's administrators."""
+
+from __future__ import annotations
+
+import io
+import secrets
+import sys
+import time
+
+import click
+import segno
+from flask.cli import AppGroup
+
+from app.accounts import ROLES, AccountError
+from app.crypto import Totp
+from app.services import services
+
+advocates_cli = AppGroup("advocates", help="Advocates' accounts.")
+DEMO_EMAIL = "demo.advocate@quietline.invalid"
+
+
+@advocates_cli.command("create")
+@click.argument("email")
+@click.option("--role", type=click.Choice(ROLES), default="advocate", show_default=True)
+@click.option("--password-stdin", is_flag=True,
+              help="Read the password from standard input (for scripts); otherwise prompt.")
+def create(email: str, role: str, password_stdin: bool) -> None:
+    """Create an account; prints the TOTP enrolment URI and a QR code to scan."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        member, uri = services().accounts.create(email, role, password)
+    except AccountError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Created {member.email} ({member.role}).")
+    click.echo("Scan this with an authenticator app, or enter the URI by hand. It is shown "
+               "once; nobody else should see it.")
+    qr = io.StringIO()
+    segno.make(uri, error="m").terminal(out=qr, compact=True)
+    click.echo(qr.getvalue())
+    click.echo(uri)
+
+
+@advocates_cli.command("demo")
+def demo() -> None:
+    """Development only: make (or show) the demo advocate that `make run` prints."""
+    built = services()
+    if built.settings.production:
+        raise click.ClickException("the demo advocate exists only in development")
+    path = built.settings.instance_path / "demo-advocate.txt"
+    existing = built.accounts.find(DEMO_EMAIL)
+    if existing is None or not path.exists():
+        if existing is not None:
+            raise click.ClickException(f"{DEMO_EMAIL} exists but {path} is missing")
+        password = secrets.token_urlsafe(12)
+        built.accounts.create(DEMO_EMAIL, "supervisor", password)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(password + "\n", encoding="utf-8")
+        path.chmod(0o600)
+    member = built.accounts.find(DEMO_EMAIL)
+    if member is None:  # pragma: no cover -- created just above
+        raise click.ClickException("the demo advocate could not be created")
+    password = path.read_text(encoding="utf-8").strip()
+    code = Totp.code_at(built.accounts.totp_secret(member.id), time.time())
+    click.echo(f"e-mail {DEMO_EMAIL}  password {password}  (supervisor)")
+    click.echo(f"code now: {code}  (run `.venv/bin/flask --app wsgi advocates code` for a new one)")
+
+
+@advocates_cli.command("code")
+def code() -> None:
+    """Development only: the demo advocate's current TOTP code."""
+    built = services()
+    member = built.accounts.find(DEMO_EMAIL)
+    if built.settings.production or member is None:
+        raise click.ClickException("only for the development demo advocate")
+    click.echo(Totp.code_at(built.accounts.totp_secret(member.id), time.time()))

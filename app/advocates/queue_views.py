@@ -1,0 +1,100 @@
+"""The queue page and its live JSON, claiming, releasing and reassigning."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from flask import Response, g, jsonify, redirect, render_template, request, url_for
+from werkzeug.wrappers.response import Response as BaseResponse
+
+from app import presence
+from app.advocates import bp
+from app.casework import CaseConflict, CaseNotFound, NotAllowed, QueueItem
+from app.outbound_gate import EXPLANATIONS
+from app.services import services
+
+log = logging.getLogger(__name__)
+WINDOW_LABELS = {"inside": "Safe to contact now", "outside": "Outside safe time",
+                 "not_given": "No safe time given", "not_needed": "Web chat",
+                 **{reason: text.split(":")[0] for reason, text in EXPLANATIONS.items()}}
+
+
+def _item(item: QueueItem, names: dict[int, str]) -> dict[str, object]:
+    return {
+        "id": item.id, "reference": item.reference, "priority": item.priority,
+        "status": item.status, "language": item.language, "channel": item.channel,
+        "reasons": list(item.reasons), "waiting_seconds": item.waiting_seconds,
+        "claimed_by": names.get(item.claimed_by or -1), "mine": item.claimed_by == g.staff.id,
+        "window": item.window, "window_label": WINDOW_LABELS.get(item.window, item.window),
+        "url": url_for("advocates.case", case_id=item.id),
+    }
+
+
+@bp.get("/queue")
+def queue() -> Response:
+    return Response(render_template("advocates/queue.html", member=g.staff))
+
+
+@bp.get("/queue.json")
+def queue_json() -> Response:
+    """The live queue: the page polls this every second. Reasons are codes, never text."""
+    items = services().casework.queue(g.staff)
+    try:
+        presence.mark_watching(services().redis, g.staff.id)
+    except Exception:  # noqa: BLE001 -- Redis down: the queue still works; alerts may double up
+        log.warning("event=presence.unavailable")
+    names = services().accounts.names()
+    return jsonify({"cases": [_item(item, names) for item in items]})
+
+
+@bp.post("/cases/<int:case_id>/claim")
+def claim(case_id: int) -> BaseResponse:
+    try:
+        services().casework.claim(case_id, g.staff)
+    except CaseNotFound:
+        return _answer(404, "There is no such case.")
+    except NotAllowed:
+        return _answer(403, "Your role cannot claim cases.")
+    except CaseConflict as conflict:
+        return _answer(409, conflict.message)
+    if _wants_json():
+        return jsonify({"ok": True, "url": url_for("advocates.case", case_id=case_id)})
+    return redirect(url_for("advocates.case", case_id=case_id))
+
+
+@bp.post("/cases/<int:case_id>/release")
+def release(case_id: int) -> BaseResponse:
+    return _act(lambda: services().casework.release(case_id, g.staff), "advocates.queue")
+
+
+@bp.post("/cases/<int:case_id>/reassign")
+def reassign(case_id: int) -> BaseResponse:
+    to = services().accounts.find(request.form.get("to", "")[:254])
+    if to is None:
+        return _answer(400, "Choose an advocate to give the case to.")
+    return _act(lambda: services().casework.reassign(case_id, g.staff, to), "advocates.queue")
+
+
+def _act(action: Callable[[], None], then: str) -> BaseResponse:
+    try:
+        action()
+    except CaseNotFound:
+        return _answer(404, "There is no such case.")
+    except NotAllowed:
+        return _answer(403, "You are not allowed to do that with this case.")
+    except CaseConflict as conflict:
+        return _answer(409, conflict.message)
+    return redirect(url_for(then))
+
+
+def _wants_json() -> bool:
+    return request.headers.get("X-Requested-With") == "fetch"
+
+
+def _answer(status: int, text: str) -> BaseResponse:
+    if _wants_json():
+        return Response(jsonify({"error": text}).get_data(), status=status,
+                        mimetype="application/json")
+    return Response(render_template("advocates/message.html", title="That did not work",
+                                    text=text, back=url_for("advocates.queue")), status=status)

@@ -1,0 +1,89 @@
+// The live queue: polls the small JSON endpoint every second, no reload, no third parties.
+// Text from the server is only ever set with textContent, never parsed as HTML.
+(function () {
+  "use strict";
+  var table = document.getElementById("queue");
+  var body = table.querySelector("tbody");
+  var status = document.getElementById("status");
+  var source = table.getAttribute("data-source");
+  var csrf = table.getAttribute("data-csrf");
+  var INTERVAL_MS = 1000;
+
+  function waiting(seconds) {
+    if (seconds < 60) { return seconds + " s"; }
+    if (seconds < 3600) { return Math.floor(seconds / 60) + " min"; }
+    return Math.floor(seconds / 3600) + " h " + Math.floor((seconds % 3600) / 60) + " min";
+  }
+
+  function cell(row, text) {
+    var td = document.createElement("td");
+    td.textContent = text;
+    row.appendChild(td);
+    return td;
+  }
+
+  function claimButton(item) {
+    var button = document.createElement("button");
+    button.type = "button";
+    button.textContent = "Claim";
+    button.setAttribute("data-case", String(item.id));
+    button.addEventListener("click", function () {
+      button.disabled = true;
+      fetch("/advocates/cases/" + item.id + "/claim", {
+        method: "POST", credentials: "same-origin",
+        headers: {"X-CSRF-Token": csrf, "X-Requested-With": "fetch", "Accept": "application/json"}
+      }).then(function (response) {
+        return response.json().then(function (data) { return {ok: response.ok, data: data}; });
+      }).then(function (result) {
+        if (result.ok) { window.location.assign(result.data.url); return; }
+        status.textContent = result.data.error || "That did not work.";
+        button.disabled = false;
+      }).catch(function () {
+        status.textContent = "Could not reach the server.";
+        button.disabled = false;
+      });
+    });
+    return button;
+  }
+
+  function render(cases) {
+    var rows = document.createDocumentFragment();
+    cases.forEach(function (item) {
+      var row = document.createElement("tr");
+      row.className = item.priority;
+      row.setAttribute("data-case", String(item.id));
+      cell(row, item.priority);
+      cell(row, item.reference);
+      cell(row, waiting(item.waiting_seconds));
+      cell(row, item.language);
+      cell(row, item.channel);
+      cell(row, item.reasons.join(", ").replace(/_/g, " "));
+      cell(row, item.window_label);
+      cell(row, item.claimed_by || "");
+      var action = cell(row, "");
+      if (item.status === "open") {
+        action.appendChild(claimButton(item));
+      } else if (item.mine) {
+        var link = document.createElement("a");
+        link.href = item.url;
+        link.textContent = "Open";
+        action.appendChild(link);
+      }
+      rows.appendChild(row);
+    });
+    body.replaceChildren(rows);
+    status.textContent = cases.length + (cases.length === 1 ? " case" : " cases") + " waiting or in progress.";
+  }
+
+  function poll() {
+    fetch(source, {credentials: "same-origin", headers: {"Accept": "application/json"}})
+      .then(function (response) {
+        if (response.status === 401) { window.location.assign("/advocates/login"); return null; }
+        return response.json();
+      })
+      .then(function (data) { if (data) { render(data.cases); } })
+      .catch(function () { status.textContent = "Could not reach the server; retrying."; })
+      .finally(function () { window.setTimeout(poll, INTERVAL_MS); });
+  }
+  poll();
+}());

@@ -1,0 +1,84 @@
+"""Who may do what with a case: one function per decision, tested as a table.
+
+Roles (shared/SAFETY.md, A3 and A4):
+- advocate: sees the queue (no content), claims cases, and reads and answers only the cases
+  they hold;
+- supervisor: everything an advocate may do, plus reassigning and releasing any case, and
+  reading a case they do not hold when they state a purpose (audited);
+- admin: runs the service (accounts, reassignment) and sees the queue, but reads no
+  transcripts and sends no replies: least privilege for a role that is not casework.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.accounts import StaffMember
+
+# Why a supervisor opens a case they do not hold. Codes are stored in the audit trail; the
+# labels are what the supervisor picks from. Fixed codes, so no free text (and so no survivor
+# detail) ever reaches the audit trail.
+PURPOSES = {
+    "supervision": "Supervision or quality review",
+    "safeguarding": "Safeguarding concern",
+    "covering": "Covering for a colleague",
+    "incident": "Complaint or incident review",
+}
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    """What a decision needs to know about a case."""
+
+    status: str  # open, claimed, closed
+    claimed_by: int | None
+
+
+def holds(member: StaffMember, case: CaseFacts) -> bool:
+    return case.claimed_by == member.id
+
+
+def can_view_queue(member: StaffMember) -> bool:
+    return member.role in ("advocate", "supervisor", "admin")
+
+
+def can_claim(member: StaffMember, case: CaseFacts) -> bool:
+    return member.role in ("advocate", "supervisor") and case.status == "open"
+
+
+def can_read_transcript(member: StaffMember, case: CaseFacts, purpose: str | None) -> bool:
+    if member.role == "admin":
+        return False
+    if holds(member, case):
+        return True
+    return member.role == "supervisor" and purpose in PURPOSES
+
+
+def needs_purpose(member: StaffMember, case: CaseFacts) -> bool:
+    """A supervisor opening a case they do not hold must say why first."""
+    return member.role == "supervisor" and not holds(member, case)
+
+
+def can_reply(member: StaffMember, case: CaseFacts) -> bool:
+    return member.role in ("advocate", "supervisor") and case.status == "claimed" and holds(
+        member, case)
+
+
+def can_set_window(member: StaffMember, case: CaseFacts) -> bool:
+    return can_reply(member, case)
+
+
+def can_release(member: StaffMember, case: CaseFacts) -> bool:
+    if case.status != "claimed":
+        return False
+    return holds(member, case) or member.role in ("supervisor", "admin")
+
+
+def can_reassign(member: StaffMember, case: CaseFacts) -> bool:
+    return member.role in ("supervisor", "admin") and case.status in ("open", "claimed")
+
+
+def can_close(member: StaffMember, case: CaseFacts) -> bool:
+    if case.status == "closed":
+        return False
+    return holds(member, case) or member.role == "supervisor"

@@ -1,0 +1,236 @@
+"""Casework: the queue, claiming, reading and closing cases. The advocates' views call this.
+
+Every decision about who may do what is in `app.authz`; every action writes an audit row in
+the same transaction (`app.audit`); a case's status only changes through a conditional UPDATE
+(`cases.transition`), so concurrent clicks resolve in the database, never in Python.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from app import audit, authz, outbound_gate, safe_time
+from app.accounts import StaffMember
+from app.crypto import Keyring
+from app.deployment import Deployment
+from app.flows import Choice, ConversationState
+from app.storage import cases, vault
+from app.storage.db import Database
+
+log = logging.getLogger(__name__)
+PRIORITY_NAMES = {1: "routine", 2: "high", 3: "urgent"}
+CLOSE_REASONS = {
+    "supported": "Supported: the survivor has what they asked for",
+    "referred": "Referred to another service",
+    "no_response": "No response from the survivor",
+    "duplicate": "Duplicate of another case",
+}
+
+
+class CaseNotFound(LookupError):
+    pass
+
+
+class NotAllowed(PermissionError):
+    """This member of staff may not do this to this case."""
+
+
+class CaseConflict(RuntimeError):
+    """The case changed under the action (claimed by someone else, closed); `message` says."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    id: int
+    reference: str
+    priority: str
+    status: str
+    language: str
+    channel: str
+    reasons: tuple[str, ...]
+    waiting_seconds: int
+    claimed_by: int | None
+    window: str  # "inside", "outside", "not_given", "not_needed", or a hold reason
+
+
+@dataclass(frozen=True)
+class CaseView:
+    record: cases.CaseRecord
+    messages: list[vault.StoredMessage]
+    choices: dict[str, Choice]
+    window: safe_time.SafeWindow | None
+    suggested_window: safe_time.SafeWindow | None
+    gate: outbound_gate.Gate
+
+
+def facts(record: cases.CaseRecord) -> authz.CaseFacts:
+    return authz.CaseFacts(record.status, record.claimed_by)
+
+
+def state_of(record: cases.CaseRecord) -> ConversationState:
+    return (ConversationState.from_json(record.state_json) if record.state_json
+            else ConversationState())
+
+
+def window_of(record: cases.CaseRecord) -> safe_time.SafeWindow | None:
+    return safe_time.parse(record.window_text) if record.window_text else None
+
+
+def circumstances(record: cases.CaseRecord, timezone: str) -> outbound_gate.Circumstances:
+    state = state_of(record)
+    wants = state.choices.get("wants")
+    return outbound_gate.Circumstances(
+        channel=record.channel, opted_out=record.opted_out, ended=record.conversation_ended,
+        erasure_requested=state.erasure_requested is not None, paused=state.paused,
+        locked=state.locked, wants=wants.value if wants else None, window=window_of(record),
+        timezone=timezone)
+
+
+class Casework:
+    def __init__(self, *, database: Database, keyring: Keyring, deployment: Deployment,
+                 clock: Callable[[], datetime]) -> None:
+        self.database = database
+        self.keyring = keyring
+        self.deployment = deployment
+        self.clock = clock
+
+    @property
+    def timezone(self) -> str:
+        return self.deployment.opening_hours.timezone
+
+    def gate(self, record: cases.CaseRecord) -> outbound_gate.Gate:
+        return outbound_gate.decide(circumstances(record, self.timezone), self.clock())
+
+    def queue(self, member: StaffMember) -> list[QueueItem]:
+        """Unfinished cases, most urgent first, then longest waiting. No content at all."""
+        if not authz.can_view_queue(member):
+            raise NotAllowed("queue")
+        now = self.clock()
+        with self.database.transaction() as connection:
+            records = cases.unfinished(connection, self.keyring)
+        return [QueueItem(
+            r.id, r.reference, PRIORITY_NAMES.get(r.priority, "routine"), r.status, r.language,
+            r.channel, r.reasons, int((now - r.created_at).total_seconds()), r.claimed_by,
+            self._window_summary(r)) for r in records]
+
+    def _window_summary(self, record: cases.CaseRecord) -> str:
+        gate = self.gate(record)
+        if gate.reason == "outside_window":
+            return "outside"
+        if gate.reason is not None:
+            return gate.reason
+        if record.channel != "sms":
+            return "not_needed"
+        return "inside" if record.window_text else "not_given"
+
+    def load(self, case_id: int) -> cases.CaseRecord:
+        with self.database.transaction() as connection:
+            record = cases.load(connection, self.keyring, case_id)
+        if record is None:
+            raise CaseNotFound(case_id)
+        return record
+
+    def claim(self, case_id: int, member: StaffMember) -> None:
+        record = self.load(case_id)
+        if not authz.can_claim(member, facts(record)) and record.status == "open":
+            raise NotAllowed("claim")
+        now = self.clock()
+        with self.database.transaction() as connection:
+            won = cases.transition(connection, case_id, expect=("open",), status="claimed",
+                                   claimed_by=member.id, claimed_at=now)
+            if won:
+                audit.record(connection, now=now, actor=audit.staff(member.id),
+                             action="case.claimed", conversation_id=record.conversation_id,
+                             escalation_id=case_id)
+        if not won:
+            raise CaseConflict(self._conflict_message(case_id, member))
+        log.info("event=case.claimed escalation=%s advocate=%s", case_id, member.id)
+
+    def _conflict_message(self, case_id: int, member: StaffMember) -> str:
+        current = self.load(case_id)
+        if current.status == "closed":
+            return "This case has been closed."
+        if current.claimed_by == member.id:
+            return "You already hold this case."
+        return "Someone else claimed this case first."
+
+    def release(self, case_id: int, member: StaffMember) -> None:
+        record = self.load(case_id)
+        if not authz.can_release(member, facts(record)):
+            raise NotAllowed("release")
+        self._change(record, member, "case.released", expect=("claimed",),
+                     holder=record.claimed_by, status="open", claimed_by=None, claimed_at=None)
+
+    def reassign(self, case_id: int, member: StaffMember, to: StaffMember) -> None:
+        record = self.load(case_id)
+        if not authz.can_reassign(member, facts(record)):
+            raise NotAllowed("reassign")
+        if to.role not in ("advocate", "supervisor"):
+            raise CaseConflict("Cases can only be given to advocates or supervisors.")
+        self._change(record, member, "case.reassigned", expect=("open", "claimed"),
+                     holder=None, status="claimed", claimed_by=to.id, claimed_at=self.clock())
+
+    def close(self, case_id: int, member: StaffMember, reason: str) -> None:
+        record = self.load(case_id)
+        if not authz.can_close(member, facts(record)):
+            raise NotAllowed("close")
+        if reason not in CLOSE_REASONS:
+            raise CaseConflict("Choose why the case is being closed.")
+        self._change(record, member, "case.closed", expect=("open", "claimed"),
+                     holder=None, status="closed", closed_at=self.clock(), closed_reason=reason)
+
+    def _change(self, record: cases.CaseRecord, member: StaffMember, action: str, *,
+                expect: tuple[str, ...], holder: int | None, **values: object) -> None:
+        now = self.clock()
+        with self.database.transaction() as connection:
+            changed = cases.transition(connection, record.id, expect=expect,
+                                       expect_holder=holder, **values)
+            if changed:
+                audit.record(connection, now=now, actor=audit.staff(member.id), action=action,
+                             conversation_id=record.conversation_id, escalation_id=record.id)
+        if not changed:
+            raise CaseConflict("The case changed while you were looking at it; reload.")
+        log.info("event=%s escalation=%s advocate=%s", action, record.id, member.id)
+
+    def open_case(self, case_id: int, member: StaffMember, purpose: str | None) -> CaseView:
+        """The transcript and choices, if allowed; the view is audited in the same transaction.
+
+        shared/SAFETY.md, A4: each view writes one row (who, case, when, why), never content.
+        """
+        now = self.clock()
+        with self.database.transaction() as connection:
+            record = cases.load(connection, self.keyring, case_id)
+            if record is None:
+                raise CaseNotFound(case_id)
+            if not authz.can_read_transcript(member, facts(record), purpose):
+                raise NotAllowed("read")
+            stated = purpose if authz.needs_purpose(member, facts(record)) else None
+            messages = vault.transcript(connection, self.keyring, record.conversation_id)
+            audit.record(connection, now=now, actor=audit.staff(member.id),
+                         action="transcript.viewed", conversation_id=record.conversation_id,
+                         escalation_id=case_id, purpose=stated)
+        state = state_of(record)
+        said = state.choices.get("safe_time")
+        log.info("event=transcript.viewed escalation=%s advocate=%s", case_id, member.id)
+        return CaseView(record, messages, state.choices, window_of(record),
+                        safe_time.suggest(said.value) if said else None, self.gate(record))
+
+    def set_window(self, case_id: int, member: StaffMember, text: str) -> None:
+        """Confirm (or clear, with empty text) the survivor's safe-contact window."""
+        record = self.load(case_id)
+        if not authz.can_set_window(member, facts(record)):
+            raise NotAllowed("window")
+        canonical = str(safe_time.parse(text)) if text.strip() else None
+        now = self.clock()
+        with self.database.transaction() as connection:
+            cases.save_window(connection, record, canonical)
+            audit.record(connection, now=now, actor=audit.staff(member.id),
+                         action="case.window_set", conversation_id=record.conversation_id,
+                         escalation_id=case_id)

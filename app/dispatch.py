@@ -1,0 +1,60 @@
+"""Handing work to the RQ worker. Never in the way of a survivor's reply.
+
+Every row a job works on is committed before the job is enqueued, so if Redis is down the
+enqueue is simply skipped (and logged): the sweeper finds the row and enqueues it later.
+Jobs are referred to by their import path, so this module imports no job code.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+import redis
+from rq import Queue
+
+log = logging.getLogger(__name__)
+SEND_REPLY = "app.tasks.send_reply"
+NOTIFY_CASE = "app.tasks.notify_case"
+RETRY_DELAY = timedelta(seconds=30)
+
+
+class Dispatcher:
+    def __init__(self, connection: redis.Redis, *, is_async: bool = True) -> None:
+        # `is_async=False` runs jobs inline, in the caller's app context (unit tests only).
+        self.urgent = Queue("urgent", connection=connection, is_async=is_async)
+        self.default = Queue("default", connection=connection, is_async=is_async)
+
+    def notify(self, case_id: int, urgent: bool = False) -> bool:
+        """Alert on-duty advocates about a case (urgent cases jump the queue)."""
+        queue = self.urgent if urgent else self.default
+        return self._enqueue(queue, NOTIFY_CASE, case_id)
+
+    def reply(self, reply_id: int) -> bool:
+        return self._enqueue(self.urgent, SEND_REPLY, reply_id)
+
+    def reply_later(self, reply_id: int, now: datetime) -> bool:
+        return self._enqueue_at(self.urgent, SEND_REPLY, reply_id, now + RETRY_DELAY)
+
+    def notify_later(self, case_id: int, now: datetime) -> bool:
+        return self._enqueue_at(self.urgent, NOTIFY_CASE, case_id, now + RETRY_DELAY)
+
+    def _enqueue(self, queue: Queue, job: str, row_id: int) -> bool:
+        try:
+            queue.enqueue(job, row_id, result_ttl=0, failure_ttl=86400)
+        except redis.RedisError as error:
+            log.warning("event=dispatch.skipped job=%s row=%s error=%s", job.rsplit(".", 1)[1],
+                        row_id, type(error).__name__)
+            return False
+        return True
+
+    def _enqueue_at(self, queue: Queue, job: str, row_id: int, when: datetime) -> bool:
+        if not queue.is_async:
+            return False  # inline tests move the clock and run the sweeper instead
+        try:
+            queue.enqueue_at(when, job, row_id, result_ttl=0, failure_ttl=86400)
+        except redis.RedisError as error:
+            log.warning("event=dispatch.skipped job=%s row=%s error=%s", job.rsplit(".", 1)[1],
+                        row_id, type(error).__name__)
+            return False
+        return True

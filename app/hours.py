@@ -1,0 +1,41 @@
+"""Opening hours: is an advocate on duty now, and when will someone next be?
+
+Pure functions over the deployment's `OpeningHours` and an aware `now` (no clock of their
+own), so "out of hours" can be tested at any moment of any day. Times are the deployment's
+local wall-clock times (Europe/London by default), so British Summer Time is handled by the
+time zone database, not by us.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from app.deployment import OpeningHours
+
+# How far ahead to look for the next opening; beyond this the survivor is told we cannot say.
+LOOKAHEAD_DAYS = 14
+
+
+def is_open(hours: OpeningHours, now: datetime) -> bool:
+    local = now.astimezone(ZoneInfo(hours.timezone))
+    if local.date() in hours.holidays:
+        return False
+    return any(start <= local.time() < end for start, end in hours.weekly.get(local.weekday(), ()))
+
+
+def next_opening(hours: OpeningHours, now: datetime) -> datetime | None:
+    """The next moment someone is on duty (now, if open now), or None within the lookahead."""
+    if is_open(hours, now):
+        return now
+    zone = ZoneInfo(hours.timezone)
+    local = now.astimezone(zone)
+    for offset in range(LOOKAHEAD_DAYS + 1):
+        day = local.date() + timedelta(days=offset)
+        if day in hours.holidays:
+            continue
+        for start, _end in sorted(hours.weekly.get(day.weekday(), ())):
+            candidate = datetime.combine(day, start, tzinfo=zone)
+            if candidate > local:
+                return candidate
+    return None

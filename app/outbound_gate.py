@@ -1,0 +1,81 @@
+"""May a message go to this survivor now? One pure decision, used by every sender.
+
+shared/SAFETY.md, A2: we never contact a number that sent STOP or "pause", outside the
+survivor's safe-time window, or (with a resume word set) before the word is given. The order
+below is the policy: the first reason that applies is the one advocates see.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from app.safe_time import SafeWindow
+
+# Reasons a message waits or will never go; the advocates' pages explain each in words.
+CANCELLED = frozenset({"erasure", "ended"})
+EXPLANATIONS = {
+    "opted_out": "The survivor sent STOP: nothing can be sent until they send START.",
+    "erasure": "The survivor asked for this conversation to be deleted.",
+    "ended": "The survivor left the web chat; the reply cannot reach them.",
+    "paused": "The survivor said it is not safe now: it waits until they write again.",
+    "locked": "Waiting for the survivor's resume word on this number.",
+    "information_only": "The survivor asked for information only: it waits until they write "
+                        "again.",
+    "needs_window": "The survivor asked to be contacted at a safe time: set the window first.",
+    "outside_window": "Outside the survivor's safe-time window: it goes when the window opens.",
+}
+
+
+@dataclass(frozen=True)
+class Circumstances:
+    """What is known about the survivor at the moment of sending."""
+
+    channel: str
+    opted_out: bool
+    ended: bool
+    erasure_requested: bool
+    paused: bool
+    locked: bool
+    wants: str | None  # their recorded choice: talk_now, call_back, text_back, information_only
+    window: SafeWindow | None  # the window an advocate confirmed
+    timezone: str
+
+
+@dataclass(frozen=True)
+class Gate:
+    open: bool
+    reason: str | None = None
+    opens_at: datetime | None = None  # when a window will open, if that is all we wait for
+
+    @property
+    def cancelled(self) -> bool:
+        return self.reason in CANCELLED
+
+    @property
+    def explanation(self) -> str:
+        return EXPLANATIONS.get(self.reason or "", "Ready to send.")
+
+
+def decide(c: Circumstances, now: datetime) -> Gate:
+    sms = c.channel == "sms"
+    holds = (
+        ("erasure", c.erasure_requested),
+        ("ended", c.ended),
+        ("opted_out", sms and c.opted_out),
+        ("paused", c.paused),
+        ("locked", c.locked),
+        ("information_only", c.wants == "information_only"),
+    )
+    for reason, applies in holds:
+        if applies:
+            return Gate(False, reason)
+    if not sms:
+        # The web chat's replies wait for the survivor's own open page to collect them, so
+        # the page being open is the safe moment.
+        return Gate(True)
+    if c.window is not None and not c.window.contains(now, c.timezone):
+        return Gate(False, "outside_window", c.window.next_start(now, c.timezone))
+    if c.window is None and c.wants in ("call_back", "text_back"):
+        return Gate(False, "needs_window")
+    return Gate(True)

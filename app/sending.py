@@ -1,0 +1,113 @@
+"""Exactly-once delivery of one stored outbound SMS (an advocate's reply or an alert).
+
+The row is the source of truth. To send, a worker takes a lease on it with a conditional
+UPDATE (status `sending`, `lease_until`); only the worker that changed the row may call the
+provider. If that worker dies (`kill -9`) the lease expires and the row is "in doubt": the
+provider may or may not have the message. The next worker first asks the provider whether a
+message with exactly this body went to this number since the attempt started, and records it
+as sent if so; only if not does it send. So a message is delivered once, whatever dies when.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Table, or_, update
+
+from app.channels.sms_outbound import SendError, TwilioSender
+from app.storage.cases import aware
+from app.storage.db import Database
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 8
+# How far back to look for an in-doubt message at the provider (clock skew, slow requests).
+RECONCILE_MARGIN = timedelta(minutes=5)
+
+
+def backoff(attempts: int) -> timedelta:
+    """30 s, 1 min, 2 min ... capped at 30 min between attempts after a temporary error."""
+    return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 1800))
+
+
+@dataclass(frozen=True)
+class Lease:
+    in_doubt: bool  # a previous attempt may have reached the provider
+    started: datetime  # when the first attempt of this send began
+    attempts: int
+
+
+class Delivery:
+    def __init__(self, *, database: Database, sender: Callable[[], TwilioSender],
+                 clock: Callable[[], datetime], lease: timedelta) -> None:
+        self.database = database
+        self.sender = sender
+        self.clock = clock
+        self.lease = lease
+
+    def take(self, connection: Connection, table: Table, row: Any) -> Lease | None:
+        """Take the lease on `row` (read in the same transaction), or None if another holds it."""
+        now = self.clock()
+        status = row.status  # a reply's or an alert's row: same columns
+        lease_until = aware(row.lease_until)
+        if status == "sending" and lease_until is not None and lease_until > now:
+            return None
+        in_doubt = status == "sending"
+        started = aware(row.sending_started_at) if in_doubt else now
+        attempts = int(row.attempts) + 1
+        condition = table.c.lease_until.is_(None) if lease_until is None else (
+            table.c.lease_until == row.lease_until)
+        took = connection.execute(
+            update(table).where(table.c.id == row.id,
+                                table.c.status == status, or_(condition))
+            .values(status="sending", lease_until=now + self.lease, attempts=attempts,
+                    sending_started_at=started or now)).rowcount
+        return Lease(in_doubt, started or now, attempts) if took else None
+
+    def deliver(self, table: Table, row_id: int, lease: Lease, to: str, body: str) -> str:
+        """Send (or find the in-doubt message), then record the outcome. Returns the status."""
+        sender = self.sender()
+        try:
+            sid = None
+            if lease.in_doubt:
+                sid = sender.find_sent(to, body, lease.started - RECONCILE_MARGIN)
+                if sid:
+                    log.info("event=send.reconciled table=%s row=%s", table.name, row_id)
+            if sid is None:
+                sid = sender.send(to, body)
+        except SendError as error:
+            return self._failed(table, row_id, lease, error)
+        self._finish(table, row_id, status="sent", provider_sid=sid, sent_at=self.clock(),
+                     lease_until=None, error_kind=None)
+        log.info("event=send.sent table=%s row=%s attempts=%s", table.name, row_id,
+                 lease.attempts)
+        return "sent"
+
+    def _failed(self, table: Table, row_id: int, lease: Lease, error: SendError) -> str:
+        now = self.clock()
+        if error.retryable and lease.attempts < MAX_ATTEMPTS:
+            # Back to the queue with a time for the next try. An in-doubt row stays in doubt
+            # (the provider may still hold the first attempt), so it is checked again first.
+            status = "sending" if lease.in_doubt else "queued"
+            self._finish(table, row_id, status=status, error_kind=error.kind,
+                         next_attempt_at=now + backoff(lease.attempts),
+                         lease_until=now + backoff(lease.attempts) if lease.in_doubt else None)
+            log.warning("event=send.retry table=%s row=%s kind=%s attempts=%s", table.name,
+                        row_id, error.kind, lease.attempts)
+            return "retry"
+        self._finish(table, row_id, status="failed", error_kind=error.kind, lease_until=None)
+        log.warning("event=send.failed table=%s row=%s kind=%s code=%s", table.name, row_id,
+                    error.kind, error.code)
+        return "failed"
+
+    def fail(self, table: Table, row_id: int, kind: str) -> None:
+        """Give up on a leased row for a reason of our own (e.g. no address to send to)."""
+        self._finish(table, row_id, status="failed", error_kind=kind, lease_until=None)
+
+    def _finish(self, table: Table, row_id: int, **values: object) -> None:
+        with self.database.transaction() as connection:
+            connection.execute(update(table).where(table.c.id == row_id,
+                                                   table.c.status == "sending").values(**values))

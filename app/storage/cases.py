@@ -1,0 +1,126 @@
+"""Cases (escalations) read with what advocates and senders need, sealed fields opened here.
+
+Like `vault`, this is where the associated data of case-related ciphertexts is decided, so the
+rule "bound to table, column and row" lives in the storage layer only.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Select, exists, select, update
+
+from app.crypto import DataKey, FieldContext, Keyring
+from app.storage.models import Conversation, Escalation, OptOut, table_of
+
+conversations = table_of(Conversation)
+escalations = table_of(Escalation)
+opt_outs = table_of(OptOut)
+_c, _e = conversations.c, escalations.c
+
+
+def aware(value: datetime | None) -> datetime | None:
+    """SQLite returns naive datetimes; everything we store is UTC."""
+    return None if value is None else utc(value)
+
+
+def utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+@dataclass(frozen=True)
+class CaseRecord:
+    id: int
+    conversation_id: uuid.UUID
+    reference: str
+    status: str
+    priority: int
+    reasons: tuple[str, ...]
+    language: str
+    channel: str
+    created_at: datetime
+    claimed_by: int | None
+    claimed_at: datetime | None
+    closed_at: datetime | None
+    closed_reason: str | None
+    notified_at: datetime | None
+    key: DataKey
+    state_json: str | None
+    conversation_ended: bool
+    opted_out: bool
+    window_text: str | None  # the window an advocate confirmed, canonical form
+    contact_hash: str | None
+
+
+def _select() -> Select[Any]:
+    return (
+        select(
+            _e.id, _e.conversation_id, _e.status, _e.priority, _e.reasons, _e.language,
+            _e.channel, _e.created_at, _e.claimed_by, _e.claimed_at, _e.closed_at,
+            _e.closed_reason, _e.notified_at, _e.safe_window_sealed,
+            _c.reference, _c.wrapped_key, _c.state_sealed, _c.closed_at.label("ended_at"),
+            _c.contact_hash,
+            exists().where(opt_outs.c.contact_hash == _c.contact_hash).label("opted_out"),
+        )
+        .join(conversations, _c.id == _e.conversation_id)
+    )
+
+
+def _record(keyring: Keyring, row: Any) -> CaseRecord:
+    key = keyring.unwrap(row.wrapped_key, FieldContext("conversations", "key",
+                                                       str(row.conversation_id)))
+    state = None if row.state_sealed is None else key.open(
+        row.state_sealed, FieldContext("conversations", "state", str(row.conversation_id)))
+    window = None if row.safe_window_sealed is None else key.open(
+        row.safe_window_sealed, FieldContext("escalations", "safe_window", str(row.id)))
+    return CaseRecord(
+        row.id, row.conversation_id, row.reference, row.status, row.priority,
+        tuple(row.reasons or ()), row.language, row.channel, utc(row.created_at),
+        row.claimed_by, aware(row.claimed_at), aware(row.closed_at), row.closed_reason,
+        aware(row.notified_at), key, state, row.ended_at is not None, bool(row.opted_out),
+        window, row.contact_hash)
+
+
+def load(connection: Connection, keyring: Keyring, case_id: int) -> CaseRecord | None:
+    row = connection.execute(_select().where(_e.id == case_id)).first()
+    return None if row is None else _record(keyring, row)
+
+
+def unfinished(connection: Connection, keyring: Keyring) -> list[CaseRecord]:
+    """Open and claimed cases, most urgent first, then longest waiting."""
+    rows = connection.execute(
+        _select().where(_e.status != "closed").order_by(_e.priority.desc(), _e.created_at))
+    return [_record(keyring, row) for row in rows]
+
+
+def needing_notification(connection: Connection) -> list[int]:
+    return list(connection.execute(
+        select(_e.id).where(_e.status == "open", _e.notified_at.is_(None))).scalars())
+
+
+def save_window(connection: Connection, case: CaseRecord, window_text: str | None) -> None:
+    sealed = None if window_text is None else case.key.seal(
+        window_text, FieldContext("escalations", "safe_window", str(case.id)))
+    connection.execute(update(escalations).where(_e.id == case.id)
+                       .values(safe_window_sealed=sealed))
+
+
+def transition(connection: Connection, case_id: int, *, expect: tuple[str, ...],
+               expect_holder: int | None = None, **values: Any) -> bool:
+    """Change a case only if it is still in an expected status (and held by `expect_holder`).
+
+    The condition is part of the UPDATE, so two advocates acting at once cannot both succeed:
+    the database applies one and the other changes no row.
+    """
+    statement = update(escalations).where(_e.id == case_id, _e.status.in_(expect))
+    if expect_holder is not None:
+        statement = statement.where(_e.claimed_by == expect_holder)
+    return bool(connection.execute(statement.values(**values)).rowcount)
+
+
+def mark_notified(connection: Connection, case_id: int, now: datetime) -> None:
+    connection.execute(update(escalations).where(_e.id == case_id, _e.notified_at.is_(None))
+                       .values(notified_at=now))

@@ -1,0 +1,194 @@
+"""RQ jobs and the sweeper. Jobs take ids, build what they need, and are safe to run twice.
+
+- `notify_case(case_id)`: tell on-duty advocates a case is waiting. The live queue page reads
+  the database, so this only has to alert the on-call phones when no one has the page open.
+  Each alert is a row, unique per case and phone, sent through `app.sending` (exactly once).
+- `send_reply(reply_id)`: send an advocate's SMS reply if it may go now (`outbound_gate`),
+  else mark it held with the reason. Exactly once through `app.sending`.
+- `sweep()`: the database says what is unfinished; the sweeper enqueues it again. Run by the
+  worker (worker.py) every few seconds, so a job lost with a killed worker or a Redis that
+  was down is picked up without anyone noticing.
+
+Nothing in a job's arguments, return value or exception text is content or a number
+(shared/SAFETY.md, A4): ids in, short status words out, errors reduced to their kind.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from sqlalchemy import insert, or_, select, update
+
+from app import hours, presence
+from app.sending import Lease
+from app.services import services
+from app.storage import cases, vault
+from app.storage.models import Alert, OptOut, Reply, table_of
+
+log = logging.getLogger(__name__)
+replies = table_of(Reply)
+alerts = table_of(Alert)
+opt_outs = table_of(OptOut)
+ALERT_TEXT = "A case is waiting in the queue (ref {reference})."
+
+
+def send_reply(reply_id: int) -> str:
+    """Send one advocate reply. A second run finds it sent (or leased) and does nothing."""
+    built = services()
+    prepared = _take_reply(reply_id)
+    if isinstance(prepared, str):
+        return prepared
+    lease, to, body, contact_hash = prepared
+    if to is None:
+        built.delivery.fail(replies, reply_id, "no_address")
+        return "failed"
+    result = built.delivery.deliver(replies, reply_id, lease, to, body)
+    if result == "failed":
+        _after_failure(reply_id, contact_hash)
+    elif result == "retry":
+        built.dispatcher.reply_later(reply_id, built.clock())
+    return result
+
+
+def _take_reply(reply_id: int) -> str | tuple[Lease, str | None, str, str | None]:
+    """Check the reply may go now and take its lease: (lease, number, text, contact hash), or
+    a word saying why not (held, cancelled, already sent, another worker has it)."""
+    built = services()
+    with built.database.transaction() as connection:
+        row = connection.execute(select(replies).where(replies.c.id == reply_id)).first()
+        if row is None or row.status in ("sent", "failed", "cancelled") or row.channel != "sms":
+            return "nothing to do"
+        record = cases.load(connection, built.keyring, row.escalation_id)
+        if record is None:
+            return "nothing to do"
+        gate = built.casework.gate(record)
+        if not gate.open:
+            status = "cancelled" if gate.cancelled else "held"
+            connection.execute(update(replies).where(
+                replies.c.id == reply_id, replies.c.status.in_(("queued", "held")))
+                .values(status=status, hold_reason=gate.reason, not_before=gate.opens_at))
+            log.info("event=reply.held reply=%s reason=%s", reply_id, gate.reason)
+            return status
+        next_try = cases.aware(row.next_attempt_at)
+        if row.status == "queued" and next_try is not None and next_try > built.clock():
+            return "later"
+        lease = built.delivery.take(connection, replies, row)
+        if lease is None:
+            return "held by another worker"
+        to = vault.reply_address(connection, built.keyring, record.conversation_id)
+        body = vault.message_body(connection, record.key, row.message_id)
+    return lease, to, body, record.contact_hash
+
+
+def _after_failure(reply_id: int, contact_hash: str | None) -> None:
+    """Twilio's 21610 means the number sent STOP to Twilio itself: record it as ours too, so
+    nothing else is attempted to that contact until START."""
+    built = services()
+    with built.database.transaction() as connection:
+        kind = connection.execute(select(replies.c.error_kind)
+                                  .where(replies.c.id == reply_id)).scalar()
+        if kind == "opted_out" and contact_hash:
+            exists = connection.execute(select(opt_outs.c.contact_hash).where(
+                opt_outs.c.contact_hash == contact_hash)).first()
+            if exists is None:
+                connection.execute(insert(opt_outs).values(contact_hash=contact_hash,
+                                                           opted_out_at=built.clock()))
+
+
+def notify_case(case_id: int) -> str:
+    """Alert the on-call phones about a waiting case, once each; safe to run again."""
+    built = services()
+    now = built.clock()
+    staff = built.settings.deployment.staff
+    with built.database.transaction() as connection:
+        record = cases.load(connection, built.keyring, case_id)
+        if record is None:
+            return "nothing to do"
+        if record.status != "open" or record.notified_at is not None:
+            _mark_notified(case_id, now)
+            return "nothing to do"
+    if not hours.is_open(built.settings.deployment.opening_hours, now):
+        # Out of hours the survivor was told when someone will read it; the sweeper tries
+        # again once the team is on duty.
+        return "out of hours"
+    if not staff.alert_sms or presence.anyone_watching(built.redis, now.timestamp()):
+        _mark_notified(case_id, now)
+        return "queue watched"
+    results = [_send_alert(case_id, index, record.reference) for index in
+               range(len(staff.alert_sms))]
+    if all(result in ("sent", "failed", "nothing to do") for result in results):
+        _mark_notified(case_id, now)
+    if "retry" in results:
+        built.dispatcher.notify_later(case_id, now)
+    return ",".join(results)
+
+
+def _send_alert(case_id: int, index: int, reference: str) -> str:
+    built = services()
+    target = f"sms:{index}"
+    with built.database.transaction() as connection:
+        row = connection.execute(select(alerts).where(
+            alerts.c.escalation_id == case_id, alerts.c.target == target)).first()
+        if row is None:
+            connection.execute(insert(alerts).values(
+                escalation_id=case_id, target=target, status="queued", attempts=0,
+                created_at=built.clock()))
+            row = connection.execute(select(alerts).where(
+                alerts.c.escalation_id == case_id, alerts.c.target == target)).one()
+        if row.status in ("sent", "failed"):
+            return "nothing to do"
+        lease = built.delivery.take(connection, alerts, row)
+        if lease is None:
+            return "held by another worker"
+    return built.delivery.deliver(alerts, row.id, lease,
+                                  built.settings.deployment.staff.alert_sms[index],
+                                  ALERT_TEXT.format(reference=reference))
+
+
+def _mark_notified(case_id: int, now: datetime) -> None:
+    with services().database.transaction() as connection:
+        cases.mark_notified(connection, case_id, now)
+
+
+def sweep() -> dict[str, int]:
+    """Enqueue whatever the database says is unfinished. Cheap; safe to run anywhere, often."""
+    built = services()
+    now = built.clock()
+    grace = timedelta(seconds=built.settings.send_lease_seconds)
+    counts = {"replies": 0, "released": 0, "cancelled": 0, "cases": 0}
+    with built.database.transaction() as connection:
+        due = connection.execute(select(replies.c.id).where(
+            replies.c.channel == "sms",
+            or_(
+                (replies.c.status == "queued")
+                & or_(replies.c.next_attempt_at.is_(None), replies.c.next_attempt_at <= now)
+                & or_(replies.c.enqueued_at.is_(None), replies.c.enqueued_at < now - grace),
+                (replies.c.status == "sending") & (replies.c.lease_until < now),
+            ))).scalars().all()
+        held = connection.execute(select(replies.c.id, replies.c.escalation_id).where(
+            replies.c.status == "held")).all()
+        for reply_id, case_id in held:
+            record = cases.load(connection, built.keyring, case_id)
+            gate = built.casework.gate(record) if record else None
+            if gate is None or gate.cancelled:
+                connection.execute(update(replies).where(replies.c.id == reply_id)
+                                   .values(status="cancelled", hold_reason=gate and gate.reason))
+                counts["cancelled"] += 1
+            elif gate.open:
+                connection.execute(update(replies).where(replies.c.id == reply_id,
+                                                         replies.c.status == "held")
+                                   .values(status="queued", hold_reason=None, not_before=None))
+                counts["released"] += 1
+                due = [*due, reply_id]
+        waiting_cases = cases.needing_notification(connection)
+    for reply_id in due:
+        if built.dispatcher.reply(reply_id):
+            counts["replies"] += 1
+    if hours.is_open(built.settings.deployment.opening_hours, now):
+        for case_id in waiting_cases:
+            if built.dispatcher.notify(case_id):
+                counts["cases"] += 1
+    if any(counts.values()):
+        log.info("event=sweep %s", " ".join(f"{k}={v}" for k, v in counts.items()))
+    return counts

@@ -103,6 +103,19 @@ class Delivery:
                     error.kind, error.code)
         return "failed"
 
+    def settle(self, table: Table, row_id: int, lease: Lease, to: str, body: str) -> str:
+        """For a message no longer wanted (the case was taken meanwhile): if an earlier attempt
+        reached the provider, record it as sent; otherwise cancel it. Never sends."""
+        try:
+            sid = self.sender().find_sent(to, body, lease.started - RECONCILE_MARGIN)
+        except SendError as error:
+            return self._failed(table, row_id, lease, error)
+        if sid:
+            self._finish(table, row_id, status="sent", provider_sid=sid, lease_until=None)
+            return "sent"
+        self._finish(table, row_id, status="cancelled", lease_until=None)
+        return "cancelled"
+
     def fail(self, table: Table, row_id: int, kind: str) -> None:
         """Give up on a leased row for a reason of our own (e.g. no address to send to)."""
         self._finish(table, row_id, status="failed", error_kind=kind, lease_until=None)

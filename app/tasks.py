@@ -16,6 +16,7 @@ Nothing in a job's arguments, return value or exception text is content or a num
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import insert, or_, select, update
@@ -101,13 +102,21 @@ def notify_case(case_id: int) -> str:
     built = services()
     now = built.clock()
     staff = built.settings.deployment.staff
+    unsettled: Sequence[str] = ()
     with built.database.transaction() as connection:
         record = cases.load(connection, built.keyring, case_id)
         if record is None:
             return "nothing to do"
         if record.status != "open" or record.notified_at is not None:
-            _mark_notified(case_id, now)
-            return "nothing to do"
+            unsettled = connection.execute(select(alerts.c.target).where(
+                alerts.c.escalation_id == case_id, alerts.c.status == "sending")).scalars().all()
+    if record.status != "open" or record.notified_at is not None:
+        # Someone has the case: no alert is needed any more, but one a dead worker may have
+        # handed to the provider is settled (recorded as sent, or cancelled), never resent.
+        results = [_send_alert(case_id, int(target.split(":")[1]), record.reference,
+                               settle_only=True) for target in unsettled]
+        _mark_notified(case_id, now)
+        return ",".join(results) or "nothing to do"
     if not hours.is_open(built.settings.deployment.opening_hours, now):
         # Out of hours the survivor was told when someone will read it; the sweeper tries
         # again once the team is on duty.
@@ -124,7 +133,7 @@ def notify_case(case_id: int) -> str:
     return ",".join(results)
 
 
-def _send_alert(case_id: int, index: int, reference: str) -> str:
+def _send_alert(case_id: int, index: int, reference: str, *, settle_only: bool = False) -> str:
     built = services()
     target = f"sms:{index}"
     with built.database.transaction() as connection:
@@ -141,9 +150,11 @@ def _send_alert(case_id: int, index: int, reference: str) -> str:
         lease = built.delivery.take(connection, alerts, row)
         if lease is None:
             return "held by another worker"
-    return built.delivery.deliver(alerts, row.id, lease,
-                                  built.settings.deployment.staff.alert_sms[index],
-                                  ALERT_TEXT.format(reference=reference))
+    to = built.settings.deployment.staff.alert_sms[index]
+    body = ALERT_TEXT.format(reference=reference)
+    if settle_only:
+        return built.delivery.settle(alerts, row.id, lease, to, body)
+    return built.delivery.deliver(alerts, row.id, lease, to, body)
 
 
 def _mark_notified(case_id: int, now: datetime) -> None:
@@ -181,14 +192,23 @@ def sweep() -> dict[str, int]:
                                    .values(status="queued", hold_reason=None, not_before=None))
                 counts["released"] += 1
                 due = [*due, reply_id]
+            else:
+                # Still waiting, perhaps for something else now (a window was set): say so.
+                connection.execute(update(replies).where(replies.c.id == reply_id,
+                                                         replies.c.status == "held")
+                                   .values(hold_reason=gate.reason, not_before=gate.opens_at))
         waiting_cases = cases.needing_notification(connection)
+        # Alerts a dead worker left in doubt, whatever their case's status now.
+        in_doubt = connection.execute(select(alerts.c.escalation_id).where(
+            alerts.c.status == "sending", alerts.c.lease_until < now)).scalars().all()
     for reply_id in due:
         if built.dispatcher.reply(reply_id):
             counts["replies"] += 1
-    if hours.is_open(built.settings.deployment.opening_hours, now):
-        for case_id in waiting_cases:
-            if built.dispatcher.notify(case_id):
-                counts["cases"] += 1
+    if not hours.is_open(built.settings.deployment.opening_hours, now):
+        waiting_cases = []
+    for case_id in sorted(set(waiting_cases) | set(in_doubt)):
+        if built.dispatcher.notify(case_id):
+            counts["cases"] += 1
     if any(counts.values()):
         log.info("event=sweep %s", " ".join(f"{k}={v}" for k, v in counts.items()))
     return counts

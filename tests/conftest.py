@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,13 +18,16 @@ from flask.testing import FlaskClient
 from app import create_app
 from app.config import Settings, load_settings
 from app.crypto import generate_key_token
+from app.dispatch import Dispatcher
 from app.services import Services, services
 from app.storage import migrate
 from app.storage.db import make_engine
+from tests.fake_twilio import FakeTwilio
 from tests.servers import RedisServer
 from tests.twilio_signing import PUBLIC_BASE_URL, TwilioSigner
 
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"  # noqa: S105 -- a test-only Twilio token
+ACCOUNT_SID = "AC" + "1" * 32
 
 
 @pytest.fixture(scope="session")
@@ -75,9 +79,30 @@ def settings(environ: dict[str, str]) -> Settings:
     return load_settings(environ)
 
 
+class MovableClock:
+    """The app's clock in tests: real time until a test sets it, then only what it is told."""
+
+    def __init__(self) -> None:
+        self.fixed: datetime | None = None
+
+    def __call__(self) -> datetime:
+        return self.fixed or datetime.now(UTC)
+
+    def set(self, moment: datetime) -> None:
+        self.fixed = moment
+
+    def advance(self, by: timedelta) -> None:
+        self.fixed = self() + by
+
+
 @pytest.fixture
-def app(settings: Settings) -> Iterator[Flask]:
-    flask_app = create_app(settings)
+def clock() -> MovableClock:
+    return MovableClock()
+
+
+@pytest.fixture
+def app(settings: Settings, clock: MovableClock) -> Iterator[Flask]:
+    flask_app = create_app(settings, clock)
     flask_app.config["TESTING"] = True
     yield flask_app
     with flask_app.app_context():
@@ -100,3 +125,20 @@ def built(app: Flask) -> Iterator[Services]:
     with app.app_context():
         yield services()
 
+
+@pytest.fixture
+def fake_twilio(environ: dict[str, str]) -> Iterator[FakeTwilio]:
+    with FakeTwilio(ACCOUNT_SID, AUTH_TOKEN) as fake:
+        environ["TWILIO_API_BASE_URL"] = fake.url
+        environ["TWILIO_ACCOUNT_SID"] = ACCOUNT_SID
+        environ["TWILIO_FROM_NUMBER"] = "+447700900000"
+        yield fake
+
+
+@pytest.fixture
+def inline_jobs(app: Flask) -> None:
+    """RQ jobs run at once in the caller (still through RQ and a real Redis)."""
+    with app.app_context():
+        built = services()
+        built.dispatcher = Dispatcher(built.redis, is_async=False)
+        built.conversations.dispatcher = built.dispatcher

@@ -1,0 +1,51 @@
+"""Advocates for tests: accounts made through the real service, signed in through the form."""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+
+from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
+
+from app.crypto import Totp
+from app.services import services
+
+PASSWORD = "correct horse battery staple"  # noqa: S105 -- a test-only password
+
+
+@dataclass
+class TestAdvocate:
+    id: int
+    email: str
+    role: str
+    secret: str
+
+    def code(self, at: float | None = None) -> str:
+        return Totp.code_at(self.secret, time.time() if at is None else at)
+
+
+def make_advocate(app: Flask, email: str, role: str = "advocate") -> TestAdvocate:
+    with app.app_context():
+        member, uri = services().accounts.create(email, role, PASSWORD)
+    secret = re.search(r"secret=([A-Z2-7]+)", uri)
+    assert secret is not None
+    return TestAdvocate(member.id, member.email, member.role, secret.group(1))
+
+
+def csrf_from(client: FlaskClient, path: str = "/advocates/login") -> str:
+    page = client.get(path).get_data(as_text=True)
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page) or re.search(
+        r'data-csrf="([^"]+)"', page)
+    assert found is not None, f"no CSRF token on {path}"
+    return found.group(1)
+
+
+def sign_in(client: FlaskClient, advocate: TestAdvocate, *, password: str = PASSWORD,
+            code: str | None = None) -> TestResponse:
+    token = csrf_from(client)
+    return client.post("/advocates/login", data={
+        "csrf_token": token, "email": advocate.email, "password": password,
+        "code": advocate.code() if code is None else code})

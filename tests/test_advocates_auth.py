@@ -1,0 +1,131 @@
+"""Advocates' sign-in: password and TOTP, throttling and lock-out, sessions, deny by default."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests.conftest import MovableClock
+from tests.staff import csrf_from, make_advocate, sign_in
+from tests.twilio_signing import TwilioSigner
+
+STAFF_GET_ROUTES = ["/advocates/queue", "/advocates/queue.json", "/advocates/cases/1"]
+STAFF_POST_ROUTES = ["/advocates/cases/1/claim", "/advocates/cases/1/release",
+                     "/advocates/cases/1/reply", "/advocates/cases/1/reply/preview",
+                     "/advocates/cases/1/window", "/advocates/cases/1/close",
+                     "/advocates/cases/1/reassign"]
+
+
+def test_sign_in_with_password_and_code_reaches_the_queue(app: Flask, client: FlaskClient
+                                                          ) -> None:
+    advocate = make_advocate(app, "a@example.org")
+    response = sign_in(client, advocate)
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/advocates/queue")
+    assert client.get("/advocates/queue").status_code == 200
+
+
+@pytest.mark.parametrize("code", ["", "000000", "12345", "abcdef"])
+def test_sign_in_without_a_right_code_fails(app: Flask, client: FlaskClient, code: str) -> None:
+    advocate = make_advocate(app, "a@example.org")
+    response = sign_in(client, advocate, code=code or " ")
+    assert response.status_code in (400, 401)
+    assert client.get("/advocates/queue").status_code == 302
+
+
+def test_a_code_is_accepted_only_once(app: Flask) -> None:
+    advocate = make_advocate(app, "a@example.org")
+    code = advocate.code()
+    first, second = app.test_client(), app.test_client()
+    assert sign_in(first, advocate, code=code).status_code == 302
+    assert sign_in(second, advocate, code=code).status_code == 401
+
+
+def test_ten_wrong_passwords_lock_the_account_and_survivors_are_unaffected(
+        app: Flask, client: FlaskClient, twilio: TwilioSigner, clock: MovableClock) -> None:
+    advocate = make_advocate(app, "a@example.org")
+    for _ in range(9):
+        assert sign_in(client, advocate, password="wrong password!!").status_code == 401
+    locked = sign_in(client, advocate, password="wrong password!!")
+    assert locked.status_code == 429
+    assert "locked until" in locked.get_data(as_text=True)
+    # Even the right password and code are refused while the lock lasts...
+    assert sign_in(client, advocate).status_code == 429
+    # ...while a survivor's message is answered as always.
+    reply = twilio.sms("hello")
+    assert reply.status_code == 200
+    assert "<Message>" in reply.get_data(as_text=True)
+    # The lock is for a time, not for ever.
+    clock.advance(timedelta(minutes=16))
+    later = app.test_client()
+    assert sign_in(later, advocate, code=advocate.code(clock().timestamp())).status_code == 302
+
+
+def test_unknown_accounts_get_the_same_answer_as_a_wrong_password(
+        app: Flask, client: FlaskClient) -> None:
+    advocate = make_advocate(app, "a@example.org")
+    token = csrf_from(client)
+    unknown = client.post("/advocates/login", data={
+        "csrf_token": token, "email": "nobody@example.org", "password": "whatever password",
+        "code": advocate.code()})
+    wrong = sign_in(client, advocate, password="not the password")
+    assert unknown.status_code == wrong.status_code == 401
+    assert unknown.get_data(as_text=True).replace(token, "") == wrong.get_data(
+        as_text=True).replace(csrf_from(client), "")
+
+
+def test_a_stale_csrf_token_is_refused_with_a_clear_page(app: Flask, client: FlaskClient) -> None:
+    advocate = make_advocate(app, "a@example.org")
+    csrf_from(client)
+    response = client.post("/advocates/login", data={
+        "csrf_token": "stale", "email": advocate.email, "password": "x", "code": "1"})
+    assert response.status_code == 400
+    assert "expired" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path", STAFF_GET_ROUTES)
+def test_every_staff_page_needs_sign_in(client: FlaskClient, path: str) -> None:
+    response = client.get(path)
+    assert response.status_code in (302, 401)
+    assert "/advocates/login" in response.headers.get("Location", "/advocates/login")
+
+
+@pytest.mark.parametrize("path", STAFF_POST_ROUTES)
+def test_every_staff_action_needs_sign_in_and_csrf(client: FlaskClient, path: str) -> None:
+    token = csrf_from(client)
+    assert client.post(path).status_code == 400  # no CSRF token
+    response = client.post(path, data={"csrf_token": token})
+    assert response.status_code in (302, 401)
+
+
+def test_an_idle_session_expires(app: Flask, client: FlaskClient,
+                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    advocate = make_advocate(app, "a@example.org")
+    sign_in(client, advocate)
+    assert client.get("/advocates/queue").status_code == 200
+    later = time.time() + 16 * 60
+    monkeypatch.setattr("app.advocates.staff_session.time.time", lambda: later)
+    assert client.get("/advocates/queue").status_code == 302
+
+
+def test_the_staff_cookie_is_scoped_and_flagged(app: Flask, client: FlaskClient) -> None:
+    advocate = make_advocate(app, "a@example.org")
+    response = sign_in(client, advocate)
+    cookie = response.headers["Set-Cookie"]
+    assert "quietline_staff=" in cookie
+    assert "HttpOnly" in cookie
+    assert "SameSite=Strict" in cookie
+    assert "Path=/advocates" in cookie
+    assert "Expires" not in cookie  # a browser session cookie: gone when the browser closes
+
+
+def test_sign_out_ends_the_session(app: Flask, client: FlaskClient) -> None:
+    advocate = make_advocate(app, "a@example.org")
+    sign_in(client, advocate)
+    token = csrf_from(client, "/advocates/queue")
+    client.post("/advocates/logout", data={"csrf_token": token})
+    assert client.get("/advocates/queue").status_code == 302

@@ -1,0 +1,183 @@
+"""The queue, claiming and reading cases: atomic claims, audited reads, roles."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from app.accounts import StaffMember
+from app.casework import CaseConflict
+from app.services import services
+from app.storage.models import AuditEvent
+from tests.cases import csrf, open_case
+from tests.staff import make_advocate, sign_in
+from tests.twilio_signing import TwilioSigner
+
+CANARY = "canary-7f3a the bruises are from last night"
+
+
+def audit_rows(app: Flask, action: str) -> list[AuditEvent]:
+    with app.app_context(), services().database.session() as session:
+        return list(session.scalars(select(AuditEvent).where(AuditEvent.action == action)))
+
+
+def test_a_request_for_a_person_appears_in_the_queue_without_content(
+        app: Flask, client: FlaskClient, twilio: TwilioSigner) -> None:
+    twilio.sms(CANARY)
+    case_id = open_case(twilio)
+    sign_in(client, make_advocate(app, "a@example.org"))
+    data = client.get("/advocates/queue.json")
+    assert data.status_code == 200
+    cases = data.get_json()["cases"]
+    assert [c["id"] for c in cases] == [case_id]
+    assert cases[0]["reasons"] == ["asked_for_person"]
+    assert cases[0]["channel"] == "sms"
+    assert "canary" not in data.get_data(as_text=True)
+    assert "+44" not in data.get_data(as_text=True)
+
+
+def test_urgent_cases_come_first(app: Flask, client: FlaskClient, twilio: TwilioSigner) -> None:
+    routine = open_case(twilio, "+447700900111")
+    twilio.sms("he has a knife and said he will kill me", sender="+447700900222")
+    sign_in(client, make_advocate(app, "a@example.org"))
+    cases = client.get("/advocates/queue.json").get_json()["cases"]
+    assert cases[0]["priority"] == "urgent"
+    assert cases[-1]["id"] == routine
+
+
+def test_two_advocates_claiming_at_once_exactly_one_wins_100_times(
+        app: Flask, twilio: TwilioSigner) -> None:
+    first, second = make_advocate(app, "a@example.org"), make_advocate(app, "b@example.org")
+    members = [StaffMember(first.id, first.email, "advocate", 0),
+               StaffMember(second.id, second.email, "advocate", 0)]
+    for round_number in range(100):
+        case_id = open_case(twilio, f"+4477009{round_number:05d}")
+        outcomes: list[str] = []
+        barrier = threading.Barrier(2)
+
+        def claim(member: StaffMember, case_id: int = case_id,
+                  barrier: threading.Barrier = barrier, outcomes: list[str] = outcomes) -> None:
+            with app.app_context():
+                barrier.wait()
+                try:
+                    services().casework.claim(case_id, member)
+                    outcomes.append("won")
+                except CaseConflict:
+                    outcomes.append("lost")
+
+        threads = [threading.Thread(target=claim, args=(m,)) for m in members]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert sorted(outcomes) == ["lost", "won"], f"round {round_number}"
+    assert len(audit_rows(app, "case.claimed")) == 100
+
+
+def test_the_loser_of_a_claim_is_told_and_the_claim_of_a_closed_case_is_refused(
+        app: Flask, twilio: TwilioSigner) -> None:
+    case_id = open_case(twilio)
+    a, b = make_advocate(app, "a@example.org"), make_advocate(app, "b@example.org")
+    first, second = app.test_client(), app.test_client()
+    sign_in(first, a)
+    sign_in(second, b)
+    token = csrf(first.get("/advocates/queue").get_data(as_text=True))
+    headers = {"X-Requested-With": "fetch", "X-CSRF-Token": token}
+    assert first.post(f"/advocates/cases/{case_id}/claim", headers=headers).status_code == 200
+    token2 = csrf(second.get("/advocates/queue").get_data(as_text=True))
+    lost = second.post(f"/advocates/cases/{case_id}/claim",
+                       headers={"X-Requested-With": "fetch", "X-CSRF-Token": token2})
+    assert lost.status_code == 409
+    assert "Someone else claimed" in lost.get_json()["error"]
+    page = first.get(f"/advocates/cases/{case_id}").get_data(as_text=True)
+    first.post(f"/advocates/cases/{case_id}/close",
+               data={"csrf_token": csrf(page), "reason": "supported"})
+    closed = second.post(f"/advocates/cases/{case_id}/claim",
+                         headers={"X-Requested-With": "fetch", "X-CSRF-Token": token2})
+    assert closed.status_code == 409
+    assert "closed" in closed.get_json()["error"]
+
+
+def test_an_advocate_who_has_not_claimed_a_case_gets_403_on_its_transcript(
+        app: Flask, client: FlaskClient, twilio: TwilioSigner) -> None:
+    twilio.sms(CANARY)
+    case_id = open_case(twilio)
+    sign_in(client, make_advocate(app, "a@example.org"))
+    response = client.get(f"/advocates/cases/{case_id}")
+    assert response.status_code == 403
+    assert "canary" not in response.get_data(as_text=True)
+    assert audit_rows(app, "transcript.viewed") == []
+
+
+def test_every_transcript_view_adds_one_audit_row_without_text(
+        app: Flask, client: FlaskClient, twilio: TwilioSigner) -> None:
+    twilio.sms(CANARY)
+    case_id = open_case(twilio)
+    advocate = make_advocate(app, "a@example.org")
+    sign_in(client, advocate)
+    token = csrf(client.get("/advocates/queue").get_data(as_text=True))
+    client.post(f"/advocates/cases/{case_id}/claim", data={"csrf_token": token})
+    for views in (1, 2, 3):
+        page = client.get(f"/advocates/cases/{case_id}")
+        assert page.status_code == 200
+        assert CANARY in page.get_data(as_text=True)
+        rows = audit_rows(app, "transcript.viewed")
+        assert len(rows) == views
+    for row in rows:
+        assert row.actor == f"advocate:{advocate.id}"
+        assert row.escalation_id == case_id
+        assert "canary" not in f"{row.actor}{row.action}{row.purpose}"
+    # The phone number is never shown, only the short reference.
+    assert "+447700900123" not in page.get_data(as_text=True)
+
+
+def test_a_supervisor_reads_another_advocates_case_only_with_a_stated_purpose(
+        app: Flask, twilio: TwilioSigner) -> None:
+    twilio.sms(CANARY)
+    case_id = open_case(twilio)
+    with app.app_context():
+        holder = make_advocate(app, "a@example.org")
+        services().casework.claim(case_id, StaffMember(holder.id, holder.email, "advocate", 0))
+    supervisor = app.test_client()
+    sign_in(supervisor, make_advocate(app, "s@example.org", "supervisor"))
+    asked = supervisor.get(f"/advocates/cases/{case_id}").get_data(as_text=True)
+    assert "Say why" in asked
+    assert "canary" not in asked
+    assert supervisor.get(f"/advocates/cases/{case_id}?purpose=curious").status_code == 200
+    assert "canary" not in supervisor.get(
+        f"/advocates/cases/{case_id}?purpose=curious").get_data(as_text=True)
+    read = supervisor.get(f"/advocates/cases/{case_id}?purpose=safeguarding")
+    assert CANARY in read.get_data(as_text=True)
+    assert [r.purpose for r in audit_rows(app, "transcript.viewed")] == ["safeguarding"]
+
+
+def test_survivor_text_is_escaped_on_the_case_page(
+        app: Flask, client: FlaskClient, twilio: TwilioSigner) -> None:
+    twilio.sms('<script>alert(1)</script><a href="javascript:alert(2)">x</a>')
+    case_id = open_case(twilio)
+    sign_in(client, make_advocate(app, "a@example.org"))
+    token = csrf(client.get("/advocates/queue").get_data(as_text=True))
+    client.post(f"/advocates/cases/{case_id}/claim", data={"csrf_token": token})
+    page = client.get(f"/advocates/cases/{case_id}")
+    html = page.get_data(as_text=True)
+    assert "<script>alert(1)" not in html
+    assert 'href="javascript:' not in html
+    assert "&lt;script&gt;" in html
+    assert "script-src 'self'" in page.headers["Content-Security-Policy"]
+    assert "unsafe-inline" not in page.headers["Content-Security-Policy"]
+
+
+@pytest.mark.parametrize(("role", "can_claim"), [("advocate", True), ("supervisor", True),
+                                                 ("admin", False)])
+def test_who_may_claim(app: Flask, twilio: TwilioSigner, role: str, can_claim: bool) -> None:
+    case_id = open_case(twilio)
+    client = app.test_client()
+    sign_in(client, make_advocate(app, f"{role}@example.org", role))
+    token = csrf(client.get("/advocates/queue").get_data(as_text=True))
+    response = client.post(f"/advocates/cases/{case_id}/claim",
+                           headers={"X-Requested-With": "fetch", "X-CSRF-Token": token})
+    assert (response.status_code == 200) is can_claim

@@ -1,0 +1,249 @@
+"""Advocates' replies on the survivor's channel: checked, gated, sent exactly once."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from app import tasks
+from app.services import services
+from app.storage.models import OptOut, Reply
+from tests.cases import csrf, latest_case, open_case
+from tests.conftest import MovableClock
+from tests.fake_twilio import FakeTwilio
+from tests.staff import make_advocate, sign_in
+from tests.twilio_signing import SURVIVOR, TwilioSigner
+
+pytestmark = pytest.mark.usefixtures("fake_twilio", "inline_jobs")
+# Tuesday 1 December 2026, 10:00 in London (GMT): in opening hours.
+TUESDAY_10AM = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
+REPLY = "Hello, this is Sam. I can talk now if you can."
+
+
+@pytest.fixture
+def holder(app: Flask, client: FlaskClient, clock: MovableClock) -> FlaskClient:
+    clock.set(TUESDAY_10AM)
+    advocate = make_advocate(app, "a@example.org")
+    sign_in(client, advocate, code=advocate.code(clock().timestamp()))
+    return client
+
+
+def claim(client: FlaskClient, case_id: int) -> str:
+    token = csrf(client.get("/advocates/queue").get_data(as_text=True))
+    client.post(f"/advocates/cases/{case_id}/claim", data={"csrf_token": token})
+    return token
+
+
+def send(client: FlaskClient, case_id: int, text: str = REPLY) -> int:
+    token = csrf(client.get(f"/advocates/cases/{case_id}").get_data(as_text=True))
+    return client.post(f"/advocates/cases/{case_id}/reply",
+                       data={"csrf_token": token, "text": text}).status_code
+
+
+def reply_rows(app: Flask) -> list[Reply]:
+    with app.app_context(), services().database.session() as session:
+        return list(session.scalars(select(Reply)))
+
+
+def sweep(app: Flask) -> None:
+    with app.app_context():
+        tasks.sweep()
+
+
+def test_a_reply_goes_to_the_survivors_number_once(
+        app: Flask, holder: FlaskClient, twilio: TwilioSigner, fake_twilio: FakeTwilio) -> None:
+    case_id = open_case(twilio)
+    claim(holder, case_id)
+    assert send(holder, case_id) == 302
+    to_survivor = [m for m in fake_twilio.messages if m.to == SURVIVOR]
+    assert [m.body for m in to_survivor] == [REPLY]
+    (row,) = reply_rows(app)
+    assert row.status == "sent"
+    assert row.provider_sid == to_survivor[0].sid
+    # Running the job again, or the sweeper, sends nothing more.
+    with app.app_context():
+        assert tasks.send_reply(row.id) == "nothing to do"
+    sweep(app)
+    assert fake_twilio.count(to=SURVIVOR) == 1
+
+
+def test_the_preview_shows_the_lock_screen_and_refuses_revealing_words(
+        app: Flask, holder: FlaskClient, twilio: TwilioSigner, fake_twilio: FakeTwilio) -> None:
+    case_id = open_case(twilio)
+    token = claim(holder, case_id)
+    good = holder.post(f"/advocates/cases/{case_id}/reply/preview",
+                       data={"csrf_token": token, "text": REPLY})
+    assert good.status_code == 200
+    assert REPLY[:40] in good.get_data(as_text=True)
+    bad_text = "Domestic abuse service: we got your message"
+    bad = holder.post(f"/advocates/cases/{case_id}/reply/preview",
+                      data={"csrf_token": token, "text": bad_text})
+    assert bad.status_code == 422
+    assert "locked phone" in bad.get_data(as_text=True)
+    assert send(holder, case_id, bad_text) == 422
+    assert reply_rows(app) == []
+    assert fake_twilio.count(to=SURVIVOR) == 0
+
+
+def test_a_canned_reply_is_offered_in_the_survivors_language(
+        holder: FlaskClient, twilio: TwilioSigner) -> None:
+    twilio.sms("Dzień dobry, potrzebuję pomocy, proszę")
+    case_id = open_case(twilio)
+    token = claim(holder, case_id)
+    preview = holder.post(f"/advocates/cases/{case_id}/reply/preview",
+                          data={"csrf_token": token, "canned": "canned.when_safe"})
+    assert preview.status_code == 200
+    assert "Hello, when is a safe time" not in preview.get_data(as_text=True)
+
+
+def test_a_reply_outside_the_safe_window_waits_until_it_opens(
+        app: Flask, holder: FlaskClient, twilio: TwilioSigner, fake_twilio: FakeTwilio,
+        clock: MovableClock) -> None:
+    for text in ("person", "1", "3", "evenings 6-8pm"):  # text me back at a safe time
+        twilio.sms(text)
+    case_id = latest_case(twilio)
+    token = claim(holder, case_id)
+    assert send(holder, case_id) == 302
+    assert reply_rows(app)[0].hold_reason == "needs_window"
+    holder.post(f"/advocates/cases/{case_id}/window",
+                data={"csrf_token": token, "window": "daily 18:00-20:00"})
+    sweep(app)
+    (row,) = reply_rows(app)
+    assert (row.status, row.hold_reason) == ("held", "outside_window")
+    assert fake_twilio.count(to=SURVIVOR) == 0
+    clock.set(datetime(2026, 12, 1, 17, 59, tzinfo=UTC))
+    sweep(app)
+    assert fake_twilio.count(to=SURVIVOR) == 0
+    clock.set(datetime(2026, 12, 1, 18, 1, tzinfo=UTC))
+    sweep(app)
+    sweep(app)
+    assert fake_twilio.count(to=SURVIVOR) == 1
+    assert reply_rows(app)[0].status == "sent"
+
+
+def test_a_reply_waits_while_the_survivor_paused_and_goes_when_they_write(
+        app: Flask, holder: FlaskClient, twilio: TwilioSigner, fake_twilio: FakeTwilio) -> None:
+    twilio.sms("person")
+    twilio.sms("2")  # not safe to talk now: pause
+    case_id = latest_case(twilio)
+    claim(holder, case_id)
+    send(holder, case_id)
+    assert reply_rows(app)[0].hold_reason == "paused"
+    sweep(app)
+    assert fake_twilio.count(to=SURVIVOR) == 0
+    twilio.sms("I can talk now")
+    sweep(app)
+    assert fake_twilio.count(to=SURVIVOR) == 1
+
+
+def test_nothing_is_sent_after_stop(app: Flask, holder: FlaskClient, twilio: TwilioSigner,
+                                    fake_twilio: FakeTwilio) -> None:
+    case_id = open_case(twilio)
+    claim(holder, case_id)
+    twilio.sms("STOP")
+    send(holder, case_id)
+    sweep(app)
+    assert fake_twilio.count(to=SURVIVOR) == 0
+    assert reply_rows(app)[0].hold_reason == "opted_out"
+
+
+@pytest.mark.parametrize(("status", "code", "kind"), [
+    (400, 21211, "invalid_number"), (400, 21610, "opted_out"), (403, 20003, "rejected")])
+def test_a_permanent_provider_error_fails_once_and_is_not_retried(
+        app: Flask, holder: FlaskClient, twilio: TwilioSigner, fake_twilio: FakeTwilio,
+        clock: MovableClock, status: int, code: int, kind: str) -> None:
+    case_id = open_case(twilio)
+    claim(holder, case_id)
+    fake_twilio.fail_next(status, code)
+    send(holder, case_id)
+    (row,) = reply_rows(app)
+    assert (row.status, row.error_kind) == ("failed", kind)
+    clock.advance(timedelta(hours=1))
+    sweep(app)
+    assert fake_twilio.count(to=SURVIVOR) == 0
+    page = holder.get(f"/advocates/cases/{case_id}").get_data(as_text=True)
+    assert kind.replace("_", " ") in page
+    with app.app_context(), services().database.session() as session:
+        opted_out = session.scalar(select(OptOut)) is not None
+    assert opted_out is (kind == "opted_out")
+
+
+@pytest.mark.parametrize("status", [429, 500, 503])
+def test_a_temporary_provider_error_is_retried_with_backoff_and_sent_once(
+        app: Flask, holder: FlaskClient, twilio: TwilioSigner, fake_twilio: FakeTwilio,
+        clock: MovableClock, status: int) -> None:
+    case_id = open_case(twilio)
+    claim(holder, case_id)
+    fake_twilio.fail_next(status, times=2)
+    send(holder, case_id)
+    assert reply_rows(app)[0].status == "queued"
+    sweep(app)  # too soon: the back-off has not passed
+    assert reply_rows(app)[0].attempts == 1
+    for _ in range(3):
+        clock.advance(timedelta(minutes=5))
+        sweep(app)
+    assert fake_twilio.count(to=SURVIVOR) == 1
+    assert reply_rows(app)[0].status == "sent"
+
+
+def test_a_web_chat_reply_is_collected_once_by_the_survivors_page(
+        app: Flask, holder: FlaskClient, fake_twilio: FakeTwilio) -> None:
+    survivor = app.test_client()
+    token = survivor.post("/chat/start").get_json()["token"]
+    survivor.post("/chat/send", json={"token": token, "id": "a" * 32, "text": "person"})
+    with app.app_context(), services().database.engine.connect() as connection:
+        case_id = connection.exec_driver_sql("SELECT max(id) FROM escalations").scalar()
+    assert case_id is not None
+    claim(holder, case_id)
+    send(holder, case_id)
+    first = survivor.post("/chat/poll", json={"token": token}).get_json()
+    second = survivor.post("/chat/poll", json={"token": token}).get_json()
+    assert first["replies"] == [REPLY]
+    assert second["replies"] == []
+    assert fake_twilio.count(to=SURVIVOR) == 0
+    assert survivor.post("/chat/poll", json={"token": "forged"}).get_json()["replies"] == []
+
+
+def test_out_of_hours_the_survivor_is_told_when_someone_will_read_it(
+        twilio: TwilioSigner, clock: MovableClock) -> None:
+    clock.set(datetime(2026, 12, 5, 14, 0, tzinfo=UTC))  # a Saturday
+    reply = twilio.sms("person").get_data(as_text=True)
+    assert "not at work right now" in reply
+    assert "Monday 7 December, 09:00" in reply
+    assert "0808 2000 247" in reply
+
+
+def test_in_hours_no_out_of_hours_text_is_added(twilio: TwilioSigner,
+                                                clock: MovableClock) -> None:
+    clock.set(TUESDAY_10AM)
+    assert "not at work" not in twilio.sms("person").get_data(as_text=True)
+
+
+def test_the_on_call_phone_is_alerted_once_when_no_one_watches_the_queue(
+        app: Flask, twilio: TwilioSigner, fake_twilio: FakeTwilio, clock: MovableClock) -> None:
+    clock.set(TUESDAY_10AM)
+    with app.app_context():
+        services().redis.delete("quietline:queue-watchers")
+    case_id = open_case(twilio)
+    with app.app_context():
+        assert tasks.notify_case(case_id) == "nothing to do"  # the webhook's job did it
+        tasks.sweep()
+    (alert,) = fake_twilio.messages
+    assert alert.to == "+447700900999"
+    assert "case is waiting" in alert.body
+    assert SURVIVOR not in alert.body
+
+
+def test_no_alert_when_someone_has_the_queue_open(
+        app: Flask, client: FlaskClient, twilio: TwilioSigner, fake_twilio: FakeTwilio,
+        clock: MovableClock) -> None:
+    clock.set(TUESDAY_10AM)
+    advocate = make_advocate(app, "a@example.org")
+    sign_in(client, advocate, code=advocate.code(clock().timestamp()))
+    client.get("/advocates/queue.json")
+    open_case(twilio)
+    assert fake_twilio.count(to=SURVIVOR) == 0

@@ -1,0 +1,183 @@
+"""A worker killed with kill -9 mid-job loses nothing and sends nothing twice.
+
+Real parts: two `python worker.py` processes one after the other, a real Redis, the SQLite
+file the app uses, and the fake Twilio server counting what reaches it. The first worker is
+killed while the fake holds its request open (Twilio has the message, the worker never hears
+back); the second must find that message instead of sending it again, and must send what the
+first never started.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+from flask import Flask
+from flask.testing import FlaskClient
+
+from app.config import DEFAULT_CONFIG
+from tests.cases import csrf, open_case
+from tests.fake_twilio import FakeTwilio
+from tests.servers import wait_for
+from tests.staff import make_advocate, sign_in
+from tests.twilio_signing import SURVIVOR, TwilioSigner
+
+pytestmark = pytest.mark.slow
+ROOT = Path(__file__).resolve().parent.parent
+ON_CALL = "+447700900999"
+REPLY = "Hello, this is Sam. I can talk now if you can."
+
+
+def always_open_config(directory: Path, alerts: bool) -> Path:
+    """The demo deployment, with someone on duty at every hour (the test runs any time)."""
+    text = DEFAULT_CONFIG.read_text(encoding="utf-8")
+    text = re.sub(r'(?m)^(monday|tuesday|wednesday|thursday|friday) = .*$', "", text)
+    text = text.replace('timezone = "Europe/London"', 'timezone = "Europe/London"\n' + "\n".join(
+        f'{day} = ["00:00-23:59"]' for day in
+        ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")))
+    text = text.replace('holidays = ["2026-12-25", "2026-12-28", "2027-01-01"]', "holidays = []")
+    if not alerts:
+        text = text.replace(f'alert_sms = ["{ON_CALL}"]', "alert_sms = []")
+    path = directory / "deployment.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def worker_environ(environ: dict[str, str], fake_twilio: FakeTwilio, tmp_path: Path,
+                   request: pytest.FixtureRequest) -> dict[str, str]:
+    environ["QUIETLINE_CONFIG"] = str(always_open_config(tmp_path, request.param))
+    environ["QUIETLINE_SWEEP_SECONDS"] = "0.3"
+    environ["QUIETLINE_SEND_LEASE_SECONDS"] = "1.5"
+    redis.Redis.from_url(environ["REDIS_URL"]).flushdb()  # no jobs left by earlier tests
+    return environ
+
+
+class Workers:
+    def __init__(self, environ: dict[str, str]) -> None:
+        self.environ = {**os.environ, **environ}
+        self.processes: list[subprocess.Popen[bytes]] = []
+
+    def start(self) -> subprocess.Popen[bytes]:
+        # A session of its own, so kill -9 can take the worker and the work-horse process RQ
+        # forks for each job together, as when a machine or container dies.
+        process = subprocess.Popen([sys.executable, "worker.py"], cwd=ROOT, env=self.environ,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                   start_new_session=True)
+        self.processes.append(process)
+        connection = redis.Redis.from_url(self.environ["REDIS_URL"])
+        wait_for(lambda: bool(connection.scard("rq:workers")), timeout=30,
+                 what="the worker to register")
+        return process
+
+    def stop_all(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+
+
+@pytest.fixture
+def workers(worker_environ: dict[str, str]) -> Iterator[Workers]:
+    started = Workers(worker_environ)
+    yield started
+    started.stop_all()
+
+
+def claim_and_reply(app: Flask, client: FlaskClient, case_id: int) -> None:
+    advocate = make_advocate(app, "a@example.org")
+    sign_in(client, advocate)
+    token = csrf(client.get("/advocates/queue").get_data(as_text=True))
+    client.post(f"/advocates/cases/{case_id}/claim", data={"csrf_token": token})
+    page = client.get(f"/advocates/cases/{case_id}").get_data(as_text=True)
+    client.post(f"/advocates/cases/{case_id}/reply", data={"csrf_token": csrf(page),
+                                                            "text": REPLY})
+
+
+def children_of(pid: int) -> list[int]:
+    """Processes whose parent is `pid` (from /proc: no extra package needed)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def kill_9(process: subprocess.Popen[bytes], workers: Workers) -> None:
+    """SIGKILL the worker and the work-horse running its job, as when a machine dies. (RQ
+    runs each job in a forked child in a session of its own, so killing the worker's
+    process group alone would leave the job running.)"""
+    horses = children_of(process.pid)
+    assert horses, "the worker should be running a job in a work-horse"
+    os.killpg(process.pid, signal.SIGKILL)
+    for horse in horses:
+        os.kill(horse, signal.SIGKILL)
+    process.wait(timeout=10)
+    connection = redis.Redis.from_url(workers.environ["REDIS_URL"])
+    connection.delete("rq:workers")  # as a crashed worker leaves no goodbye
+
+
+@pytest.mark.parametrize("worker_environ", [True], indirect=True)
+def test_an_alert_in_flight_and_a_pending_reply_are_each_delivered_once(
+        app: Flask, client: FlaskClient, twilio: TwilioSigner, fake_twilio: FakeTwilio,
+        workers: Workers) -> None:
+    fake_twilio.hold_next()  # Twilio takes the alert; the worker never hears back
+    first = workers.start()
+    case_id = open_case(twilio)
+    wait_for(lambda: fake_twilio.count(to=ON_CALL) == 1, timeout=20, what="the alert")
+    claim_and_reply(app, client, case_id)  # queued behind the stuck alert job
+    kill_9(first, workers)
+    fake_twilio.release()
+    workers.start()
+    wait_for(lambda: fake_twilio.count(to=SURVIVOR) == 1, timeout=30, what="the reply")
+    # Long enough for the alert's lease to lapse and the sweeper to reconcile it.
+    wait_for(lambda: alert_status(app) == "sent", timeout=30, what="the alert reconciled")
+    assert fake_twilio.count(to=ON_CALL) == 1
+    assert fake_twilio.count(to=SURVIVOR) == 1
+
+
+@pytest.mark.parametrize("worker_environ", [False], indirect=True)
+def test_a_reply_in_flight_when_the_worker_dies_is_sent_once(
+        app: Flask, client: FlaskClient, twilio: TwilioSigner, fake_twilio: FakeTwilio,
+        workers: Workers) -> None:
+    first = workers.start()
+    case_id = open_case(twilio)
+    fake_twilio.hold_next()
+    claim_and_reply(app, client, case_id)
+    wait_for(lambda: fake_twilio.count(to=SURVIVOR) == 1, timeout=20, what="the reply")
+    kill_9(first, workers)
+    fake_twilio.release()
+    workers.start()
+    wait_for(lambda: reply_status(app) == "sent", timeout=30, what="the reply reconciled")
+    assert fake_twilio.count(to=SURVIVOR) == 1
+
+
+def alert_status(app: Flask) -> str | None:
+    return _status(app, "alerts")
+
+
+def reply_status(app: Flask) -> str | None:
+    return _status(app, "replies")
+
+
+def _status(app: Flask, table: str) -> str | None:
+    from app.services import services  # noqa: PLC0415
+
+    with app.app_context(), services().database.engine.connect() as connection:
+        value = connection.exec_driver_sql(f"SELECT status FROM {table}").scalar()  # noqa: S608 -- fixed names
+    return None if value is None else str(value)

@@ -201,6 +201,15 @@ class Accounts:
             return None
         return StaffMember(row.id, row.email, row.role, row.session_epoch)
 
+    def end_sessions(self, advocate_id: int) -> None:
+        """Sign this account out everywhere: every session cookie issued so far stops working
+        (sign-out, so a copied cookie or a late poll's cookie cannot sign back in)."""
+        now = self.clock()
+        with self.database.transaction() as connection:
+            connection.execute(update(advocates).where(advocates.c.id == advocate_id)
+                               .values(session_epoch=advocates.c.session_epoch + 1))
+            _audit(connection, now, f"advocate:{advocate_id}", "advocate.signed_out", None)
+
     def find(self, email: str) -> StaffMember | None:
         with self.database.transaction() as connection:
             row = connection.execute(select(advocates).where(

@@ -34,16 +34,23 @@ class CaseFacts:
     claimed_by: int | None
 
 
+STAFF_ROLES = frozenset({"advocate", "supervisor", "admin"})
+
+
 def holds(member: StaffMember, case: CaseFacts) -> bool:
-    return case.claimed_by == member.id
+    """Holding a case gives rights only to a known role: anything else is denied by default."""
+    return member.role in STAFF_ROLES and case.claimed_by == member.id
 
 
 def can_view_queue(member: StaffMember) -> bool:
     return member.role in ("advocate", "supervisor", "admin")
 
 
+CLAIMING_ROLES = frozenset({"advocate", "supervisor"})
+
+
 def can_claim(member: StaffMember, case: CaseFacts) -> bool:
-    return member.role in ("advocate", "supervisor") and case.status == "open"
+    return member.role in CLAIMING_ROLES and case.status == "open"
 
 
 def can_read_transcript(member: StaffMember, case: CaseFacts, purpose: str | None) -> bool:

@@ -20,7 +20,8 @@ from zoneinfo import ZoneInfo
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _DAY_WORDS = {name: i for i, name in enumerate(DAY_NAMES)} | {
     full: i for i, full in enumerate(
-        ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"))}
+        ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"))} | {
+    "tues": 1, "weds": 2, "thur": 3, "thurs": 3}
 _SPAN = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
 
 
@@ -154,5 +155,9 @@ def suggest(words: str) -> SafeWindow | None:
                 span = bounds
                 break
     if span is None or span[0] is None or span[1] is None or span[1] <= span[0]:
+        return None
+    # Never suggest night-time contact: "2-4" may mean 2am or 2pm, "after 6" may mean 6am;
+    # anything reaching outside the day is left for the advocate to ask about.
+    if span[0] < EARLIEST or span[1] > LATEST:
         return None
     return SafeWindow(days, span[0], span[1])

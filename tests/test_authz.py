@@ -260,10 +260,6 @@ def test_an_advocate_cannot_read_an_unclaimed_case_before_claiming_it() -> None:
 
 
 Decision = Callable[[StaffMember, CaseFacts], bool]
-_UNKNOWN_ROLE_BUG = (
-    "deny by default (STYLE.md habit 8): authz allows by 'holds' before checking the role, so "
-    "a role outside accounts.ROLES that holds a case may read, release or close it"
-)
 
 
 @pytest.mark.parametrize(
@@ -275,12 +271,9 @@ _UNKNOWN_ROLE_BUG = (
         pytest.param(authz.can_set_window, CaseFacts("claimed", ME), id="set-window"),
         pytest.param(authz.can_reassign, CaseFacts("claimed", ME), id="reassign"),
         pytest.param(lambda m, c: authz.can_read_transcript(m, c, "safeguarding"),
-                     CaseFacts("claimed", ME), id="read-transcript",
-                     marks=pytest.mark.xfail(reason=_UNKNOWN_ROLE_BUG, strict=True)),
-        pytest.param(authz.can_release, CaseFacts("claimed", ME), id="release",
-                     marks=pytest.mark.xfail(reason=_UNKNOWN_ROLE_BUG, strict=True)),
-        pytest.param(authz.can_close, CaseFacts("claimed", ME), id="close",
-                     marks=pytest.mark.xfail(reason=_UNKNOWN_ROLE_BUG, strict=True)),
+                     CaseFacts("claimed", ME), id="read-transcript"),
+        pytest.param(authz.can_release, CaseFacts("claimed", ME), id="release"),
+        pytest.param(authz.can_close, CaseFacts("claimed", ME), id="close"),
     ],
 )
 def test_a_role_outside_the_three_may_do_nothing(decision: Decision, facts: CaseFacts) -> None:

@@ -44,8 +44,11 @@ def require_sign_in() -> BaseResponse | None:
     return None
 
 
-@bp.after_request
 def staff_headers(response: Response) -> Response:
+    """On every answer under /advocates, including a 404 or 405 that matched no route (a
+    blueprint's own after_request would miss those)."""
+    if not request.path.startswith(bp.url_prefix or "/advocates"):
+        return response
     response.headers["Content-Security-Policy"] = CSP
     # Staff pages show survivors' words: never cached, by the browser or anything between.
     response.headers["Cache-Control"] = "no-store"
@@ -59,4 +62,5 @@ def init_app(app: Flask) -> None:
     from app.advocates import auth, case_views, queue_views  # noqa: F401, PLC0415
 
     app.register_blueprint(bp)
+    app.after_request(staff_headers)
     app.jinja_env.globals["csrf_token"] = staff_session.csrf_token

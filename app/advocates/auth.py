@@ -41,6 +41,7 @@ def login() -> BaseResponse:
 
 @bp.post("/logout")
 def logout() -> BaseResponse:
+    services().accounts.end_sessions(g.staff.id)
     staff_session.sign_out()
     return redirect(url_for("advocates.login"))
 

@@ -175,10 +175,6 @@ def test_staff_pages_load_only_from_our_origin_with_strict_csp_and_no_store(
         assert header_values(served.headers, "Cache-Control") == ["no-store"], where
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "app/advocates/__init__.py: staff_headers is the blueprint's after_request, which Flask "
-    "runs only when a route of the blueprint matched, so 404 and 405 answers under /advocates "
-    "carry neither the CSP nor Cache-Control: no-store"))
 @pytest.mark.parametrize("path", ["/advocates/no-such-page", "/advocates/logout"])
 def test_error_answers_under_advocates_carry_the_staff_headers(
         api: APIRequestContext, path: str) -> None:
@@ -229,7 +225,7 @@ def test_signing_out_then_opening_the_queue_goes_to_the_login_page(
     page = browsers.launch().pages[0]
     sign_in(page, live_server, advocate)
     # Click just after a poll is answered (the next starts a second later): a poll answered
-    # after sign-out would put the session back (see the xfail test below).
+    # after sign-out would otherwise race it (see the test below).
     page.wait_for_event("response", lambda response: response.url.endswith("/queue.json"))
 
     page.get_by_role("button", name="Sign out").click()
@@ -244,11 +240,6 @@ def test_signing_out_then_opening_the_queue_goes_to_the_login_page(
     assert queue_loads == [200, 302], queue_loads
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "app/advocates/auth.py logout -> staff_session.sign_out only clears the browser's cookie; "
-    "nothing changes on the server, so the signed session from before sign-out stays valid "
-    "until it idles out: a queue.json poll answered just after sign-out (its Set-Cookie "
-    "arrives last) or a copied cookie signs the advocate straight back in"))
 def test_the_session_from_before_sign_out_is_refused_after_it(
         live_server: LiveServer, browsers: Browsers) -> None:
     advocate = staff.make_advocate(live_server.app, "ana@example.org")

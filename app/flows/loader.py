@@ -7,31 +7,17 @@ happens to reach it.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from app.flows.model import (
-    PRIORITIES,
-    Action,
-    Cover,
-    Escalate,
-    Flow,
-    Keyword,
-    MessageRef,
-    Pause,
-    Record,
-    RequestErasure,
-    SetLanguage,
-    Step,
-)
+from app.flows.errors import FlowError
+from app.flows.model import Flow, Keyword, Step
+from app.flows.parse import ID, parse_keyword, parse_step, text_of
 from app.flows.text import normalise
 
-_ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")
-_STEP_ID = re.compile(r"^[a-z0-9][a-z0-9_]*$")
-_LANGUAGE = re.compile(r"^[a-z]{2,3}$")
+__all__ = ["FlowError", "load_flow", "load_flows", "parse_flow", "parse_flows", "read_yaml"]
 
 
 class _FlowYamlLoader(yaml.SafeLoader):
@@ -46,14 +32,6 @@ _FlowYamlLoader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
-
-
-class FlowError(ValueError):
-    """A flow file is invalid; the message names the file, the step and what is wrong."""
-
-    def __init__(self, source: str, where: str, why: str) -> None:
-        super().__init__(f"{source}: {where}: {why}")
-        self.source, self.where, self.why = source, where, why
 
 
 def read_yaml(path: Path) -> Any:
@@ -120,7 +98,7 @@ def parse_flows(
             if role in raw:
                 if role in roles:
                     raise FlowError(source, role, f"is already set in {roles[role][1]}")
-                roles[role] = (_text(raw, role, source, "file"), source)
+                roles[role] = (text_of(raw, role, source, "file"), source)
         raw_steps = raw.get("steps") or {}
         if not isinstance(raw_steps, dict):
             raise FlowError(source, "steps", "must be a mapping of step ids")
@@ -129,11 +107,12 @@ def parse_flows(
             if step_id in steps:
                 raise FlowError(source, f"step {step_id!r}",
                                 f"is also defined in {sources[step_id]}")
-            steps[step_id] = _step(step_id, body, source)
+            steps[step_id] = parse_step(step_id, body, source)
             sources[step_id] = source
-        keywords.extend(_keyword(i, k, source) for i, k in enumerate(raw.get("keywords") or []))
+        keywords.extend(parse_keyword(i, k, source)
+                        for i, k in enumerate(raw.get("keywords") or []))
         listed = raw.get("messages") or []
-        if not isinstance(listed, list) or not all(isinstance(m, str) and _ID.match(m)
+        if not isinstance(listed, list) or not all(isinstance(m, str) and ID.match(m)
                                                    for m in listed):
             raise FlowError(source, "messages", "must be a list of message ids")
         service_messages.update((m, source) for m in listed)
@@ -190,94 +169,7 @@ def _with_deployment_words(
     return merged
 
 
-def _text(raw: dict[str, Any], key: str, source: str, where: str) -> str:
-    value = raw.get(key)
-    if not isinstance(value, str) or not value.strip():
-        raise FlowError(source, where, f"needs '{key}' as text")
-    return value.strip()
-
-
 _ROLES = ("start", "cover", "urgent")
-_STEP_KEYS = frozenset({"say", "options", "otherwise", "next", "capture", "actions"})
-
-
-def _step(step_id: str, body: Any, source: str) -> Step:
-    where = f"step {step_id!r}"
-    if not _STEP_ID.match(step_id):
-        raise FlowError(source, where, "step ids are lower-case letters, digits and _")
-    if not isinstance(body, dict):
-        raise FlowError(source, where, "must be a mapping")
-    unknown = set(body) - _STEP_KEYS
-    if unknown:
-        raise FlowError(source, where, f"unknown keys: {', '.join(sorted(map(str, unknown)))}")
-    say = body.get("say") or []
-    if not isinstance(say, list) or not all(isinstance(m, str) and _ID.match(m) for m in say):
-        raise FlowError(source, where, "'say' must be a list of message ids like welcome.greeting")
-    options_raw = body.get("options") or {}
-    if not isinstance(options_raw, dict):
-        raise FlowError(source, where, "'options' must map replies to step ids")
-    options = {normalise(str(reply)): str(target) for reply, target in options_raw.items()}
-    if "" in options:
-        raise FlowError(source, where, "an option reply is empty")
-    for key in ("otherwise", "next", "capture"):
-        if body.get(key) is not None and not isinstance(body[key], str):
-            raise FlowError(source, where, f"'{key}' must be text")
-    if body.get("capture") is not None and body.get("next") is None:
-        raise FlowError(source, where, "a step that captures a reply needs 'next'")
-    return Step(
-        id=step_id,
-        say=tuple(MessageRef(m) for m in say),
-        options=options,
-        otherwise=body.get("otherwise"),
-        next=body.get("next"),
-        capture=body.get("capture"),
-        actions=tuple(_action(a, source, where) for a in body.get("actions") or []),
-    )
-
-
-_SIMPLE_ACTIONS: dict[str, Action] = {
-    "pause": Pause(), "request_erasure": RequestErasure(), "cover": Cover(),
-}
-
-
-def _action(raw: Any, source: str, where: str) -> Action:
-    if isinstance(raw, str) and raw in _SIMPLE_ACTIONS:
-        return _SIMPLE_ACTIONS[raw]
-    if isinstance(raw, dict) and len(raw) == 1:
-        (kind, spec), = raw.items()
-        if kind == "escalate" and isinstance(spec, dict):
-            priority, reason = spec.get("priority", "routine"), spec.get("reason")
-            if priority not in PRIORITIES:
-                raise FlowError(source, where, f"escalate priority must be one of {PRIORITIES}")
-            if not isinstance(reason, str) or not _ID.match(reason):
-                raise FlowError(source, where, "escalate needs a reason code like asked_for_person")
-            return Escalate(priority=priority, reason=reason)
-        if kind == "set_language" and isinstance(spec, str) and _LANGUAGE.match(spec):
-            return SetLanguage(spec)
-        if (kind == "record" and isinstance(spec, dict)
-                and all(isinstance(spec.get(k), str) and _ID.match(spec[k])
-                        for k in ("choice", "value"))):
-            return Record(spec["choice"], spec["value"])
-    raise FlowError(source, where, f"unknown action {raw!r}")
-
-
-def _keyword(index: int, raw: Any, source: str) -> Keyword:
-    where = f"keywords[{index}]"
-    if not isinstance(raw, dict) or not isinstance(raw.get("words"), (list, dict)):
-        raise FlowError(source, where, "needs 'words' (a list, or languages to lists) and 'goto'")
-    goto = _text(raw, "goto", source, where)
-    raw_words = raw["words"] if isinstance(raw["words"], dict) else {"*": raw["words"]}
-    words: dict[str, frozenset[str]] = {}
-    for language, listed in raw_words.items():
-        if not isinstance(listed, list):
-            raise FlowError(source, f"{where}.words.{language}", "must be a list")
-        words[str(language)] = frozenset(normalise(str(w)) for w in listed) - {""}
-    if not any(words.values()):
-        raise FlowError(source, where, "has no words")
-    name = raw.get("name", goto)
-    if not isinstance(name, str):
-        raise FlowError(source, where, "'name' must be text")
-    return Keyword(name=name, goto=goto, words=words, source=source, index=index)
 
 
 def _check_references(flow: Flow) -> None:

@@ -1,0 +1,116 @@
+"""Parsing one step, one action or one keyword of a flow file, with file-named errors."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from app.flows.errors import FlowError
+from app.flows.model import (
+    PRIORITIES,
+    Action,
+    Cover,
+    Escalate,
+    Keyword,
+    MessageRef,
+    Pause,
+    Record,
+    RequestErasure,
+    SetLanguage,
+    Step,
+)
+from app.flows.text import normalise
+
+ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")
+_STEP_ID = re.compile(r"^[a-z0-9][a-z0-9_]*$")
+_LANGUAGE = re.compile(r"^[a-z]{2,3}$")
+
+
+def text_of(raw: dict[str, Any], key: str, source: str, where: str) -> str:
+    value = raw.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise FlowError(source, where, f"needs '{key}' as text")
+    return value.strip()
+
+
+
+_STEP_KEYS = frozenset({"say", "options", "otherwise", "next", "capture", "actions"})
+
+
+def parse_step(step_id: str, body: Any, source: str) -> Step:
+    where = f"step {step_id!r}"
+    if not _STEP_ID.match(step_id):
+        raise FlowError(source, where, "step ids are lower-case letters, digits and _")
+    if not isinstance(body, dict):
+        raise FlowError(source, where, "must be a mapping")
+    unknown = set(body) - _STEP_KEYS
+    if unknown:
+        raise FlowError(source, where, f"unknown keys: {', '.join(sorted(map(str, unknown)))}")
+    say = body.get("say") or []
+    if not isinstance(say, list) or not all(isinstance(m, str) and ID.match(m) for m in say):
+        raise FlowError(source, where, "'say' must be a list of message ids like welcome.greeting")
+    options_raw = body.get("options") or {}
+    if not isinstance(options_raw, dict):
+        raise FlowError(source, where, "'options' must map replies to step ids")
+    options = {normalise(str(reply)): str(target) for reply, target in options_raw.items()}
+    if "" in options:
+        raise FlowError(source, where, "an option reply is empty")
+    for key in ("otherwise", "next", "capture"):
+        if body.get(key) is not None and not isinstance(body[key], str):
+            raise FlowError(source, where, f"'{key}' must be text")
+    if body.get("capture") is not None and body.get("next") is None:
+        raise FlowError(source, where, "a step that captures a reply needs 'next'")
+    return Step(
+        id=step_id,
+        say=tuple(MessageRef(m) for m in say),
+        options=options,
+        otherwise=body.get("otherwise"),
+        next=body.get("next"),
+        capture=body.get("capture"),
+        actions=tuple(_action(a, source, where) for a in body.get("actions") or []),
+    )
+
+
+_SIMPLE_ACTIONS: dict[str, Action] = {
+    "pause": Pause(), "request_erasure": RequestErasure(), "cover": Cover(),
+}
+
+
+def _action(raw: Any, source: str, where: str) -> Action:
+    if isinstance(raw, str) and raw in _SIMPLE_ACTIONS:
+        return _SIMPLE_ACTIONS[raw]
+    if isinstance(raw, dict) and len(raw) == 1:
+        (kind, spec), = raw.items()
+        if kind == "escalate" and isinstance(spec, dict):
+            priority, reason = spec.get("priority", "routine"), spec.get("reason")
+            if priority not in PRIORITIES:
+                raise FlowError(source, where, f"escalate priority must be one of {PRIORITIES}")
+            if not isinstance(reason, str) or not ID.match(reason):
+                raise FlowError(source, where, "escalate needs a reason code like asked_for_person")
+            return Escalate(priority=priority, reason=reason)
+        if kind == "set_language" and isinstance(spec, str) and _LANGUAGE.match(spec):
+            return SetLanguage(spec)
+        if (kind == "record" and isinstance(spec, dict)
+                and all(isinstance(spec.get(k), str) and ID.match(spec[k])
+                        for k in ("choice", "value"))):
+            return Record(spec["choice"], spec["value"])
+    raise FlowError(source, where, f"unknown action {raw!r}")
+
+
+def parse_keyword(index: int, raw: Any, source: str) -> Keyword:
+    where = f"keywords[{index}]"
+    if not isinstance(raw, dict) or not isinstance(raw.get("words"), (list, dict)):
+        raise FlowError(source, where, "needs 'words' (a list, or languages to lists) and 'goto'")
+    goto = text_of(raw, "goto", source, where)
+    raw_words = raw["words"] if isinstance(raw["words"], dict) else {"*": raw["words"]}
+    words: dict[str, frozenset[str]] = {}
+    for language, listed in raw_words.items():
+        if not isinstance(listed, list):
+            raise FlowError(source, f"{where}.words.{language}", "must be a list")
+        words[str(language)] = frozenset(normalise(str(w)) for w in listed) - {""}
+    if not any(words.values()):
+        raise FlowError(source, where, "has no words")
+    name = raw.get("name", goto)
+    if not isinstance(name, str):
+        raise FlowError(source, where, "'name' must be text")
+    return Keyword(name=name, goto=goto, words=words, source=source, index=index)

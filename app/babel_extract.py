@@ -16,6 +16,7 @@ import yaml
 from babel.messages.pofile import read_po
 
 _MESSAGE_LISTS = ("say", "messages")
+_MESSAGE_VALUES = ("too_short",)  # single message ids (a secret step's "too short" answer)
 
 
 def extract_flow_messages(
@@ -43,6 +44,9 @@ def _message_ids(node: Any) -> Iterator[tuple[int, str]]:
                 for item in value.value:
                     if isinstance(item, yaml.ScalarNode):
                         yield item.start_mark.line + 1, str(item.value)
+            elif (isinstance(key, yaml.ScalarNode) and key.value in _MESSAGE_VALUES
+                    and isinstance(value, yaml.ScalarNode)):
+                yield value.start_mark.line + 1, str(value.value)
             else:
                 yield from _message_ids(value)
     elif isinstance(node, yaml.SequenceNode):

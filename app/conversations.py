@@ -21,14 +21,15 @@ from babel.dates import format_datetime
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
-from app import escalation, hours, optouts
+from app import escalation, hours, optouts, resume
 from app.crypto import ContactHasher, Keyring
 from app.deployment import Deployment
 from app.dispatch import Dispatcher
 from app.flows import ConversationState, Escalate, Flow
 from app.flows import step as flow_step
+from app.flows.model import Action, SetSecret
 from app.flows.triage import NONE as NO_RISK
-from app.flows.triage import TriageRules
+from app.flows.triage import Assessment, TriageRules
 from app.i18n import Catalogues
 from app.language import LanguageGuesser
 from app.storage import vault
@@ -69,6 +70,20 @@ class Outcome:
     keyword: str | None = None  # the global keyword the message matched, if any
     risk: str = "none"  # the triage level of the message
     case_opened: bool = False  # this message opened a new case for advocates
+
+
+@dataclass(frozen=True)
+class Turn:
+    """What one message does, decided before anything is written."""
+
+    state: ConversationState
+    reply_ids: tuple[str, ...]
+    flow_ran: bool = True  # False for carrier keywords and opted-out contacts
+    actions: tuple[Action, ...] = ()
+    risk: Assessment = NO_RISK
+    keyword: str | None = None
+    # What the transcript keeps instead of the survivor's words, when those were a secret.
+    stored_body: str | None = None
 
 
 class ConversationService:
@@ -136,49 +151,78 @@ class ConversationService:
                  else ConversationState(language=conversation.language if conversation else None))
 
         keyword = inbound.provider_keyword
-        result = None
-        risk = NO_RISK
         if keyword is None and not opted_out:
-            if self.flow is None:
-                raise FlowUnavailable("no valid flow is loaded")
-            if state.language is None:
-                state = replace(state, language=inbound.language_hint or (
-                    self.guesser.guess(inbound.body) if self.guesser else None))
-            risk = self.triage.assess(inbound.body, state.language) if self.triage else NO_RISK
-            idle = timedelta(minutes=self.deployment.conversation_idle_minutes)
-            result = flow_step(self.flow, state, inbound.body, now, idle,
-                               urgent=risk.at_least("urgent"))
-            state = result.state
-            reply_ids = tuple(ref.id for ref in result.replies)
-            # Never after the duress word: the cover reply must stay an ordinary text.
-            if not state.cover and any(isinstance(a, Escalate) for a in result.actions):
-                reply_ids += self._out_of_hours(now)
+            turn = self._turn(connection, inbound, contact_hash, state, now)
         else:
-            reply_ids = optouts.keyword_reply(keyword, self.deployment.provider_handles_keywords)
-        text = self.render(state.language, reply_ids, now) if reply_ids else None
+            turn = Turn(state, optouts.keyword_reply(
+                keyword, self.deployment.provider_handles_keywords), flow_ran=False)
+        state = turn.state
+        text = self.render(state.language, turn.reply_ids, now) if turn.reply_ids else None
 
         if conversation is None:
             conversation = vault.create(
                 connection, self.keyring, channel=inbound.channel, contact_hash=contact_hash,
                 address=inbound.reply_address, now=now)
         received = uuid.uuid4()
-        new = [vault.NewMessage("in", "survivor", inbound.body, inbound.provider_sid, received)]
+        new = [vault.NewMessage("in", "survivor", turn.stored_body or inbound.body,
+                                inbound.provider_sid, received)]
         if text is not None:
             new.append(vault.NewMessage("out", "flow", text, reply_to=received))
         vault.add_messages(connection, conversation, new, now)
         vault.save_state(connection, conversation, state.to_json(), state.language, now)
-        if result is None:
+        if not turn.flow_ran:
             optouts.record(connection, keyword, contact_hash=contact_hash, opted_out=opted_out,
                            now=now)
             return Outcome(text, conversation.id, state.language, step=state.step)
+        for action in turn.actions:
+            if isinstance(action, SetSecret) and action.name == resume.SECRET_NAME:
+                resume.save(connection, contact_hash,
+                            resume.word_hash(self.hasher, contact_hash, action.value), now)
+                log.info("event=resume_word.set conversation=%s", conversation.id)
         case = escalation.apply(
-            connection, conversation.id, lookup.open_case, result.actions, risk,
+            connection, conversation.id, lookup.open_case, turn.actions, turn.risk,
             channel=conversation.channel,
             language=state.language or self.deployment.default_language, now=now,
         )
         return Outcome(text, conversation.id, state.language, step=state.step,
-                       escalation_id=case.id if case else None, keyword=result.keyword,
-                       risk=risk.level, case_opened=case is not None and lookup.open_case is None)
+                       escalation_id=case.id if case else None, keyword=turn.keyword,
+                       risk=turn.risk.level,
+                       case_opened=case is not None and lookup.open_case is None)
+
+    def _turn(self, connection: Connection, inbound: InboundMessage, contact_hash: str,
+              state: ConversationState, now: datetime) -> Turn:
+        """What the flow answers to this message (reads only; the caller writes)."""
+        if self.flow is None:
+            raise FlowUnavailable("no valid flow is loaded")
+        if state.language is None:
+            state = replace(state, language=inbound.language_hint or (
+                self.guesser.guess(inbound.body) if self.guesser else None))
+        idle = timedelta(minutes=self.deployment.conversation_idle_minutes)
+        # A later conversation on an SMS number: it starts locked if the survivor set a word.
+        starting = inbound.channel == "sms" and (
+            state.last_activity is None or now - state.last_activity > idle)
+        if inbound.channel == "sms" and state.locked and not starting:
+            stored = resume.stored_hash(connection, contact_hash)
+            if stored is None or resume.matches(self.hasher, contact_hash, stored,
+                                                inbound.body):
+                # The word (or no word any more): what was held for them can follow now.
+                log.info("event=resume_word.given")
+                return Turn(replace(state, locked=False, last_activity=now),
+                            ("resume.accepted",), stored_body=resume.GIVEN_MARKER)
+        risk = self.triage.assess(inbound.body, state.language) if self.triage else NO_RISK
+        result = flow_step(self.flow, state, inbound.body, now, idle,
+                           urgent=risk.at_least("urgent"))
+        state = result.state
+        reply_ids = tuple(ref.id for ref in result.replies)
+        # Never after the duress word: the cover reply must stay an ordinary text.
+        if not state.cover and any(isinstance(a, Escalate) for a in result.actions):
+            reply_ids += self._out_of_hours(now)
+        if starting and not state.cover and resume.stored_hash(connection, contact_hash):
+            state = replace(state, locked=True)
+            reply_ids += ("resume.ask",)
+        secret_set = any(isinstance(a, SetSecret) for a in result.actions)
+        return Turn(state, reply_ids, actions=result.actions, risk=risk, keyword=result.keyword,
+                    stored_body=resume.SET_MARKER if secret_set else None)
 
     def _out_of_hours(self, now: datetime) -> tuple[str, ...]:
         """A person was asked for: if no one is on duty, say honestly when someone will be."""

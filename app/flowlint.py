@@ -139,7 +139,7 @@ def _triage_problems(triage: Path) -> list[Problem]:
 def _missing_texts(flow: Flow, catalogues: Catalogues, default_language: str) -> list[Problem]:
     used: dict[str, str] = {}  # message id -> "file: step" where a flow says it
     for step in flow.steps.values():
-        for ref in step.say:
+        for ref in (*step.say, *((step.secret.too_short,) if step.secret else ())):
             used.setdefault(ref.id, f"{flow.source_of(step.id)}: step {step.id!r}")
     for message_id, source in flow.service_messages.items():
         used.setdefault(message_id, f"{source}: messages")

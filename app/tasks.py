@@ -15,25 +15,49 @@ Nothing in a job's arguments, return value or exception text is content or a num
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from sqlalchemy import insert, or_, select, update
 
 from app import hours, presence
+from app.logs import exception_summary
 from app.sending import Lease
 from app.services import services
 from app.storage import cases, vault
 from app.storage.models import Alert, OptOut, Reply, table_of
 
 log = logging.getLogger(__name__)
+JobResult = TypeVar("JobResult")
 replies = table_of(Reply)
 alerts = table_of(Alert)
 opt_outs = table_of(OptOut)
 ALERT_TEXT = "A case is waiting in the queue (ref {reference})."
 
 
+class JobFailed(RuntimeError):
+    """A job failed. The message names the error's type and where it happened, never its
+    text: RQ keeps a failed job's exception in Redis and writes it to the worker's log, and an
+    exception's text can hold a number or a message (shared/SAFETY.md, A4)."""
+
+
+def content_free(job: Callable[[int], JobResult]) -> Callable[[int], JobResult]:
+    @functools.wraps(job)
+    def run(row_id: int) -> JobResult:
+        try:
+            return job(row_id)
+        except Exception as error:  # noqa: BLE001 -- re-raised below without its text
+            summary = exception_summary(error)
+        # Raised outside the except block, so the original is not even attached as context.
+        raise JobFailed(summary)
+
+    return run
+
+
+@content_free
 def send_reply(reply_id: int) -> str:
     """Send one advocate reply. A second run finds it sent (or leased) and does nothing."""
     built = services()
@@ -97,6 +121,7 @@ def _after_failure(reply_id: int, contact_hash: str | None) -> None:
                                                            opted_out_at=built.clock()))
 
 
+@content_free
 def notify_case(case_id: int) -> str:
     """Alert the on-call phones about a waiting case, once each; safe to run again."""
     built = services()

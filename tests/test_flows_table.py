@@ -45,7 +45,7 @@ def test_every_keyword_word_works_mid_conversation(name: str, goto: str, word: s
 
 def end_of_chain(step_id: str) -> str:
     current = FLOW.steps[step_id]
-    while current.next is not None and current.capture is None:
+    while current.next is not None and current.capture is None and current.secret is None:
         current = FLOW.steps[current.next]
     return current.id
 

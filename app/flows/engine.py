@@ -33,6 +33,7 @@ from app.flows.model import (
     Record,
     RequestErasure,
     SetLanguage,
+    SetSecret,
     Step,
 )
 from app.flows.text import normalise
@@ -156,7 +157,15 @@ def step(
     if expired:
         return _run(flow, state, flow.start, now, restarted=True)
 
-    current = flow.steps[state.step or flow.start]
+    return _answer(flow, state, flow.steps[state.step or flow.start], text, now)
+
+
+def _answer(flow: Flow, state: ConversationState, current: Step, text: str, now: datetime
+            ) -> StepResult:
+    """The survivor's reply to the step they are at: a secret, free text, or an option."""
+    said = normalise(text)
+    if current.secret is not None and said and said not in current.options:
+        return _take_secret(flow, state, current, text, now)
     if current.capture is not None and said:
         # Free text the survivor chose to give (e.g. "weekdays after 10"): kept verbatim.
         captured = Record(current.capture, text.strip()[:500])
@@ -164,6 +173,19 @@ def step(
         return _run(flow, state, target, now, restarted=False, extra=(captured,))
     target = current.options.get(said) or current.otherwise or current.id
     return _run(flow, state, target, now, restarted=False)
+
+
+def _take_secret(flow: Flow, state: ConversationState, current: Step, text: str,
+                 now: datetime) -> StepResult:
+    """A secret step: too short, ask again; otherwise hand the secret over and go on."""
+    secret = current.secret
+    assert secret is not None  # noqa: S101 -- the caller checked
+    value = text.strip()
+    if len(value) < secret.min_length:
+        stay = replace(state, step=current.id, last_activity=now)
+        return StepResult((secret.too_short,), stay, ())
+    target = current.next or current.otherwise or flow.start
+    return _run(flow, state, target, now, restarted=False, extra=(SetSecret(secret.name, value),))
 
 
 def _keyword(flow: Flow, said: str) -> tuple[str, str] | None:
@@ -190,7 +212,7 @@ def _run(
     for _ in range(_MAX_CHAIN):
         replies.extend(current.say)
         actions.extend(current.actions)
-        if current.next is None or current.capture is not None:
+        if current.next is None or current.capture is not None or current.secret is not None:
             break
         current = flow.steps[current.next]
     new_state = _apply(replace(state, step=current.id, last_activity=now), actions, now)

@@ -199,13 +199,14 @@ def _check_no_loops(flow: Flow) -> None:
     # A chain of `next` that comes back on itself would never wait for the survivor.
     for step in flow.steps.values():
         seen = {step.id}
-        current = step.next if step.capture is None else None
+        current = step.next if step.capture is None and step.secret is None else None
         while current is not None:
             if current in seen:
                 raise FlowError(flow.source_of(step.id), f"step {step.id!r}", "'next' chain loops")
             seen.add(current)
             following = flow.steps[current]
-            current = following.next if following.capture is None else None
+            current = (following.next if following.capture is None and following.secret is None
+                       else None)
 
 
 def _check_reachable(flow: Flow) -> None:

@@ -50,7 +50,25 @@ class Cover:
     """The duress word: answer only with the harmless cover reply from now on."""
 
 
-Action = Escalate | SetLanguage | Record | Pause | RequestErasure | Cover
+@dataclass(frozen=True)
+class SetSecret:
+    """The survivor gave a secret (the resume word). The value is for the service to hash at
+    once: it is never recorded in the state, shown to advocates or written to a log."""
+
+    name: str
+    value: str = field(repr=False)
+
+
+Action = Escalate | SetLanguage | Record | Pause | RequestErasure | Cover | SetSecret
+
+
+@dataclass(frozen=True)
+class SecretCapture:
+    """A step that takes the survivor's reply as a secret, if it is long enough."""
+
+    name: str
+    min_length: int
+    too_short: MessageRef
 
 
 @dataclass(frozen=True)
@@ -62,6 +80,7 @@ class Step:
     next: str | None = None  # continue straight on, without waiting for input
     capture: str | None = None  # store the reply itself (sealed) as this choice, then `next`
     actions: tuple[Action, ...] = ()
+    secret: SecretCapture | None = None  # hand the reply to the service as a secret, then `next`
 
 
 @dataclass(frozen=True)
@@ -92,8 +111,9 @@ class Flow:
     service_messages: dict[str, str] = field(default_factory=dict, compare=False)
 
     def message_ids(self) -> set[str]:
-        return {ref.id for step in self.steps.values() for ref in step.say} | set(
-            self.service_messages)
+        said = {ref.id for step in self.steps.values() for ref in step.say}
+        said |= {step.secret.too_short.id for step in self.steps.values() if step.secret}
+        return said | set(self.service_messages)
 
     def source_of(self, step_id: str) -> str:
         return self.sources.get(step_id, "<flows>")

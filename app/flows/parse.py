@@ -16,6 +16,7 @@ from app.flows.model import (
     Pause,
     Record,
     RequestErasure,
+    SecretCapture,
     SetLanguage,
     Step,
 )
@@ -34,7 +35,7 @@ def text_of(raw: dict[str, Any], key: str, source: str, where: str) -> str:
 
 
 
-_STEP_KEYS = frozenset({"say", "options", "otherwise", "next", "capture", "actions"})
+_STEP_KEYS = frozenset({"say", "options", "otherwise", "next", "capture", "actions", "secret"})
 
 
 def parse_step(step_id: str, body: Any, source: str) -> Step:
@@ -58,7 +59,8 @@ def parse_step(step_id: str, body: Any, source: str) -> Step:
     for key in ("otherwise", "next", "capture"):
         if body.get(key) is not None and not isinstance(body[key], str):
             raise FlowError(source, where, f"'{key}' must be text")
-    if body.get("capture") is not None and body.get("next") is None:
+    if (body.get("capture") is not None or body.get("secret") is not None) and (
+            body.get("next") is None):
         raise FlowError(source, where, "a step that captures a reply needs 'next'")
     return Step(
         id=step_id,
@@ -68,7 +70,24 @@ def parse_step(step_id: str, body: Any, source: str) -> Step:
         next=body.get("next"),
         capture=body.get("capture"),
         actions=tuple(_action(a, source, where) for a in body.get("actions") or []),
+        secret=_secret(body.get("secret"), source, where),
     )
+
+
+def _secret(raw: Any, source: str, where: str) -> SecretCapture | None:
+    """`secret: {name: resume_word, min_length: 4, too_short: resume.too_short}`."""
+    if raw is None:
+        return None
+    if not isinstance(raw, dict) or set(raw) != {"name", "min_length", "too_short"}:
+        raise FlowError(source, where, "'secret' needs name, min_length and too_short")
+    name, length, too_short = raw["name"], raw["min_length"], raw["too_short"]
+    if not isinstance(name, str) or not ID.match(name):
+        raise FlowError(source, where, "the secret's name must be a code like resume_word")
+    if not isinstance(length, int) or isinstance(length, bool) or not 1 <= length <= 64:
+        raise FlowError(source, where, "the secret's min_length must be a number from 1 to 64")
+    if not isinstance(too_short, str) or not ID.match(too_short):
+        raise FlowError(source, where, "the secret's too_short must be a message id")
+    return SecretCapture(name, length, MessageRef(too_short))
 
 
 _SIMPLE_ACTIONS: dict[str, Action] = {

@@ -1,0 +1,430 @@
+"""Canaries through a whole escalation and through RQ jobs (shared/SAFETY.md, A4).
+
+A survivor's canary message and number go in through the signed webhook, an advocate claims the
+case, reads the transcript and answers with a canary reply through the staff pages. Then nothing
+of the three may be found in clear anywhere at rest: the Redis dump, the SQLite file after a WAL
+checkpoint, the log output. RQ jobs must take ids only, and a job that fails must leave no text
+or number in its failure record.
+
+Two things make a plain scan of `dump.rdb` blind, so Redis is also read key by key here:
+RQ stores a job's arguments and its exception text zlib-compressed (the failure result also
+base64-encoded), and Redis LZF-compresses long strings in the dump. The scan below decodes both
+(`redis_contents`), and the dump is written with `rdbcompression no`.
+
+Each test uses a Redis database of its own, emptied before and after, so jobs left by other
+tests are neither run nor inspected here.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import logging
+import signal
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+from flask import Flask
+from flask.testing import FlaskClient
+from rq import SimpleWorker
+from rq.job import Job, JobStatus
+from rq.registry import FailedJobRegistry
+from rq.results import Result
+
+from app.channels.sms_outbound import TwilioSender
+from app.logs import RedactingFilter
+from app.services import Services, services
+from tests.cases import csrf, latest_case
+from tests.conftest import MovableClock
+from tests.fake_twilio import FakeTwilio
+from tests.servers import RedisServer, wait_for
+from tests.staff import make_advocate, sign_in
+from tests.twilio_signing import TwilioSigner
+
+# The fake Twilio changes the environment, so it must exist before the app is made.
+pytestmark = pytest.mark.usefixtures("fake_twilio")
+# Tuesday 1 December 2026, 10:00 in London (GMT): in opening hours.
+TUESDAY_10AM = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
+REDIS_DB = 11  # no other test module uses this database
+SEND_REPLY = "app.tasks.send_reply"
+NOTIFY_CASE = "app.tasks.notify_case"
+
+
+@dataclass(frozen=True)
+class Canary:
+    text: str  # what the survivor writes
+    reply: str  # what the advocate answers; passes the lock-screen rule
+    number: str  # the survivor's phone, E.164
+
+    def needles(self) -> list[bytes]:
+        """Every form in which the canary would betray itself."""
+        digits = self.number[1:]
+        numbers = [self.number, digits, "0" + digits[2:], "%2B" + digits]
+        texts = [self.text, self.reply, self.text[:16], self.reply[:14]]
+        found: list[bytes] = []
+        for text in texts:
+            found += [text.encode(), text.lower().encode(), text.encode("utf-16-le")]
+        for number in numbers:
+            found += [number.encode(), number.encode("utf-16-le")]
+        return found
+
+    def assert_absent(self, blob: bytes, where: str) -> None:
+        for needle in self.needles():
+            assert needle not in blob, f"{needle!r} found in clear in {where}"
+
+
+# One canary per scenario, so a leak in one test cannot be blamed on (or hidden by) another.
+ESCALATION = Canary(
+    text="Marmalade vortex 5823 he read all my texts last night",
+    reply="Saffron quokka 9164 here, text back whenever it suits you.",
+    number="+447700900482",
+)
+FAILING = Canary(
+    text="Tangerine glacier 7046 he took the car keys again",
+    reply="Juniper walrus 3381 here, text back whenever it suits you.",
+    number="+447700900517",
+)
+QUEUED = Canary(
+    text="Cobalt pelican 2958 he is checking my bank app",
+    reply="Paprika heron 6672 here, text back whenever it suits you.",
+    number="+447700900634",
+)
+
+
+# -- fixtures ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def environ(environ: dict[str, str], redis_server: RedisServer) -> Iterator[dict[str, str]]:
+    """The shared environment, on a Redis database of this module's own, empty before/after."""
+    url = redis_server.url.rsplit("/", 1)[0] + f"/{REDIS_DB}"
+    environ["REDIS_URL"] = url
+    connection = redis.Redis.from_url(url)
+    connection.flushdb()
+    yield environ
+    connection.flushdb()
+    connection.close()
+
+
+@pytest.fixture
+def staff(app: Flask, clock: MovableClock) -> FlaskClient:
+    """An advocate signed in through the form, on a client of their own, in opening hours."""
+    clock.set(TUESDAY_10AM)
+    advocate = make_advocate(app, "canary.advocate@example.org")
+    client = app.test_client()
+    response = sign_in(client, advocate, code=advocate.code(clock().timestamp()))
+    assert response.status_code == 302
+    return client
+
+
+def escalate(twilio: TwilioSigner, staff: FlaskClient, canary: Canary) -> int:
+    """The survivor writes the canary and asks for a person; the advocate claims the case and
+    reads the transcript. Returns the case id."""
+    twilio.sms(canary.text, sender=canary.number)
+    twilio.sms("person", sender=canary.number)
+    case_id = latest_case(twilio)
+    token = csrf(staff.get("/advocates/queue").get_data(as_text=True))
+    assert staff.post(f"/advocates/cases/{case_id}/claim",
+                      data={"csrf_token": token}).status_code == 302
+    transcript = staff.get(f"/advocates/cases/{case_id}")
+    assert transcript.status_code == 200
+    assert canary.text in transcript.get_data(as_text=True)
+    return case_id
+
+
+def reply(staff: FlaskClient, case_id: int, canary: Canary) -> None:
+    """The advocate checks the reply against the lock-screen rule, then sends it."""
+    page = staff.get(f"/advocates/cases/{case_id}").get_data(as_text=True)
+    preview = staff.post(f"/advocates/cases/{case_id}/reply/preview",
+                         data={"csrf_token": csrf(page), "text": canary.reply})
+    assert preview.status_code == 200, "the canary reply must pass the lock-screen rule"
+    sent = staff.post(f"/advocates/cases/{case_id}/reply",
+                      data={"csrf_token": csrf(page), "text": canary.reply})
+    assert sent.status_code == 302
+
+
+@pytest.fixture
+def escalated(app: Flask, twilio: TwilioSigner, staff: FlaskClient, fake_twilio: FakeTwilio,
+              inline_jobs: None, caplog: pytest.LogCaptureFixture,
+              capfd: pytest.CaptureFixture[str]) -> None:
+    """A full escalation with the ESCALATION canary; the reply reaches the fake Twilio."""
+    caplog.set_level(logging.DEBUG)
+    case_id = escalate(twilio, staff, ESCALATION)
+    reply(staff, case_id, ESCALATION)
+    assert fake_twilio.count(to=ESCALATION.number, body=ESCALATION.reply) == 1
+
+
+@pytest.fixture
+def restored_signals() -> Iterator[None]:
+    """An in-process RQ worker installs its own SIGINT/SIGTERM handlers: put pytest's back."""
+    saved = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM)}
+    yield
+    for number, handler in saved.items():
+        signal.signal(number, handler)
+
+
+@dataclass(frozen=True)
+class FailedJob:
+    id: str
+    connection: redis.Redis
+
+
+@pytest.fixture
+def failed_job(app: Flask, twilio: TwilioSigner, staff: FlaskClient, fake_twilio: FakeTwilio,
+               monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
+               restored_signals: None) -> FailedJob:
+    """A send_reply job, enqueued by the reply page through the app's Dispatcher, run by a real
+    RQ SimpleWorker, fails with an exception whose message holds the number and the text it was
+    sending: as an unexpected error from an HTTP or SDK layer might."""
+    caplog.set_level(logging.DEBUG)
+
+    def refuse(_sender: TwilioSender, to: str, body: str) -> str:
+        raise RuntimeError(f"could not send to {to}: {body}")
+
+    monkeypatch.setattr(TwilioSender, "send", refuse)
+    case_id = escalate(twilio, staff, FAILING)
+    reply(staff, case_id, FAILING)
+    with app.app_context():
+        built = services()
+        queue = built.dispatcher.urgent
+        assert queue.is_async
+        (job_id,) = queue.job_ids
+        worker = SimpleWorker([queue], connection=built.redis)
+        worker.work(burst=True)
+        wait_for(lambda: job_id in FailedJobRegistry(queue=queue).get_job_ids(),
+                 what="the job in the failed registry")
+        return FailedJob(job_id, built.redis)
+
+
+@pytest.fixture
+def queued(app: Flask, twilio: TwilioSigner, staff: FlaskClient, fake_twilio: FakeTwilio
+           ) -> redis.Redis:
+    """A case opened and replied to with the async Dispatcher and no worker: jobs wait."""
+    case_id = escalate(twilio, staff, QUEUED)
+    reply(staff, case_id, QUEUED)
+    with app.app_context():
+        assert services().dispatcher.urgent.is_async
+        assert fake_twilio.count(to=QUEUED.number) == 0
+        connection: redis.Redis = services().redis
+        return connection
+
+
+# -- reading what is at rest ------------------------------------------------------------------
+
+
+def redis_dump(server: RedisServer) -> bytes:
+    """SAVE with LZF compression off, so a string in any database is in the file as is."""
+    connection = redis.Redis.from_url(server.url)
+    previous = as_bytes(connection.config_get("rdbcompression")["rdbcompression"]).decode()
+    try:
+        before = server.dump_path.stat().st_mtime_ns if server.dump_path.exists() else 0
+        connection.config_set("rdbcompression", "no")
+        connection.save()
+        wait_for(lambda: server.dump_path.exists()
+                 and server.dump_path.stat().st_mtime_ns >= before, what="redis dump")
+    finally:
+        connection.config_set("rdbcompression", previous)
+        connection.close()
+    return server.dump_path.read_bytes()
+
+
+def decoded(value: bytes) -> bytes:
+    """`value`, plus what it holds if it is zlib data (RQ job data, exc_info) or base64 of
+    zlib data (RQ results' exc_string)."""
+    found = [value]
+    with contextlib.suppress(zlib.error):
+        found.append(zlib.decompress(value))
+    with contextlib.suppress(binascii.Error, ValueError, zlib.error):
+        found.append(zlib.decompress(base64.b64decode(value, validate=True)))
+    return b"\n".join(found)
+
+
+def as_bytes(value: object) -> bytes:
+    return value if isinstance(value, bytes) else str(value).encode()
+
+
+def values_of(connection: redis.Redis, key: bytes) -> list[bytes]:
+    """Every member, field and value of `key`, whatever its type."""
+    kind = as_bytes(connection.type(key))
+    parts: list[Any]
+    if kind == b"string":
+        parts = [connection.get(key) or b""]
+    elif kind == b"hash":
+        parts = [part for pair in connection.hgetall(key).items() for part in pair]
+    elif kind == b"list":
+        parts = list(connection.lrange(key, 0, -1))
+    elif kind == b"set":
+        parts = list(connection.smembers(key))
+    elif kind == b"zset":
+        parts = list(connection.zrange(key, 0, -1))
+    elif kind == b"stream":
+        entries: list[Any] = list(connection.xrange(key) or [])
+        parts = [part for _, fields in entries for pair in fields.items() for part in pair]
+    else:
+        parts = []
+    return [as_bytes(part) for part in parts]
+
+
+def redis_contents(connection: redis.Redis) -> bytes:
+    """Every key and value in the connection's database, decoded as RQ stores them."""
+    chunks: list[bytes] = []
+    for key in connection.scan_iter(count=1000):
+        chunks.append(key)
+        chunks += [decoded(value) for value in values_of(connection, key)]
+    return b"\n".join(chunks)
+
+
+def job_hashes(connection: redis.Redis) -> list[str]:
+    """The ids of every `rq:job:<id>` hash (not their `:dependents` and similar keys)."""
+    ids = []
+    for key in connection.scan_iter(match="rq:job:*", count=1000):
+        name = key.decode()
+        if connection.type(key) == b"hash" and name.count(":") == 2:
+            ids.append(name.split(":", 2)[2])
+    return ids
+
+
+def logged(caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]) -> bytes:
+    records = caplog.get_records("setup") + caplog.get_records("call")
+    text = "\n".join(record.getMessage() for record in records)
+    text += "\n" + "\n".join(record.exc_text or "" for record in records)
+    out, err = capfd.readouterr()
+    return (text + "\n" + out + "\n" + err).encode()
+
+
+def as_the_app_logs(record: logging.LogRecord) -> str:
+    """A record as the app's own handler writes it (app/logs.py: redaction, then format)."""
+    copy = logging.makeLogRecord(record.__dict__)
+    RedactingFilter().filter(copy)
+    return logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s").format(copy)
+
+
+def stored(job: Job) -> dict[str, Any]:
+    """The job's hash as Redis holds it, values decoded."""
+    raw = job.connection.hgetall(job.key)
+    return {as_bytes(key).decode(): decoded(as_bytes(value)) for key, value in raw.items()}
+
+
+# -- the scans themselves ----------------------------------------------------------------------
+
+
+def test_the_redis_scans_find_a_canary_that_is_there(
+        app: Flask, redis_server: RedisServer) -> None:
+    """So that a clean scan below means absent, not unread. A plain value shows in the dump and
+    in the key-by-key scan; a zlib-compressed one (as RQ stores exc_info) only in the scan."""
+    plain = "Ochre lantern 1207 planted in plain"
+    packed = "Umber kestrel 8852 planted compressed"
+    with app.app_context():
+        connection = services().redis
+        connection.set("canary:plain", plain)
+        connection.hset("canary:packed", "exc_info", zlib.compress(packed.encode()))
+        contents = redis_contents(connection)
+    dump = redis_dump(redis_server)
+    assert plain.encode() in dump
+    assert plain.encode() in contents
+    assert packed.encode() in contents
+    assert packed.encode() not in dump  # why the dump alone is not enough
+
+
+# -- 1. a full escalation ---------------------------------------------------------------------
+
+
+def test_an_escalation_leaves_no_canary_in_the_redis_dump(
+        escalated: None, redis_server: RedisServer) -> None:
+    ESCALATION.assert_absent(redis_dump(redis_server), "redis dump.rdb")
+
+
+def test_an_escalation_leaves_no_canary_in_any_redis_value(
+        escalated: None, built: Services) -> None:
+    ESCALATION.assert_absent(redis_contents(built.redis), "a Redis key or value (decoded)")
+
+
+def test_an_escalation_leaves_no_canary_in_the_sqlite_file_after_a_checkpoint(
+        escalated: None, built: Services, database_path: Path) -> None:
+    with built.database.engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    files = list(database_path.parent.glob(database_path.name + "*"))
+    assert database_path in files
+    for path in files:
+        ESCALATION.assert_absent(path.read_bytes(), str(path))
+
+
+def test_an_escalation_leaves_no_canary_in_the_logs(
+        escalated: None, caplog: pytest.LogCaptureFixture,
+        capfd: pytest.CaptureFixture[str]) -> None:
+    output = logged(caplog, capfd)
+    assert b"event=sms.inbound" in output  # the capture saw the escalation
+    assert b"event=send.sent" in output
+    ESCALATION.assert_absent(output, "captured log output")
+
+
+# -- 2. a job that fails ----------------------------------------------------------------------
+
+
+def test_a_send_reply_job_that_raises_is_recorded_as_failed(failed_job: FailedJob) -> None:
+    job = Job.fetch(failed_job.id, connection=failed_job.connection)
+    assert job.func_name == SEND_REPLY
+    assert job.get_status() == JobStatus.FAILED
+    result = job.latest_result()
+    assert result is not None
+    assert result.type == Result.Type.FAILED
+    # The record still says what went wrong, by kind (app/tasks.py JobFailed).
+    assert "RuntimeError" in (result.exc_string or "")
+
+
+def test_a_failed_job_leaves_no_canary_in_its_failure_record(failed_job: FailedJob) -> None:
+    # RQ keeps the formatted traceback, exception message included, in the job hash (exc_info)
+    # and in rq:results:<id> (exc_string) for failure_ttl: the job must re-raise without text.
+    job = Job.fetch(failed_job.id, connection=failed_job.connection)
+    result = job.latest_result()
+    assert result is not None
+    FAILING.assert_absent((result.exc_string or "").encode(), "the job's failure result")
+    for field, value in stored(job).items():
+        FAILING.assert_absent(value, f"the job hash field {field!r}")
+    FAILING.assert_absent(redis_contents(failed_job.connection), "a Redis value (decoded)")
+
+
+def test_a_failed_job_leaves_no_canary_in_the_redis_dump(
+        failed_job: FailedJob, redis_server: RedisServer) -> None:
+    # Alone this would pass even if the failure record held the canary: RQ zlib-compresses
+    # exc_info and exc_string. The decoded scan in the test above is the one that would see it.
+    FAILING.assert_absent(redis_dump(redis_server), "redis dump.rdb")
+
+
+def test_a_failed_jobs_log_lines_carry_no_canary_text_after_redaction(
+        failed_job: FailedJob, caplog: pytest.LogCaptureFixture) -> None:
+    # rq.worker logs the formatted traceback as a %s argument, not as exc_info, so the app's
+    # RedactingFilter (which drops exc_info and masks only phone-shaped digits) cannot help.
+    records = caplog.get_records("setup")
+    from_rq = [as_the_app_logs(r) for r in records if r.name.startswith("rq.")]
+    assert any("exception raised while executing" in line for line in from_rq)
+    FAILING.assert_absent("\n".join(as_the_app_logs(r) for r in records).encode(),
+                          "the app's log output")
+
+
+# -- 3. job arguments -------------------------------------------------------------------------
+
+
+def test_queued_jobs_take_integer_ids_only(queued: redis.Redis) -> None:
+    ids = job_hashes(queued)
+    jobs = [Job.fetch(job_id, connection=queued) for job_id in ids]
+    assert {job.func_name for job in jobs} == {SEND_REPLY, NOTIFY_CASE}
+    for job in jobs:
+        assert job.args, f"{job.func_name} has no arguments"
+        assert all(type(arg) is int for arg in job.args), f"{job.func_name}{job.args!r}"
+        assert job.kwargs == {}
+
+
+def test_no_job_hash_holds_the_canary(queued: redis.Redis) -> None:
+    ids = job_hashes(queued)
+    assert ids
+    for job_id in ids:
+        for field, value in stored(Job.fetch(job_id, connection=queued)).items():
+            QUEUED.assert_absent(value, f"rq:job:{job_id} field {field!r}")

@@ -24,6 +24,7 @@ from app.storage.db import Database
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
+IN_DOUBT_KINDS = frozenset({"timeout", "provider_error"})
 # How far back to look for an in-doubt message at the provider (clock skew, slow requests).
 RECONCILE_MARGIN = timedelta(minutes=5)
 
@@ -88,13 +89,16 @@ class Delivery:
 
     def _failed(self, table: Table, row_id: int, lease: Lease, error: SendError) -> str:
         now = self.clock()
+        # A timeout or a provider's 5xx may come after the provider created the message, so
+        # the row is in doubt: the next attempt asks the provider first, like after a crash.
+        in_doubt = lease.in_doubt or error.kind in IN_DOUBT_KINDS
         if error.retryable and lease.attempts < MAX_ATTEMPTS:
-            # Back to the queue with a time for the next try. An in-doubt row stays in doubt
-            # (the provider may still hold the first attempt), so it is checked again first.
-            status = "sending" if lease.in_doubt else "queued"
+            # Back to the queue with a time for the next try; an in-doubt row stays "sending"
+            # with a lease that runs out at that time, so it is reconciled before a resend.
+            status = "sending" if in_doubt else "queued"
             self._finish(table, row_id, status=status, error_kind=error.kind,
                          next_attempt_at=now + backoff(lease.attempts),
-                         lease_until=now + backoff(lease.attempts) if lease.in_doubt else None)
+                         lease_until=now + backoff(lease.attempts) if in_doubt else None)
             log.warning("event=send.retry table=%s row=%s kind=%s attempts=%s", table.name,
                         row_id, error.kind, lease.attempts)
             return "retry"

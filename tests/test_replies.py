@@ -10,6 +10,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from app import tasks
+from app.channels.sms_outbound import TwilioSender
+from app.config import Settings
 from app.services import services
 from app.storage.models import OptOut, Reply
 from tests.cases import csrf, latest_case, open_case
@@ -172,15 +174,19 @@ def test_a_permanent_provider_error_fails_once_and_is_not_retried(
     assert opted_out is (kind == "opted_out")
 
 
-@pytest.mark.parametrize("status", [429, 500, 503])
+# A 429 means Twilio refused the message; after a 5xx it may have taken it, so the reply is
+# "in doubt" (still "sending") and the next attempt asks Twilio before sending again.
+@pytest.mark.parametrize(("status", "after"), [(429, "queued"), (500, "sending"),
+                                               (503, "sending")])
 def test_a_temporary_provider_error_is_retried_with_backoff_and_sent_once(
         app: Flask, holder: FlaskClient, twilio: TwilioSigner, fake_twilio: FakeTwilio,
-        clock: MovableClock, status: int) -> None:
+        clock: MovableClock, status: int, after: str) -> None:
+    clock.set(datetime.now(UTC))  # the fake Twilio dates messages by the real clock
     case_id = open_case(twilio)
     claim(holder, case_id)
     fake_twilio.fail_next(status, times=2)
     send(holder, case_id)
-    assert reply_rows(app)[0].status == "queued"
+    assert reply_rows(app)[0].status == after
     sweep(app)  # too soon: the back-off has not passed
     assert reply_rows(app)[0].attempts == 1
     for _ in range(3):
@@ -247,3 +253,50 @@ def test_no_alert_when_someone_has_the_queue_open(
     client.get("/advocates/queue.json")
     open_case(twilio)
     assert fake_twilio.count(to=SURVIVOR) == 0
+
+
+def test_a_timeout_after_twilio_took_the_message_does_not_send_it_twice(
+        app: Flask, holder: FlaskClient, twilio: TwilioSigner, fake_twilio: FakeTwilio,
+        clock: MovableClock, settings: Settings) -> None:
+    with app.app_context():
+        built = services()
+        built._sender = TwilioSender(  # noqa: SLF001 -- a short timeout for this test only
+            account_sid=settings.twilio_account_sid, auth_token=settings.twilio_auth_token,
+            from_number=settings.sms_from, api_base_url=settings.twilio_api_base_url,
+            timeout=0.3)
+    clock.set(datetime.now(UTC))  # the fake Twilio dates messages by the real clock
+    case_id = open_case(twilio)
+    claim(holder, case_id)
+    fake_twilio.delay_next(1.0)  # Twilio creates the message but answers too late
+    send(holder, case_id)
+    (row,) = reply_rows(app)
+    assert (row.status, row.error_kind) == ("sending", "timeout")
+    fake_twilio.wait_for(1)
+    for _ in range(3):
+        clock.advance(timedelta(minutes=5))
+        sweep(app)
+    assert fake_twilio.count(to=SURVIVOR) == 1
+    (row,) = reply_rows(app)
+    assert row.status == "sent"
+    assert row.provider_sid == fake_twilio.messages[-1].sid
+
+
+@pytest.mark.parametrize(("field", "value"), [("text", ""), ("text", "x" * 5000)])
+def test_an_empty_or_oversized_reply_is_refused_with_a_reason(
+        app: Flask, holder: FlaskClient, twilio: TwilioSigner, field: str, value: str) -> None:
+    case_id = open_case(twilio)
+    token = claim(holder, case_id)
+    response = holder.post(f"/advocates/cases/{case_id}/reply",
+                           data={"csrf_token": token, field: value})
+    assert response.status_code == 422
+    assert reply_rows(app) == []
+
+
+def test_an_unreadable_safe_window_is_refused_and_nothing_changes(
+        holder: FlaskClient, twilio: TwilioSigner) -> None:
+    case_id = open_case(twilio)
+    token = claim(holder, case_id)
+    response = holder.post(f"/advocates/cases/{case_id}/window",
+                           data={"csrf_token": token, "window": "whenever he is out" * 10})
+    assert response.status_code == 400
+    assert "not saved" in response.get_data(as_text=True)

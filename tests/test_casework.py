@@ -181,3 +181,59 @@ def test_who_may_claim(app: Flask, twilio: TwilioSigner, role: str, can_claim: b
     response = client.post(f"/advocates/cases/{case_id}/claim",
                            headers={"X-Requested-With": "fetch", "X-CSRF-Token": token})
     assert (response.status_code == 200) is can_claim
+
+
+def test_a_supervisor_reassigns_and_releases_without_reading_the_case(
+        app: Flask, twilio: TwilioSigner) -> None:
+    twilio.sms(CANARY)
+    case_id = open_case(twilio)
+    holder = make_advocate(app, "a@example.org")
+    other = make_advocate(app, "b@example.org")
+    with app.app_context():
+        services().casework.claim(case_id, StaffMember(holder.id, holder.email, "advocate", 0))
+    supervisor = app.test_client()
+    sign_in(supervisor, make_advocate(app, "s@example.org", "supervisor"))
+    page = supervisor.get(f"/advocates/cases/{case_id}/manage")
+    assert page.status_code == 200
+    assert "canary" not in page.get_data(as_text=True)
+    token = csrf(page.get_data(as_text=True))
+    supervisor.post(f"/advocates/cases/{case_id}/reassign",
+                    data={"csrf_token": token, "to": other.email})
+    with app.app_context():
+        assert services().casework.load(case_id).claimed_by == other.id
+    supervisor.post(f"/advocates/cases/{case_id}/release", data={"csrf_token": token})
+    with app.app_context():
+        record = services().casework.load(case_id)
+    assert (record.status, record.claimed_by) == ("open", None)
+    assert audit_rows(app, "transcript.viewed") == []
+    assert len(audit_rows(app, "case.reassigned")) == len(audit_rows(app, "case.released")) == 1
+
+
+def test_an_advocate_cannot_manage_or_release_someone_elses_case(
+        app: Flask, twilio: TwilioSigner) -> None:
+    case_id = open_case(twilio)
+    holder = make_advocate(app, "a@example.org")
+    with app.app_context():
+        services().casework.claim(case_id, StaffMember(holder.id, holder.email, "advocate", 0))
+    other = app.test_client()
+    sign_in(other, make_advocate(app, "b@example.org"))
+    assert other.get(f"/advocates/cases/{case_id}/manage").status_code == 403
+    token = csrf(other.get("/advocates/queue").get_data(as_text=True))
+    assert other.post(f"/advocates/cases/{case_id}/release",
+                      data={"csrf_token": token}).status_code == 403
+    with app.app_context():
+        assert services().casework.load(case_id).claimed_by == holder.id
+
+
+def test_an_admin_sees_the_queue_but_never_a_transcript(
+        app: Flask, client: FlaskClient, twilio: TwilioSigner) -> None:
+    twilio.sms(CANARY)
+    case_id = open_case(twilio)
+    sign_in(client, make_advocate(app, "admin@example.org", "admin"))
+    cases = client.get("/advocates/queue.json").get_json()["cases"]
+    assert cases[0]["can_claim"] is False
+    assert cases[0]["manage_url"].endswith(f"/cases/{case_id}/manage")
+    for purpose in ("", "?purpose=safeguarding"):
+        response = client.get(f"/advocates/cases/{case_id}{purpose}")
+        assert response.status_code == 403
+        assert "canary" not in response.get_data(as_text=True)

@@ -47,6 +47,24 @@ def case(case_id: int) -> BaseResponse:
     ))
 
 
+@bp.get("/cases/<int:case_id>/manage")
+def manage(case_id: int) -> BaseResponse:
+    """Release or reassign a case without reading it: no content, so no transcript audit."""
+    built = services()
+    try:
+        record = built.casework.load(case_id)
+    except CaseNotFound:
+        return _answer(404, "There is no such case.")
+    case_facts = facts(record)
+    if not (authz.can_reassign(g.staff, case_facts) or authz.can_release(g.staff, case_facts)):
+        return _answer(403, "Your role cannot manage this case.")
+    names = built.accounts.names()
+    return Response(render_template(
+        "advocates/manage.html", record=record, holder=names.get(record.claimed_by or -1),
+        advocates=sorted(names.values()), can_reassign=authz.can_reassign(g.staff, case_facts),
+        can_release=authz.can_release(g.staff, case_facts)))
+
+
 def _reply_text(case_id: int) -> str:
     canned = request.form.get("canned", "")
     if canned:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from flask import Response, g, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers.response import Response as BaseResponse
 
-from app import presence
+from app import authz, presence
 from app.advocates import bp
 from app.casework import CaseConflict, CaseNotFound, NotAllowed, QueueItem
 from app.outbound_gate import EXPLANATIONS
@@ -26,8 +26,11 @@ def _item(item: QueueItem, names: dict[int, str]) -> dict[str, object]:
         "status": item.status, "language": item.language, "channel": item.channel,
         "reasons": list(item.reasons), "waiting_seconds": item.waiting_seconds,
         "claimed_by": names.get(item.claimed_by or -1), "mine": item.claimed_by == g.staff.id,
+        "can_claim": g.staff.role in authz.CLAIMING_ROLES,
         "window": item.window, "window_label": WINDOW_LABELS.get(item.window, item.window),
         "url": url_for("advocates.case", case_id=item.id),
+        "manage_url": url_for("advocates.manage", case_id=item.id)
+        if g.staff.role in ("supervisor", "admin") else None,
     }
 
 

@@ -46,6 +46,13 @@
     return button;
   }
 
+  function link(href, text) {
+    var anchor = document.createElement("a");
+    anchor.href = href;
+    anchor.textContent = text;
+    return anchor;
+  }
+
   function render(cases) {
     var rows = document.createDocumentFragment();
     cases.forEach(function (item) {
@@ -61,13 +68,14 @@
       cell(row, item.window_label);
       cell(row, item.claimed_by || "");
       var action = cell(row, "");
-      if (item.status === "open") {
+      if (item.status === "open" && item.can_claim) {
         action.appendChild(claimButton(item));
       } else if (item.mine) {
-        var link = document.createElement("a");
-        link.href = item.url;
-        link.textContent = "Open";
-        action.appendChild(link);
+        action.appendChild(link(item.url, "Open"));
+      }
+      if (item.manage_url && !item.mine) {
+        action.appendChild(document.createTextNode(" "));
+        action.appendChild(link(item.manage_url, "Manage"));
       }
       rows.appendChild(row);
     });

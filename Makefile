@@ -52,6 +52,7 @@ bench: $(STAMP) system-deps
 	@scripts/ensure-system-packages $(BENCH_PACKAGES)
 	$(PY) bench/webhook.py
 	$(PY) bench/chat.py
+	$(PY) bench/queue_latency.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

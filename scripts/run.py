@@ -70,6 +70,9 @@ def main() -> int:
                           capture_output=True, text=True).stdout
 
     processes: list[subprocess.Popen[bytes]] = []
+    # A supervisor's SIGTERM (systemd, `timeout`, a closed terminal) stops everything, as
+    # Ctrl-C does, instead of leaving Redis, the worker and gunicorn running.
+    signal.signal(signal.SIGTERM, _interrupt)
 
     def start(args: list[str]) -> None:
         processes.append(subprocess.Popen(args, cwd=ROOT, env=env, start_new_session=True))
@@ -91,14 +94,20 @@ def main() -> int:
         print("\nrun: stopping")
         return 0
     finally:
+        # In reverse order, each stopped before the next: the web server, then the worker
+        # (which finishes its job), then the Redis both of them need until the end.
         for process in reversed(processes):
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGTERM)
-        for process in processes:
             try:
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def print_banner(port: int, redis_port: int, demo: str) -> None:

@@ -58,8 +58,8 @@ def staff_headers(response: Response) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    # Imported for their routes on `bp`.
-    from app.advocates import auth, case_views, queue_views  # noqa: F401, PLC0415
+    # Imported for their routes and error handlers on `bp`.
+    from app.advocates import answers, auth, case_views, queue_views  # noqa: F401, PLC0415
 
     app.register_blueprint(bp)
     app.after_request(staff_headers)

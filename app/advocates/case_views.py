@@ -9,10 +9,8 @@ from werkzeug.wrappers.response import Response as BaseResponse
 
 from app import authz
 from app.advocates import bp
-from app.advocates.queue_views import _answer
-from app.casework import CLOSE_REASONS, CaseConflict, CaseNotFound, NotAllowed, facts
-from app.replies import MAX_REPLY_CHARS, DraftRefused
-from app.safe_time import WindowError
+from app.casework import CLOSE_REASONS, NotAllowed, facts
+from app.replies import MAX_REPLY_CHARS
 from app.services import services
 
 log = logging.getLogger(__name__)
@@ -22,18 +20,12 @@ log = logging.getLogger(__name__)
 def case(case_id: int) -> BaseResponse:
     built = services()
     purpose = request.args.get("purpose") or None
-    try:
-        record = built.casework.load(case_id)
-        if authz.needs_purpose(g.staff, facts(record)) and purpose not in authz.PURPOSES:
-            # Nothing of the case is shown, and nothing is audited, until a purpose is given.
-            return Response(render_template("advocates/purpose.html", record=record,
-                                            purposes=authz.PURPOSES))
-        view = built.casework.open_case(case_id, g.staff, purpose)
-    except CaseNotFound:
-        return _answer(404, "There is no such case.")
-    except NotAllowed:
-        return _answer(403, "Only the advocate who holds this case (or a supervisor who "
-                       "states why) can read it.")
+    record = built.casework.load(case_id)
+    if authz.needs_purpose(g.staff, facts(record)) and purpose not in authz.PURPOSES:
+        # Nothing of the case is shown, and nothing is audited, until a purpose is given.
+        return Response(render_template("advocates/purpose.html", record=record,
+                                        purposes=authz.PURPOSES))
+    view = built.casework.open_case(case_id, g.staff, purpose)
     return Response(render_template(
         "advocates/case.html", view=view, record=view.record, member=g.staff,
         can_reply=authz.can_reply(g.staff, facts(view.record)),
@@ -51,13 +43,10 @@ def case(case_id: int) -> BaseResponse:
 def manage(case_id: int) -> BaseResponse:
     """Release or reassign a case without reading it: no content, so no transcript audit."""
     built = services()
-    try:
-        record = built.casework.load(case_id)
-    except CaseNotFound:
-        return _answer(404, "There is no such case.")
+    record = built.casework.load(case_id)
     case_facts = facts(record)
     if not (authz.can_reassign(g.staff, case_facts) or authz.can_release(g.staff, case_facts)):
-        return _answer(403, "Your role cannot manage this case.")
+        raise NotAllowed("manage")
     names = built.accounts.names()
     return Response(render_template(
         "advocates/manage.html", record=record, holder=names.get(record.claimed_by or -1),
@@ -77,12 +66,7 @@ def _reply_text(case_id: int) -> str:
 
 @bp.post("/cases/<int:case_id>/reply/preview")
 def preview(case_id: int) -> BaseResponse:
-    try:
-        draft = services().replies.draft(case_id, g.staff, _reply_text(case_id))
-    except CaseNotFound:
-        return _answer(404, "There is no such case.")
-    except NotAllowed:
-        return _answer(403, "Only the advocate who holds this case can reply.")
+    draft = services().replies.draft(case_id, g.staff, _reply_text(case_id))
     return Response(render_template("advocates/preview.html", draft=draft, case_id=case_id),
                     status=200 if not draft.problems else 422)
 
@@ -90,14 +74,7 @@ def preview(case_id: int) -> BaseResponse:
 @bp.post("/cases/<int:case_id>/reply")
 def reply(case_id: int) -> BaseResponse:
     built = services()
-    try:
-        reply_id, gate = built.replies.send(case_id, g.staff, request.form.get("text", ""))
-    except CaseNotFound:
-        return _answer(404, "There is no such case.")
-    except NotAllowed:
-        return _answer(403, "Only the advocate who holds this case can reply.")
-    except DraftRefused as refused:
-        return _answer(422, " ".join(refused.problems))
+    reply_id, gate = built.replies.send(case_id, g.staff, request.form.get("text", ""))
     record = built.casework.load(case_id)
     if gate.open and record.channel == "sms":
         built.dispatcher.reply(reply_id)
@@ -106,26 +83,12 @@ def reply(case_id: int) -> BaseResponse:
 
 @bp.post("/cases/<int:case_id>/window")
 def window(case_id: int) -> BaseResponse:
-    try:
-        services().casework.set_window(case_id, g.staff, request.form.get("window", "")[:64])
-    except CaseNotFound:
-        return _answer(404, "There is no such case.")
-    except NotAllowed:
-        return _answer(403, "Only the advocate who holds this case can set its safe time.")
-    except WindowError as error:
-        return _answer(400, f"The safe time was not saved: {error}.")
+    services().casework.set_window(case_id, g.staff, request.form.get("window", "")[:64])
     # Replies that were waiting for a window are re-checked by the sweeper within seconds.
     return redirect(url_for("advocates.case", case_id=case_id))
 
 
 @bp.post("/cases/<int:case_id>/close")
 def close(case_id: int) -> BaseResponse:
-    try:
-        services().casework.close(case_id, g.staff, request.form.get("reason", ""))
-    except CaseNotFound:
-        return _answer(404, "There is no such case.")
-    except NotAllowed:
-        return _answer(403, "You are not allowed to close this case.")
-    except CaseConflict as conflict:
-        return _answer(409, conflict.message)
+    services().casework.close(case_id, g.staff, request.form.get("reason", ""))
     return redirect(url_for("advocates.queue"))

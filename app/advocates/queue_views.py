@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 
 from flask import Response, g, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers.response import Response as BaseResponse
 
 from app import authz, presence
 from app.advocates import bp
-from app.casework import CaseConflict, CaseNotFound, NotAllowed, QueueItem
+from app.advocates.answers import answer
+from app.casework import QueueItem
 from app.outbound_gate import EXPLANATIONS
 from app.services import services
 
@@ -53,51 +53,22 @@ def queue_json() -> Response:
 
 @bp.post("/cases/<int:case_id>/claim")
 def claim(case_id: int) -> BaseResponse:
-    try:
-        services().casework.claim(case_id, g.staff)
-    except CaseNotFound:
-        return _answer(404, "There is no such case.")
-    except NotAllowed:
-        return _answer(403, "Your role cannot claim cases.")
-    except CaseConflict as conflict:
-        return _answer(409, conflict.message)
-    if _wants_json():
+    services().casework.claim(case_id, g.staff)
+    if request.headers.get("X-Requested-With") == "fetch":
         return jsonify({"ok": True, "url": url_for("advocates.case", case_id=case_id)})
     return redirect(url_for("advocates.case", case_id=case_id))
 
 
 @bp.post("/cases/<int:case_id>/release")
 def release(case_id: int) -> BaseResponse:
-    return _act(lambda: services().casework.release(case_id, g.staff), "advocates.queue")
+    services().casework.release(case_id, g.staff)
+    return redirect(url_for("advocates.queue"))
 
 
 @bp.post("/cases/<int:case_id>/reassign")
 def reassign(case_id: int) -> BaseResponse:
     to = services().accounts.find(request.form.get("to", "")[:254])
     if to is None:
-        return _answer(400, "Choose an advocate to give the case to.")
-    return _act(lambda: services().casework.reassign(case_id, g.staff, to), "advocates.queue")
-
-
-def _act(action: Callable[[], None], then: str) -> BaseResponse:
-    try:
-        action()
-    except CaseNotFound:
-        return _answer(404, "There is no such case.")
-    except NotAllowed:
-        return _answer(403, "You are not allowed to do that with this case.")
-    except CaseConflict as conflict:
-        return _answer(409, conflict.message)
-    return redirect(url_for(then))
-
-
-def _wants_json() -> bool:
-    return request.headers.get("X-Requested-With") == "fetch"
-
-
-def _answer(status: int, text: str) -> BaseResponse:
-    if _wants_json():
-        return Response(jsonify({"error": text}).get_data(), status=status,
-                        mimetype="application/json")
-    return Response(render_template("advocates/message.html", title="That did not work",
-                                    text=text, back=url_for("advocates.queue")), status=status)
+        return answer(400, "Choose an advocate to give the case to.")
+    services().casework.reassign(case_id, g.staff, to)
+    return redirect(url_for("advocates.queue"))

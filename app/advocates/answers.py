@@ -1,0 +1,62 @@
+"""How the staff pages answer a refused or failed action: one place, one wording per reason.
+
+Views raise (or let through) the services' named exceptions; these handlers turn them into a
+plain page, or JSON for the queue page's fetch calls. Nothing here names a survivor.
+"""
+
+from __future__ import annotations
+
+from flask import Response, jsonify, render_template, request, url_for
+
+from app.advocates import bp
+from app.casework import CaseConflict, CaseNotFound, NotAllowed
+from app.replies import DraftRefused
+from app.safe_time import WindowError
+
+REFUSALS = {
+    "queue": "Your role cannot see the queue.",
+    "claim": "Your role cannot claim cases.",
+    "release": "You are not allowed to release this case.",
+    "reassign": "Your role cannot reassign cases.",
+    "close": "You are not allowed to close this case.",
+    "read": "Only the advocate who holds this case (or a supervisor who states why) can read "
+            "it.",
+    "window": "Only the advocate who holds this case can set its safe time.",
+    "reply": "Only the advocate who holds this case can reply.",
+    "manage": "Your role cannot manage this case.",
+}
+
+
+def answer(status: int, text: str) -> Response:
+    if request.headers.get("X-Requested-With") == "fetch":
+        response = jsonify({"error": text})
+        response.status_code = status
+        return response
+    return Response(render_template("advocates/message.html", title="That did not work",
+                                    text=text, back=url_for("advocates.queue")), status=status)
+
+
+@bp.errorhandler(CaseNotFound)
+def not_found(_error: CaseNotFound) -> Response:
+    return answer(404, "There is no such case.")
+
+
+@bp.errorhandler(NotAllowed)
+def not_allowed(error: NotAllowed) -> Response:
+    action = str(error.args[0]) if error.args else ""
+    return answer(403, REFUSALS.get(action, "You are not allowed to do that."))
+
+
+@bp.errorhandler(CaseConflict)
+def conflict(error: CaseConflict) -> Response:
+    return answer(409, error.message)
+
+
+@bp.errorhandler(DraftRefused)
+def refused(error: DraftRefused) -> Response:
+    return answer(422, " ".join(error.problems))
+
+
+@bp.errorhandler(WindowError)
+def bad_window(error: WindowError) -> Response:
+    return answer(400, f"The safe time was not saved: {error}.")

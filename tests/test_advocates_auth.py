@@ -129,3 +129,16 @@ def test_sign_out_ends_the_session(app: Flask, client: FlaskClient) -> None:
     token = csrf_from(client, "/advocates/queue")
     client.post("/advocates/logout", data={"csrf_token": token})
     assert client.get("/advocates/queue").status_code == 302
+
+
+@pytest.mark.parametrize("field", ["email", "password", "code"])
+def test_an_oversized_or_missing_login_field_gets_a_clear_answer(
+        app: Flask, client: FlaskClient, field: str) -> None:
+    advocate = make_advocate(app, "a@example.org")
+    data = {"csrf_token": csrf_from(client), "email": advocate.email, "password": "x" * 20,
+            "code": advocate.code()}
+    for value in ("", "x" * 5000):
+        response = client.post("/advocates/login", data={**data, field: value})
+        assert response.status_code == 400
+        assert "Enter your e-mail, password and the 6-digit code" in response.get_data(
+            as_text=True)

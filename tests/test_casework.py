@@ -237,3 +237,17 @@ def test_an_admin_sees_the_queue_but_never_a_transcript(
         response = client.get(f"/advocates/cases/{case_id}{purpose}")
         assert response.status_code == 403
         assert "canary" not in response.get_data(as_text=True)
+
+
+def test_reassigning_to_an_unknown_advocate_is_refused_and_nothing_changes(
+        app: Flask, twilio: TwilioSigner) -> None:
+    case_id = open_case(twilio)
+    supervisor = app.test_client()
+    sign_in(supervisor, make_advocate(app, "s@example.org", "supervisor"))
+    token = csrf(supervisor.get("/advocates/queue").get_data(as_text=True))
+    response = supervisor.post(f"/advocates/cases/{case_id}/reassign",
+                               data={"csrf_token": token, "to": "nobody@example.org"})
+    assert response.status_code == 400
+    assert "Choose an advocate" in response.get_data(as_text=True)
+    with app.app_context():
+        assert services().casework.load(case_id).status == "open"

@@ -27,11 +27,12 @@ from app.i18n import Catalogues, MissingMessage
 from app.outbound_gate import Gate
 from app.sms_segments import encoding_of
 from app.storage import cases, vault
-from app.storage.models import Message, Reply, table_of
+from app.storage.models import DeliveryReceipt, Message, Reply, table_of
 
 log = logging.getLogger(__name__)
 replies = table_of(Reply)
 messages = table_of(Message)
+receipts_table = table_of(DeliveryReceipt)
 
 CANNED = ("canned.received", "canned.safe_now", "canned.when_safe", "canned.services",
           "canned.closing")
@@ -65,6 +66,7 @@ class ReplyStatus:
     error_kind: str | None
     created_at: datetime
     sent_at: datetime | None
+    provider_status: str | None = None  # from Twilio's status callbacks, e.g. "delivered"
 
 
 class Replies:
@@ -158,12 +160,21 @@ class Replies:
         return reply_id, gate
 
     def for_case(self, case_id: int) -> list[ReplyStatus]:
+        """The case's replies, with what the provider last said about each (its status
+        callbacks: delivered, undelivered...), so the advocate knows whether it arrived."""
         with self.casework.database.transaction() as connection:
             rows = connection.execute(
                 select(replies).where(replies.c.escalation_id == case_id)
                 .order_by(replies.c.created_at)).all()
+            sids = [r.provider_sid for r in rows if r.provider_sid]
+            receipts = connection.execute(
+                select(receipts_table.c.provider_sid, receipts_table.c.status)
+                .where(receipts_table.c.provider_sid.in_(sids))
+                .order_by(receipts_table.c.received_at, receipts_table.c.id)).all() if sids else []
+        latest = {sid: status for sid, status in receipts}  # later rows win
         return [ReplyStatus(r.id, r.status, r.hold_reason, cases.aware(r.not_before),
-                            r.error_kind, cases.utc(r.created_at), cases.aware(r.sent_at))
+                            r.error_kind, cases.utc(r.created_at), cases.aware(r.sent_at),
+                            latest.get(r.provider_sid))
                 for r in rows]
 
     def collect_web(self, conversation_id: uuid.UUID) -> list[str]:

@@ -310,3 +310,15 @@ def test_an_unreadable_safe_window_is_refused_and_nothing_changes(
                            data={"csrf_token": token, "window": "whenever he is out" * 10})
     assert response.status_code == 400
     assert "not saved" in response.get_data(as_text=True)
+
+
+def test_the_case_page_shows_what_twilio_says_about_a_sent_reply(
+        holder: FlaskClient, twilio: TwilioSigner, fake_twilio: FakeTwilio) -> None:
+    case_id = open_case(twilio)
+    claim(holder, case_id)
+    send(holder, case_id)
+    (sent,) = [m for m in fake_twilio.messages if m.to == SURVIVOR]
+    twilio.post("/webhooks/twilio/status", {"MessageSid": sent.sid,
+                                            "MessageStatus": "delivered"})
+    page = holder.get(f"/advocates/cases/{case_id}").get_data(as_text=True)
+    assert "phone network: delivered" in page

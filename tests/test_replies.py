@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import redis
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -322,3 +323,33 @@ def test_the_case_page_shows_what_twilio_says_about_a_sent_reply(
                                             "MessageStatus": "delivered"})
     page = holder.get(f"/advocates/cases/{case_id}").get_data(as_text=True)
     assert "phone network: delivered" in page
+
+
+def test_staff_pages_show_times_as_uk_wall_clock_time(app: Flask) -> None:
+    from app.advocates import local_time  # noqa: PLC0415 -- the filter itself
+
+    with app.app_context():
+        # 17:00 UTC in July is 18:00 in London (BST); in December the two agree.
+        assert local_time(datetime(2026, 7, 1, 17, 0, tzinfo=UTC), "%H:%M") == "18:00"
+        assert local_time(datetime(2026, 12, 1, 17, 0), "%H:%M") == "17:00"
+
+
+def test_with_redis_down_a_reply_is_kept_and_sent_when_the_sweeper_runs(
+        app: Flask, holder: FlaskClient, twilio: TwilioSigner, fake_twilio: FakeTwilio,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    case_id = open_case(twilio)
+    claim(holder, case_id)
+    with app.app_context():
+        dispatcher = services().dispatcher
+
+    def redis_down(*_args: object, **_kwargs: object) -> None:
+        raise redis.ConnectionError("Connection refused")
+
+    monkeypatch.setattr(dispatcher.urgent, "enqueue", redis_down)
+    assert send(holder, case_id) == 302  # the advocate is not shown an error page
+    (row,) = reply_rows(app)
+    assert row.status == "queued"
+    assert fake_twilio.count(to=SURVIVOR) == 0
+    monkeypatch.undo()  # Redis is back
+    sweep(app)
+    assert fake_twilio.count(to=SURVIVOR) == 1

@@ -10,11 +10,14 @@ never receive or set it.
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Flask, Response, g, redirect, render_template, request, url_for
 from werkzeug.wrappers.response import Response as BaseResponse
 
 from app.advocates import staff_session
+from app.services import services
 
 log = logging.getLogger(__name__)
 bp = Blueprint("advocates", __name__, url_prefix="/advocates", static_folder="static")
@@ -64,3 +67,15 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.after_request(staff_headers)
     app.jinja_env.globals["csrf_token"] = staff_session.csrf_token
+    app.jinja_env.filters["local"] = local_time
+
+
+def local_time(moment: datetime | None, pattern: str = "%a %d %b %H:%M") -> str:
+    """A stored (UTC) time as the partnership's wall-clock time, which is what advocates and
+    the survivors' safe windows mean by a time."""
+    if moment is None:
+        return ""
+    if moment.tzinfo is None:  # SQLite hands back naive datetimes; everything stored is UTC
+        moment = moment.replace(tzinfo=UTC)
+    zone = ZoneInfo(services().settings.deployment.opening_hours.timezone)
+    return moment.astimezone(zone).strftime(pattern)

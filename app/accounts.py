@@ -11,23 +11,23 @@ from __future__ import annotations
 
 import logging
 import re
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from app import audit
 from app.crypto import ContactHasher, DataKey, FieldContext, Keyring, Passwords, Totp
 from app.deployment import StaffPolicy
 from app.storage.db import Database
-from app.storage.models import Advocate, AuditEvent, LoginThrottle, table_of
+from app.storage.models import Advocate, LoginThrottle, table_of
+from app.storage.times import aware
 
 log = logging.getLogger(__name__)
 advocates = table_of(Advocate)
 throttles = table_of(LoginThrottle)
-audit_events = table_of(AuditEvent)
 
 ROLES = ("advocate", "supervisor", "admin")
 MIN_PASSWORD_LENGTH = 12
@@ -62,11 +62,6 @@ def _ctx(column: str, advocate_id: int) -> FieldContext:
     return FieldContext("advocates", column, str(advocate_id))
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    # SQLite hands back naive datetimes; everything we store is UTC.
-    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
-
-
 class Accounts:
     def __init__(self, *, database: Database, keyring: Keyring, passwords: Passwords,
                  hasher: ContactHasher, policy: StaffPolicy,
@@ -99,7 +94,7 @@ class Accounts:
                 connection.execute(update(advocates).where(advocates.c.id == advocate_id).values(
                     wrapped_key=self.keyring.wrap(key, _ctx("key", advocate_id)),
                     totp_sealed=key.seal(secret, _ctx("totp", advocate_id))))
-                _audit(connection, now, "admin", "advocate.created", None)
+                audit.record(connection, now=now, actor="admin", action="advocate.created")
         except IntegrityError as exc:
             raise AccountError(f"an account for {email} already exists") from exc
         log.info("event=advocate.created advocate=%s role=%s", advocate_id, role)
@@ -122,7 +117,7 @@ class Accounts:
             address_locked = self._address_locked_until(connection, address_key, now)
             row = connection.execute(select(advocates).where(
                 func.lower(advocates.c.email) == email, advocates.c.active.is_(True))).first()
-        locked_until = _aware(row.locked_until) if row is not None else None
+        locked_until = aware(row.locked_until) if row is not None else None
         if address_locked or (locked_until is not None and locked_until > now):
             log.warning("event=advocate.sign_in result=locked")
             raise SignInRefused(max(t for t in (address_locked, locked_until) if t))
@@ -144,7 +139,8 @@ class Accounts:
             if self.passwords.needs_rehash(row.password_hash):
                 values["password_hash"] = self.passwords.hash(password)
             connection.execute(update(advocates).where(advocates.c.id == row.id).values(values))
-            _audit(connection, now, f"advocate:{row.id}", "advocate.signed_in", None)
+            audit.record(connection, now=now, actor=audit.staff(row.id),
+                         action="advocate.signed_in")
         log.info("event=advocate.sign_in result=ok advocate=%s", row.id)
         return StaffMember(row.id, row.email, row.role, row.session_epoch)
 
@@ -152,7 +148,7 @@ class Accounts:
                               ) -> datetime | None:
         locked = connection.execute(select(throttles.c.locked_until)
                                     .where(throttles.c.key == key)).scalar()
-        locked = _aware(locked)
+        locked = aware(locked)
         return locked if locked is not None and locked > now else None
 
     def _record_failure(self, advocate_id: int | None, address_key: str, now: datetime
@@ -170,12 +166,12 @@ class Accounts:
                     until = now + lockout
                     connection.execute(update(advocates).where(advocates.c.id == advocate_id)
                                        .values(failed_logins=0, locked_until=until))
-                    _audit(connection, now, f"advocate:{advocate_id}", "advocate.locked_out",
-                           None)
+                    audit.record(connection, now=now, actor=audit.staff(advocate_id),
+                                 action="advocate.locked_out")
                     log.warning("event=advocate.locked_out advocate=%s", advocate_id)
             row = connection.execute(select(throttles).where(throttles.c.key == address_key)
                                      ).first()
-            started = _aware(row.window_started_at) if row else None
+            started = aware(row.window_started_at) if row else None
             if row is None or started is None or now - started > ADDRESS_WINDOW:
                 connection.execute(throttles.delete().where(throttles.c.key == address_key))
                 connection.execute(insert(throttles).values(
@@ -208,7 +204,8 @@ class Accounts:
         with self.database.transaction() as connection:
             connection.execute(update(advocates).where(advocates.c.id == advocate_id)
                                .values(session_epoch=advocates.c.session_epoch + 1))
-            _audit(connection, now, f"advocate:{advocate_id}", "advocate.signed_out", None)
+            audit.record(connection, now=now, actor=audit.staff(advocate_id),
+                         action="advocate.signed_out")
 
     def find(self, email: str) -> StaffMember | None:
         with self.database.transaction() as connection:
@@ -231,8 +228,3 @@ def normalise_email(email: str) -> str:
         raise AccountError("that is not an e-mail address")
     return email
 
-
-def _audit(connection: Connection, now: datetime, actor: str, action: str,
-           conversation_id: uuid.UUID | None) -> None:
-    connection.execute(insert(audit_events).values(
-        occurred_at=now, actor=actor, action=action, conversation_id=conversation_id))

@@ -28,6 +28,7 @@ from app.outbound_gate import Gate
 from app.sms_segments import encoding_of
 from app.storage import cases, vault
 from app.storage.models import DeliveryReceipt, Message, Reply, table_of
+from app.storage.times import aware, utc
 
 log = logging.getLogger(__name__)
 replies = table_of(Reply)
@@ -172,8 +173,8 @@ class Replies:
                 .where(receipts_table.c.provider_sid.in_(sids))
                 .order_by(receipts_table.c.received_at, receipts_table.c.id)).all() if sids else []
         latest = {sid: status for sid, status in receipts}  # later rows win
-        return [ReplyStatus(r.id, r.status, r.hold_reason, cases.aware(r.not_before),
-                            r.error_kind, cases.utc(r.created_at), cases.aware(r.sent_at),
+        return [ReplyStatus(r.id, r.status, r.hold_reason, aware(r.not_before),
+                            r.error_kind, utc(r.created_at), aware(r.sent_at),
                             latest.get(r.provider_sid))
                 for r in rows]
 

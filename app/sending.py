@@ -19,8 +19,8 @@ from typing import Any
 from sqlalchemy import Connection, Table, or_, update
 
 from app.channels.sms_outbound import SendError, TwilioSender
-from app.storage.cases import aware
 from app.storage.db import Database
+from app.storage.times import aware
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8

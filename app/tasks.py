@@ -29,6 +29,7 @@ from app.sending import Lease
 from app.services import services
 from app.storage import cases, vault
 from app.storage.models import Alert, OptOut, Reply, table_of
+from app.storage.times import aware
 
 log = logging.getLogger(__name__)
 JobResult = TypeVar("JobResult")
@@ -95,7 +96,7 @@ def _take_reply(reply_id: int) -> str | tuple[Lease, str | None, str, str | None
                 .values(status=status, hold_reason=gate.reason, not_before=gate.opens_at))
             log.info("event=reply.held reply=%s reason=%s", reply_id, gate.reason)
             return status
-        next_try = cases.aware(row.next_attempt_at)
+        next_try = aware(row.next_attempt_at)
         if row.status == "queued" and next_try is not None and next_try > built.clock():
             return "later"
         lease = built.delivery.take(connection, replies, row)

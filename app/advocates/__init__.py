@@ -10,7 +10,7 @@ never receive or set it.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Flask, Response, g, redirect, render_template, request, url_for
@@ -18,6 +18,7 @@ from werkzeug.wrappers.response import Response as BaseResponse
 
 from app.advocates import staff_session
 from app.services import services
+from app.storage.times import utc
 
 log = logging.getLogger(__name__)
 bp = Blueprint("advocates", __name__, url_prefix="/advocates", static_folder="static")
@@ -75,7 +76,5 @@ def local_time(moment: datetime | None, pattern: str = "%a %d %b %H:%M") -> str:
     the survivors' safe windows mean by a time."""
     if moment is None:
         return ""
-    if moment.tzinfo is None:  # SQLite hands back naive datetimes; everything stored is UTC
-        moment = moment.replace(tzinfo=UTC)
     zone = ZoneInfo(services().settings.deployment.opening_hours.timezone)
-    return moment.astimezone(zone).strftime(pattern)
+    return utc(moment).astimezone(zone).strftime(pattern)

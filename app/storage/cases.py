@@ -8,27 +8,19 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Select, exists, select, update
 
 from app.crypto import DataKey, FieldContext, Keyring
 from app.storage.models import Conversation, Escalation, OptOut, table_of
+from app.storage.times import aware, utc
 
 conversations = table_of(Conversation)
 escalations = table_of(Escalation)
 opt_outs = table_of(OptOut)
 _c, _e = conversations.c, escalations.c
-
-
-def aware(value: datetime | None) -> datetime | None:
-    """SQLite returns naive datetimes; everything we store is UTC."""
-    return None if value is None else utc(value)
-
-
-def utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
 @dataclass(frozen=True)

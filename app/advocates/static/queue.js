@@ -54,7 +54,24 @@
     return anchor;
   }
 
+  // Which control in the table has the keyboard focus, so a redraw can give it back: without
+  // this, every poll would drop a keyboard or screen-reader user's focus to the page's start.
+  function focused() {
+    var active = document.activeElement;
+    if (!active || active === body || !body.contains(active)) { return null; }
+    return {row: active.closest("tr").getAttribute("data-case"), text: active.textContent};
+  }
+
+  function refocus(was) {
+    if (!was) { return; }
+    Array.prototype.forEach.call(body.querySelectorAll("button, a"), function (control) {
+      if (control.closest("tr").getAttribute("data-case") === was.row &&
+          control.textContent === was.text) { control.focus(); }
+    });
+  }
+
   function render(cases) {
+    var was = focused();
     var rows = document.createDocumentFragment();
     cases.forEach(function (item) {
       var row = document.createElement("tr");
@@ -81,7 +98,10 @@
       rows.appendChild(row);
     });
     body.replaceChildren(rows);
-    status.textContent = cases.length + (cases.length === 1 ? " case" : " cases") + " waiting or in progress.";
+    refocus(was);
+    var summary = cases.length + (cases.length === 1 ? " case" : " cases") + " waiting or in progress.";
+    // A live region: rewriting it with the same words would have it read out on every poll.
+    if (status.textContent !== summary) { status.textContent = summary; }
   }
 
   function poll() {

@@ -13,20 +13,19 @@ from datetime import datetime
 
 from sqlalchemy import Connection, bindparam, insert, update
 
+from app import audit
 from app.flows.model import Action, Escalate, RequestErasure
 from app.flows.triage import Assessment
-from app.storage.models import AuditEvent, Escalation, table_of
+from app.storage.models import Escalation, table_of
 from app.storage.vault import OpenCase
 
 log = logging.getLogger(__name__)
 escalations = table_of(Escalation)
-audit_events = table_of(AuditEvent)
 
 PRIORITY_RANK = {"routine": 1, "high": 2, "urgent": 3}
 
 # Built once, like the other statements on the webhook's path (see app/storage/vault.py).
 _OPEN_CASE = insert(escalations).returning(escalations.c.id)
-_AUDIT = insert(audit_events)
 _RAISE_CASE = (
     update(escalations)
     .where(escalations.c.id == bindparam("case_id"))
@@ -58,9 +57,8 @@ def request(
             "conversation_id": conversation_id, "status": "open", "priority": rank,
             "reasons": [reason], "language": language, "channel": channel, "created_at": now,
         }).scalar_one()
-        connection.execute(_AUDIT, {
-            "occurred_at": now, "actor": "survivor", "action": "escalation.requested",
-            "conversation_id": conversation_id, "purpose": None})
+        audit.record(connection, now=now, actor="survivor", action="escalation.requested",
+                     conversation_id=conversation_id, escalation_id=case_id)
         log.info("event=escalation.opened escalation=%s priority=%s", case_id, rank)
         return OpenCase(case_id, rank, (reason,))
     reasons = list(existing.reasons)
@@ -99,9 +97,8 @@ def apply(
                            priority=action.priority, reason=action.reason,
                            language=language, now=now)
         elif isinstance(action, RequestErasure):
-            connection.execute(_AUDIT, {
-                "occurred_at": now, "actor": "survivor", "action": "erasure.requested",
-                "conversation_id": conversation_id, "purpose": None})
+            audit.record(connection, now=now, actor="survivor", action="erasure.requested",
+                         conversation_id=conversation_id)
             log.info("event=erasure.requested conversation=%s", conversation_id)
     if risk.reasons and (case is not None or risk.at_least("high")):
         priority = risk.level if risk.level in PRIORITY_RANK else "routine"

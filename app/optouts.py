@@ -18,11 +18,11 @@ from datetime import datetime
 
 from sqlalchemy import Connection, delete, insert
 
-from app.storage.models import AuditEvent, OptOut, table_of
+from app import audit
+from app.storage.models import OptOut, table_of
 
 log = logging.getLogger(__name__)
 opt_outs = table_of(OptOut)
-audit_events = table_of(AuditEvent)
 
 
 class ProviderKeyword(enum.Enum):
@@ -77,14 +77,10 @@ def record(
     """Record the opt-out or opt-in a keyword asks for (once), with an audit row."""
     if keyword is ProviderKeyword.STOP and not opted_out:
         connection.execute(insert(opt_outs).values(contact_hash=contact_hash, opted_out_at=now))
-        _audit(connection, "contact.opted_out", now)
+        audit.record(connection, now=now, actor="survivor", action="contact.opted_out")
         log.info("event=sms.opt_out")
     elif keyword is ProviderKeyword.START and opted_out:
         connection.execute(delete(opt_outs).where(opt_outs.c.contact_hash == contact_hash))
-        _audit(connection, "contact.opted_in", now)
+        audit.record(connection, now=now, actor="survivor", action="contact.opted_in")
         log.info("event=sms.opt_in")
 
-
-def _audit(connection: Connection, action: str, now: datetime) -> None:
-    connection.execute(insert(audit_events).values(occurred_at=now, actor="survivor",
-                                                   action=action))

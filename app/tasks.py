@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import Connection, insert, or_, select, update
 
 from app import hours, presence
 from app.logs import exception_summary
@@ -188,6 +188,39 @@ def _mark_notified(case_id: int, now: datetime) -> None:
         cases.mark_notified(connection, case_id, now)
 
 
+def _recheck_waiting(connection: Connection, counts: dict[str, int]) -> list[int]:
+    """Held SMS replies, and web replies not yet collected, against the gate as it is now.
+
+    Returns the SMS replies that may go now. A reply that can never arrive (erasure, or the
+    survivor left the web chat) is cancelled, so the case page does not show it waiting.
+    """
+    built = services()
+    waiting = connection.execute(
+        select(replies.c.id, replies.c.escalation_id, replies.c.channel, replies.c.status)
+        .where(or_(replies.c.status == "held",
+                   (replies.c.channel != "sms") & (replies.c.status == "queued")))).all()
+    released: list[int] = []
+    for reply_id, case_id, channel, status in waiting:
+        record = cases.load(connection, built.keyring, case_id)
+        gate = built.casework.gate(record) if record else None
+        this = update(replies).where(replies.c.id == reply_id, replies.c.status == status)
+        if gate is None or gate.cancelled:
+            connection.execute(this.values(status="cancelled",
+                                           hold_reason=gate.reason if gate else None))
+            counts["cancelled"] += 1
+        elif gate.open and status == "held":
+            # SMS goes out through a job; a web reply waits, queued, for the page to collect.
+            connection.execute(this.values(status="queued", hold_reason=None, not_before=None))
+            counts["released"] += 1
+            if channel == "sms":
+                released.append(reply_id)
+        elif not gate.open:
+            # Still waiting, perhaps for something else now (a window was set): say so.
+            connection.execute(this.values(status="held", hold_reason=gate.reason,
+                                           not_before=gate.opens_at))
+    return released
+
+
 def sweep() -> dict[str, int]:
     """Enqueue whatever the database says is unfinished. Cheap; safe to run anywhere, often."""
     built = services()
@@ -203,26 +236,7 @@ def sweep() -> dict[str, int]:
                 & or_(replies.c.enqueued_at.is_(None), replies.c.enqueued_at < now - grace),
                 (replies.c.status == "sending") & (replies.c.lease_until < now),
             ))).scalars().all()
-        held = connection.execute(select(replies.c.id, replies.c.escalation_id).where(
-            replies.c.status == "held")).all()
-        for reply_id, case_id in held:
-            record = cases.load(connection, built.keyring, case_id)
-            gate = built.casework.gate(record) if record else None
-            if gate is None or gate.cancelled:
-                connection.execute(update(replies).where(replies.c.id == reply_id)
-                                   .values(status="cancelled", hold_reason=gate and gate.reason))
-                counts["cancelled"] += 1
-            elif gate.open:
-                connection.execute(update(replies).where(replies.c.id == reply_id,
-                                                         replies.c.status == "held")
-                                   .values(status="queued", hold_reason=None, not_before=None))
-                counts["released"] += 1
-                due = [*due, reply_id]
-            else:
-                # Still waiting, perhaps for something else now (a window was set): say so.
-                connection.execute(update(replies).where(replies.c.id == reply_id,
-                                                         replies.c.status == "held")
-                                   .values(hold_reason=gate.reason, not_before=gate.opens_at))
+        due = [*due, *_recheck_waiting(connection, counts)]
         waiting_cases = cases.needing_notification(connection)
         # Alerts a dead worker left in doubt, whatever their case's status now.
         in_doubt = connection.execute(select(alerts.c.escalation_id).where(

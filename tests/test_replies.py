@@ -353,3 +353,20 @@ def test_with_redis_down_a_reply_is_kept_and_sent_when_the_sweeper_runs(
     monkeypatch.undo()  # Redis is back
     sweep(app)
     assert fake_twilio.count(to=SURVIVOR) == 1
+
+
+def test_a_web_reply_the_survivor_can_no_longer_collect_is_cancelled_by_the_sweeper(
+        app: Flask, holder: FlaskClient) -> None:
+    survivor = app.test_client()
+    token = survivor.post("/chat/start").get_json()["token"]
+    survivor.post("/chat/send", json={"token": token, "id": "b" * 32, "text": "person"})
+    with app.app_context(), services().database.engine.connect() as connection:
+        case_id = connection.exec_driver_sql("SELECT max(id) FROM escalations").scalar()
+    assert case_id is not None
+    claim(holder, case_id)
+    send(holder, case_id)
+    assert reply_rows(app)[0].status == "queued"  # waiting for the page to collect it
+    survivor.post("/chat/exit", data=token)  # quick exit before the next poll
+    sweep(app)
+    (row,) = reply_rows(app)
+    assert (row.status, row.hold_reason) == ("cancelled", "ended")

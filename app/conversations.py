@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from babel.dates import format_datetime
 from sqlalchemy import Connection
@@ -36,6 +37,16 @@ from app.storage import vault
 from app.storage.db import Database
 
 log = logging.getLogger(__name__)
+
+
+@lru_cache(maxsize=256)
+def _written_time(moment: datetime, language: str) -> str:
+    """A time as the survivor's language writes it; the same few openings recur all night,
+    so each is formatted once."""
+    try:
+        return format_datetime(moment, "EEEE d MMMM, HH:mm", locale=language)
+    except (ValueError, LookupError):  # a language Babel does not know: English
+        return format_datetime(moment, "EEEE d MMMM, HH:mm", locale="en")
 
 
 class FlowUnavailable(RuntimeError):
@@ -152,7 +163,8 @@ class ConversationService:
 
         keyword = inbound.provider_keyword
         if keyword is None and not opted_out:
-            turn = self._turn(connection, inbound, contact_hash, state, now)
+            turn = self._turn(connection, inbound, contact_hash, state, now,
+                              has_word=lookup.has_resume_word)
         else:
             turn = Turn(state, optouts.keyword_reply(
                 keyword, self.deployment.provider_handles_keywords), flow_ran=False)
@@ -190,7 +202,7 @@ class ConversationService:
                        case_opened=case is not None and lookup.open_case is None)
 
     def _turn(self, connection: Connection, inbound: InboundMessage, contact_hash: str,
-              state: ConversationState, now: datetime) -> Turn:
+              state: ConversationState, now: datetime, *, has_word: bool) -> Turn:
         """What the flow answers to this message (reads only; the caller writes)."""
         if self.flow is None:
             raise FlowUnavailable("no valid flow is loaded")
@@ -202,7 +214,7 @@ class ConversationService:
         starting = inbound.channel == "sms" and (
             state.last_activity is None or now - state.last_activity > idle)
         if inbound.channel == "sms" and state.locked and not starting:
-            stored = resume.stored_hash(connection, contact_hash)
+            stored = resume.stored_hash(connection, contact_hash) if has_word else None
             if stored is None or resume.matches(self.hasher, contact_hash, stored,
                                                 inbound.body):
                 # The word (or no word any more): what was held for them can follow now.
@@ -217,7 +229,7 @@ class ConversationService:
         # Never after the duress word: the cover reply must stay an ordinary text.
         if not state.cover and any(isinstance(a, Escalate) for a in result.actions):
             reply_ids += self._out_of_hours(now)
-        if starting and not state.cover and resume.stored_hash(connection, contact_hash):
+        if starting and has_word and not state.cover:
             state = replace(state, locked=True)
             reply_ids += ("resume.ask",)
         secret_set = any(isinstance(a, SetSecret) for a in result.actions)
@@ -242,12 +254,7 @@ class ConversationService:
         """When the team is next at work, in the survivor's language ("Monday 7 December,
         09:00"), in the deployment's time zone."""
         opens = hours.next_opening(self.deployment.opening_hours, now)
-        if opens is None:
-            return ""
-        try:
-            return format_datetime(opens, "EEEE d MMMM, HH:mm", locale=language or "en")
-        except (ValueError, LookupError):  # a language Babel does not know: English
-            return format_datetime(opens, "EEEE d MMMM, HH:mm", locale="en")
+        return "" if opens is None else _written_time(opens, language or "en")
 
     def services_text(self) -> str:
         return "\n".join(

@@ -100,6 +100,53 @@ class Accounts:
         log.info("event=advocate.created advocate=%s role=%s", advocate_id, role)
         return StaffMember(advocate_id, email, role, 0), Totp.provisioning_uri(secret, email)
 
+    def reset(self, email: str, password: str) -> str:
+        """A new password and a new TOTP secret (a lost phone, a forgotten password); every
+        session ends and any lock-out is lifted. Returns the new provisioning URI."""
+        if len(password) < MIN_PASSWORD_LENGTH:
+            raise AccountError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+        member = self._existing(email)
+        secret, key, now = Totp.new_secret(), DataKey.generate(), self.clock()
+        with self.database.transaction() as connection:
+            connection.execute(update(advocates).where(advocates.c.id == member.id).values(
+                password_hash=self.passwords.hash(password),
+                wrapped_key=self.keyring.wrap(key, _ctx("key", member.id)),
+                totp_sealed=key.seal(secret, _ctx("totp", member.id)), totp_last_step=None,
+                failed_logins=0, locked_until=None,
+                session_epoch=advocates.c.session_epoch + 1))
+            audit.record(connection, now=now, actor="admin", action="advocate.reset")
+        log.info("event=advocate.reset advocate=%s", member.id)
+        return Totp.provisioning_uri(secret, member.email)
+
+    def set_active(self, email: str, active: bool) -> None:
+        """Disable (or enable again) an account; disabling signs it out everywhere at once."""
+        member = self._existing(email)
+        with self.database.transaction() as connection:
+            connection.execute(update(advocates).where(advocates.c.id == member.id).values(
+                active=active, session_epoch=advocates.c.session_epoch + 1))
+            audit.record(connection, now=self.clock(), actor="admin",
+                         action="advocate.enabled" if active else "advocate.disabled")
+        log.info("event=advocate.%s advocate=%s", "enabled" if active else "disabled",
+                 member.id)
+
+    def listing(self) -> list[tuple[str, str, bool, datetime | None, datetime | None]]:
+        """(e-mail, role, active, last sign-in, locked until) for every account."""
+        with self.database.transaction() as connection:
+            rows = connection.execute(select(
+                advocates.c.email, advocates.c.role, advocates.c.active,
+                advocates.c.last_login_at, advocates.c.locked_until)
+                .order_by(advocates.c.email)).all()
+        now = self.clock()
+        return [(r.email, r.role, bool(r.active), aware(r.last_login_at),
+                 locked if (locked := aware(r.locked_until)) and locked > now else None)
+                for r in rows]
+
+    def _existing(self, email: str) -> StaffMember:
+        member = self.find(email)
+        if member is None:
+            raise AccountError(f"there is no account for {email.strip()}")
+        return member
+
     def totp_secret(self, advocate_id: int) -> str:
         """The TOTP secret, opened (development's demo account shows the current code)."""
         with self.database.transaction() as connection:

@@ -77,3 +77,59 @@ def test_the_demo_advocate_is_made_once_and_its_code_is_current(app: Flask) -> N
         assert member is not None
         secret = services().accounts.totp_secret(member.id)
     assert Totp.accepted_step(secret, code, time.time(), None) is not None
+
+
+def uri_secret(output: str) -> str:
+    found = re.search(r"secret=([A-Z2-7]+)", output)
+    assert found is not None, output
+    return found.group(1)
+
+
+def test_reset_gives_a_new_password_and_code_and_ends_every_session(app: Flask) -> None:
+    _code, output = create(app, "a@example.org")
+    with app.app_context():
+        member = services().accounts.find("a@example.org")
+    assert member is not None
+    old = staff.TestAdvocate(member.id, member.email, member.role, uri_secret(output))
+    signed_in = app.test_client()
+    sign_in(signed_in, old)
+    new_password = "a brand new passphrase"
+    result = app.test_cli_runner().invoke(
+        args=["advocates", "reset", "a@example.org", "--password-stdin"],
+        input=new_password + "\n")
+    assert result.exit_code == 0, result.output
+    new = staff.TestAdvocate(member.id, member.email, member.role, uri_secret(result.output))
+    assert new.secret != old.secret
+    assert signed_in.get("/advocates/queue").status_code == 302  # signed out everywhere
+    later = time.time() + 30  # a step the old code has not used
+    assert sign_in(app.test_client(), old, code=old.code(later)).status_code == 401
+    assert sign_in(app.test_client(), new, code=new.code(later),
+                   password=new_password).status_code == 302
+
+
+def test_disable_stops_sign_in_at_once_and_enable_allows_it_again(app: Flask) -> None:
+    _code, output = create(app, "a@example.org")
+    with app.app_context():
+        member = services().accounts.find("a@example.org")
+    assert member is not None
+    advocate = staff.TestAdvocate(member.id, member.email, member.role, uri_secret(output))
+    signed_in = app.test_client()
+    sign_in(signed_in, advocate)
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["advocates", "disable", "a@example.org"]).exit_code == 0
+    assert signed_in.get("/advocates/queue").status_code == 302
+    assert sign_in(app.test_client(), advocate,
+                   code=advocate.code(time.time() + 30)).status_code == 401
+    assert "disabled" in runner.invoke(args=["advocates", "list"]).output
+    assert runner.invoke(args=["advocates", "enable", "a@example.org"]).exit_code == 0
+    assert sign_in(app.test_client(), advocate,
+                   code=advocate.code(time.time() + 30)).status_code == 302
+    listed = runner.invoke(args=["advocates", "list"]).output
+    assert "a@example.org" in listed
+    assert "active" in listed
+
+
+def test_changing_an_unknown_account_says_so(app: Flask) -> None:
+    result = app.test_cli_runner().invoke(args=["advocates", "disable", "who@example.org"])
+    assert result.exit_code != 0
+    assert "no account for who@example.org" in result.output

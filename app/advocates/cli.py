@@ -19,28 +19,83 @@ advocates_cli = AppGroup("advocates", help="Advocates' accounts.")
 DEMO_EMAIL = "demo.advocate@quietline.invalid"
 
 
-@advocates_cli.command("create")
-@click.argument("email")
-@click.option("--role", type=click.Choice(ROLES), default="advocate", show_default=True)
-@click.option("--password-stdin", is_flag=True,
-              help="Read the password from standard input (for scripts); otherwise prompt.")
-def create(email: str, role: str, password_stdin: bool) -> None:
-    """Create an account; prints the TOTP enrolment URI and a QR code to scan."""
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    else:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    try:
-        member, uri = services().accounts.create(email, role, password)
-    except AccountError as error:
-        raise click.ClickException(str(error)) from error
-    click.echo(f"Created {member.email} ({member.role}).")
+PASSWORD_STDIN = click.option(
+    "--password-stdin", is_flag=True,
+    help="Read the password from standard input (for scripts); otherwise prompt.")
+
+
+def _password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
+
+
+def _enrolment(uri: str) -> None:
     click.echo("Scan this with an authenticator app, or enter the URI by hand. It is shown "
                "once; nobody else should see it.")
     qr = io.StringIO()
     segno.make(uri, error="m").terminal(out=qr, compact=True)
     click.echo(qr.getvalue())
     click.echo(uri)
+
+
+@advocates_cli.command("create")
+@click.argument("email")
+@click.option("--role", type=click.Choice(ROLES), default="advocate", show_default=True)
+@PASSWORD_STDIN
+def create(email: str, role: str, password_stdin: bool) -> None:
+    """Create an account; prints the TOTP enrolment URI and a QR code to scan."""
+    try:
+        member, uri = services().accounts.create(email, role, _password(password_stdin))
+    except AccountError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Created {member.email} ({member.role}).")
+    _enrolment(uri)
+
+
+@advocates_cli.command("reset")
+@click.argument("email")
+@PASSWORD_STDIN
+def reset(email: str, password_stdin: bool) -> None:
+    """A new password and a new authenticator enrolment (a lost phone); signs out everywhere."""
+    try:
+        uri = services().accounts.reset(email, _password(password_stdin))
+    except AccountError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Reset {email.strip()}: the old password and codes no longer work.")
+    _enrolment(uri)
+
+
+@advocates_cli.command("disable")
+@click.argument("email")
+def disable(email: str) -> None:
+    """Stop an account signing in, and sign it out everywhere now (someone who has left)."""
+    try:
+        services().accounts.set_active(email, False)
+    except AccountError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Disabled {email.strip()}.")
+
+
+@advocates_cli.command("enable")
+@click.argument("email")
+def enable(email: str) -> None:
+    """Let a disabled account sign in again."""
+    try:
+        services().accounts.set_active(email, True)
+    except AccountError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Enabled {email.strip()}.")
+
+
+@advocates_cli.command("list")
+def listing() -> None:
+    """Every account: role, whether it is active, last sign-in, any lock-out."""
+    for email, role, active, last, locked in services().accounts.listing():
+        state = "active" if active else "disabled"
+        when = f"{last:%Y-%m-%d %H:%M}" if last else "never"
+        lock = f"  locked until {locked:%H:%M}" if locked else ""
+        click.echo(f"{email:40} {role:10} {state:8} last sign-in {when}{lock}")
 
 
 @advocates_cli.command("demo")

@@ -100,6 +100,9 @@ def test_the_casework_pages_have_no_serious_accessibility_issues_and_claiming_wo
     claim = f'#queue tbody tr[data-case="{case_id}"] button'
     tab_to(page, claim)
     expect(page.locator(claim)).to_have_text("Claim")
+    # Its accessible name says which case: every row's button is otherwise just "Claim".
+    reference = rows.nth(1).locator("td").nth(1).inner_text()
+    expect(page.locator(claim)).to_have_accessible_name(f"Claim case {reference}")
     page.evaluate("window.__renders = 0")
     page.wait_for_function("() => window.__renders >= 1")
     assert page.evaluate("(s) => document.activeElement.matches(s)", claim), \

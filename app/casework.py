@@ -34,6 +34,10 @@ class CaseNotFound(LookupError):
     pass
 
 
+class CaseErased(LookupError):
+    """The survivor erased the conversation: the case is closed and nothing of it is left."""
+
+
 class NotAllowed(PermissionError):
     """This member of staff may not do this to this case."""
 
@@ -133,6 +137,9 @@ class Casework:
     def load(self, case_id: int) -> cases.CaseRecord:
         with self.database.transaction() as connection:
             record = cases.load(connection, self.keyring, case_id)
+            erased = record is None and cases.is_erased(connection, case_id)
+        if erased:
+            raise CaseErased(case_id)
         if record is None:
             raise CaseNotFound(case_id)
         return record
@@ -208,7 +215,8 @@ class Casework:
         with self.database.transaction() as connection:
             record = cases.load(connection, self.keyring, case_id)
             if record is None:
-                raise CaseNotFound(case_id)
+                raise (CaseErased if cases.is_erased(connection, case_id) else CaseNotFound)(
+                    case_id)
             if not authz.can_read_transcript(member, facts(record), purpose):
                 raise NotAllowed("read")
             stated = purpose if authz.needs_purpose(member, facts(record)) else None

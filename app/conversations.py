@@ -22,13 +22,13 @@ from babel.dates import format_datetime
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
-from app import escalation, hours, optouts, resume
+from app import erasure, escalation, hours, optouts, resume
 from app.crypto import ContactHasher, Keyring
 from app.deployment import Deployment
 from app.dispatch import Dispatcher
 from app.flows import ConversationState, Escalate, Flow
 from app.flows import step as flow_step
-from app.flows.model import Action, SetSecret
+from app.flows.model import Action, RequestErasure, SetSecret
 from app.flows.triage import NONE as NO_RISK
 from app.flows.triage import Assessment, TriageRules
 from app.i18n import Catalogues
@@ -37,6 +37,7 @@ from app.storage import vault
 from app.storage.db import Database
 
 log = logging.getLogger(__name__)
+ERASED_REPLY = ("erase.done",)
 
 
 @lru_cache(maxsize=256)
@@ -81,6 +82,7 @@ class Outcome:
     keyword: str | None = None  # the global keyword the message matched, if any
     risk: str = "none"  # the triage level of the message
     case_opened: bool = False  # this message opened a new case for advocates
+    deletion_ids: tuple[int, ...] = ()  # provider copies to delete (after an erasure)
 
 
 @dataclass(frozen=True)
@@ -136,8 +138,7 @@ class ConversationService:
                 with self.database.transaction() as connection:
                     outcome = self._handle(connection, inbound, contact_hash)
                 # After the commit: the case row exists whatever happens to this enqueue.
-                if outcome.case_opened and outcome.escalation_id and self.dispatcher:
-                    self.dispatcher.notify(outcome.escalation_id, urgent=outcome.risk == "urgent")
+                self._dispatch(outcome)
                 return outcome
             except IntegrityError:
                 if inbound.provider_sid:
@@ -148,6 +149,15 @@ class ConversationService:
                     raise
         raise AssertionError("unreachable")  # pragma: no cover
 
+    def _dispatch(self, outcome: Outcome) -> None:
+        """After the commit: the rows exist whatever happens to these enqueues."""
+        if self.dispatcher is None:
+            return
+        if outcome.case_opened and outcome.escalation_id:
+            self.dispatcher.notify(outcome.escalation_id, urgent=outcome.risk == "urgent")
+        for deletion_id in outcome.deletion_ids:
+            self.dispatcher.delete_copy(deletion_id)
+
     def _handle(
         self, connection: Connection, inbound: InboundMessage, contact_hash: str
     ) -> Outcome:
@@ -155,7 +165,12 @@ class ConversationService:
         # One read, then the writes: on SQLite the first write takes the database's write
         # lock, so the flow is stepped and every text sealed before anything is written.
         lookup = vault.find_open(
-            connection, self.keyring, channel=inbound.channel, contact_hash=contact_hash)
+            connection, self.keyring, channel=inbound.channel, contact_hash=contact_hash,
+            provider_sid=inbound.provider_sid)
+        if lookup.erased_message:
+            # The provider's retry of the message that erased a conversation: the same neutral
+            # confirmation, and nothing stored.
+            return Outcome(self.render(None, ERASED_REPLY), uuid.uuid4(), None, replayed=True)
         conversation, opted_out = lookup.conversation, lookup.opted_out
         state = (ConversationState.from_json(conversation.state_json)
                  if conversation and conversation.state_json
@@ -182,6 +197,12 @@ class ConversationService:
             new.append(vault.NewMessage("out", "flow", text, reply_to=received))
         vault.add_messages(connection, conversation, new, now)
         vault.save_state(connection, conversation, state.to_json(), state.language, now)
+        if conversation is not None and any(isinstance(a, RequestErasure)
+                                            for a in turn.actions):
+            deletions = erasure.erase(connection, conversation.id, also=inbound.provider_sid,
+                                      now=now)
+            return Outcome(text, conversation.id, state.language, step=state.step,
+                           deletion_ids=tuple(deletions))
         if not turn.flow_ran:
             optouts.record(connection, keyword, contact_hash=contact_hash, opted_out=opted_out,
                            now=now)

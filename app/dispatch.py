@@ -16,6 +16,7 @@ from rq import Queue
 log = logging.getLogger(__name__)
 SEND_REPLY = "app.tasks.send_reply"
 NOTIFY_CASE = "app.tasks.notify_case"
+DELETE_COPY = "app.provider_copies.delete_provider_copy"
 RETRY_DELAY = timedelta(seconds=30)
 
 
@@ -32,6 +33,10 @@ class Dispatcher:
 
     def reply(self, reply_id: int) -> bool:
         return self._enqueue(self.urgent, SEND_REPLY, reply_id)
+
+    def delete_copy(self, deletion_id: int) -> bool:
+        """Ask the provider to delete a message's copy (after an erasure)."""
+        return self._enqueue(self.default, DELETE_COPY, deletion_id)
 
     def reply_later(self, reply_id: int, now: datetime) -> bool:
         return self._enqueue_at(self.urgent, SEND_REPLY, reply_id, now + RETRY_DELAY)

@@ -28,7 +28,7 @@ from app.logs import exception_summary
 from app.sending import Lease
 from app.services import services
 from app.storage import cases, vault
-from app.storage.models import Alert, OptOut, Reply, table_of
+from app.storage.models import Alert, OptOut, ProviderDeletion, Reply, table_of
 from app.storage.times import aware
 
 log = logging.getLogger(__name__)
@@ -36,6 +36,7 @@ JobResult = TypeVar("JobResult")
 replies = table_of(Reply)
 alerts = table_of(Alert)
 opt_outs = table_of(OptOut)
+deletions = table_of(ProviderDeletion)
 ALERT_TEXT = "A case is waiting in the queue (ref {reference})."
 
 
@@ -226,7 +227,7 @@ def sweep() -> dict[str, int]:
     built = services()
     now = built.clock()
     grace = timedelta(seconds=built.settings.send_lease_seconds)
-    counts = {"replies": 0, "released": 0, "cancelled": 0, "cases": 0}
+    counts = {"replies": 0, "released": 0, "cancelled": 0, "cases": 0, "copies": 0}
     with built.database.transaction() as connection:
         due = connection.execute(select(replies.c.id).where(
             replies.c.channel == "sms",
@@ -237,6 +238,10 @@ def sweep() -> dict[str, int]:
                 (replies.c.status == "sending") & (replies.c.lease_until < now),
             ))).scalars().all()
         due = [*due, *_recheck_waiting(connection, counts)]
+        copies = connection.execute(select(deletions.c.id).where(
+            deletions.c.status == "pending",
+            or_(deletions.c.next_attempt_at.is_(None), deletions.c.next_attempt_at <= now),
+        )).scalars().all()
         waiting_cases = cases.needing_notification(connection)
         # Alerts a dead worker left in doubt, whatever their case's status now.
         in_doubt = connection.execute(select(alerts.c.escalation_id).where(
@@ -244,6 +249,9 @@ def sweep() -> dict[str, int]:
     for reply_id in due:
         if built.dispatcher.reply(reply_id):
             counts["replies"] += 1
+    for deletion_id in copies:
+        if built.dispatcher.delete_copy(deletion_id):
+            counts["copies"] += 1
     if not hours.is_open(built.settings.deployment.opening_hours, now):
         waiting_cases = []
     for case_id in sorted(set(waiting_cases) | set(in_doubt)):

@@ -24,7 +24,7 @@ import secrets
 import sys
 import threading
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -86,6 +86,8 @@ class FakeTwilio:
         self._lock = threading.Lock()
         self._messages: list[SentMessage] = []
         self._deleted: list[str] = []
+        self._redacted: list[str] = []
+        self._delete_refusals: deque[tuple[int, int]] = deque()
         self._requests: list[RecordedRequest] = []
         self._plans: deque[_Plan] = deque()
         self._release = threading.Event()
@@ -146,6 +148,29 @@ class FakeTwilio:
         with self._lock:
             self._plans.extend([_Plan("delay", seconds=seconds)] * times)
 
+    def add_inbound(self, sid: str, from_: str, to: str, body: str) -> None:
+        """A message a survivor sent, as Twilio keeps it (so a DELETE of it can be seen)."""
+        with self._lock:
+            self._messages.append(SentMessage(sid=sid, to=to, from_=from_, body=body,
+                                              status_callback=None,
+                                              created_at=datetime.now(UTC)))
+
+    def refuse_delete_next(self, status: int = 400, code: int = 20009, times: int = 1) -> None:
+        """Answer the next `times` DELETEs with an error (20009: not final yet)."""
+        with self._lock:
+            self._delete_refusals.extend([(status, code)] * times)
+
+    @property
+    def redacted(self) -> list[str]:
+        """SIDs whose body was blanked with POST Body=''."""
+        with self._lock:
+            return list(self._redacted)
+
+    def body_of(self, sid: str) -> str | None:
+        with self._lock:
+            found = next((m for m in self._messages if m.sid == sid), None)
+            return None if found is None else found.body
+
     def release(self) -> None:
         """Let every held request answer; later holds wait for the next release()."""
         with self._lock:
@@ -199,13 +224,15 @@ class FakeTwilio:
         if route is None or route["account"] != self.account_sid:
             return _error(404, 20404, f"The requested resource {path} was not found")
         sid, method = route["sid"], handler.command
-        if sid is None and method == "POST":
-            return self._create(handler.form())
-        if sid is None and method == "GET":
-            return self._list(parse_qs(query, keep_blank_values=True))
-        if sid is not None and method in ("GET", "DELETE"):
-            return self._fetch_or_delete(method, sid, path)
-        return _error(405, 20004, "Method not allowed")
+        routes: dict[tuple[bool, str], Any] = {
+            (False, "POST"): lambda: self._create(handler.form()),
+            (False, "GET"): lambda: self._list(parse_qs(query, keep_blank_values=True)),
+            (True, "GET"): lambda: self._fetch_or_delete(method, sid, path),
+            (True, "DELETE"): lambda: self._fetch_or_delete(method, sid, path),
+            (True, "POST"): lambda: self._update(sid, path, handler.form()),
+        }
+        chosen = routes.get((sid is not None, method))
+        return chosen() if chosen else _error(405, 20004, "Method not allowed")
 
     def _authenticated(self, header: str) -> bool:
         expected = f"{self.account_sid}:{self.auth_token}".encode()
@@ -282,8 +309,25 @@ class FakeTwilio:
             if message is None or sid in self._deleted:
                 return _error(404, 20404, f"The requested resource {path} was not found")
             if method == "DELETE":
+                if self._delete_refusals:
+                    status, code = self._delete_refusals.popleft()
+                    return _error(status, code, "Cannot delete this resource before it is "
+                                                "complete")
                 self._deleted.append(sid)
                 return _Answer(204)
+        return _Answer(200, self._message_json(message, sent=True))
+
+    def _update(self, sid: str, path: str, form: dict[str, str]) -> _Answer:
+        """Redaction: POST Body='' to the message (Twilio: 30400 unless Body is empty)."""
+        if form.get("Body") != "":
+            return _error(400, 30400, "Parameters are not valid")
+        with self._lock:
+            index = next((i for i, m in enumerate(self._messages) if m.sid == sid), None)
+            if index is None or sid in self._deleted:
+                return _error(404, 20404, f"The requested resource {path} was not found")
+            message = replace(self._messages[index], body="")
+            self._messages[index] = message
+            self._redacted.append(sid)
         return _Answer(200, self._message_json(message, sent=True))
 
     def _messages_uri(self) -> str:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.flows import ConversationState
 from app.services import Services
 from app.storage import vault
-from app.storage.models import AuditEvent, Escalation
+from app.storage.models import AuditEvent, Conversation, Escalation
 from tests.test_conversation_service import MovableClock
 from tests.test_sms_webhook import count, reply_text
 from tests.twilio_signing import SURVIVOR, TwilioSigner
@@ -73,16 +73,16 @@ def test_pause_confirms_holds_and_is_lifted_by_the_next_message(
     assert state_of(built).paused is False
 
 
-def test_erase_asks_once_then_records_the_request_and_confirms_neutrally(
+def test_erase_asks_once_then_erases_and_confirms_neutrally(
     twilio: TwilioSigner, built: Services
 ) -> None:
     text(twilio, "hello")
     assert "Reply 1 to delete it" in text(twilio, "delete")
     assert text(twilio, "1").startswith("Okay. This conversation will be deleted")
-    assert state_of(built).erasure_requested is not None
     with built.database.session() as session:
         actions = list(session.scalars(select(AuditEvent.action)))
-    assert "erasure.requested" in actions
+        assert session.scalar(select(func.count()).select_from(Conversation)) == 0
+    assert "conversation.erased" in actions
 
 
 def test_erase_answered_no_keeps_everything(twilio: TwilioSigner, built: Services) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Response, jsonify, render_template, request, url_for
 
 from app.advocates import bp
-from app.casework import CaseConflict, CaseNotFound, NotAllowed
+from app.casework import CaseConflict, CaseErased, CaseNotFound, NotAllowed
 from app.replies import DraftRefused
 from app.safe_time import WindowError
 
@@ -39,6 +39,12 @@ def answer(status: int, text: str) -> Response:
 @bp.errorhandler(CaseNotFound)
 def not_found(_error: CaseNotFound) -> Response:
     return answer(404, "There is no such case.")
+
+
+@bp.errorhandler(CaseErased)
+def erased(_error: CaseErased) -> Response:
+    return answer(410, "This case was closed by the survivor, who deleted the conversation. "
+                       "Nothing of it is kept.")
 
 
 @bp.errorhandler(NotAllowed)

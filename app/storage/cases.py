@@ -116,3 +116,9 @@ def transition(connection: Connection, case_id: int, *, expect: tuple[str, ...],
 def mark_notified(connection: Connection, case_id: int, now: datetime) -> None:
     connection.execute(update(escalations).where(_e.id == case_id, _e.notified_at.is_(None))
                        .values(notified_at=now))
+
+
+def is_erased(connection: Connection, case_id: int) -> bool:
+    """A case whose conversation the survivor erased (the row stays as a closed tombstone)."""
+    return connection.execute(select(_e.id).where(
+        _e.id == case_id, _e.conversation_id.is_(None))).first() is not None

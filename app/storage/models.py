@@ -133,8 +133,10 @@ class Escalation(Base):
     __tablename__ = "escalations"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    conversation_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    # None once the survivor erased the conversation: the case stays, closed, as a tombstone
+    # ("closed by the survivor") with nothing of the conversation left.
+    conversation_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("conversations.id", ondelete="SET NULL"), index=True
     )
     status: Mapped[str] = mapped_column(String(16))  # open, claimed, closed
     priority: Mapped[int] = mapped_column(Integer)
@@ -277,6 +279,27 @@ class Alert(Base):
     sent_at: Mapped[datetime | None]
 
     __table_args__ = (UniqueConstraint("escalation_id", "target", name="uq_alert_target"),)
+
+
+class ProviderDeletion(Base):
+    """A message whose copy at the provider must be deleted (erasure, later retention).
+
+    Holds the provider's message id only: no link to the conversation, which is gone by the
+    time this is worked on. `redacted` is set when the provider refused to delete a message
+    that was not final yet and its body was blanked instead; the DELETE is tried again.
+    """
+
+    __tablename__ = "provider_deletions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    provider_sid: Mapped[str] = mapped_column(String(64), unique=True)
+    status: Mapped[str] = mapped_column(String(16))  # pending, done, failed
+    redacted: Mapped[bool] = mapped_column(Boolean, default=False)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None]
+    error_kind: Mapped[str | None] = mapped_column(String(24))
+    created_at: Mapped[datetime]
+    done_at: Mapped[datetime | None]
 
 
 class ResumeWord(Base):

@@ -24,6 +24,7 @@ from app.storage.models import (
     Escalation,
     Message,
     OptOut,
+    ProviderDeletion,
     ResumeWord,
     table_of,
 )
@@ -33,6 +34,7 @@ escalations = table_of(Escalation)
 messages = table_of(Message)
 opt_outs = table_of(OptOut)
 resume_words = table_of(ResumeWord)
+provider_deletions = table_of(ProviderDeletion)
 
 # The hot-path statements are built once: constructing a SQLAlchemy statement costs more than
 # running it (about 0.2 ms against 0.05 ms for the look-up, measured in bench/webhook.py).
@@ -43,6 +45,10 @@ _FIND_OPEN = (
         exists().where(opt_outs.c.contact_hash == bindparam("contact_hash")).label("opted_out"),
         exists().where(resume_words.c.contact_hash == bindparam("contact_hash"))
         .label("has_resume_word"),
+        # A provider's retry of the message that confirmed an erasure: that conversation is
+        # gone, and the retry must not start a new one with the same words.
+        exists().where(provider_deletions.c.provider_sid == bindparam("provider_sid"))
+        .label("erased_message"),
         _c.id, _c.wrapped_key, _c.state_sealed, _c.language,
         _e.id.label("case_id"), _e.priority.label("case_priority"),
         _e.reasons.label("case_reasons"),
@@ -110,6 +116,7 @@ class Lookup:
     opted_out: bool
     open_case: OpenCase | None
     has_resume_word: bool = False
+    erased_message: bool = False  # this provider message id confirmed an erasure already
 
 
 @dataclass(frozen=True)
@@ -122,24 +129,25 @@ class StoredMessage:
 
 
 def find_open(
-    connection: Connection, keyring: Keyring, *, channel: str, contact_hash: str
+    connection: Connection, keyring: Keyring, *, channel: str, contact_hash: str,
+    provider_sid: str | None = None,
 ) -> Lookup:
     """The contact's open conversation, whether they opted out, and any unfinished case.
 
     One statement, so a message costs a single read before its writes.
     """
-    row = connection.execute(
-        _FIND_OPEN, {"channel": channel, "contact_hash": contact_hash}).one()
+    row = connection.execute(_FIND_OPEN, {
+        "channel": channel, "contact_hash": contact_hash, "provider_sid": provider_sid}).one()
     opted_out, has_word = bool(row.opted_out), bool(row.has_resume_word)
     if row.id is None:
-        return Lookup(None, opted_out, None, has_word)
+        return Lookup(None, opted_out, None, has_word, bool(row.erased_message))
     key = keyring.unwrap(row.wrapped_key, _ctx("conversations", "key", row.id))
     state = key.open(row.state_sealed, _ctx("conversations", "state", row.id)) \
         if row.state_sealed is not None else None
     case = None if row.case_id is None else OpenCase(
         row.case_id, row.case_priority, tuple(row.case_reasons or ()))
     return Lookup(OpenConversation(row.id, channel, key, state, row.language, False),
-                  opted_out, case, has_word)
+                  opted_out, case, has_word, bool(row.erased_message))
 
 
 def create(

@@ -1,0 +1,77 @@
+"""Erasure: a survivor's conversation destroyed at once, and the provider asked to forget it.
+
+shared/SAFETY.md, A4: after the survivor confirms, nothing of the conversation may remain
+recoverable. In the same transaction as the confirming message:
+- the provider's message ids (what the survivor sent, what we sent) are queued for deletion
+  at Twilio (`provider_deletions`; the job is `tasks.delete_provider_copy`);
+- an unfinished case is closed as "closed by the survivor": the advocate sees that, and
+  nothing more;
+- the conversation row is deleted, and with it its wrapped data key (crypto-shredding: every
+  sealed message, the state and the number become unreadable, in backups too), its messages
+  and any replies still waiting (the database cascades; SQLite's secure_delete overwrites the
+  freed pages).
+The confirming message itself is never stored. Contact-level records that hold no content
+stay: a STOP (so nothing is sent after it) and the hashed resume word.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from datetime import datetime
+
+from sqlalchemy import Connection, delete, insert, select, update
+
+from app import audit
+from app.storage.models import Conversation, Escalation, Message, ProviderDeletion, Reply, table_of
+
+log = logging.getLogger(__name__)
+conversations = table_of(Conversation)
+escalations = table_of(Escalation)
+messages = table_of(Message)
+replies = table_of(Reply)
+deletions = table_of(ProviderDeletion)
+CLOSED_BY_SURVIVOR = "closed_by_survivor"
+# Twilio's message ids (SM... for SMS, MM... for MMS); the web chat's own ids are not sent.
+_PROVIDER_SID = re.compile(r"^(SM|MM)[0-9a-f]{32}$")
+
+
+def erase(connection: Connection, conversation_id: uuid.UUID, *, also: str | None,
+          now: datetime) -> list[int]:
+    """Destroy the conversation; returns the provider deletions to enqueue after the commit.
+
+    `also` is the provider id of the message that confirmed the erasure (never stored).
+    """
+    sids = set(connection.execute(select(messages.c.provider_sid).where(
+        messages.c.conversation_id == conversation_id,
+        messages.c.provider_sid.is_not(None))).scalars())
+    sids |= set(connection.execute(select(replies.c.provider_sid).where(
+        replies.c.conversation_id == conversation_id,
+        replies.c.provider_sid.is_not(None))).scalars())
+    if also:
+        sids.add(also)
+    wanted = sorted(sid for sid in sids if _PROVIDER_SID.match(sid))
+    known = set(connection.execute(select(deletions.c.provider_sid).where(
+        deletions.c.provider_sid.in_(wanted))).scalars()) if wanted else set()
+    fresh = [sid for sid in wanted if sid not in known]
+    ids: list[int] = []
+    for sid in fresh:
+        ids.append(connection.execute(insert(deletions).values(
+            provider_sid=sid, status="pending", redacted=False, attempts=0, created_at=now,
+        ).returning(deletions.c.id)).scalar_one())
+    case_ids = list(connection.execute(select(escalations.c.id).where(
+        escalations.c.conversation_id == conversation_id)).scalars())
+    connection.execute(update(escalations).where(
+        escalations.c.conversation_id == conversation_id, escalations.c.status != "closed",
+    ).values(status="closed", closed_at=now, closed_reason=CLOSED_BY_SURVIVOR))
+    connection.execute(update(escalations).where(escalations.c.conversation_id ==
+                                                 conversation_id)
+                       .values(safe_window_sealed=None))
+    audit.record(connection, now=now, actor="survivor", action="conversation.erased",
+                 conversation_id=conversation_id,
+                 escalation_id=case_ids[-1] if case_ids else None)
+    connection.execute(delete(conversations).where(conversations.c.id == conversation_id))
+    log.info("event=conversation.erased conversation=%s provider_copies=%s", conversation_id,
+             len(ids))
+    return ids

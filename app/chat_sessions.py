@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from app import erasure
 from app.conversations import ConversationService, InboundMessage
 from app.crypto import ChatTokens
 from app.storage import vault
@@ -92,6 +93,20 @@ class ChatSessions:
         if conversation_id is None:
             return []
         return self.collect_replies(conversation_id)
+
+    def erase(self, token: object) -> bool:
+        """The survivor pressed "delete this conversation" (and confirmed): destroy it now, as
+        the SMS keyword does (app/erasure.py). True if there was a conversation to erase."""
+        if not self.tokens.is_valid(token):
+            return False
+        service = self.conversations
+        with service.database.transaction() as connection:
+            conversation_id = vault.open_conversation_id(
+                connection, channel=CHANNEL, contact_hash=self._hash(str(token)))
+            if conversation_id is None:
+                return False
+            erasure.erase(connection, conversation_id, also=None, now=service.clock())
+        return True
 
     def end(self, token: object) -> bool:
         """The survivor left: end the conversation so the token opens nothing any more."""

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 from werkzeug.test import TestResponse
 
 from app.services import Services
@@ -234,3 +234,24 @@ def test_a_body_over_the_request_limit_gets_the_same_json_answer(client: FlaskCl
                            content_type="application/json")
     assert response.status_code == 413
     assert response.get_json()["error"] == "too_long"
+
+
+def test_the_erase_button_destroys_the_conversation_at_once(client: FlaskClient,
+                                                           built: Services) -> None:
+    token = client.post("/chat/start").get_json()["token"]
+    client.post("/chat/send", json={"token": token, "id": "e" * 32, "text": "hello there"})
+    answer = client.post("/chat/erase", json={"token": token, "language": "en"})
+    assert answer.status_code == 200
+    assert answer.get_json() == {"erased": True,
+                                 "message": "This conversation has been deleted."}
+    with built.database.session() as session:
+        assert session.scalar(select(func.count()).select_from(Conversation)) == 0
+    assert answer.headers["Cache-Control"].startswith("no-store")
+
+
+@pytest.mark.parametrize("payload", [{}, {"token": "forged"}, {"token": None}, []])
+def test_erasing_with_no_or_a_forged_token_erases_nothing_and_says_so(
+        client: FlaskClient, payload: object) -> None:
+    answer = client.post("/chat/erase", json=payload)
+    assert answer.status_code == 200
+    assert answer.get_json()["erased"] is False

@@ -197,6 +197,28 @@ def too_large(_error: RequestEntityTooLarge) -> Response:
     return _json({"error": "too_long", "message": _text(None, "chat.error_too_long")}, 413)
 
 
+@bp.post("/chat/erase")
+def erase() -> Response:
+    """Delete this conversation now (the page asked the survivor to confirm first)."""
+    payload = request.get_json(silent=True)
+    token = payload.get("token") if isinstance(payload, dict) else None
+    language = payload.get("language") if isinstance(payload, dict) else None
+    if language not in services().settings.deployment.languages:
+        language = None
+    try:
+        erased = _sessions().erase(token)
+    except Exception as error:  # noqa: BLE001 -- say it failed; never a trace
+        log.error("event=chat.erase_failed request_id=%s %s", g.request_id,
+                  exception_summary(error))
+        return _json({"erased": False, "message": _text(language, "chat.error_generic")}, 503)
+    log.info("event=chat.erased erased=%s", erased)
+    return _json({"erased": erased, "message": _text(language, "chat.erased",
+                                                     fallback=ERASED_TEXT)})
+
+
+ERASED_TEXT = "This conversation has been deleted."
+
+
 @bp.post("/chat/exit")
 def leave() -> Response:
     """The quick-exit beacon: end the conversation; tell the browser to drop everything."""

@@ -53,6 +53,7 @@ bench: $(STAMP) system-deps
 	$(PY) bench/webhook.py
 	$(PY) bench/chat.py
 	$(PY) bench/queue_latency.py
+	$(PY) bench/rotation.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

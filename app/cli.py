@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import click
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
-from app import crypto, flowlint
+from app import crypto, flowlint, rotation
 from app.advocates.cli import advocates_cli
 from app.channels.sms import sms_cli
 from app.services import services
@@ -23,6 +23,24 @@ def db_upgrade() -> None:
     engine = services().database.engine
     migrate.upgrade(engine)
     click.echo(f"database at revision {migrate.current_revision(engine)}")
+
+
+@keys_cli.command("rotate")
+@click.option("--batch", default=rotation.BATCH, show_default=True,
+              help="Keys re-wrapped per transaction.")
+@with_appcontext
+def keys_rotate(batch: int) -> None:
+    """Re-wrap every stored data key under the newest key in QUIETLINE_DATA_KEYS.
+
+    Run it after putting a new key first in QUIETLINE_DATA_KEYS; when it has finished, the
+    old key can be removed. Safe to interrupt and run again: it continues where it stopped.
+    """
+    built = services()
+    total = rotation.count(built.database)
+    with click.progressbar(length=total, label="Re-wrapping data keys") as bar:
+        done = rotation.rotate(built.database, built.keyring, batch=batch, progress=bar.update)
+    click.echo(f"{done.rewrapped} data keys re-wrapped under key {built.keyring.newest_id}, "
+               f"{done.already} already were; {done.total} in all.")
 
 
 @keys_cli.command("generate")

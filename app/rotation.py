@@ -1,0 +1,81 @@
+"""Key rotation: every stored data key re-wrapped under the newest key of the keyring.
+
+`QUIETLINE_DATA_KEYS` lists key-encryption keys newest first. A new key is added in front;
+new conversations use it at once, old ones still open with the older key. `flask keys rotate`
+then re-wraps each stored data key (conversations' and advocates') under the newest key, so
+the old key can be removed from the keyring and destroyed. Only the small wrapped keys
+change: messages stay sealed under their data keys and are never decrypted here.
+
+It works in batches, each its own transaction, in id order, and skips keys already wrapped by
+the newest key, so an interrupted run loses nothing and simply continues when run again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Table, func, select, update
+
+from app.crypto import FieldContext, Keyring
+from app.storage.db import Database
+from app.storage.models import Advocate, Conversation, table_of
+
+log = logging.getLogger(__name__)
+# The tables whose rows hold a wrapped data key, and the name the key's context uses.
+WRAPPED = ((table_of(Conversation), "conversations"), (table_of(Advocate), "advocates"))
+BATCH = 500
+
+
+@dataclass
+class Rotation:
+    total: int = 0
+    rewrapped: int = 0
+    already: int = 0
+
+
+def count(database: Database) -> int:
+    with database.transaction() as connection:
+        return sum(int(connection.execute(select(func.count()).select_from(table)).scalar_one())
+                   for table, _name in WRAPPED)
+
+
+def rotate(database: Database, keyring: Keyring, *, batch: int = BATCH,
+           progress: Callable[[int], None] = lambda _n: None) -> Rotation:
+    """Re-wrap every data key not yet wrapped by the newest key; `progress(n)` after each
+    batch of n rows. Safe to interrupt and run again."""
+    done = Rotation()
+    for table, name in WRAPPED:
+        last: Any = None
+        while True:
+            with database.transaction() as connection:
+                query = select(table.c.id, table.c.wrapped_key).order_by(table.c.id).limit(batch)
+                if last is not None:
+                    query = query.where(table.c.id > last)
+                rows = connection.execute(query).all()
+                for row in rows:
+                    if _rewrap(connection, table, row, keyring=keyring, context_name=name):
+                        done.rewrapped += 1
+                    else:
+                        done.already += 1
+            if not rows:
+                break
+            last = rows[-1].id
+            done.total += len(rows)
+            progress(len(rows))
+    log.info("event=keys.rotated rewrapped=%s already=%s", done.rewrapped, done.already)
+    return done
+
+
+def _rewrap(connection: Any, table: Table, row: Any, *, keyring: Keyring,
+            context_name: str) -> bool:
+    """Re-wrap one row's data key under the newest key; False if it already was."""
+    if not row.wrapped_key or Keyring.wrapped_key_id(row.wrapped_key) == keyring.newest_id:
+        return False
+    context = FieldContext(context_name, "key", str(row.id))
+    key = keyring.unwrap(row.wrapped_key, context)
+    connection.execute(update(table).where(table.c.id == row.id)
+                       .values(wrapped_key=keyring.wrap(key, context)))
+    return True

@@ -2,19 +2,60 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from pathlib import Path
+
 import click
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
-from app import crypto, flowlint, rotation
+from app import crypto, flowlint, retention, rotation
 from app.advocates.cli import advocates_cli
 from app.channels.sms import sms_cli
+from app.crypto import ReportSigner
 from app.services import services
 from app.storage import migrate
 
 db_cli = AppGroup("db", help="Create or migrate the database.")
 keys_cli = click.Group("keys", help="Encryption keys.")
 flows_cli = AppGroup("flows", help="Conversation flows and their texts.")
+retention_cli = AppGroup("retention", help="Deleting what is past the retention period.")
+
+
+@retention_cli.command("purge")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write the signed report (default: instance/retention-reports/).")
+def retention_purge(report_path: Path | None) -> None:
+    """Erase every conversation quiet for longer than the deployment's retention days."""
+    built = services()
+    days = built.settings.deployment.retention_days
+    due, _kept = retention.expired(built.database, built.clock() - timedelta(days=days))
+    with click.progressbar(length=len(due), label=f"Erasing conversations older than "
+                                                  f"{days} days") as bar:
+        report = retention.purge(built.database, retention_days=days, now=built.clock(),
+                                 progress=bar.update, deleted=built.dispatcher.delete_copies)
+    path = report_path or retention.default_report_path(built.settings.instance_path,
+                                                        built.clock())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(retention.signed_report(report, ReportSigner(built.settings.secret_key)),
+                    encoding="utf-8")
+    click.echo(f"{report.conversations_deleted} conversations erased, "
+               f"{report.provider_copies_queued} provider copies queued for deletion, "
+               f"{report.kept_open_cases} kept because their case is still open. "
+               f"Signed report: {path}")
+
+
+@retention_cli.command("verify")
+@click.argument("report_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def retention_verify(report_file: Path) -> None:
+    """Check that a retention report is exactly as this service signed it."""
+    try:
+        fields = retention.verify_report(report_file.read_text(encoding="utf-8"),
+                                         ReportSigner(services().settings.secret_key))
+    except retention.ReportInvalid as error:
+        raise click.ClickException(f"{report_file}: {error}") from error
+    click.echo(f"{report_file}: valid. {fields['conversations_deleted']} conversations erased "
+               f"on {fields['finished']}.")
 
 
 @db_cli.command("upgrade")
@@ -80,5 +121,5 @@ def flows_check(verbose: bool) -> None:
 
 def init_app(app: Flask) -> None:
     # keys_cli is registered as a plugin (pyproject.toml), so it works without settings.
-    for group in (db_cli, flows_cli, sms_cli, advocates_cli):
+    for group in (db_cli, flows_cli, sms_cli, advocates_cli, retention_cli):
         app.cli.add_command(group)

@@ -155,8 +155,7 @@ class ConversationService:
             return
         if outcome.case_opened and outcome.escalation_id:
             self.dispatcher.notify(outcome.escalation_id, urgent=outcome.risk == "urgent")
-        for deletion_id in outcome.deletion_ids:
-            self.dispatcher.delete_copy(deletion_id)
+        self.dispatcher.delete_copies(list(outcome.deletion_ids))
 
     def _handle(
         self, connection: Connection, inbound: InboundMessage, contact_hash: str

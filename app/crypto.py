@@ -280,3 +280,23 @@ class Totp:
             if hmac.compare_digest(totp.generate_otp(step), code):
                 return step
         return None
+
+
+class ReportSigner:
+    """Signs the service's reports (retention) so that a changed figure is detected.
+
+    HMAC-SHA256 under a key derived from SECRET_KEY: the service, or anyone it lets run
+    `flask retention verify`, can check a report; nobody without the secret can forge one.
+    """
+
+    def __init__(self, secret_key: str) -> None:
+        self._key = hashlib.sha256(b"quietline report signing|" + secret_key.encode()).digest()
+
+    def __repr__(self) -> str:
+        return "ReportSigner(<secret>)"
+
+    def sign(self, canonical: bytes) -> str:
+        return hmac.new(self._key, canonical, hashlib.sha256).hexdigest()
+
+    def verify(self, canonical: bytes, signature: str) -> bool:
+        return hmac.compare_digest(self.sign(canonical), signature)

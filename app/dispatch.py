@@ -17,6 +17,7 @@ log = logging.getLogger(__name__)
 SEND_REPLY = "app.tasks.send_reply"
 NOTIFY_CASE = "app.tasks.notify_case"
 DELETE_COPY = "app.provider_copies.delete_provider_copy"
+PURGE = "app.tasks.purge_expired"
 RETRY_DELAY = timedelta(seconds=30)
 
 
@@ -37,6 +38,20 @@ class Dispatcher:
     def delete_copy(self, deletion_id: int) -> bool:
         """Ask the provider to delete a message's copy (after an erasure)."""
         return self._enqueue(self.default, DELETE_COPY, deletion_id)
+
+    def delete_copies(self, deletion_ids: list[int]) -> None:
+        for deletion_id in deletion_ids:
+            self.delete_copy(deletion_id)
+
+    def purge(self) -> bool:
+        """The daily retention run (no arguments: it reads the database itself)."""
+        try:
+            self.default.enqueue(PURGE, result_ttl=0, failure_ttl=86400, job_timeout=3600)
+        except redis.RedisError as error:
+            log.warning("event=dispatch.skipped job=purge_expired error=%s",
+                        type(error).__name__)
+            return False
+        return True
 
     def reply_later(self, reply_id: int, now: datetime) -> bool:
         return self._enqueue_at(self.urgent, SEND_REPLY, reply_id, now + RETRY_DELAY)

@@ -33,15 +33,17 @@ messages = table_of(Message)
 replies = table_of(Reply)
 deletions = table_of(ProviderDeletion)
 CLOSED_BY_SURVIVOR = "closed_by_survivor"
+CLOSED_BY_RETENTION = "retention"
 # Twilio's message ids (SM... for SMS, MM... for MMS); the web chat's own ids are not sent.
 _PROVIDER_SID = re.compile(r"^(SM|MM)[0-9a-f]{32}$")
 
 
 def erase(connection: Connection, conversation_id: uuid.UUID, *, also: str | None,
-          now: datetime) -> list[int]:
+          now: datetime, reason: str = CLOSED_BY_SURVIVOR) -> list[int]:
     """Destroy the conversation; returns the provider deletions to enqueue after the commit.
 
     `also` is the provider id of the message that confirmed the erasure (never stored).
+    `reason` is why: the survivor's erasure, or retention (app/retention.py).
     """
     sids = set(connection.execute(select(messages.c.provider_sid).where(
         messages.c.conversation_id == conversation_id,
@@ -64,14 +66,16 @@ def erase(connection: Connection, conversation_id: uuid.UUID, *, also: str | Non
         escalations.c.conversation_id == conversation_id)).scalars())
     connection.execute(update(escalations).where(
         escalations.c.conversation_id == conversation_id, escalations.c.status != "closed",
-    ).values(status="closed", closed_at=now, closed_reason=CLOSED_BY_SURVIVOR))
+    ).values(status="closed", closed_at=now, closed_reason=reason))
     connection.execute(update(escalations).where(escalations.c.conversation_id ==
                                                  conversation_id)
                        .values(safe_window_sealed=None))
-    audit.record(connection, now=now, actor="survivor", action="conversation.erased",
+    by_survivor = reason == CLOSED_BY_SURVIVOR
+    audit.record(connection, now=now, actor="survivor" if by_survivor else "system",
+                 action="conversation.erased" if by_survivor else "conversation.purged",
                  conversation_id=conversation_id,
                  escalation_id=case_ids[-1] if case_ids else None)
     connection.execute(delete(conversations).where(conversations.c.id == conversation_id))
-    log.info("event=conversation.erased conversation=%s provider_copies=%s", conversation_id,
-             len(ids))
+    log.info("event=conversation.%s conversation=%s provider_copies=%s",
+             "erased" if by_survivor else "purged", conversation_id, len(ids))
     return ids

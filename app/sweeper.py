@@ -44,6 +44,7 @@ class Sweeper:
                     # workers sweeps each time and a dead sweeper never blocks the others.
                     if services().redis.set(LOCK, "1", nx=True, px=int(interval * 900)):
                         tasks.sweep()
+                        tasks.schedule_daily_purge()
                 except Exception as error:  # noqa: BLE001 -- keep sweeping whatever failed
                     log.warning("event=sweep.failed %s", exception_summary(error))
                 self._stop.wait(interval)

@@ -19,11 +19,12 @@ import functools
 import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import ParamSpec, TypeVar
 
 from sqlalchemy import Connection, insert, or_, select, update
 
-from app import hours, presence
+from app import hours, presence, retention
+from app.crypto import ReportSigner
 from app.logs import exception_summary
 from app.sending import Lease
 from app.services import services
@@ -33,6 +34,8 @@ from app.storage.times import aware
 
 log = logging.getLogger(__name__)
 JobResult = TypeVar("JobResult")
+JobArgs = ParamSpec("JobArgs")
+RETENTION_LOCK = "quietline:retention-ran-today"
 replies = table_of(Reply)
 alerts = table_of(Alert)
 opt_outs = table_of(OptOut)
@@ -46,11 +49,11 @@ class JobFailed(RuntimeError):
     exception's text can hold a number or a message (shared/SAFETY.md, A4)."""
 
 
-def content_free(job: Callable[[int], JobResult]) -> Callable[[int], JobResult]:
+def content_free(job: Callable[JobArgs, JobResult]) -> Callable[JobArgs, JobResult]:
     @functools.wraps(job)
-    def run(row_id: int) -> JobResult:
+    def run(*args: JobArgs.args, **kwargs: JobArgs.kwargs) -> JobResult:
         try:
-            return job(row_id)
+            return job(*args, **kwargs)
         except Exception as error:  # noqa: BLE001 -- re-raised below without its text
             summary = exception_summary(error)
         # Raised outside the except block, so the original is not even attached as context.
@@ -187,6 +190,30 @@ def _send_alert(case_id: int, index: int, reference: str, *, settle_only: bool =
 def _mark_notified(case_id: int, now: datetime) -> None:
     with services().database.transaction() as connection:
         cases.mark_notified(connection, case_id, now)
+
+
+@content_free
+def purge_expired() -> str:
+    """The daily retention run (app/retention.py), with its signed report in the instance
+    folder. Safe to run twice: a second run finds nothing past retention."""
+    built = services()
+    report = retention.purge(built.database,
+                             retention_days=built.settings.deployment.retention_days,
+                             now=built.clock(), deleted=built.dispatcher.delete_copies)
+    path = retention.default_report_path(built.settings.instance_path, built.clock())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(retention.signed_report(report, ReportSigner(built.settings.secret_key)),
+                    encoding="utf-8")
+    return f"{report.conversations_deleted} erased"
+
+
+def schedule_daily_purge() -> bool:
+    """Called by every sweep: enqueues the retention run once a day, whichever worker is
+    first (a Redis key that expires after a day decides)."""
+    built = services()
+    if built.redis.set(RETENTION_LOCK, "1", nx=True, ex=86400):
+        return built.dispatcher.purge()
+    return False
 
 
 def _recheck_waiting(connection: Connection, counts: dict[str, int]) -> list[int]:

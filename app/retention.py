@@ -1,0 +1,115 @@
+"""Retention: conversations past the deployment's retention days are erased, and a signed
+report of what was done (counts only) is written.
+
+shared/SAFETY.md, A4 (least data): what the service no longer needs is destroyed the same way
+a survivor's erasure destroys it (app/erasure.py): the data key with the rows, the provider's
+copies queued for deletion, a case left as a closed tombstone ("retention"). A conversation
+whose case an advocate still has open is kept, and counted in the report, so no one's live
+casework disappears under them; it goes at the first run after the case is closed.
+
+Each conversation is erased in its own transaction, so an interrupted purge leaves every
+conversation either whole or gone, and running it again finishes the job.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import and_, exists, select
+
+from app import erasure
+from app.crypto import ReportSigner
+from app.storage.db import Database
+from app.storage.models import Conversation, Escalation, table_of
+
+log = logging.getLogger(__name__)
+conversations = table_of(Conversation)
+escalations = table_of(Escalation)
+REPORT_KIND = "quietline-retention-report"
+
+
+class ReportInvalid(ValueError):
+    """A retention report that is not what the service wrote; the message says why."""
+
+
+@dataclass
+class Purge:
+    retention_days: int
+    cutoff: str
+    started: str
+    finished: str = ""
+    conversations_deleted: int = 0
+    provider_copies_queued: int = 0
+    kept_open_cases: int = 0
+
+
+def expired(database: Database, cutoff: datetime) -> tuple[list[uuid.UUID], int]:
+    """Conversations quiet since before `cutoff`: those to erase, and how many are kept
+    because an advocate still has their case open."""
+    unfinished = exists().where(and_(escalations.c.conversation_id == conversations.c.id,
+                                     escalations.c.status != "closed"))
+    with database.transaction() as connection:
+        due = list(connection.execute(select(conversations.c.id).where(
+            conversations.c.last_activity_at < cutoff, ~unfinished)).scalars())
+        kept = len(connection.execute(select(conversations.c.id).where(
+            conversations.c.last_activity_at < cutoff, unfinished)).all())
+    return due, kept
+
+
+def purge(database: Database, *, retention_days: int, now: datetime,
+          progress: Callable[[int], None] = lambda _n: None,
+          deleted: Callable[[list[int]], None] = lambda _ids: None) -> Purge:
+    """Erase every expired conversation; `deleted(ids)` gets the provider deletions to
+    enqueue after each commit, `progress(1)` is called per conversation."""
+    cutoff = now - timedelta(days=retention_days)
+    due, kept = expired(database, cutoff)
+    report = Purge(retention_days, cutoff.isoformat(timespec="seconds"),
+                   now.isoformat(timespec="seconds"), kept_open_cases=kept)
+    for conversation_id in due:
+        with database.transaction() as connection:
+            ids = erasure.erase(connection, conversation_id, also=None, now=now,
+                                reason=erasure.CLOSED_BY_RETENTION)
+        deleted(ids)
+        report.conversations_deleted += 1
+        report.provider_copies_queued += len(ids)
+        progress(1)
+    report.finished = now.isoformat(timespec="seconds")
+    log.info("event=retention.purged conversations=%s provider_copies=%s kept_open=%s",
+             report.conversations_deleted, report.provider_copies_queued, kept)
+    return report
+
+
+def default_report_path(instance: Path, now: datetime) -> Path:
+    return instance / "retention-reports" / f"retention-{now:%Y%m%dT%H%M%S}.json"
+
+
+def _canonical(fields: dict[str, Any]) -> bytes:
+    return json.dumps(fields, sort_keys=True, separators=(",", ":")).encode()
+
+
+def signed_report(report: Purge, signer: ReportSigner) -> str:
+    fields = {"kind": REPORT_KIND, **asdict(report)}
+    return json.dumps({**fields, "signature": signer.sign(_canonical(fields))}, indent=2,
+                      sort_keys=True) + "\n"
+
+
+def verify_report(text: str, signer: ReportSigner) -> dict[str, Any]:
+    """The report's figures if it is exactly as the service signed it; else ReportInvalid."""
+    try:
+        fields = json.loads(text)
+    except ValueError as exc:
+        raise ReportInvalid("not a retention report (not JSON)") from exc
+    if not isinstance(fields, dict) or fields.get("kind") != REPORT_KIND:
+        raise ReportInvalid("not a retention report")
+    signature = fields.pop("signature", None)
+    if not isinstance(signature, str) or not signer.verify(_canonical(fields), signature):
+        raise ReportInvalid("the signature does not match: the report was changed, or it was "
+                            "not written by this service")
+    return fields

@@ -89,3 +89,8 @@ def can_close(member: StaffMember, case: CaseFacts) -> bool:
     if case.status == "closed":
         return False
     return holds(member, case) or member.role == "supervisor"
+
+
+def can_view_audit(member: StaffMember) -> bool:
+    """Supervisors and admins oversee who read what; advocates do not read each other's."""
+    return member.role in ("supervisor", "admin")

@@ -9,10 +9,10 @@ import click
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
-from app import crypto, flowlint, retention, rotation
+from app import audit_chain, audit_log, crypto, flowlint, retention, rotation
 from app.advocates.cli import advocates_cli
 from app.channels.sms import sms_cli
-from app.crypto import ReportSigner
+from app.crypto import ChainKey, ReportSigner
 from app.services import services
 from app.storage import migrate
 
@@ -20,6 +20,47 @@ db_cli = AppGroup("db", help="Create or migrate the database.")
 keys_cli = click.Group("keys", help="Encryption keys.")
 flows_cli = AppGroup("flows", help="Conversation flows and their texts.")
 retention_cli = AppGroup("retention", help="Deleting what is past the retention period.")
+audit_cli = AppGroup("audit", help="The audit trail: check it, export it.")
+
+
+@audit_cli.command("verify")
+def audit_verify() -> None:
+    """Seal what is due, then walk the whole hash chain; non-zero exit if it is broken."""
+    built = services()
+    chain = ChainKey(built.settings.secret_key)
+    audit_chain.seal(built.database, chain, built.clock())
+    verdict = audit_chain.verify(built.database, chain)
+    if not verdict.intact:
+        raise click.ClickException(f"the audit trail is broken at entry {verdict.broken_at}: "
+                                   f"{verdict.why}")
+    click.echo(f"audit trail intact: {verdict.checked} entries sealed and checked, "
+               f"{verdict.unsealed} too recent to seal yet")
+
+
+@audit_cli.command("export")
+@click.option("--from", "start", help="First day, e.g. 2026-12-01.")
+@click.option("--to", "end", help="Last day, inclusive.")
+@click.option("--case", help="One case's number.")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the CSV here instead of standard output.")
+def audit_export(start: str | None, end: str | None, case: str | None,
+                 output: Path | None) -> None:
+    """The audit trail as CSV: who did what to which case, when and why; no content."""
+    built = services()
+    names = built.accounts.names()
+    try:
+        filters = audit_log.Filters.parse(
+            {"from": start or "", "to": end or "", "case": case or ""},
+            {email: i for i, email in names.items()})
+    except audit_log.FilterError as error:
+        raise click.ClickException(str(error)) from error
+    text = audit_log.as_csv(audit_log.entries(built.database, filters,
+                                              limit=audit_log.MAX_EXPORT), names)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"written to {output}")
 
 
 @retention_cli.command("purge")
@@ -121,5 +162,5 @@ def flows_check(verbose: bool) -> None:
 
 def init_app(app: Flask) -> None:
     # keys_cli is registered as a plugin (pyproject.toml), so it works without settings.
-    for group in (db_cli, flows_cli, sms_cli, advocates_cli, retention_cli):
+    for group in (db_cli, flows_cli, sms_cli, advocates_cli, retention_cli, audit_cli):
         app.cli.add_command(group)

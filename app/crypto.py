@@ -300,3 +300,21 @@ class ReportSigner:
 
     def verify(self, canonical: bytes, signature: str) -> bool:
         return hmac.compare_digest(self.sign(canonical), signature)
+
+
+class ChainKey:
+    """Links the audit trail's hash chain (app/audit_chain.py).
+
+    Keyed (HMAC-SHA256 under a key derived from SECRET_KEY), so someone who can write to the
+    database cannot change a row and then recompute every later link to hide it.
+    """
+
+    def __init__(self, secret_key: str) -> None:
+        self._key = hashlib.sha256(b"quietline audit chain|" + secret_key.encode()).digest()
+
+    def __repr__(self) -> str:
+        return "ChainKey(<secret>)"
+
+    def link(self, previous: str, canonical: bytes) -> str:
+        return hmac.new(self._key, previous.encode() + b"|" + canonical,
+                        hashlib.sha256).hexdigest()

@@ -23,8 +23,8 @@ from typing import ParamSpec, TypeVar
 
 from sqlalchemy import Connection, insert, or_, select, update
 
-from app import hours, presence, retention
-from app.crypto import ReportSigner
+from app import audit_chain, hours, presence, retention
+from app.crypto import ChainKey, ReportSigner
 from app.logs import exception_summary
 from app.sending import Lease
 from app.services import services
@@ -284,6 +284,7 @@ def sweep() -> dict[str, int]:
     for case_id in sorted(set(waiting_cases) | set(in_doubt)):
         if built.dispatcher.notify(case_id):
             counts["cases"] += 1
+    counts["sealed"] = audit_chain.seal(built.database, ChainKey(built.settings.secret_key), now)
     if any(counts.values()):
         log.info("event=sweep %s", " ".join(f"{k}={v}" for k, v in counts.items()))
     return counts

@@ -63,7 +63,13 @@ def staff_headers(response: Response) -> Response:
 
 def init_app(app: Flask) -> None:
     # Imported for their routes and error handlers on `bp`.
-    from app.advocates import answers, auth, case_views, queue_views  # noqa: F401, PLC0415
+    from app.advocates import (  # noqa: F401, PLC0415
+        answers,
+        audit_views,
+        auth,
+        case_views,
+        queue_views,
+    )
 
     app.register_blueprint(bp)
     app.after_request(staff_headers)

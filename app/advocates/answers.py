@@ -24,6 +24,7 @@ REFUSALS = {
     "window": "Only the advocate who holds this case can set its safe time.",
     "reply": "Only the advocate who holds this case can reply.",
     "manage": "Your role cannot manage this case.",
+    "audit": "Only supervisors and administrators can read the audit trail.",
 }
 
 

@@ -184,6 +184,9 @@ class AuditEvent(Base):
     conversation_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
     escalation_id: Mapped[int | None] = mapped_column(Integer, index=True)
     purpose: Mapped[str | None] = mapped_column(String(200))
+    # The hash chain (app/audit_chain.py): set shortly after the row is written, in id order,
+    # each over the previous row's hash and this row's fields; None until then.
+    row_hash: Mapped[str | None] = mapped_column(String(64))
 
 
 class Advocate(Base):

@@ -1,0 +1,54 @@
+"""The audit trail for supervisors and admins: filter, page back, export as CSV."""
+
+from __future__ import annotations
+
+from flask import Response, g, render_template, request
+from werkzeug.wrappers.response import Response as BaseResponse
+
+from app import audit_chain, audit_log, authz
+from app.advocates import bp
+from app.advocates.answers import answer
+from app.casework import NotAllowed
+from app.crypto import ChainKey
+from app.services import services
+
+
+def _filters() -> audit_log.Filters | Response:
+    if not authz.can_view_audit(g.staff):
+        raise NotAllowed("audit")
+    names = services().accounts.names()
+    try:
+        return audit_log.Filters.parse(dict(request.args),
+                                       {email: i for i, email in names.items()})
+    except audit_log.FilterError as error:
+        return answer(400, f"The filter was not used: {error}.")
+
+
+@bp.get("/audit")
+def audit_page() -> BaseResponse:
+    filters = _filters()
+    if isinstance(filters, Response):
+        return filters
+    built = services()
+    before = request.args.get("before", "")
+    rows = audit_log.entries(built.database, filters,
+                             before=int(before) if before.isdigit() else None)
+    audit_log.record_reading(built.database, g.staff.id, "audit.viewed", built.clock())
+    verdict = audit_chain.verify(built.database, ChainKey(built.settings.secret_key))
+    query = {k: v for k, v in request.args.items() if k != "before"}
+    return Response(render_template(
+        "advocates/audit.html", rows=rows, names=built.accounts.names(), verdict=verdict,
+        args=request.args, query=query, page=audit_log.PAGE))
+
+
+@bp.get("/audit.csv")
+def audit_export() -> BaseResponse:
+    filters = _filters()
+    if isinstance(filters, Response):
+        return filters
+    built = services()
+    rows = audit_log.entries(built.database, filters, limit=audit_log.MAX_EXPORT)
+    audit_log.record_reading(built.database, g.staff.id, "audit.exported", built.clock())
+    response = Response(audit_log.as_csv(rows, built.accounts.names()), mimetype="text/csv")
+    response.headers["Content-Disposition"] = 'attachment; filename="audit.csv"'
+    return response

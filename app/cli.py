@@ -9,7 +9,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
-from app import audit_chain, audit_log, crypto, flowlint, retention, rotation
+from app import audit_chain, audit_log, crypto, flowlint, report, retention, rotation
 from app.advocates.cli import advocates_cli
 from app.channels.sms import sms_cli
 from app.crypto import ChainKey, ReportSigner
@@ -21,6 +21,28 @@ keys_cli = click.Group("keys", help="Encryption keys.")
 flows_cli = AppGroup("flows", help="Conversation flows and their texts.")
 retention_cli = AppGroup("retention", help="Deleting what is past the retention period.")
 audit_cli = AppGroup("audit", help="The audit trail: check it, export it.")
+
+
+@click.command("report")
+@click.option("--from", "start", required=True, help="First day, e.g. 2026-11-01.")
+@click.option("--to", "end", required=True, help="Last day, inclusive.")
+@click.option("--format", "kind", type=click.Choice(["csv", "json"]), default="csv",
+              show_default=True)
+@click.option("--threshold", type=click.IntRange(min=2), default=report.DEFAULT_THRESHOLD,
+              show_default=True, help="Counts below this are suppressed.")
+@with_appcontext
+def report_command(start: str, end: str, kind: str, threshold: int) -> None:
+    """The partnership's anonymised figures for a date range (counts only)."""
+    built = services()
+    try:
+        first, last = report.date_range(start, end, built.clock().date())
+    except report.ReportRangeError as error:
+        raise click.ClickException(str(error)) from error
+    deployment = built.settings.deployment
+    figures = report.build(built.database, first, last,
+                           timezone=deployment.opening_hours.timezone,
+                           opening=deployment.opening_hours, threshold=threshold)
+    click.echo(report.as_csv(figures) if kind == "csv" else report.as_json(figures), nl=False)
 
 
 @audit_cli.command("verify")
@@ -164,3 +186,4 @@ def init_app(app: Flask) -> None:
     # keys_cli is registered as a plugin (pyproject.toml), so it works without settings.
     for group in (db_cli, flows_cli, sms_cli, advocates_cli, retention_cli, audit_cli):
         app.cli.add_command(group)
+    app.cli.add_command(report_command)

@@ -1,0 +1,124 @@
+"""The partnership report over a seeded month, checked against figures computed here."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from app import report
+from tests.cases import csrf, latest_case
+from tests.conftest import MovableClock
+from tests.staff import make_advocate, sign_in
+from tests.twilio_signing import TwilioSigner
+
+pytestmark = pytest.mark.usefixtures("fake_twilio", "inline_jobs")
+# November 2026: London is on GMT, so these UTC times are also local times.
+WEB = ([("pl", datetime(2026, 11, 2, 10, n, tzinfo=UTC)) for n in range(8)]
+       + [("ar", datetime(2026, 11, 3, 11, n, tzinfo=UTC)) for n in range(3)]
+       + [("en", datetime(2026, 11, 4, 15, n, tzinfo=UTC)) for n in range(9)])
+# Requests for a person: five on Saturday 7th (out of hours), two on Tuesday 10th at 10:00.
+SMS = ([datetime(2026, 11, 7, 14, 10 * n, tzinfo=UTC) for n in range(5)]
+       + [datetime(2026, 11, 10, 10, n, tzinfo=UTC) for n in range(2)])
+WAITS = [5, 10, 20, 30, 60]  # minutes to the first advocate reply, for the first five cases
+OUTSIDE = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)  # a contact the range must leave out
+
+
+@pytest.fixture
+def month(app: Flask, client: FlaskClient, twilio: TwilioSigner, clock: MovableClock) -> None:
+    survivor = app.test_client()
+    for n, (language, moment) in enumerate(WEB):
+        clock.set(moment)
+        token = survivor.post("/chat/start").get_json()["token"]
+        survivor.post("/chat/send", json={"token": token, "id": f"{n:032x}",
+                                          "text": "Dzień dobry" if language == "pl" else "hi",
+                                          "language": language})
+    advocate = make_advocate(app, "a@example.org")
+    for n, moment in enumerate(SMS):
+        clock.set(moment)
+        twilio.sms("person", sender=f"+4477009003{n:02d}")
+        case_id = latest_case(twilio)
+        if n < len(WAITS):
+            clock.set(moment + timedelta(minutes=WAITS[n]))
+            staff = app.test_client()
+            sign_in(staff, advocate, code=advocate.code(clock().timestamp()))
+            token = csrf(staff.get("/advocates/queue").get_data(as_text=True))
+            staff.post(f"/advocates/cases/{case_id}/claim", data={"csrf_token": token})
+            page = staff.get(f"/advocates/cases/{case_id}").get_data(as_text=True)
+            staff.post(f"/advocates/cases/{case_id}/reply",
+                       data={"csrf_token": csrf(page), "text": "Hello, this is Sam."})
+            staff.post(f"/advocates/cases/{case_id}/close",
+                       data={"csrf_token": csrf(page), "reason": "supported"})
+    clock.set(OUTSIDE)
+    twilio.sms("person", sender="+447700900399")
+    clock.set(datetime(2026, 12, 5, 9, 0, tzinfo=UTC))
+
+
+def run(app: Flask, *args: str) -> tuple[int, str]:
+    result = app.test_cli_runner().invoke(args=["report", *args])
+    return result.exit_code, result.output
+
+
+def test_the_report_matches_the_seeded_month(app: Flask, month: None) -> None:
+    code, output = run(app, "--from", "2026-11-01", "--to", "2026-11-30", "--format", "json")
+    assert code == 0, output
+    figures = json.loads(output)
+    days = Counter(m.strftime("%A") for m in [m for _, m in WEB] + SMS)
+    assert figures["contacts_by_channel"] == {"sms": len(SMS), "web": len(WEB)}
+    assert figures["contacts_by_day"] == {
+        day: (n if n == 0 or n >= 5 else "suppressed")
+        for day in report.DAYS for n in [days[day]]}
+    assert figures["contacts_by_language"]["pl"] == 8
+    assert figures["contacts_by_language"]["ar"] == "suppressed"  # 3 < 5: could single out
+    assert figures["escalations_by_priority"] == {"routine": len(SMS), "high": 0, "urgent": 0}
+    assert figures["escalations_by_reason"] == {"asked_for_person": len(SMS)}
+    assert figures["figures"]["contacts"] == len(WEB) + len(SMS)
+    assert figures["figures"]["out_of_hours_share"] == round(5 / 7, 3)
+    assert figures["figures"]["first_human_reply_median_minutes"] == 20.0
+    assert figures["outcomes"] == {"open": "suppressed", "supported": 5}
+    assert "+44" not in output
+
+
+def test_csv_has_one_row_per_cell_and_no_identifiers(app: Flask, month: None) -> None:
+    code, output = run(app, "--from", "2026-11-01", "--to", "2026-11-30")
+    assert code == 0, output
+    rows = output.splitlines()
+    assert rows[0] == "section,category,value"
+    assert "contacts_by_channel,sms,7" in rows
+    assert "contacts_by_hour,03:00,0" in rows
+    assert not any("@" in row or "+44" in row for row in rows)
+
+
+def test_a_higher_threshold_suppresses_more(app: Flask, month: None) -> None:
+    _code, output = run(app, "--from", "2026-11-01", "--to", "2026-11-30", "--format", "json",
+                        "--threshold", "10")
+    figures = json.loads(output)
+    assert figures["contacts_by_language"]["pl"] == "suppressed"
+    assert figures["figures"]["first_human_reply_median_minutes"] == "suppressed"
+
+
+@pytest.mark.parametrize(("start", "end", "why"), [
+    ("2026-11-31", "2026-12-01", "dates must look like"),
+    ("2026-11-30", "2026-11-01", "before --from"),
+    ("2027-06-01", "2027-06-30", "in the future"),
+])
+def test_unusable_dates_are_refused_with_a_reason(app: Flask, clock: MovableClock,
+                                                  start: str, end: str, why: str) -> None:
+    clock.set(datetime(2026, 12, 5, 9, 0, tzinfo=UTC))
+    code, output = run(app, "--from", start, "--to", end)
+    assert code != 0
+    assert why in output
+
+
+def test_an_empty_range_reports_zeros(app: Flask, clock: MovableClock) -> None:
+    clock.set(datetime(2026, 12, 5, 9, 0, tzinfo=UTC))
+    code, output = run(app, "--from", "2026-10-01", "--to", "2026-10-31", "--format", "json")
+    assert code == 0
+    figures = json.loads(output)
+    assert figures["figures"]["contacts"] == 0
+    assert figures["figures"]["out_of_hours_share"] == "suppressed"
+    assert set(figures["contacts_by_channel"].values()) == {0}

@@ -122,3 +122,33 @@ def test_an_empty_range_reports_zeros(app: Flask, clock: MovableClock) -> None:
     assert figures["figures"]["contacts"] == 0
     assert figures["figures"]["out_of_hours_share"] == "suppressed"
     assert set(figures["contacts_by_channel"].values()) == {0}
+
+
+@pytest.mark.parametrize(("role", "status"), [("advocate", 403), ("supervisor", 200),
+                                              ("admin", 200)])
+def test_the_report_page_is_for_supervisors_and_admins(
+        app: Flask, month: None, clock: MovableClock, role: str, status: int) -> None:
+    staff = app.test_client()
+    member = make_advocate(app, f"{role}@example.org", role)
+    sign_in(staff, member, code=member.code(clock().timestamp()))
+    page = staff.get("/advocates/report?from=2026-11-01&to=2026-11-30")
+    assert page.status_code == status
+    if status == 200:
+        html = page.get_data(as_text=True)
+        assert "<svg" in html
+        assert "Language need" in html
+        assert "suppressed" in html  # Arabic: 3 contacts
+        assert "71.4%" in html  # out of hours: 5 of 7
+        assert "+44" not in html
+        assert "unsafe-inline" not in page.headers["Content-Security-Policy"]
+
+
+def test_the_report_page_refuses_bad_dates_with_a_reason(
+        app: Flask, clock: MovableClock) -> None:
+    clock.set(datetime(2026, 12, 5, 9, 0, tzinfo=UTC))
+    staff = app.test_client()
+    member = make_advocate(app, "s@example.org", "supervisor")
+    sign_in(staff, member, code=member.code(clock().timestamp()))
+    page = staff.get("/advocates/report?from=2026-12-31&to=2026-12-01")
+    assert page.status_code == 400
+    assert "The report was not made" in page.get_data(as_text=True)

@@ -69,6 +69,7 @@ def init_app(app: Flask) -> None:
         auth,
         case_views,
         queue_views,
+        report_views,
     )
 
     app.register_blueprint(bp)

@@ -25,6 +25,7 @@ REFUSALS = {
     "reply": "Only the advocate who holds this case can reply.",
     "manage": "Your role cannot manage this case.",
     "audit": "Only supervisors and administrators can read the audit trail.",
+    "report": "Only supervisors and administrators can see the partnership report.",
 }
 
 

@@ -1,0 +1,52 @@
+"""The partnership report for supervisors and admins: the same figures as `flask report`,
+as tables and server-drawn bar charts (SVG in the page; no script, no chart library)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Response, g, render_template, request
+from werkzeug.wrappers.response import Response as BaseResponse
+
+from app import authz, report
+from app.advocates import bp
+from app.advocates.answers import answer
+from app.casework import NotAllowed
+from app.services import services
+
+TITLES = {
+    "contacts_by_channel": "Contacts by channel",
+    "contacts_by_language": "Language need",
+    "contacts_by_hour": "Contacts by hour of day",
+    "contacts_by_day": "Contacts by day of week",
+    "escalations_by_priority": "Requests for a person by priority",
+    "escalations_by_reason": "Requests for a person by reason",
+    "outcomes": "Outcomes",
+}
+
+
+@bp.get("/report")
+def report_page() -> BaseResponse:
+    if not authz.can_view_audit(g.staff):  # the same oversight roles
+        raise NotAllowed("report")
+    built = services()
+    today = built.clock().date()
+    start = request.args.get("from") or (today - timedelta(days=30)).isoformat()
+    end = request.args.get("to") or today.isoformat()
+    try:
+        first, last = report.date_range(start, end, today)
+    except report.ReportRangeError as error:
+        return answer(400, f"The report was not made: {error}.")
+    opening = built.settings.deployment.opening_hours
+    figures = report.build(built.database, first, last, timezone=opening.timezone,
+                           opening=opening)
+    charts = {name: _bars(cells) for name, cells in figures.sections.items()}
+    return Response(render_template("advocates/report.html", figures=figures, titles=TITLES,
+                                    charts=charts, start=start, end=end))
+
+
+def _bars(cells: dict[str, int | str]) -> list[tuple[str, int | str, float]]:
+    """(label, value, bar width 0-100) for each cell; suppressed cells get no bar."""
+    largest = max((v for v in cells.values() if isinstance(v, int)), default=0) or 1
+    return [(label, value, 100.0 * value / largest if isinstance(value, int) else 0.0)
+            for label, value in cells.items()]

@@ -64,6 +64,9 @@ class Settings:
     # a message it is sending before another may take it over (longer than a provider call).
     sweep_seconds: float = 15.0
     send_lease_seconds: float = 60.0
+    # How many proxies in front of gunicorn set X-Forwarded-For/-Proto (nginx: 1). Only then
+    # is the forwarded address believed; it is used for sign-in throttling, never stored.
+    trusted_proxies: int = 0
     # Development only: marks secrets that were generated locally, so production can refuse them.
     generated_secrets: tuple[str, ...] = ()
 
@@ -149,8 +152,16 @@ def load_settings(environ: Mapping[str, str], instance_path: Path | None = None)
         password_memory_kib=password_memory_kib,
         sweep_seconds=_number(values, "QUIETLINE_SWEEP_SECONDS", 15.0, float),
         send_lease_seconds=_number(values, "QUIETLINE_SEND_LEASE_SECONDS", 60.0, float),
+        trusted_proxies=_count(values, "QUIETLINE_TRUSTED_PROXIES"),
         generated_secrets=generated,
     )
+
+
+def _count(values: Mapping[str, str], name: str) -> int:
+    raw = values.get(name, "").strip() or "0"
+    if not raw.isdigit() or int(raw) > 5:
+        raise ConfigError(f"{name} must be a whole number from 0 to 5, not {raw!r}")
+    return int(raw)
 
 
 def _number(values: Mapping[str, str], name: str, default: _N, kind: type[_N]) -> _N:

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from flask import Flask, Response, g
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import advocates, cli, errors, health, services
 from app.channels import sms, webchat
@@ -37,6 +38,12 @@ def create_app(settings: Settings | None = None,
         SESSION_COOKIE_SAMESITE="Strict",
         SESSION_COOKIE_SECURE=settings.production,
     )
+    if settings.trusted_proxies:
+        # Behind the TLS proxy every request comes from 127.0.0.1; believe the proxy's
+        # X-Forwarded-For, or one advocate's wrong passwords would lock every sign-in.
+        app.wsgi_app = ProxyFix(app.wsgi_app,  # type: ignore[method-assign]
+                                x_for=settings.trusted_proxies,
+                                x_proto=settings.trusted_proxies)
     register_services(app, settings, clock or services.utc_now)
     register_request_hooks(app)
     register_blueprints(app, settings)

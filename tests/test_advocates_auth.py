@@ -9,6 +9,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from app import create_app
+from app.config import load_settings
+from app.services import services
 from tests.conftest import MovableClock
 from tests.staff import csrf_from, make_advocate, sign_in
 from tests.twilio_signing import TwilioSigner
@@ -142,3 +145,35 @@ def test_an_oversized_or_missing_login_field_gets_a_clear_answer(
         assert response.status_code == 400
         assert "Enter your e-mail, password and the 6-digit code" in response.get_data(
             as_text=True)
+
+
+def test_behind_a_trusted_proxy_one_addresses_failures_do_not_lock_another(
+        environ: dict[str, str]) -> None:
+    """Behind nginx every request comes from 127.0.0.1: without believing X-Forwarded-For,
+    one person's wrong guesses would lock every advocate's sign-in."""
+    proxied = create_app(load_settings({**environ, "QUIETLINE_TRUSTED_PROXIES": "1"}))
+    try:
+        advocate = make_advocate(proxied, "a@example.org")
+        guesser = proxied.test_client()
+        forwarded = {"X-Forwarded-For": "198.51.100.7"}
+        for _ in range(30):
+            token = csrf_from(guesser)
+            guesser.post("/advocates/login", headers=forwarded, data={
+                "csrf_token": token, "email": "nobody@example.org", "password": "guess guess",
+                "code": "000000"})
+        token = csrf_from(guesser)
+        locked = guesser.post("/advocates/login", headers=forwarded, data={
+            "csrf_token": token, "email": advocate.email, "password": "x" * 12,
+            "code": advocate.code()})
+        assert locked.status_code == 429  # that address is locked out...
+        colleague = proxied.test_client()
+        token = csrf_from(colleague)
+        answer = colleague.post("/advocates/login",
+                                headers={"X-Forwarded-For": "203.0.113.9"}, data={
+                                    "csrf_token": token, "email": advocate.email,
+                                    "password": "correct horse battery staple",
+                                    "code": advocate.code()})
+        assert answer.status_code == 302  # ...and a colleague elsewhere is not
+    finally:
+        with proxied.app_context():
+            services().close()

@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
-SYSTEM_PACKAGES := redis-server=redis-server chromium=chromium
+SYSTEM_PACKAGES := redis-server=redis-server chromium=chromium pg_ctlcluster=postgresql
 BENCH_PACKAGES := wrk=wrk
 
 .PHONY: run test lint typecheck flows-check unit bench translations system-deps clean help

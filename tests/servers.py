@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -66,3 +69,58 @@ class RedisServer:
             self.process.terminate()
             self.process.wait(timeout=10)
             self.process = None
+
+
+def _postgres_bin() -> Path:
+    """Debian keeps PostgreSQL's server programs off PATH, under a versioned folder."""
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"),
+                   key=lambda p: int(p.parent.parent.name) if p.parent.parent.name.isdigit()
+                   else 0)
+    if not found:
+        raise RuntimeError("PostgreSQL is not installed (make test installs Debian's postgresql)")
+    return found[-1].parent
+
+
+class PostgresServer:
+    """A throw-away PostgreSQL cluster in a folder of its own, on a free port, trusting local
+    users.
+
+    As root (CI, this machine) the server runs as the `postgres` system user, because
+    PostgreSQL refuses to run as root; its folder is then made in /tmp (pytest's own
+    temporary folders are private to root) and removed by `stop`.
+    """
+
+    def __init__(self) -> None:
+        self.directory = Path(tempfile.mkdtemp(prefix="quietline-pg-"))
+        self.port = free_port()
+        self.bin = _postgres_bin()
+
+    @property
+    def data(self) -> Path:
+        return self.directory / "data"
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgresql+psycopg://quietline@127.0.0.1:{self.port}/{database}"
+
+    def _run(self, *argv: str) -> None:
+        prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        subprocess.run([*prefix, *argv], check=True, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
+
+    def start(self) -> PostgresServer:
+        if os.geteuid() == 0:
+            shutil.chown(self.directory, "postgres", "postgres")
+        self._run(str(self.bin / "initdb"), "-D", str(self.data), "-U", "quietline",
+                  "--auth=trust", "--encoding=UTF8", "--no-instructions")
+        # fsync off: a test cluster, thrown away after the run; durability is not under test.
+        self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-w", "-l",
+                  str(self.directory / "server.log"), "-o",
+                  f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1 "
+                  "-c fsync=off -c synchronous_commit=off -c full_page_writes=off", "start")
+        return self
+
+    def stop(self) -> None:
+        try:
+            self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "fast", "stop")
+        finally:
+            shutil.rmtree(self.directory, ignore_errors=True)

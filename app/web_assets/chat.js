@@ -10,8 +10,15 @@
   var input = document.getElementById("message-input");
   var form = document.getElementById("chat-form");
   var safety = document.getElementById("safety");
+  var notice = document.getElementById("chat-notice");
+  var eraseButton = document.getElementById("erase");
+  var eraseBox = document.getElementById("erase-confirm");
+  var eraseYes = document.getElementById("erase-yes");
+  var eraseNo = document.getElementById("erase-no");
   var token = null;
   var exited = false;
+  var sending = Promise.resolve();  // settles once every message sent so far has its answer
+  var erasing = null;               // while a deletion runs: settles when it has finished
 
   // Quick exit: blank the page first, then tell the server, then replace this history entry,
   // so Back does not return here and nothing of the chat stays on screen meanwhile.
@@ -96,7 +103,9 @@
   var POLL_MS = 4000;
   function poll() {
     if (!token) { return; }
-    post("/chat/poll", { token: token }).then(function (result) {
+    var asked = token;
+    post("/chat/poll", { token: asked }).then(function (result) {
+      if (asked !== token) { return; }  // the conversation was deleted meanwhile
       if (result.ok && result.data.replies) {
         result.data.replies.forEach(function (reply) { add(reply, "from-advocate"); });
       }
@@ -105,8 +114,14 @@
   window.setInterval(poll, POLL_MS);
 
   function send(text) {
+    if (erasing) {
+      // Typed while a deletion runs: this message belongs to the next conversation.
+      erasing.then(function () { send(text); });
+      return;
+    }
+    notice.textContent = "";
     add(text, "from-you");
-    ensureToken().then(function (current) {
+    var answered = ensureToken().then(function (current) {
       return post("/chat/send", { token: current, id: randomId(), text: text,
                                   language: root.lang });
     }).then(function (result) {
@@ -119,6 +134,56 @@
       result.data.replies.forEach(function (reply) { add(reply, "from-service"); });
     }).catch(function () {
       add(config.text.network, "from-service notice");
+    });
+    sending = Promise.all([sending, answered]);
+  }
+
+  // "Delete this conversation", confirmed in the page. Not window.confirm: a native dialog
+  // stops this script, and quick exit (the button and Shift x3) must work at every moment.
+  // For the same reason the question traps no focus: the exit button stays one Tab away.
+  function showErase() {
+    eraseBox.hidden = false;
+    eraseButton.setAttribute("aria-expanded", "true");
+    document.getElementById("erase-question").focus();
+  }
+
+  function hideErase() {
+    var wasInside = eraseBox.contains(document.activeElement) ||
+                    document.activeElement === body;  // a disabled button drops focus to body
+    eraseBox.hidden = true;
+    eraseButton.setAttribute("aria-expanded", "false");
+    if (wasInside) { eraseButton.focus(); }
+  }
+
+  function erase() {
+    if (erasing) { return; }
+    eraseYes.disabled = true;
+    eraseNo.disabled = true;
+    // After the messages already on their way, so none of them lands in a conversation
+    // that the page has forgotten, or brings its token back.
+    erasing = sending.then(function () {
+      if (!token) { return { ok: true, data: {} }; }  // nothing was sent: nothing to delete
+      return post("/chat/erase", { token: token, language: root.lang });
+    }).then(function (result) {
+      if (!result.ok) {
+        // The server could not delete it: say so and keep the token, so that "Yes" can be
+        // pressed again; clearing the page now would claim a deletion that did not happen.
+        notice.textContent = result.data.message || config.text.error;
+        return;
+      }
+      // Deleted: nothing of this conversation stays on the page, and the next message
+      // starts a new one.
+      token = null;
+      list.textContent = "";
+      notice.textContent = result.data.message || notice.getAttribute("data-erased");
+    }, function () {
+      // The request never arrived: keep the token so the survivor can try again.
+      notice.textContent = config.text.network;
+    }).then(function () {
+      erasing = null;
+      eraseYes.disabled = false;
+      eraseNo.disabled = false;
+      if (!exited) { hideErase(); }
     });
   }
 
@@ -135,6 +200,15 @@
   document.getElementById("close-chat").addEventListener("click", function () {
     chat.hidden = true;
     root.classList.remove("chat-open");
+  });
+  eraseButton.addEventListener("click", showErase);
+  eraseYes.addEventListener("click", erase);
+  eraseNo.addEventListener("click", hideErase);
+  eraseBox.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && !erasing) {
+      event.preventDefault();
+      hideErase();
+    }
   });
   document.getElementById("safety-open").addEventListener("click", function () {
     safety.hidden = !safety.hidden;

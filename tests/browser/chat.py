@@ -38,7 +38,8 @@ FORBIDDEN_WORDS = ("quietline", "abuse", "domestic", "refuge", "helpline", "poli
 # The emergency options, exactly (shared/SAFETY.md, "The emergency options").
 EMERGENCY_NUMBERS = ("999", "55", "0808 2000 247")
 # Every route of the chat; each must send the no-trace headers.
-CHAT_ROUTES = ("/", "/chat/start", "/chat/send", "/chat/exit", "/safety")
+CHAT_ROUTES = ("/", "/chat/start", "/chat/send", "/chat/poll", "/chat/erase", "/chat/exit",
+               "/safety")
 
 WELCOME_MARK = "Reply with a number"
 PERSON_MARK = "Someone from our team"

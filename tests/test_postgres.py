@@ -1,0 +1,209 @@
+"""The storage, webhook, escalation and lifecycle paths on a real PostgreSQL server.
+
+Production runs on PostgreSQL (docs/deploy.md), where concurrency behaves differently from
+SQLite's single writer: claims and leases race for real, ids are handed out before commit,
+and time zones are kept. These tests start a throw-away cluster (Debian's postgresql, which
+`make test` installs), migrate a template database once, and give each test a fresh copy.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from flask import Flask
+from sqlalchemy import create_engine, func, select, text
+
+from app import audit_chain, rotation, tasks
+from app.accounts import StaffMember
+from app.casework import CaseConflict
+from app.crypto import ChainKey, Keyring, generate_key_token
+from app.services import services
+from app.storage import migrate
+from app.storage.db import make_engine
+from app.storage.models import Base, Conversation, Escalation, Message, Reply
+from tests.cases import csrf, open_case
+from tests.conftest import MovableClock
+from tests.fake_twilio import FakeTwilio
+from tests.servers import PostgresServer
+from tests.staff import make_advocate, sign_in
+from tests.twilio_signing import SURVIVOR, TwilioSigner
+
+TEMPLATE = "quietline_template"
+# The fake Twilio first, so every app here is built pointing at it.
+pytestmark = pytest.mark.usefixtures("fake_twilio")
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    server = PostgresServer().start()
+    engine = create_engine(server.url(), isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f"CREATE DATABASE {TEMPLATE}"))
+    engine.dispose()
+    template = make_engine(server.url(TEMPLATE))
+    migrate.upgrade(template)
+    template.dispose()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def environ(environ: dict[str, str], postgres: PostgresServer) -> Iterator[dict[str, str]]:
+    """The usual test environment, on a fresh copy of the migrated PostgreSQL database."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(postgres.url(), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}"))
+    environ["DATABASE_URL"] = postgres.url(name)
+    yield environ
+    with admin.connect() as connection:
+        connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    admin.dispose()
+
+
+def test_the_migrations_match_the_models_on_postgresql(postgres: PostgresServer) -> None:
+    engine = make_engine(postgres.url(TEMPLATE))
+    try:
+        with engine.connect() as connection:
+            assert compare_metadata(MigrationContext.configure(connection),
+                                    Base.metadata) == []
+            indexes = {row[0]: row[1] for row in connection.execute(text(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE indexname LIKE 'uq_%'"))}
+        assert "WHERE (closed_at IS NULL)" in indexes["uq_conversations_open_contact"]
+        assert "WHERE" in indexes["uq_escalations_unfinished"]
+    finally:
+        engine.dispose()
+
+
+def test_a_retried_webhook_stores_nothing_new_on_postgresql(
+        app: Flask, twilio: TwilioSigner) -> None:
+    params = twilio.sms_params("hello")
+    first = twilio.post("/webhooks/twilio/sms", params).get_data(as_text=True)
+    again = twilio.post("/webhooks/twilio/sms", params).get_data(as_text=True)
+    assert first == again
+    with app.app_context(), services().database.session() as session:
+        inbound = session.scalar(select(func.count()).select_from(Message)
+                                 .where(Message.direction == "in"))
+    assert inbound == 1
+
+
+def test_two_first_messages_at_once_make_one_conversation(
+        app: Flask, twilio: TwilioSigner) -> None:
+    barrier = threading.Barrier(4)
+
+    def first_message(n: int) -> None:
+        barrier.wait()
+        twilio.sms(f"hello {n}")
+
+    threads = [threading.Thread(target=first_message, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with app.app_context(), services().database.session() as session:
+        assert session.scalar(select(func.count()).select_from(Conversation)) == 1
+        assert session.scalar(select(func.count()).select_from(Message)
+                              .where(Message.direction == "in")) == 4
+
+
+def test_two_advocates_claiming_at_once_exactly_one_wins_on_postgresql(
+        app: Flask, twilio: TwilioSigner) -> None:
+    members = [StaffMember(make_advocate(app, f"{n}@example.org").id, f"{n}@example.org",
+                           "advocate", 0) for n in ("a", "b")]
+    for round_number in range(30):
+        case_id = open_case(twilio, f"+4477009{round_number:05d}")
+        outcomes: list[str] = []
+        barrier = threading.Barrier(2)
+
+        def claim(member: StaffMember, case_id: int = case_id,
+                  barrier: threading.Barrier = barrier, outcomes: list[str] = outcomes) -> None:
+            with app.app_context():
+                barrier.wait()
+                try:
+                    services().casework.claim(case_id, member)
+                    outcomes.append("won")
+                except CaseConflict:
+                    outcomes.append("lost")
+
+        threads = [threading.Thread(target=claim, args=(m,)) for m in members]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert sorted(outcomes) == ["lost", "won"], f"round {round_number}"
+
+
+@pytest.mark.usefixtures("fake_twilio", "inline_jobs")
+def test_a_reply_raced_by_three_jobs_is_sent_once_on_postgresql(
+        app: Flask, twilio: TwilioSigner, fake_twilio: FakeTwilio, clock: MovableClock,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    clock.set(datetime(2026, 12, 1, 10, 0, tzinfo=UTC))
+    case_id = open_case(twilio)
+    advocate = make_advocate(app, "a@example.org")
+    staff = app.test_client()
+    sign_in(staff, advocate, code=advocate.code(clock().timestamp()))
+    token = csrf(staff.get("/advocates/queue").get_data(as_text=True))
+    staff.post(f"/advocates/cases/{case_id}/claim", data={"csrf_token": token})
+    with app.app_context():
+        # The reply is stored but its job is not run: three workers will race for it below.
+        monkeypatch.setattr(services().dispatcher, "reply", lambda _reply_id: True)
+    page = staff.get(f"/advocates/cases/{case_id}").get_data(as_text=True)
+    staff.post(f"/advocates/cases/{case_id}/reply",
+               data={"csrf_token": csrf(page), "text": "Hello, this is Sam."})
+    with app.app_context(), services().database.session() as session:
+        reply_id = session.scalars(select(Reply.id)).one()
+    barrier = threading.Barrier(3)
+
+    results: list[str] = []
+
+    def run_job() -> None:
+        with app.app_context():
+            barrier.wait()
+            results.append(tasks.send_reply(reply_id))
+
+    threads = [threading.Thread(target=run_job) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with app.app_context(), services().database.session() as session:
+        row = session.get(Reply, reply_id)
+        assert row is not None
+        state = (row.status, row.error_kind, row.attempts)
+    assert fake_twilio.count(to=SURVIVOR) == 1, (results, state, fake_twilio.requests)
+    assert sorted(results) == ["held by another worker", "held by another worker", "sent"]
+
+
+@pytest.mark.usefixtures("fake_twilio", "inline_jobs")
+def test_erasure_keeps_the_case_as_a_tombstone_on_postgresql(
+        app: Flask, twilio: TwilioSigner, fake_twilio: FakeTwilio) -> None:
+    case_id = open_case(twilio)
+    twilio.sms("delete")
+    twilio.sms("1")
+    with app.app_context(), services().database.session() as session:
+        assert session.scalar(select(func.count()).select_from(Conversation)) == 0
+        case = session.get(Escalation, case_id)
+        assert case is not None
+        assert (case.conversation_id, case.closed_reason) == (None, "closed_by_survivor")
+
+
+def test_rotation_and_the_audit_chain_on_postgresql(
+        app: Flask, twilio: TwilioSigner, environ: dict[str, str], clock: MovableClock) -> None:
+    clock.set(datetime(2026, 12, 1, 10, 0, tzinfo=UTC))
+    for n in range(3):
+        open_case(twilio, f"+44770090020{n}")
+    new_key = generate_key_token()
+    with app.app_context():
+        built = services()
+        keyring = Keyring([new_key, environ["QUIETLINE_DATA_KEYS"]])
+        done = rotation.rotate(built.database, keyring)
+        assert done.rewrapped == 3
+        chain = ChainKey(built.settings.secret_key)
+        assert audit_chain.seal(built.database, chain, clock() + timedelta(minutes=1)) >= 3
+        assert audit_chain.verify(built.database, chain).intact

@@ -7,10 +7,11 @@ STAMP := $(VENV)/.installed-stamp
 SYSTEM_PACKAGES := redis-server=redis-server chromium=chromium pg_ctlcluster=postgresql
 BENCH_PACKAGES := wrk=wrk
 
-.PHONY: run test lint typecheck flows-check unit bench translations system-deps clean help
+.PHONY: run run-prod-like test lint typecheck flows-check unit bench translations system-deps clean help
 
 help:
 	@echo "make run    - set up and start Quietline (Redis, worker, web) on http://127.0.0.1:$${PORT:-5000}"
+	@echo "make run-prod-like - the same on PostgreSQL, with several web and worker processes"
 	@echo "make test   - set up and run lint, type checks and the whole test suite"
 	@echo "make bench  - run the benchmarks, results in bench/results/"
 
@@ -25,6 +26,11 @@ system-deps:
 
 run: $(STAMP) system-deps
 	$(PY) scripts/run.py
+
+# The production shape on this machine: PostgreSQL, gunicorn with gunicorn.conf.py and four
+# workers, two RQ workers, Redis with AOF (docs/deploy.md); development secrets and content.
+run-prod-like: $(STAMP) system-deps
+	QUIETLINE_RUN_PROFILE=prod-like $(PY) scripts/run.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

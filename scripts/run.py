@@ -1,5 +1,9 @@
 """`make run`: start Quietline on this machine and stop all of it on Ctrl-C.
 
+`make run-prod-like` (QUIETLINE_RUN_PROFILE=prod-like) runs the production shape instead:
+PostgreSQL (a cluster of its own under instance/postgres), gunicorn with gunicorn.conf.py and
+four workers, and two RQ workers, still with development secrets and demo content.
+
 Starts, in order: the database migration, a Redis server of our own (its data under
 instance/redis, on its own port so it never touches a system Redis), one RQ worker and the
 web server (gunicorn), then prints where everything is. Secrets for development are generated
@@ -57,6 +61,12 @@ def main() -> int:
         return 1
 
     env = dict(os.environ)
+    prod_like = env.get("QUIETLINE_RUN_PROFILE") == "prod-like"
+    postgres: LocalPostgres | None = None
+    if prod_like:
+        postgres = LocalPostgres(INSTANCE / "postgres",
+                                 int(env.get("QUIETLINE_PG_PORT", "6433"))).start()
+        env.setdefault("DATABASE_URL", postgres.url)
     env.setdefault("QUIETLINE_INSTANCE", str(INSTANCE))
     env.setdefault("REDIS_URL", f"redis://127.0.0.1:{redis_port}/0")
     env.setdefault("PUBLIC_BASE_URL", f"http://127.0.0.1:{port}")
@@ -81,11 +91,13 @@ def main() -> int:
         start(["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1",
                "--dir", str(redis_dir), "--appendonly", "yes", "--save", "",
                "--loglevel", "warning"])
-        start([sys.executable, "worker.py"])
-        start([str(VENV_BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "2",
-               "--access-logfile", "-", "wsgi:app"])
+        for _ in range(2 if prod_like else 1):
+            start([sys.executable, "worker.py"])
+        web = (["--config", "gunicorn.conf.py", "--workers", "4"] if prod_like
+               else ["--workers", "2", "--access-logfile", "-"])
+        start([str(VENV_BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", *web, "wsgi:app"])
         wait_until(lambda: http_ok(f"http://127.0.0.1:{port}/healthz"), "the web server")
-        print_banner(port, redis_port, demo)
+        print_banner(port, redis_port, demo, prod_like=prod_like)
         while all(p.poll() is None for p in processes):
             time.sleep(0.5)  # supervising: wake up to notice a child that died
         print("run: a process stopped unexpectedly; stopping the rest", file=sys.stderr)
@@ -104,14 +116,55 @@ def main() -> int:
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
+        if postgres is not None:
+            postgres.stop()
+
+
+class LocalPostgres:
+    """A PostgreSQL cluster of `make run-prod-like`'s own, kept under instance/postgres between
+    runs. As root it runs as the `postgres` user (PostgreSQL refuses to run as root)."""
+
+    def __init__(self, directory: Path, port: int) -> None:
+        found = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"))
+        if not found:
+            raise SystemExit("run: PostgreSQL is missing; `make run-prod-like` installs it")
+        self.bin = found[-1].parent
+        self.directory = directory
+        self.port = port
+        self.url = f"postgresql+psycopg://quietline@127.0.0.1:{port}/quietline"
+
+    def _run(self, *argv: str) -> None:
+        prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        subprocess.run([*prefix, *argv], check=True)
+
+    def start(self) -> LocalPostgres:
+        fresh = not (self.directory / "PG_VERSION").exists()
+        if fresh:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            if os.geteuid() == 0:
+                shutil.chown(self.directory, "postgres", "postgres")
+            self._run(str(self.bin / "initdb"), "-D", str(self.directory), "-U", "quietline",
+                      "--auth=trust", "--encoding=UTF8", "--no-instructions")
+        self._run(str(self.bin / "pg_ctl"), "-D", str(self.directory), "-w", "-l",
+                  str(self.directory / "server.log"), "-o",
+                  f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1", "start")
+        if fresh:
+            self._run(str(self.bin / "createdb"), "-h", "127.0.0.1", "-p", str(self.port),
+                      "-U", "quietline", "quietline")
+        return self
+
+    def stop(self) -> None:
+        self._run(str(self.bin / "pg_ctl"), "-D", str(self.directory), "-m", "fast", "stop")
 
 
 def _interrupt(_signum: int, _frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def print_banner(port: int, redis_port: int, demo: str) -> None:
+def print_banner(port: int, redis_port: int, demo: str, *, prod_like: bool) -> None:
     base = f"http://127.0.0.1:{port}"
+    database = ("PostgreSQL, data in instance/postgres (4 web workers, 2 RQ workers)"
+                if prod_like else "instance/quietline.sqlite3")
     print(f"""
 Quietline is running.
   Web server        {base}
@@ -119,7 +172,7 @@ Quietline is running.
   SMS webhook       {base}/webhooks/twilio/sms   (POST, signed by Twilio)
   Fallback TwiML    {base}/webhooks/twilio/fallback
   Redis             redis://127.0.0.1:{redis_port}/0 (data in instance/redis)
-  Database          instance/quietline.sqlite3
+  Database          {database}
 
   Advocates' queue  {base}/advocates/queue
   Demo advocate (development only):

@@ -106,6 +106,8 @@ class ChatSessions:
             if conversation_id is None:
                 return False
             erasure.erase(connection, conversation_id, also=None, now=service.clock())
+        if service.dispatcher is not None:
+            service.dispatcher.reclaim()
         return True
 
     def end(self, token: object) -> bool:

@@ -83,6 +83,7 @@ class Outcome:
     risk: str = "none"  # the triage level of the message
     case_opened: bool = False  # this message opened a new case for advocates
     deletion_ids: tuple[int, ...] = ()  # provider copies to delete (after an erasure)
+    erased: bool = False  # this message erased the conversation
 
 
 @dataclass(frozen=True)
@@ -156,6 +157,8 @@ class ConversationService:
         if outcome.case_opened and outcome.escalation_id:
             self.dispatcher.notify(outcome.escalation_id, urgent=outcome.risk == "urgent")
         self.dispatcher.delete_copies(list(outcome.deletion_ids))
+        if outcome.erased:
+            self.dispatcher.reclaim()
 
     def _handle(
         self, connection: Connection, inbound: InboundMessage, contact_hash: str
@@ -201,7 +204,7 @@ class ConversationService:
             deletions = erasure.erase(connection, conversation.id, also=inbound.provider_sid,
                                       now=now)
             return Outcome(text, conversation.id, state.language, step=state.step,
-                           deletion_ids=tuple(deletions))
+                           deletion_ids=tuple(deletions), erased=True)
         if not turn.flow_ran:
             optouts.record(connection, keyword, contact_hash=contact_hash, opted_out=opted_out,
                            now=now)

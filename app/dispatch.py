@@ -18,6 +18,7 @@ SEND_REPLY = "app.tasks.send_reply"
 NOTIFY_CASE = "app.tasks.notify_case"
 DELETE_COPY = "app.provider_copies.delete_provider_copy"
 PURGE = "app.tasks.purge_expired"
+RECLAIM = "app.tasks.reclaim_space"
 RETRY_DELAY = timedelta(seconds=30)
 
 
@@ -42,6 +43,16 @@ class Dispatcher:
     def delete_copies(self, deletion_ids: list[int]) -> None:
         for deletion_id in deletion_ids:
             self.delete_copy(deletion_id)
+
+    def reclaim(self) -> bool:
+        """After an erasure: make the deleted rows leave the database files (no arguments)."""
+        try:
+            self.default.enqueue(RECLAIM, result_ttl=0, failure_ttl=86400)
+        except redis.RedisError as error:
+            log.warning("event=dispatch.skipped job=reclaim_space error=%s",
+                        type(error).__name__)
+            return False
+        return True
 
     def purge(self) -> bool:
         """The daily retention run (no arguments: it reads the database itself)."""

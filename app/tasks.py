@@ -204,7 +204,17 @@ def purge_expired() -> str:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(retention.signed_report(report, ReportSigner(built.settings.secret_key)),
                     encoding="utf-8")
+    if report.conversations_deleted:
+        built.database.reclaim()
     return f"{report.conversations_deleted} erased"
+
+
+@content_free
+def reclaim_space() -> str:
+    """After an erasure or a purge: deleted rows leave the database files (Database.reclaim).
+    Safe to run any number of times."""
+    services().database.reclaim()
+    return "reclaimed"
 
 
 def schedule_daily_purge() -> bool:

@@ -207,3 +207,23 @@ def test_rotation_and_the_audit_chain_on_postgresql(
         chain = ChainKey(built.settings.secret_key)
         assert audit_chain.seal(built.database, chain, clock() + timedelta(minutes=1)) >= 3
         assert audit_chain.verify(built.database, chain).intact
+
+
+@pytest.mark.usefixtures("fake_twilio", "inline_jobs")
+def test_an_erased_conversations_data_key_leaves_the_postgresql_table_files(
+        app: Flask, twilio: TwilioSigner, postgres: PostgresServer) -> None:
+    """PostgreSQL keeps deleted tuples in its table files until VACUUM; the erasure's
+    reclaim job runs it. (The WAL keeps them until its segment is recycled: docs/deploy.md.)"""
+    twilio.sms("Quince harbour 6634 he moved my car keys")
+    with app.app_context(), services().database.session() as session:
+        wrapped = session.scalars(select(Conversation.wrapped_key)).one()
+    twilio.sms("delete")
+    twilio.sms("1")
+    admin = create_engine(postgres.url(), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text("CHECKPOINT"))
+    admin.dispose()
+    tables = postgres.data / "base"
+    holding = [path.name for path in tables.rglob("*")
+               if path.is_file() and wrapped in path.read_bytes()]
+    assert holding == []

@@ -71,5 +71,23 @@ class Database:
         with self.engine.begin() as connection:
             yield connection
 
+    def reclaim(self) -> None:
+        """After erasure or retention: make deleted rows' bytes leave the database files.
+
+        SQLite overwrites deleted content at once (secure_delete); its WAL file still holds the
+        old pages until a checkpoint, which TRUNCATE empties. PostgreSQL leaves deleted tuples
+        in the table files until VACUUM prunes them (measured: an erased conversation's wrapped
+        data key was still in the table file after DELETE and CHECKPOINT, and gone after
+        VACUUM). Its WAL keeps them until the segment is recycled (docs/deploy.md).
+        """
+        if self.engine.dialect.name == "sqlite":
+            with self.engine.connect() as connection:
+                connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        elif self.engine.dialect.name == "postgresql":
+            with self.engine.connect().execution_options(
+                    isolation_level="AUTOCOMMIT") as connection:
+                connection.exec_driver_sql(
+                    "VACUUM conversations, messages, replies, escalations, resume_words")
+
     def dispose(self) -> None:
         self.engine.dispose()

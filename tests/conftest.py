@@ -7,6 +7,7 @@ its own copy, so every test starts from a fresh, migrated database in a few mill
 from __future__ import annotations
 
 import shutil
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
 
 from app import create_app
 from app.config import Settings, load_settings
@@ -23,9 +25,10 @@ from app.services import Services, services
 from app.storage import migrate
 from app.storage.db import make_engine
 from tests.fake_twilio import FakeTwilio
-from tests.servers import RedisServer
+from tests.servers import PostgresServer, RedisServer
 from tests.twilio_signing import PUBLIC_BASE_URL, TwilioSigner
 
+PG_TEMPLATE = "quietline_template"
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"  # noqa: S105 -- a test-only Twilio token
 ACCOUNT_SID = "AC" + "1" * 32
 
@@ -55,14 +58,60 @@ def database_path(tmp_path: Path, migrated_template: Path) -> Path:
     return path
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """`@pytest.mark.databases("sqlite", "postgresql")` runs a test (or a module's tests) on
+    each; without the mark a test runs on SQLite only."""
+    if "database_kind" in metafunc.fixturenames:
+        marker = metafunc.definition.get_closest_marker("databases")
+        kinds = marker.args if marker else ("sqlite",)
+        metafunc.parametrize("database_kind", kinds, indirect=True)
+
+
 @pytest.fixture
-def environ(tmp_path: Path, database_path: Path, redis_server: RedisServer) -> dict[str, str]:
+def database_kind(request: pytest.FixtureRequest) -> str:
+    kind: str = getattr(request, "param", "sqlite")
+    return kind
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """A real PostgreSQL server for the session, with the schema migrated into a template."""
+    server = PostgresServer().start()
+    admin = create_engine(server.url(), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f"CREATE DATABASE {PG_TEMPLATE}"))
+    admin.dispose()
+    template = make_engine(server.url(PG_TEMPLATE))
+    migrate.upgrade(template)
+    template.dispose()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def postgres_database(postgres: PostgresServer) -> Iterator[str]:
+    """A fresh copy of the migrated PostgreSQL database for one test; its URL."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(postgres.url(), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f"CREATE DATABASE {name} TEMPLATE {PG_TEMPLATE}"))
+    yield postgres.url(name)
+    with admin.connect() as connection:
+        connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    admin.dispose()
+
+
+@pytest.fixture
+def environ(tmp_path: Path, database_path: Path, redis_server: RedisServer,
+            database_kind: str, request: pytest.FixtureRequest) -> dict[str, str]:
     """The environment a test app starts from; tests may change it before `settings`."""
+    url = (str(request.getfixturevalue("postgres_database")) if database_kind == "postgresql"
+           else f"sqlite:///{database_path}")
     return {
         "QUIETLINE_ENV": "development",
         "QUIETLINE_INSTANCE": str(tmp_path / "instance"),
         "SECRET_KEY": "test-secret-key-not-for-production",
-        "DATABASE_URL": f"sqlite:///{database_path}",
+        "DATABASE_URL": url,
         "REDIS_URL": redis_server.url,
         "QUIETLINE_DATA_KEYS": generate_key_token(),
         "QUIETLINE_CONTACT_KEY": generate_key_token(),

@@ -16,6 +16,9 @@ from tests.conftest import MovableClock
 from tests.staff import csrf_from, make_advocate, sign_in
 from tests.twilio_signing import TwilioSigner
 
+# Storage-dependent: every test here runs on SQLite and on PostgreSQL.
+pytestmark = pytest.mark.databases("sqlite", "postgresql")
+
 STAFF_GET_ROUTES = ["/advocates/queue", "/advocates/queue.json", "/advocates/cases/1"]
 STAFF_POST_ROUTES = ["/advocates/cases/1/claim", "/advocates/cases/1/release",
                      "/advocates/cases/1/reply", "/advocates/cases/1/reply/preview",

@@ -13,6 +13,9 @@ from app.services import services
 from tests import staff
 from tests.staff import PASSWORD, sign_in
 
+# Storage-dependent: every test here runs on SQLite and on PostgreSQL.
+pytestmark = pytest.mark.databases("sqlite", "postgresql")
+
 
 def create(app: Flask, *args: str, password: str = PASSWORD) -> tuple[int, str]:
     result = app.test_cli_runner().invoke(args=["advocates", "create", *args,

@@ -19,6 +19,9 @@ from tests.conftest import MovableClock
 from tests.staff import make_advocate, sign_in
 from tests.twilio_signing import TwilioSigner
 
+# Storage-dependent: every test here runs on SQLite and on PostgreSQL.
+pytestmark = pytest.mark.databases("sqlite", "postgresql")
+
 CANARY = "Persimmon lantern 2207 he checks my phone every night"
 
 

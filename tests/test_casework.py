@@ -17,6 +17,9 @@ from tests.cases import csrf, open_case
 from tests.staff import make_advocate, sign_in
 from tests.twilio_signing import TwilioSigner
 
+# Storage-dependent: every test here runs on SQLite and on PostgreSQL.
+pytestmark = pytest.mark.databases("sqlite", "postgresql")
+
 CANARY = "canary-7f3a the bruises are from last night"
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from app.flows import ConversationState
@@ -13,6 +14,9 @@ from app.storage.models import AuditEvent, Conversation, Escalation
 from tests.test_conversation_service import MovableClock
 from tests.test_sms_webhook import count, reply_text
 from tests.twilio_signing import SURVIVOR, TwilioSigner
+
+# Storage-dependent: every test here runs on SQLite and on PostgreSQL.
+pytestmark = pytest.mark.databases("sqlite", "postgresql")
 
 
 def state_of(built: Services, sender: str = SURVIVOR) -> ConversationState:

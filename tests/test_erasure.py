@@ -35,7 +35,8 @@ from tests.staff import make_advocate, sign_in
 from tests.test_escalation_canary import Canary, logged, redis_contents
 from tests.twilio_signing import SERVICE_NUMBER, TwilioSigner
 
-pytestmark = pytest.mark.usefixtures("fake_twilio", "inline_jobs")
+pytestmark = [pytest.mark.usefixtures("fake_twilio", "inline_jobs"),
+              pytest.mark.databases("sqlite", "postgresql")]
 ERASED = Canary(
     text="Heliotrope canyon 4471 he hid my passport in the loft",
     reply="Cardamom otter 8810 here, text back whenever it suits you.",
@@ -114,6 +115,7 @@ def test_twilio_is_asked_to_delete_every_message_of_the_conversation(
         assert {d.status for d in session.scalars(select(ProviderDeletion))} == {"done"}
 
 
+@pytest.mark.databases("sqlite")  # reads the SQLite file; PostgreSQL: test_postgres.py
 def test_no_canary_is_left_in_the_database_file_redis_or_the_logs(
         app: Flask, erased_case: int, database_path: Path, redis_server: RedisServer,
         caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]) -> None:
@@ -201,6 +203,7 @@ def test_the_web_chat_erases_the_same_way_and_the_next_message_starts_afresh(
     assert count(app, Conversation) == 1
 
 
+@pytest.mark.databases("sqlite")  # reads the SQLite file; PostgreSQL: test_postgres.py
 def test_the_conversations_data_key_is_gone_from_the_database_file(
         app: Flask, twilio: TwilioSigner, fake_twilio: FakeTwilio, database_path: Path) -> None:
     """Crypto-shredding: with the wrapped data key overwritten, nothing sealed under it can be

@@ -9,8 +9,6 @@ and time zones are kept. These tests start a throw-away cluster (Debian's postgr
 from __future__ import annotations
 
 import threading
-import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -24,47 +22,18 @@ from app.accounts import StaffMember
 from app.casework import CaseConflict
 from app.crypto import ChainKey, Keyring, generate_key_token
 from app.services import services
-from app.storage import migrate
 from app.storage.db import make_engine
 from app.storage.models import Base, Conversation, Escalation, Message, Reply
 from tests.cases import csrf, open_case
-from tests.conftest import MovableClock
+from tests.conftest import PG_TEMPLATE, MovableClock
 from tests.fake_twilio import FakeTwilio
 from tests.servers import PostgresServer
 from tests.staff import make_advocate, sign_in
 from tests.twilio_signing import SURVIVOR, TwilioSigner
 
-TEMPLATE = "quietline_template"
-# The fake Twilio first, so every app here is built pointing at it.
-pytestmark = pytest.mark.usefixtures("fake_twilio")
-
-
-@pytest.fixture(scope="session")
-def postgres() -> Iterator[PostgresServer]:
-    server = PostgresServer().start()
-    engine = create_engine(server.url(), isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(text(f"CREATE DATABASE {TEMPLATE}"))
-    engine.dispose()
-    template = make_engine(server.url(TEMPLATE))
-    migrate.upgrade(template)
-    template.dispose()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def environ(environ: dict[str, str], postgres: PostgresServer) -> Iterator[dict[str, str]]:
-    """The usual test environment, on a fresh copy of the migrated PostgreSQL database."""
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(postgres.url(), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}"))
-    environ["DATABASE_URL"] = postgres.url(name)
-    yield environ
-    with admin.connect() as connection:
-        connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-    admin.dispose()
+TEMPLATE = PG_TEMPLATE
+# The fake Twilio first, so every app here is built pointing at it; PostgreSQL only.
+pytestmark = [pytest.mark.usefixtures("fake_twilio"), pytest.mark.databases("postgresql")]
 
 
 def test_the_migrations_match_the_models_on_postgresql(postgres: PostgresServer) -> None:

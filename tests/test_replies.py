@@ -21,7 +21,8 @@ from tests.fake_twilio import FakeTwilio
 from tests.staff import make_advocate, sign_in
 from tests.twilio_signing import SURVIVOR, TwilioSigner
 
-pytestmark = pytest.mark.usefixtures("fake_twilio", "inline_jobs")
+pytestmark = [pytest.mark.usefixtures("fake_twilio", "inline_jobs"),
+              pytest.mark.databases("sqlite", "postgresql")]
 # Tuesday 1 December 2026, 10:00 in London (GMT): in opening hours.
 TUESDAY_10AM = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
 REPLY = "Hello, this is Sam. I can talk now if you can."

@@ -16,7 +16,8 @@ from tests.conftest import MovableClock
 from tests.staff import make_advocate, sign_in
 from tests.twilio_signing import TwilioSigner
 
-pytestmark = pytest.mark.usefixtures("fake_twilio", "inline_jobs")
+pytestmark = [pytest.mark.usefixtures("fake_twilio", "inline_jobs"),
+              pytest.mark.databases("sqlite", "postgresql")]
 # November 2026: London is on GMT, so these UTC times are also local times.
 WEB = ([("pl", datetime(2026, 11, 2, 10, n, tzinfo=UTC)) for n in range(8)]
        + [("ar", datetime(2026, 11, 3, 11, n, tzinfo=UTC)) for n in range(3)]

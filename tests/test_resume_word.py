@@ -24,7 +24,8 @@ from tests.fake_twilio import FakeTwilio
 from tests.staff import make_advocate, sign_in
 from tests.twilio_signing import SURVIVOR, TwilioSigner
 
-pytestmark = pytest.mark.usefixtures("fake_twilio", "inline_jobs")
+pytestmark = [pytest.mark.usefixtures("fake_twilio", "inline_jobs"),
+              pytest.mark.databases("sqlite", "postgresql")]
 TUESDAY_10AM = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
 WORD = "Marigold-Lantern"
 REPLY = "Hello, this is Sam. I can talk now if you can."
@@ -53,6 +54,7 @@ def test_a_short_word_is_refused_and_asked_again(twilio: TwilioSigner) -> None:
     assert "saved" in twilio.sms("long enough").get_data(as_text=True)
 
 
+@pytest.mark.databases("sqlite")  # reads the SQLite file; PostgreSQL: test_postgres.py
 def test_the_word_is_kept_only_as_a_keyed_hash(app: Flask, database_path: Path,
                                                with_word: None) -> None:
     with app.app_context(), services().database.session() as session:

@@ -18,7 +18,8 @@ from tests.conftest import MovableClock
 from tests.fake_twilio import FakeTwilio
 from tests.twilio_signing import SERVICE_NUMBER, TwilioSigner
 
-pytestmark = pytest.mark.usefixtures("fake_twilio", "inline_jobs")
+pytestmark = [pytest.mark.usefixtures("fake_twilio", "inline_jobs"),
+              pytest.mark.databases("sqlite", "postgresql")]
 START = datetime(2026, 9, 1, 10, 0, tzinfo=UTC)  # the demo deployment keeps 90 days
 
 

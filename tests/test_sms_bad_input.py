@@ -17,6 +17,9 @@ from app.storage.models import Conversation, Message
 from tests.test_sms_webhook import count, reply_text
 from tests.twilio_signing import TwilioSigner
 
+# Storage-dependent: every test here runs on SQLite and on PostgreSQL.
+pytestmark = pytest.mark.databases("sqlite", "postgresql")
+
 EMERGENCY_MARKERS = ("999", "55", "0808 2000 247")
 
 

@@ -14,6 +14,9 @@ from tests.test_sms_bad_input import assert_emergency
 from tests.test_sms_webhook import count, reply_text
 from tests.twilio_signing import TwilioSigner
 
+# Storage-dependent: every test here runs on SQLite and on PostgreSQL.
+pytestmark = pytest.mark.databases("sqlite", "postgresql")
+
 
 def opted_out(built: Services) -> bool:
     return count(built, OptOut) == 1

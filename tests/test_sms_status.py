@@ -10,6 +10,9 @@ from app.storage.models import DeliveryReceipt
 from tests.test_sms_webhook import count
 from tests.twilio_signing import TwilioSigner, new_sid
 
+# Storage-dependent: every test here runs on SQLite and on PostgreSQL.
+pytestmark = pytest.mark.databases("sqlite", "postgresql")
+
 STATUS = "/webhooks/twilio/status"
 
 

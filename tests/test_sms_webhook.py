@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
+import pytest
 from sqlalchemy import func, select
 from werkzeug.test import TestResponse
 
 from app.services import Services
 from app.storage.models import Conversation, Escalation, Message
 from tests.twilio_signing import PUBLIC_BASE_URL, SURVIVOR, TwilioSigner, new_sid
+
+# Storage-dependent: every test here runs on SQLite and on PostgreSQL.
+pytestmark = pytest.mark.databases("sqlite", "postgresql")
 
 
 def reply_text(response: TestResponse) -> str | None:

@@ -8,8 +8,10 @@ and time zones are kept. These tests start a throw-away cluster (Debian's postgr
 
 from __future__ import annotations
 
+import json
 import threading
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -29,6 +31,7 @@ from tests.conftest import PG_TEMPLATE, MovableClock
 from tests.fake_twilio import FakeTwilio
 from tests.servers import PostgresServer
 from tests.staff import make_advocate, sign_in
+from tests.test_escalation_canary import Canary
 from tests.twilio_signing import SURVIVOR, TwilioSigner
 
 TEMPLATE = PG_TEMPLATE
@@ -196,3 +199,35 @@ def test_an_erased_conversations_data_key_leaves_the_postgresql_table_files(
     holding = [path.name for path in tables.rglob("*")
                if path.is_file() and wrapped in path.read_bytes()]
     assert holding == []
+
+
+@pytest.mark.usefixtures("fake_twilio", "inline_jobs")
+def test_no_canary_is_in_the_postgresql_data_directory_after_erasure_and_purge(
+        app: Flask, twilio: TwilioSigner, postgres: PostgresServer, clock: MovableClock,
+        tmp_path: Path) -> None:
+    """Survivors' words and numbers are never written in clear, WAL included; after an
+    erasure and a retention purge, nothing of either canary can be found anywhere in the
+    server's files."""
+    # No advocate replies here, so each canary's reply is a string that is never sent.
+    erased = Canary(text="Mulberry signal 3309 he follows me to work",
+                    reply="Ochre meadow 7711 never sent", number="+447700900881")
+    purged = Canary(text="Juniper staircase 5120 he took my phone again",
+                    reply="Slate orchard 2290 never sent", number="+447700900882")
+    clock.set(datetime(2026, 8, 1, 10, 0, tzinfo=UTC))
+    twilio.sms(purged.text, sender=purged.number)
+    clock.set(datetime(2026, 12, 1, 10, 0, tzinfo=UTC))
+    twilio.sms(erased.text, sender=erased.number)
+    twilio.sms("delete", sender=erased.number)
+    twilio.sms("1", sender=erased.number)
+    report = tmp_path / "report.json"
+    result = app.test_cli_runner().invoke(args=["retention", "purge", "--report", str(report)])
+    assert result.exit_code == 0, result.output
+    assert json.loads(report.read_text())["conversations_deleted"] == 1
+    admin = create_engine(postgres.url(), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text("CHECKPOINT"))
+    admin.dispose()
+    files = b"\n".join(path.read_bytes() for path in postgres.data.rglob("*")
+                       if path.is_file())
+    for canary in (erased, purged):
+        canary.assert_absent(files, "the PostgreSQL data directory")

@@ -1,9 +1,12 @@
-"""The storage, webhook, escalation and lifecycle paths on a real PostgreSQL server.
+"""PostgreSQL-only checks, beside the suites that run on both databases.
 
-Production runs on PostgreSQL (docs/deploy.md), where concurrency behaves differently from
-SQLite's single writer: claims and leases race for real, ids are handed out before commit,
-and time zones are kept. These tests start a throw-away cluster (Debian's postgresql, which
-`make test` installs), migrate a template database once, and give each test a fresh copy.
+The webhook, casework (claim races), replies, erasure, retention, report and audit suites run
+on SQLite and PostgreSQL through `@pytest.mark.databases`; this module holds what only makes
+sense here: the migrated schema, races of first messages and of reply jobs, key rotation,
+and what stays in PostgreSQL's own files after an erasure. Production runs on PostgreSQL
+(docs/deploy.md), where concurrency differs from SQLite's single writer: leases race for real
+and ids are handed out before commit. The cluster and per-test databases come from
+tests/conftest.py.
 """
 
 from __future__ import annotations
@@ -20,12 +23,10 @@ from flask import Flask
 from sqlalchemy import create_engine, func, select, text
 
 from app import audit_chain, rotation, tasks
-from app.accounts import StaffMember
-from app.casework import CaseConflict
 from app.crypto import ChainKey, Keyring, generate_key_token
 from app.services import services
 from app.storage.db import make_engine
-from app.storage.models import Base, Conversation, Escalation, Message, Reply
+from app.storage.models import Base, Conversation, Message, Reply
 from tests.cases import csrf, open_case
 from tests.conftest import PG_TEMPLATE, MovableClock
 from tests.fake_twilio import FakeTwilio
@@ -53,18 +54,6 @@ def test_the_migrations_match_the_models_on_postgresql(postgres: PostgresServer)
         engine.dispose()
 
 
-def test_a_retried_webhook_stores_nothing_new_on_postgresql(
-        app: Flask, twilio: TwilioSigner) -> None:
-    params = twilio.sms_params("hello")
-    first = twilio.post("/webhooks/twilio/sms", params).get_data(as_text=True)
-    again = twilio.post("/webhooks/twilio/sms", params).get_data(as_text=True)
-    assert first == again
-    with app.app_context(), services().database.session() as session:
-        inbound = session.scalar(select(func.count()).select_from(Message)
-                                 .where(Message.direction == "in"))
-    assert inbound == 1
-
-
 def test_two_first_messages_at_once_make_one_conversation(
         app: Flask, twilio: TwilioSigner) -> None:
     barrier = threading.Barrier(4)
@@ -82,33 +71,6 @@ def test_two_first_messages_at_once_make_one_conversation(
         assert session.scalar(select(func.count()).select_from(Conversation)) == 1
         assert session.scalar(select(func.count()).select_from(Message)
                               .where(Message.direction == "in")) == 4
-
-
-def test_two_advocates_claiming_at_once_exactly_one_wins_on_postgresql(
-        app: Flask, twilio: TwilioSigner) -> None:
-    members = [StaffMember(make_advocate(app, f"{n}@example.org").id, f"{n}@example.org",
-                           "advocate", 0) for n in ("a", "b")]
-    for round_number in range(30):
-        case_id = open_case(twilio, f"+4477009{round_number:05d}")
-        outcomes: list[str] = []
-        barrier = threading.Barrier(2)
-
-        def claim(member: StaffMember, case_id: int = case_id,
-                  barrier: threading.Barrier = barrier, outcomes: list[str] = outcomes) -> None:
-            with app.app_context():
-                barrier.wait()
-                try:
-                    services().casework.claim(case_id, member)
-                    outcomes.append("won")
-                except CaseConflict:
-                    outcomes.append("lost")
-
-        threads = [threading.Thread(target=claim, args=(m,)) for m in members]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        assert sorted(outcomes) == ["lost", "won"], f"round {round_number}"
 
 
 @pytest.mark.usefixtures("fake_twilio", "inline_jobs")
@@ -150,19 +112,6 @@ def test_a_reply_raced_by_three_jobs_is_sent_once_on_postgresql(
         state = (row.status, row.error_kind, row.attempts)
     assert fake_twilio.count(to=SURVIVOR) == 1, (results, state, fake_twilio.requests)
     assert sorted(results) == ["held by another worker", "held by another worker", "sent"]
-
-
-@pytest.mark.usefixtures("fake_twilio", "inline_jobs")
-def test_erasure_keeps_the_case_as_a_tombstone_on_postgresql(
-        app: Flask, twilio: TwilioSigner, fake_twilio: FakeTwilio) -> None:
-    case_id = open_case(twilio)
-    twilio.sms("delete")
-    twilio.sms("1")
-    with app.app_context(), services().database.session() as session:
-        assert session.scalar(select(func.count()).select_from(Conversation)) == 0
-        case = session.get(Escalation, case_id)
-        assert case is not None
-        assert (case.conversation_id, case.closed_reason) == (None, "closed_by_survivor")
 
 
 def test_rotation_and_the_audit_chain_on_postgresql(

@@ -9,9 +9,10 @@ import click
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
-from app import audit_chain, audit_log, crypto, flowlint, report, retention, rotation
+from app import audit_chain, audit_log, crypto, report, retention, rotation
 from app.advocates.cli import advocates_cli
 from app.channels.sms import sms_cli
+from app.content import lint as flowlint
 from app.crypto import ChainKey, ReportSigner
 from app.services import services
 from app.storage import migrate

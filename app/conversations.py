@@ -23,6 +23,8 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from app import erasure, escalation, hours, optouts, resume
+from app.content.catalogues import Catalogues
+from app.content.language import LanguageGuesser
 from app.crypto import ContactHasher, Keyring
 from app.deployment import Deployment
 from app.dispatch import Dispatcher
@@ -31,8 +33,6 @@ from app.flows import step as flow_step
 from app.flows.model import Action, RequestErasure, SetSecret
 from app.flows.triage import NONE as NO_RISK
 from app.flows.triage import Assessment, TriageRules
-from app.i18n import Catalogues
-from app.language import LanguageGuesser
 from app.storage import vault
 from app.storage.db import Database
 

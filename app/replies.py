@@ -21,11 +21,11 @@ from sqlalchemy import select, update
 from app import audit, authz
 from app.accounts import StaffMember
 from app.casework import CaseNotFound, Casework, NotAllowed, facts
-from app.flowlint import LockScreenRule
+from app.content.catalogues import Catalogues, MissingMessage
+from app.content.lockscreen import LockScreenRule
+from app.content.segments import encoding_of
 from app.flows import FlowError
-from app.i18n import Catalogues, MissingMessage
 from app.outbound_gate import Gate
-from app.sms_segments import encoding_of
 from app.storage import cases, vault
 from app.storage.models import DeliveryReceipt, Message, Reply, table_of
 from app.storage.times import aware, utc

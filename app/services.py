@@ -14,20 +14,21 @@ from datetime import UTC, datetime, timedelta
 import redis
 from flask import Flask, current_app
 
-from app import flowlint
 from app.accounts import Accounts
 from app.casework import Casework
 from app.channels.sms_outbound import TwilioSender
 from app.chat_sessions import ChatSessions
 from app.config import ConfigError, Settings
+from app.content import lint as flowlint
+from app.content.catalogues import Catalogues
+from app.content.language import LanguageGuesser
+from app.content.lockscreen import LockScreenRule
 from app.conversations import ConversationService
 from app.crypto import ChatTokens, ContactHasher, Keyring, Passwords
 from app.dispatch import Dispatcher
 from app.flows import Flow, FlowError, load_flows
 from app.flows.loader import read_yaml
 from app.flows.triage import TriageRuleError, TriageRules, parse_rules
-from app.i18n import Catalogues
-from app.language import LanguageGuesser
 from app.replies import Replies
 from app.sending import Delivery
 from app.storage.db import Database
@@ -114,7 +115,7 @@ def build_services(settings: Settings, clock: Callable[[], datetime] = utc_now) 
         clock=clock)
     replies = Replies(
         casework=casework, catalogues=catalogues,
-        rule=lambda: flowlint.LockScreenRule.load(settings.flows_path / "outbound.yaml",
+        rule=lambda: LockScreenRule.load(settings.flows_path / "outbound.yaml",
                                                   settings.deployment.organisation_name),
         services_text=conversations.services_text, clock=clock)
     chat_sessions = ChatSessions(conversations, ChatTokens(settings.secret_key),

@@ -8,8 +8,8 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from app.content.catalogues import Catalogues
 from app.flows import Choice, ConversationState, load_flows, step
-from app.i18n import Catalogues
 
 ROOT = Path(__file__).resolve().parent.parent
 FLOW = load_flows(ROOT / "flows", duress_words=("bluebell",))

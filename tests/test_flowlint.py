@@ -16,11 +16,11 @@ from babel.messages.catalog import Catalog
 from babel.messages.pofile import write_po
 
 from app.config import ConfigError, Settings, load_settings
+from app.content.catalogues import Catalogues
+from app.content.lint import Problem, check, encodings
+from app.content.segments import Encoding
 from app.deployment import load_deployment
-from app.flowlint import Problem, check, encodings
-from app.i18n import Catalogues
 from app.services import refuse_unchecked_content
-from app.sms_segments import Encoding
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 FLOWS = PROJECT_ROOT / "flows"

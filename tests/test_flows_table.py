@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from app.content.catalogues import Catalogues
 from app.flows import ConversationState, load_flows, step
-from app.i18n import Catalogues
 
 ROOT = Path(__file__).resolve().parent.parent
 FLOW = load_flows(ROOT / "flows")

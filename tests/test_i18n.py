@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from app.i18n import Catalogues, MissingMessage
+from app.content.catalogues import Catalogues, MissingMessage
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.sms_segments import Encoding, encoding_of
+from app.content.segments import Encoding, encoding_of
 
 
 @pytest.mark.parametrize(

@@ -26,8 +26,8 @@ from twilio.twiml.messaging_response import MessagingResponse
 from werkzeug.exceptions import HTTPException
 
 from app import delivery, optouts
+from app.content.failsafe import emergency_text
 from app.conversations import InboundMessage
-from app.failsafe import emergency_text
 from app.logs import exception_summary
 from app.services import services
 

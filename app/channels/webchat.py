@@ -22,8 +22,8 @@ from markupsafe import Markup
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.chat_sessions import ChatInputError, ChatSessions
+from app.content.catalogues import MissingMessage
 from app.deployment import CoverSite
-from app.i18n import MissingMessage
 from app.logs import exception_summary
 from app.services import services
 

@@ -10,7 +10,7 @@ the deployment's configuration and are deliberately not here.
 
 from __future__ import annotations
 
-from app.i18n import Catalogues
+from app.content.catalogues import Catalogues
 
 FAILSAFE_MESSAGE_ID = "failsafe.emergency"
 

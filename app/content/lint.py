@@ -13,33 +13,18 @@ Checks, each reported with file, message id or step, and language:
 from __future__ import annotations
 
 import string
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.failsafe import EMERGENCY_TEXT_EN
+from app.content.catalogues import FALLBACK_LANGUAGE, Catalogues
+from app.content.failsafe import EMERGENCY_TEXT_EN
+from app.content.lockscreen import LockScreenRule
+from app.content.segments import Encoding, encoding_of
 from app.flows import Flow, FlowError, load_flows
 from app.flows.loader import read_yaml
 from app.flows.triage import TriageRuleError, parse_rules
-from app.i18n import FALLBACK_LANGUAGE, Catalogues
-from app.sms_segments import Encoding, encoding_of
 
 PLACEHOLDERS = frozenset({"services", "opens"})
-
-
-def _is_word_char(ch: str) -> bool:
-    # Letters, marks and digits: Gurmukhi and Devanagari vowel signs are marks, and Python's
-    # \w would split words at them (ਪੁਲਿਸ into ਪ, ਲ, ਸ) and hide them from the rule.
-    return unicodedata.category(ch)[0] in "LMN"
-
-
-def _words(text: str) -> list[str]:
-    """Comparable words: NFC, case-folded, without non-spacing marks (Arabic vowel marks are
-    optional in writing, so "الشُّرطة" and "الشرطة" must compare equal)."""
-    folded = unicodedata.normalize("NFC", text).casefold()
-    kept = "".join(ch if _is_word_char(ch) else " " for ch in folded
-                   if unicodedata.category(ch) != "Mn")
-    return kept.split()
 
 
 @dataclass(frozen=True)
@@ -50,42 +35,6 @@ class Problem:
 
     def __str__(self) -> str:
         return f"{'warning: ' if self.warning else ''}{self.where}: {self.why}"
-
-
-@dataclass(frozen=True)
-class LockScreenRule:
-    preview: int
-    stems: dict[str, tuple[str, ...]]
-    max_segments: int = 6
-    max_segments_per_reply: int = 8
-
-    @classmethod
-    def load(cls, path: Path, organisation: str) -> LockScreenRule:
-        raw = read_yaml(path) or {}
-        stems = {lang: tuple(w for stem in words for w in _words(str(stem)))
-                 for lang, words in (raw.get("stems") or {}).items()}
-        org_words = tuple(w for w in _words(organisation) if len(w) > 3)
-        return cls(int(raw.get("preview_characters", 40)),
-                   {lang: words + org_words for lang, words in stems.items()} or
-                   {FALLBACK_LANGUAGE: org_words},
-                   int(raw.get("max_segments", 6)),
-                   int(raw.get("max_segments_per_reply", 8)))
-
-    def violations(self, language: str, text: str) -> list[str]:
-        """The banned stems a lock screen would show for this text."""
-        stems = self.stems.get(language, ()) + self.stems.get(FALLBACK_LANGUAGE, ())
-        cut = (len(text) > self.preview and _is_word_char(text[self.preview - 1])
-               and _is_word_char(text[self.preview]))
-        tokens = _words(text[: self.preview])
-        found = []
-        for index, token in enumerate(tokens):
-            last_and_cut = cut and index == len(tokens) - 1
-            for stem in stems:
-                # A word cut off by the preview still reveals itself ("domest...").
-                if token.startswith(stem) or (last_and_cut and len(token) >= 4
-                                              and stem.startswith(token)):
-                    found.append(stem)
-        return sorted(set(found))
 
 
 def check(flows_dir: Path, catalogues: Catalogues, default_language: str,

@@ -1,0 +1,10 @@
+"""Content: what the service says, and the checks on it before a survivor sees it.
+
+Owns the Babel catalogues (`catalogues`), the language guess for a first message
+(`language`), SMS encoding and segment counting (`segments`), the lock-screen rule
+(`lockscreen`), the fail-safe emergency text (`failsafe`), `flask flows check` (`lint`) and the
+Babel extractor for the flow files (`babel_extract`).
+
+May import: the foundation (config, deployment, logs) and `app.flows`. Nothing that stores,
+sends or serves: content is read the same way by the webhook, the staff pages and the linter.
+"""

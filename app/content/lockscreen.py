@@ -1,0 +1,68 @@
+"""The lock-screen rule: the first characters of an outbound SMS name nothing revealing.
+
+A phone shows the start of a new message on its lock screen, where whoever holds the phone can
+read it (docs/threat-model.md, A1). This rule is the one definition of "revealing": the stems
+in flows/outbound.yaml for each language, plus the organisation's own name. `flask flows check`
+applies it to every text in every language, and an advocate's reply is checked against it
+before it can be sent (app/casework/replies.py).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from app.content.catalogues import FALLBACK_LANGUAGE
+from app.flows.loader import read_yaml
+
+
+def _is_word_char(ch: str) -> bool:
+    # Letters, marks and digits: Gurmukhi and Devanagari vowel signs are marks, and Python's
+    # \w would split words at them (ਪੁਲਿਸ into ਪ, ਲ, ਸ) and hide them from the rule.
+    return unicodedata.category(ch)[0] in "LMN"
+
+
+def _words(text: str) -> list[str]:
+    """Comparable words: NFC, case-folded, without non-spacing marks (Arabic vowel marks are
+    optional in writing, so "الشُّرطة" and "الشرطة" must compare equal)."""
+    folded = unicodedata.normalize("NFC", text).casefold()
+    kept = "".join(ch if _is_word_char(ch) else " " for ch in folded
+                   if unicodedata.category(ch) != "Mn")
+    return kept.split()
+
+
+@dataclass(frozen=True)
+class LockScreenRule:
+    preview: int
+    stems: dict[str, tuple[str, ...]]
+    max_segments: int = 6
+    max_segments_per_reply: int = 8
+
+    @classmethod
+    def load(cls, path: Path, organisation: str) -> LockScreenRule:
+        raw = read_yaml(path) or {}
+        stems = {lang: tuple(w for stem in words for w in _words(str(stem)))
+                 for lang, words in (raw.get("stems") or {}).items()}
+        org_words = tuple(w for w in _words(organisation) if len(w) > 3)
+        return cls(int(raw.get("preview_characters", 40)),
+                   {lang: words + org_words for lang, words in stems.items()} or
+                   {FALLBACK_LANGUAGE: org_words},
+                   int(raw.get("max_segments", 6)),
+                   int(raw.get("max_segments_per_reply", 8)))
+
+    def violations(self, language: str, text: str) -> list[str]:
+        """The banned stems a lock screen would show for this text."""
+        stems = self.stems.get(language, ()) + self.stems.get(FALLBACK_LANGUAGE, ())
+        cut = (len(text) > self.preview and _is_word_char(text[self.preview - 1])
+               and _is_word_char(text[self.preview]))
+        tokens = _words(text[: self.preview])
+        found = []
+        for index, token in enumerate(tokens):
+            last_and_cut = cut and index == len(tokens) - 1
+            for stem in stems:
+                # A word cut off by the preview still reveals itself ("domest...").
+                if token.startswith(stem) or (last_and_cut and len(token) >= 4
+                                              and stem.startswith(token)):
+                    found.append(stem)
+        return sorted(set(found))

@@ -1,6 +1,6 @@
 """Casework: the queue, claiming, reading and closing cases. The advocates' views call this.
 
-Every decision about who may do what is in `app.authz`; every action writes an audit row in
+Every decision about who may do what is in `app.staff.authz`; every action writes an audit row in
 the same transaction (`app.audit`); a case's status only changes through a conditional UPDATE
 (`cases.transition`), so concurrent clicks resolve in the database, never in Python.
 """
@@ -12,8 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from app import audit, authz, outbound_gate, safe_time
-from app.accounts import StaffMember
+from app import audit, outbound_gate, safe_time
+from app.staff import authz
+from app.staff.accounts import StaffMember
 from app.crypto import Keyring
 from app.deployment import Deployment
 from app.flows import Choice, ConversationState

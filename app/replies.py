@@ -18,8 +18,9 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 
-from app import audit, authz
-from app.accounts import StaffMember
+from app import audit
+from app.staff import authz
+from app.staff.accounts import StaffMember
 from app.casework import CaseNotFound, Casework, NotAllowed, facts
 from app.content.catalogues import Catalogues, MissingMessage
 from app.content.lockscreen import LockScreenRule

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 import redis
 from flask import Flask, current_app
 
-from app.accounts import Accounts
+from app.staff.accounts import Accounts
 from app.casework import Casework
 from app.channels.sms_outbound import TwilioSender
 from app.chat_sessions import ChatSessions

@@ -13,9 +13,9 @@ from collections.abc import Callable
 
 import pytest
 
-from app import authz
-from app.accounts import StaffMember
-from app.authz import CaseFacts
+from app.staff import authz
+from app.staff.accounts import StaffMember
+from app.staff.authz import CaseFacts
 
 ME = 7
 SOMEONE_ELSE = 8

@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import Response, g, render_template, request
 from werkzeug.wrappers.response import Response as BaseResponse
 
-from app import audit_chain, audit_log, authz
+from app import audit_chain, audit_log
+from app.staff import authz
 from app.advocates import bp
 from app.advocates.answers import answer
 from app.casework import NotAllowed

@@ -7,7 +7,7 @@ import logging
 from flask import Response, g, redirect, render_template, request, url_for
 from werkzeug.wrappers.response import Response as BaseResponse
 
-from app import authz
+from app.staff import authz
 from app.advocates import bp
 from app.casework import CLOSE_REASONS, NotAllowed, facts
 from app.replies import MAX_REPLY_CHARS

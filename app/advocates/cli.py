@@ -11,7 +11,7 @@ import click
 import segno
 from flask.cli import AppGroup
 
-from app.accounts import ROLES, AccountError
+from app.staff.accounts import ROLES, AccountError
 from app.crypto import Totp
 from app.services import services
 

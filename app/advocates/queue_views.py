@@ -7,7 +7,8 @@ import logging
 from flask import Response, g, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers.response import Response as BaseResponse
 
-from app import authz, presence
+from app import presence
+from app.staff import authz
 from app.advocates import bp
 from app.advocates.answers import answer
 from app.casework import QueueItem

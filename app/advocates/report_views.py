@@ -8,7 +8,8 @@ from datetime import timedelta
 from flask import Response, g, render_template, request
 from werkzeug.wrappers.response import Response as BaseResponse
 
-from app import authz, report
+from app import report
+from app.staff import authz
 from app.advocates import bp
 from app.advocates.answers import answer
 from app.casework import NotAllowed

@@ -13,7 +13,7 @@ import time
 
 from flask import request, session
 
-from app.accounts import StaffMember
+from app.staff.accounts import StaffMember
 from app.services import services
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.accounts import StaffMember
+from app.staff.accounts import StaffMember
 
 # Why a supervisor opens a case they do not hold. Codes are stored in the audit trail; the
 # labels are what the supervisor picks from. Fixed codes, so no free text (and so no survivor

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from app import audit, outbound_gate, safe_time
-from app.staff import authz
-from app.staff.accounts import StaffMember
 from app.crypto import Keyring
 from app.deployment import Deployment
 from app.flows import Choice, ConversationState
+from app.staff import authz
+from app.staff.accounts import StaffMember
 from app.storage import cases, vault
 from app.storage.db import Database
 

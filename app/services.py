@@ -14,7 +14,6 @@ from datetime import UTC, datetime, timedelta
 import redis
 from flask import Flask, current_app
 
-from app.staff.accounts import Accounts
 from app.casework import Casework
 from app.channels.sms_outbound import TwilioSender
 from app.chat_sessions import ChatSessions
@@ -31,6 +30,7 @@ from app.flows.loader import read_yaml
 from app.flows.triage import TriageRuleError, TriageRules, parse_rules
 from app.replies import Replies
 from app.sending import Delivery
+from app.staff.accounts import Accounts
 from app.storage.db import Database
 
 log = logging.getLogger(__name__)

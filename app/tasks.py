@@ -23,7 +23,8 @@ from typing import ParamSpec, TypeVar
 
 from sqlalchemy import Connection, insert, or_, select, update
 
-from app import audit_chain, hours, presence, retention
+from app import hours, presence, retention
+from app.audit import chain as audit_chain
 from app.crypto import ChainKey, ReportSigner
 from app.logs import exception_summary
 from app.sending import Lease

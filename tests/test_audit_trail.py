@@ -10,7 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import delete, select, update
 
-from app import audit_chain
+from app.audit import chain as audit_chain
 from app.crypto import ChainKey
 from app.services import services
 from app.storage.models import AuditEvent

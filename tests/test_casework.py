@@ -9,9 +9,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from app.staff.accounts import StaffMember
 from app.casework import CaseConflict
 from app.services import services
+from app.staff.accounts import StaffMember
 from app.storage.models import AuditEvent
 from tests.cases import csrf, open_case
 from tests.staff import make_advocate, sign_in

@@ -22,7 +22,8 @@ from alembic.runtime.migration import MigrationContext
 from flask import Flask
 from sqlalchemy import create_engine, func, select, text
 
-from app import audit_chain, rotation, tasks
+from app import rotation, tasks
+from app.audit import chain as audit_chain
 from app.crypto import ChainKey, Keyring, generate_key_token
 from app.services import services
 from app.storage.db import make_engine

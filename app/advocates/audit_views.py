@@ -5,13 +5,14 @@ from __future__ import annotations
 from flask import Response, g, render_template, request
 from werkzeug.wrappers.response import Response as BaseResponse
 
-from app import audit_chain, audit_log
-from app.staff import authz
 from app.advocates import bp
 from app.advocates.answers import answer
+from app.audit import chain as audit_chain
+from app.audit import read as audit_log
 from app.casework import NotAllowed
 from app.crypto import ChainKey
 from app.services import services
+from app.staff import authz
 
 
 def _filters() -> audit_log.Filters | Response:

@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 from flask import Response, g, redirect, render_template, request, url_for
 from werkzeug.wrappers.response import Response as BaseResponse
 
-from app.staff.accounts import SignInRefused
 from app.advocates import bp, staff_session
 from app.services import services
+from app.staff.accounts import SignInRefused
 
 MAX_FIELD = 256
 

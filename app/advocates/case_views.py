@@ -7,11 +7,11 @@ import logging
 from flask import Response, g, redirect, render_template, request, url_for
 from werkzeug.wrappers.response import Response as BaseResponse
 
-from app.staff import authz
 from app.advocates import bp
 from app.casework import CLOSE_REASONS, NotAllowed, facts
 from app.replies import MAX_REPLY_CHARS
 from app.services import services
+from app.staff import authz
 
 log = logging.getLogger(__name__)
 

@@ -11,9 +11,9 @@ import click
 import segno
 from flask.cli import AppGroup
 
-from app.staff.accounts import ROLES, AccountError
 from app.crypto import Totp
 from app.services import services
+from app.staff.accounts import ROLES, AccountError
 
 advocates_cli = AppGroup("advocates", help="Advocates' accounts.")
 DEMO_EMAIL = "demo.advocate@quietline.invalid"

@@ -8,12 +8,12 @@ from flask import Response, g, jsonify, redirect, render_template, request, url_
 from werkzeug.wrappers.response import Response as BaseResponse
 
 from app import presence
-from app.staff import authz
 from app.advocates import bp
 from app.advocates.answers import answer
 from app.casework import QueueItem
 from app.outbound_gate import EXPLANATIONS
 from app.services import services
+from app.staff import authz
 
 log = logging.getLogger(__name__)
 WINDOW_LABELS = {"inside": "Safe to contact now", "outside": "Outside safe time",

@@ -9,11 +9,11 @@ from flask import Response, g, render_template, request
 from werkzeug.wrappers.response import Response as BaseResponse
 
 from app import report
-from app.staff import authz
 from app.advocates import bp
 from app.advocates.answers import answer
 from app.casework import NotAllowed
 from app.services import services
+from app.staff import authz
 
 TITLES = {
     "contacts_by_channel": "Contacts by channel",

@@ -13,8 +13,8 @@ import time
 
 from flask import request, session
 
-from app.staff.accounts import StaffMember
 from app.services import services
+from app.staff.accounts import StaffMember
 
 
 def sign_in(member: StaffMember) -> None:

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import Select, select
 
-from app import audit
+from app.audit.write import record, staff
 from app.storage.db import Database
 from app.storage.models import AuditEvent, table_of
 from app.storage.times import utc
@@ -100,7 +100,7 @@ def entries(database: Database, filters: Filters, *, before: int | None = None,
 def record_reading(database: Database, advocate_id: int, action: str, now: datetime) -> None:
     """Reading the trail is itself recorded (who looked at who looked)."""
     with database.transaction() as connection:
-        audit.record(connection, now=now, actor=audit.staff(advocate_id), action=action)
+        record(connection, now=now, actor=staff(advocate_id), action=action)
 
 
 def as_csv(rows: list[Entry], names: dict[int, str]) -> str:

@@ -14,8 +14,8 @@ from typing import Any
 
 from sqlalchemy import or_, select, update
 
-from app.channels.sms_outbound import SendError
-from app.sending import backoff
+from app.outbound.exactly_once import backoff
+from app.outbound.twilio_rest import SendError
 from app.services import services
 from app.storage.models import ProviderDeletion, table_of
 from app.tasks import content_free

@@ -15,7 +15,6 @@ import redis
 from flask import Flask, current_app
 
 from app.casework import Casework
-from app.channels.sms_outbound import TwilioSender
 from app.chat_sessions import ChatSessions
 from app.config import ConfigError, Settings
 from app.content import lint as flowlint
@@ -28,8 +27,9 @@ from app.dispatch import Dispatcher
 from app.flows import Flow, FlowError, load_flows
 from app.flows.loader import read_yaml
 from app.flows.triage import TriageRuleError, TriageRules, parse_rules
+from app.outbound.exactly_once import Delivery
+from app.outbound.twilio_rest import TwilioSender
 from app.replies import Replies
-from app.sending import Delivery
 from app.staff.accounts import Accounts
 from app.storage.db import Database
 

@@ -2,9 +2,9 @@
 
 - `notify_case(case_id)`: tell on-duty advocates a case is waiting. The live queue page reads
   the database, so this only has to alert the on-call phones when no one has the page open.
-  Each alert is a row, unique per case and phone, sent through `app.sending` (exactly once).
+  Each alert is a row, unique per case and phone, sent through `app.outbound.exactly_once` (exactly once).
 - `send_reply(reply_id)`: send an advocate's SMS reply if it may go now (`outbound_gate`),
-  else mark it held with the reason. Exactly once through `app.sending`.
+  else mark it held with the reason. Exactly once through `app.outbound.exactly_once`.
 - `sweep()`: the database says what is unfinished; the sweeper enqueues it again. Run by the
   worker (worker.py) every few seconds, so a job lost with a killed worker or a Redis that
   was down is picked up without anyone noticing.
@@ -27,7 +27,7 @@ from app import hours, presence, retention
 from app.audit import chain as audit_chain
 from app.crypto import ChainKey, ReportSigner
 from app.logs import exception_summary
-from app.sending import Lease
+from app.outbound.exactly_once import Lease
 from app.services import services
 from app.storage import cases, vault
 from app.storage.models import Alert, OptOut, ProviderDeletion, Reply, table_of

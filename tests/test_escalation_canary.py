@@ -38,8 +38,8 @@ from rq.job import Job, JobStatus
 from rq.registry import FailedJobRegistry
 from rq.results import Result
 
-from app.channels.sms_outbound import TwilioSender
 from app.logs import RedactingFilter
+from app.outbound.twilio_rest import TwilioSender
 from app.services import Services, services
 from tests.cases import csrf, latest_case
 from tests.conftest import MovableClock

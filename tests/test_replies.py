@@ -11,8 +11,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from app import tasks
-from app.channels.sms_outbound import TwilioSender
 from app.config import Settings
+from app.outbound.twilio_rest import TwilioSender
 from app.services import services
 from app.storage.models import OptOut, Reply
 from tests.cases import csrf, latest_case, open_case

@@ -11,7 +11,7 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from app.channels.sms_outbound import RedirectingHttpClient, SendError, TwilioSender
+from app.outbound.twilio_rest import RedirectingHttpClient, SendError, TwilioSender
 from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio
 
 TO = "+447700900123"

@@ -25,10 +25,11 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 from werkzeug.exceptions import HTTPException
 
-from app import delivery, optouts
+from app import optouts
 from app.content.failsafe import emergency_text
 from app.conversations import InboundMessage
 from app.logs import exception_summary
+from app.outbound import receipts
 from app.services import services
 
 log = logging.getLogger(__name__)
@@ -130,10 +131,10 @@ def status() -> Response:
             return refuse_unsigned("sms.status_forged")
         sid = request.form.get("MessageSid", "")
         state = request.form.get("MessageStatus", "").strip().lower()
-        if not _SID.match(sid) or not delivery.is_known_status(state):
+        if not _SID.match(sid) or not receipts.is_known_status(state):
             return Response("Bad request: MessageSid and MessageStatus are required.\n",
                             status=400, mimetype="text/plain")
-        recorded = delivery.record(
+        recorded = receipts.record(
             services().database, sid, state, request.form.get("ErrorCode") or None
         )
         log.info("event=sms.status request_id=%s status=%s new=%s", g.request_id, state, recorded)

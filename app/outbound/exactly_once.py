@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, or_, update
 
-from app.channels.sms_outbound import SendError, TwilioSender
+from app.outbound.twilio_rest import SendError, TwilioSender
 from app.storage.db import Database
 from app.storage.times import aware
 

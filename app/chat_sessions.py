@@ -17,9 +17,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from app import erasure
 from app.conversations import ConversationService, InboundMessage
 from app.crypto import ChatTokens
+from app.lifecycle import erasure
 from app.storage import vault
 
 log = logging.getLogger(__name__)

@@ -22,7 +22,7 @@ from babel.dates import format_datetime
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
-from app import erasure, escalation, hours, optouts, resume
+from app import escalation, hours, optouts, resume
 from app.content.catalogues import Catalogues
 from app.content.language import LanguageGuesser
 from app.crypto import ContactHasher, Keyring
@@ -33,6 +33,7 @@ from app.flows import step as flow_step
 from app.flows.model import Action, RequestErasure, SetSecret
 from app.flows.triage import NONE as NO_RISK
 from app.flows.triage import Assessment, TriageRules
+from app.lifecycle import erasure
 from app.storage import vault
 from app.storage.db import Database
 

@@ -16,7 +16,7 @@ from rq import Queue
 log = logging.getLogger(__name__)
 SEND_REPLY = "app.tasks.send_reply"
 NOTIFY_CASE = "app.tasks.notify_case"
-DELETE_COPY = "app.provider_copies.delete_provider_copy"
+DELETE_COPY = "app.lifecycle.provider_copies.delete_provider_copy"
 PURGE = "app.tasks.purge_expired"
 RECLAIM = "app.tasks.reclaim_space"
 RETRY_DELAY = timedelta(seconds=30)

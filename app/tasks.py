@@ -23,9 +23,10 @@ from typing import ParamSpec, TypeVar
 
 from sqlalchemy import Connection, insert, or_, select, update
 
-from app import hours, presence, retention
+from app import hours, presence
 from app.audit import chain as audit_chain
 from app.crypto import ChainKey, ReportSigner
+from app.lifecycle import retention
 from app.logs import exception_summary
 from app.outbound.exactly_once import Lease
 from app.services import services

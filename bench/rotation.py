@@ -2,7 +2,7 @@
 
 `python bench/rotation.py` (run by `make bench`): a migrated SQLite database (WAL,
 synchronous=FULL, as deployed) gets 10,000 conversations, each with one sealed message, under
-key A. With the keyring "B,A", `app.rotation.rotate` re-wraps every data key under B, timed;
+key A. With the keyring "B,A", `app.lifecycle.rotation.rotate` re-wraps every data key under B, timed;
 then, with B alone, every message is opened and compared with what was written. Results go to
 bench/results/rotation.json and rotation.txt.
 """
@@ -21,8 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import select  # noqa: E402 -- after the path set-up above
 
-from app import rotation  # noqa: E402
 from app.crypto import Keyring, generate_key_token  # noqa: E402
+from app.lifecycle import rotation  # noqa: E402
 from app.storage import migrate, vault  # noqa: E402
 from app.storage.db import Database  # noqa: E402
 from app.storage.models import Conversation  # noqa: E402

@@ -22,9 +22,10 @@ from alembic.runtime.migration import MigrationContext
 from flask import Flask
 from sqlalchemy import create_engine, func, select, text
 
-from app import rotation, tasks
+from app import tasks
 from app.audit import chain as audit_chain
 from app.crypto import ChainKey, Keyring, generate_key_token
+from app.lifecycle import rotation
 from app.services import services
 from app.storage.db import make_engine
 from app.storage.models import Base, Conversation, Message, Reply

@@ -10,8 +10,9 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from app import retention, tasks
+from app import tasks
 from app.crypto import ReportSigner
+from app.lifecycle import retention
 from app.services import services
 from app.storage.models import Conversation, Escalation, ProviderDeletion
 from tests.conftest import MovableClock

@@ -9,10 +9,11 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from app import create_app, rotation
+from app import create_app
 from app.cli import keys_cli
 from app.config import load_settings
 from app.crypto import Keyring, generate_key_token
+from app.lifecycle import rotation
 from app.services import services
 from app.storage import vault
 from app.storage.models import Advocate, Conversation

@@ -24,8 +24,8 @@ from typing import Any
 
 from sqlalchemy import and_, exists, select
 
-from app import erasure
 from app.crypto import ReportSigner
+from app.lifecycle import erasure
 from app.storage.db import Database
 from app.storage.models import Conversation, Escalation, table_of
 

@@ -22,7 +22,8 @@ from babel.dates import format_datetime
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
-from app import escalation, hours, optouts, resume
+from app import hours, optouts, resume
+from app.casework import escalation
 from app.content.catalogues import Catalogues
 from app.content.language import LanguageGuesser
 from app.crypto import ContactHasher, Keyring

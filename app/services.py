@@ -14,7 +14,8 @@ from datetime import UTC, datetime, timedelta
 import redis
 from flask import Flask, current_app
 
-from app.casework import Casework
+from app.casework.desk import Casework
+from app.casework.replies import Replies
 from app.chat_sessions import ChatSessions
 from app.config import ConfigError, Settings
 from app.content import lint as flowlint
@@ -29,7 +30,6 @@ from app.flows.loader import read_yaml
 from app.flows.triage import TriageRuleError, TriageRules, parse_rules
 from app.outbound.exactly_once import Delivery
 from app.outbound.twilio_rest import TwilioSender
-from app.replies import Replies
 from app.staff.accounts import Accounts
 from app.storage.db import Database
 

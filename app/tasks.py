@@ -23,8 +23,9 @@ from typing import ParamSpec, TypeVar
 
 from sqlalchemy import Connection, insert, or_, select, update
 
-from app import hours, presence
+from app import hours
 from app.audit import chain as audit_chain
+from app.casework import presence
 from app.crypto import ChainKey, ReportSigner
 from app.lifecycle import retention
 from app.logs import exception_summary

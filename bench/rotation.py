@@ -2,9 +2,9 @@
 
 `python bench/rotation.py` (run by `make bench`): a migrated SQLite database (WAL,
 synchronous=FULL, as deployed) gets 10,000 conversations, each with one sealed message, under
-key A. With the keyring "B,A", `app.lifecycle.rotation.rotate` re-wraps every data key under B, timed;
-then, with B alone, every message is opened and compared with what was written. Results go to
-bench/results/rotation.json and rotation.txt.
+key A. With the keyring "B,A", `app.lifecycle.rotation.rotate` re-wraps every data key
+under B, timed; then, with B alone, every message is opened and compared with what was
+written. Results go to bench/results/rotation.json and rotation.txt.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from app.casework import CaseConflict
+from app.casework.desk import CaseConflict
 from app.services import services
 from app.staff.accounts import StaffMember
 from app.storage.models import AuditEvent

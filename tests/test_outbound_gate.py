@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from app.outbound_gate import Circumstances, Gate, decide
-from app.safe_time import SafeWindow
+from app.casework.outbound_gate import Circumstances, Gate, decide
+from app.casework.safe_time import SafeWindow
 
 LONDON = ZoneInfo("Europe/London")
 UTC = ZoneInfo("UTC")

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from app.safe_time import SafeWindow, WindowError, parse, suggest
+from app.casework.safe_time import SafeWindow, WindowError, parse, suggest
 
 LONDON = ZoneInfo("Europe/London")
 UTC = ZoneInfo("UTC")

@@ -9,9 +9,9 @@ from __future__ import annotations
 from flask import Response, jsonify, render_template, request, url_for
 
 from app.advocates import bp
-from app.casework import CaseConflict, CaseErased, CaseNotFound, NotAllowed
-from app.replies import DraftRefused
-from app.safe_time import WindowError
+from app.casework.desk import CaseConflict, CaseErased, CaseNotFound, NotAllowed
+from app.casework.replies import DraftRefused
+from app.casework.safe_time import WindowError
 
 REFUSALS = {
     "queue": "Your role cannot see the queue.",

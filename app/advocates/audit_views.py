@@ -9,7 +9,7 @@ from app.advocates import bp
 from app.advocates.answers import answer
 from app.audit import chain as audit_chain
 from app.audit import read as audit_log
-from app.casework import NotAllowed
+from app.casework.desk import NotAllowed
 from app.crypto import ChainKey
 from app.services import services
 from app.staff import authz

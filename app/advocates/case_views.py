@@ -8,8 +8,8 @@ from flask import Response, g, redirect, render_template, request, url_for
 from werkzeug.wrappers.response import Response as BaseResponse
 
 from app.advocates import bp
-from app.casework import CLOSE_REASONS, NotAllowed, facts
-from app.replies import MAX_REPLY_CHARS
+from app.casework.desk import CLOSE_REASONS, NotAllowed, facts
+from app.casework.replies import MAX_REPLY_CHARS
 from app.services import services
 from app.staff import authz
 

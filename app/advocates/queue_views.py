@@ -7,11 +7,11 @@ import logging
 from flask import Response, g, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers.response import Response as BaseResponse
 
-from app import presence
 from app.advocates import bp
 from app.advocates.answers import answer
-from app.casework import QueueItem
-from app.outbound_gate import EXPLANATIONS
+from app.casework import presence
+from app.casework.desk import QueueItem
+from app.casework.outbound_gate import EXPLANATIONS
 from app.services import services
 from app.staff import authz
 

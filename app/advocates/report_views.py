@@ -11,7 +11,7 @@ from werkzeug.wrappers.response import Response as BaseResponse
 from app import report
 from app.advocates import bp
 from app.advocates.answers import answer
-from app.casework import NotAllowed
+from app.casework.desk import NotAllowed
 from app.services import services
 from app.staff import authz
 

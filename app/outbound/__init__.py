@@ -6,6 +6,7 @@ in-doubt send with the provider, back-off), the only client of Twilio's REST API
 (`receipts`).
 
 It decides nothing about whether a message may go: that is `app.casework.outbound_gate`.
+
 May import: the foundation and `app.storage`. Only `twilio_rest` and `app.channels.sms`
 import the twilio package.
 """

@@ -19,7 +19,7 @@ import pytest
 from playwright.sync_api import Page, Response, expect
 from sqlalchemy import select
 
-from app.outbound_gate import EXPLANATIONS
+from app.casework.outbound_gate import EXPLANATIONS
 from app.services import services
 from app.storage.models import Escalation, Reply
 from tests import staff  # not `TestAdvocate` itself: pytest would try to collect it

@@ -12,7 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from app import audit, outbound_gate, safe_time
+from app import audit
+from app.casework import outbound_gate, safe_time
 from app.crypto import Keyring
 from app.deployment import Deployment
 from app.flows import Choice, ConversationState

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from app.safe_time import SafeWindow
+from app.casework.safe_time import SafeWindow
 
 # Reasons a message waits or will never go; the advocates' pages explain each in words.
 CANCELLED = frozenset({"erasure", "ended"})

@@ -19,12 +19,12 @@ from datetime import datetime
 from sqlalchemy import select, update
 
 from app import audit
-from app.casework import CaseNotFound, Casework, NotAllowed, facts
+from app.casework.desk import CaseNotFound, Casework, NotAllowed, facts
+from app.casework.outbound_gate import Gate
 from app.content.catalogues import Catalogues, MissingMessage
 from app.content.lockscreen import LockScreenRule
 from app.content.segments import encoding_of
 from app.flows import FlowError
-from app.outbound_gate import Gate
 from app.staff import authz
 from app.staff.accounts import StaffMember
 from app.storage import cases, vault

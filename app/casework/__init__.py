@@ -1,0 +1,11 @@
+"""Casework: from a survivor's request to an advocate's reply.
+
+Owns opening a case from a conversation (`escalation`), the queue, claims, reading and closing
+a case (`desk`), an advocate's reply from draft to the survivor's channel (`replies`), the one
+decision whether anything may be sent to a survivor now (`outbound_gate`, pure), the survivor's
+safe-contact window (`safe_time`, pure), who is watching the queue (`presence`) and alerting the
+on-call phones (`alerts`).
+
+May import: the foundation, `app.flows`, `app.content`, `app.storage`, `app.staff`,
+`app.audit` and `app.outbound`. Never a channel or a staff page: they call this.
+"""

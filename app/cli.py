@@ -9,7 +9,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
-from app import crypto, report
+from app import crypto
 from app.advocates.cli import advocates_cli
 from app.audit import chain as audit_chain
 from app.audit import read as audit_log
@@ -17,6 +17,7 @@ from app.channels.sms import sms_cli
 from app.content import lint as flowlint
 from app.crypto import ChainKey, ReportSigner
 from app.lifecycle import retention, rotation
+from app.reporting import figures as report
 from app.services import services
 from app.storage import migrate
 

@@ -16,13 +16,13 @@ from flask import Flask, current_app
 
 from app.casework.desk import Casework
 from app.casework.replies import Replies
-from app.chat_sessions import ChatSessions
 from app.config import ConfigError, Settings
 from app.content import lint as flowlint
 from app.content.catalogues import Catalogues
 from app.content.language import LanguageGuesser
 from app.content.lockscreen import LockScreenRule
-from app.conversations import ConversationService
+from app.conversation.chat_sessions import ChatSessions
+from app.conversation.service import ConversationService
 from app.crypto import ChatTokens, ContactHasher, Keyring, Passwords
 from app.dispatch import Dispatcher
 from app.flows import Flow, FlowError, load_flows

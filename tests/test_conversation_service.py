@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from app.conversations import InboundMessage
+from app.conversation.service import InboundMessage
 from app.flows.loader import parse_flow
 from app.services import Services
 from app.storage import vault

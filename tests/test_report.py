@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from app import report
+from app.reporting import figures as report
 from tests.cases import csrf, latest_case
 from tests.conftest import MovableClock
 from tests.staff import make_advocate, sign_in

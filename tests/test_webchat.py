@@ -218,7 +218,7 @@ def test_a_failure_inside_still_answers_with_the_emergency_numbers(
     def broken(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("database exploded")
 
-    monkeypatch.setattr("app.conversations.ConversationService.handle_inbound", broken)
+    monkeypatch.setattr("app.conversation.service.ConversationService.handle_inbound", broken)
     response = send(client, start(client), "hello")
     assert response.status_code == 503
     assert "999" in response.get_json()["message"]

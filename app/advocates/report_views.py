@@ -8,10 +8,10 @@ from datetime import timedelta
 from flask import Response, g, render_template, request
 from werkzeug.wrappers.response import Response as BaseResponse
 
-from app import report
 from app.advocates import bp
 from app.advocates.answers import answer
 from app.casework.desk import NotAllowed
+from app.reporting import figures as report
 from app.services import services
 from app.staff import authz
 

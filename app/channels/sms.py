@@ -25,9 +25,9 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 from werkzeug.exceptions import HTTPException
 
-from app import optouts
 from app.content.failsafe import emergency_text
-from app.conversations import InboundMessage
+from app.conversation import optouts
+from app.conversation.service import InboundMessage
 from app.logs import exception_summary
 from app.outbound import receipts
 from app.services import services

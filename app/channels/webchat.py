@@ -21,8 +21,8 @@ from flask import Blueprint, Flask, Response, current_app, g, render_template, r
 from markupsafe import Markup
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from app.chat_sessions import ChatInputError, ChatSessions
 from app.content.catalogues import MissingMessage
+from app.conversation.chat_sessions import ChatInputError, ChatSessions
 from app.deployment import CoverSite
 from app.logs import exception_summary
 from app.services import services

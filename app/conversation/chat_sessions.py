@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from app.conversations import ConversationService, InboundMessage
+from app.conversation.service import ConversationService, InboundMessage
 from app.crypto import ChatTokens
 from app.lifecycle import erasure
 from app.storage import vault

@@ -22,10 +22,11 @@ from babel.dates import format_datetime
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
-from app import hours, optouts, resume
+from app import hours
 from app.casework import escalation
 from app.content.catalogues import Catalogues
 from app.content.language import LanguageGuesser
+from app.conversation import optouts, resume_word
 from app.crypto import ContactHasher, Keyring
 from app.deployment import Deployment
 from app.dispatch import Dispatcher
@@ -212,9 +213,9 @@ class ConversationService:
                            now=now)
             return Outcome(text, conversation.id, state.language, step=state.step)
         for action in turn.actions:
-            if isinstance(action, SetSecret) and action.name == resume.SECRET_NAME:
-                resume.save(connection, contact_hash,
-                            resume.word_hash(self.hasher, contact_hash, action.value), now)
+            if isinstance(action, SetSecret) and action.name == resume_word.SECRET_NAME:
+                resume_word.save(connection, contact_hash,
+                            resume_word.word_hash(self.hasher, contact_hash, action.value), now)
                 log.info("event=resume_word.set conversation=%s", conversation.id)
         case = escalation.apply(
             connection, conversation.id, lookup.open_case, turn.actions, turn.risk,
@@ -239,13 +240,13 @@ class ConversationService:
         starting = inbound.channel == "sms" and (
             state.last_activity is None or now - state.last_activity > idle)
         if inbound.channel == "sms" and state.locked and not starting:
-            stored = resume.stored_hash(connection, contact_hash) if has_word else None
-            if stored is None or resume.matches(self.hasher, contact_hash, stored,
+            stored = resume_word.stored_hash(connection, contact_hash) if has_word else None
+            if stored is None or resume_word.matches(self.hasher, contact_hash, stored,
                                                 inbound.body):
                 # The word (or no word any more): what was held for them can follow now.
                 log.info("event=resume_word.given")
                 return Turn(replace(state, locked=False, last_activity=now),
-                            ("resume.accepted",), stored_body=resume.GIVEN_MARKER)
+                            ("resume.accepted",), stored_body=resume_word.GIVEN_MARKER)
         risk = self.triage.assess(inbound.body, state.language) if self.triage else NO_RISK
         result = flow_step(self.flow, state, inbound.body, now, idle,
                            urgent=risk.at_least("urgent"))
@@ -259,7 +260,7 @@ class ConversationService:
             reply_ids += ("resume.ask",)
         secret_set = any(isinstance(a, SetSecret) for a in result.actions)
         return Turn(state, reply_ids, actions=result.actions, risk=risk, keyword=result.keyword,
-                    stored_body=resume.SET_MARKER if secret_set else None)
+                    stored_body=resume_word.SET_MARKER if secret_set else None)
 
     def _out_of_hours(self, now: datetime) -> tuple[str, ...]:
         """A person was asked for: if no one is on duty, say honestly when someone will be."""

@@ -1,7 +1,7 @@
 """Run an RQ worker for Quietline's queues: `python worker.py`.
 
 The worker holds one app (and so one set of services) for its lifetime; jobs take ids and open
-their own database sessions from it. Beside it runs the sweeper (app/sweeper.py), which
+their own database sessions from it. Beside it runs the sweeper (app/worker/sweeper.py), which
 re-enqueues whatever the database says is unfinished, so a job lost with a killed worker is
 done by the next one.
 """
@@ -15,9 +15,9 @@ from rq import Worker
 
 from app import create_app
 from app.config import ConfigError
-from app.queues import QUEUE_NAMES
+from app.dispatch import QUEUE_NAMES
 from app.services import services
-from app.sweeper import Sweeper
+from app.worker.sweeper import Sweeper
 
 
 def main() -> int:

@@ -2,7 +2,11 @@
 
 Every row a job works on is committed before the job is enqueued, so if Redis is down the
 enqueue is simply skipped (and logged): the sweeper finds the row and enqueues it later.
-Jobs are referred to by their import path, so this module imports no job code.
+
+The queue names and the jobs' import paths are defined here and nowhere else. Jobs are named
+by path because they live at the edge (`app.worker.jobs`, which imports the composition root)
+and this module sits in the foundation that the conversation service uses;
+tests/worker/test_job_paths.py imports every path below, so a renamed job fails the suite.
 """
 
 from __future__ import annotations
@@ -14,19 +18,24 @@ import redis
 from rq import Queue
 
 log = logging.getLogger(__name__)
-SEND_REPLY = "app.tasks.send_reply"
-NOTIFY_CASE = "app.tasks.notify_case"
-DELETE_COPY = "app.lifecycle.provider_copies.delete_provider_copy"
-PURGE = "app.tasks.purge_expired"
-RECLAIM = "app.tasks.reclaim_space"
+# Most urgent first: a worker always drains `urgent` before `default`.
+URGENT = "urgent"
+DEFAULT = "default"
+QUEUE_NAMES = (URGENT, DEFAULT)
+SEND_REPLY = "app.worker.jobs.send_reply"
+NOTIFY_CASE = "app.worker.jobs.notify_case"
+DELETE_COPY = "app.worker.jobs.delete_provider_copy"
+PURGE = "app.worker.jobs.purge_expired"
+RECLAIM = "app.worker.jobs.reclaim_space"
+JOB_PATHS = (SEND_REPLY, NOTIFY_CASE, DELETE_COPY, PURGE, RECLAIM)
 RETRY_DELAY = timedelta(seconds=30)
 
 
 class Dispatcher:
     def __init__(self, connection: redis.Redis, *, is_async: bool = True) -> None:
         # `is_async=False` runs jobs inline, in the caller's app context (unit tests only).
-        self.urgent = Queue("urgent", connection=connection, is_async=is_async)
-        self.default = Queue("default", connection=connection, is_async=is_async)
+        self.urgent = Queue(URGENT, connection=connection, is_async=is_async)
+        self.default = Queue(DEFAULT, connection=connection, is_async=is_async)
 
     def notify(self, case_id: int, urgent: bool = False) -> bool:
         """Alert on-duty advocates about a case (urgent cases jump the queue)."""

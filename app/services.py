@@ -10,12 +10,15 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import redis
 from flask import Flask, current_app
 
+from app.casework.alerts import Alerts
 from app.casework.desk import Casework
 from app.casework.replies import Replies
+from app.casework.reply_delivery import ReplyDelivery
 from app.config import ConfigError, Settings
 from app.content import lint as flowlint
 from app.content.catalogues import Catalogues
@@ -23,11 +26,13 @@ from app.content.language import LanguageGuesser
 from app.content.lockscreen import LockScreenRule
 from app.conversation.chat_sessions import ChatSessions
 from app.conversation.service import ConversationService
-from app.crypto import ChatTokens, ContactHasher, Keyring, Passwords
+from app.crypto import ChainKey, ChatTokens, ContactHasher, Keyring, Passwords, ReportSigner
 from app.dispatch import Dispatcher
 from app.flows import Flow, FlowError, load_flows
 from app.flows.loader import read_yaml
 from app.flows.triage import TriageRuleError, TriageRules, parse_rules
+from app.lifecycle import retention
+from app.lifecycle.provider_copies import ProviderCopies
 from app.outbound.exactly_once import Delivery
 from app.outbound.twilio_rest import TwilioSender
 from app.staff.accounts import Accounts
@@ -55,6 +60,12 @@ class Services:
     replies: Replies
     delivery: Delivery
     dispatcher: Dispatcher
+    reply_delivery: ReplyDelivery
+    alerts: Alerts
+    provider_copies: ProviderCopies
+    # Keys derived from SECRET_KEY, built once: the audit chain's and the retention report's.
+    chain_key: ChainKey
+    report_signer: ReportSigner
     _sender: TwilioSender | None = field(default=None, repr=False)
 
     def sender(self) -> TwilioSender:
@@ -66,6 +77,18 @@ class Services:
                 from_number=settings.sms_from, api_base_url=settings.twilio_api_base_url,
                 status_callback=settings.public_base_url + "/webhooks/twilio/status")
         return self._sender
+
+    def purge_expired(self, report_path: Path | None = None,
+                      progress: Callable[[int], None] = lambda _n: None) -> retention.Purge:
+        """The retention run with its signed report, for the daily job and the command alike;
+        the provider's copies of what it erased are handed to the worker."""
+        now = self.clock()
+        return retention.purge_and_sign(
+            self.database, retention_days=self.settings.deployment.retention_days, now=now,
+            signer=self.report_signer,
+            report_path=report_path or retention.default_report_path(
+                self.settings.instance_path, now),
+            progress=progress, deleted=self.dispatcher.delete_copies)
 
     def close(self) -> None:
         if self._sender is not None:
@@ -124,11 +147,19 @@ def build_services(settings: Settings, clock: Callable[[], datetime] = utc_now) 
     def twilio() -> TwilioSender:  # made on first use; see Services.sender
         return built.sender()
 
-    built = Services(settings, database, connection, keyring, catalogues, flow, conversations,
-                     web_catalogues, chat_sessions, clock, accounts, casework, replies,
-                     Delivery(database=database, sender=twilio, clock=clock,
-                              lease=timedelta(seconds=settings.send_lease_seconds)),
-                     dispatcher)
+    lease = timedelta(seconds=settings.send_lease_seconds)
+    delivery = Delivery(database=database, sender=twilio, clock=clock, lease=lease)
+    built = Services(
+        settings, database, connection, keyring, catalogues, flow, conversations,
+        web_catalogues, chat_sessions, clock, accounts, casework, replies, delivery, dispatcher,
+        reply_delivery=ReplyDelivery(database=database, keyring=keyring, casework=casework,
+                                     delivery=delivery, clock=clock),
+        alerts=Alerts(database=database, keyring=keyring, deployment=settings.deployment,
+                      delivery=delivery, redis_connection=connection, clock=clock),
+        provider_copies=ProviderCopies(database=database, sender=twilio, clock=clock,
+                                       lease=lease),
+        chain_key=ChainKey(settings.secret_key),
+        report_signer=ReportSigner(settings.secret_key))
     return built
 
 

@@ -16,7 +16,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from app import tasks
 from app.services import services
 from app.storage.models import (
     Conversation,
@@ -27,6 +26,7 @@ from app.storage.models import (
     Reply,
     ResumeWord,
 )
+from app.worker import sweeper
 from tests.cases import csrf, latest_case
 from tests.conftest import MovableClock
 from tests.fake_twilio import FakeTwilio
@@ -177,7 +177,7 @@ def test_a_message_twilio_will_not_delete_yet_is_blanked_then_deleted_later(
     for _ in range(3):
         clock.advance(timedelta(minutes=10))
         with app.app_context():
-            tasks.sweep()
+            sweeper.sweep()
     with app.app_context(), services().database.session() as session:
         assert {d.status for d in session.scalars(select(ProviderDeletion))} == {"done"}
     assert all(m.sid in fake_twilio.deleted for m in fake_twilio.messages

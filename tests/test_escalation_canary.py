@@ -53,8 +53,8 @@ pytestmark = pytest.mark.usefixtures("fake_twilio")
 # Tuesday 1 December 2026, 10:00 in London (GMT): in opening hours.
 TUESDAY_10AM = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
 REDIS_DB = 11  # no other test module uses this database
-SEND_REPLY = "app.tasks.send_reply"
-NOTIFY_CASE = "app.tasks.notify_case"
+SEND_REPLY = "app.worker.jobs.send_reply"
+NOTIFY_CASE = "app.worker.jobs.notify_case"
 
 
 @dataclass(frozen=True)
@@ -375,7 +375,7 @@ def test_a_send_reply_job_that_raises_is_recorded_as_failed(failed_job: FailedJo
     result = job.latest_result()
     assert result is not None
     assert result.type == Result.Type.FAILED
-    # The record still says what went wrong, by kind (app/tasks.py JobFailed).
+    # The record still says what went wrong, by kind (app/worker/jobs.py JobFailed).
     assert "RuntimeError" in (result.exc_string or "")
 
 

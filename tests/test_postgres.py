@@ -22,13 +22,13 @@ from alembic.runtime.migration import MigrationContext
 from flask import Flask
 from sqlalchemy import create_engine, func, select, text
 
-from app import tasks
 from app.audit import chain as audit_chain
 from app.crypto import ChainKey, Keyring, generate_key_token
 from app.lifecycle import rotation
 from app.services import services
 from app.storage.db import make_engine
 from app.storage.models import Base, Conversation, Message, Reply
+from app.worker import jobs
 from tests.cases import csrf, open_case
 from tests.conftest import PG_TEMPLATE, MovableClock
 from tests.fake_twilio import FakeTwilio
@@ -101,7 +101,7 @@ def test_a_reply_raced_by_three_jobs_is_sent_once_on_postgresql(
     def run_job() -> None:
         with app.app_context():
             barrier.wait()
-            results.append(tasks.send_reply(reply_id))
+            results.append(jobs.send_reply(reply_id))
 
     threads = [threading.Thread(target=run_job) for _ in range(3)]
     for thread in threads:

@@ -10,11 +10,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from app import tasks
 from app.config import Settings
 from app.outbound.twilio_rest import TwilioSender
 from app.services import services
 from app.storage.models import OptOut, Reply
+from app.worker import jobs, sweeper
 from tests.cases import csrf, latest_case, open_case
 from tests.conftest import MovableClock
 from tests.fake_twilio import FakeTwilio
@@ -55,7 +55,7 @@ def reply_rows(app: Flask) -> list[Reply]:
 
 def sweep(app: Flask) -> None:
     with app.app_context():
-        tasks.sweep()
+        sweeper.sweep()
 
 
 def test_a_reply_goes_to_the_survivors_number_once(
@@ -70,7 +70,7 @@ def test_a_reply_goes_to_the_survivors_number_once(
     assert row.provider_sid == to_survivor[0].sid
     # Running the job again, or the sweeper, sends nothing more.
     with app.app_context():
-        assert tasks.send_reply(row.id) == "nothing to do"
+        assert jobs.send_reply(row.id) == "nothing to do"
     sweep(app)
     assert fake_twilio.count(to=SURVIVOR) == 1
 
@@ -248,8 +248,8 @@ def test_the_on_call_phone_is_alerted_once_when_no_one_watches_the_queue(
         services().redis.delete("quietline:queue-watchers")
     case_id = open_case(twilio)
     with app.app_context():
-        assert tasks.notify_case(case_id) == "nothing to do"  # the webhook's job did it
-        tasks.sweep()
+        assert jobs.notify_case(case_id) == "nothing to do"  # the webhook's job did it
+        sweeper.sweep()
     (alert,) = fake_twilio.messages
     assert alert.to == "+447700900999"
     assert "case is waiting" in alert.body

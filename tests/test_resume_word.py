@@ -14,10 +14,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from app import tasks
 from app.services import services
 from app.storage import vault
 from app.storage.models import Conversation, Reply, ResumeWord
+from app.worker import sweeper
 from tests.cases import csrf, latest_case
 from tests.conftest import MovableClock
 from tests.fake_twilio import FakeTwilio
@@ -88,19 +88,19 @@ def test_a_later_conversation_reveals_nothing_until_the_word(
     client.post(f"/advocates/cases/{case_id}/reply",
                 data={"csrf_token": csrf(page), "text": REPLY})
     with app.app_context():
-        tasks.sweep()
+        sweeper.sweep()
     assert fake_twilio.count(to=SURVIVOR) == 0
     # A wrong guess gets an ordinary answer, and still nothing.
     wrong = twilio.sms("bluebell daisy").get_data(as_text=True)
     assert "Anything waiting" not in wrong
     with app.app_context():
-        tasks.sweep()
+        sweeper.sweep()
     assert fake_twilio.count(to=SURVIVOR) == 0
     # The survivor's word: the reply follows.
     right = twilio.sms(WORD.lower()).get_data(as_text=True)
     assert "Anything waiting for you will follow" in right
     with app.app_context():
-        tasks.sweep()
+        sweeper.sweep()
     assert fake_twilio.count(to=SURVIVOR) == 1
     assert WORD.lower() not in "\n".join(texts(app))
 

@@ -10,11 +10,11 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from app import tasks
 from app.crypto import ReportSigner
 from app.lifecycle import retention
 from app.services import services
 from app.storage.models import Conversation, Escalation, ProviderDeletion
+from app.worker import sweeper
 from tests.conftest import MovableClock
 from tests.fake_twilio import FakeTwilio
 from tests.twilio_signing import SERVICE_NUMBER, TwilioSigner
@@ -119,12 +119,12 @@ def test_a_purge_interrupted_half_way_completes_when_run_again(
 def test_the_daily_run_is_enqueued_once_a_day_and_writes_a_signed_report(
         app: Flask, history: None) -> None:
     with app.app_context():
-        services().redis.delete(tasks.RETENTION_LOCK)
-        assert tasks.schedule_daily_purge() is True
-        assert tasks.schedule_daily_purge() is False  # already done today
+        services().redis.delete(sweeper.RETENTION_LOCK)
+        assert sweeper.schedule_daily_purge() is True
+        assert sweeper.schedule_daily_purge() is False  # already done today
         instance = services().settings.instance_path
         secret = services().settings.secret_key
-        services().redis.delete(tasks.RETENTION_LOCK)
+        services().redis.delete(sweeper.RETENTION_LOCK)
     reports = list((instance / "retention-reports").glob("*.json"))
     assert len(reports) == 1
     fields = retention.verify_report(reports[0].read_text(encoding="utf-8"),

@@ -10,7 +10,6 @@ from app.advocates.answers import answer
 from app.audit import chain as audit_chain
 from app.audit import read as audit_log
 from app.casework.desk import NotAllowed
-from app.crypto import ChainKey
 from app.services import services
 from app.staff import authz
 
@@ -36,7 +35,7 @@ def audit_page() -> BaseResponse:
     rows = audit_log.entries(built.database, filters,
                              before=int(before) if before.isdigit() else None)
     audit_log.record_reading(built.database, g.staff.id, "audit.viewed", built.clock())
-    verdict = audit_chain.verify(built.database, ChainKey(built.settings.secret_key))
+    verdict = audit_chain.verify(built.database, built.chain_key)
     query = {k: v for k, v in request.args.items() if k != "before"}
     return Response(render_template(
         "advocates/audit.html", rows=rows, names=built.accounts.names(), verdict=verdict,

@@ -7,12 +7,12 @@ never anything about a case.
 
 from __future__ import annotations
 
-import hmac
 import secrets
 import time
 
 from flask import request, session
 
+from app.crypto import same_secret
 from app.services import services
 from app.staff.accounts import StaffMember
 
@@ -60,4 +60,4 @@ def csrf_token() -> str:
 def csrf_ok() -> bool:
     expected = session.get("csrf")
     given = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token") or ""
-    return isinstance(expected, str) and hmac.compare_digest(expected.encode(), given.encode())
+    return isinstance(expected, str) and same_secret(expected, given)

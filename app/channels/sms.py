@@ -9,18 +9,11 @@ and the log gets an event name and request id, never the text or the number.
 
 from __future__ import annotations
 
-import hmac
 import logging
 import re
-import secrets
-import urllib.parse
-import urllib.request
 from functools import lru_cache
-from xml.etree import ElementTree
 
-import click
 from flask import Blueprint, Response, g, request
-from flask.cli import AppGroup
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 from werkzeug.exceptions import HTTPException
@@ -28,6 +21,7 @@ from werkzeug.exceptions import HTTPException
 from app.content.failsafe import emergency_text
 from app.conversation import optouts
 from app.conversation.service import InboundMessage
+from app.crypto import same_secret
 from app.logs import exception_summary
 from app.outbound import receipts
 from app.services import services
@@ -72,7 +66,7 @@ def signature_is_valid() -> bool:
         # with and without an explicit port (Twilio is not consistent about that) and handles
         # query strings, so it stays the authority whenever this first try fails.
         expected = str(validator.compute_signature(url, form))
-        if hmac.compare_digest(expected.encode(), signature.encode()):
+        if same_secret(expected, signature):
             return True
     else:
         url += "?" + request.query_string.decode("latin-1")
@@ -162,34 +156,3 @@ def fallback() -> Response:
     database or anything else is misconfigured, and it reveals nothing that is not public.
     """
     return twiml(emergency_text(None))
-
-
-sms_cli = AppGroup("sms", help="Try the SMS channel without Twilio.")
-
-
-@sms_cli.command("try")
-@click.argument("text")
-@click.option("--from", "sender", default="+447700900123", show_default=True,
-              help="The sender's number (use Ofcom's reserved +447700900xxx range).")
-def try_sms(text: str, sender: str) -> None:
-    """Send TEXT to the running server's webhook, signed as Twilio would, and print the reply.
-
-    Development only: it creates a real conversation in the development database.
-    """
-    settings = services().settings
-    if settings.production:
-        raise click.ClickException("`sms try` is for development; it would store a conversation")
-    url = settings.public_base_url + "/webhooks/twilio/sms"
-    params = {"MessageSid": "SM" + secrets.token_hex(16), "From": sender,
-              "To": (settings.deployment.sms_numbers or ("+447700900000",))[0], "Body": text}
-    signature = _validator(settings.twilio_auth_token).compute_signature(url, params)
-    request_ = urllib.request.Request(  # noqa: S310 -- the operator's own configured URL
-        url, data=urllib.parse.urlencode(params).encode(),
-        headers={"X-Twilio-Signature": signature}, method="POST")
-    try:
-        with urllib.request.urlopen(request_, timeout=10) as response:  # noqa: S310
-            twiml_text = response.read().decode("utf-8")
-    except OSError as error:
-        raise click.ClickException(f"could not reach {url}: {error}") from error
-    replies = [m.text or "" for m in ElementTree.fromstring(twiml_text).iter("Message")]  # noqa: S314 -- our own server's TwiML
-    click.echo("\n---\n".join(replies) if replies else "(no reply: the service stays silent)")

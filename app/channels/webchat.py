@@ -9,8 +9,6 @@ a page is one request and nothing of it can be fetched again from a cache.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
 import logging
 from dataclasses import dataclass
@@ -23,6 +21,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.content.catalogues import MissingMessage
 from app.conversation.chat_sessions import ChatInputError, ChatSessions
+from app.crypto import csp_hash
 from app.deployment import CoverSite
 from app.logs import exception_summary
 from app.services import services
@@ -64,7 +63,7 @@ class Assets:
 
 
 def _sha256(text: str) -> str:
-    return "sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode()
+    return csp_hash(text)
 
 
 def init_app(app: Flask, cover: CoverSite) -> None:

@@ -9,12 +9,11 @@ same word set by two people gives two unrelated values.
 
 from __future__ import annotations
 
-import hmac
 from datetime import datetime
 
 from sqlalchemy import Connection, delete, insert, select
 
-from app.crypto import ContactHasher
+from app.crypto import ContactHasher, same_secret
 from app.flows.text import normalise
 from app.storage.models import ResumeWord, table_of
 
@@ -43,4 +42,4 @@ def save(connection: Connection, contact_hash: str, hashed: str, now: datetime) 
 
 
 def matches(hasher: ContactHasher, contact_hash: str, stored: str, text: str) -> bool:
-    return hmac.compare_digest(word_hash(hasher, contact_hash, text), stored)
+    return same_secret(word_hash(hasher, contact_hash, text), stored)

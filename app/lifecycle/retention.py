@@ -90,6 +90,19 @@ def default_report_path(instance: Path, now: datetime) -> Path:
     return instance / "retention-reports" / f"retention-{now:%Y%m%dT%H%M%S}.json"
 
 
+def purge_and_sign(database: Database, *, retention_days: int, now: datetime,
+                   signer: ReportSigner, report_path: Path,
+                   progress: Callable[[int], None] = lambda _n: None,
+                   deleted: Callable[[list[int]], None] = lambda _ids: None) -> Purge:
+    """The retention run, as both `flask retention purge` and the daily job do it: erase what
+    is due (`purge`), then write the signed report of the counts to `report_path`."""
+    report = purge(database, retention_days=retention_days, now=now, progress=progress,
+                   deleted=deleted)
+    report_path.parent.mkdir(parents=True, exist_ok=True)
+    report_path.write_text(signed_report(report, signer), encoding="utf-8")
+    return report
+
+
 def _canonical(fields: dict[str, Any]) -> bytes:
     return json.dumps(fields, sort_keys=True, separators=(",", ":")).encode()
 

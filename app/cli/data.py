@@ -1,4 +1,4 @@
-"""Flask commands for the partnership's administrators (`flask --app wsgi ...`)."""
+"""`flask db`, `keys`, `flows`, `retention`, `audit` and `report`: the data and its checks."""
 
 from __future__ import annotations
 
@@ -6,16 +6,12 @@ from datetime import timedelta
 from pathlib import Path
 
 import click
-from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
 from app import crypto
-from app.advocates.cli import advocates_cli
 from app.audit import chain as audit_chain
 from app.audit import read as audit_log
-from app.channels.sms import sms_cli
 from app.content import lint as flowlint
-from app.crypto import ChainKey, ReportSigner
 from app.lifecycle import retention, rotation
 from app.reporting import figures as report
 from app.services import services
@@ -54,9 +50,8 @@ def report_command(start: str, end: str, kind: str, threshold: int) -> None:
 def audit_verify() -> None:
     """Seal what is due, then walk the whole hash chain; non-zero exit if it is broken."""
     built = services()
-    chain = ChainKey(built.settings.secret_key)
-    audit_chain.seal(built.database, chain, built.clock())
-    verdict = audit_chain.verify(built.database, chain)
+    audit_chain.seal(built.database, built.chain_key, built.clock())
+    verdict = audit_chain.verify(built.database, built.chain_key)
     if not verdict.intact:
         raise click.ClickException(f"the audit trail is broken at entry {verdict.broken_at}: "
                                    f"{verdict.why}")
@@ -100,13 +95,9 @@ def retention_purge(report_path: Path | None) -> None:
     due, _kept = retention.expired(built.database, built.clock() - timedelta(days=days))
     with click.progressbar(length=len(due), label=f"Erasing conversations older than "
                                                   f"{days} days") as bar:
-        report = retention.purge(built.database, retention_days=days, now=built.clock(),
-                                 progress=bar.update, deleted=built.dispatcher.delete_copies)
-    path = report_path or retention.default_report_path(built.settings.instance_path,
-                                                        built.clock())
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(retention.signed_report(report, ReportSigner(built.settings.secret_key)),
-                    encoding="utf-8")
+        path = report_path or retention.default_report_path(built.settings.instance_path,
+                                                            built.clock())
+        report = built.purge_expired(path, progress=bar.update)
     click.echo(f"{report.conversations_deleted} conversations erased, "
                f"{report.provider_copies_queued} provider copies queued for deletion, "
                f"{report.kept_open_cases} kept because their case is still open. "
@@ -119,7 +110,7 @@ def retention_verify(report_file: Path) -> None:
     """Check that a retention report is exactly as this service signed it."""
     try:
         fields = retention.verify_report(report_file.read_text(encoding="utf-8"),
-                                         ReportSigner(services().settings.secret_key))
+                                         services().report_signer)
     except retention.ReportInvalid as error:
         raise click.ClickException(f"{report_file}: {error}") from error
     click.echo(f"{report_file}: valid. {fields['conversations_deleted']} conversations erased "
@@ -185,10 +176,3 @@ def flows_check(verbose: bool) -> None:
     click.echo(f"flows and texts OK in {', '.join(built.catalogues.languages)}: "
                f"{len(report)} texts, {ucs2} need UCS-2, longest {longest} segment(s), "
                f"{len(problems)} warning(s)")
-
-
-def init_app(app: Flask) -> None:
-    # keys_cli is registered as a plugin (pyproject.toml), so it works without settings.
-    for group in (db_cli, flows_cli, sms_cli, advocates_cli, retention_cli, audit_cli):
-        app.cli.add_command(group)
-    app.cli.add_command(report_command)

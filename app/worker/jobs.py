@@ -1,0 +1,89 @@
+"""RQ jobs. Each takes row ids, calls one named service, and is safe to run twice.
+
+The rules a job follows live in the service it calls; the job only turns a temporary provider
+error into a later run. Nothing in a job's arguments, return value or exception text is
+content or a number (docs/threat-model.md, A4): ids in, short status words out, errors
+reduced to their kind by `content_free`.
+
+`app.dispatch` names these functions by import path; tests/worker/test_job_paths.py imports
+every path it names, so a rename fails the suite, not the worker.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
+
+from app.logs import exception_summary
+from app.services import services
+
+JobResult = TypeVar("JobResult")
+JobArgs = ParamSpec("JobArgs")
+
+
+class JobFailed(RuntimeError):
+    """A job failed. The message names the error's type and where it happened, never its
+    text: RQ keeps a failed job's exception in Redis and writes it to the worker's log, and an
+    exception's text can hold a number or a message (docs/threat-model.md, A4)."""
+
+
+def content_free(job: Callable[JobArgs, JobResult]) -> Callable[JobArgs, JobResult]:
+    @functools.wraps(job)
+    def run(*args: JobArgs.args, **kwargs: JobArgs.kwargs) -> JobResult:
+        try:
+            return job(*args, **kwargs)
+        except Exception as error:  # noqa: BLE001 -- re-raised below without its text
+            summary = exception_summary(error)
+        # Raised outside the except block, so the original is not even attached as context.
+        raise JobFailed(summary)
+
+    return run
+
+
+@content_free
+def send_reply(reply_id: int) -> str:
+    """Send one advocate reply (app.casework.reply_delivery). A second run finds it sent, or
+    leased by another worker, and does nothing."""
+    built = services()
+    result = built.reply_delivery.send(reply_id)
+    if result == "retry":
+        built.dispatcher.reply_later(reply_id, built.clock())
+    return result
+
+
+@content_free
+def notify_case(case_id: int) -> str:
+    """Alert the on-call phones about a waiting case (app.casework.alerts). Each alert is a
+    row unique per case and phone, so a second run sends nothing twice."""
+    built = services()
+    result = built.alerts.notify(case_id)
+    if "retry" in result.split(","):
+        built.dispatcher.notify_later(case_id, built.clock())
+    return result
+
+
+@content_free
+def delete_provider_copy(deletion_id: int) -> str:
+    """Delete the provider's copy of one erased message (app.lifecycle.provider_copies). The
+    row is taken with a conditional UPDATE, and a copy already gone counts as done."""
+    return services().provider_copies.delete(deletion_id)
+
+
+@content_free
+def purge_expired() -> str:
+    """The daily retention run (app.lifecycle.retention), with its signed report in the
+    instance folder. Safe to run twice: a second run finds nothing past retention."""
+    built = services()
+    report = built.purge_expired()
+    if report.conversations_deleted:
+        built.database.reclaim()
+    return f"{report.conversations_deleted} erased"
+
+
+@content_free
+def reclaim_space() -> str:
+    """After an erasure or a purge: deleted rows leave the database files (Database.reclaim).
+    Safe to run any number of times."""
+    services().database.reclaim()
+    return "reclaimed"

@@ -1,0 +1,92 @@
+"""The sweeper: the database says what is unfinished, and the sweeper enqueues it again.
+
+`python worker.py` runs it as a thread beside the RQ worker. Every `sweep_seconds` it takes a
+short Redis lock (so with several workers one sweeps per interval) and runs `sweep()`: replies
+due or whose lease expired because a worker died, held replies whose reason has gone,
+provider copies to delete, cases not yet notified, alerts left in doubt, audit rows to seal;
+and once a day the retention run. If Redis is down it waits and tries again; it never stops
+the worker, and a job lost with a killed worker is done by the next one.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import timedelta
+
+from flask import Flask
+
+from app import hours
+from app.audit import chain as audit_chain
+from app.casework import alerts
+from app.lifecycle import provider_copies
+from app.logs import exception_summary
+from app.services import services
+
+log = logging.getLogger(__name__)
+LOCK = "quietline:sweeper-lock"
+RETENTION_LOCK = "quietline:retention-ran-today"
+
+
+def sweep() -> dict[str, int]:
+    """Enqueue whatever the database says is unfinished. Cheap; safe to run anywhere, often."""
+    built = services()
+    now = built.clock()
+    grace = timedelta(seconds=built.settings.send_lease_seconds)
+    open_now = hours.is_open(built.settings.deployment.opening_hours, now)
+    counts = {"replies": 0, "released": 0, "cancelled": 0, "cases": 0, "copies": 0}
+    with built.database.transaction() as connection:
+        due = built.reply_delivery.due(connection, now, grace)
+        due += built.reply_delivery.recheck_waiting(connection, counts)
+        copies = provider_copies.pending(connection, now)
+        waiting_cases = alerts.cases_to_notify(connection, now, open_now=open_now)
+    for reply_id in due:
+        if built.dispatcher.reply(reply_id):
+            counts["replies"] += 1
+    for deletion_id in copies:
+        if built.dispatcher.delete_copy(deletion_id):
+            counts["copies"] += 1
+    for case_id in waiting_cases:
+        if built.dispatcher.notify(case_id):
+            counts["cases"] += 1
+    counts["sealed"] = audit_chain.seal(built.database, built.chain_key, now)
+    if any(counts.values()):
+        log.info("event=sweep %s", " ".join(f"{k}={v}" for k, v in counts.items()))
+    return counts
+
+
+def schedule_daily_purge() -> bool:
+    """Called by every sweep: enqueues the retention run once a day, whichever worker is
+    first (a Redis key that expires after a day decides)."""
+    built = services()
+    if built.redis.set(RETENTION_LOCK, "1", nx=True, ex=86400):
+        return built.dispatcher.purge()
+    return False
+
+
+class Sweeper:
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="quietline-sweeper", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        with self.app.app_context():
+            interval = services().settings.sweep_seconds
+            while not self._stop.is_set():
+                try:
+                    # The lock expires a little before the next interval, so one of several
+                    # workers sweeps each time and a dead sweeper never blocks the others.
+                    if services().redis.set(LOCK, "1", nx=True, px=int(interval * 900)):
+                        sweep()
+                        schedule_daily_purge()
+                except Exception as error:  # noqa: BLE001 -- keep sweeping whatever failed
+                    log.warning("event=sweep.failed %s", exception_summary(error))
+                self._stop.wait(interval)

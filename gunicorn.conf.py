@@ -1,7 +1,7 @@
 """gunicorn settings read automatically from the project root (`gunicorn wsgi:app`).
 
 The access log leaves out the client's address and the query string: no IP addresses are kept
-about anyone who uses the service (shared/SAFETY.md, "What we do not do"), and our URLs carry
+about anyone who uses the service (docs/threat-model.md, "What we do not do"), and our URLs carry
 no content, but a misconfigured client's might.
 """
 

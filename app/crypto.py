@@ -1,6 +1,6 @@
 """All of Quietline's cryptography; the only module that imports `cryptography`.
 
-Threat model (shared/SAFETY.md, A4): someone holds a copy of the database, a backup, a Redis
+Threat model (docs/threat-model.md, A4): someone holds a copy of the database, a backup, a Redis
 dump or the logs. They must learn neither what a survivor wrote nor their phone number.
 
 - Each conversation has its own random 256-bit data key. Message bodies, the conversation's

@@ -6,7 +6,7 @@ endpoints that operators set in the environment (`app.config`). It is TOML so th
 read with the standard library and commented freely by the people who keep it.
 
 Phone numbers of services live here and never in code: numbers change, and a partnership must
-be able to re-check and correct them without a release (see shared/UK-SERVICES.md).
+be able to re-check and correct them without a release (see docs/uk-services.md).
 """
 
 from __future__ import annotations

@@ -31,7 +31,7 @@ def create_app(settings: Settings | None = None,
         SECRET_KEY=settings.secret_key,
         MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
         # The only cookie Quietline sets is the advocates' session, and only under /advocates:
-        # the survivor-facing pages never send or receive it (shared/SAFETY.md, A1).
+        # the survivor-facing pages never send or receive it (docs/threat-model.md, A1).
         SESSION_COOKIE_NAME="quietline_staff",
         SESSION_COOKIE_PATH="/advocates",
         SESSION_COOKIE_HTTPONLY=True,

@@ -1,6 +1,6 @@
 """Structured, content-free logging, with a redaction filter as the last line of defence.
 
-Log lines are `event=name key=value` pairs with ids only (shared/STYLE.md, habit 12). Nothing
+Log lines are `event=name key=value` pairs with ids only (docs/architecture.md, habit 12). Nothing
 should ever try to log a message body or a phone number; the filter below masks anything
 shaped like a phone number anyway, in every handler, including Werkzeug's and gunicorn's.
 """

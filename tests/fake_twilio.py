@@ -1,6 +1,6 @@
 """A fake of Twilio's Messages REST API, served over real HTTP on 127.0.0.1 for tests.
 
-Twilio's API cannot run here, and the safety tests need to count deliveries (shared/SAFETY.md,
+Twilio's API cannot run here, and the safety tests need to count deliveries (docs/threat-model.md,
 A5: "a pending reply is sent exactly once" after a worker is killed; A4: erasure "saw the
 DELETE"). So this is a real HTTP server on a free port that answers the requests Twilio's
 Python SDK makes, shaped closely enough for the SDK to parse them: create, list (with To, From

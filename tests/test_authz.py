@@ -1,6 +1,6 @@
 """Who may do what with a case, as tables (app/authz.py).
 
-shared/SAFETY.md, A3 and A4: advocates read and answer only the cases they hold; a supervisor
+docs/threat-model.md, A3 and A4: advocates read and answer only the cases they hold; a supervisor
 reads a case they do not hold only with a stated purpose; an admin reads no transcripts and
 sends no replies. Each table is written out by hand, one row per role and whether the member
 holds the case, one column per case status, so that changing a rule means changing a visible

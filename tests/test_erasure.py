@@ -1,6 +1,6 @@
 """Erasure: the survivor's conversation is destroyed at once and Twilio is asked to forget it.
 
-shared/SAFETY.md, A4: after erasure the canary text and number are found in clear nowhere
+docs/threat-model.md, A4: after erasure the canary text and number are found in clear nowhere
 (the SQLite file after a checkpoint, Redis, the logs), the fake Twilio received a DELETE for
 every provider message, and the advocate sees "closed by the survivor", nothing more.
 """

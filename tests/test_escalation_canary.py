@@ -1,4 +1,4 @@
-"""Canaries through a whole escalation and through RQ jobs (shared/SAFETY.md, A4).
+"""Canaries through a whole escalation and through RQ jobs (docs/threat-model.md, A4).
 
 A survivor's canary message and number go in through the signed webhook, an advocate claims the
 case, reads the transcript and answers with a canary reply through the staff pages. Then nothing

@@ -1,6 +1,6 @@
 """May a message go to this survivor now? (app/outbound_gate.py).
 
-shared/SAFETY.md, A2: we never contact a number that sent STOP or "pause", before the resume
+docs/threat-model.md, A2: we never contact a number that sent STOP or "pause", before the resume
 word, or outside the survivor's safe-time window. The order of the reasons is the policy: the
 first that applies is the one advocates see, and only erasure and a finished chat cancel.
 """

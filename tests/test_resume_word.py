@@ -1,6 +1,6 @@
 """The resume word: nothing from before is shown on a number until the survivor's word is sent.
 
-shared/SAFETY.md, A2: someone else who picks up the phone and texts "what did you tell me?"
+docs/threat-model.md, A2: someone else who picks up the phone and texts "what did you tell me?"
 must learn nothing: they get the ordinary welcome, and advocates' replies wait.
 """
 

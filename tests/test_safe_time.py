@@ -1,7 +1,7 @@
 """Safe-contact windows: the canonical form, when a window is open, and reading survivors' words
 (app/safe_time.py).
 
-shared/SAFETY.md, A2: we never contact a survivor outside their safe-time window, so a window
+docs/threat-model.md, A2: we never contact a survivor outside their safe-time window, so a window
 that reads a time wrongly, or opens at the wrong instant across British Summer Time, is a
 message arriving while the abuser may be there.
 """

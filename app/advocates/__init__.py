@@ -1,6 +1,6 @@
 """The advocates' workspace: sign-in, the queue, cases and replies. Deny by default.
 
-shared/SAFETY.md, A3: every route here needs a signed-in advocate whose role allows it,
+docs/threat-model.md, A3: every route here needs a signed-in advocate whose role allows it,
 except the short allowlist below; every state change is a POST with a CSRF token; pages carry
 a strict CSP with no inline script, so survivor text that an advocate reads (always escaped
 by Jinja) cannot run. The staff cookie is scoped to /advocates, so the survivor-facing pages

@@ -211,7 +211,7 @@ class Casework:
     def open_case(self, case_id: int, member: StaffMember, purpose: str | None) -> CaseView:
         """The transcript and choices, if allowed; the view is audited in the same transaction.
 
-        shared/SAFETY.md, A4: each view writes one row (who, case, when, why), never content.
+        docs/threat-model.md, A4: each view writes one row (who, case, when, why), never content.
         """
         now = self.clock()
         with self.database.transaction() as connection:

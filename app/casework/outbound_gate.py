@@ -1,6 +1,6 @@
 """May a message go to this survivor now? One pure decision, used by every sender.
 
-shared/SAFETY.md, A2: we never contact a number that sent STOP or "pause", outside the
+docs/threat-model.md, A2: we never contact a number that sent STOP or "pause", outside the
 survivor's safe-time window, or (with a resume word set) before the word is given. The order
 below is the policy: the first reason that applies is the one advocates see.
 """

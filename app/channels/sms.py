@@ -1,9 +1,9 @@
 """The SMS channel: Twilio's webhooks in, TwiML out. The only module that imports `twilio`.
 
-Order of work for an inbound message (shared/STYLE.md, habit 5): verify the signature before
+Order of work for an inbound message (docs/architecture.md, habit 5): verify the signature before
 reading or storing anything; hand the message to the conversation service, which stores it
 sealed and de-duplicates on Twilio's MessageSid; answer inside the request with TwiML. If any
-of that fails, the survivor still gets the fail-safe emergency reply (shared/SAFETY.md, A5),
+of that fails, the survivor still gets the fail-safe emergency reply (docs/threat-model.md, A5),
 and the log gets an event name and request id, never the text or the number.
 """
 

@@ -1,6 +1,6 @@
 """The disguised web chat: a cover site at `/`, the chat over it, quick exit, no trace.
 
-Threat (shared/SAFETY.md, A1): someone later holds the survivor's phone or computer. So the
+Threat (docs/threat-model.md, A1): someone later holds the survivor's phone or computer. So the
 pages set no cookie, use no storage, are never cached, name nothing in their title or icon,
 load nothing from anywhere else, and the chat's token lives only in the page's memory. The
 script and styles are inline, allowed by their hashes in a strict Content-Security-Policy, so

@@ -3,7 +3,7 @@
 It must not depend on anything that can be down: not the database, not Redis, not a flow file,
 not even a translation catalogue that failed to load. So the English text is kept here, in
 code, as the last line of defence, and a translated text is used only when a catalogue that is
-already in memory has one. These are the national facts from shared/UK-SERVICES.md (999, the
+already in memory has one. These are the national facts from docs/uk-services.md (999, the
 Silent Solution's 55, the 24-hour National Domestic Abuse Helpline); local numbers belong to
 the deployment's configuration and are deliberately not here.
 """

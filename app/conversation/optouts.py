@@ -7,7 +7,7 @@ numbers do not have Twilio's handling sets `sms.provider_handles_keywords = fals
 send the short confirmations ourselves.
 
 Whatever the mode, after STOP nothing is sent to that contact until START: no advocate reply,
-no reminder (shared/SAFETY.md, A2).
+no reminder (docs/threat-model.md, A2).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The resume word: stored as a keyed hash per contact, compared in constant time.
 
-shared/SAFETY.md, A2: someone else may pick up the survivor's phone and text the service.
+docs/threat-model.md, A2: someone else may pick up the survivor's phone and text the service.
 Once the survivor has set a word, a later conversation on that number shows nothing from
 before (an advocate's reply, the open case) until the word is sent. The word itself is never
 stored, logged or shown: only an HMAC under the contact key, bound to the contact, so the

@@ -4,7 +4,7 @@ Rules live in `flows/triage.yaml`, per language, drawn from UK domestic-abuse ri
 (the DASH questions: strangulation, weapons, threats to kill, pregnancy, separation,
 escalation, children, stalking, sexual violence). Triage only ever RAISES a case's priority and
 tells the advocate why; it never withholds help, and a request for a person escalates whatever
-triage says (shared/SAFETY.md, "What we do not do").
+triage says (docs/threat-model.md, "What we do not do").
 
 Text is folded before matching: NFKC, case-folded, punctuation and symbols turned into
 spaces, in every script. A phrase is then matched as whole words: `*` at the end of a word

@@ -1,6 +1,6 @@
 """Erasure: a survivor's conversation destroyed at once, and the provider asked to forget it.
 
-shared/SAFETY.md, A4: after the survivor confirms, nothing of the conversation may remain
+docs/threat-model.md, A4: after the survivor confirms, nothing of the conversation may remain
 recoverable. In the same transaction as the confirming message:
 - the provider's message ids (what the survivor sent, what we sent) are queued for deletion
   at Twilio (`provider_deletions`; the job is `tasks.delete_provider_copy`);

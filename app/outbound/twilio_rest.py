@@ -4,7 +4,7 @@ Besides `app.channels.sms` this is the only module that imports `twilio`. It use
 SDK (`twilio.rest.Client`) so authentication, form encoding and error parsing are Twilio's,
 not ours.
 
-Threat model (shared/SAFETY.md, A4): the SDK's exceptions echo what we sent. Twilio's error
+Threat model (docs/threat-model.md, A4): the SDK's exceptions echo what we sent. Twilio's error
 text names the number ("The 'To' number +44... is not a valid phone number"), the request URL
 carries the account and, when listing, the number in its query, and `requests` errors repeat
 the URL. An exception that escapes a job lands in RQ's failure record in Redis and in the logs.

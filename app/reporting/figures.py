@@ -1,7 +1,7 @@
 """The partnership's figures: demand, language need, when people write, escalations, time to
 a first human reply, out-of-hours share and outcomes. Counts only, small counts suppressed.
 
-Partnership boards ask for data in agreed, shareable shapes (shared/UK-SERVICES.md). Nothing
+Partnership boards ask for data in agreed, shareable shapes (docs/uk-services.md). Nothing
 here can identify anyone: no ids, no references, no text, and every count below the
 threshold (default 5) is shown as suppressed, so a rare language or an unusual hour cannot
 single a survivor out.

@@ -1,6 +1,6 @@
 """Advocates' accounts: creation, sign-in with password and TOTP, throttling and lock-out.
 
-Threat (shared/SAFETY.md, A3): someone on the internet guesses advocates' passwords to read
+Threat (docs/threat-model.md, A3): someone on the internet guesses advocates' passwords to read
 survivors' cases. So every sign-in needs the password (argon2id) and a fresh TOTP code; wrong
 attempts are counted per account and per network address (as an HMAC, never the address),
 and either count over its limit locks sign-in for a time. A lock-out only ever affects staff

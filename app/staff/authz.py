@@ -1,6 +1,6 @@
 """Who may do what with a case: one function per decision, tested as a table.
 
-Roles (shared/SAFETY.md, A3 and A4):
+Roles (docs/threat-model.md, A3 and A4):
 - advocate: sees the queue (no content), claims cases, and reads and answers only the cases
   they hold;
 - supervisor: everything an advocate may do, plus reassigning and releasing any case, and

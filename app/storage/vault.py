@@ -6,7 +6,7 @@ objects and never see a nonce, a data key's bytes or associated data.
 
 These queries run on the webhook's hot path, once per survivor message, so they are SQLAlchemy
 Core statements on a `Connection` rather than ORM units of work: one read, then the writes in
-as few statements as possible (shared/STYLE.md habit 5; bench/webhook.py measures it).
+as few statements as possible (docs/architecture.md, habit 5; bench/webhook.py measures it).
 """
 
 from __future__ import annotations

@@ -1,1 +1,1 @@
-"""Real-browser tests of the disguised web chat (issue 12; shared/SAFETY.md, A1)."""
+"""Real-browser tests of the disguised web chat (issue 12; docs/threat-model.md, A1)."""

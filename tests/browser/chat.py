@@ -33,9 +33,9 @@ NEUTRAL_PAGES = {
                "<p>Today's headlines.</p></html>",
 }
 
-# What the tab title and icon must never say (shared/SAFETY.md, A1; issue 12).
+# What the tab title and icon must never say (docs/threat-model.md, A1; issue 12).
 FORBIDDEN_WORDS = ("quietline", "abuse", "domestic", "refuge", "helpline", "police", "chat")
-# The emergency options, exactly (shared/SAFETY.md, "The emergency options").
+# The emergency options, exactly (docs/threat-model.md, "The emergency options").
 EMERGENCY_NUMBERS = ("999", "55", "0808 2000 247")
 # Every route of the chat; each must send the no-trace headers.
 CHAT_ROUTES = ("/", "/chat/start", "/chat/send", "/chat/poll", "/chat/erase", "/chat/exit",

@@ -2,7 +2,7 @@
 
 Every test signs in through the real login form (e-mail, password, TOTP code) against the live
 server, and raises a case the way a survivor does: a correctly signed inbound SMS asking for a
-person, sent to the same app. shared/SAFETY.md, A3: survivor text is escaped, staff pages carry
+person, sent to the same app. docs/threat-model.md, A3: survivor text is escaped, staff pages carry
 a CSP with no inline script and are never cached, and the staff cookie stays under /advocates,
 so the survivor-facing pages never see it.
 """

@@ -7,7 +7,7 @@ advocate signs in through the real form in another browser, claims the case and 
 (app/web_assets/chat.js) and shows it as `li.message.from-advocate` (`Replies.collect_web`
 hands each reply over once). After quick exit the conversation is ended, so nothing the
 advocate writes can reach that page any more, and the advocate is told why
-(`outbound_gate.EXPLANATIONS["ended"]`). shared/SAFETY.md, A1: the reply, like everything
+(`outbound_gate.EXPLANATIONS["ended"]`). docs/threat-model.md, A1: the reply, like everything
 else of the chat, leaves nothing in the survivor's browser profile.
 """
 

@@ -1,4 +1,4 @@
-"""The no-trace headers on every chat response (issue 12; shared/SAFETY.md, A1).
+"""The no-trace headers on every chat response (issue 12; docs/threat-model.md, A1).
 
 Contract: every chat route (/, /chat/start, /chat/send, /chat/exit, /safety) answers with
 `Cache-Control: no-store`, no `ETag`, no `Last-Modified`, `Referrer-Policy: no-referrer`,

@@ -1,4 +1,4 @@
-"""Nothing of a chat survives the tab (shared/SAFETY.md, A1), checked in a real Chromium.
+"""Nothing of a chat survives the tab (docs/threat-model.md, A1), checked in a real Chromium.
 
 One full session (the safety page, the cover page, the chat: a message with a canary, a
 request for a person, then half a sentence typed and left unsent, then quick exit) is watched

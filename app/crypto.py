@@ -316,7 +316,7 @@ class ReportSigner:
 
 
 class ChainKey:
-    """Links the audit trail's hash chain (app/audit_chain.py).
+    """Links the audit trail's hash chain (app/audit/chain.py).
 
     Keyed (HMAC-SHA256 under a key derived from SECRET_KEY), so someone who can write to the
     database cannot change a row and then recompute every later link to hide it.

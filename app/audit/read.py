@@ -1,7 +1,7 @@
 """Reading the audit trail: who viewed which case and why, for supervisors and admins.
 
 Filters and export only; rows are never changed here (the trail is append-only and chained,
-app/audit_chain.py). Rows carry ids, codes and a purpose code, never content: what an export
+app/audit/chain.py). Rows carry ids, codes and a purpose code, never content: what an export
 holds is as safe to share inside the partnership as the page.
 """
 

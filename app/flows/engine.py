@@ -62,7 +62,7 @@ class ConversationState:
     erasure_requested: datetime | None = None
     choices: dict[str, Choice] = field(default_factory=dict)
     # Set by the service when a later conversation starts on a number with a resume word:
-    # nothing from before is shown until the word is given (app/resume.py).
+    # nothing from before is shown until the word is given (app/conversation/resume_word.py).
     locked: bool = False
 
     def to_json(self) -> str:

@@ -3,7 +3,7 @@
 docs/threat-model.md, A4: after the survivor confirms, nothing of the conversation may remain
 recoverable. In the same transaction as the confirming message:
 - the provider's message ids (what the survivor sent, what we sent) are queued for deletion
-  at Twilio (`provider_deletions`; the job is `tasks.delete_provider_copy`);
+  at Twilio (`provider_deletions`; the job is `app.worker.jobs.delete_provider_copy`);
 - an unfinished case is closed as "closed by the survivor": the advocate sees that, and
   nothing more;
 - the conversation row is deleted, and with it its wrapped data key (crypto-shredding: every
@@ -43,7 +43,7 @@ def erase(connection: Connection, conversation_id: uuid.UUID, *, also: str | Non
     """Destroy the conversation; returns the provider deletions to enqueue after the commit.
 
     `also` is the provider id of the message that confirmed the erasure (never stored).
-    `reason` is why: the survivor's erasure, or retention (app/retention.py).
+    `reason` is why: the survivor's erasure, or retention (app/lifecycle/retention.py).
     """
     sids = set(connection.execute(select(messages.c.provider_sid).where(
         messages.c.conversation_id == conversation_id,

@@ -152,7 +152,7 @@ class Escalation(Base):
     # None means the notify job has not finished, so the sweeper enqueues it again.
     notified_at: Mapped[datetime | None]
     # The safe-contact window an advocate confirmed, sealed under the conversation's key
-    # (when the abuser is away is itself sensitive). See app/safe_time.py.
+    # (when the abuser is away is itself sensitive). See app/casework/safe_time.py.
     safe_window_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
 
     __table_args__ = (
@@ -184,7 +184,7 @@ class AuditEvent(Base):
     conversation_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
     escalation_id: Mapped[int | None] = mapped_column(Integer, index=True)
     purpose: Mapped[str | None] = mapped_column(String(200))
-    # The hash chain (app/audit_chain.py): set shortly after the row is written, in id order,
+    # The hash chain (app/audit/chain.py): set shortly after the row is written, in id order,
     # each over the previous row's hash and this row's fields; None until then.
     row_hash: Mapped[str | None] = mapped_column(String(64))
 

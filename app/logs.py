@@ -23,12 +23,35 @@ REDACTED = "[redacted]"
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}\b")
 
+# A port: what follows the ":" after a host, in a URL ("http://127.0.0.1:5000", "redis://redis:
+# 6379", "user@db:5432") or as host:port with a host that cannot be a label such as "From:" or
+# "tel.no:" (an IP address, "localhost", "[::1]"). Without this, gunicorn's "Listening at:
+# http://127.0.0.1:5000 (12345)" ran the port into the pid and lost both. Only the port's own
+# digits are spared: whatever follows in the same run is judged again, so "http://x:44 7700
+# 900123" still loses the number. A port never starts with 0, so "localhost:07700900123" does.
+_HOST_BEFORE_COLON = re.compile(r"(?:(?://|@)[\w.-]+|\b(?:localhost|\d{1,3}(?:\.\d{1,3}){3})|\])$")
+_PORT = re.compile(r"^[1-9]\d{0,4}(?!\d)")
+
+
+def _port_at_start(match: re.Match[str]) -> int:
+    """How many leading characters of `match` are a port after a host, or 0."""
+    start = match.start()
+    if start == 0 or match.string[start - 1] != ":":
+        return 0
+    if not _HOST_BEFORE_COLON.search(match.string, max(0, start - 256), start - 1):
+        return 0
+    port = _PORT.match(match.group(0))
+    return port.end() if port and int(port.group(0)) <= 65535 else 0
+
 
 def _mask(match: re.Match[str]) -> str:
     text = match.group(0)
     date = _ISO_DATE.match(text)
     if date:  # a timestamp, but a number may follow it in the same run
         return date.group(0) + redact(text[date.end():])
+    port = _port_at_start(match)
+    if port:
+        return text[:port] + redact(text[port:])
     return REDACTED if sum(c.isdigit() for c in text) >= _MIN_DIGITS else text
 
 

@@ -25,24 +25,34 @@ audit_cli = AppGroup("audit", help="The audit trail: check it, export it.")
 
 
 @click.command("report")
-@click.option("--from", "start", required=True, help="First day, e.g. 2026-11-01.")
-@click.option("--to", "end", required=True, help="Last day, inclusive.")
+@click.option("--from", "start", help="First day, e.g. 2026-11-01 (default: the first day of "
+              "the last full calendar month).")
+@click.option("--to", "end", help="Last day, inclusive (default: the last day of the last "
+              "full calendar month).")
 @click.option("--format", "kind", type=click.Choice(["csv", "json"]), default="csv",
               show_default=True)
 @click.option("--threshold", type=click.IntRange(min=2), default=report.DEFAULT_THRESHOLD,
               show_default=True, help="Counts below this are suppressed.")
 @with_appcontext
-def report_command(start: str, end: str, kind: str, threshold: int) -> None:
-    """The partnership's anonymised figures for a date range (counts only)."""
+def report_command(start: str | None, end: str | None, kind: str, threshold: int) -> None:
+    """The partnership's anonymised figures for a date range (counts only); without --from and
+    --to, for the last full calendar month in the deployment's time zone."""
     built = services()
-    try:
-        first, last = report.date_range(start, end, built.clock().date())
-    except report.ReportRangeError as error:
-        raise click.ClickException(str(error)) from error
-    deployment = built.settings.deployment
-    figures = report.build(built.database, first, last,
-                           timezone=deployment.opening_hours.timezone,
-                           opening=deployment.opening_hours, threshold=threshold)
+    opening = built.settings.deployment.opening_hours
+    if start is None and end is None:
+        first, last = report.last_full_month(built.clock(), opening.timezone)
+        # On stderr, so the CSV or JSON on stdout stays clean for a pipe or a file.
+        click.echo(f"report: {first} to {last}, the last full month in {opening.timezone}",
+                   err=True)
+    elif start is None or end is None:
+        raise click.UsageError("give both --from and --to, or neither for the last full month")
+    else:
+        try:
+            first, last = report.date_range(start, end, built.clock().date())
+        except report.ReportRangeError as error:
+            raise click.ClickException(str(error)) from error
+    figures = report.build(built.database, first, last, timezone=opening.timezone,
+                           opening=opening, threshold=threshold)
     click.echo(report.as_csv(figures) if kind == "csv" else report.as_json(figures), nl=False)
 
 

@@ -61,6 +61,14 @@ def date_range(start: str, end: str, today: date) -> tuple[date, date]:
     return first, last
 
 
+def last_full_month(now: datetime, timezone: str) -> tuple[date, date]:
+    """The first and last day of the calendar month before `now`'s, in the deployment's time
+    zone: just after midnight on 1 July in London is still 30 June in UTC, but June is over."""
+    this_month = now.astimezone(ZoneInfo(timezone)).date().replace(day=1)
+    last = this_month - timedelta(days=1)
+    return last.replace(day=1), last
+
+
 def _counted(counter: Counter[str], threshold: int, keys: Iterable[str] = ()) -> dict[
         str, int | str]:
     """Every count, in a stable order, with those under the threshold (but not zero)

@@ -155,7 +155,7 @@ def build_services(settings: Settings, clock: Callable[[], datetime] = utc_now) 
         reply_delivery=ReplyDelivery(database=database, keyring=keyring, casework=casework,
                                      delivery=delivery, clock=clock),
         alerts=Alerts(database=database, keyring=keyring, deployment=settings.deployment,
-                      delivery=delivery, redis_connection=connection, clock=clock),
+                      delivery=delivery, redis=connection, clock=clock),
         provider_copies=ProviderCopies(database=database, sender=twilio, clock=clock,
                                        lease=lease),
         chain_key=ChainKey(settings.secret_key),

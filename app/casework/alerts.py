@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 import redis
@@ -29,16 +30,14 @@ alerts = table_of(Alert)
 ALERT_TEXT = "A case is waiting in the queue (ref {reference})."
 
 
+@dataclass(kw_only=True)
 class Alerts:
-    def __init__(self, *, database: Database, keyring: Keyring, deployment: Deployment,
-                 delivery: Delivery, redis_connection: redis.Redis,
-                 clock: Callable[[], datetime]) -> None:
-        self.database = database
-        self.keyring = keyring
-        self.deployment = deployment
-        self.delivery = delivery
-        self.redis = redis_connection
-        self.clock = clock
+    database: Database
+    keyring: Keyring
+    deployment: Deployment
+    delivery: Delivery
+    redis: redis.Redis
+    clock: Callable[[], datetime]
 
     def notify(self, case_id: int) -> str:
         """Alert the on-call phones about a waiting case, once each; safe to run again.

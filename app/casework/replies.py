@@ -3,9 +3,10 @@
 A reply is written to the database (the message, sealed, and a `replies` row) before any job
 runs, so nothing an advocate sends is lost if Redis or a worker is down. Whether it may go now
 is `outbound_gate.decide`; a reply that may not go yet is `held` with its reason, and the
-sweeper sends it when that changes (app/casework/reply_delivery.py). Before anything is stored, the same
-lock-screen rule and segment limits that `flask flows check` applies to the flows are applied
-to the advocate's text, and the advocate sees what a phone's lock screen would show.
+sweeper sends it when that changes (app/casework/reply_delivery.py). Before anything is
+stored, the same lock-screen rule and segment limits that `flask flows check` applies to the
+flows are applied to the advocate's text, and the advocate sees what a phone's lock screen
+would show.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, insert, or_, select, update
@@ -28,14 +29,13 @@ replies = table_of(Reply)
 opt_outs = table_of(OptOut)
 
 
+@dataclass(kw_only=True)
 class ReplyDelivery:
-    def __init__(self, *, database: Database, keyring: Keyring, casework: Casework,
-                 delivery: Delivery, clock: Callable[[], datetime]) -> None:
-        self.database = database
-        self.keyring = keyring
-        self.casework = casework
-        self.delivery = delivery
-        self.clock = clock
+    database: Database
+    keyring: Keyring
+    casework: Casework
+    delivery: Delivery
+    clock: Callable[[], datetime]
 
     def send(self, reply_id: int) -> str:
         """Send one advocate reply if it may go now. Returns a short status; "retry" means a

@@ -96,7 +96,8 @@ class ChatSessions:
 
     def erase(self, token: object) -> bool:
         """The survivor pressed "delete this conversation" (and confirmed): destroy it now, as
-        the SMS keyword does (app/lifecycle/erasure.py). True if there was a conversation to erase."""
+        the SMS keyword does (app/lifecycle/erasure.py). True if there was a conversation to
+        erase."""
         if not self.tokens.is_valid(token):
             return False
         service = self.conversations

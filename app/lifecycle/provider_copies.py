@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -27,13 +28,12 @@ NOT_FINAL_YET = "20009"
 MAX_DELETE_ATTEMPTS = 20
 
 
+@dataclass(kw_only=True)
 class ProviderCopies:
-    def __init__(self, *, database: Database, sender: Callable[[], TwilioSender],
-                 clock: Callable[[], datetime], lease: timedelta) -> None:
-        self.database = database
-        self.sender = sender
-        self.clock = clock
-        self.lease = lease
+    database: Database
+    sender: Callable[[], TwilioSender]
+    clock: Callable[[], datetime]
+    lease: timedelta
 
     def delete(self, deletion_id: int) -> str:
         """Delete the provider's copy of one message (after an erasure). Safe to run twice: a

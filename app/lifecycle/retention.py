@@ -1,11 +1,11 @@
 """Retention: conversations past the deployment's retention days are erased, and a signed
 report of what was done (counts only) is written.
 
-docs/threat-model.md, A4 (least data): what the service no longer needs is destroyed the same way
-a survivor's erasure destroys it (app/lifecycle/erasure.py): the data key with the rows, the provider's
-copies queued for deletion, a case left as a closed tombstone ("retention"). A conversation
-whose case an advocate still has open is kept, and counted in the report, so no one's live
-casework disappears under them; it goes at the first run after the case is closed.
+docs/threat-model.md, A4 (least data): what the service no longer needs is destroyed the same
+way a survivor's erasure destroys it (app/lifecycle/erasure.py): the data key with the rows,
+the provider's copies queued for deletion, a case left as a closed tombstone ("retention").
+A conversation whose case an advocate still has open is kept, and counted in the report, so no
+one's live casework disappears under them; it goes at the first run after the case is closed.
 
 Each conversation is erased in its own transaction, so an interrupted purge leaves every
 conversation either whole or gone, and running it again finishes the job.

@@ -41,13 +41,12 @@ class Lease:
     attempts: int
 
 
+@dataclass(kw_only=True)
 class Delivery:
-    def __init__(self, *, database: Database, sender: Callable[[], TwilioSender],
-                 clock: Callable[[], datetime], lease: timedelta) -> None:
-        self.database = database
-        self.sender = sender
-        self.clock = clock
-        self.lease = lease
+    database: Database
+    sender: Callable[[], TwilioSender]
+    clock: Callable[[], datetime]
+    lease: timedelta
 
     def take(self, connection: Connection, table: Table, row: Any) -> Lease | None:
         """Take the lease on `row` (read in the same transaction), or None if another holds it."""

@@ -5,6 +5,10 @@ except the short allowlist below; every state change is a POST with a CSRF token
 a strict CSP with no inline script, so survivor text that an advocate reads (always escaped
 by Jinja) cannot run. The staff cookie is scoped to /advocates, so the survivor-facing pages
 never receive or set it.
+
+An edge: views parse the request, call one service (`app.casework`, `app.staff`, `app.audit`,
+`app.reporting` through `app.services`) and render; `answers` turns the services' named
+exceptions into pages. May import `app.services` and everything below it; never another edge.
 """
 
 from __future__ import annotations

@@ -30,6 +30,7 @@ states = st.builds(
     language=st.sampled_from(LANGUAGES),
     paused=st.booleans(),
     cover=st.booleans(),
+    locked=st.booleans(),  # rule 6: a locked conversation is answered too
     erasure_requested=st.one_of(st.none(), st.just(NOW)),
     choices=st.dictionaries(st.sampled_from(["wants", "safe_time"]),
                             st.builds(Choice, st.text(max_size=20), st.just(NOW)), max_size=2),

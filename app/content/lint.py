@@ -118,7 +118,9 @@ def _check_whole_replies(flow: Flow, catalogues: Catalogues, rule: LockScreenRul
     for step in flow.steps.values():
         ids = [ref.id for ref in step.say]
         current = step
-        while current.next is not None and current.capture is None and len(ids) < 32:
+        # As the engine does: a step that takes a reply (capture, secret, check) waits there.
+        while (current.next is not None and current.capture is None and current.secret is None
+               and current.check is None and len(ids) < 32):
             current = flow.steps[current.next]
             ids.extend(ref.id for ref in current.say)
         for language in catalogues.languages:

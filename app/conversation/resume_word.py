@@ -5,10 +5,15 @@ Once the survivor has set a word, a later conversation on that number shows noth
 before (an advocate's reply, the open case) until the word is sent. The word itself is never
 stored, logged or shown: only an HMAC under the contact key, bound to the contact, so the
 same word set by two people gives two unrelated values.
+
+Who may set it (the engine's rules 6 and 7, app/flows/engine.py): never a locked
+conversation, and once a word exists only after the current word is given again; nothing
+clears it (an erasure keeps it, app/lifecycle/erasure.py).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import Connection, delete, insert, select
@@ -22,6 +27,8 @@ SECRET_NAME = "resume_word"  # noqa: S105 -- the flow's name for it, not a secre
 # What the transcript shows instead of the message that carried the word.
 SET_MARKER = "[the survivor set a resume word]"
 GIVEN_MARKER = "[the survivor gave their resume word]"
+# A word given to change it, or to a step that refused it: never kept, whether right or wrong.
+WITHHELD_MARKER = "[a resume word was sent; it is not kept]"
 
 
 def word_hash(hasher: ContactHasher, contact_hash: str, word: str) -> str:
@@ -43,3 +50,20 @@ def save(connection: Connection, contact_hash: str, hashed: str, now: datetime) 
 
 def matches(hasher: ContactHasher, contact_hash: str, stored: str, text: str) -> bool:
     return same_secret(word_hash(hasher, contact_hash, text), stored)
+
+
+@dataclass(frozen=True)
+class ContactSecrets:
+    """One contact's resume word as the flow engine asks about it (`app.flows.engine.Secrets`):
+    the stored hash is read before the engine runs, so the engine does no I/O."""
+
+    hasher: ContactHasher = field(repr=False)
+    contact_hash: str = field(repr=False)
+    stored: str | None = field(repr=False)
+
+    def is_set(self, name: str) -> bool:
+        return name == SECRET_NAME and self.stored is not None
+
+    def matches(self, name: str, text: str) -> bool:
+        return (name == SECRET_NAME and self.stored is not None
+                and matches(self.hasher, self.contact_hash, self.stored, text))

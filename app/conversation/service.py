@@ -239,28 +239,41 @@ class ConversationService:
         # A later conversation on an SMS number: it starts locked if the survivor set a word.
         starting = inbound.channel == "sms" and (
             state.last_activity is None or now - state.last_activity > idle)
-        if inbound.channel == "sms" and state.locked and not starting:
-            stored = resume_word.stored_hash(connection, contact_hash) if has_word else None
-            if stored is None or resume_word.matches(self.hasher, contact_hash, stored,
-                                                inbound.body):
-                # The word (or no word any more): what was held for them can follow now.
-                log.info("event=resume_word.given")
-                return Turn(replace(state, locked=False, last_activity=now),
-                            ("resume.accepted",), stored_body=resume_word.GIVEN_MARKER)
+        stored = resume_word.stored_hash(connection, contact_hash) if has_word else None
+        # In cover mode (after the duress word) even the right word gets only the cover reply.
+        if inbound.channel == "sms" and state.locked and not starting and not state.cover and (
+                stored is None
+                or resume_word.matches(self.hasher, contact_hash, stored, inbound.body)):
+            # The word (or no word any more): what was held for them can follow now.
+            log.info("event=resume_word.given")
+            return Turn(replace(state, locked=False, last_activity=now),
+                        ("resume.accepted",), stored_body=resume_word.GIVEN_MARKER)
+        if starting and stored is not None:
+            # Locked before the flow runs, so nothing this first message asks for (a new word,
+            # "my word") gets past the lock; even a duress message leaves it locked.
+            state = replace(state, locked=True)
         risk = self.triage.assess(inbound.body, state.language) if self.triage else NO_RISK
         result = flow_step(self.flow, state, inbound.body, now, idle,
-                           urgent=risk.at_least("urgent"))
+                           urgent=risk.at_least("urgent"),
+                           secrets=resume_word.ContactSecrets(self.hasher, contact_hash, stored))
         state = result.state
         reply_ids = tuple(ref.id for ref in result.replies)
         # Never after the duress word: the cover reply must stay an ordinary text.
         if not state.cover and any(isinstance(a, Escalate) for a in result.actions):
             reply_ids += self._out_of_hours(now)
-        if starting and has_word and not state.cover:
-            state = replace(state, locked=True)
+        if state.locked and not state.cover and starting and not result.secret_refused:
+            # The locked reply. (A try at setting a word while locked got it from the flow's
+            # `locked` step already, and nothing more: rule 6 in app/flows/engine.py.)
             reply_ids += ("resume.ask",)
-        secret_set = any(isinstance(a, SetSecret) for a in result.actions)
-        return Turn(state, reply_ids, actions=result.actions, risk=risk, keyword=result.keyword,
-                    stored_body=resume_word.SET_MARKER if secret_set else None)
+        actions = result.actions
+        if state.locked:
+            # The engine already refuses (rule 6); this keeps it so whatever a flow says.
+            actions = tuple(a for a in actions if not isinstance(a, SetSecret))
+        secret_set = any(isinstance(a, SetSecret) for a in actions)
+        stored_body = (resume_word.SET_MARKER if secret_set
+                       else resume_word.WITHHELD_MARKER if result.secret_given else None)
+        return Turn(state, reply_ids, actions=actions, risk=risk, keyword=result.keyword,
+                    stored_body=stored_body)
 
     def _out_of_hours(self, now: datetime) -> tuple[str, ...]:
         """A person was asked for: if no one is on duty, say honestly when someone will be."""

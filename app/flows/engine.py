@@ -15,6 +15,16 @@ safety policy, so it is written out here once:
    step asks for free text); anything else goes to the step's `otherwise`, or the step is asked
    again.
 Writing again after "pause" lifts the pause: the survivor has chosen to be in touch.
+
+Secrets (the resume word) follow two more rules, whichever way a step is reached:
+6. While the conversation is locked (the service locks a later conversation on a number with a
+   resume word until the word is given), no step that takes or checks a secret is entered or
+   answered: the conversation goes to the flow's `locked` step instead, which says only what
+   the locked reply says already, and the result says `secret_refused`. Whoever holds the
+   phone cannot set, change or clear the word, and learns nothing new by trying.
+7. A secret that is already set is replaced only after its current value is given: entering
+   its step leads first to the step named by its `change_via` (a `check` step), and only a
+   right answer there goes on to take the new value.
 """
 
 from __future__ import annotations
@@ -22,7 +32,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from app.flows.model import (
     Action,
@@ -40,6 +50,27 @@ from app.flows.text import normalise
 
 # A chain of `next` steps longer than this is a flow error the loader should have caught.
 _MAX_CHAIN = 32
+
+
+class Secrets(Protocol):
+    """What the caller knows of the survivor's secrets: whether one is set and whether a text
+    is it. The caller compares keyed hashes it read beforehand; the engine never sees a stored
+    value and does no I/O through this."""
+
+    def is_set(self, name: str) -> bool: ...
+
+    def matches(self, name: str, text: str) -> bool: ...
+
+
+class _NoSecrets:
+    def is_set(self, name: str) -> bool:
+        return False
+
+    def matches(self, name: str, text: str) -> bool:
+        return False
+
+
+NO_SECRETS: Secrets = _NoSecrets()
 
 
 @dataclass(frozen=True)
@@ -116,6 +147,10 @@ class StepResult:
     actions: tuple[Action, ...]
     restarted: bool = False
     keyword: str | None = None
+    # The conversation is locked and the message tried to reach a secret (rule 6).
+    secret_refused: bool = False
+    # The text was taken as a secret or checked against one: the caller must not keep it.
+    secret_given: bool = False
 
 
 def step(
@@ -126,11 +161,13 @@ def step(
     idle_timeout: timedelta,
     *,
     urgent: bool = False,
+    secrets: Secrets = NO_SECRETS,
 ) -> StepResult:
     """Advance a conversation by one inbound message.
 
     `urgent` is the triage result for this message (see `app.flows.triage`): a message that
     reads as immediate danger is answered from the flow's urgent step, not as a menu reply.
+    `secrets` says which of the survivor's secrets are set and checks a text against one.
     """
     said = normalise(text)
     expired = (
@@ -147,45 +184,69 @@ def step(
         state = replace(state, paused=False)
 
     if state.cover and flow.cover_step is not None:
-        return _run(flow, state, flow.cover_step, now, restarted=False, keyword="cover")
+        return _run(flow, state, flow.cover_step, now, secrets, restarted=False, keyword="cover")
 
     keyword = _keyword(flow, said)
     if keyword is not None:
-        return _run(flow, state, keyword[1], now, restarted=False, keyword=keyword[0])
+        return _run(flow, state, keyword[1], now, secrets, restarted=False, keyword=keyword[0])
     if urgent and flow.urgent_step is not None:
-        return _run(flow, state, flow.urgent_step, now, restarted=expired, keyword="urgent")
+        return _run(flow, state, flow.urgent_step, now, secrets, restarted=expired,
+                    keyword="urgent")
     if expired:
-        return _run(flow, state, flow.start, now, restarted=True)
+        return _run(flow, state, flow.start, now, secrets, restarted=True)
 
-    return _answer(flow, state, flow.steps[state.step or flow.start], text, now)
+    return _answer(flow, state, flow.steps[state.step or flow.start], text, now,
+                   secrets=secrets)
 
 
-def _answer(flow: Flow, state: ConversationState, current: Step, text: str, now: datetime
-            ) -> StepResult:
+def _answer(flow: Flow, state: ConversationState, current: Step, text: str, now: datetime,
+            *, secrets: Secrets) -> StepResult:
     """The survivor's reply to the step they are at: a secret, free text, or an option."""
     said = normalise(text)
-    if current.secret is not None and said and said not in current.options:
-        return _take_secret(flow, state, current, text, now)
+    takes_secret = current.secret is not None or current.check is not None
+    if takes_secret and said and said not in current.options:
+        if state.locked:
+            # Rule 6 (a locked conversation cannot be here; should it be, nothing is taken).
+            return replace(_refuse(flow, state, now, secrets), secret_given=True)
+        if current.check is not None:
+            return _check_secret(flow, state, current, text, now, secrets=secrets)
+        return _take_secret(flow, state, current, text, now, secrets=secrets)
     if current.capture is not None and said:
         # Free text the survivor chose to give (e.g. "weekdays after 10"): kept verbatim.
         captured = Record(current.capture, text.strip()[:500])
         target = current.next or current.otherwise or flow.start
-        return _run(flow, state, target, now, restarted=False, extra=(captured,))
+        return _run(flow, state, target, now, secrets, restarted=False, extra=(captured,))
     target = current.options.get(said) or current.otherwise or current.id
-    return _run(flow, state, target, now, restarted=False)
+    return _run(flow, state, target, now, secrets, restarted=False)
 
 
 def _take_secret(flow: Flow, state: ConversationState, current: Step, text: str,
-                 now: datetime) -> StepResult:
+                 now: datetime, *, secrets: Secrets) -> StepResult:
     """A secret step: too short, ask again; otherwise hand the secret over and go on."""
     secret = current.secret
     assert secret is not None  # noqa: S101 -- the caller checked
     value = text.strip()
     if len(value) < secret.min_length:
         stay = replace(state, step=current.id, last_activity=now)
-        return StepResult((secret.too_short,), stay, ())
+        return StepResult((secret.too_short,), stay, (), secret_given=True)
     target = current.next or current.otherwise or flow.start
-    return _run(flow, state, target, now, restarted=False, extra=(SetSecret(secret.name, value),))
+    result = _run(flow, state, target, now, secrets, restarted=False,
+                  extra=(SetSecret(secret.name, value),))
+    return replace(result, secret_given=True)
+
+
+def _check_secret(flow: Flow, state: ConversationState, current: Step, text: str,
+                  now: datetime, *, secrets: Secrets) -> StepResult:
+    """A check step (rule 7): the current value goes on to `next`, which may then take a new
+    one; anything else goes to `otherwise` and nothing changes. Either way the text was a
+    secret, so the caller keeps none of it."""
+    name = current.check
+    assert name is not None  # noqa: S101 -- the caller checked
+    right = secrets.matches(name, text)
+    target = (current.next if right else current.otherwise) or flow.start
+    result = _run(flow, state, target, now, secrets, restarted=False,
+                  confirmed=name if right else None)
+    return replace(result, secret_given=True)
 
 
 def _keyword(flow: Flow, said: str) -> tuple[str, str] | None:
@@ -200,23 +261,56 @@ def _run(
     state: ConversationState,
     target: str,
     now: datetime,
+    secrets: Secrets,
     *,
     restarted: bool,
     keyword: str | None = None,
     extra: tuple[Action, ...] = (),
+    confirmed: str | None = None,
 ) -> StepResult:
-    """Say what the target step says, following `next` links, and apply its actions."""
+    """Say what the target step says, following `next` links, and apply its actions.
+
+    `confirmed` names a secret whose current value this very message gave (rule 7)."""
     replies: list[MessageRef] = []
     actions: list[Action] = list(extra)
-    current: Step = flow.steps[target]
+    entering = _entered(flow, state, flow.steps[target], secrets, confirmed)
     for _ in range(_MAX_CHAIN):
+        if entering is None:
+            # Rule 6: nothing said on the way there goes out, only the locked answer.
+            return _refuse(flow, state, now, secrets)
+        current = entering
         replies.extend(current.say)
         actions.extend(current.actions)
-        if current.next is None or current.capture is not None or current.secret is not None:
+        if (current.next is None or current.capture is not None or current.secret is not None
+                or current.check is not None):
             break
-        current = flow.steps[current.next]
+        entering = _entered(flow, state, flow.steps[current.next], secrets, confirmed)
     new_state = _apply(replace(state, step=current.id, last_activity=now), actions, now)
     return StepResult(tuple(replies), new_state, tuple(actions), restarted, keyword)
+
+
+def _refuse(flow: Flow, state: ConversationState, now: datetime, secrets: Secrets
+            ) -> StepResult:
+    """Rule 6: a locked conversation tried to reach a secret; the `locked` step answers."""
+    assert flow.locked_step is not None  # noqa: S101 -- the loader requires it with secrets
+    result = _run(flow, state, flow.locked_step, now, secrets, restarted=False)
+    return replace(result, secret_refused=True)
+
+
+def _entered(flow: Flow, state: ConversationState, target: Step, secrets: Secrets,
+             confirmed: str | None) -> Step | None:
+    """The step a conversation really enters when it goes to `target`, or None when it may
+    not: rules 6 and 7."""
+    guarded = target.secret.name if target.secret is not None else target.check
+    if guarded is None:
+        return target
+    if state.locked:
+        return None
+    secret = target.secret
+    if secret is not None and secrets.is_set(secret.name) and confirmed != secret.name:
+        # The loader made sure this is a step that checks the same secret.
+        return _entered(flow, state, flow.steps[secret.change_via], secrets, confirmed)
+    return target
 
 
 def _apply(state: ConversationState, actions: list[Action], now: datetime) -> ConversationState:

@@ -85,7 +85,8 @@ def parse_flows(
     sources: dict[str, str] = {}
     keywords: list[Keyword] = []
     # Steps with a special role, each named in exactly one file: where conversations start,
-    # where the duress word leads, where an urgent triage result leads.
+    # where the duress word leads, where an urgent triage result leads, what a locked
+    # conversation's try at a secret is answered with.
     roles: dict[str, tuple[str, str]] = {}
     service_messages: dict[str, str] = {}  # message id -> file that declares it
     for source, raw in files:
@@ -128,6 +129,7 @@ def parse_flows(
     flow = Flow(start=roles["start"][0], steps=steps, keywords=tuple(keywords), sources=sources,
                 cover_step=cover[0] if cover else None,
                 urgent_step=roles["urgent"][0] if "urgent" in roles else None,
+                locked_step=roles["locked"][0] if "locked" in roles else None,
                 service_messages=service_messages)
     _check_references(flow)
     return flow
@@ -169,7 +171,7 @@ def _with_deployment_words(
     return merged
 
 
-_ROLES = ("start", "cover", "urgent")
+_ROLES = ("start", "cover", "urgent", "locked")
 
 
 def _check_references(flow: Flow) -> None:
@@ -181,12 +183,22 @@ def _check_references(flow: Flow) -> None:
     known(flow.start, "start", first)
     known(flow.cover_step, "cover", first)
     known(flow.urgent_step, "urgent", first)
+    known(flow.locked_step, "locked", first)
+    if flow.locked_step is None and any(s.secret or s.check for s in flow.steps.values()):
+        # The engine's rule 6 answers a locked conversation's try at a secret from there.
+        raise FlowError(first, "locked", "a step takes a secret, so one file must name a "
+                                         "'locked' step")
     for step in flow.steps.values():
         where, source = f"step {step.id!r}", flow.source_of(step.id)
         for target in step.options.values():
             known(target, where, source)
         known(step.otherwise, where, source)
         known(step.next, where, source)
+        if step.secret is not None:
+            known(step.secret.change_via, where, source)
+            if flow.steps[step.secret.change_via].check != step.secret.name:
+                raise FlowError(source, where, f"change_via must be a step that checks "
+                                               f"{step.secret.name!r} (check: {step.secret.name})")
         if not step.say and not step.next:
             raise FlowError(source, where, "says nothing and goes nowhere")
     for index, keyword in enumerate(flow.keywords):
@@ -199,20 +211,24 @@ def _check_no_loops(flow: Flow) -> None:
     # A chain of `next` that comes back on itself would never wait for the survivor.
     for step in flow.steps.values():
         seen = {step.id}
-        current = step.next if step.capture is None and step.secret is None else None
+        current = step.next if _continues(step) else None
         while current is not None:
             if current in seen:
                 raise FlowError(flow.source_of(step.id), f"step {step.id!r}", "'next' chain loops")
             seen.add(current)
             following = flow.steps[current]
-            current = (following.next if following.capture is None and following.secret is None
-                       else None)
+            current = following.next if _continues(following) else None
+
+
+def _continues(step: Step) -> bool:
+    """Whether the engine goes straight on to `next` (a step that takes a reply waits)."""
+    return step.capture is None and step.secret is None and step.check is None
 
 
 def _check_reachable(flow: Flow) -> None:
     reached: set[str] = set()
     todo = [flow.start, *(k.goto for k in flow.keywords)]
-    todo.extend(s for s in (flow.cover_step, flow.urgent_step) if s)
+    todo.extend(s for s in (flow.cover_step, flow.urgent_step, flow.locked_step) if s)
     while todo:
         sid = todo.pop()
         if sid in reached:
@@ -221,6 +237,8 @@ def _check_reachable(flow: Flow) -> None:
         step = flow.steps[sid]
         todo.extend(step.options.values())
         todo.extend(t for t in (step.otherwise, step.next) if t)
+        if step.secret is not None:
+            todo.append(step.secret.change_via)
     unreachable = sorted(set(flow.steps) - reached)
     if unreachable:
         raise FlowError(flow.source_of(unreachable[0]), f"step {unreachable[0]!r}",

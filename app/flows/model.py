@@ -69,6 +69,9 @@ class SecretCapture:
     name: str
     min_length: int
     too_short: MessageRef
+    # Once a value is set, a new one is taken only after the current one is given at this
+    # step (a `check` step of the same secret; the loader makes sure).
+    change_via: str
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,9 @@ class Step:
     capture: str | None = None  # store the reply itself (sealed) as this choice, then `next`
     actions: tuple[Action, ...] = ()
     secret: SecretCapture | None = None  # hand the reply to the service as a secret, then `next`
+    # Compare the reply with this secret's current value (never kept): right, `next`;
+    # anything else, `otherwise`.
+    check: str | None = None
 
 
 @dataclass(frozen=True)
@@ -107,6 +113,8 @@ class Flow:
     sources: dict[str, str] = field(default_factory=dict, compare=False)  # step id -> file
     cover_step: str | None = None  # where the duress word leads (a cover reply)
     urgent_step: str | None = None  # where an urgent triage result leads
+    # What a locked conversation's try at a secret is answered with (the engine's rule 6).
+    locked_step: str | None = None
     # Messages the service sends outside any step (STOP confirmations, the fail-safe).
     service_messages: dict[str, str] = field(default_factory=dict, compare=False)
 

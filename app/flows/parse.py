@@ -35,7 +35,8 @@ def text_of(raw: dict[str, Any], key: str, source: str, where: str) -> str:
 
 
 
-_STEP_KEYS = frozenset({"say", "options", "otherwise", "next", "capture", "actions", "secret"})
+_STEP_KEYS = frozenset({"say", "options", "otherwise", "next", "capture", "actions", "secret",
+                        "check"})
 
 
 def parse_step(step_id: str, body: Any, source: str) -> Step:
@@ -56,12 +57,17 @@ def parse_step(step_id: str, body: Any, source: str) -> Step:
     options = {normalise(str(reply)): str(target) for reply, target in options_raw.items()}
     if "" in options:
         raise FlowError(source, where, "an option reply is empty")
-    for key in ("otherwise", "next", "capture"):
+    for key in ("otherwise", "next", "capture", "check"):
         if body.get(key) is not None and not isinstance(body[key], str):
             raise FlowError(source, where, f"'{key}' must be text")
-    if (body.get("capture") is not None or body.get("secret") is not None) and (
-            body.get("next") is None):
+    takes = [k for k in ("capture", "secret", "check") if body.get(k) is not None]
+    if takes and body.get("next") is None:
         raise FlowError(source, where, "a step that captures a reply needs 'next'")
+    if len(takes) > 1:
+        raise FlowError(source, where, f"a step takes its reply one way, not {' and '.join(takes)}")
+    check = body.get("check")
+    if check is not None and not ID.match(check):
+        raise FlowError(source, where, "'check' must name a secret, like resume_word")
     return Step(
         id=step_id,
         say=tuple(MessageRef(m) for m in say),
@@ -71,23 +77,31 @@ def parse_step(step_id: str, body: Any, source: str) -> Step:
         capture=body.get("capture"),
         actions=tuple(_action(a, source, where) for a in body.get("actions") or []),
         secret=_secret(body.get("secret"), source, where),
+        check=check,
     )
 
 
 def _secret(raw: Any, source: str, where: str) -> SecretCapture | None:
-    """`secret: {name: resume_word, min_length: 4, too_short: resume.too_short}`."""
+    """`secret: {name: resume_word, min_length: 4, too_short: resume.too_short,
+    change_via: resume_change}`: change_via is the step that asks for the current value
+    before a new one replaces it, so no message can replace a secret without it."""
     if raw is None:
         return None
-    if not isinstance(raw, dict) or set(raw) != {"name", "min_length", "too_short"}:
-        raise FlowError(source, where, "'secret' needs name, min_length and too_short")
+    if not isinstance(raw, dict) or set(raw) != {"name", "min_length", "too_short",
+                                                 "change_via"}:
+        raise FlowError(source, where, "'secret' needs name, min_length, too_short and "
+                                       "change_via")
     name, length, too_short = raw["name"], raw["min_length"], raw["too_short"]
+    change_via = raw["change_via"]
     if not isinstance(name, str) or not ID.match(name):
         raise FlowError(source, where, "the secret's name must be a code like resume_word")
     if not isinstance(length, int) or isinstance(length, bool) or not 1 <= length <= 64:
         raise FlowError(source, where, "the secret's min_length must be a number from 1 to 64")
     if not isinstance(too_short, str) or not ID.match(too_short):
         raise FlowError(source, where, "the secret's too_short must be a message id")
-    return SecretCapture(name, length, MessageRef(too_short))
+    if not isinstance(change_via, str):
+        raise FlowError(source, where, "the secret's change_via must be a step id")
+    return SecretCapture(name, length, MessageRef(too_short), change_via)
 
 
 _SIMPLE_ACTIONS: dict[str, Action] = {

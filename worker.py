@@ -4,20 +4,33 @@ The worker holds one app (and so one set of services) for its lifetime; jobs tak
 their own database sessions from it. Beside it runs the sweeper (app/worker/sweeper.py), which
 re-enqueues whatever the database says is unfinished, so a job lost with a killed worker is
 done by the next one.
+
+RQ's worker quits when Redis fails outside its dequeue loop (for example while a Sentinel
+promotes a new primary). This process does not: it starts a new RQ worker after a short pause,
+until it is asked to stop, so a Redis failover needs no one to restart the workers.
 """
 
 from __future__ import annotations
 
 import logging
 import sys
+import time
 
+import redis
 from rq import Worker
 
 from app import create_app
-from app.config import ConfigError
+from app.config import ConfigError, Settings
 from app.dispatch import QUEUE_NAMES
-from app.services import services
+from app.services import connect_redis, services
 from app.worker.sweeper import Sweeper
+
+log = logging.getLogger(__name__)
+# RQ blocks on Redis for its TTL less 15 s waiting for a job, with a socket timeout 10 s
+# longer. A short TTL bounds how long a worker stays blocked on a primary that vanished
+# without closing the connection (a lost machine), before it asks the sentinels again.
+WORKER_TTL_SECONDS = 35
+MAX_PAUSE_SECONDS = 30.0
 
 
 def main() -> int:
@@ -29,14 +42,42 @@ def main() -> int:
     with app.app_context():
         sweeper = Sweeper(app)
         sweeper.start()
-        worker = Worker(list(QUEUE_NAMES), connection=services().redis)
-        logging.getLogger(__name__).info("event=worker.start queues=%s", ",".join(QUEUE_NAMES))
+        log.info("event=worker.start queues=%s", ",".join(QUEUE_NAMES))
         try:
-            worker.work(with_scheduler=True, logging_level="INFO")
+            work_until_stopped(services().settings)
         finally:
             sweeper.stop()
             services().close()
     return 0
+
+
+def work_until_stopped(settings: Settings) -> None:
+    """Run RQ workers one after another until one is asked to stop (SIGTERM or SIGINT)."""
+    pause = 1.0
+    while True:
+        # Its own connection: RQ lengthens the socket timeout of the one it is given for its
+        # blocking dequeue, and the sweeper's short timeouts must stay short.
+        worker: Worker | None = None
+        worked = False
+        try:
+            worker = Worker(list(QUEUE_NAMES), connection=connect_redis(settings),
+                            worker_ttl=WORKER_TTL_SECONDS)
+            worked = worker.work(with_scheduler=True, logging_level="INFO")
+        except redis.RedisError as error:
+            log.warning("event=worker.redis_failed error=%s", type(error).__name__)
+        if stop_requested(worker):
+            return
+        log.warning("event=worker.restart pause=%.0f", pause)
+        time.sleep(pause)  # a back-off between restarts while Redis is away
+        if stop_requested(worker):
+            return
+        pause = 1.0 if worked else min(pause * 2, MAX_PAUSE_SECONDS)
+
+
+def stop_requested(worker: Worker | None) -> bool:
+    # RQ records a shutdown signal only on the worker itself; its handlers stay installed
+    # after work() returns, so a signal during the pause is seen here too.
+    return bool(getattr(worker, "_stop_requested", False))
 
 
 if __name__ == "__main__":

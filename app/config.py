@@ -67,6 +67,11 @@ class Settings:
     # How many proxies in front of gunicorn set X-Forwarded-For/-Proto (nginx: 1). Only then
     # is the forwarded address believed; it is used for sign-in throttling, never stored.
     trusted_proxies: int = 0
+    # Redis Sentinel (docs/deploy.md): when sentinels are listed, the app, the workers and the
+    # sweeper ask them for the current primary instead of using REDIS_URL's host, so a failover
+    # needs no restart. REDIS_URL still gives the database number and any password.
+    redis_sentinels: tuple[tuple[str, int], ...] = ()
+    redis_sentinel_master: str = "quietline"
     # Development only: marks secrets that were generated locally, so production can refuse them.
     generated_secrets: tuple[str, ...] = ()
 
@@ -153,8 +158,23 @@ def load_settings(environ: Mapping[str, str], instance_path: Path | None = None)
         sweep_seconds=_number(values, "QUIETLINE_SWEEP_SECONDS", 15.0, float),
         send_lease_seconds=_number(values, "QUIETLINE_SEND_LEASE_SECONDS", 60.0, float),
         trusted_proxies=_count(values, "QUIETLINE_TRUSTED_PROXIES"),
+        redis_sentinels=_sentinels(values.get("REDIS_SENTINELS", "")),
+        redis_sentinel_master=values.get("REDIS_SENTINEL_MASTER", "").strip() or "quietline",
         generated_secrets=generated,
     )
+
+
+def _sentinels(raw: str) -> tuple[tuple[str, int], ...]:
+    """`REDIS_SENTINELS=host:port,host:port`: where the Redis Sentinels listen."""
+    found: list[tuple[str, int]] = []
+    for item in (part.strip() for part in raw.split(",")):
+        if not item:
+            continue
+        host, _, port = item.rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ConfigError(f"REDIS_SENTINELS: {item!r} is not host:port")
+        found.append((host.strip("[]"), int(port)))
+    return tuple(found)
 
 
 def _count(values: Mapping[str, str], name: str) -> int:

@@ -11,9 +11,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 import redis
 from flask import Flask, current_app
+from redis.sentinel import Sentinel
 
 from app.casework.alerts import Alerts
 from app.casework.desk import Casework
@@ -108,12 +111,7 @@ def build_services(settings: Settings, clock: Callable[[], datetime] = utc_now) 
     flow = load_conversation_flow(settings)
     if settings.production:
         refuse_unchecked_content(settings, catalogues)
-    connection = redis.Redis.from_url(
-        settings.redis_url,
-        # Short timeouts: a survivor's reply must never wait on a Redis that is down.
-        socket_connect_timeout=0.5,
-        socket_timeout=1.0,
-    )
+    connection = connect_redis(settings)
     dispatcher = Dispatcher(connection)
     conversations = ConversationService(
         database=database,
@@ -161,6 +159,26 @@ def build_services(settings: Settings, clock: Callable[[], datetime] = utc_now) 
         chain_key=ChainKey(settings.secret_key),
         report_signer=ReportSigner(settings.secret_key))
     return built
+
+
+def connect_redis(settings: Settings) -> redis.Redis:
+    """The Redis client for the queue, presence and locks: REDIS_URL, or through Sentinel.
+
+    With Sentinel, the client asks the sentinels for the current primary whenever it connects,
+    so after a failover the next command reaches the new primary; the web tier, the workers and
+    the sweeper all use this one function. Short timeouts either way: a survivor's reply must
+    never wait on a Redis that is down (rows are committed first; the sweeper catches up).
+    """
+    timeouts: dict[str, Any] = {"socket_connect_timeout": 0.5, "socket_timeout": 1.0}
+    if not settings.redis_sentinels:
+        return redis.Redis.from_url(settings.redis_url, **timeouts)
+    url = urlsplit(settings.redis_url)
+    database = int(url.path.strip("/") or 0)
+    sentinel = Sentinel(list(settings.redis_sentinels), sentinel_kwargs=dict(timeouts),
+                        **timeouts)
+    client: redis.Redis = sentinel.master_for(settings.redis_sentinel_master, db=database,
+                                              password=url.password, username=url.username)
+    return client
 
 
 def refuse_unchecked_content(settings: Settings, catalogues: Catalogues) -> None:

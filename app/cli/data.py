@@ -161,7 +161,9 @@ def keys_generate() -> None:
 
 @flows_cli.command("check")
 @click.option("--verbose", is_flag=True, help="List every text's SMS encoding and segments.")
-def flows_check(verbose: bool) -> None:
+@click.option("--summary", is_flag=True, help="Errors in full, but the texts awaiting a "
+              "translator's confirmation as one line (what `make run` prints).")
+def flows_check(verbose: bool, summary: bool) -> None:
     """Validate every flow and every outbound text; exit non-zero naming each problem."""
     built = services()
     problems = flowlint.check(
@@ -171,8 +173,10 @@ def flows_check(verbose: bool) -> None:
         built.settings.deployment.organisation_name,
         built.settings.deployment.languages,
     )
-    for problem in problems:
-        click.echo(str(problem), err=True)
+    lines = (flowlint.summary(problems, details="flask --app wsgi flows check") if summary
+             else [str(problem) for problem in problems])
+    for line in lines:
+        click.echo(line, err=True)
     report = flowlint.encodings(built.catalogues)
     if verbose:
         for language, message_id, encoding in report:

@@ -13,7 +13,8 @@ Checks, each reported with file, message id or step, and language:
 from __future__ import annotations
 
 import string
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from app.content.catalogues import FALLBACK_LANGUAGE, Catalogues
@@ -32,6 +33,10 @@ class Problem:
     where: str
     why: str
     warning: bool = False
+    # Set on the warning for a fuzzy translation that falls back to English: the language
+    # whose translator has yet to confirm it (summarised per language by `summary`). A tag
+    # derived from `where`, so two problems saying the same are still equal.
+    unconfirmed_language: str | None = field(default=None, compare=False)
 
     def __str__(self) -> str:
         return f"{'warning: ' if self.warning else ''}{self.where}: {self.why}"
@@ -106,8 +111,25 @@ def _missing_texts(flow: Flow, catalogues: Catalogues, default_language: str) ->
                    else "is fuzzy and has no English to fall back to" if fuzzy
                    else "has no text")
             problems.append(Problem(f"{where}: {message_id} [{language}]", why,
-                                    warning=falls_back))
+                                    warning=falls_back,
+                                    unconfirmed_language=language if falls_back else None))
     return problems
+
+
+def summary(problems: list[Problem], details: str) -> list[str]:
+    """The lines `make run` prints: every error and every other warning in full, and the
+    unconfirmed translations as one line per run instead of one per text (they are expected
+    while a translator works, and English is sent meanwhile)."""
+    waiting = Counter(p.unconfirmed_language for p in problems if p.unconfirmed_language)
+    lines = [str(p) for p in problems if not p.unconfirmed_language]
+    if waiting:
+        languages = ", ".join(f"{language}: {count}" for language, count
+                              in sorted(waiting.items(), key=lambda item: (-item[1], item[0])))
+        total = sum(waiting.values())
+        lines.append(f"warning: {total} text{'s' if total != 1 else ''} await"
+                     f"{'' if total != 1 else 's'} a translator's confirmation ({languages}); "
+                     f"English is sent meanwhile; details: {details}")
+    return lines
 
 
 def _check_whole_replies(flow: Flow, catalogues: Catalogues, rule: LockScreenRule

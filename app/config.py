@@ -31,6 +31,10 @@ DEFAULT_TRANSLATIONS = PROJECT_ROOT / "translations"
 # acceptable as secrets in production.
 DEMO_SECRETS = frozenset({"", "change-me", "changeme", "demo", "dev", "secret", "development"})
 SECRET_NAMES = ("SECRET_KEY", "QUIETLINE_DATA_KEYS", "QUIETLINE_CONTACT_KEY", "TWILIO_AUTH_TOKEN")
+# Written into the instance folder by `make run` while its web server runs (scripts/run.py):
+# where it listens and the PUBLIC_BASE_URL it checks signatures against, so `flask sms try`
+# in another terminal reaches it on whatever PORT it was given. No secrets in it.
+RUNNING_SERVER_FILE = "running-server.json"
 
 
 _N = TypeVar("_N", int, float)
@@ -127,7 +131,10 @@ def load_settings(environ: Mapping[str, str], instance_path: Path | None = None)
     if not data_keys:
         raise ConfigError("QUIETLINE_DATA_KEYS is empty")
 
-    public_base_url = values.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    # `make run` serves on http://127.0.0.1:$PORT and sets PUBLIC_BASE_URL to match; a command
+    # such as `flask sms try` run with the same PORT must sign for the same URL.
+    public_base_url = (values.get("PUBLIC_BASE_URL") or
+                       f"http://127.0.0.1:{_port(values)}").rstrip("/")
     if production and not public_base_url.startswith("https://"):
         raise ConfigError("PUBLIC_BASE_URL must be the https:// address Twilio calls")
 
@@ -175,6 +182,13 @@ def _sentinels(raw: str) -> tuple[tuple[str, int], ...]:
             raise ConfigError(f"REDIS_SENTINELS: {item!r} is not host:port")
         found.append((host.strip("[]"), int(port)))
     return tuple(found)
+
+
+def _port(values: Mapping[str, str]) -> int:
+    raw = values.get("PORT", "").strip() or "5000"
+    if not raw.isdigit() or not 0 < int(raw) < 65536:
+        raise ConfigError(f"PORT must be a port number from 1 to 65535, not {raw!r}")
+    return int(raw)
 
 
 def _count(values: Mapping[str, str], name: str) -> int:

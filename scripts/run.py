@@ -12,6 +12,7 @@ into instance/ on first start (see app/config.py).
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -23,8 +24,12 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from app.config import RUNNING_SERVER_FILE  # noqa: E402 -- needs ROOT on the path first
+
 VENV_BIN = Path(sys.executable).parent
 INSTANCE = Path(os.environ.get("QUIETLINE_INSTANCE", ROOT / "instance"))
+RUNNING = INSTANCE / RUNNING_SERVER_FILE
 
 
 def port_is_free(port: int) -> bool:
@@ -99,6 +104,11 @@ def main() -> int:
                else ["--workers", "2", "--access-logfile", "-"])
         start([str(VENV_BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", *web, "wsgi:app"])
         wait_until(lambda: http_ok(f"http://127.0.0.1:{port}/healthz"), "the web server")
+        # For `flask sms try` in another terminal, which has neither our PORT nor our
+        # PUBLIC_BASE_URL (app/cli/sms.py); removed again when we stop.
+        RUNNING.write_text(json.dumps({"url": f"http://127.0.0.1:{port}",
+                                       "public_base_url": env["PUBLIC_BASE_URL"]}) + "\n",
+                           encoding="utf-8")
         print_banner(port, redis_port, demo, prod_like=prod_like)
         while all(p.poll() is None for p in processes):
             time.sleep(0.5)  # supervising: wake up to notice a child that died
@@ -108,6 +118,7 @@ def main() -> int:
         print("\nrun: stopping")
         return 0
     finally:
+        RUNNING.unlink(missing_ok=True)
         # In reverse order, each stopped before the next: the web server, then the worker
         # (which finishes its job), then the Redis both of them need until the end.
         for process in reversed(processes):

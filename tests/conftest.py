@@ -24,9 +24,9 @@ from app.dispatch import Dispatcher
 from app.services import Services, services
 from app.storage import migrate
 from app.storage.db import make_engine
-from tests.fake_twilio import FakeTwilio
-from tests.servers import PostgresServer, RedisServer
-from tests.twilio_signing import PUBLIC_BASE_URL, TwilioSigner
+from tests.support.fake_twilio import FakeTwilio
+from tests.support.servers import PostgresServer, RedisServer
+from tests.support.twilio_signing import PUBLIC_BASE_URL, TwilioSigner
 
 PG_TEMPLATE = "quietline_template"
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"  # noqa: S105 -- a test-only Twilio token

@@ -13,8 +13,8 @@ from app import create_app
 from app.config import load_settings
 from app.services import services
 from tests.conftest import MovableClock
-from tests.staff import csrf_from, make_advocate, sign_in
-from tests.twilio_signing import TwilioSigner
+from tests.support.staff import csrf_from, make_advocate, sign_in
+from tests.support.twilio_signing import TwilioSigner
 
 # Storage-dependent: every test here runs on SQLite and on PostgreSQL.
 pytestmark = pytest.mark.databases("sqlite", "postgresql")

@@ -10,8 +10,8 @@ from flask import Flask
 
 from app.crypto import Totp
 from app.services import services
-from tests import staff
-from tests.staff import PASSWORD, sign_in
+from tests.support import staff
+from tests.support.staff import PASSWORD, sign_in
 
 # Storage-dependent: every test here runs on SQLite and on PostgreSQL.
 pytestmark = pytest.mark.databases("sqlite", "postgresql")

@@ -14,10 +14,10 @@ from app.audit import chain as audit_chain
 from app.crypto import ChainKey
 from app.services import services
 from app.storage.models import AuditEvent
-from tests.cases import csrf, open_case
 from tests.conftest import MovableClock
-from tests.staff import make_advocate, sign_in
-from tests.twilio_signing import TwilioSigner
+from tests.support.cases import csrf, open_case
+from tests.support.staff import make_advocate, sign_in
+from tests.support.twilio_signing import TwilioSigner
 
 # Storage-dependent: every test here runs on SQLite and on PostgreSQL.
 pytestmark = pytest.mark.databases("sqlite", "postgresql")

@@ -41,12 +41,12 @@ from rq.results import Result
 from app.logs import RedactingFilter
 from app.outbound.twilio_rest import TwilioSender
 from app.services import Services, services
-from tests.cases import csrf, latest_case
 from tests.conftest import MovableClock
-from tests.fake_twilio import FakeTwilio
-from tests.servers import RedisServer, wait_for
-from tests.staff import make_advocate, sign_in
-from tests.twilio_signing import TwilioSigner
+from tests.support.cases import csrf, latest_case
+from tests.support.fake_twilio import FakeTwilio
+from tests.support.servers import RedisServer, wait_for
+from tests.support.staff import make_advocate, sign_in
+from tests.support.twilio_signing import TwilioSigner
 
 # The fake Twilio changes the environment, so it must exist before the app is made.
 pytestmark = pytest.mark.usefixtures("fake_twilio")

@@ -14,10 +14,10 @@ from app.config import ConfigError, load_settings
 from app.flows import FlowError
 from app.services import services
 from tests.conftest import AUTH_TOKEN
-from tests.servers import RedisServer
+from tests.support.servers import RedisServer
+from tests.support.twilio_signing import SURVIVOR, TwilioSigner
 from tests.test_sms_bad_input import assert_emergency
 from tests.test_sms_webhook import reply_text
-from tests.twilio_signing import SURVIVOR, TwilioSigner
 
 CANARY_BODY = "canary-failsafe-body-8812"
 ROOT = Path(__file__).resolve().parent.parent

@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 from app import create_app
 from app.config import load_settings
 from app.services import services
-from tests.servers import RedisServer, wait_for
+from tests.support.servers import RedisServer, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -11,10 +11,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app.reporting import figures as report
-from tests.cases import csrf, latest_case
 from tests.conftest import MovableClock
-from tests.staff import make_advocate, sign_in
-from tests.twilio_signing import TwilioSigner
+from tests.support.cases import csrf, latest_case
+from tests.support.staff import make_advocate, sign_in
+from tests.support.twilio_signing import TwilioSigner
 
 pytestmark = [pytest.mark.usefixtures("fake_twilio", "inline_jobs"),
               pytest.mark.databases("sqlite", "postgresql")]

@@ -18,11 +18,11 @@ from app.services import services
 from app.storage import vault
 from app.storage.models import Conversation, Reply, ResumeWord
 from app.worker import sweeper
-from tests.cases import csrf, latest_case
 from tests.conftest import MovableClock
-from tests.fake_twilio import FakeTwilio
-from tests.staff import make_advocate, sign_in
-from tests.twilio_signing import SURVIVOR, TwilioSigner
+from tests.support.cases import csrf, latest_case
+from tests.support.fake_twilio import FakeTwilio
+from tests.support.staff import make_advocate, sign_in
+from tests.support.twilio_signing import SURVIVOR, TwilioSigner
 
 pytestmark = [pytest.mark.usefixtures("fake_twilio", "inline_jobs"),
               pytest.mark.databases("sqlite", "postgresql")]

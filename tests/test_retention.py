@@ -16,8 +16,8 @@ from app.services import services
 from app.storage.models import Conversation, Escalation, ProviderDeletion
 from app.worker import sweeper
 from tests.conftest import MovableClock
-from tests.fake_twilio import FakeTwilio
-from tests.twilio_signing import SERVICE_NUMBER, TwilioSigner
+from tests.support.fake_twilio import FakeTwilio
+from tests.support.twilio_signing import SERVICE_NUMBER, TwilioSigner
 
 pytestmark = [pytest.mark.usefixtures("fake_twilio", "inline_jobs"),
               pytest.mark.databases("sqlite", "postgresql")]

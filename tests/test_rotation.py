@@ -17,9 +17,9 @@ from app.lifecycle import rotation
 from app.services import services
 from app.storage import vault
 from app.storage.models import Advocate, Conversation
-from tests import staff
-from tests.staff import make_advocate, sign_in
-from tests.twilio_signing import TwilioSigner
+from tests.support import staff
+from tests.support.staff import make_advocate, sign_in
+from tests.support.twilio_signing import TwilioSigner
 
 TEXTS = [f"message number {n} from survivor {n}" for n in range(5)]
 

@@ -12,7 +12,7 @@ from urllib.parse import parse_qs
 import pytest
 
 from app.outbound.twilio_rest import RedirectingHttpClient, SendError, TwilioSender
-from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio
+from tests.support.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio
 
 TO = "+447700900123"
 FROM = "+447700900001"

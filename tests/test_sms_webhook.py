@@ -10,7 +10,7 @@ from werkzeug.test import TestResponse
 
 from app.services import Services
 from app.storage.models import Conversation, Escalation, Message
-from tests.twilio_signing import PUBLIC_BASE_URL, SURVIVOR, TwilioSigner, new_sid
+from tests.support.twilio_signing import PUBLIC_BASE_URL, SURVIVOR, TwilioSigner, new_sid
 
 # Storage-dependent: every test here runs on SQLite and on PostgreSQL.
 pytestmark = pytest.mark.databases("sqlite", "postgresql")

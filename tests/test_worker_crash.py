@@ -23,11 +23,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app.config import DEFAULT_CONFIG
-from tests.cases import csrf, open_case
-from tests.fake_twilio import FakeTwilio
-from tests.servers import wait_for
-from tests.staff import make_advocate, sign_in
-from tests.twilio_signing import SURVIVOR, TwilioSigner
+from tests.support.cases import csrf, open_case
+from tests.support.fake_twilio import FakeTwilio
+from tests.support.servers import wait_for
+from tests.support.staff import make_advocate, sign_in
+from tests.support.twilio_signing import SURVIVOR, TwilioSigner
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent

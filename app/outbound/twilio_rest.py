@@ -13,9 +13,9 @@ raised outside the `except` block so that neither `__cause__` nor `__context__` 
 original. For the same reason the HTTP client logs nothing: the SDK's own request log prints
 the URL and query parameters.
 
-Tests point `api_base_url` at a local fake Twilio (tests/fake_twilio.py): every request the SDK
-makes to a *.twilio.com host goes to that base instead, with the same path and query, so the
-real SDK code path runs against a real HTTP server.
+Tests point `api_base_url` at a local fake Twilio (tests/support/fake_twilio.py): every
+request the SDK makes to a *.twilio.com host goes to that base instead, with the same path and
+query, so the real SDK code path runs against a real HTTP server.
 """
 
 from __future__ import annotations

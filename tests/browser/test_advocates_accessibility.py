@@ -14,11 +14,11 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests import staff  # not `TestAdvocate` itself: pytest would try to collect it
 from tests.browser.harness import Browsers, LiveServer
 from tests.browser.test_advocates_queue import queue_row, sign_in
 from tests.browser.test_webchat_accessibility import _blocking_violations
-from tests.twilio_signing import TwilioSigner
+from tests.support import staff  # not `TestAdvocate` itself: pytest would try to collect it
+from tests.support.twilio_signing import TwilioSigner
 
 pytestmark = pytest.mark.browser
 

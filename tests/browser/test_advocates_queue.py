@@ -15,9 +15,9 @@ from contextlib import closing
 import pytest
 from playwright.sync_api import APIRequestContext, Locator, Page, Request, expect
 
-from tests import staff  # not `TestAdvocate` itself: pytest would try to collect it
 from tests.browser.harness import Browsers, LiveServer, header_values
-from tests.twilio_signing import TwilioSigner
+from tests.support import staff  # not `TestAdvocate` itself: pytest would try to collect it
+from tests.support.twilio_signing import TwilioSigner
 
 pytestmark = pytest.mark.browser
 

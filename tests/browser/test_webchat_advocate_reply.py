@@ -22,11 +22,11 @@ from sqlalchemy import select
 from app.casework.outbound_gate import EXPLANATIONS
 from app.services import services
 from app.storage.models import Escalation, Reply
-from tests import staff  # not `TestAdvocate` itself: pytest would try to collect it
 from tests.browser.chat import EXIT_URL, PERSON_MARK, ChatPage, ExitSite
 from tests.browser.harness import CONTROL_VALUE, Browsers, ControlSite, LiveServer
 from tests.browser.profile import Profile
 from tests.browser.test_advocates_queue import claim, sign_in
+from tests.support import staff  # not `TestAdvocate` itself: pytest would try to collect it
 
 pytestmark = pytest.mark.browser
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from app.services import services
-from tests.twilio_signing import TwilioSigner
+from tests.support.twilio_signing import TwilioSigner
 
 
 def open_case(twilio: TwilioSigner, sender: str = "+447700900123") -> int:

@@ -32,7 +32,7 @@ from types import TracebackType
 from typing import Any, cast
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from tests.servers import wait_for
+from tests.support.servers import wait_for
 
 ACCOUNT_SID = "AC" + "f" * 32
 AUTH_TOKEN = "fake-twilio-auth-token"

@@ -1,0 +1,1 @@
+"""Helpers the tests share: fake Twilio, local servers, signed webhooks, cases and staff."""

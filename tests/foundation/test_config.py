@@ -13,7 +13,7 @@ import pytest
 from app.config import SECRET_NAMES, ConfigError, Settings, load_settings
 from app.crypto import Keyring, generate_key_token
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEMO_DEPLOYMENT = PROJECT_ROOT / "config" / "demo.toml"
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from app.content.catalogues import Catalogues, MissingMessage
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 PO_HEADER = """\
 msgid ""

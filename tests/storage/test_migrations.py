@@ -20,7 +20,7 @@ from app.storage import migrate
 from app.storage.db import make_engine
 from app.storage.models import Base, OptOut
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 FLASK = Path(sys.executable).parent / "flask"
 
 

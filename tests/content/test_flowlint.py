@@ -22,7 +22,7 @@ from app.content.segments import Encoding
 from app.deployment import load_deployment
 from app.services import refuse_unchecked_content
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 FLOWS = PROJECT_ROOT / "flows"
 TRANSLATIONS = PROJECT_ROOT / "translations"
 FLASK = Path(sys.executable).parent / "flask"

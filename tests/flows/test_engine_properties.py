@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from app.content.catalogues import Catalogues
 from app.flows import Choice, ConversationState, load_flows, step
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 FLOW = load_flows(ROOT / "flows", duress_words=("bluebell",))
 CATALOGUES = Catalogues.load(ROOT / "translations", "en")
 NOW = datetime(2026, 11, 25, 21, 0, tzinfo=UTC)

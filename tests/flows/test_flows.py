@@ -29,7 +29,7 @@ from app.flows.loader import parse_flow, parse_flows
 from app.flows.model import Action, Cover, Pause, Record, SetLanguage
 from app.flows.text import normalise
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 FLOWS = PROJECT_ROOT / "flows"
 NOW = datetime(2026, 11, 25, 21, 30, tzinfo=UTC)
 IDLE = timedelta(minutes=240)

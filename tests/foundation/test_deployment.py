@@ -9,7 +9,7 @@ import pytest
 
 from app.deployment import DeploymentConfigError, load_deployment, parse_deployment
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEMO = PROJECT_ROOT / "config" / "demo.toml"
 
 

@@ -12,7 +12,7 @@ import yaml
 from app.flows.loader import read_yaml
 from app.flows.triage import LEVELS, TriageRuleError, TriageRules, parse_rules
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CASES: list[dict[str, Any]] = yaml.safe_load(
     (Path(__file__).parent / "triage_cases.yaml").read_text(encoding="utf-8"))["cases"]
 

@@ -18,7 +18,7 @@ from app.config import load_settings
 from app.services import services
 from tests.support.servers import RedisServer, wait_for
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def health(client: FlaskClient) -> tuple[int, dict[str, object]]:

@@ -10,7 +10,7 @@ import pytest
 from app.content.catalogues import Catalogues
 from app.flows import ConversationState, load_flows, step
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 FLOW = load_flows(ROOT / "flows")
 CATALOGUES = Catalogues.load(ROOT / "translations", "en")
 LANGUAGES = ("en", "cy", "pl", "pa", "ur", "ar", "ro", "so")

@@ -14,8 +14,8 @@ from werkzeug.wrappers import Request
 from app.services import Services
 from app.storage import vault
 from app.storage.models import Conversation, Message
+from tests.channels.test_sms_webhook import count, reply_text
 from tests.support.twilio_signing import TwilioSigner
-from tests.test_sms_webhook import count, reply_text
 
 # Storage-dependent: every test here runs on SQLite and on PostgreSQL.
 pytestmark = pytest.mark.databases("sqlite", "postgresql")

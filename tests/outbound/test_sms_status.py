@@ -7,8 +7,8 @@ from sqlalchemy import select
 
 from app.services import Services
 from app.storage.models import DeliveryReceipt
+from tests.channels.test_sms_webhook import count
 from tests.support.twilio_signing import TwilioSigner, new_sid
-from tests.test_sms_webhook import count
 
 # Storage-dependent: every test here runs on SQLite and on PostgreSQL.
 pytestmark = pytest.mark.databases("sqlite", "postgresql")

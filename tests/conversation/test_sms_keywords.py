@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 from app.services import Services
 from app.storage.models import AuditEvent, Message, OptOut
+from tests.channels.test_sms_bad_input import assert_emergency
+from tests.channels.test_sms_webhook import count, reply_text
 from tests.support.twilio_signing import TwilioSigner
-from tests.test_sms_bad_input import assert_emergency
-from tests.test_sms_webhook import count, reply_text
 
 # Storage-dependent: every test here runs on SQLite and on PostgreSQL.
 pytestmark = pytest.mark.databases("sqlite", "postgresql")

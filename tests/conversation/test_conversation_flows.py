@@ -11,9 +11,9 @@ from app.flows import ConversationState
 from app.services import Services
 from app.storage import vault
 from app.storage.models import AuditEvent, Conversation, Escalation
+from tests.channels.test_sms_webhook import count, reply_text
+from tests.conversation.test_conversation_service import MovableClock
 from tests.support.twilio_signing import SURVIVOR, TwilioSigner
-from tests.test_conversation_service import MovableClock
-from tests.test_sms_webhook import count, reply_text
 
 # Storage-dependent: every test here runs on SQLite and on PostgreSQL.
 pytestmark = pytest.mark.databases("sqlite", "postgresql")

@@ -14,8 +14,8 @@ from werkzeug.test import TestResponse
 
 from app.services import Services
 from app.storage.models import Conversation, Escalation, Message
-from tests.test_conversation_service import MovableClock
-from tests.test_sms_webhook import count
+from tests.channels.test_sms_webhook import count
+from tests.conversation.test_conversation_service import MovableClock
 
 CHAT_ROUTES = [("get", "/"), ("get", "/?lang=ar"), ("get", "/safety"), ("post", "/chat/start"),
                ("post", "/chat/send"), ("post", "/chat/exit")]

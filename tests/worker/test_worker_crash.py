@@ -30,7 +30,7 @@ from tests.support.staff import make_advocate, sign_in
 from tests.support.twilio_signing import SURVIVOR, TwilioSigner
 
 pytestmark = pytest.mark.slow
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 ON_CALL = "+447700900999"
 REPLY = "Hello, this is Sam. I can talk now if you can."
 

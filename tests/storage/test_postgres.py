@@ -30,12 +30,12 @@ from app.storage.db import make_engine
 from app.storage.models import Base, Conversation, Message, Reply
 from app.worker import jobs
 from tests.conftest import PG_TEMPLATE, MovableClock
+from tests.safety.test_escalation_canary import Canary
 from tests.support.cases import csrf, open_case
 from tests.support.fake_twilio import FakeTwilio
 from tests.support.servers import PostgresServer
 from tests.support.staff import make_advocate, sign_in
 from tests.support.twilio_signing import SURVIVOR, TwilioSigner
-from tests.test_escalation_canary import Canary
 
 TEMPLATE = PG_TEMPLATE
 # The fake Twilio first, so every app here is built pointing at it; PostgreSQL only.

@@ -28,12 +28,12 @@ from app.storage.models import (
 )
 from app.worker import sweeper
 from tests.conftest import MovableClock
+from tests.safety.test_escalation_canary import Canary, logged, redis_contents
 from tests.support.cases import csrf, latest_case
 from tests.support.fake_twilio import FakeTwilio
 from tests.support.servers import RedisServer
 from tests.support.staff import make_advocate, sign_in
 from tests.support.twilio_signing import SERVICE_NUMBER, TwilioSigner
-from tests.test_escalation_canary import Canary, logged, redis_contents
 
 pytestmark = [pytest.mark.usefixtures("fake_twilio", "inline_jobs"),
               pytest.mark.databases("sqlite", "postgresql")]

@@ -20,7 +20,7 @@ from tests.support.servers import RedisServer
 from tests.support.twilio_signing import SURVIVOR, TwilioSigner
 
 CANARY_BODY = "canary-failsafe-body-8812"
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def signer_for(environ: dict[str, str]) -> tuple[Flask, TwilioSigner]:

@@ -8,9 +8,9 @@ from sqlalchemy import select
 
 from app.services import services
 from app.storage.models import Reply
-from tests.cases import csrf
 from tests.conftest import MovableClock
-from tests.staff import make_advocate, sign_in
+from tests.support.cases import csrf
+from tests.support.staff import make_advocate, sign_in
 
 
 def signed_in_advocate(app: Flask, client: FlaskClient, clock: MovableClock) -> None:

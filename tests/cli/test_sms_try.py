@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 
 from app.config import RUNNING_SERVER_FILE
-from tests.servers import free_port
+from tests.support.servers import free_port
 
 
 def sms_try(app: Flask, *args: str) -> tuple[int, str]:

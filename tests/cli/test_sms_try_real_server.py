@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from app.config import RUNNING_SERVER_FILE
-from tests.servers import free_port, wait_for
+from tests.support.servers import free_port, wait_for
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent.parent

@@ -22,12 +22,12 @@ from app.services import services
 from app.storage import vault
 from app.storage.models import Conversation, ResumeWord
 from app.worker import sweeper
-from tests.cases import latest_case
 from tests.casework.advocate_steps import claim_and_reply, replies, signed_in_advocate
+from tests.channels.test_sms_webhook import reply_text
 from tests.conftest import MovableClock
-from tests.fake_twilio import FakeTwilio
-from tests.test_sms_webhook import reply_text
-from tests.twilio_signing import SURVIVOR, TwilioSigner
+from tests.support.cases import latest_case
+from tests.support.fake_twilio import FakeTwilio
+from tests.support.twilio_signing import SURVIVOR, TwilioSigner
 
 pytestmark = [pytest.mark.usefixtures("fake_twilio", "inline_jobs"),
               pytest.mark.databases("sqlite", "postgresql")]

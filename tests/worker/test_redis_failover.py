@@ -22,10 +22,10 @@ import pytest
 import redis
 from flask import Flask
 
-from tests.fake_twilio import FakeTwilio
-from tests.servers import free_port, wait_for
-from tests.test_worker_crash import ON_CALL, always_open_config
-from tests.twilio_signing import TwilioSigner
+from tests.support.fake_twilio import FakeTwilio
+from tests.support.servers import free_port, wait_for
+from tests.support.twilio_signing import TwilioSigner
+from tests.worker.test_worker_crash import ON_CALL, always_open_config
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]

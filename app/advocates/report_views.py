@@ -22,6 +22,7 @@ TITLES = {
     "contacts_by_day": "Contacts by day of week",
     "escalations_by_priority": "Requests for a person by priority",
     "escalations_by_reason": "Requests for a person by reason",
+    "first_human_reply_time": "Time to a first reply from a person",
     "outcomes": "Outcomes",
 }
 
@@ -39,8 +40,7 @@ def report_page() -> BaseResponse:
     except report.ReportRangeError as error:
         return answer(400, f"The report was not made: {error}.")
     opening = built.settings.deployment.opening_hours
-    figures = report.build(built.database, first, last, timezone=opening.timezone,
-                           opening=opening)
+    figures = report.build(built.database, first, last, timezone=opening.timezone)
     charts = {name: _bars(cells) for name, cells in figures.sections.items()}
     return Response(render_template("advocates/report.html", figures=figures, titles=TITLES,
                                     charts=charts, start=start, end=end))

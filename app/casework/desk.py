@@ -19,7 +19,7 @@ from app.deployment import Deployment
 from app.flows import Choice, ConversationState
 from app.staff import authz
 from app.staff.accounts import StaffMember
-from app.storage import cases, vault
+from app.storage import cases, tallies, vault
 from app.storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -201,6 +201,8 @@ class Casework:
         with self.database.transaction() as connection:
             changed = cases.transition(connection, record.id, expect=expect,
                                        expect_holder=holder, **values)
+            if changed and values.get("status") == "closed":
+                tallies.cases_closed(connection, [record.id], str(values["closed_reason"]))
             if changed:
                 audit.record(connection, now=now, actor=audit.staff(member.id), action=action,
                              conversation_id=record.conversation_id, escalation_id=record.id)

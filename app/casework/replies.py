@@ -28,7 +28,7 @@ from app.content.segments import encoding_of
 from app.flows import FlowError
 from app.staff import authz
 from app.staff.accounts import StaffMember
-from app.storage import cases, vault
+from app.storage import cases, tallies, vault
 from app.storage.models import DeliveryReceipt, Message, Reply, table_of
 from app.storage.times import aware, utc
 
@@ -155,6 +155,7 @@ class Replies:
                 status="queued" if gate.open else "held", hold_reason=gate.reason,
                 not_before=gate.opens_at, attempts=0, created_at=now,
             ).returning(replies.c.id)).scalar_one()
+            tallies.first_reply(connection, case_id, now)
             audit.record(connection, now=now, actor=audit.staff(member.id),
                          action="reply.written", conversation_id=record.conversation_id,
                          escalation_id=case_id)

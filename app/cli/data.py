@@ -52,7 +52,7 @@ def report_command(start: str | None, end: str | None, kind: str, threshold: int
         except report.ReportRangeError as error:
             raise click.ClickException(str(error)) from error
     figures = report.build(built.database, first, last, timezone=opening.timezone,
-                           opening=opening, threshold=threshold)
+                           threshold=threshold)
     click.echo(report.as_csv(figures) if kind == "csv" else report.as_json(figures), nl=False)
 
 

@@ -36,7 +36,7 @@ from app.flows.model import Action, RequestErasure, SetSecret
 from app.flows.triage import NONE as NO_RISK
 from app.flows.triage import Assessment, TriageRules
 from app.lifecycle import erasure
-from app.storage import vault
+from app.storage import tallies, vault
 from app.storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -195,6 +195,8 @@ class ConversationService:
             conversation = vault.create(
                 connection, self.keyring, channel=inbound.channel, contact_hash=contact_hash,
                 address=inbound.reply_address, now=now)
+            tallies.contact_started(connection, now, channel=inbound.channel,
+                                    language=state.language)
         received = uuid.uuid4()
         new = [vault.NewMessage("in", "survivor", turn.stored_body or inbound.body,
                                 inbound.provider_sid, received)]
@@ -222,6 +224,8 @@ class ConversationService:
             channel=conversation.channel,
             language=state.language or self.deployment.default_language, now=now,
         )
+        tallies.case_changed(connection, now, lookup.open_case, case,
+                             out_of_hours=not hours.is_open(self.deployment.opening_hours, now))
         return Outcome(text, conversation.id, state.language, step=state.step,
                        escalation_id=case.id if case else None, keyword=turn.keyword,
                        risk=turn.risk.level,

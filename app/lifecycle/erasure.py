@@ -24,6 +24,7 @@ from datetime import datetime
 from sqlalchemy import Connection, delete, insert, select, update
 
 from app import audit
+from app.storage import tallies
 from app.storage.models import Conversation, Escalation, Message, ProviderDeletion, Reply, table_of
 
 log = logging.getLogger(__name__)
@@ -64,9 +65,11 @@ def erase(connection: Connection, conversation_id: uuid.UUID, *, also: str | Non
         ).returning(deletions.c.id)).scalar_one())
     case_ids = list(connection.execute(select(escalations.c.id).where(
         escalations.c.conversation_id == conversation_id)).scalars())
-    connection.execute(update(escalations).where(
+    closing = list(connection.execute(update(escalations).where(
         escalations.c.conversation_id == conversation_id, escalations.c.status != "closed",
-    ).values(status="closed", closed_at=now, closed_reason=reason))
+    ).values(status="closed", closed_at=now, closed_reason=reason)
+        .returning(escalations.c.id)).scalars())
+    tallies.cases_closed(connection, closing, reason)
     connection.execute(update(escalations).where(escalations.c.conversation_id ==
                                                  conversation_id)
                        .values(safe_window_sealed=None))

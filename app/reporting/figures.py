@@ -2,9 +2,14 @@
 a first human reply, out-of-hours share and outcomes. Counts only, small counts suppressed.
 
 Partnership boards ask for data in agreed, shareable shapes (docs/uk-services.md). Nothing
-here can identify anyone: no ids, no references, no text, and every count below the
-threshold (default 5) is shown as suppressed, so a rare language or an unusual hour cannot
-single a survivor out.
+here can identify anyone: no ids, no references, no text. Every count below the threshold
+(default 5) is suppressed, and so are enough other cells that no suppressed count can be
+worked out from the totals (`suppression`: complementary suppression), so a rare language or
+an unusual hour cannot single a survivor out.
+
+The figures are read from the counters kept at the moment of each event
+(`app.storage.tallies`), not from the conversations, so the retention purge does not change a
+past month's report.
 """
 
 from __future__ import annotations
@@ -12,7 +17,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import statistics
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -21,19 +25,20 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from app import hours
-from app.deployment import OpeningHours
+from app.reporting.suppression import SUPPRESSED, protected, total
 from app.storage.db import Database
-from app.storage.models import Conversation, Escalation, Reply, table_of
+from app.storage.models import ReportCount, table_of
+from app.storage.tallies import REPLY_BUCKETS, REPLY_LATE
 from app.storage.times import utc
 
-conversations = table_of(Conversation)
-escalations = table_of(Escalation)
-replies = table_of(Reply)
-SUPPRESSED = "suppressed"
+report_counts = table_of(ReportCount)
 DEFAULT_THRESHOLD = 5
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-PRIORITIES = {1: "routine", 2: "high", 3: "urgent"}
+PRIORITIES = ("routine", "high", "urgent")
+REPLY_TIMES = (*(name for _limit, name in REPLY_BUCKETS), REPLY_LATE)
+STILL_OPEN = "open"
+
+__all__ = ["SUPPRESSED", "Report", "ReportRangeError", "build", "date_range"]
 
 
 class ReportRangeError(ValueError):
@@ -69,65 +74,102 @@ def last_full_month(now: datetime, timezone: str) -> tuple[date, date]:
     return last.replace(day=1), last
 
 
-def _counted(counter: Counter[str], threshold: int, keys: Iterable[str] = ()) -> dict[
-        str, int | str]:
-    """Every count, in a stable order, with those under the threshold (but not zero)
-    suppressed; zero is not identifying and shows that a category exists."""
-    ordered = list(dict.fromkeys([*keys, *sorted(counter)]))
-    return {key: (SUPPRESSED if 0 < counter[key] < threshold else counter[key])
-            for key in ordered}
+def _ordered(counter: Counter[str], keys: Iterable[str] = ()) -> dict[str, int]:
+    """Every count in a stable order: the known categories first, then the rest sorted."""
+    return {key: counter[key] for key in dict.fromkeys([*keys, *sorted(counter)])}
+
+
+def _counts(database: Database, since: datetime, until: datetime) -> dict[
+        str, list[tuple[datetime, str, int]]]:
+    with database.transaction() as connection:
+        rows = connection.execute(
+            select(report_counts.c.measure, report_counts.c.hour, report_counts.c.category,
+                   func.sum(report_counts.c.count))
+            .where(report_counts.c.hour >= since, report_counts.c.hour < until)
+            .group_by(report_counts.c.measure, report_counts.c.hour,
+                      report_counts.c.category)).all()
+    by_measure: dict[str, list[tuple[datetime, str, int]]] = {}
+    for measure, hour, category, count in rows:
+        by_measure.setdefault(measure, []).append((utc(hour), category, int(count)))
+    return by_measure
+
+
+def _sum(rows: list[tuple[datetime, str, int]]) -> Counter[str]:
+    counter: Counter[str] = Counter()
+    for _hour, category, count in rows:
+        counter[category] += count
+    return counter
 
 
 def build(database: Database, first: date, last: date, *, timezone: str,
-          opening: OpeningHours, threshold: int = DEFAULT_THRESHOLD) -> Report:
+          threshold: int = DEFAULT_THRESHOLD) -> Report:
+    """The figures for the local days `first` to `last`, suppressed so none can be derived."""
     zone = ZoneInfo(timezone)
     since = datetime.combine(first, time(), tzinfo=zone).astimezone(UTC)
     until = datetime.combine(last + timedelta(days=1), time(), tzinfo=zone).astimezone(UTC)
-    with database.transaction() as connection:
-        contacts = connection.execute(select(
-            conversations.c.channel, conversations.c.language, conversations.c.created_at)
-            .where(conversations.c.created_at >= since,
-                   conversations.c.created_at < until)).all()
-        cases = connection.execute(select(
-            escalations.c.id, escalations.c.priority, escalations.c.reasons,
-            escalations.c.created_at, escalations.c.closed_reason, escalations.c.status)
-            .where(escalations.c.created_at >= since, escalations.c.created_at < until)).all()
-        first_replies = dict(connection.execute(
-            select(replies.c.escalation_id, func.min(replies.c.created_at))
-            .where(replies.c.escalation_id.in_([c.id for c in cases]))
-            .group_by(replies.c.escalation_id)).all()) if cases else {}
-    local = [utc(c.created_at).astimezone(zone) for c in contacts]
+    counts = _counts(database, since, until)
+    contacts_rows = counts.get("contact_channel", [])
+    # Hour and day are those of the UTC hour's start in local time: exact for the UK (and any
+    # zone a whole number of hours from UTC).
+    local = [(hour.astimezone(zone), n) for hour, _category, n in contacts_rows]
+    by_hour: Counter[str] = Counter()
+    by_day: Counter[str] = Counter()
+    for moment, n in local:
+        by_hour[f"{moment.hour:02d}:00"] += n
+        by_day[DAYS[moment.weekday()]] += n
+    channels = _sum(contacts_rows)
+    contacts = sum(channels.values())
+    priorities = _sum(counts.get("case_priority", []))
+    cases = sum(priorities.values())
+    outcomes = _sum(counts.get("outcome", []))
+    outcomes[STILL_OPEN] = max(cases - sum(outcomes.values()), 0)
+    replies = _sum(counts.get("first_reply", []))
+    in_hours = _sum(counts.get("case_hours", []))
+
     report = Report(first.isoformat(), last.isoformat(), threshold)
-    report.sections["contacts_by_channel"] = _counted(
-        Counter(c.channel for c in contacts), threshold, ("sms", "web"))
-    report.sections["contacts_by_language"] = _counted(
-        Counter(c.language or "unknown" for c in contacts), threshold)
-    report.sections["contacts_by_hour"] = _counted(
-        Counter(f"{t.hour:02d}:00" for t in local), threshold,
-        (f"{h:02d}:00" for h in range(24)))
-    report.sections["contacts_by_day"] = _counted(
-        Counter(DAYS[t.weekday()] for t in local), threshold, DAYS)
-    report.sections["escalations_by_priority"] = _counted(
-        Counter(PRIORITIES.get(c.priority, "routine") for c in cases), threshold,
-        PRIORITIES.values())
-    report.sections["escalations_by_reason"] = _counted(
-        Counter(reason for c in cases for reason in (c.reasons or ())), threshold)
-    report.sections["outcomes"] = _counted(
-        Counter(c.closed_reason or c.status for c in cases), threshold)
-    out_of_hours = [c for c in cases if not hours.is_open(opening, utc(c.created_at))]
-    waits = [(utc(first_replies[c.id]) - utc(c.created_at)).total_seconds() / 60
-             for c in cases if c.id in first_replies]
-    report.figures["contacts"] = _total(len(contacts), threshold)
-    report.figures["escalations"] = _total(len(cases), threshold)
+    contacts_known = not isinstance(total(contacts, threshold), str)
+    cases_known = not isinstance(total(cases, threshold), str)
+    replied = sum(replies.values())
+    for name, cells, known in (
+        ("contacts_by_channel", _ordered(channels, ("sms", "web")), contacts_known),
+        ("contacts_by_language", _ordered(_sum(counts.get("contact_language", []))),
+         contacts_known),
+        ("contacts_by_hour", _ordered(by_hour, (f"{h:02d}:00" for h in range(24))),
+         contacts_known),
+        ("contacts_by_day", _ordered(by_day, DAYS), contacts_known),
+        ("escalations_by_priority", _ordered(priorities, PRIORITIES), cases_known),
+        # A case can have several reasons, so these need not add up to the total; they are
+        # protected as if they did, which can only hide more.
+        ("escalations_by_reason", _ordered(_sum(counts.get("case_reason", []))), cases_known),
+        ("first_human_reply_time", _ordered(replies, REPLY_TIMES), replied >= threshold),
+        ("outcomes", _ordered(+outcomes), cases_known),
+    ):
+        report.sections[name] = protected(cells, threshold, total_known=known)
+    report.figures["contacts"] = total(contacts, threshold)
+    report.figures["escalations"] = total(cases, threshold)
+    # The share with the total gives the out-of-hours count back, so it is shown only when
+    # both the in-hours and the out-of-hours counts could be shown themselves.
+    hours_cells = {"in_hours": in_hours["in_hours"], "out_of_hours": in_hours["out_of_hours"]}
+    shown = protected(hours_cells, threshold)
+    # (Requests counted before the counters existed have no in/out-of-hours count: a period
+    # with any of them shows the share as suppressed rather than a wrong one.)
     report.figures["out_of_hours_share"] = (
-        round(len(out_of_hours) / len(cases), 3) if len(cases) >= threshold else SUPPRESSED)
-    report.figures["first_human_reply_median_minutes"] = (
-        round(statistics.median(waits), 1) if len(waits) >= threshold else SUPPRESSED)
+        round(in_hours["out_of_hours"] / cases, 3)
+        if cases >= threshold and sum(hours_cells.values()) == cases
+        and SUPPRESSED not in shown.values() else SUPPRESSED)
+    report.figures["first_human_reply_median"] = (
+        _median_bucket(replies) if replied >= threshold else SUPPRESSED)
     return report
 
 
-def _total(value: int, threshold: int) -> int | str:
-    return SUPPRESSED if 0 < value < threshold else value
+def _median_bucket(replies: Counter[str]) -> str:
+    """The bucket the median first reply falls in."""
+    middle, seen = (sum(replies.values()) + 1) / 2, 0
+    for name in REPLY_TIMES:
+        seen += replies[name]
+        if seen >= middle:
+            return name
+    return REPLY_LATE
 
 
 def as_json(report: Report) -> str:

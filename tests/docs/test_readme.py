@@ -1,0 +1,56 @@
+"""The README's commands, options and paths exist: a reorganisation or a renamed option must
+take the README with it (a newcomer copies these lines first)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import click
+import pytest
+from flask import Flask
+from flask.cli import FlaskGroup, ScriptInfo
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+# `flask --app wsgi GROUP [COMMAND] [ARGS and --options]` in backticks.
+COMMANDS = sorted(set(re.findall(r"`(?:\.venv/bin/)?flask --app wsgi ([^`]+)`", README)))
+PATHS = sorted(set(re.findall(r"`((?:app|docs|deploy|flows|tests|scripts|config|bench)/[^`\s]*)`",
+                              README)) | set(re.findall(r"\]\(((?:docs|deploy)/[^)]+)\)", README)))
+
+
+def resolve(app: Flask, words: list[str]) -> click.Command:
+    """The command the words name, through Flask's own command line (plugins included)."""
+    group: click.Command = FlaskGroup(create_app=lambda: app)
+    # Closed at the end: FlaskGroup pushes an app context onto it, which must not outlive the
+    # test (the next test's app would not be current).
+    with click.Context(group, obj=ScriptInfo(create_app=lambda: app)) as context:
+        for word in words:
+            if not isinstance(group, click.Group):
+                break
+            found = group.get_command(context, word)
+            if found is None:
+                break
+            group = found
+    return group
+
+
+@pytest.mark.parametrize("line", COMMANDS)
+def test_every_command_and_option_in_the_readme_exists(app: Flask, line: str) -> None:
+    words = line.replace("\\|", "|").replace("[", " ").replace("]", " ").split()
+    command = resolve(app, [w for w in words if not w.startswith("-")][:2])
+    assert not isinstance(command, click.Group), f"{line}: names no command"
+    assert command.name in words, f"{line}: no such command"
+    options = {name for param in command.params for name in param.opts}
+    for word in words:
+        if word.startswith("--"):
+            assert word in options, f"{line}: {command.name} has no {word}"
+
+
+def test_the_readme_names_commands() -> None:
+    assert len(COMMANDS) > 10
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_every_path_in_the_readme_exists(path: str) -> None:
+    assert (ROOT / path.rstrip("/")).exists(), f"README names {path}, which is not there"

@@ -26,6 +26,7 @@ from app.storage import migrate
 from app.storage.db import make_engine
 from tests.support.fake_twilio import FakeTwilio
 from tests.support.servers import PostgresServer, RedisServer
+from tests.support.staff import TUESDAY_10AM, make_advocate, sign_in
 from tests.support.twilio_signing import PUBLIC_BASE_URL, TwilioSigner
 
 PG_TEMPLATE = "quietline_template"
@@ -166,6 +167,18 @@ def client(app: Flask) -> FlaskClient:
 @pytest.fixture
 def twilio(client: FlaskClient) -> TwilioSigner:
     return TwilioSigner(client, AUTH_TOKEN)
+
+
+@pytest.fixture
+def advocate(app: Flask, clock: MovableClock) -> FlaskClient:
+    """A client of its own with an advocate (a@example.org) signed in through the form. The
+    clock is set to Tuesday 1 December 2026, 10:00, in opening hours."""
+    clock.set(TUESDAY_10AM)
+    member = make_advocate(app, "a@example.org")
+    staff = app.test_client()
+    response = sign_in(staff, member)
+    assert response.status_code == 302
+    return staff
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from app.crypto import ChainKey
 from app.services import services
 from app.storage.models import AuditEvent
 from tests.conftest import MovableClock
-from tests.support.cases import csrf, open_case
+from tests.support.cases import claim, open_case
 from tests.support.staff import make_advocate, sign_in
 from tests.support.twilio_signing import TwilioSigner
 
@@ -33,9 +33,8 @@ def trail(app: Flask, twilio: TwilioSigner, clock: MovableClock) -> int:
     case_id = open_case(twilio)
     holder = make_advocate(app, "a@example.org")
     client = app.test_client()
-    sign_in(client, holder, code=holder.code(clock().timestamp()))
-    token = csrf(client.get("/advocates/queue").get_data(as_text=True))
-    client.post(f"/advocates/cases/{case_id}/claim", data={"csrf_token": token})
+    sign_in(client, holder)
+    claim(client, case_id)
     client.get(f"/advocates/cases/{case_id}")
     clock.advance(timedelta(minutes=1))
     with app.app_context():
@@ -94,10 +93,10 @@ def test_the_verify_command_fails_on_a_broken_trail(app: Flask, trail: int) -> N
 @pytest.mark.parametrize(("role", "allowed"), [("advocate", False), ("supervisor", True),
                                                ("admin", True)])
 def test_only_supervisors_and_admins_read_the_trail(
-        app: Flask, trail: int, clock: MovableClock, role: str, allowed: bool) -> None:
+        app: Flask, trail: int, role: str, allowed: bool) -> None:
     client = app.test_client()
     member = make_advocate(app, f"{role}@example.org", role)
-    sign_in(client, member, code=member.code(clock().timestamp()))
+    sign_in(client, member)
     for path in ("/advocates/audit", "/advocates/audit.csv"):
         response = client.get(path)
         assert response.status_code == (200 if allowed else 403), path
@@ -105,9 +104,9 @@ def test_only_supervisors_and_admins_read_the_trail(
 
 
 def test_the_page_filters_by_case_and_shows_who_viewed_it(
-        app: Flask, client: FlaskClient, trail: int, clock: MovableClock) -> None:
+        app: Flask, client: FlaskClient, trail: int) -> None:
     member = make_advocate(app, "s@example.org", "supervisor")
-    sign_in(client, member, code=member.code(clock().timestamp()))
+    sign_in(client, member)
     page = client.get(f"/advocates/audit?case={trail}&actor=a@example.org")
     html = page.get_data(as_text=True)
     assert page.status_code == 200
@@ -119,9 +118,9 @@ def test_the_page_filters_by_case_and_shows_who_viewed_it(
 
 
 def test_the_csv_export_names_advocates_and_holds_no_content(
-        app: Flask, client: FlaskClient, trail: int, clock: MovableClock) -> None:
+        app: Flask, client: FlaskClient, trail: int) -> None:
     member = make_advocate(app, "s@example.org", "supervisor")
-    sign_in(client, member, code=member.code(clock().timestamp()))
+    sign_in(client, member)
     export = client.get(f"/advocates/audit.csv?case={trail}")
     text = export.get_data(as_text=True)
     assert export.mimetype == "text/csv"

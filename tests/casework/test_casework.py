@@ -13,8 +13,8 @@ from app.casework.desk import CaseConflict
 from app.services import services
 from app.staff.accounts import StaffMember
 from app.storage.models import AuditEvent
-from tests.support.cases import csrf, open_case
-from tests.support.staff import make_advocate, sign_in
+from tests.support.cases import claim, open_case
+from tests.support.staff import csrf, csrf_from, make_advocate, sign_in
 from tests.support.twilio_signing import TwilioSigner
 
 # Storage-dependent: every test here runs on SQLite and on PostgreSQL.
@@ -88,19 +88,14 @@ def test_the_loser_of_a_claim_is_told_and_the_claim_of_a_closed_case_is_refused(
     first, second = app.test_client(), app.test_client()
     sign_in(first, a)
     sign_in(second, b)
-    token = csrf(first.get("/advocates/queue").get_data(as_text=True))
-    headers = {"X-Requested-With": "fetch", "X-CSRF-Token": token}
-    assert first.post(f"/advocates/cases/{case_id}/claim", headers=headers).status_code == 200
-    token2 = csrf(second.get("/advocates/queue").get_data(as_text=True))
-    lost = second.post(f"/advocates/cases/{case_id}/claim",
-                       headers={"X-Requested-With": "fetch", "X-CSRF-Token": token2})
+    assert claim(first, case_id, fetch=True).status_code == 200
+    lost = claim(second, case_id, fetch=True)
     assert lost.status_code == 409
     assert "Someone else claimed" in lost.get_json()["error"]
     page = first.get(f"/advocates/cases/{case_id}").get_data(as_text=True)
     first.post(f"/advocates/cases/{case_id}/close",
                data={"csrf_token": csrf(page), "reason": "supported"})
-    closed = second.post(f"/advocates/cases/{case_id}/claim",
-                         headers={"X-Requested-With": "fetch", "X-CSRF-Token": token2})
+    closed = claim(second, case_id, fetch=True)
     assert closed.status_code == 409
     assert "closed" in closed.get_json()["error"]
 
@@ -122,8 +117,7 @@ def test_every_transcript_view_adds_one_audit_row_without_text(
     case_id = open_case(twilio)
     advocate = make_advocate(app, "a@example.org")
     sign_in(client, advocate)
-    token = csrf(client.get("/advocates/queue").get_data(as_text=True))
-    client.post(f"/advocates/cases/{case_id}/claim", data={"csrf_token": token})
+    claim(client, case_id)
     for views in (1, 2, 3):
         page = client.get(f"/advocates/cases/{case_id}")
         assert page.status_code == 200
@@ -163,8 +157,7 @@ def test_survivor_text_is_escaped_on_the_case_page(
     twilio.sms('<script>alert(1)</script><a href="javascript:alert(2)">x</a>')
     case_id = open_case(twilio)
     sign_in(client, make_advocate(app, "a@example.org"))
-    token = csrf(client.get("/advocates/queue").get_data(as_text=True))
-    client.post(f"/advocates/cases/{case_id}/claim", data={"csrf_token": token})
+    claim(client, case_id)
     page = client.get(f"/advocates/cases/{case_id}")
     html = page.get_data(as_text=True)
     assert "<script>alert(1)" not in html
@@ -180,9 +173,7 @@ def test_who_may_claim(app: Flask, twilio: TwilioSigner, role: str, can_claim: b
     case_id = open_case(twilio)
     client = app.test_client()
     sign_in(client, make_advocate(app, f"{role}@example.org", role))
-    token = csrf(client.get("/advocates/queue").get_data(as_text=True))
-    response = client.post(f"/advocates/cases/{case_id}/claim",
-                           headers={"X-Requested-With": "fetch", "X-CSRF-Token": token})
+    response = claim(client, case_id, fetch=True)
     assert (response.status_code == 200) is can_claim
 
 
@@ -221,7 +212,7 @@ def test_an_advocate_cannot_manage_or_release_someone_elses_case(
     other = app.test_client()
     sign_in(other, make_advocate(app, "b@example.org"))
     assert other.get(f"/advocates/cases/{case_id}/manage").status_code == 403
-    token = csrf(other.get("/advocates/queue").get_data(as_text=True))
+    token = csrf_from(other, "/advocates/queue")
     assert other.post(f"/advocates/cases/{case_id}/release",
                       data={"csrf_token": token}).status_code == 403
     with app.app_context():
@@ -247,7 +238,7 @@ def test_reassigning_to_an_unknown_advocate_is_refused_and_nothing_changes(
     case_id = open_case(twilio)
     supervisor = app.test_client()
     sign_in(supervisor, make_advocate(app, "s@example.org", "supervisor"))
-    token = csrf(supervisor.get("/advocates/queue").get_data(as_text=True))
+    token = csrf_from(supervisor, "/advocates/queue")
     response = supervisor.post(f"/advocates/cases/{case_id}/reassign",
                                data={"csrf_token": token, "to": "nobody@example.org"})
     assert response.status_code == 400

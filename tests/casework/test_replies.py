@@ -13,44 +13,24 @@ from sqlalchemy import select
 from app.config import Settings
 from app.outbound.twilio_rest import TwilioSender
 from app.services import services
-from app.storage.models import OptOut, Reply
+from app.storage.models import OptOut
 from app.worker import jobs, sweeper
 from tests.conftest import MovableClock
-from tests.support.cases import csrf, latest_case, open_case
+from tests.support.cases import (
+    claim,
+    latest_case,
+    open_case,
+    reply_rows,
+    send_reply,
+    web_case,
+)
 from tests.support.fake_twilio import FakeTwilio
-from tests.support.staff import make_advocate, sign_in
+from tests.support.staff import TUESDAY_10AM, csrf_from
 from tests.support.twilio_signing import SURVIVOR, TwilioSigner
 
 pytestmark = [pytest.mark.usefixtures("fake_twilio", "inline_jobs"),
               pytest.mark.databases("sqlite", "postgresql")]
-# Tuesday 1 December 2026, 10:00 in London (GMT): in opening hours.
-TUESDAY_10AM = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
 REPLY = "Hello, this is Sam. I can talk now if you can."
-
-
-@pytest.fixture
-def holder(app: Flask, client: FlaskClient, clock: MovableClock) -> FlaskClient:
-    clock.set(TUESDAY_10AM)
-    advocate = make_advocate(app, "a@example.org")
-    sign_in(client, advocate, code=advocate.code(clock().timestamp()))
-    return client
-
-
-def claim(client: FlaskClient, case_id: int) -> str:
-    token = csrf(client.get("/advocates/queue").get_data(as_text=True))
-    client.post(f"/advocates/cases/{case_id}/claim", data={"csrf_token": token})
-    return token
-
-
-def send(client: FlaskClient, case_id: int, text: str = REPLY) -> int:
-    token = csrf(client.get(f"/advocates/cases/{case_id}").get_data(as_text=True))
-    return client.post(f"/advocates/cases/{case_id}/reply",
-                       data={"csrf_token": token, "text": text}).status_code
-
-
-def reply_rows(app: Flask) -> list[Reply]:
-    with app.app_context(), services().database.session() as session:
-        return list(session.scalars(select(Reply)))
 
 
 def sweep(app: Flask) -> None:
@@ -59,10 +39,10 @@ def sweep(app: Flask) -> None:
 
 
 def test_a_reply_goes_to_the_survivors_number_once(
-        app: Flask, holder: FlaskClient, twilio: TwilioSigner, fake_twilio: FakeTwilio) -> None:
+        app: Flask, advocate: FlaskClient, twilio: TwilioSigner, fake_twilio: FakeTwilio) -> None:
     case_id = open_case(twilio)
-    claim(holder, case_id)
-    assert send(holder, case_id) == 302
+    claim(advocate, case_id)
+    assert send_reply(advocate, case_id, REPLY).status_code == 302
     to_survivor = [m for m in fake_twilio.messages if m.to == SURVIVOR]
     assert [m.body for m in to_survivor] == [REPLY]
     (row,) = reply_rows(app)
@@ -76,45 +56,48 @@ def test_a_reply_goes_to_the_survivors_number_once(
 
 
 def test_the_preview_shows_the_lock_screen_and_refuses_revealing_words(
-        app: Flask, holder: FlaskClient, twilio: TwilioSigner, fake_twilio: FakeTwilio) -> None:
+        app: Flask, advocate: FlaskClient, twilio: TwilioSigner, fake_twilio: FakeTwilio) -> None:
     case_id = open_case(twilio)
-    token = claim(holder, case_id)
-    good = holder.post(f"/advocates/cases/{case_id}/reply/preview",
-                       data={"csrf_token": token, "text": REPLY})
+    claim(advocate, case_id)
+    token = csrf_from(advocate, "/advocates/queue")
+    good = advocate.post(f"/advocates/cases/{case_id}/reply/preview",
+                         data={"csrf_token": token, "text": REPLY})
     assert good.status_code == 200
     assert REPLY[:40] in good.get_data(as_text=True)
     bad_text = "Domestic abuse service: we got your message"
-    bad = holder.post(f"/advocates/cases/{case_id}/reply/preview",
-                      data={"csrf_token": token, "text": bad_text})
+    bad = advocate.post(f"/advocates/cases/{case_id}/reply/preview",
+                        data={"csrf_token": token, "text": bad_text})
     assert bad.status_code == 422
     assert "locked phone" in bad.get_data(as_text=True)
-    assert send(holder, case_id, bad_text) == 422
+    assert send_reply(advocate, case_id, bad_text).status_code == 422
     assert reply_rows(app) == []
     assert fake_twilio.count(to=SURVIVOR) == 0
 
 
 def test_a_canned_reply_is_offered_in_the_survivors_language(
-        holder: FlaskClient, twilio: TwilioSigner) -> None:
+        advocate: FlaskClient, twilio: TwilioSigner) -> None:
     twilio.sms("Dzień dobry, potrzebuję pomocy, proszę")
     case_id = open_case(twilio)
-    token = claim(holder, case_id)
-    preview = holder.post(f"/advocates/cases/{case_id}/reply/preview",
-                          data={"csrf_token": token, "canned": "canned.when_safe"})
+    claim(advocate, case_id)
+    token = csrf_from(advocate, "/advocates/queue")
+    preview = advocate.post(f"/advocates/cases/{case_id}/reply/preview",
+                            data={"csrf_token": token, "canned": "canned.when_safe"})
     assert preview.status_code == 200
     assert "Hello, when is a safe time" not in preview.get_data(as_text=True)
 
 
 def test_a_reply_outside_the_safe_window_waits_until_it_opens(
-        app: Flask, holder: FlaskClient, twilio: TwilioSigner, fake_twilio: FakeTwilio,
+        app: Flask, advocate: FlaskClient, twilio: TwilioSigner, fake_twilio: FakeTwilio,
         clock: MovableClock) -> None:
     for text in ("person", "1", "3", "evenings 6-8pm"):  # text me back at a safe time
         twilio.sms(text)
     case_id = latest_case(twilio)
-    token = claim(holder, case_id)
-    assert send(holder, case_id) == 302
+    claim(advocate, case_id)
+    token = csrf_from(advocate, "/advocates/queue")
+    assert send_reply(advocate, case_id, REPLY).status_code == 302
     assert reply_rows(app)[0].hold_reason == "needs_window"
-    holder.post(f"/advocates/cases/{case_id}/window",
-                data={"csrf_token": token, "window": "daily 18:00-20:00"})
+    advocate.post(f"/advocates/cases/{case_id}/window",
+                  data={"csrf_token": token, "window": "daily 18:00-20:00"})
     sweep(app)
     (row,) = reply_rows(app)
     assert (row.status, row.hold_reason) == ("held", "outside_window")
@@ -130,12 +113,12 @@ def test_a_reply_outside_the_safe_window_waits_until_it_opens(
 
 
 def test_a_reply_waits_while_the_survivor_paused_and_goes_when_they_write(
-        app: Flask, holder: FlaskClient, twilio: TwilioSigner, fake_twilio: FakeTwilio) -> None:
+        app: Flask, advocate: FlaskClient, twilio: TwilioSigner, fake_twilio: FakeTwilio) -> None:
     twilio.sms("person")
     twilio.sms("2")  # not safe to talk now: pause
     case_id = latest_case(twilio)
-    claim(holder, case_id)
-    send(holder, case_id)
+    claim(advocate, case_id)
+    send_reply(advocate, case_id, REPLY)
     assert reply_rows(app)[0].hold_reason == "paused"
     sweep(app)
     assert fake_twilio.count(to=SURVIVOR) == 0
@@ -144,12 +127,12 @@ def test_a_reply_waits_while_the_survivor_paused_and_goes_when_they_write(
     assert fake_twilio.count(to=SURVIVOR) == 1
 
 
-def test_nothing_is_sent_after_stop(app: Flask, holder: FlaskClient, twilio: TwilioSigner,
+def test_nothing_is_sent_after_stop(app: Flask, advocate: FlaskClient, twilio: TwilioSigner,
                                     fake_twilio: FakeTwilio) -> None:
     case_id = open_case(twilio)
-    claim(holder, case_id)
+    claim(advocate, case_id)
     twilio.sms("STOP")
-    send(holder, case_id)
+    send_reply(advocate, case_id, REPLY)
     sweep(app)
     assert fake_twilio.count(to=SURVIVOR) == 0
     assert reply_rows(app)[0].hold_reason == "opted_out"
@@ -158,18 +141,18 @@ def test_nothing_is_sent_after_stop(app: Flask, holder: FlaskClient, twilio: Twi
 @pytest.mark.parametrize(("status", "code", "kind"), [
     (400, 21211, "invalid_number"), (400, 21610, "opted_out"), (403, 20003, "rejected")])
 def test_a_permanent_provider_error_fails_once_and_is_not_retried(
-        app: Flask, holder: FlaskClient, twilio: TwilioSigner, fake_twilio: FakeTwilio,
+        app: Flask, advocate: FlaskClient, twilio: TwilioSigner, fake_twilio: FakeTwilio,
         clock: MovableClock, status: int, code: int, kind: str) -> None:
     case_id = open_case(twilio)
-    claim(holder, case_id)
+    claim(advocate, case_id)
     fake_twilio.fail_next(status, code)
-    send(holder, case_id)
+    send_reply(advocate, case_id, REPLY)
     (row,) = reply_rows(app)
     assert (row.status, row.error_kind) == ("failed", kind)
     clock.advance(timedelta(hours=1))
     sweep(app)
     assert fake_twilio.count(to=SURVIVOR) == 0
-    page = holder.get(f"/advocates/cases/{case_id}").get_data(as_text=True)
+    page = advocate.get(f"/advocates/cases/{case_id}").get_data(as_text=True)
     assert kind.replace("_", " ") in page
     with app.app_context(), services().database.session() as session:
         opted_out = session.scalar(select(OptOut)) is not None
@@ -181,13 +164,13 @@ def test_a_permanent_provider_error_fails_once_and_is_not_retried(
 @pytest.mark.parametrize(("status", "after"), [(429, "queued"), (500, "sending"),
                                                (503, "sending")])
 def test_a_temporary_provider_error_is_retried_with_backoff_and_sent_once(
-        app: Flask, holder: FlaskClient, twilio: TwilioSigner, fake_twilio: FakeTwilio,
+        app: Flask, advocate: FlaskClient, twilio: TwilioSigner, fake_twilio: FakeTwilio,
         clock: MovableClock, status: int, after: str) -> None:
     clock.set(datetime.now(UTC))  # the fake Twilio dates messages by the real clock
     case_id = open_case(twilio)
-    claim(holder, case_id)
+    claim(advocate, case_id)
     fake_twilio.fail_next(status, times=2)
-    send(holder, case_id)
+    send_reply(advocate, case_id, REPLY)
     assert reply_rows(app)[0].status == after
     sweep(app)  # too soon: the back-off has not passed
     assert reply_rows(app)[0].attempts == 1
@@ -199,21 +182,16 @@ def test_a_temporary_provider_error_is_retried_with_backoff_and_sent_once(
 
 
 def test_a_web_chat_reply_is_collected_once_by_the_survivors_page(
-        app: Flask, holder: FlaskClient, fake_twilio: FakeTwilio) -> None:
-    survivor = app.test_client()
-    token = survivor.post("/chat/start").get_json()["token"]
-    survivor.post("/chat/send", json={"token": token, "id": "a" * 32, "text": "person"})
-    with app.app_context(), services().database.engine.connect() as connection:
-        case_id = connection.exec_driver_sql("SELECT max(id) FROM escalations").scalar()
-    assert case_id is not None
-    claim(holder, case_id)
-    send(holder, case_id)
-    first = survivor.post("/chat/poll", json={"token": token}).get_json()
-    second = survivor.post("/chat/poll", json={"token": token}).get_json()
+        app: Flask, advocate: FlaskClient, fake_twilio: FakeTwilio) -> None:
+    chat = web_case(app)
+    claim(advocate, chat.case_id)
+    send_reply(advocate, chat.case_id, REPLY)
+    first = chat.survivor.post("/chat/poll", json={"token": chat.token}).get_json()
+    second = chat.survivor.post("/chat/poll", json={"token": chat.token}).get_json()
     assert first["replies"] == [REPLY]
     assert second["replies"] == []
     assert fake_twilio.count(to=SURVIVOR) == 0
-    assert survivor.post("/chat/poll", json={"token": "forged"}).get_json()["replies"] == []
+    assert chat.survivor.post("/chat/poll", json={"token": "forged"}).get_json()["replies"] == []
 
 
 def test_out_of_hours_the_survivor_is_told_when_someone_will_read_it(
@@ -257,18 +235,14 @@ def test_the_on_call_phone_is_alerted_once_when_no_one_watches_the_queue(
 
 
 def test_no_alert_when_someone_has_the_queue_open(
-        app: Flask, client: FlaskClient, twilio: TwilioSigner, fake_twilio: FakeTwilio,
-        clock: MovableClock) -> None:
-    clock.set(TUESDAY_10AM)
-    advocate = make_advocate(app, "a@example.org")
-    sign_in(client, advocate, code=advocate.code(clock().timestamp()))
-    client.get("/advocates/queue.json")
+        advocate: FlaskClient, twilio: TwilioSigner, fake_twilio: FakeTwilio) -> None:
+    advocate.get("/advocates/queue.json")
     open_case(twilio)
     assert fake_twilio.count(to=SURVIVOR) == 0
 
 
 def test_a_timeout_after_twilio_took_the_message_does_not_send_it_twice(
-        app: Flask, holder: FlaskClient, twilio: TwilioSigner, fake_twilio: FakeTwilio,
+        app: Flask, advocate: FlaskClient, twilio: TwilioSigner, fake_twilio: FakeTwilio,
         clock: MovableClock, settings: Settings) -> None:
     with app.app_context():
         built = services()
@@ -278,9 +252,9 @@ def test_a_timeout_after_twilio_took_the_message_does_not_send_it_twice(
             timeout=0.3)
     clock.set(datetime.now(UTC))  # the fake Twilio dates messages by the real clock
     case_id = open_case(twilio)
-    claim(holder, case_id)
+    claim(advocate, case_id)
     fake_twilio.delay_next(1.0)  # Twilio creates the message but answers too late
-    send(holder, case_id)
+    send_reply(advocate, case_id, REPLY)
     (row,) = reply_rows(app)
     assert (row.status, row.error_kind) == ("sending", "timeout")
     fake_twilio.wait_for(1)
@@ -295,34 +269,36 @@ def test_a_timeout_after_twilio_took_the_message_does_not_send_it_twice(
 
 @pytest.mark.parametrize(("field", "value"), [("text", ""), ("text", "x" * 5000)])
 def test_an_empty_or_oversized_reply_is_refused_with_a_reason(
-        app: Flask, holder: FlaskClient, twilio: TwilioSigner, field: str, value: str) -> None:
+        app: Flask, advocate: FlaskClient, twilio: TwilioSigner, field: str, value: str) -> None:
     case_id = open_case(twilio)
-    token = claim(holder, case_id)
-    response = holder.post(f"/advocates/cases/{case_id}/reply",
-                           data={"csrf_token": token, field: value})
+    claim(advocate, case_id)
+    token = csrf_from(advocate, "/advocates/queue")
+    response = advocate.post(f"/advocates/cases/{case_id}/reply",
+                             data={"csrf_token": token, field: value})
     assert response.status_code == 422
     assert reply_rows(app) == []
 
 
 def test_an_unreadable_safe_window_is_refused_and_nothing_changes(
-        holder: FlaskClient, twilio: TwilioSigner) -> None:
+        advocate: FlaskClient, twilio: TwilioSigner) -> None:
     case_id = open_case(twilio)
-    token = claim(holder, case_id)
-    response = holder.post(f"/advocates/cases/{case_id}/window",
-                           data={"csrf_token": token, "window": "whenever he is out" * 10})
+    claim(advocate, case_id)
+    token = csrf_from(advocate, "/advocates/queue")
+    response = advocate.post(f"/advocates/cases/{case_id}/window",
+                             data={"csrf_token": token, "window": "whenever he is out" * 10})
     assert response.status_code == 400
     assert "not saved" in response.get_data(as_text=True)
 
 
 def test_the_case_page_shows_what_twilio_says_about_a_sent_reply(
-        holder: FlaskClient, twilio: TwilioSigner, fake_twilio: FakeTwilio) -> None:
+        advocate: FlaskClient, twilio: TwilioSigner, fake_twilio: FakeTwilio) -> None:
     case_id = open_case(twilio)
-    claim(holder, case_id)
-    send(holder, case_id)
+    claim(advocate, case_id)
+    send_reply(advocate, case_id, REPLY)
     (sent,) = [m for m in fake_twilio.messages if m.to == SURVIVOR]
     twilio.post("/webhooks/twilio/status", {"MessageSid": sent.sid,
                                             "MessageStatus": "delivered"})
-    page = holder.get(f"/advocates/cases/{case_id}").get_data(as_text=True)
+    page = advocate.get(f"/advocates/cases/{case_id}").get_data(as_text=True)
     assert "phone network: delivered" in page
 
 
@@ -336,10 +312,10 @@ def test_staff_pages_show_times_as_uk_wall_clock_time(app: Flask) -> None:
 
 
 def test_with_redis_down_a_reply_is_kept_and_sent_when_the_sweeper_runs(
-        app: Flask, holder: FlaskClient, twilio: TwilioSigner, fake_twilio: FakeTwilio,
+        app: Flask, advocate: FlaskClient, twilio: TwilioSigner, fake_twilio: FakeTwilio,
         monkeypatch: pytest.MonkeyPatch) -> None:
     case_id = open_case(twilio)
-    claim(holder, case_id)
+    claim(advocate, case_id)
     with app.app_context():
         dispatcher = services().dispatcher
 
@@ -347,7 +323,8 @@ def test_with_redis_down_a_reply_is_kept_and_sent_when_the_sweeper_runs(
         raise redis.ConnectionError("Connection refused")
 
     monkeypatch.setattr(dispatcher.urgent, "enqueue", redis_down)
-    assert send(holder, case_id) == 302  # the advocate is not shown an error page
+    # The advocate is not shown an error page.
+    assert send_reply(advocate, case_id, REPLY).status_code == 302
     (row,) = reply_rows(app)
     assert row.status == "queued"
     assert fake_twilio.count(to=SURVIVOR) == 0
@@ -357,17 +334,12 @@ def test_with_redis_down_a_reply_is_kept_and_sent_when_the_sweeper_runs(
 
 
 def test_a_web_reply_the_survivor_can_no_longer_collect_is_cancelled_by_the_sweeper(
-        app: Flask, holder: FlaskClient) -> None:
-    survivor = app.test_client()
-    token = survivor.post("/chat/start").get_json()["token"]
-    survivor.post("/chat/send", json={"token": token, "id": "b" * 32, "text": "person"})
-    with app.app_context(), services().database.engine.connect() as connection:
-        case_id = connection.exec_driver_sql("SELECT max(id) FROM escalations").scalar()
-    assert case_id is not None
-    claim(holder, case_id)
-    send(holder, case_id)
+        app: Flask, advocate: FlaskClient) -> None:
+    chat = web_case(app, message_id="b" * 32)
+    claim(advocate, chat.case_id)
+    send_reply(advocate, chat.case_id, REPLY)
     assert reply_rows(app)[0].status == "queued"  # waiting for the page to collect it
-    survivor.post("/chat/exit", data=token)  # quick exit before the next poll
+    chat.survivor.post("/chat/exit", data=chat.token)  # quick exit before the next poll
     sweep(app)
     (row,) = reply_rows(app)
     assert (row.status, row.hold_reason) == ("cancelled", "ended")

@@ -14,20 +14,11 @@ from werkzeug.wrappers import Request
 from app.services import Services
 from app.storage import vault
 from app.storage.models import Conversation, Message
-from tests.channels.test_sms_webhook import count, reply_text
+from tests.support.sms import assert_emergency, count, reply_text
 from tests.support.twilio_signing import TwilioSigner
 
 # Storage-dependent: every test here runs on SQLite and on PostgreSQL.
 pytestmark = pytest.mark.databases("sqlite", "postgresql")
-
-EMERGENCY_MARKERS = ("999", "55", "0808 2000 247")
-
-
-def assert_emergency(text: str | None) -> None:
-    assert text is not None
-    for marker in EMERGENCY_MARKERS:
-        assert marker in text
-
 
 def stored_inbound_bodies(built: Services) -> list[str]:
     with built.database.transaction() as connection:

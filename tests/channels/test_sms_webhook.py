@@ -2,34 +2,16 @@
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET
-
 import pytest
-from sqlalchemy import func, select
-from werkzeug.test import TestResponse
+from sqlalchemy import select
 
 from app.services import Services
 from app.storage.models import Conversation, Escalation, Message
+from tests.support.sms import count, reply_text
 from tests.support.twilio_signing import PUBLIC_BASE_URL, SURVIVOR, TwilioSigner, new_sid
 
 # Storage-dependent: every test here runs on SQLite and on PostgreSQL.
 pytestmark = pytest.mark.databases("sqlite", "postgresql")
-
-
-def reply_text(response: TestResponse) -> str | None:
-    """The one <Message> body of a TwiML reply, or None for an empty <Response/>."""
-    assert response.status_code == 200
-    assert response.mimetype == "text/xml"
-    root = ET.fromstring(response.get_data(as_text=True))  # noqa: S314 -- our own TwiML
-    assert root.tag == "Response"
-    messages = root.findall("Message")
-    assert len(messages) <= 1
-    return messages[0].text if messages else None
-
-
-def count(built: Services, model: type) -> int:
-    with built.database.session() as session:
-        return int(session.scalar(select(func.count()).select_from(model)) or 0)
 
 
 def test_first_message_gets_the_discreet_welcome_and_menu(twilio: TwilioSigner) -> None:

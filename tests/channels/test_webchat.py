@@ -14,8 +14,8 @@ from werkzeug.test import TestResponse
 
 from app.services import Services
 from app.storage.models import Conversation, Escalation, Message
-from tests.channels.test_sms_webhook import count
 from tests.conversation.test_conversation_service import MovableClock
+from tests.support.sms import count
 
 CHAT_ROUTES = [("get", "/"), ("get", "/?lang=ar"), ("get", "/safety"), ("post", "/chat/start"),
                ("post", "/chat/send"), ("post", "/chat/exit")]

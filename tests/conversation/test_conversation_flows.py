@@ -11,8 +11,8 @@ from app.flows import ConversationState
 from app.services import Services
 from app.storage import vault
 from app.storage.models import AuditEvent, Conversation, Escalation
-from tests.channels.test_sms_webhook import count, reply_text
 from tests.conversation.test_conversation_service import MovableClock
+from tests.support.sms import count, reply_text
 from tests.support.twilio_signing import SURVIVOR, TwilioSigner
 
 # Storage-dependent: every test here runs on SQLite and on PostgreSQL.

@@ -12,7 +12,7 @@ from app.flows.loader import parse_flow
 from app.services import Services
 from app.storage import vault
 from app.storage.models import Conversation, Escalation
-from tests.channels.test_sms_webhook import count
+from tests.support.sms import count
 from tests.support.twilio_signing import SURVIVOR, new_sid
 
 

@@ -6,7 +6,7 @@ must learn nothing: they get the ordinary welcome, and advocates' replies wait.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -19,14 +19,13 @@ from app.storage import vault
 from app.storage.models import Conversation, Reply, ResumeWord
 from app.worker import sweeper
 from tests.conftest import MovableClock
-from tests.support.cases import csrf, latest_case
+from tests.support.cases import claim, latest_case, send_reply
 from tests.support.fake_twilio import FakeTwilio
-from tests.support.staff import make_advocate, sign_in
+from tests.support.staff import TUESDAY_10AM
 from tests.support.twilio_signing import SURVIVOR, TwilioSigner
 
 pytestmark = [pytest.mark.usefixtures("fake_twilio", "inline_jobs"),
               pytest.mark.databases("sqlite", "postgresql")]
-TUESDAY_10AM = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
 WORD = "Marigold-Lantern"
 REPLY = "Hello, this is Sam. I can talk now if you can."
 
@@ -70,23 +69,18 @@ def test_the_word_is_kept_only_as_a_keyed_hash(app: Flask, database_path: Path,
 
 
 def test_a_later_conversation_reveals_nothing_until_the_word(
-        app: Flask, client: FlaskClient, twilio: TwilioSigner, fake_twilio: FakeTwilio,
-        clock: MovableClock, with_word: None) -> None:
+        app: Flask, twilio: TwilioSigner, fake_twilio: FakeTwilio, clock: MovableClock,
+        with_word: None, advocate: FlaskClient) -> None:
     case_id = latest_case(twilio)
-    advocate = make_advocate(app, "a@example.org")
-    sign_in(client, advocate, code=advocate.code(clock().timestamp()))
     clock.advance(timedelta(hours=5))  # the conversation went idle
     # Someone else has the phone.
     first = twilio.sms("what did you tell me?").get_data(as_text=True)
     assert "reply with your word" in first
     assert "passed on" not in first
     # An advocate answers meanwhile: it must wait.
-    token = csrf(client.get("/advocates/queue").get_data(as_text=True))
-    client.post(f"/advocates/cases/{case_id}/claim", data={"csrf_token": token})
-    page = client.get(f"/advocates/cases/{case_id}").get_data(as_text=True)
-    assert "resume word" in page
-    client.post(f"/advocates/cases/{case_id}/reply",
-                data={"csrf_token": csrf(page), "text": REPLY})
+    claim(advocate, case_id)
+    assert "resume word" in advocate.get(f"/advocates/cases/{case_id}").get_data(as_text=True)
+    send_reply(advocate, case_id, REPLY)
     with app.app_context():
         sweeper.sweep()
     assert fake_twilio.count(to=SURVIVOR) == 0

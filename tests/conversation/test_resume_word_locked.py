@@ -8,7 +8,7 @@ is changed only after the current one is given (flows/README.md, "The resume wor
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -22,16 +22,15 @@ from app.services import services
 from app.storage import vault
 from app.storage.models import Conversation, ResumeWord
 from app.worker import sweeper
-from tests.casework.advocate_steps import claim_and_reply, replies, signed_in_advocate
-from tests.channels.test_sms_webhook import reply_text
 from tests.conftest import MovableClock
-from tests.support.cases import latest_case
+from tests.support.cases import claim, latest_case, reply_rows, send_reply
 from tests.support.fake_twilio import FakeTwilio
+from tests.support.sms import reply_text
+from tests.support.staff import TUESDAY_10AM
 from tests.support.twilio_signing import SURVIVOR, TwilioSigner
 
 pytestmark = [pytest.mark.usefixtures("fake_twilio", "inline_jobs"),
               pytest.mark.databases("sqlite", "postgresql")]
-TUESDAY_10AM = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
 WORD = "Marigold-Lantern"
 NEW_WORD = "Copper-Kettle-Nine"
 REPLY = "Hello, this is Sam. I can talk now if you can."
@@ -96,13 +95,14 @@ def with_word(twilio: TwilioSigner, clock: MovableClock) -> None:
 
 
 @pytest.fixture
-def held_reply(app: Flask, client: FlaskClient, twilio: TwilioSigner, clock: MovableClock,
-               fake_twilio: FakeTwilio, with_word: None) -> None:
+def held_reply(app: Flask, twilio: TwilioSigner, clock: MovableClock, fake_twilio: FakeTwilio,
+               with_word: None, advocate: FlaskClient) -> None:
     """Hours later someone else texts from the phone (locked); an advocate's reply waits."""
-    signed_in_advocate(app, client, clock)
     clock.advance(timedelta(hours=5))
     assert LOCKED_REPLY in say(twilio, "what did you tell me?")
-    claim_and_reply(client, latest_case(twilio), REPLY)
+    case_id = latest_case(twilio)
+    claim(advocate, case_id)
+    assert send_reply(advocate, case_id, REPLY).status_code == 302
     sweep(app)
     assert fake_twilio.count(to=SURVIVOR) == 0
 
@@ -115,7 +115,7 @@ def test_a_locked_conversation_cannot_set_a_new_word_and_held_replies_stay_held(
     assert fake_twilio.count(to=SURVIVOR) == 0  # the bypass released the reply here
     assert ACCEPTED not in answers[2]  # the "new word" unlocks nothing
     assert answers[0] == LOCKED_REPLY  # exactly what the locked conversation said already
-    assert [(r.status, r.hold_reason) for r in replies(app)] == [("held", "locked")]
+    assert [(r.status, r.hold_reason) for r in reply_rows(app)] == [("held", "locked")]
     assert stored_word(app) == before
     assert state(app).locked
     # The survivor's own word still opens it, and the held reply follows.

@@ -10,8 +10,7 @@ from sqlalchemy import select
 
 from app.services import Services
 from app.storage.models import AuditEvent, Message, OptOut
-from tests.channels.test_sms_bad_input import assert_emergency
-from tests.channels.test_sms_webhook import count, reply_text
+from tests.support.sms import assert_emergency, count, reply_text
 from tests.support.twilio_signing import TwilioSigner
 
 # Storage-dependent: every test here runs on SQLite and on PostgreSQL.

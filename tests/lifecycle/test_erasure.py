@@ -28,11 +28,10 @@ from app.storage.models import (
 )
 from app.worker import sweeper
 from tests.conftest import MovableClock
-from tests.safety.test_escalation_canary import Canary, logged, redis_contents
-from tests.support.cases import csrf, latest_case
+from tests.support.canary import Canary, logged, redis_contents
+from tests.support.cases import claim, latest_case, send_reply
 from tests.support.fake_twilio import FakeTwilio
 from tests.support.servers import RedisServer
-from tests.support.staff import make_advocate, sign_in
 from tests.support.twilio_signing import SERVICE_NUMBER, TwilioSigner
 
 pytestmark = [pytest.mark.usefixtures("fake_twilio", "inline_jobs"),
@@ -42,7 +41,6 @@ ERASED = Canary(
     reply="Cardamom otter 8810 here, text back whenever it suits you.",
     number="+447700900771",
 )
-TUESDAY_10AM = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
 
 
 def from_survivor(twilio: TwilioSigner, fake: FakeTwilio, body: str) -> str:
@@ -58,14 +56,6 @@ def count(app: Flask, model: type) -> int:
 
 
 @pytest.fixture
-def advocate(app: Flask, client: FlaskClient, clock: MovableClock) -> FlaskClient:
-    clock.set(TUESDAY_10AM)
-    member = make_advocate(app, "a@example.org")
-    sign_in(client, member, code=member.code(clock().timestamp()))
-    return client
-
-
-@pytest.fixture
 def erased_case(app: Flask, advocate: FlaskClient, twilio: TwilioSigner,
                 fake_twilio: FakeTwilio, clock: MovableClock) -> int:
     """A survivor wrote, asked for a person, set a resume word, got an advocate's reply,
@@ -74,11 +64,8 @@ def erased_case(app: Flask, advocate: FlaskClient, twilio: TwilioSigner,
     from_survivor(twilio, fake_twilio, ERASED.text)
     from_survivor(twilio, fake_twilio, "person")
     case_id = latest_case(twilio)
-    token = csrf(advocate.get("/advocates/queue").get_data(as_text=True))
-    advocate.post(f"/advocates/cases/{case_id}/claim", data={"csrf_token": token})
-    page = advocate.get(f"/advocates/cases/{case_id}").get_data(as_text=True)
-    advocate.post(f"/advocates/cases/{case_id}/reply",
-                  data={"csrf_token": csrf(page), "text": ERASED.reply})
+    claim(advocate, case_id)
+    send_reply(advocate, case_id, ERASED.reply)
     assert fake_twilio.count(to=ERASED.number) == 1
     from_survivor(twilio, fake_twilio, "delete")
     reply = from_survivor(twilio, fake_twilio, "1")

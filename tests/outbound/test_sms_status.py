@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from app.services import Services
 from app.storage.models import DeliveryReceipt
-from tests.channels.test_sms_webhook import count
+from tests.support.sms import count
 from tests.support.twilio_signing import TwilioSigner, new_sid
 
 # Storage-dependent: every test here runs on SQLite and on PostgreSQL.

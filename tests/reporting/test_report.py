@@ -13,8 +13,8 @@ from flask.testing import FlaskClient
 from app.reporting import figures as report
 from app.reporting.suppression import protected
 from tests.conftest import MovableClock
-from tests.support.cases import csrf, latest_case
-from tests.support.staff import make_advocate, sign_in
+from tests.support.cases import claim, latest_case, send_reply
+from tests.support.staff import csrf_from, make_advocate, sign_in
 from tests.support.twilio_signing import TwilioSigner
 
 pytestmark = [pytest.mark.usefixtures("fake_twilio", "inline_jobs"),
@@ -47,14 +47,12 @@ def month(app: Flask, client: FlaskClient, twilio: TwilioSigner, clock: MovableC
         if n < len(WAITS):
             clock.set(moment + timedelta(minutes=WAITS[n]))
             staff = app.test_client()
-            sign_in(staff, advocate, code=advocate.code(clock().timestamp()))
-            token = csrf(staff.get("/advocates/queue").get_data(as_text=True))
-            staff.post(f"/advocates/cases/{case_id}/claim", data={"csrf_token": token})
-            page = staff.get(f"/advocates/cases/{case_id}").get_data(as_text=True)
-            staff.post(f"/advocates/cases/{case_id}/reply",
-                       data={"csrf_token": csrf(page), "text": "Hello, this is Sam."})
+            sign_in(staff, advocate)
+            claim(staff, case_id)
+            send_reply(staff, case_id, "Hello, this is Sam.")
             staff.post(f"/advocates/cases/{case_id}/close",
-                       data={"csrf_token": csrf(page), "reason": "supported"})
+                       data={"csrf_token": csrf_from(staff, "/advocates/queue"),
+                             "reason": "supported"})
     clock.set(OUTSIDE)
     twilio.sms("person", sender="+447700900399")
     clock.set(datetime(2026, 12, 5, 9, 0, tzinfo=UTC))
@@ -131,10 +129,10 @@ def test_an_empty_range_reports_zeros(app: Flask, clock: MovableClock) -> None:
 @pytest.mark.parametrize(("role", "status"), [("advocate", 403), ("supervisor", 200),
                                               ("admin", 200)])
 def test_the_report_page_is_for_supervisors_and_admins(
-        app: Flask, month: None, clock: MovableClock, role: str, status: int) -> None:
+        app: Flask, month: None, role: str, status: int) -> None:
     staff = app.test_client()
     member = make_advocate(app, f"{role}@example.org", role)
-    sign_in(staff, member, code=member.code(clock().timestamp()))
+    sign_in(staff, member)
     page = staff.get("/advocates/report?from=2026-11-01&to=2026-11-30")
     assert page.status_code == status
     if status == 200:
@@ -152,7 +150,7 @@ def test_the_report_page_refuses_bad_dates_with_a_reason(
     clock.set(datetime(2026, 12, 5, 9, 0, tzinfo=UTC))
     staff = app.test_client()
     member = make_advocate(app, "s@example.org", "supervisor")
-    sign_in(staff, member, code=member.code(clock().timestamp()))
+    sign_in(staff, member)
     page = staff.get("/advocates/report?from=2026-12-31&to=2026-12-01")
     assert page.status_code == 400
     assert "The report was not made" in page.get_data(as_text=True)

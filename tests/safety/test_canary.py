@@ -10,8 +10,8 @@ import redis
 from flask.testing import FlaskClient
 
 from app.services import Services
-from tests.channels.test_sms_webhook import reply_text
 from tests.support.servers import RedisServer, wait_for
+from tests.support.sms import reply_text
 from tests.support.twilio_signing import TwilioSigner
 
 CANARY_BODY = "Canary zebra lighthouse 7731 he took my phone"

@@ -8,8 +8,8 @@ or number in its failure record.
 
 Two things make a plain scan of `dump.rdb` blind, so Redis is also read key by key here:
 RQ stores a job's arguments and its exception text zlib-compressed (the failure result also
-base64-encoded), and Redis LZF-compresses long strings in the dump. The scan below decodes both
-(`redis_contents`), and the dump is written with `rdbcompression no`.
+base64-encoded), and Redis LZF-compresses long strings in the dump. The scan decodes both
+(`redis_contents`, tests/support/canary.py), and the dump is written with `rdbcompression no`.
 
 Each test uses a Redis database of its own, emptied before and after, so jobs left by other
 tests are neither run nor inspected here.
@@ -17,15 +17,11 @@ tests are neither run nor inspected here.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import contextlib
 import logging
 import signal
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -41,43 +37,25 @@ from rq.results import Result
 from app.logs import RedactingFilter
 from app.outbound.twilio_rest import TwilioSender
 from app.services import Services, services
-from tests.conftest import MovableClock
-from tests.support.cases import csrf, latest_case
+from tests.support.canary import (
+    Canary,
+    as_bytes,
+    decoded,
+    logged,
+    redis_contents,
+    redis_dump,
+)
+from tests.support.cases import claim, latest_case, send_reply
 from tests.support.fake_twilio import FakeTwilio
 from tests.support.servers import RedisServer, wait_for
-from tests.support.staff import make_advocate, sign_in
+from tests.support.staff import csrf_from
 from tests.support.twilio_signing import TwilioSigner
 
 # The fake Twilio changes the environment, so it must exist before the app is made.
 pytestmark = pytest.mark.usefixtures("fake_twilio")
-# Tuesday 1 December 2026, 10:00 in London (GMT): in opening hours.
-TUESDAY_10AM = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
 REDIS_DB = 11  # no other test module uses this database
 SEND_REPLY = "app.worker.jobs.send_reply"
 NOTIFY_CASE = "app.worker.jobs.notify_case"
-
-
-@dataclass(frozen=True)
-class Canary:
-    text: str  # what the survivor writes
-    reply: str  # what the advocate answers; passes the lock-screen rule
-    number: str  # the survivor's phone, E.164
-
-    def needles(self) -> list[bytes]:
-        """Every form in which the canary would betray itself."""
-        digits = self.number[1:]
-        numbers = [self.number, digits, "0" + digits[2:], "%2B" + digits]
-        texts = [self.text, self.reply, self.text[:16], self.reply[:14]]
-        found: list[bytes] = []
-        for text in texts:
-            found += [text.encode(), text.lower().encode(), text.encode("utf-16-le")]
-        for number in numbers:
-            found += [number.encode(), number.encode("utf-16-le")]
-        return found
-
-    def assert_absent(self, blob: bytes, where: str) -> None:
-        for needle in self.needles():
-            assert needle not in blob, f"{needle!r} found in clear in {where}"
 
 
 # One canary per scenario, so a leak in one test cannot be blamed on (or hidden by) another.
@@ -113,26 +91,13 @@ def environ(environ: dict[str, str], redis_server: RedisServer) -> Iterator[dict
     connection.close()
 
 
-@pytest.fixture
-def staff(app: Flask, clock: MovableClock) -> FlaskClient:
-    """An advocate signed in through the form, on a client of their own, in opening hours."""
-    clock.set(TUESDAY_10AM)
-    advocate = make_advocate(app, "canary.advocate@example.org")
-    client = app.test_client()
-    response = sign_in(client, advocate, code=advocate.code(clock().timestamp()))
-    assert response.status_code == 302
-    return client
-
-
 def escalate(twilio: TwilioSigner, staff: FlaskClient, canary: Canary) -> int:
     """The survivor writes the canary and asks for a person; the advocate claims the case and
     reads the transcript. Returns the case id."""
     twilio.sms(canary.text, sender=canary.number)
     twilio.sms("person", sender=canary.number)
     case_id = latest_case(twilio)
-    token = csrf(staff.get("/advocates/queue").get_data(as_text=True))
-    assert staff.post(f"/advocates/cases/{case_id}/claim",
-                      data={"csrf_token": token}).status_code == 302
+    assert claim(staff, case_id).status_code == 302
     transcript = staff.get(f"/advocates/cases/{case_id}")
     assert transcript.status_code == 200
     assert canary.text in transcript.get_data(as_text=True)
@@ -141,23 +106,21 @@ def escalate(twilio: TwilioSigner, staff: FlaskClient, canary: Canary) -> int:
 
 def reply(staff: FlaskClient, case_id: int, canary: Canary) -> None:
     """The advocate checks the reply against the lock-screen rule, then sends it."""
-    page = staff.get(f"/advocates/cases/{case_id}").get_data(as_text=True)
     preview = staff.post(f"/advocates/cases/{case_id}/reply/preview",
-                         data={"csrf_token": csrf(page), "text": canary.reply})
+                         data={"csrf_token": csrf_from(staff, "/advocates/queue"),
+                               "text": canary.reply})
     assert preview.status_code == 200, "the canary reply must pass the lock-screen rule"
-    sent = staff.post(f"/advocates/cases/{case_id}/reply",
-                      data={"csrf_token": csrf(page), "text": canary.reply})
-    assert sent.status_code == 302
+    assert send_reply(staff, case_id, canary.reply).status_code == 302
 
 
 @pytest.fixture
-def escalated(app: Flask, twilio: TwilioSigner, staff: FlaskClient, fake_twilio: FakeTwilio,
+def escalated(app: Flask, twilio: TwilioSigner, advocate: FlaskClient, fake_twilio: FakeTwilio,
               inline_jobs: None, caplog: pytest.LogCaptureFixture,
               capfd: pytest.CaptureFixture[str]) -> None:
     """A full escalation with the ESCALATION canary; the reply reaches the fake Twilio."""
     caplog.set_level(logging.DEBUG)
-    case_id = escalate(twilio, staff, ESCALATION)
-    reply(staff, case_id, ESCALATION)
+    case_id = escalate(twilio, advocate, ESCALATION)
+    reply(advocate, case_id, ESCALATION)
     assert fake_twilio.count(to=ESCALATION.number, body=ESCALATION.reply) == 1
 
 
@@ -177,7 +140,7 @@ class FailedJob:
 
 
 @pytest.fixture
-def failed_job(app: Flask, twilio: TwilioSigner, staff: FlaskClient, fake_twilio: FakeTwilio,
+def failed_job(app: Flask, twilio: TwilioSigner, advocate: FlaskClient, fake_twilio: FakeTwilio,
                monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
                restored_signals: None) -> FailedJob:
     """A send_reply job, enqueued by the reply page through the app's Dispatcher, run by a real
@@ -189,8 +152,8 @@ def failed_job(app: Flask, twilio: TwilioSigner, staff: FlaskClient, fake_twilio
         raise RuntimeError(f"could not send to {to}: {body}")
 
     monkeypatch.setattr(TwilioSender, "send", refuse)
-    case_id = escalate(twilio, staff, FAILING)
-    reply(staff, case_id, FAILING)
+    case_id = escalate(twilio, advocate, FAILING)
+    reply(advocate, case_id, FAILING)
     with app.app_context():
         built = services()
         queue = built.dispatcher.urgent
@@ -204,11 +167,11 @@ def failed_job(app: Flask, twilio: TwilioSigner, staff: FlaskClient, fake_twilio
 
 
 @pytest.fixture
-def queued(app: Flask, twilio: TwilioSigner, staff: FlaskClient, fake_twilio: FakeTwilio
+def queued(app: Flask, twilio: TwilioSigner, advocate: FlaskClient, fake_twilio: FakeTwilio
            ) -> redis.Redis:
     """A case opened and replied to with the async Dispatcher and no worker: jobs wait."""
-    case_id = escalate(twilio, staff, QUEUED)
-    reply(staff, case_id, QUEUED)
+    case_id = escalate(twilio, advocate, QUEUED)
+    reply(advocate, case_id, QUEUED)
     with app.app_context():
         assert services().dispatcher.urgent.is_async
         assert fake_twilio.count(to=QUEUED.number) == 0
@@ -219,68 +182,6 @@ def queued(app: Flask, twilio: TwilioSigner, staff: FlaskClient, fake_twilio: Fa
 # -- reading what is at rest ------------------------------------------------------------------
 
 
-def redis_dump(server: RedisServer) -> bytes:
-    """SAVE with LZF compression off, so a string in any database is in the file as is."""
-    connection = redis.Redis.from_url(server.url)
-    previous = as_bytes(connection.config_get("rdbcompression")["rdbcompression"]).decode()
-    try:
-        before = server.dump_path.stat().st_mtime_ns if server.dump_path.exists() else 0
-        connection.config_set("rdbcompression", "no")
-        connection.save()
-        wait_for(lambda: server.dump_path.exists()
-                 and server.dump_path.stat().st_mtime_ns >= before, what="redis dump")
-    finally:
-        connection.config_set("rdbcompression", previous)
-        connection.close()
-    return server.dump_path.read_bytes()
-
-
-def decoded(value: bytes) -> bytes:
-    """`value`, plus what it holds if it is zlib data (RQ job data, exc_info) or base64 of
-    zlib data (RQ results' exc_string)."""
-    found = [value]
-    with contextlib.suppress(zlib.error):
-        found.append(zlib.decompress(value))
-    with contextlib.suppress(binascii.Error, ValueError, zlib.error):
-        found.append(zlib.decompress(base64.b64decode(value, validate=True)))
-    return b"\n".join(found)
-
-
-def as_bytes(value: object) -> bytes:
-    return value if isinstance(value, bytes) else str(value).encode()
-
-
-def values_of(connection: redis.Redis, key: bytes) -> list[bytes]:
-    """Every member, field and value of `key`, whatever its type."""
-    kind = as_bytes(connection.type(key))
-    parts: list[Any]
-    if kind == b"string":
-        parts = [connection.get(key) or b""]
-    elif kind == b"hash":
-        parts = [part for pair in connection.hgetall(key).items() for part in pair]
-    elif kind == b"list":
-        parts = list(connection.lrange(key, 0, -1))
-    elif kind == b"set":
-        parts = list(connection.smembers(key))
-    elif kind == b"zset":
-        parts = list(connection.zrange(key, 0, -1))
-    elif kind == b"stream":
-        entries: list[Any] = list(connection.xrange(key) or [])
-        parts = [part for _, fields in entries for pair in fields.items() for part in pair]
-    else:
-        parts = []
-    return [as_bytes(part) for part in parts]
-
-
-def redis_contents(connection: redis.Redis) -> bytes:
-    """Every key and value in the connection's database, decoded as RQ stores them."""
-    chunks: list[bytes] = []
-    for key in connection.scan_iter(count=1000):
-        chunks.append(key)
-        chunks += [decoded(value) for value in values_of(connection, key)]
-    return b"\n".join(chunks)
-
-
 def job_hashes(connection: redis.Redis) -> list[str]:
     """The ids of every `rq:job:<id>` hash (not their `:dependents` and similar keys)."""
     ids = []
@@ -289,14 +190,6 @@ def job_hashes(connection: redis.Redis) -> list[str]:
         if connection.type(key) == b"hash" and name.count(":") == 2:
             ids.append(name.split(":", 2)[2])
     return ids
-
-
-def logged(caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]) -> bytes:
-    records = caplog.get_records("setup") + caplog.get_records("call")
-    text = "\n".join(record.getMessage() for record in records)
-    text += "\n" + "\n".join(record.exc_text or "" for record in records)
-    out, err = capfd.readouterr()
-    return (text + "\n" + out + "\n" + err).encode()
 
 
 def as_the_app_logs(record: logging.LogRecord) -> str:

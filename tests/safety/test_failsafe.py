@@ -13,10 +13,9 @@ from app import create_app
 from app.config import ConfigError, load_settings
 from app.flows import FlowError
 from app.services import services
-from tests.channels.test_sms_bad_input import assert_emergency
-from tests.channels.test_sms_webhook import reply_text
 from tests.conftest import AUTH_TOKEN
 from tests.support.servers import RedisServer
+from tests.support.sms import assert_emergency, reply_text
 from tests.support.twilio_signing import SURVIVOR, TwilioSigner
 
 CANARY_BODY = "canary-failsafe-body-8812"

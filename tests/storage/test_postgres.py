@@ -20,6 +20,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, func, select, text
 
 from app.audit import chain as audit_chain
@@ -30,11 +31,10 @@ from app.storage.db import make_engine
 from app.storage.models import Base, Conversation, Message, Reply
 from app.worker import jobs
 from tests.conftest import PG_TEMPLATE, MovableClock
-from tests.safety.test_escalation_canary import Canary
-from tests.support.cases import csrf, open_case
+from tests.support.canary import Canary
+from tests.support.cases import claim, open_case, send_reply
 from tests.support.fake_twilio import FakeTwilio
 from tests.support.servers import PostgresServer
-from tests.support.staff import make_advocate, sign_in
 from tests.support.twilio_signing import SURVIVOR, TwilioSigner
 
 TEMPLATE = PG_TEMPLATE
@@ -77,21 +77,14 @@ def test_two_first_messages_at_once_make_one_conversation(
 
 @pytest.mark.usefixtures("fake_twilio", "inline_jobs")
 def test_a_reply_raced_by_three_jobs_is_sent_once_on_postgresql(
-        app: Flask, twilio: TwilioSigner, fake_twilio: FakeTwilio, clock: MovableClock,
+        app: Flask, twilio: TwilioSigner, fake_twilio: FakeTwilio, advocate: FlaskClient,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    clock.set(datetime(2026, 12, 1, 10, 0, tzinfo=UTC))
-    case_id = open_case(twilio)
-    advocate = make_advocate(app, "a@example.org")
-    staff = app.test_client()
-    sign_in(staff, advocate, code=advocate.code(clock().timestamp()))
-    token = csrf(staff.get("/advocates/queue").get_data(as_text=True))
-    staff.post(f"/advocates/cases/{case_id}/claim", data={"csrf_token": token})
+    case_id = open_case(twilio)  # Tuesday 10:00: the advocate fixture set the clock
+    claim(advocate, case_id)
     with app.app_context():
         # The reply is stored but its job is not run: three workers will race for it below.
         monkeypatch.setattr(services().dispatcher, "reply", lambda _reply_id: True)
-    page = staff.get(f"/advocates/cases/{case_id}").get_data(as_text=True)
-    staff.post(f"/advocates/cases/{case_id}/reply",
-               data={"csrf_token": csrf(page), "text": "Hello, this is Sam."})
+    send_reply(advocate, case_id, "Hello, this is Sam.")
     with app.app_context(), services().database.session() as session:
         reply_id = session.scalars(select(Reply.id)).one()
     barrier = threading.Barrier(3)

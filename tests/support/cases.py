@@ -1,10 +1,17 @@
-"""Helpers for casework tests: cases made through the real webhook, CSRF tokens from pages."""
+"""Cases for tests, made and worked through the real webhook, web chat and staff pages."""
 
 from __future__ import annotations
 
-import re
+from dataclasses import dataclass
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from werkzeug.test import TestResponse
 
 from app.services import services
+from app.storage.models import Reply
+from tests.support.staff import csrf, csrf_from
 from tests.support.twilio_signing import TwilioSigner
 
 
@@ -14,20 +21,52 @@ def open_case(twilio: TwilioSigner, sender: str = "+447700900123") -> int:
     return latest_case(twilio)
 
 
+@dataclass(frozen=True)
+class WebCase:
+    survivor: FlaskClient  # the survivor's browser
+    token: str  # the chat's token, for /chat/send, /chat/poll, /chat/exit
+    case_id: int
+
+
+def web_case(app: Flask, message_id: str = "a" * 32) -> WebCase:
+    """A survivor asks for a person in the web chat, on a client of their own."""
+    survivor = app.test_client()
+    token = survivor.post("/chat/start").get_json()["token"]
+    survivor.post("/chat/send", json={"token": token, "id": message_id, "text": "person"})
+    return WebCase(survivor, token, newest_case(app))
+
+
 def latest_case(twilio: TwilioSigner) -> int:
     """The newest case's id."""
-    with twilio.client.application.app_context():
-        items = services().casework.database.engine.connect()
-        try:
-            row = items.exec_driver_sql("SELECT max(id) FROM escalations").scalar()
-        finally:
-            items.close()
+    return newest_case(twilio.client.application)
+
+
+def newest_case(app: Flask) -> int:
+    """The newest case's id."""
+    with app.app_context(), services().casework.database.engine.connect() as connection:
+        row = connection.exec_driver_sql("SELECT max(id) FROM escalations").scalar()
     assert row is not None
     return int(row)
 
 
-def csrf(page: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', page) or re.search(
-        r'data-csrf="([^"]+)"', page)
-    assert found is not None
-    return found.group(1)
+def claim(client: FlaskClient, case_id: int, *, fetch: bool = False) -> TestResponse:
+    """The signed-in advocate on `client` claims the case from the queue page: a form post, or
+    with `fetch` the page script's request (answered in JSON)."""
+    token = csrf_from(client, "/advocates/queue")
+    if fetch:
+        return client.post(f"/advocates/cases/{case_id}/claim",
+                           headers={"X-Requested-With": "fetch", "X-CSRF-Token": token})
+    return client.post(f"/advocates/cases/{case_id}/claim", data={"csrf_token": token})
+
+
+def send_reply(client: FlaskClient, case_id: int, text: str) -> TestResponse:
+    """The advocate on `client` opens the case page and sends `text` from its reply form."""
+    page = client.get(f"/advocates/cases/{case_id}").get_data(as_text=True)
+    return client.post(f"/advocates/cases/{case_id}/reply",
+                       data={"csrf_token": csrf(page), "text": text})
+
+
+def reply_rows(app: Flask) -> list[Reply]:
+    """Every advocate's reply the service has stored."""
+    with app.app_context(), services().database.session() as session:
+        return list(session.scalars(select(Reply)))

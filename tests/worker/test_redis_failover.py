@@ -10,10 +10,8 @@ every case opened before, during and after the failover alerts the on-call phone
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TypeVar
@@ -25,10 +23,9 @@ from flask import Flask
 from tests.support.fake_twilio import FakeTwilio
 from tests.support.servers import free_port, wait_for
 from tests.support.twilio_signing import TwilioSigner
-from tests.worker.test_worker_crash import ON_CALL, always_open_config
+from tests.support.workers import ON_CALL, always_open_config, start_worker, stop_worker
 
 pytestmark = pytest.mark.slow
-ROOT = Path(__file__).resolve().parents[2]
 MASTER = "quietline"
 _Node = TypeVar("_Node", "RedisNode", "Sentinel")
 
@@ -161,20 +158,11 @@ def sentinel_environ(environ: dict[str, str], fake_twilio: FakeTwilio, cluster: 
 def worker(sentinel_environ: dict[str, str], cluster: Cluster,
            tmp_path: Path) -> Iterator[None]:
     log = (tmp_path / "worker.log").open("wb")
-    process = subprocess.Popen([sys.executable, "worker.py"], cwd=ROOT,
-                               env={**os.environ, **sentinel_environ},
-                               stdout=log, stderr=subprocess.STDOUT,
-                               start_new_session=True)
+    process = start_worker(sentinel_environ, log)
     wait_for(lambda: bool(cluster.primary.client.scard("rq:workers")), timeout=30,
              what="the worker to register through the sentinels")
     yield
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    stop_worker(process)
     log.close()
 
 

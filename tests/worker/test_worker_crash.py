@@ -10,10 +10,8 @@ first never started.
 from __future__ import annotations
 
 import os
-import re
 import signal
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,32 +20,15 @@ import redis
 from flask import Flask
 from flask.testing import FlaskClient
 
-from app.config import DEFAULT_CONFIG
-from tests.support.cases import csrf, open_case
+from tests.support.cases import claim, open_case, send_reply
 from tests.support.fake_twilio import FakeTwilio
 from tests.support.servers import wait_for
 from tests.support.staff import make_advocate, sign_in
 from tests.support.twilio_signing import SURVIVOR, TwilioSigner
+from tests.support.workers import ON_CALL, always_open_config, start_worker, stop_worker
 
 pytestmark = pytest.mark.slow
-ROOT = Path(__file__).resolve().parents[2]
-ON_CALL = "+447700900999"
 REPLY = "Hello, this is Sam. I can talk now if you can."
-
-
-def always_open_config(directory: Path, alerts: bool) -> Path:
-    """The demo deployment, with someone on duty at every hour (the test runs any time)."""
-    text = DEFAULT_CONFIG.read_text(encoding="utf-8")
-    text = re.sub(r'(?m)^(monday|tuesday|wednesday|thursday|friday) = .*$', "", text)
-    text = text.replace('timezone = "Europe/London"', 'timezone = "Europe/London"\n' + "\n".join(
-        f'{day} = ["00:00-23:59"]' for day in
-        ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")))
-    text = text.replace('holidays = ["2026-12-25", "2026-12-28", "2027-01-01"]', "holidays = []")
-    if not alerts:
-        text = text.replace(f'alert_sms = ["{ON_CALL}"]', "alert_sms = []")
-    path = directory / "deployment.toml"
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 @pytest.fixture
@@ -66,11 +47,7 @@ class Workers:
         self.processes: list[subprocess.Popen[bytes]] = []
 
     def start(self) -> subprocess.Popen[bytes]:
-        # A session of its own, so kill -9 can take the worker and the work-horse process RQ
-        # forks for each job together, as when a machine or container dies.
-        process = subprocess.Popen([sys.executable, "worker.py"], cwd=ROOT, env=self.environ,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                   start_new_session=True)
+        process = start_worker(self.environ)
         self.processes.append(process)
         connection = redis.Redis.from_url(self.environ["REDIS_URL"])
         wait_for(lambda: bool(connection.scard("rq:workers")), timeout=30,
@@ -79,13 +56,7 @@ class Workers:
 
     def stop_all(self) -> None:
         for process in self.processes:
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-                try:
-                    process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
+            stop_worker(process)
 
 
 @pytest.fixture
@@ -98,11 +69,8 @@ def workers(worker_environ: dict[str, str]) -> Iterator[Workers]:
 def claim_and_reply(app: Flask, client: FlaskClient, case_id: int) -> None:
     advocate = make_advocate(app, "a@example.org")
     sign_in(client, advocate)
-    token = csrf(client.get("/advocates/queue").get_data(as_text=True))
-    client.post(f"/advocates/cases/{case_id}/claim", data={"csrf_token": token})
-    page = client.get(f"/advocates/cases/{case_id}").get_data(as_text=True)
-    client.post(f"/advocates/cases/{case_id}/reply", data={"csrf_token": csrf(page),
-                                                            "text": REPLY})
+    claim(client, case_id)
+    send_reply(client, case_id, REPLY)
 
 
 def children_of(pid: int) -> list[int]:

@@ -1,0 +1,53 @@
+"""Real `python worker.py` processes for tests, and the deployment file they run with: the demo
+deployment with someone on duty at every hour, since a worker reads the machine's clock."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import IO
+
+from app.config import DEFAULT_CONFIG
+
+ROOT = Path(__file__).resolve().parents[2]
+
+ON_CALL = "+447700900999"  # the demo deployment's on-call phone (config/demo.toml)
+
+
+def always_open_config(directory: Path, alerts: bool) -> Path:
+    """The demo deployment, with someone on duty at every hour (the test runs any time)."""
+    text = DEFAULT_CONFIG.read_text(encoding="utf-8")
+    text = re.sub(r'(?m)^(monday|tuesday|wednesday|thursday|friday) = .*$', "", text)
+    text = text.replace('timezone = "Europe/London"', 'timezone = "Europe/London"\n' + "\n".join(
+        f'{day} = ["00:00-23:59"]' for day in
+        ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")))
+    text = text.replace('holidays = ["2026-12-25", "2026-12-28", "2027-01-01"]', "holidays = []")
+    if not alerts:
+        text = text.replace(f'alert_sms = ["{ON_CALL}"]', "alert_sms = []")
+    path = directory / "deployment.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def start_worker(environ: dict[str, str],
+                 output: IO[bytes] | int = subprocess.DEVNULL) -> subprocess.Popen[bytes]:
+    """A worker in a session of its own, so kill -9 can take the worker and the work-horse
+    process RQ forks for each job together, as when a machine or container dies."""
+    return subprocess.Popen([sys.executable, "worker.py"], cwd=ROOT,
+                            env={**os.environ, **environ}, stdout=output,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def stop_worker(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM to the worker's session (a warm shutdown); kill it if it has not ended in 10 s."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

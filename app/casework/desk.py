@@ -95,7 +95,8 @@ def circumstances(record: cases.CaseRecord, timezone: str) -> outbound_gate.Circ
     return outbound_gate.Circumstances(
         channel=record.channel, opted_out=record.opted_out, ended=record.conversation_ended,
         erasure_requested=state.erasure_requested is not None, paused=state.paused,
-        locked=state.locked, wants=wants.value if wants else None, window=window_of(record),
+        locked=state.locked, cover=state.cover, wants=wants.value if wants else None,
+        window=window_of(record),
         timezone=timezone)
 
 

@@ -1,8 +1,9 @@
 """May a message go to this survivor now? One pure decision, used by every sender.
 
 docs/threat-model.md, A2: we never contact a number that sent STOP or "pause", outside the
-survivor's safe-time window, or (with a resume word set) before the word is given. The order
-below is the policy: the first reason that applies is the one advocates see.
+survivor's safe-time window, (with a resume word set) before the word is given, or after the
+duress word until the survivor writes normally again. The order below is the policy: the first
+reason that applies is the one advocates see.
 """
 
 from __future__ import annotations
@@ -18,6 +19,10 @@ EXPLANATIONS = {
     "opted_out": "The survivor sent STOP: nothing can be sent until they send START.",
     "erasure": "The survivor asked for this conversation to be deleted.",
     "ended": "The survivor left the web chat; the reply cannot reach them.",
+    "cannot_talk": "Cannot talk: held. The survivor sent the duress word, so someone may be "
+                   "with them or have their phone. Nothing goes to them, on any channel, until "
+                   "they write to us normally again after the conversation has been quiet for "
+                   "the idle period.",
     "paused": "The survivor said it is not safe now: it waits until they write again.",
     "locked": "Waiting for the survivor's resume word on this number.",
     "information_only": "The survivor asked for information only: it waits until they write "
@@ -37,6 +42,9 @@ class Circumstances:
     erasure_requested: bool
     paused: bool
     locked: bool
+    # The duress word was sent and the survivor has not written normally since the
+    # conversation went idle (cover mode, app/flows/engine.py rule 1).
+    cover: bool
     wants: str | None  # their recorded choice: talk_now, call_back, text_back, information_only
     window: SafeWindow | None  # the window an advocate confirmed
     timezone: str
@@ -62,6 +70,8 @@ def decide(c: Circumstances, now: datetime) -> Gate:
     holds = (
         ("erasure", c.erasure_requested),
         ("ended", c.ended),
+        # Every channel: whoever is with the survivor must not see a reply arrive.
+        ("cannot_talk", c.cover),
         ("opted_out", sms and c.opted_out),
         ("paused", c.paused),
         ("locked", c.locked),

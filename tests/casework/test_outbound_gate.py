@@ -25,12 +25,13 @@ INSIDE = datetime(2026, 7, 1, 19, 0, tzinfo=LONDON)
 
 def circumstances(*, channel: str = "sms", opted_out: bool = False, ended: bool = False,
                   erasure_requested: bool = False, paused: bool = False, locked: bool = False,
-                  wants: str | None = None, window: SafeWindow | None = None,
+                  cover: bool = False, wants: str | None = None,
+                  window: SafeWindow | None = None,
                   timezone: str = "Europe/London") -> Circumstances:
     """A survivor with nothing holding messages back, changed by the arguments."""
     return Circumstances(channel=channel, opted_out=opted_out, ended=ended,
                          erasure_requested=erasure_requested, paused=paused, locked=locked,
-                         wants=wants, window=window, timezone=timezone)
+                         cover=cover, wants=wants, window=window, timezone=timezone)
 
 
 def holding(*reasons: str, channel: str = "sms") -> Circumstances:
@@ -38,6 +39,7 @@ def holding(*reasons: str, channel: str = "sms") -> Circumstances:
     return circumstances(
         channel=channel, erasure_requested="erasure" in reasons, ended="ended" in reasons,
         opted_out="opted_out" in reasons, paused="paused" in reasons, locked="locked" in reasons,
+        cover="cannot_talk" in reasons,
         wants="information_only" if "information_only" in reasons else "call_back",
         window=WEEKDAY_EVENINGS)
 

@@ -9,7 +9,7 @@ conversation has been idle (the deployment's `conversation.idle_minutes`).
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from flask import Flask
@@ -17,16 +17,14 @@ from flask.testing import FlaskClient
 
 from app.services import services
 from app.worker import sweeper
-from tests.casework.advocate_steps import claim_and_reply, replies, signed_in_advocate
 from tests.channels.test_sms_webhook import reply_text
 from tests.conftest import MovableClock
-from tests.support.cases import latest_case
+from tests.support.cases import claim, newest_case, reply_rows, send_reply
 from tests.support.fake_twilio import FakeTwilio
 from tests.support.twilio_signing import SURVIVOR, TwilioSigner
 
 pytestmark = [pytest.mark.usefixtures("fake_twilio", "inline_jobs"),
               pytest.mark.databases("sqlite", "postgresql")]
-TUESDAY_10AM = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)  # in opening hours
 REPLY = "Hello, this is Sam. I can talk now if you can."
 COVER = "Thanks, got it. Speak soon."
 HELD = "Cannot talk: held."
@@ -36,6 +34,17 @@ def say(twilio: TwilioSigner, body: str) -> str:
     text = reply_text(twilio.sms(body))
     assert text is not None
     return text
+
+
+def claim_and_reply(advocate: FlaskClient, case_id: int, text: str) -> str:
+    """Claim the case, send `text`, and return the case page as the advocate then sees it."""
+    claim(advocate, case_id)
+    assert send_reply(advocate, case_id, text).status_code == 302
+    return advocate.get(f"/advocates/cases/{case_id}").get_data(as_text=True)
+
+
+def replies(app: Flask) -> list[tuple[str, str | None]]:
+    return [(r.status, r.hold_reason) for r in reply_rows(app)]
 
 
 def sweep(app: Flask) -> None:
@@ -50,23 +59,20 @@ def idle(app: Flask) -> timedelta:
 
 
 @pytest.fixture
-def duress_case(app: Flask, client: FlaskClient, twilio: TwilioSigner,
-                clock: MovableClock) -> int:
+def duress_case(app: Flask, advocate: FlaskClient, twilio: TwilioSigner) -> int:
     """A survivor who sent the duress word; an advocate signed in. Returns the case id."""
-    clock.set(TUESDAY_10AM)
     say(twilio, "hello")
     assert say(twilio, "bluebell") == COVER
-    signed_in_advocate(app, client, clock)
-    return latest_case(twilio)
+    return newest_case(app)
 
 
 def test_a_reply_after_the_duress_word_is_held_until_the_survivor_writes_normally(
-        app: Flask, client: FlaskClient, twilio: TwilioSigner, clock: MovableClock,
+        app: Flask, advocate: FlaskClient, twilio: TwilioSigner, clock: MovableClock,
         fake_twilio: FakeTwilio, duress_case: int) -> None:
-    page = claim_and_reply(client, duress_case, REPLY)
+    page = claim_and_reply(advocate, duress_case, REPLY)
     sweep(app)
     assert fake_twilio.count(to=SURVIVOR) == 0
-    assert [(r.status, r.hold_reason) for r in replies(app)] == [("held", "cannot_talk")]
+    assert replies(app) == [("held", "cannot_talk")]
     assert HELD in page  # the advocate sees why
     assert "held (cannot talk)" in page
     # Within the idle period every message still gets the cover reply, and nothing goes.
@@ -78,47 +84,44 @@ def test_a_reply_after_the_duress_word_is_held_until_the_survivor_writes_normall
     clock.advance(idle(app) + timedelta(minutes=1))
     sweep(app)
     assert fake_twilio.count(to=SURVIVOR) == 0
-    assert HELD in client.get(f"/advocates/cases/{duress_case}").get_data(as_text=True)
+    assert HELD in advocate.get(f"/advocates/cases/{duress_case}").get_data(as_text=True)
     # The survivor writes normally after the idle period: the reply follows.
     assert say(twilio, "hello") != COVER
     sweep(app)
     assert fake_twilio.count(to=SURVIVOR) == 1
     assert fake_twilio.count(to=SURVIVOR, body=REPLY) == 1
-    assert [r.status for r in replies(app)] == ["sent"]
-    assert HELD not in client.get(f"/advocates/cases/{duress_case}").get_data(as_text=True)
+    assert replies(app) == [("sent", None)]
+    assert HELD not in advocate.get(f"/advocates/cases/{duress_case}").get_data(as_text=True)
 
 
 def test_the_duress_word_again_after_the_idle_period_keeps_holding(
-        app: Flask, client: FlaskClient, twilio: TwilioSigner, clock: MovableClock,
+        app: Flask, advocate: FlaskClient, twilio: TwilioSigner, clock: MovableClock,
         fake_twilio: FakeTwilio, duress_case: int) -> None:
-    claim_and_reply(client, duress_case, REPLY)
+    claim_and_reply(advocate, duress_case, REPLY)
     clock.advance(idle(app) + timedelta(minutes=1))
     assert say(twilio, "bluebell") == COVER
     sweep(app)
     assert fake_twilio.count(to=SURVIVOR) == 0
-    assert [(r.status, r.hold_reason) for r in replies(app)] == [("held", "cannot_talk")]
+    assert replies(app) == [("held", "cannot_talk")]
 
 
 def test_a_reply_sent_before_the_duress_word_is_held_too(
-        app: Flask, client: FlaskClient, twilio: TwilioSigner, clock: MovableClock,
+        app: Flask, advocate: FlaskClient, twilio: TwilioSigner, clock: MovableClock,
         fake_twilio: FakeTwilio) -> None:
     """An advocate's reply waiting for a safe time must not go out once the word is sent."""
-    clock.set(TUESDAY_10AM)
     say(twilio, "person")
     say(twilio, "pause")  # held: "paused"
-    signed_in_advocate(app, client, clock)
-    claim_and_reply(client, latest_case(twilio), REPLY)
+    claim_and_reply(advocate, newest_case(app), REPLY)
     assert say(twilio, "bluebell") == COVER  # writing lifts the pause, the word covers
     sweep(app)
     assert fake_twilio.count(to=SURVIVOR) == 0
-    assert [(r.status, r.hold_reason) for r in replies(app)] == [("held", "cannot_talk")]
+    assert replies(app) == [("held", "cannot_talk")]
 
 
 def test_a_web_chat_reply_after_the_duress_word_is_not_handed_to_the_page(
-        app: Flask, client: FlaskClient, clock: MovableClock) -> None:
+        app: Flask, advocate: FlaskClient, clock: MovableClock) -> None:
     """The page polls for replies; in cover mode it gets none, however often it asks. (A web
     chat idle past the timeout is ended, so a reply held in it is never delivered at all.)"""
-    clock.set(TUESDAY_10AM)
     survivor = app.test_client()
     token = survivor.post("/chat/start").get_json()["token"]
 
@@ -135,12 +138,9 @@ def test_a_web_chat_reply_after_the_duress_word_is_not_handed_to_the_page(
 
     chat("hello")
     assert chat("bluebell") == [COVER]
-    signed_in_advocate(app, client, clock)
-    with app.app_context(), services().database.engine.connect() as connection:
-        case_id = connection.exec_driver_sql("SELECT max(id) FROM escalations").scalar_one()
-    assert HELD in claim_and_reply(client, int(case_id), REPLY)
+    assert HELD in claim_and_reply(advocate, newest_case(app), REPLY)
     assert poll() == []
     clock.advance(timedelta(minutes=10))
     assert chat("hello?") == [COVER]
     assert poll() == []
-    assert [(r.status, r.hold_reason) for r in replies(app)] == [("held", "cannot_talk")]
+    assert replies(app) == [("held", "cannot_talk")]

@@ -132,8 +132,8 @@ def settings(environ: dict[str, str]) -> Settings:
 class MovableClock:
     """The app's clock in tests: real time until a test sets it, then only what it is told."""
 
-    def __init__(self) -> None:
-        self.fixed: datetime | None = None
+    def __init__(self, start: datetime | None = None) -> None:
+        self.fixed: datetime | None = start
 
     def __call__(self) -> datetime:
         return self.fixed or datetime.now(UTC)

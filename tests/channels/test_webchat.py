@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -14,7 +14,7 @@ from werkzeug.test import TestResponse
 
 from app.services import Services
 from app.storage.models import Conversation, Escalation, Message
-from tests.conversation.test_conversation_service import MovableClock
+from tests.conftest import MovableClock
 from tests.support.sms import count
 
 CHAT_ROUTES = [("get", "/"), ("get", "/?lang=ar"), ("get", "/safety"), ("post", "/chat/start"),
@@ -168,11 +168,11 @@ def test_an_invalid_token_starts_a_fresh_conversation_with_a_notice(
 def test_an_idle_conversation_is_closed_and_a_fresh_one_started(
     client: FlaskClient, built: Services
 ) -> None:
-    clock = MovableClock()
+    clock = MovableClock(datetime(2026, 11, 25, 21, 0, tzinfo=UTC))
     built.conversations.clock = clock
     token = start(client)
     send(client, token, "hello")
-    clock.now += timedelta(minutes=built.settings.deployment.conversation_idle_minutes + 1)
+    clock.advance(timedelta(minutes=built.settings.deployment.conversation_idle_minutes + 1))
     body = send(client, token, "2").get_json()
     assert body["token"] != token
     assert body["notice"] == "A new conversation has started."

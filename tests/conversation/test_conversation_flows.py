@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -11,7 +11,7 @@ from app.flows import ConversationState
 from app.services import Services
 from app.storage import vault
 from app.storage.models import AuditEvent, Conversation, Escalation
-from tests.conversation.test_conversation_service import MovableClock
+from tests.conftest import MovableClock
 from tests.support.sms import count, reply_text
 from tests.support.twilio_signing import SURVIVOR, TwilioSigner
 
@@ -60,10 +60,10 @@ def test_after_the_duress_word_every_reply_is_the_cover_reply_even_the_menu(
 def test_cover_mode_ends_when_the_conversation_goes_idle(
     twilio: TwilioSigner, built: Services
 ) -> None:
-    clock = MovableClock()
+    clock = MovableClock(datetime(2026, 11, 25, 21, 0, tzinfo=UTC))
     built.conversations.clock = clock
     text(twilio, "bluebell")
-    clock.now += timedelta(minutes=built.settings.deployment.conversation_idle_minutes + 1)
+    clock.advance(timedelta(minutes=built.settings.deployment.conversation_idle_minutes + 1))
     assert text(twilio, "hello").startswith("Hi,")
 
 

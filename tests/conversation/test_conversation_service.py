@@ -12,16 +12,9 @@ from app.flows.loader import parse_flow
 from app.services import Services
 from app.storage import vault
 from app.storage.models import Conversation, Escalation
+from tests.conftest import MovableClock
 from tests.support.sms import count
 from tests.support.twilio_signing import SURVIVOR, new_sid
-
-
-class MovableClock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 25, 21, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 def send(built: Services, body: str, sender: str = SURVIVOR) -> str | None:
@@ -30,20 +23,20 @@ def send(built: Services, body: str, sender: str = SURVIVOR) -> str | None:
 
 
 def test_a_message_after_the_idle_timeout_starts_again_at_the_welcome(built: Services) -> None:
-    clock = MovableClock()
+    clock = MovableClock(datetime(2026, 11, 25, 21, 0, tzinfo=UTC))
     built.conversations.clock = clock
     send(built, "hello")
-    clock.now += timedelta(minutes=built.settings.deployment.conversation_idle_minutes + 1)
+    clock.advance(timedelta(minutes=built.settings.deployment.conversation_idle_minutes + 1))
     text = send(built, "2")  # days later "2" is not an answer to the old menu
     assert text is not None
     assert text.startswith("Hi,")
 
 
 def test_a_message_within_the_idle_timeout_continues_the_conversation(built: Services) -> None:
-    clock = MovableClock()
+    clock = MovableClock(datetime(2026, 11, 25, 21, 0, tzinfo=UTC))
     built.conversations.clock = clock
     send(built, "hello")
-    clock.now += timedelta(minutes=5)
+    clock.advance(timedelta(minutes=5))
     text = send(built, "2")
     assert text is not None
     assert "These services can help" in text

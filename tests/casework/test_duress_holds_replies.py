@@ -17,10 +17,10 @@ from flask.testing import FlaskClient
 
 from app.services import services
 from app.worker import sweeper
-from tests.channels.test_sms_webhook import reply_text
 from tests.conftest import MovableClock
 from tests.support.cases import claim, newest_case, reply_rows, send_reply
 from tests.support.fake_twilio import FakeTwilio
+from tests.support.sms import reply_text
 from tests.support.twilio_signing import SURVIVOR, TwilioSigner
 
 pytestmark = [pytest.mark.usefixtures("fake_twilio", "inline_jobs"),

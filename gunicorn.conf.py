@@ -19,3 +19,27 @@ preload_app = True
 # in production this matters less, but `make run` serves browsers directly.
 worker_class = "gthread"
 threads = 8
+# Files and sockets gunicorn itself creates are its owner's only, like the app's (wsgi.py).
+umask = 0o077
+
+
+def on_starting(server: object) -> None:
+    """Send no `Server` header: it would name the software behind the cover site.
+
+    gunicorn writes "Server: gunicorn" into every HTTP/1 answer and has no setting to turn it
+    off, so the line is filtered out of its default headers here, in the master, before any
+    worker is forked (tests/foundation/test_staff_host_server.py checks a real gunicorn).
+    Behind nginx its own header replaces this one (`server_tokens off`, docs/deploy.md).
+    """
+    from gunicorn.http import wsgi  # noqa: PLC0415 -- only gunicorn's process has it loaded
+
+    default_headers = wsgi.Response.default_headers
+    if getattr(default_headers, "quietline_without_server", False):
+        return
+
+    def without_server(self: wsgi.Response) -> list[str]:
+        return [line for line in default_headers(self)
+                if not line.lower().startswith("server:")]
+
+    without_server.quietline_without_server = True  # type: ignore[attr-defined]
+    wsgi.Response.default_headers = without_server  # type: ignore[method-assign]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -78,10 +79,27 @@ class Settings:
     redis_sentinel_master: str = "quietline"
     # Development only: marks secrets that were generated locally, so production can refuse them.
     generated_secrets: tuple[str, ...] = ()
+    # The host name (optionally with :port) that serves the advocates' pages. Every other host
+    # is the survivor's: it answers the staff pages, and GETs on the webhooks, with the same
+    # plain 404 as any unknown address (docs/deploy.md, "Two host names"). None in development
+    # only: one host then serves everything.
+    staff_host: str | None = None
 
     @property
     def production(self) -> bool:
         return self.env == "production"
+
+    def serves_staff_pages(self, host: str) -> bool:
+        """Whether a request's Host header names the staff host (always, when none is set).
+
+        Without a port in QUIETLINE_STAFF_HOST the host name alone decides (nginx passes
+        `$host`, which has no port); with one, the port must match too.
+        """
+        if self.staff_host is None:
+            return True
+        wanted_name, wanted_port = split_host(self.staff_host)
+        name, port = split_host(host)
+        return name == wanted_name and (wanted_port is None or port == wanted_port)
 
     @property
     def sms_from(self) -> str:
@@ -168,6 +186,7 @@ def load_settings(environ: Mapping[str, str], instance_path: Path | None = None)
         redis_sentinels=_sentinels(values.get("REDIS_SENTINELS", "")),
         redis_sentinel_master=values.get("REDIS_SENTINEL_MASTER", "").strip() or "quietline",
         generated_secrets=generated,
+        staff_host=_staff_host(values, production),
     )
 
 
@@ -189,6 +208,34 @@ def _port(values: Mapping[str, str]) -> int:
     if not raw.isdigit() or not 0 < int(raw) < 65536:
         raise ConfigError(f"PORT must be a port number from 1 to 65535, not {raw!r}")
     return int(raw)
+
+
+# A DNS name (letters, digits, hyphens, dots) or a bracketed IPv6 address, then an optional port.
+_HOST = re.compile(r"^(?P<name>[a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?|\[[0-9a-f:.]+\])"
+                   r"(?::(?P<port>[0-9]{1,5}))?$")
+
+
+def split_host(host: str) -> tuple[str, str | None]:
+    """A Host header's name (lower case, no trailing dot) and port, or (host, None)."""
+    match = _HOST.match(host.strip().lower().replace(".:", ":").rstrip("."))
+    if match is None:
+        return host.strip().lower(), None
+    return match["name"], match["port"]
+
+
+def _staff_host(values: Mapping[str, str], production: bool) -> str | None:
+    raw = values.get("QUIETLINE_STAFF_HOST", "").strip().lower()
+    if not raw:
+        if production:
+            # One host for both would show "Quietline advocates" at the cover site's address.
+            raise ConfigError("QUIETLINE_STAFF_HOST is not set; production serves the "
+                              "advocates' pages on a host name of their own (docs/deploy.md)")
+        return None
+    match = _HOST.match(raw.replace(".:", ":").rstrip("."))
+    if match is None or (match["port"] is not None and not 0 < int(match["port"]) < 65536):
+        raise ConfigError(f"QUIETLINE_STAFF_HOST must be a host name, optionally with :port "
+                          f"(e.g. staff.example.org), not {raw!r}")
+    return match.group(0)
 
 
 def _count(values: Mapping[str, str], name: str) -> int:

@@ -12,7 +12,7 @@ from datetime import datetime
 from flask import Flask, Response, g
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import advocates, cli, errors, health, services
+from app import advocates, cli, errors, health, hosts, services
 from app.channels import sms, webchat
 from app.config import Settings, settings_from_environment
 from app.logs import configure_logging
@@ -45,7 +45,7 @@ def create_app(settings: Settings | None = None,
                                 x_for=settings.trusted_proxies,
                                 x_proto=settings.trusted_proxies)
     register_services(app, settings, clock or services.utc_now)
-    register_request_hooks(app)
+    register_request_hooks(app, settings)
     register_blueprints(app, settings)
     register_errors(app)
     register_cli(app)
@@ -57,11 +57,14 @@ def register_services(app: Flask, settings: Settings,
     services.init_app(app, settings, clock)
 
 
-def register_request_hooks(app: Flask) -> None:
+def register_request_hooks(app: Flask, settings: Settings) -> None:
     @app.before_request
     def assign_request_id() -> None:
         # A random id per request ties log lines together without identifying anyone.
         g.request_id = secrets.token_hex(8)
+
+    # After the request id: the staff host rule, and the headers of every survivor-side answer.
+    hosts.init_app(app, settings)
 
     @app.after_request
     def baseline_headers(response: Response) -> Response:

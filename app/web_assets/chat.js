@@ -1,4 +1,4 @@
-// Quietline web chat. Served inline (with its hash in the CSP), so it makes no request of its
+// The web chat. Served inline (with its hash in the CSP), so it makes no request of its
 // own. The conversation token lives only in this closure: no cookie, no storage of any kind.
 (function () {
   "use strict";

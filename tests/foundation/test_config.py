@@ -36,6 +36,7 @@ def production(tmp_path: Path) -> dict[str, str]:
         "TWILIO_AUTH_TOKEN": "0f1e2d3c4b5a69788796a5b4c3d2e1f0",
         "TWILIO_ACCOUNT_SID": "AC" + "1f" * 16,
         "PUBLIC_BASE_URL": "https://sms.example.org/",
+        "QUIETLINE_STAFF_HOST": "staff.example.org",
     }
 
 

@@ -128,6 +128,7 @@ def production_environ() -> dict[str, str]:
         "QUIETLINE_CONFIG": str(ROOT / "config" / "demo.toml"),
         "TWILIO_ACCOUNT_SID": "AC" + "1" * 32,
         "PUBLIC_BASE_URL": "https://quietline.example.org",
+        "QUIETLINE_STAFF_HOST": "staff.example.org",
         # The weakest argon2id cost production accepts (the test environ's is lower).
         "QUIETLINE_ARGON2_TIME_COST": "2",
         "QUIETLINE_ARGON2_MEMORY_KIB": "19456",

@@ -10,6 +10,7 @@ no referrer and has a strict CSP.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -32,7 +33,7 @@ def settings(environ: dict[str, str]) -> Settings:
     return load_settings(environ)
 
 
-def fetch(client: FlaskClient, host: str, method: str, path: str, **kwargs: object
+def fetch(client: FlaskClient, host: str, method: str, path: str, **kwargs: Any
           ) -> TestResponse:
     return client.open(path, method=method, base_url=f"https://{host}", **kwargs)
 

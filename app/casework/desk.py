@@ -232,8 +232,11 @@ class Casework:
         state = state_of(record)
         said = state.choices.get("safe_time")
         log.info("event=transcript.viewed escalation=%s advocate=%s", case_id, member.id)
-        return CaseView(record, messages, state.choices, window_of(record),
-                        safe_time.suggest(said.value) if said else None, self.gate(record))
+        # Read in English and the conversation's language; the advocate confirms it.
+        suggested = (safe_time.suggest(said.value, state.language or record.language)
+                     if said else None)
+        return CaseView(record, messages, state.choices, window_of(record), suggested,
+                        self.gate(record))
 
     def set_window(self, case_id: int, member: StaffMember, text: str) -> None:
         """Confirm (or clear, with empty text) the survivor's safe-contact window."""

@@ -17,7 +17,11 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+from app.casework import safe_time_words
+from app.casework.safe_time_words import EARLIEST, LATEST
+
+DAY_NAMES = safe_time_words.DAY_NAMES
+__all__ = ["EARLIEST", "LATEST", "SafeWindow", "WindowError", "parse", "suggest"]
 _DAY_WORDS = {name: i for i, name in enumerate(DAY_NAMES)} | {
     full: i for i, full in enumerate(
         ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"))} | {
@@ -107,57 +111,9 @@ def _parse_days(text: str) -> frozenset[int]:
     return frozenset(days)
 
 
-# Suggestions from a survivor's own words, for the advocate to confirm or correct.
-_CLOCK = r"(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm)?"
-_RANGE = re.compile(_CLOCK + r"\s*(?:-|–|to|until|till|and)\s*" + _CLOCK)
-_AFTER = re.compile(r"\b(?:after|from)\s+" + _CLOCK)
-_BEFORE = re.compile(r"\b(?:before|until|till)\s+" + _CLOCK)
-_PARTS_OF_DAY = {"morning": (time(9), time(12)), "afternoon": (time(12), time(17)),
-                 "evening": (time(17), time(21))}
-LATEST = time(21)  # "after 6pm" is read as until 9pm: never suggest night-time contact
-EARLIEST = time(8)
-
-
-def _clock(hour: str, minute: str | None, meridiem: str | None, partner: str | None = None
-           ) -> time | None:
-    h, m = int(hour), int(minute or 0)
-    meridiem = meridiem or partner
-    if meridiem == "pm" and h < 12:
-        h += 12
-    elif meridiem == "am" and h == 12:
-        h = 0
-    return time(h, m) if 0 <= h <= 23 and 0 <= m <= 59 else None
-
-
-def suggest(words: str) -> SafeWindow | None:
-    """A window read from simple English or digit times, or None when it is not clear."""
-    text = words.casefold()
-    days = frozenset(range(7))
-    if "weekday" in text:
-        days = frozenset(range(5))
-    elif "weekend" in text:
-        days = frozenset({5, 6})
-    else:
-        named = {i for word, i in _DAY_WORDS.items() if re.search(rf"\b{word}s?\b", text)}
-        if named:
-            days = frozenset(named)
-    span: tuple[time | None, time | None] | None = None
-    if match := _RANGE.search(text):
-        h1, m1, p1, h2, m2, p2 = match.groups()
-        span = (_clock(h1, m1, p1, p2), _clock(h2, m2, p2))
-    elif match := _AFTER.search(text):
-        span = (_clock(*match.groups()), LATEST)
-    elif match := _BEFORE.search(text):
-        span = (EARLIEST, _clock(*match.groups()))
-    else:
-        for part, bounds in _PARTS_OF_DAY.items():
-            if part in text:
-                span = bounds
-                break
-    if span is None or span[0] is None or span[1] is None or span[1] <= span[0]:
-        return None
-    # Never suggest night-time contact: "2-4" may mean 2am or 2pm, "after 6" may mean 6am;
-    # anything reaching outside the day is left for the advocate to ask about.
-    if span[0] < EARLIEST or span[1] > LATEST:
-        return None
-    return SafeWindow(days, span[0], span[1])
+def suggest(words: str, language: str | None = None) -> SafeWindow | None:
+    """A window read from the survivor's words, in English or the conversation's language, or
+    None when they are not clear (app/casework/safe_time_words.py). Only ever a pre-fill that an
+    advocate confirms; never outside 08:00-21:00."""
+    reading = safe_time_words.read(words, language)
+    return SafeWindow(*reading) if reading else None

@@ -22,6 +22,7 @@ from rq import Worker
 from app import create_app
 from app.config import ConfigError, Settings
 from app.dispatch import QUEUE_NAMES
+from app.private_files import restrict_new_files
 from app.services import connect_redis, services
 from app.worker.sweeper import Sweeper
 
@@ -34,6 +35,7 @@ MAX_PAUSE_SECONDS = 30.0
 
 
 def main() -> int:
+    restrict_new_files()  # before anything is created (app/private_files.py)
     try:
         app = create_app()
     except ConfigError as error:

@@ -22,6 +22,7 @@ from typing import TypeVar
 
 from app import crypto
 from app.deployment import Deployment, load_deployment
+from app.private_files import private_folder
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = PROJECT_ROOT / "config" / "demo.toml"
@@ -271,7 +272,7 @@ def _refuse_missing_or_demo(values: Mapping[str, str]) -> None:
 
 def _development_secrets(instance: Path) -> dict[str, str]:
     """Read, or create once, the local secrets a development machine uses."""
-    path = instance / "dev-secrets.json"
+    path = private_folder(instance) / "dev-secrets.json"
     if path.exists():
         stored: dict[str, str] = json.loads(path.read_text(encoding="utf-8"))
         if all(name in stored for name in SECRET_NAMES):
@@ -282,7 +283,6 @@ def _development_secrets(instance: Path) -> dict[str, str]:
         "QUIETLINE_CONTACT_KEY": crypto.generate_key_token(),
         "TWILIO_AUTH_TOKEN": secrets.token_hex(16),
     }
-    instance.mkdir(parents=True, exist_ok=True)
     # Created with owner-only permissions before anything is written into it.
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:

@@ -30,6 +30,9 @@ from app.config import RUNNING_SERVER_FILE  # noqa: E402 -- needs ROOT on the pa
 VENV_BIN = Path(sys.executable).parent
 INSTANCE = Path(os.environ.get("QUIETLINE_INSTANCE", ROOT / "instance"))
 RUNNING = INSTANCE / RUNNING_SERVER_FILE
+# Everything started here creates files for its owner only: the SQLite file and its WAL, Redis's
+# append-only files, instance/ (app/private_files.py does the same inside the app).
+OWNER_ONLY_UMASK = 0o077
 
 
 def port_is_free(port: int) -> bool:
@@ -54,7 +57,32 @@ def http_ok(url: str) -> bool:
         return False
 
 
+def prepare_instance(instance: Path, *, prod_like: bool) -> Path:
+    """instance/ and Redis's folder in it, both for the owner only; Redis's folder returned.
+
+    As root, `make run-prod-like` keeps PostgreSQL's cluster in instance/postgres and runs it
+    as the postgres user, which must be able to pass through instance/ (0711: not list it)."""
+    for folder in (instance, instance / "redis"):
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        folder.chmod(0o700)
+    if prod_like and os.geteuid() == 0:
+        instance.chmod(0o711)
+    return instance / "redis"
+
+
+def redis_command(port: int, directory: Path) -> list[str]:
+    return ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--dir", str(directory),
+            "--appendonly", "yes", "--save", "", "--loglevel", "warning"]
+
+
+def spawn(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """A child in its own session (stopped as a group) that creates owner-only files."""
+    return subprocess.Popen(args, cwd=ROOT, env=env, start_new_session=True,
+                            umask=OWNER_ONLY_UMASK)
+
+
 def main() -> int:
+    os.umask(OWNER_ONLY_UMASK)
     port = int(os.environ.get("PORT", "5000"))
     redis_port = int(os.environ.get("QUIETLINE_REDIS_PORT", "6380"))
     for p, name in ((port, "PORT"), (redis_port, "QUIETLINE_REDIS_PORT")):
@@ -67,6 +95,7 @@ def main() -> int:
 
     env = dict(os.environ)
     prod_like = env.get("QUIETLINE_RUN_PROFILE") == "prod-like"
+    redis_dir = prepare_instance(INSTANCE, prod_like=prod_like)
     postgres: LocalPostgres | None = None
     if prod_like:
         postgres = LocalPostgres(INSTANCE / "postgres",
@@ -75,8 +104,6 @@ def main() -> int:
     env.setdefault("QUIETLINE_INSTANCE", str(INSTANCE))
     env.setdefault("REDIS_URL", f"redis://127.0.0.1:{redis_port}/0")
     env.setdefault("PUBLIC_BASE_URL", f"http://127.0.0.1:{port}")
-    redis_dir = INSTANCE / "redis"
-    redis_dir.mkdir(parents=True, exist_ok=True)
 
     flask = [str(VENV_BIN / "flask"), "--app", "wsgi"]
     subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True)
@@ -92,12 +119,10 @@ def main() -> int:
     signal.signal(signal.SIGTERM, _interrupt)
 
     def start(args: list[str]) -> None:
-        processes.append(subprocess.Popen(args, cwd=ROOT, env=env, start_new_session=True))
+        processes.append(spawn(args, env))
 
     try:
-        start(["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1",
-               "--dir", str(redis_dir), "--appendonly", "yes", "--save", "",
-               "--loglevel", "warning"])
+        start(redis_command(redis_port, redis_dir))
         for _ in range(2 if prod_like else 1):
             start([sys.executable, "worker.py"])
         web = (["--config", "gunicorn.conf.py", "--workers", "4"] if prod_like

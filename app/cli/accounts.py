@@ -12,6 +12,7 @@ import segno
 from flask.cli import AppGroup
 
 from app.crypto import Totp
+from app.private_files import write_private_text
 from app.services import services
 from app.staff.accounts import ROLES, AccountError
 
@@ -111,9 +112,7 @@ def demo() -> None:
             raise click.ClickException(f"{DEMO_EMAIL} exists but {path} is missing")
         password = secrets.token_urlsafe(12)
         built.accounts.create(DEMO_EMAIL, "supervisor", password)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(password + "\n", encoding="utf-8")
-        path.chmod(0o600)
+        write_private_text(path, password + "\n")
     member = built.accounts.find(DEMO_EMAIL)
     if member is None:  # pragma: no cover -- created just above
         raise click.ClickException("the demo advocate could not be created")

@@ -13,6 +13,7 @@ from app.audit import chain as audit_chain
 from app.audit import read as audit_log
 from app.content import lint as flowlint
 from app.lifecycle import retention, rotation
+from app.private_files import write_private_text
 from app.reporting import figures as report
 from app.services import services
 from app.storage import migrate
@@ -91,7 +92,7 @@ def audit_export(start: str | None, end: str | None, case: str | None,
     if output is None:
         click.echo(text, nl=False)
     else:
-        output.write_text(text, encoding="utf-8")
+        write_private_text(output, text)  # names advocates: the operator's eyes only
         click.echo(f"written to {output}")
 
 

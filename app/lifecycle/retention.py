@@ -26,6 +26,7 @@ from sqlalchemy import and_, exists, select
 
 from app.crypto import ReportSigner
 from app.lifecycle import erasure
+from app.private_files import write_private_text
 from app.storage.db import Database
 from app.storage.models import Conversation, Escalation, table_of
 
@@ -98,8 +99,8 @@ def purge_and_sign(database: Database, *, retention_days: int, now: datetime,
     is due (`purge`), then write the signed report of the counts to `report_path`."""
     report = purge(database, retention_days=retention_days, now=now, progress=progress,
                    deleted=deleted)
-    report_path.parent.mkdir(parents=True, exist_ok=True)
-    report_path.write_text(signed_report(report, signer), encoding="utf-8")
+    # The counts are no secret, but instance/ is the owner's only (app/private_files.py).
+    write_private_text(report_path, signed_report(report, signer))
     return report
 
 

@@ -8,15 +8,23 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+from app.private_files import private_file
+
+# SQLite makes these beside the database, with the database file's own permissions.
+SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
 
 
 def make_engine(url: str, **options: Any) -> Engine:
     """Create an engine that never puts bound values (message text, numbers) in its errors."""
     sqlite = url.startswith("sqlite")
+    if sqlite:
+        _owner_only_sqlite_files(make_url(url).database)
     engine = create_engine(
         url,
         # SQLAlchemy otherwise prints bound parameters in exception text, which would put
@@ -28,6 +36,25 @@ def make_engine(url: str, **options: Any) -> Engine:
     if sqlite:
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
+
+
+def _owner_only_sqlite_files(database: str | None) -> None:
+    """Create the database file 0600 before SQLite does (SQLite would use the umask, 0644 with
+    most), so its WAL and shared-memory files, which SQLite gives the database file's mode, are
+    0600 too; tighten files an older version left readable. Not for in-memory databases."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    try:
+        private_file(path)
+        for suffix in SQLITE_COMPANIONS:
+            companion = path.with_name(path.name + suffix)
+            if companion.exists():
+                private_file(companion)
+    except OSError:
+        # A missing folder or a read-only file: SQLite reports it when the database is used,
+        # where the fail-safe reply handles it (docs/threat-model.md, A5), not at start-up.
+        return
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -166,3 +166,23 @@ def test_another_language_s_words_are_not_read_without_it() -> None:
     assert suggest("wtorki i czwartki 14-16", "pl") == parse("tue,thu 14:00-16:00")
     assert suggest("Mawrth i Iau 2-4yp", "cy") == parse("tue-thu 14:00-16:00")
     assert suggest("wtorki i czwartki 14-16", "en") is None
+
+
+# The example each language's question gives ("e.g. weekdays after 10am"), which survivors copy.
+# "After 10 in the morning" is read as the morning from 10, the narrower reading: an advocate
+# widens a window from the words beside it more safely than a survivor is called at 7pm.
+QUESTION_EXAMPLES = [
+    ("en", "weekdays after 10am", "mon-fri 10:00-21:00"),
+    ("cy", "yn ystod yr wythnos ar ôl 10 y bore", "mon-fri 10:00-12:00"),
+    ("pl", "w dni robocze po 10 rano", "mon-fri 10:00-12:00"),
+    ("ro", "de luni până vineri, după ora 10 dimineața", "mon-fri 10:00-12:00"),
+    ("ar", "من الاثنين إلى الجمعة بعد الساعة 10 صباحًا", "mon-fri 10:00-12:00"),
+    ("ur", "پیر سے جمعہ، صبح 10 بجے کے بعد", "mon-fri 10:00-12:00"),
+    ("pa", "ਸੋਮਵਾਰ ਤੋਂ ਸ਼ੁੱਕਰਵਾਰ, ਸਵੇਰੇ 10 ਵਜੇ ਤੋਂ ਬਾਅਦ", "mon-fri 10:00-12:00"),
+    ("so", "Isniin ilaa Jimce, 10am kadib", "mon-fri 10:00-21:00"),
+]
+
+
+@pytest.mark.parametrize(("language", "words", "window"), QUESTION_EXAMPLES)
+def test_the_question_s_own_example_is_read(language: str, words: str, window: str) -> None:
+    assert suggest(words, language) == parse(window)

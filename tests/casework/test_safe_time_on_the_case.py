@@ -1,0 +1,36 @@
+"""The case page's suggested safe time reads the survivor's words in their own language (issue 23,
+item 17): "pon-pt 18-20" from a Polish conversation is Monday to Friday, not every day."""
+
+from __future__ import annotations
+
+import re
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from app.services import services
+from tests.cases import csrf
+from tests.casework.advocate_steps import signed_in_advocate
+from tests.conftest import MovableClock
+
+POLISH_PERSON_FLOW = ("dzień dobry", "3", "1", "2", "pon-pt 18-20", "3")
+
+
+def test_the_suggestion_on_the_case_page_reads_the_conversation_s_language(
+        app: Flask, client: FlaskClient, clock: MovableClock) -> None:
+    survivor = app.test_client()
+    token = survivor.post("/chat/start").get_json()["token"]
+    for number, words in enumerate(POLISH_PERSON_FLOW):
+        answer = survivor.post("/chat/send", json={"token": token, "id": f"{number + 1:032x}",
+                                                   "text": words, "language": "pl"})
+        assert answer.status_code == 200
+    signed_in_advocate(app, client, clock)
+    queue = client.get("/advocates/queue").get_data(as_text=True)
+    with app.app_context(), services().database.engine.connect() as connection:
+        case_id = connection.exec_driver_sql("SELECT max(id) FROM escalations").scalar()
+    client.post(f"/advocates/cases/{case_id}/claim", data={"csrf_token": csrf(queue)})
+    page = client.get(f"/advocates/cases/{case_id}").get_data(as_text=True)
+    assert "pon-pt 18-20" in page
+    window = re.search(r'id="window" name="window"[^>]*value="([^"]*)"', page)
+    assert window is not None
+    assert window.group(1) == "mon-fri 18:00-20:00"

@@ -201,6 +201,12 @@ def _interrupt(_signum: int, _frame: object) -> None:
 
 def print_banner(port: int, redis_port: int, demo: str, *, prod_like: bool) -> None:
     base = f"http://127.0.0.1:{port}"
+    # With QUIETLINE_STAFF_HOST (docs/deploy.md, "Two host names") the staff pages answer only
+    # there, e.g. QUIETLINE_STAFF_HOST=localhost: http://localhost:5000/advocates/queue.
+    staff = os.environ.get("QUIETLINE_STAFF_HOST", "").strip()
+    staff_base = base
+    if staff:
+        staff_base = f"http://{staff}" if ":" in staff else f"http://{staff}:{port}"
     database = ("PostgreSQL, data in instance/postgres (4 web workers, 2 RQ workers)"
                 if prod_like else "instance/quietline.sqlite3")
     print(f"""
@@ -212,7 +218,7 @@ Quietline is running.
   Redis             redis://127.0.0.1:{redis_port}/0 (data in instance/redis)
   Database          {database}
 
-  Advocates' queue  {base}/advocates/queue
+  Advocates' queue  {staff_base}/advocates/queue
   Demo advocate (development only):
     {demo.strip().replace(chr(10), chr(10) + "    ")}
 

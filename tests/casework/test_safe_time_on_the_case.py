@@ -9,9 +9,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app.services import services
-from tests.cases import csrf
 from tests.casework.advocate_steps import signed_in_advocate
 from tests.conftest import MovableClock
+from tests.support.cases import csrf
 
 POLISH_PERSON_FLOW = ("dzień dobry", "3", "1", "2", "pon-pt 18-20", "3")
 

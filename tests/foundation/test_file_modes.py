@@ -26,7 +26,7 @@ from app.crypto import ReportSigner
 from app.lifecycle.retention import default_report_path, purge_and_sign
 from app.services import Services
 from app.storage.db import Database
-from tests.servers import free_port, wait_for
+from tests.support.servers import free_port, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 

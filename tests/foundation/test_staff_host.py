@@ -20,7 +20,7 @@ from werkzeug.test import TestResponse
 from app.config import ConfigError, Settings, load_settings
 from app.crypto import generate_key_token
 from app.hosts import STRICT_CSP
-from tests.twilio_signing import PUBLIC_BASE_URL, TwilioSigner
+from tests.support.twilio_signing import PUBLIC_BASE_URL, TwilioSigner
 
 STAFF = "staff.example.org"
 SURVIVOR = PUBLIC_BASE_URL.removeprefix("https://")  # the host Twilio calls (docs/deploy.md)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.servers import free_port, wait_for
+from tests.support.servers import free_port, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 GUNICORN = Path(sys.executable).parent / "gunicorn"

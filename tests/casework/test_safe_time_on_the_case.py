@@ -8,28 +8,22 @@ import re
 from flask import Flask
 from flask.testing import FlaskClient
 
-from app.services import services
-from tests.casework.advocate_steps import signed_in_advocate
-from tests.conftest import MovableClock
-from tests.support.cases import csrf
+from tests.support.cases import claim, newest_case
 
 POLISH_PERSON_FLOW = ("dzień dobry", "3", "1", "2", "pon-pt 18-20", "3")
 
 
 def test_the_suggestion_on_the_case_page_reads_the_conversation_s_language(
-        app: Flask, client: FlaskClient, clock: MovableClock) -> None:
+        app: Flask, advocate: FlaskClient) -> None:
     survivor = app.test_client()
     token = survivor.post("/chat/start").get_json()["token"]
     for number, words in enumerate(POLISH_PERSON_FLOW):
         answer = survivor.post("/chat/send", json={"token": token, "id": f"{number + 1:032x}",
                                                    "text": words, "language": "pl"})
         assert answer.status_code == 200
-    signed_in_advocate(app, client, clock)
-    queue = client.get("/advocates/queue").get_data(as_text=True)
-    with app.app_context(), services().database.engine.connect() as connection:
-        case_id = connection.exec_driver_sql("SELECT max(id) FROM escalations").scalar()
-    client.post(f"/advocates/cases/{case_id}/claim", data={"csrf_token": csrf(queue)})
-    page = client.get(f"/advocates/cases/{case_id}").get_data(as_text=True)
+    case_id = newest_case(app)
+    claim(advocate, case_id)
+    page = advocate.get(f"/advocates/cases/{case_id}").get_data(as_text=True)
     assert "pon-pt 18-20" in page
     window = re.search(r'id="window" name="window"[^>]*value="([^"]*)"', page)
     assert window is not None

@@ -4,10 +4,10 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
-SYSTEM_PACKAGES := redis-server=redis-server chromium=chromium pg_ctlcluster=postgresql
+SYSTEM_PACKAGES := redis-server=redis-server chromium=chromium pg_ctlcluster=postgresql msgfmt=gettext
 BENCH_PACKAGES := wrk=wrk
 
-.PHONY: run run-prod-like test lint typecheck flows-check unit bench translations system-deps clean help
+.PHONY: run run-prod-like test lint typecheck flows-check translations-check unit bench translations system-deps clean help
 
 help:
 	@echo "make run    - set up and start Quietline (Redis, worker, web) on http://127.0.0.1:$${PORT:-5000}"
@@ -45,15 +45,29 @@ unit: $(STAMP) system-deps
 flows-check: $(STAMP)
 	QUIETLINE_INSTANCE=$$(mktemp -d) $(VENV)/bin/flask --app wsgi flows check
 
-test: lint typecheck flows-check unit
+# GNU msgfmt --check over every catalogue; any warning fails (scripts/check-catalogues).
+translations-check: system-deps
+	@scripts/check-catalogues translations
 
-# Extract message ids from the flows into translations/messages.pot, merge new ids into every
-# language's catalogue (new entries arrive empty or fuzzy for translators), and compile .mo
-# files for the web pages. The service itself reads the .po files directly.
-translations: $(STAMP)
-	$(VENV)/bin/pybabel extract --no-location --omit-header --no-wrap -F babel.cfg -o translations/messages.pot .
-	$(VENV)/bin/pybabel update --no-wrap --no-fuzzy-matching --ignore-obsolete -i translations/messages.pot -d translations
-	$(VENV)/bin/pybabel compile --use-fuzzy --statistics -d translations || true
+test: lint typecheck flows-check translations-check unit
+
+# Two domains: `messages` (what is sent to survivors; ids from the flows, babel.cfg) and `web`
+# (the web pages' own words; ids from the templates and the web chat's code, babel-web.cfg).
+# Extract each into its template, then merge new ids into every language's catalogue with
+# scripts/merge_catalogue.py (not `pybabel update`, which reorders entries and re-wraps
+# translators' comments): new entries arrive empty for translators, removed ones are kept as
+# obsolete. Then msgfmt checks every catalogue. Nothing is compiled: the service reads the .po
+# files themselves (app/content/catalogues.py), so no .mo can go stale.
+# TRANSLATIONS=DIR works on a copy (the tests do).
+TRANSLATIONS ?= translations
+EXTRACT := $(VENV)/bin/pybabel extract --no-location --omit-header --no-wrap
+WEB_KEYWORDS := -k t -k _text:2 -k ChatInputError:2 -k text_id
+translations: $(STAMP) system-deps
+	$(EXTRACT) -F babel.cfg -o $(TRANSLATIONS)/messages.pot .
+	$(EXTRACT) --no-default-keywords $(WEB_KEYWORDS) -F babel-web.cfg -o $(TRANSLATIONS)/web.pot .
+	@set -e; for domain in messages web; do for po in $(TRANSLATIONS)/*/LC_MESSAGES/$$domain.po; do \
+		$(PY) scripts/merge_catalogue.py $(TRANSLATIONS)/$$domain.pot $$po; done; done
+	@scripts/check-catalogues $(TRANSLATIONS)
 
 bench: $(STAMP) system-deps
 	@scripts/ensure-system-packages $(BENCH_PACKAGES)

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from app.content.catalogues import text_id
 from app.conversation.service import ConversationService, InboundMessage
 from app.crypto import ChatTokens
 from app.lifecycle import erasure
@@ -75,7 +76,7 @@ class ChatSessions:
         if not self.tokens.is_valid(token) or self._status(str(token)) in ("ended", "idle"):
             if self.tokens.is_valid(token):
                 self._end(str(token))  # an idle one is closed before a new one starts
-            token, notice = self.tokens.issue(), "chat.new_conversation"
+            token, notice = self.tokens.issue(), text_id("chat.new_conversation")
             log.info("event=chat.fresh_conversation")
         outcome = self.conversations.handle_inbound(InboundMessage(
             CHANNEL, str(token), text, provider_sid=f"WB{client_id}", language_hint=language))

@@ -12,10 +12,11 @@ from datetime import datetime
 from flask import Flask, Response, g
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import advocates, cli, errors, health, hosts, services
+from app import advocates, cli, services
 from app.channels import sms, webchat
 from app.config import Settings, settings_from_environment
 from app.logs import configure_logging
+from app.web import errors, health, hosts
 
 # Twilio's bodies are at most 1,600 characters; anything far larger is not a message.
 MAX_REQUEST_BYTES = 256 * 1024

@@ -58,7 +58,7 @@ def staff_headers(response: Response) -> Response:
     if not request.path.startswith(bp.url_prefix or "/advocates"):
         return response
     if not services().settings.serves_staff_pages(request.host):
-        return response  # the survivor's host: a plain 404 with app.hosts' headers
+        return response  # the survivor's host: a plain 404 with app.web.hosts' headers
     response.headers["Content-Security-Policy"] = CSP
     # Staff pages show survivors' words: never cached, by the browser or anything between.
     response.headers["Cache-Control"] = "no-store"

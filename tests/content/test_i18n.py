@@ -1,4 +1,4 @@
-"""Message texts by id, with per-message language fallback (app/i18n.py)."""
+"""Message texts by id, with per-message language fallback (app/content/catalogues.py)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The staff host (issue 23, item 3; app/hosts.py, QUIETLINE_STAFF_HOST in app/config.py).
+"""The staff host (issue 23, item 3; app/web/hosts.py, QUIETLINE_STAFF_HOST in app/config.py).
 
 docs/threat-model.md, A1: the abuser has the survivor's browser and the cover site's address
 in its history. On that host `/advocates/login` said "Quietline advocates" and a GET on the
@@ -19,7 +19,7 @@ from werkzeug.test import TestResponse
 
 from app.config import ConfigError, Settings, load_settings
 from app.crypto import generate_key_token
-from app.hosts import STRICT_CSP
+from app.web.hosts import STRICT_CSP
 from tests.support.twilio_signing import PUBLIC_BASE_URL, TwilioSigner
 
 STAFF = "staff.example.org"

@@ -21,7 +21,7 @@ from flask import Flask, Response, request
 from werkzeug.exceptions import NotFound
 
 from app.config import Settings
-from app.errors import http_error
+from app.web.errors import http_error
 
 STAFF_PREFIX = "/advocates"
 WEBHOOK_PREFIX = "/webhooks/"

@@ -32,7 +32,7 @@ def case(case_id: int) -> BaseResponse:
         replies=built.replies.for_case(case_id),
         canned=built.replies.canned(view.record.language),
         close_reasons=CLOSE_REASONS, max_chars=MAX_REPLY_CHARS,
-        advocates=sorted(built.accounts.names().values()),
+        advocates=built.accounts.assignable(g.staff),
         can_reassign=authz.can_reassign(g.staff, facts(view.record)),
         can_release=authz.can_release(g.staff, facts(view.record)),
         can_close=authz.can_close(g.staff, facts(view.record)),
@@ -50,7 +50,8 @@ def manage(case_id: int) -> BaseResponse:
     names = built.accounts.names()
     return Response(render_template(
         "advocates/manage.html", record=record, holder=names.get(record.claimed_by or -1),
-        advocates=sorted(names.values()), can_reassign=authz.can_reassign(g.staff, case_facts),
+        advocates=built.accounts.assignable(g.staff),
+        can_reassign=authz.can_reassign(g.staff, case_facts),
         can_release=authz.can_release(g.staff, case_facts)))
 
 

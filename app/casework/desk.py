@@ -182,10 +182,13 @@ class Casework:
         record = self.load(case_id)
         if not authz.can_reassign(member, facts(record)):
             raise NotAllowed("reassign")
-        if to.role not in ("advocate", "supervisor"):
-            raise CaseConflict("Cases can only be given to advocates or supervisors.")
+        if not authz.can_reassign_to(member, facts(record), to):
+            raise CaseConflict(
+                "Cases can only be given to another active advocate or supervisor. To work on "
+                "a case yourself, claim it from the queue, or open it and state a purpose.")
         self._change(record, member, "case.reassigned", expect=("open", "claimed"),
-                     holder=None, status="claimed", claimed_by=to.id, claimed_at=self.clock())
+                     holder=None, assignee_active=to.id, status="claimed", claimed_by=to.id,
+                     claimed_at=self.clock())
 
     def close(self, case_id: int, member: StaffMember, reason: str) -> None:
         record = self.load(case_id)
@@ -197,11 +200,13 @@ class Casework:
                      holder=None, status="closed", closed_at=self.clock(), closed_reason=reason)
 
     def _change(self, record: cases.CaseRecord, member: StaffMember, action: str, *,
-                expect: tuple[str, ...], holder: int | None, **values: object) -> None:
+                expect: tuple[str, ...], holder: int | None,
+                assignee_active: int | None = None, **values: object) -> None:
         now = self.clock()
         with self.database.transaction() as connection:
             changed = cases.transition(connection, record.id, expect=expect,
-                                       expect_holder=holder, **values)
+                                       expect_holder=holder, assignee_active=assignee_active,
+                                       **values)
             if changed and values.get("status") == "closed":
                 tallies.cases_closed(connection, [record.id], str(values["closed_reason"]))
             if changed:

@@ -56,6 +56,8 @@ class StaffMember:
     email: str
     role: str
     session_epoch: int
+    # A disabled account can still be looked up (to refuse giving it a case), never sign in.
+    active: bool = True
 
 
 def _ctx(column: str, advocate_id: int) -> FieldContext:
@@ -259,7 +261,7 @@ class Accounts:
             row = connection.execute(select(advocates).where(
                 func.lower(advocates.c.email) == email.strip().casefold())).first()
         return None if row is None else StaffMember(row.id, row.email, row.role,
-                                                    row.session_epoch)
+                                                    row.session_epoch, bool(row.active))
 
     def names(self) -> dict[int, str]:
         """Advocates' e-mail addresses by id, for the queue's "claimed by" and reassignment."""
@@ -267,6 +269,16 @@ class Accounts:
             rows = connection.execute(select(advocates.c.id, advocates.c.email)
                                       .where(advocates.c.active.is_(True))).all()
         return {row.id: row.email for row in rows}
+
+    def assignable(self, giver: StaffMember) -> list[str]:
+        """Whom `giver` may give a case to: active advocates and supervisors other than
+        themselves (the same rule as `authz.can_reassign_to`, so the list offers nothing that
+        would be refused)."""
+        with self.database.transaction() as connection:
+            rows = connection.execute(select(advocates.c.email).where(
+                advocates.c.active.is_(True), advocates.c.role.in_(("advocate", "supervisor")),
+                advocates.c.id != giver.id).order_by(advocates.c.email)).all()
+        return [row.email for row in rows]
 
 
 def normalise_email(email: str) -> str:

@@ -85,6 +85,16 @@ def can_reassign(member: StaffMember, case: CaseFacts) -> bool:
     return member.role in ("supervisor", "admin") and case.status in ("open", "claimed")
 
 
+def can_reassign_to(member: StaffMember, case: CaseFacts, to: StaffMember) -> bool:
+    """Giving a case to someone: only to an active advocate or supervisor, and never to
+    oneself. A supervisor who gave a case to themselves would then hold it and read it with
+    no purpose recorded (docs/threat-model.md, A4); they claim an open case like anyone, or
+    state a purpose to read one someone else holds. A disabled account must not be left
+    holding a survivor's case that nobody will answer."""
+    return (can_reassign(member, case) and to.active and to.role in CLAIMING_ROLES
+            and to.id != member.id)
+
+
 def can_close(member: StaffMember, case: CaseFacts) -> bool:
     if case.status == "closed":
         return False

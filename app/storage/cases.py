@@ -14,12 +14,13 @@ from typing import Any
 from sqlalchemy import Connection, Select, exists, select, update
 
 from app.crypto import DataKey, FieldContext, Keyring
-from app.storage.models import Conversation, Escalation, OptOut, table_of
+from app.storage.models import Advocate, Conversation, Escalation, OptOut, table_of
 from app.storage.times import aware, utc
 
 conversations = table_of(Conversation)
 escalations = table_of(Escalation)
 opt_outs = table_of(OptOut)
+advocates = table_of(Advocate)
 _c, _e = conversations.c, escalations.c
 
 
@@ -101,15 +102,21 @@ def save_window(connection: Connection, case: CaseRecord, window_text: str | Non
 
 
 def transition(connection: Connection, case_id: int, *, expect: tuple[str, ...],
-               expect_holder: int | None = None, **values: Any) -> bool:
-    """Change a case only if it is still in an expected status (and held by `expect_holder`).
+               expect_holder: int | None = None, assignee_active: int | None = None,
+               **values: Any) -> bool:
+    """Change a case only if it is still in an expected status (and held by `expect_holder`,
+    and, when given, `assignee_active` is still an active account).
 
     The condition is part of the UPDATE, so two advocates acting at once cannot both succeed:
-    the database applies one and the other changes no row.
+    the database applies one and the other changes no row; an account disabled while a case
+    was being given to it does not end up holding the case.
     """
     statement = update(escalations).where(_e.id == case_id, _e.status.in_(expect))
     if expect_holder is not None:
         statement = statement.where(_e.claimed_by == expect_holder)
+    if assignee_active is not None:
+        statement = statement.where(exists().where(
+            advocates.c.id == assignee_active, advocates.c.active.is_(True)))
     return bool(connection.execute(statement.values(**values)).rowcount)
 
 

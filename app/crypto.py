@@ -295,6 +295,49 @@ class Totp:
         return None
 
 
+class RecoveryCodes:
+    """One-time recovery codes for an advocate who lost their authenticator.
+
+    A code is 80 random bits written as four groups of four base32 letters and digits (easy
+    to copy from paper). Only a SHA-256 digest is stored: with 80 random bits there is
+    nothing to guess from the digest, so a plain hash is enough, and unlike an HMAC it does
+    not depend on a key that may be rotated. A code is found by its digest and marked used
+    in the same UPDATE (the caller), so it works once.
+    """
+
+    COUNT = 10
+    _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
+    _SHAPE = re.compile(r"^[A-Z2-9]{16}$")
+
+    @classmethod
+    def generate(cls, count: int = COUNT) -> list[str]:
+        codes = []
+        for _ in range(count):
+            raw = "".join(secrets.choice(cls._ALPHABET) for _ in range(16))
+            codes.append("-".join(raw[i:i + 4] for i in range(0, 16, 4)))
+        return codes
+
+    @classmethod
+    def digest(cls, code: str) -> str | None:
+        """The stored form of a code as typed (spaces, hyphens and case ignored); None for
+        something that cannot be a recovery code."""
+        normal = re.sub(r"[\s-]", "", code).upper()
+        if not cls._SHAPE.match(normal):
+            return None
+        return hashlib.sha256(b"quietline recovery code|" + normal.encode()).hexdigest()
+
+
+def new_session_token() -> str:
+    """A staff session's token: 256 random bits, held only in the signed session cookie."""
+    return secrets.token_urlsafe(32)
+
+
+def session_token_digest(token: str) -> str:
+    """What the database keeps of a session token, so someone reading the database cannot
+    take over a signed-in session. 256 random bits need no key or salt."""
+    return hashlib.sha256(b"quietline staff session|" + token.encode()).hexdigest()
+
+
 class ReportSigner:
     """Signs the service's reports (retention) so that a changed figure is detected.
 

@@ -73,6 +73,9 @@ class StaffPolicy:
 
     # A signed-in page left alone this long signs the advocate out (a shared office screen).
     session_idle_minutes: int = 15
+    # However busy, a session ends this long after sign-in (a cookie copied from a screen
+    # left signed in is worth a working day at most).
+    session_max_hours: int = 12
     # Wrong sign-ins before an account is locked, and for how long.
     max_failed_logins: int = 10
     lockout_minutes: int = 15
@@ -181,6 +184,8 @@ def _staff(reader: _Reader) -> StaffPolicy:
     return StaffPolicy(
         session_idle_minutes=_positive(reader, "advocates.session_idle_minutes",
                                        default.session_idle_minutes),
+        session_max_hours=_positive(reader, "advocates.session_max_hours",
+                                    default.session_max_hours),
         max_failed_logins=_positive(reader, "advocates.max_failed_logins",
                                     default.max_failed_logins),
         lockout_minutes=_positive(reader, "advocates.lockout_minutes", default.lockout_minutes),

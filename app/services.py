@@ -39,6 +39,7 @@ from app.lifecycle.provider_copies import ProviderCopies
 from app.outbound.exactly_once import Delivery
 from app.outbound.twilio_rest import TwilioSender
 from app.staff.accounts import Accounts
+from app.staff.sessions import StaffSessions
 from app.storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -69,6 +70,8 @@ class Services:
     # Keys derived from SECRET_KEY, built once: the audit chain's and the retention report's.
     chain_key: ChainKey
     report_signer: ReportSigner
+    # Advocates' signed-in sessions (idle and absolute expiry, "sign out everywhere").
+    staff_sessions: StaffSessions
     _sender: TwilioSender | None = field(default=None, repr=False)
 
     def sender(self) -> TwilioSender:
@@ -157,7 +160,11 @@ def build_services(settings: Settings, clock: Callable[[], datetime] = utc_now) 
         provider_copies=ProviderCopies(database=database, sender=twilio, clock=clock,
                                        lease=lease),
         chain_key=ChainKey(settings.secret_key),
-        report_signer=ReportSigner(settings.secret_key))
+        report_signer=ReportSigner(settings.secret_key),
+        # Staff sessions expire by the wall clock, not the service clock that tests move to
+        # put casework in or out of hours: moving the casework clock must not sign people out.
+        staff_sessions=StaffSessions(database=database, policy=settings.deployment.staff,
+                                     clock=utc_now))
     return built
 
 

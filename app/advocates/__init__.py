@@ -29,6 +29,9 @@ bp = Blueprint("advocates", __name__, url_prefix="/advocates", static_folder="st
 
 # The only views reachable without a signed-in advocate.
 PUBLIC_ENDPOINTS = frozenset({"advocates.login", "advocates.static"})
+# Requests a page makes on its own (the queue's polling): they need a live session but do
+# not keep it alive, so an open page still signs out when nobody is using it.
+PASSIVE_ENDPOINTS = frozenset({"advocates.queue_json"})
 CSP = "; ".join((
     "default-src 'none'", "script-src 'self'", "style-src 'self'", "img-src 'self'",
     "connect-src 'self'", "form-action 'self'", "base-uri 'none'", "frame-ancestors 'none'",
@@ -43,7 +46,7 @@ def require_sign_in() -> BaseResponse | None:
                                         text="Reload the page and try again."), status=400)
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
-    member = staff_session.current()
+    member = staff_session.current(action=request.endpoint not in PASSIVE_ENDPOINTS)
     if member is None:
         if request.accept_mimetypes.best == "application/json" or request.path.endswith(".json"):
             return Response('{"error": "signed_out"}', status=401, mimetype="application/json")
@@ -76,6 +79,7 @@ def init_app(app: Flask) -> None:
         case_views,
         queue_views,
         report_views,
+        session_views,
     )
 
     app.register_blueprint(bp)

@@ -26,25 +26,32 @@ def login() -> BaseResponse:
                      "authenticator app.", 400)
     try:
         # The address is only counted (as an HMAC) for throttling, never stored.
-        member = services().accounts.sign_in(email, password, code, request.remote_addr or "-")
+        signed_in = services().accounts.sign_in(email, password, code,
+                                                request.remote_addr or "-")
     except SignInRefused as refused:
+        # The same answers for a known and an unknown e-mail: nothing here says which.
         if refused.until is not None:
             local = refused.until.astimezone(
                 ZoneInfo(services().settings.deployment.opening_hours.timezone))
             error = f"Too many attempts. Sign-in is locked until {local:%H:%M}."
             return _page(error, 429)
         return _page("That e-mail, password or code is not right.", 401)
-    staff_session.sign_in(member)
-    g.staff = member
+    staff_session.sign_in(signed_in.member)
+    g.staff = signed_in.member
+    if signed_in.recovery_codes_left is not None:
+        # Said once, now: the advocate must know a code is gone and how many are left.
+        left = signed_in.recovery_codes_left
+        return Response(render_template("advocates/recovery_used.html", left=left))
     return redirect(url_for("advocates.queue"))
 
 
 @bp.post("/logout")
 def logout() -> BaseResponse:
-    services().accounts.end_sessions(g.staff.id)
+    """Sign this session out (its cookie, even a copy, stops working); other devices stay
+    signed in until they are signed out from the sessions page."""
+    services().staff_sessions.end(g.staff.id, g.staff_session_id)
     staff_session.sign_out()
     return redirect(url_for("advocates.login"))
-
 
 
 def _page(error: str | None, status: int) -> Response:

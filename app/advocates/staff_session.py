@@ -1,16 +1,15 @@
-"""The advocate's signed-in session: ids and flags only, expiring after inactivity.
+"""The advocate's signed-in session cookie: a session token and the CSRF token, nothing more.
 
-Flask's session cookie is signed, not encrypted, so it holds the advocate's id, the account's
-session epoch (bumped to sign every device out), when it was last used and the CSRF token;
-never anything about a case.
+Flask's session cookie is signed, not encrypted, so it holds only the random session token
+(the database keeps its digest, when the session began and when a person last acted in it:
+`app.staff.sessions`) and the CSRF token; never anything about a case.
 """
 
 from __future__ import annotations
 
 import secrets
-import time
 
-from flask import request, session
+from flask import g, request, session
 
 from app.crypto import same_secret
 from app.services import services
@@ -18,10 +17,9 @@ from app.staff.accounts import StaffMember
 
 
 def sign_in(member: StaffMember) -> None:
+    # A fresh cookie: nothing from before sign-in (a planted session) carries over.
     session.clear()
-    session["advocate"] = member.id
-    session["epoch"] = member.session_epoch
-    session["seen"] = int(time.time())
+    session["token"] = services().staff_sessions.start(member)
     session["csrf"] = secrets.token_urlsafe(32)
 
 
@@ -29,24 +27,19 @@ def sign_out() -> None:
     session.clear()
 
 
-def current() -> StaffMember | None:
-    """The signed-in advocate, or None (never signed in, idle too long, account changed)."""
-    advocate_id, epoch, seen = session.get("advocate"), session.get("epoch"), session.get("seen")
-    if not isinstance(advocate_id, int) or not isinstance(epoch, int) or not isinstance(seen,
-                                                                                        int):
+def current(*, action: bool) -> StaffMember | None:
+    """The signed-in advocate, or None (never signed in, idle too long, past the session's
+    lifetime, signed out elsewhere, account changed). Only a person's `action` (not a page's
+    own polling) keeps the session from going idle."""
+    token = session.get("token")
+    if not isinstance(token, str):
         return None
-    idle = services().settings.deployment.staff.session_idle_minutes * 60
-    now = int(time.time())
-    if now - seen > idle:
+    resumed = services().staff_sessions.resume(token, action=action)
+    if resumed is None:
         session.clear()
         return None
-    member = services().accounts.current(advocate_id, epoch)
-    if member is None:
-        session.clear()
-        return None
-    # The queue page's polling keeps a session alive only while the page is open.
-    session["seen"] = now
-    return member
+    g.staff_session_id = resumed.session_id
+    return resumed.member
 
 
 def csrf_token() -> str:

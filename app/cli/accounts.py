@@ -14,7 +14,7 @@ from flask.cli import AppGroup
 from app.crypto import Totp
 from app.private_files import write_private_text
 from app.services import services
-from app.staff.accounts import ROLES, AccountError
+from app.staff.accounts import ROLES, AccountError, Enrolment
 
 advocates_cli = AppGroup("advocates", help="Advocates' accounts.")
 DEMO_EMAIL = "demo.advocate@quietline.invalid"
@@ -31,13 +31,19 @@ def _password(from_stdin: bool) -> str:
     return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
 
 
-def _enrolment(uri: str) -> None:
+def _enrolment(enrolment: Enrolment) -> None:
     click.echo("Scan this with an authenticator app, or enter the URI by hand. It is shown "
                "once; nobody else should see it.")
     qr = io.StringIO()
-    segno.make(uri, error="m").terminal(out=qr, compact=True)
+    segno.make(enrolment.uri, error="m").terminal(out=qr, compact=True)
     click.echo(qr.getvalue())
-    click.echo(uri)
+    click.echo(enrolment.uri)
+    click.echo("")
+    click.echo("Recovery codes: each signs in once in place of the authenticator's code, if the "
+               "phone is lost. Give them to the advocate to keep on paper, away from the "
+               "phone. They are shown only now; the service keeps only their hashes.")
+    for code in enrolment.recovery_codes:
+        click.echo(f"  {code}")
 
 
 @advocates_cli.command("create")
@@ -45,26 +51,28 @@ def _enrolment(uri: str) -> None:
 @click.option("--role", type=click.Choice(ROLES), default="advocate", show_default=True)
 @PASSWORD_STDIN
 def create(email: str, role: str, password_stdin: bool) -> None:
-    """Create an account; prints the TOTP enrolment URI and a QR code to scan."""
+    """Create an account; prints the TOTP enrolment URI, a QR code and recovery codes."""
     try:
-        member, uri = services().accounts.create(email, role, _password(password_stdin))
+        enrolment = services().accounts.create(email, role, _password(password_stdin))
     except AccountError as error:
         raise click.ClickException(str(error)) from error
-    click.echo(f"Created {member.email} ({member.role}).")
-    _enrolment(uri)
+    click.echo(f"Created {enrolment.member.email} ({enrolment.member.role}).")
+    _enrolment(enrolment)
 
 
 @advocates_cli.command("reset")
 @click.argument("email")
 @PASSWORD_STDIN
 def reset(email: str, password_stdin: bool) -> None:
-    """A new password and a new authenticator enrolment (a lost phone); signs out everywhere."""
+    """A new password, authenticator enrolment and recovery codes (a lost phone); signs out
+    everywhere."""
     try:
-        uri = services().accounts.reset(email, _password(password_stdin))
+        enrolment = services().accounts.reset(email, _password(password_stdin))
     except AccountError as error:
         raise click.ClickException(str(error)) from error
-    click.echo(f"Reset {email.strip()}: the old password and codes no longer work.")
-    _enrolment(uri)
+    click.echo(f"Reset {email.strip()}: the old password, codes and recovery codes no longer "
+               "work.")
+    _enrolment(enrolment)
 
 
 @advocates_cli.command("disable")
@@ -91,11 +99,12 @@ def enable(email: str) -> None:
 
 @advocates_cli.command("list")
 def listing() -> None:
-    """Every account: role, whether it is active, last sign-in, any lock-out."""
+    """Every account: role, whether it is active, last sign-in, and whether many wrong
+    attempts put its sign-in under guard (addresses that failed wait; its owner does not)."""
     for email, role, active, last, locked in services().accounts.listing():
         state = "active" if active else "disabled"
         when = f"{last:%Y-%m-%d %H:%M}" if last else "never"
-        lock = f"  locked until {locked:%H:%M}" if locked else ""
+        lock = f"  guarded until {locked:%H:%M}" if locked else ""
         click.echo(f"{email:40} {role:10} {state:8} last sign-in {when}{lock}")
 
 

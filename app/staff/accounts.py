@@ -1,10 +1,13 @@
-"""Advocates' accounts: creation, sign-in with password and TOTP, throttling and lock-out.
+"""Advocates' accounts: creation, sign-in with password and TOTP (or a recovery code).
 
 Threat (docs/threat-model.md, A3): someone on the internet guesses advocates' passwords to read
-survivors' cases. So every sign-in needs the password (argon2id) and a fresh TOTP code; wrong
-attempts are counted per account and per network address (as an HMAC, never the address),
-and either count over its limit locks sign-in for a time. A lock-out only ever affects staff
-sign-in: survivors' channels share nothing with it.
+survivors' cases, or turns the lock-out against the service. So every sign-in needs the
+password (argon2id) and a fresh TOTP code, or one of the account's one-time recovery codes;
+attempts are throttled before they are checked (`app.staff.throttle`: the offending address
+first, never an account for everyone); an unknown e-mail is answered, throttled and timed
+exactly like a known one. A code or recovery code is spent by a conditional UPDATE, so two
+parallel sign-ins cannot both use it. Throttling only ever affects staff sign-in: survivors'
+channels share nothing with it.
 """
 
 from __future__ import annotations
@@ -14,28 +17,35 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, Row, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app import audit
-from app.crypto import ContactHasher, DataKey, FieldContext, Keyring, Passwords, Totp
+from app.crypto import (
+    ContactHasher,
+    DataKey,
+    FieldContext,
+    Keyring,
+    Passwords,
+    RecoveryCodes,
+    Totp,
+)
 from app.deployment import StaffPolicy
+from app.staff.throttle import Admitted, Keys, Refused, Throttle
 from app.storage.db import Database
-from app.storage.models import Advocate, LoginThrottle, table_of
+from app.storage.models import Advocate, RecoveryCode, StaffSession, table_of
 from app.storage.times import aware
 
 log = logging.getLogger(__name__)
 advocates = table_of(Advocate)
-throttles = table_of(LoginThrottle)
+recovery_codes = table_of(RecoveryCode)
+staff_sessions = table_of(StaffSession)
 
 ROLES = ("advocate", "supervisor", "admin")
 MIN_PASSWORD_LENGTH = 12
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,189}\.[^@\s]{2,}$")
-# Wrong sign-ins from one address in a window before the address is locked out: higher than
-# one account's limit, since an office shares one address, but far below a guessing attack.
-ADDRESS_WINDOW = timedelta(minutes=15)
-ADDRESS_FACTOR = 3
 
 
 class AccountError(ValueError):
@@ -43,7 +53,7 @@ class AccountError(ValueError):
 
 
 class SignInRefused(Exception):
-    """Sign-in failed. `until` is set when the account or address is locked out."""
+    """Sign-in failed. `until` is set when this address may not try again before then."""
 
     def __init__(self, until: datetime | None = None) -> None:
         super().__init__("locked" if until else "wrong")
@@ -60,8 +70,42 @@ class StaffMember:
     active: bool = True
 
 
+@dataclass(frozen=True)
+class Enrolment:
+    """What an administrator hands over, once: the authenticator URI and recovery codes."""
+
+    member: StaffMember
+    uri: str
+    recovery_codes: list[str]
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    member: StaffMember
+    # Set when a recovery code was used: how many unused codes the account has left.
+    recovery_codes_left: int | None = None
+
+
 def _ctx(column: str, advocate_id: int) -> FieldContext:
     return FieldContext("advocates", column, str(advocate_id))
+
+
+def end_every_session(connection: Connection, advocate_id: int, now: datetime) -> None:
+    """End all of an account's sessions (sign out everywhere, a reset, a disabled account)."""
+    connection.execute(update(staff_sessions).where(
+        staff_sessions.c.advocate_id == advocate_id, staff_sessions.c.ended_at.is_(None))
+        .values(ended_at=now))
+
+
+def _new_recovery_codes(connection: Connection, advocate_id: int, now: datetime) -> list[str]:
+    """Replace the account's recovery codes; returns them in clear, to be shown once."""
+    codes = RecoveryCodes.generate()
+    connection.execute(recovery_codes.delete().where(
+        recovery_codes.c.advocate_id == advocate_id))
+    connection.execute(insert(recovery_codes), [
+        {"advocate_id": advocate_id, "code_hash": RecoveryCodes.digest(code), "created_at": now,
+         "used_at": None} for code in codes])
+    return codes
 
 
 class Accounts:
@@ -74,9 +118,11 @@ class Accounts:
         self.hasher = hasher
         self.policy = policy
         self.clock = clock
+        self.throttle = Throttle(limit=policy.max_failed_logins,
+                                 window=timedelta(minutes=policy.lockout_minutes))
 
-    def create(self, email: str, role: str, password: str) -> tuple[StaffMember, str]:
-        """A new account; returns it and the TOTP provisioning URI to enrol an authenticator."""
+    def create(self, email: str, role: str, password: str) -> Enrolment:
+        """A new account, its TOTP provisioning URI and its recovery codes (shown once)."""
         email = normalise_email(email)
         if role not in ROLES:
             raise AccountError(f"role must be one of {', '.join(ROLES)}")
@@ -96,15 +142,19 @@ class Accounts:
                 connection.execute(update(advocates).where(advocates.c.id == advocate_id).values(
                     wrapped_key=self.keyring.wrap(key, _ctx("key", advocate_id)),
                     totp_sealed=key.seal(secret, _ctx("totp", advocate_id))))
+                codes = _new_recovery_codes(connection, advocate_id, now)
                 audit.record(connection, now=now, actor="admin", action="advocate.created")
+                audit.record(connection, now=now, actor="admin",
+                             action="advocate.recovery_codes_issued")
         except IntegrityError as exc:
             raise AccountError(f"an account for {email} already exists") from exc
         log.info("event=advocate.created advocate=%s role=%s", advocate_id, role)
-        return StaffMember(advocate_id, email, role, 0), Totp.provisioning_uri(secret, email)
+        return Enrolment(StaffMember(advocate_id, email, role, 0),
+                         Totp.provisioning_uri(secret, email), codes)
 
-    def reset(self, email: str, password: str) -> str:
-        """A new password and a new TOTP secret (a lost phone, a forgotten password); every
-        session ends and any lock-out is lifted. Returns the new provisioning URI."""
+    def reset(self, email: str, password: str) -> Enrolment:
+        """A new password, a new TOTP secret and new recovery codes (a lost phone, a forgotten
+        password); every session ends and the e-mail's sign-in guard is lifted."""
         if len(password) < MIN_PASSWORD_LENGTH:
             raise AccountError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
         member = self._existing(email)
@@ -116,9 +166,14 @@ class Accounts:
                 totp_sealed=key.seal(secret, _ctx("totp", member.id)), totp_last_step=None,
                 failed_logins=0, locked_until=None,
                 session_epoch=advocates.c.session_epoch + 1))
+            end_every_session(connection, member.id, now)
+            self.throttle.clear(connection, self._email_key(member.email))
+            codes = _new_recovery_codes(connection, member.id, now)
             audit.record(connection, now=now, actor="admin", action="advocate.reset")
+            audit.record(connection, now=now, actor="admin",
+                         action="advocate.recovery_codes_issued")
         log.info("event=advocate.reset advocate=%s", member.id)
-        return Totp.provisioning_uri(secret, member.email)
+        return Enrolment(member, Totp.provisioning_uri(secret, member.email), codes)
 
     def set_active(self, email: str, active: bool) -> None:
         """Disable (or enable again) an account; disabling signs it out everywhere at once."""
@@ -126,22 +181,24 @@ class Accounts:
         with self.database.transaction() as connection:
             connection.execute(update(advocates).where(advocates.c.id == member.id).values(
                 active=active, session_epoch=advocates.c.session_epoch + 1))
+            end_every_session(connection, member.id, self.clock())
             audit.record(connection, now=self.clock(), actor="admin",
                          action="advocate.enabled" if active else "advocate.disabled")
         log.info("event=advocate.%s advocate=%s", "enabled" if active else "disabled",
                  member.id)
 
     def listing(self) -> list[tuple[str, str, bool, datetime | None, datetime | None]]:
-        """(e-mail, role, active, last sign-in, locked until) for every account."""
+        """(e-mail, role, active, last sign-in, guarded until) for every account: "guarded"
+        means many wrong attempts were made for the account, so any address that has failed
+        for it waits until then (its owner, from an address that has not failed, does not)."""
+        now = self.clock()
         with self.database.transaction() as connection:
             rows = connection.execute(select(
                 advocates.c.email, advocates.c.role, advocates.c.active,
-                advocates.c.last_login_at, advocates.c.locked_until)
-                .order_by(advocates.c.email)).all()
-        now = self.clock()
-        return [(r.email, r.role, bool(r.active), aware(r.last_login_at),
-                 locked if (locked := aware(r.locked_until)) and locked > now else None)
-                for r in rows]
+                advocates.c.last_login_at).order_by(advocates.c.email)).all()
+            return [(r.email, r.role, bool(r.active), aware(r.last_login_at),
+                     self.throttle.guarded_until(connection, self._email_key(r.email), now))
+                    for r in rows]
 
     def _existing(self, email: str) -> StaffMember:
         member = self.find(email)
@@ -157,104 +214,89 @@ class Accounts:
         key = self.keyring.unwrap(row.wrapped_key, _ctx("key", advocate_id))
         return key.open(row.totp_sealed, _ctx("totp", advocate_id))
 
-    def sign_in(self, email: str, password: str, code: str, address: str) -> StaffMember:
-        """The account, if password and code are right and neither lock-out is in force."""
+    def _email_key(self, email: str) -> str:
+        return "email:" + self.hasher.hash("staff-sign-in-email", email.strip().casefold())
+
+    def _keys(self, email: str, address: str) -> Keys:
+        normal = email.strip().casefold()
+        return Keys(address="address:" + self.hasher.hash("staff-sign-in", address),
+                    email=self._email_key(normal),
+                    pair="pair:" + self.hasher.hash("staff-sign-in-pair", f"{normal}|{address}"))
+
+    def sign_in(self, email: str, password: str, code: str, address: str) -> SignedIn:
+        """The account, if password and code (or an unused recovery code) are right and this
+        address may try. Known and unknown e-mails take the same path and the same work."""
         now = self.clock()
-        address_key = "address:" + self.hasher.hash("staff-sign-in", address)
-        email = email.strip().casefold()
+        try:
+            with self.database.transaction() as connection:
+                admitted = self.throttle.admit(connection, self._keys(email, address), now)
+        except Refused as refused:
+            log.warning("event=advocate.sign_in result=throttled")
+            raise SignInRefused(refused.until) from None
         with self.database.transaction() as connection:
-            address_locked = self._address_locked_until(connection, address_key, now)
             row = connection.execute(select(advocates).where(
-                func.lower(advocates.c.email) == email, advocates.c.active.is_(True))).first()
-        locked_until = aware(row.locked_until) if row is not None else None
-        if address_locked or (locked_until is not None and locked_until > now):
-            log.warning("event=advocate.sign_in result=locked")
-            raise SignInRefused(max(t for t in (address_locked, locked_until) if t))
+                func.lower(advocates.c.email) == email.strip().casefold(),
+                advocates.c.active.is_(True))).first()
         # The password is checked even for an unknown e-mail (see Passwords.verify).
         password_ok = self.passwords.verify(row.password_hash if row else None, password)
-        step = None
-        if row is not None and password_ok:
-            key = self.keyring.unwrap(row.wrapped_key, _ctx("key", row.id))
-            secret = key.open(row.totp_sealed, _ctx("totp", row.id))
-            step = Totp.accepted_step(secret, code, now.timestamp(), row.totp_last_step)
-        if row is None or step is None:
-            until = self._record_failure(row.id if row else None, address_key, now)
+        signed_in = self._second_factor(row, password, code, admitted, now) if (
+            row is not None and password_ok) else None
+        if signed_in is None:
+            with self.database.transaction() as connection:
+                until = self.throttle.exhausted(connection, admitted, now)
             log.warning("event=advocate.sign_in result=refused advocate=%s",
                         row.id if row else "-")
             raise SignInRefused(until)
+        log.info("event=advocate.sign_in result=ok advocate=%s recovery_code=%s",
+                 signed_in.member.id, signed_in.recovery_codes_left is not None)
+        return signed_in
+
+    def _second_factor(self, row: Row[Any], password: str, code: str, admitted: Admitted,
+                       now: datetime) -> SignedIn | None:
+        """Spend the TOTP step or the recovery code and record the sign-in, in one
+        transaction; None if the code is wrong or was already spent (by a parallel sign-in).
+        """
+        recovery = RecoveryCodes.digest(code)
+        step = None
+        if recovery is None:
+            key = self.keyring.unwrap(row.wrapped_key, _ctx("key", row.id))
+            secret = key.open(row.totp_sealed, _ctx("totp", row.id))
+            step = Totp.accepted_step(secret, code, now.timestamp(), row.totp_last_step)
+            if step is None:
+                return None
+        left = None
         with self.database.transaction() as connection:
-            values: dict[str, object] = {"failed_logins": 0, "locked_until": None,
-                                         "totp_last_step": step, "last_login_at": now}
+            if recovery is not None:
+                if not connection.execute(update(recovery_codes).where(
+                        recovery_codes.c.advocate_id == row.id,
+                        recovery_codes.c.code_hash == recovery,
+                        recovery_codes.c.used_at.is_(None)).values(used_at=now)).rowcount:
+                    return None
+                left = connection.execute(select(func.count()).select_from(recovery_codes)
+                                          .where(recovery_codes.c.advocate_id == row.id,
+                                                 recovery_codes.c.used_at.is_(None))
+                                          ).scalar_one()
+                audit.record(connection, now=now, actor=audit.staff(row.id),
+                             action="advocate.recovery_code_used")
+            elif not connection.execute(update(advocates).where(
+                    advocates.c.id == row.id, or_(advocates.c.totp_last_step.is_(None),
+                                                  advocates.c.totp_last_step < step))
+                    .values(totp_last_step=step)).rowcount:
+                return None  # a parallel sign-in spent this step (or a later one) first
+            values: dict[str, object] = {"last_login_at": now}
             if self.passwords.needs_rehash(row.password_hash):
                 values["password_hash"] = self.passwords.hash(password)
             connection.execute(update(advocates).where(advocates.c.id == row.id).values(values))
+            self.throttle.succeeded(connection, admitted)
             audit.record(connection, now=now, actor=audit.staff(row.id),
                          action="advocate.signed_in")
-        log.info("event=advocate.sign_in result=ok advocate=%s", row.id)
-        return StaffMember(row.id, row.email, row.role, row.session_epoch)
+        return SignedIn(StaffMember(row.id, row.email, row.role, row.session_epoch), left)
 
-    def _address_locked_until(self, connection: Connection, key: str, now: datetime
-                              ) -> datetime | None:
-        locked = connection.execute(select(throttles.c.locked_until)
-                                    .where(throttles.c.key == key)).scalar()
-        locked = aware(locked)
-        return locked if locked is not None and locked > now else None
-
-    def _record_failure(self, advocate_id: int | None, address_key: str, now: datetime
-                        ) -> datetime | None:
-        """Count a wrong attempt; returns when sign-in unlocks if this attempt locked it."""
-        lockout = timedelta(minutes=self.policy.lockout_minutes)
-        until: datetime | None = None
+    def recovery_codes_left(self, advocate_id: int) -> int:
         with self.database.transaction() as connection:
-            if advocate_id is not None:
-                failures: int = connection.execute(
-                    update(advocates).where(advocates.c.id == advocate_id)
-                    .values(failed_logins=advocates.c.failed_logins + 1)
-                    .returning(advocates.c.failed_logins)).scalar_one()
-                if failures >= self.policy.max_failed_logins:
-                    until = now + lockout
-                    connection.execute(update(advocates).where(advocates.c.id == advocate_id)
-                                       .values(failed_logins=0, locked_until=until))
-                    audit.record(connection, now=now, actor=audit.staff(advocate_id),
-                                 action="advocate.locked_out")
-                    log.warning("event=advocate.locked_out advocate=%s", advocate_id)
-            row = connection.execute(select(throttles).where(throttles.c.key == address_key)
-                                     ).first()
-            started = aware(row.window_started_at) if row else None
-            if row is None or started is None or now - started > ADDRESS_WINDOW:
-                connection.execute(throttles.delete().where(throttles.c.key == address_key))
-                connection.execute(insert(throttles).values(
-                    key=address_key, failures=1, window_started_at=now, locked_until=None))
-            else:
-                count = row.failures + 1
-                locked = now + lockout if count >= (
-                    self.policy.max_failed_logins * ADDRESS_FACTOR) else None
-                connection.execute(update(throttles).where(throttles.c.key == address_key)
-                                   .values(failures=count, locked_until=locked))
-                if locked is not None:
-                    log.warning("event=staff_address.locked_out")
-                    until = max(until or locked, locked)
-        return until
-
-    def current(self, advocate_id: int, epoch: int) -> StaffMember | None:
-        """The signed-in advocate, if the account is still active and the session still valid."""
-        with self.database.transaction() as connection:
-            row = connection.execute(select(
-                advocates.c.id, advocates.c.email, advocates.c.role, advocates.c.session_epoch)
-                .where(advocates.c.id == advocate_id, advocates.c.active.is_(True))).first()
-        if row is None or row.session_epoch != epoch:
-            return None
-        return StaffMember(row.id, row.email, row.role, row.session_epoch)
-
-    def end_sessions(self, advocate_id: int) -> None:
-        """Sign this account out everywhere: every session cookie issued so far stops working
-        (sign-out, so a copied cookie or a late poll's cookie cannot sign back in)."""
-        now = self.clock()
-        with self.database.transaction() as connection:
-            connection.execute(update(advocates).where(advocates.c.id == advocate_id)
-                               .values(session_epoch=advocates.c.session_epoch + 1))
-            audit.record(connection, now=now, actor=audit.staff(advocate_id),
-                         action="advocate.signed_out")
+            return int(connection.execute(select(func.count()).select_from(recovery_codes).where(
+                recovery_codes.c.advocate_id == advocate_id,
+                recovery_codes.c.used_at.is_(None))).scalar_one())
 
     def find(self, email: str) -> StaffMember | None:
         with self.database.transaction() as connection:

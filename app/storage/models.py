@@ -212,6 +212,41 @@ class Advocate(Base):
     last_login_at: Mapped[datetime | None]
 
 
+class RecoveryCode(Base):
+    """A one-time code for an advocate who lost their authenticator: a SHA-256 digest only
+    (app.crypto.RecoveryCodes). `used_at` is set once, by a conditional UPDATE."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    advocate_id: Mapped[int] = mapped_column(
+        ForeignKey("advocates.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+    __table_args__ = (UniqueConstraint("advocate_id", "code_hash",
+                                       name="uq_recovery_codes_advocate_code"),)
+
+
+class StaffSession(Base):
+    """A signed-in session of an advocate, so they can see and end their own sessions.
+
+    Holds no address and no browser details: only when it began, when a person last acted
+    in it, and when it ended. The cookie holds the token; this row only its digest.
+    """
+
+    __tablename__ = "staff_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    advocate_id: Mapped[int] = mapped_column(
+        ForeignKey("advocates.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    last_action_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+
+
 class LoginThrottle(Base):
     """Failed sign-ins from one network address, keyed by an HMAC of the address.
 

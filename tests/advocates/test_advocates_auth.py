@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask import Flask
@@ -51,7 +50,7 @@ def test_a_code_is_accepted_only_once(app: Flask) -> None:
     assert sign_in(second, advocate, code=code).status_code == 401
 
 
-def test_ten_wrong_passwords_lock_the_account_and_survivors_are_unaffected(
+def test_ten_wrong_passwords_hold_the_address_back_and_survivors_are_unaffected(
         app: Flask, client: FlaskClient, twilio: TwilioSigner, clock: MovableClock) -> None:
     advocate = make_advocate(app, "a@example.org")
     for _ in range(9):
@@ -59,7 +58,7 @@ def test_ten_wrong_passwords_lock_the_account_and_survivors_are_unaffected(
     locked = sign_in(client, advocate, password="wrong password!!")
     assert locked.status_code == 429
     assert "locked until" in locked.get_data(as_text=True)
-    # Even the right password and code are refused while the lock lasts...
+    # Even the right password and code are refused from that address while the hold lasts...
     assert sign_in(client, advocate).status_code == 429
     # ...while a survivor's message is answered as always.
     reply = twilio.sms("hello")
@@ -108,13 +107,14 @@ def test_every_staff_action_needs_sign_in_and_csrf(client: FlaskClient, path: st
     assert response.status_code in (302, 401)
 
 
-def test_an_idle_session_expires(app: Flask, client: FlaskClient,
-                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_idle_session_expires(app: Flask, client: FlaskClient) -> None:
     advocate = make_advocate(app, "a@example.org")
     sign_in(client, advocate)
     assert client.get("/advocates/queue").status_code == 200
-    later = time.time() + 16 * 60
-    monkeypatch.setattr("app.advocates.staff_session.time.time", lambda: later)
+    wall = MovableClock()  # the clock sessions expire by (the wall clock in the service)
+    wall.set(datetime.now(UTC) + timedelta(minutes=16))
+    with app.app_context():
+        services().staff_sessions.clock = wall
     assert client.get("/advocates/queue").status_code == 302
 
 

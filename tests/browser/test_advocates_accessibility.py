@@ -3,7 +3,9 @@
 Pages: sign-in (blank, and with the error after a wrong password), the live queue with an urgent
 and a routine case on it, a claimed case (transcript, choices, safe-time form, reply form, case
 actions), the reply preview (a draft that passes and one the lock-screen rule refuses), and, for
-a supervisor, the purpose page of a case someone else holds and that case's manage page.
+a supervisor, the purpose page of a case someone else holds and that case's manage page; an
+advocate's own sessions page (two sessions, one marked as this one), and the page after signing
+in with a recovery code.
 
 axe-core is the copy bundled in axe-playwright-python (see test_webchat_accessibility.py),
 evaluated through DevTools, so the staff pages run under their real Content-Security-Policy.
@@ -140,3 +142,35 @@ def test_the_casework_pages_have_no_serious_accessibility_issues_and_claiming_wo
 
     assert found == {name: [] for name in (
         "queue", "case", "preview, passing", "preview, refused", "purpose", "manage")}
+
+
+def test_the_sessions_and_recovery_code_pages_have_no_serious_accessibility_issues(
+        live_server: LiveServer, browsers: Browsers) -> None:
+    advocate = staff.make_advocate(live_server.app, "ana@example.org")
+    found: dict[str, list[str]] = {}
+    # Signed in with a recovery code (a lost phone): the page says how many are left.
+    page = browsers.launch("recovery").pages[0]
+    page.goto(live_server.url("/advocates/login"))
+    page.fill("#email", advocate.email)
+    page.fill("#password", staff.PASSWORD)
+    page.fill("#code", advocate.recovery_codes[0])
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("#recovery-left")).to_contain_text("9 recovery codes left")
+    check(page, found, "recovery code used")
+
+    # A second session, on another "device", then the list with both and the actions.
+    other = browsers.launch("desk").pages[0]
+    sign_in(other, live_server, advocate)
+    other.get_by_role("link", name="Your sessions").click()
+    expect(other.locator("#sessions tbody tr")).to_have_count(2)
+    expect(other.locator("#sessions tr.this-session")).to_contain_text("This session")
+    check(other, found, "sessions")
+
+    # Signing the first session out from the list ends it there.
+    first = other.locator("#sessions tbody tr:not(.this-session) button")
+    first.click()
+    expect(other.locator("#sessions tbody tr")).to_have_count(1)
+    page.goto(live_server.url("/advocates/queue"))
+    expect(page).to_have_url(live_server.url("/advocates/login"))
+
+    assert found == {"recovery code used": [], "sessions": []}

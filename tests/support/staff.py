@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from flask import Flask
@@ -28,6 +28,7 @@ class TestAdvocate:
     email: str
     role: str
     secret: str
+    recovery_codes: list[str] = field(default_factory=list)
 
     def code(self, at: float | None = None) -> str:
         return Totp.code_at(self.secret, time.time() if at is None else at)
@@ -35,10 +36,12 @@ class TestAdvocate:
 
 def make_advocate(app: Flask, email: str, role: str = "advocate") -> TestAdvocate:
     with app.app_context():
-        member, uri = services().accounts.create(email, role, PASSWORD)
-    secret = re.search(r"secret=([A-Z2-7]+)", uri)
+        enrolment = services().accounts.create(email, role, PASSWORD)
+    secret = re.search(r"secret=([A-Z2-7]+)", enrolment.uri)
     assert secret is not None
-    return TestAdvocate(member.id, member.email, member.role, secret.group(1))
+    member = enrolment.member
+    return TestAdvocate(member.id, member.email, member.role, secret.group(1),
+                        enrolment.recovery_codes)
 
 
 def csrf(page: str) -> str:

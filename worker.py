@@ -13,8 +13,10 @@ until it is asked to stop, so a Redis failover needs no one to restart the worke
 from __future__ import annotations
 
 import logging
+import signal
 import sys
-import time
+import threading
+from types import FrameType
 
 import redis
 from rq import Worker
@@ -53,33 +55,60 @@ def main() -> int:
     return 0
 
 
+class StoppableWorker(Worker):
+    """An RQ worker that remembers whether a person (SIGTERM, SIGINT) asked it to stop, as
+    opposed to quitting on its own after a Redis error."""
+
+    stop_asked = False
+
+    def request_stop(self, signum: int, frame: FrameType | None) -> None:
+        self.stop_asked = True
+        super().request_stop(signum, frame)
+
+    def unsubscribe(self) -> None:
+        """Stop listening for RQ's commands without waiting a minute.
+
+        RQ's own unsubscribe stops its pubsub thread and waits for it; since redis-py 8 that
+        wait has no limit, and the thread may be in a 60-second read, so a SIGTERM (a deploy,
+        `make run`'s Ctrl-C) took up to a minute, or hung a test's teardown. The thread is a
+        daemon that closes its connection itself when it stops: wait a second at most.
+        """
+        thread = self.pubsub_thread
+        if thread is None or self.pubsub is None:
+            return
+        self.log.info("Worker %s: unsubscribing from channel %s", self.name,
+                      self.pubsub_channel_name)
+        self.pubsub.unsubscribe()
+        try:
+            thread.stop(timeout=1)
+        except TypeError:  # redis-py before 8: stop() only clears the flag and never waits
+            thread.stop()
+
+
 def work_until_stopped(settings: Settings) -> None:
     """Run RQ workers one after another until one is asked to stop (SIGTERM or SIGINT)."""
+    stop = threading.Event()
     pause = 1.0
     while True:
-        # Its own connection: RQ lengthens the socket timeout of the one it is given for its
-        # blocking dequeue, and the sweeper's short timeouts must stay short.
-        worker: Worker | None = None
+        worker: StoppableWorker | None = None
         worked = False
         try:
-            worker = Worker(list(QUEUE_NAMES), connection=connect_redis(settings),
-                            worker_ttl=WORKER_TTL_SECONDS)
+            # Its own connection: RQ lengthens the socket timeout of the one it is given for
+            # its blocking dequeue, and the sweeper's short timeouts must stay short.
+            worker = StoppableWorker(list(QUEUE_NAMES), connection=connect_redis(settings),
+                                     worker_ttl=WORKER_TTL_SECONDS)
             worked = worker.work(with_scheduler=True, logging_level="INFO")
         except redis.RedisError as error:
             log.warning("event=worker.redis_failed error=%s", type(error).__name__)
-        if stop_requested(worker):
+        if worker is not None and worker.stop_asked:
             return
+        # Between two RQ workers the signals are ours again: a stop during the pause ends it.
+        for number in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(number, lambda _number, _frame: stop.set())
         log.warning("event=worker.restart pause=%.0f", pause)
-        time.sleep(pause)  # a back-off between restarts while Redis is away
-        if stop_requested(worker):
+        if stop.wait(pause):
             return
         pause = 1.0 if worked else min(pause * 2, MAX_PAUSE_SECONDS)
-
-
-def stop_requested(worker: Worker | None) -> bool:
-    # RQ records a shutdown signal only on the worker itself; its handlers stay installed
-    # after work() returns, so a signal during the pause is seen here too.
-    return bool(getattr(worker, "_stop_requested", False))
 
 
 if __name__ == "__main__":

@@ -82,6 +82,10 @@ class StaffPolicy:
     # Work phones of on-call advocates: a content-free "a case is waiting" SMS goes to them
     # when a case opens in hours and no one has the queue page open.
     alert_sms: tuple[str, ...] = ()
+    # Out of hours, an urgent case (immediate danger, the duress word) alerts these phones at
+    # once with the same content-free text; with none, it waits for the team (and start-up and
+    # `flask flows check` warn).
+    on_call_sms: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -103,6 +107,15 @@ class Deployment:
     cover: CoverSite = field(default_factory=CoverSite)
     staff: StaffPolicy = field(default_factory=StaffPolicy)
     source: str = field(default="", compare=False)
+
+    def warnings(self) -> list[str]:
+        """What is allowed but leaves survivors worse off; said at start-up and by
+        `flask flows check`, never a refusal (a partnership without a rota can still run)."""
+        found = []
+        if not self.staff.on_call_sms:
+            found.append(f"{self.source}: advocates.on_call_sms: no on-call phone; out of hours "
+                         "an urgent case alerts no one until the team is back")
+        return found
 
 
 def load_deployment(path: Path) -> Deployment:
@@ -177,10 +190,7 @@ def _cover(reader: _Reader) -> CoverSite:
 
 def _staff(reader: _Reader) -> StaffPolicy:
     default = StaffPolicy()
-    alert_sms = tuple(reader.get("advocates.alert_sms", list, []))
-    for number in alert_sms:
-        if not isinstance(number, str) or not _E164.match(number):
-            reader.fail("advocates.alert_sms", f"{number!r} is not an E.164 number")
+    alert_sms = _phones(reader, "advocates.alert_sms")
     return StaffPolicy(
         session_idle_minutes=_positive(reader, "advocates.session_idle_minutes",
                                        default.session_idle_minutes),
@@ -190,7 +200,16 @@ def _staff(reader: _Reader) -> StaffPolicy:
                                     default.max_failed_logins),
         lockout_minutes=_positive(reader, "advocates.lockout_minutes", default.lockout_minutes),
         alert_sms=alert_sms,
+        on_call_sms=_phones(reader, "advocates.on_call_sms"),
     )
+
+
+def _phones(reader: _Reader, key: str) -> tuple[str, ...]:
+    phones = tuple(reader.get(key, list, []))
+    for number in phones:
+        if not isinstance(number, str) or not _E164.match(number):
+            reader.fail(key, f"{number!r} is not an E.164 number")
+    return phones
 
 
 def _words(reader: _Reader, key: str, listed: list[Any]) -> list[str]:

@@ -28,7 +28,9 @@ from app.content.catalogues import Catalogues
 from app.content.language import LanguageGuesser
 from app.content.lockscreen import LockScreenRule
 from app.conversation.chat_sessions import ChatSessions
+from app.conversation.failsafe import FailSafe
 from app.conversation.service import ConversationService
+from app.conversation.spool import Spool
 from app.crypto import ChainKey, ChatTokens, ContactHasher, Keyring, Passwords, ReportSigner
 from app.dispatch import Dispatcher
 from app.flows import Flow, FlowError, load_flows
@@ -72,6 +74,10 @@ class Services:
     report_signer: ReportSigner
     # Advocates' signed-in sessions (idle and absolute expiry, "sign out everywhere").
     staff_sessions: StaffSessions
+    # The fail-safe answer (in the survivor's language when memory can tell) and the spool
+    # that keeps what it answered until the database is back.
+    failsafe: FailSafe
+    spool: Spool
     _sender: TwilioSender | None = field(default=None, repr=False)
 
     def sender(self) -> TwilioSender:
@@ -116,16 +122,19 @@ def build_services(settings: Settings, clock: Callable[[], datetime] = utc_now) 
         refuse_unchecked_content(settings, catalogues)
     connection = connect_redis(settings)
     dispatcher = Dispatcher(connection)
+    guesser = LanguageGuesser(settings.deployment.languages, preload=settings.production)
+    hasher = ContactHasher(settings.contact_key)
+    spool = Spool(connection, keyring)
     conversations = ConversationService(
         database=database,
         keyring=keyring,
-        hasher=ContactHasher(settings.contact_key),
+        hasher=hasher,
         flow=flow,
         catalogues=catalogues,
         deployment=settings.deployment,
         clock=clock,
         triage=load_triage(settings),
-        guesser=LanguageGuesser(settings.deployment.languages, preload=settings.production),
+        guesser=guesser,
         dispatcher=dispatcher,
     )
     web_catalogues = load_catalogues(settings, domain="web")
@@ -164,7 +173,14 @@ def build_services(settings: Settings, clock: Callable[[], datetime] = utc_now) 
         # Staff sessions expire by the wall clock, not the service clock that tests move to
         # put casework in or out of hours: moving the casework clock must not sign people out.
         staff_sessions=StaffSessions(database=database, policy=settings.deployment.staff,
-                                     clock=utc_now))
+                                     clock=utc_now),
+        failsafe=FailSafe(catalogues=catalogues, hasher=hasher, guesser=guesser,
+                          default_language=settings.deployment.default_language,
+                          languages=settings.deployment.languages, clock=clock,
+                          spool=spool.add),
+        spool=spool)
+    for warning in settings.deployment.warnings():
+        log.warning("event=deployment.warning %s", warning)
     return built
 
 

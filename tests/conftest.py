@@ -6,6 +6,7 @@ its own copy, so every test starts from a fresh, migrated database in a few mill
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -13,12 +14,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import redis
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
 from app import create_app
 from app.config import Settings, load_settings
+from app.conversation.spool import STREAM as SPOOL_STREAM
 from app.crypto import generate_key_token
 from app.dispatch import Dispatcher
 from app.services import Services, services
@@ -93,7 +96,8 @@ def postgres() -> Iterator[PostgresServer]:
 def postgres_database(postgres: PostgresServer) -> Iterator[str]:
     """A fresh copy of the migrated PostgreSQL database for one test; its URL."""
     name = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(postgres.url(), isolation_level="AUTOCOMMIT")
+    # pre-ping: a test may stop and start the server (tests/conversation/test_spool.py).
+    admin = create_engine(postgres.url(), isolation_level="AUTOCOMMIT", pool_pre_ping=True)
     with admin.connect() as connection:
         connection.execute(text(f"CREATE DATABASE {name} TEMPLATE {PG_TEMPLATE}"))
     yield postgres.url(name)
@@ -150,11 +154,21 @@ def clock() -> MovableClock:
     return MovableClock()
 
 
+def empty_spool(flask_app: Flask) -> None:
+    """The fail-safe's spool is one Redis stream for the whole session's Redis: what one test
+    spooled (sealed under its own keys) must not reach another test's sweep."""
+    # A test whose Redis is stopped spooled nothing.
+    with flask_app.app_context(), contextlib.suppress(redis.RedisError):
+        services().redis.delete(SPOOL_STREAM)
+
+
 @pytest.fixture
 def app(settings: Settings, clock: MovableClock) -> Iterator[Flask]:
     flask_app = create_app(settings, clock)
     flask_app.config["TESTING"] = True
+    empty_spool(flask_app)
     yield flask_app
+    empty_spool(flask_app)
     with flask_app.app_context():
         services().close()
 

@@ -1,9 +1,12 @@
 """Alerting the on-call phones that a case is waiting, once per case and phone.
 
-The live queue page reads the database, so an alert is only needed when nobody has the page
-open (`presence`). Each alert is an `alerts` row, unique per case and phone, sent through
-`app.outbound.exactly_once`, so a retried job or a crashed worker never sends it twice. The
-text names nothing: a lock screen shows it (docs/threat-model.md, A1).
+The live queue page reads the database, so in opening hours an alert is only needed when
+nobody has the page open (`presence`). Out of hours an urgent case (immediate danger, the
+duress word) alerts the deployment's on-call phones at once, whoever has a page open: a queue
+left open on an office screen overnight must not silence it. Each alert is an `alerts` row,
+unique per case and phone (`sms:<i>` for the team's phones, `on_call:<i>` for the on-call
+ones), sent through `app.outbound.exactly_once`, so a retried job or a crashed worker never
+sends it twice. The text names nothing: a lock screen shows it (docs/threat-model.md, A1).
 """
 
 from __future__ import annotations
@@ -14,10 +17,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import redis
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, func, insert, select
 
 from app import hours
 from app.casework import presence
+from app.casework.escalation import PRIORITY_RANK, escalations
 from app.crypto import Keyring
 from app.deployment import Deployment
 from app.outbound.exactly_once import Delivery
@@ -28,6 +32,8 @@ from app.storage.models import Alert, table_of
 log = logging.getLogger(__name__)
 alerts = table_of(Alert)
 ALERT_TEXT = "A case is waiting in the queue (ref {reference})."
+URGENT = PRIORITY_RANK["urgent"]
+TEAM, ON_CALL = "sms", "on_call"
 
 
 @dataclass(kw_only=True)
@@ -58,26 +64,38 @@ class Alerts:
         if record.status != "open" or record.notified_at is not None:
             # Someone has the case: no alert is needed any more, but one a dead worker may have
             # handed to the provider is settled (recorded as sent, or cancelled), never resent.
-            results = [self._send(case_id, int(target.split(":")[1]), record.reference,
+            results = [self._send(case_id, *_parse(target), record.reference,
                                   settle_only=True) for target in unsettled]
             self._mark_notified(case_id, now)
             return ",".join(results) or "nothing to do"
         if not hours.is_open(self.deployment.opening_hours, now):
-            # Out of hours the survivor was told when someone will read it; the sweeper tries
-            # again once the team is on duty.
-            return "out of hours"
+            return self._out_of_hours(record.id, record.priority, record.reference)
         phones = self.deployment.staff.alert_sms
         if not phones or presence.anyone_watching(self.redis, now.timestamp()):
             self._mark_notified(case_id, now)
             return "queue watched"
-        results = [self._send(case_id, index, record.reference) for index in range(len(phones))]
+        results = [self._send(case_id, TEAM, index, record.reference)
+                   for index in range(len(phones))]
         if all(result in ("sent", "failed", "nothing to do") for result in results):
             self._mark_notified(case_id, now)
         return ",".join(results)
 
-    def _send(self, case_id: int, index: int, reference: str, *,
+    def _out_of_hours(self, case_id: int, priority: int, reference: str) -> str:
+        """The survivor was told when someone will read it. An urgent case alerts the on-call
+        phones now; the case stays un-notified, so the team is alerted too once on duty."""
+        phones = self.deployment.staff.on_call_sms
+        if priority < URGENT or not phones:
+            return "out of hours"
+        return ",".join(self._send(case_id, ON_CALL, index, reference)
+                        for index in range(len(phones)))
+
+    def _phone(self, kind: str, index: int) -> str:
+        staff = self.deployment.staff
+        return (staff.on_call_sms if kind == ON_CALL else staff.alert_sms)[index]
+
+    def _send(self, case_id: int, kind: str, index: int, reference: str, *,
               settle_only: bool = False) -> str:
-        target = f"sms:{index}"
+        target = f"{kind}:{index}"
         with self.database.transaction() as connection:
             row = connection.execute(select(alerts).where(
                 alerts.c.escalation_id == case_id, alerts.c.target == target)).first()
@@ -92,7 +110,7 @@ class Alerts:
             lease = self.delivery.take(connection, alerts, row)
             if lease is None:
                 return "held by another worker"
-        to = self.deployment.staff.alert_sms[index]
+        to = self._phone(kind, index)
         body = ALERT_TEXT.format(reference=reference)
         if settle_only:
             return self.delivery.settle(alerts, row.id, lease, to, body)
@@ -103,10 +121,31 @@ class Alerts:
             cases.mark_notified(connection, case_id, now)
 
 
-def cases_to_notify(connection: Connection, now: datetime, *, open_now: bool) -> list[int]:
-    """Cases whose notification is unfinished (only while the team is on duty), and cases with
-    an alert a dead worker left in doubt, whatever their status now."""
-    waiting = cases.needing_notification(connection) if open_now else []
+def _parse(target: str) -> tuple[str, int]:
+    kind, index = target.split(":")
+    return kind, int(index)
+
+
+def cases_to_notify(connection: Connection, now: datetime, *, open_now: bool,
+                    on_call_phones: int = 0) -> list[int]:
+    """Cases whose notification is unfinished (while the team is on duty), urgent cases whose
+    on-call alerts are unfinished (out of hours), and cases with an alert a dead worker left in
+    doubt, whatever their status now."""
+    waiting = (cases.needing_notification(connection) if open_now
+               else urgent_waiting_for_on_call(connection, on_call_phones))
     in_doubt = connection.execute(select(alerts.c.escalation_id).where(
         alerts.c.status == "sending", alerts.c.lease_until < now)).scalars().all()
     return sorted(set(waiting) | set(in_doubt))
+
+
+def urgent_waiting_for_on_call(connection: Connection, phones: int) -> list[int]:
+    """Open urgent cases not yet taken to the team, with fewer finished on-call alerts than
+    there are on-call phones (each finished alert is sent, or failed for good)."""
+    if phones <= 0:
+        return []
+    finished = (select(func.count()).select_from(alerts).where(
+        alerts.c.escalation_id == escalations.c.id, alerts.c.target.like(f"{ON_CALL}:%"),
+        alerts.c.status.in_(("sent", "failed"))).scalar_subquery())
+    return list(connection.execute(select(escalations.c.id).where(
+        escalations.c.status == "open", escalations.c.notified_at.is_(None),
+        escalations.c.priority >= URGENT, finished < phones)).scalars())

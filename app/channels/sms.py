@@ -3,8 +3,10 @@
 Order of work for an inbound message (docs/architecture.md, habit 5): verify the signature before
 reading or storing anything; hand the message to the conversation service, which stores it
 sealed and de-duplicates on Twilio's MessageSid; answer inside the request with TwiML. If any
-of that fails, the survivor still gets the fail-safe emergency reply (docs/threat-model.md, A5),
-and the log gets an event name and request id, never the text or the number.
+of that fails, the survivor still gets the fail-safe emergency reply (docs/threat-model.md, A5)
+in their language when memory can tell, English second (app/conversation/failsafe.py), the
+signed message goes to the sealed spool to be stored once the database is back, and the log
+gets an event name and request id, never the text or the number.
 """
 
 from __future__ import annotations
@@ -43,8 +45,13 @@ def twiml(text: str | None) -> Response:
     return response
 
 
-def failsafe(language: str | None = None) -> Response:
-    return twiml(emergency_text(services().catalogues, language))
+def failsafe(message: InboundMessage | None = None) -> Response:
+    """The emergency reply for `message` (spooled), or for a request we could not place."""
+    try:
+        text = services().failsafe.answer(message)
+    except Exception:  # noqa: BLE001 -- even without our services, the built-in English text
+        text = emergency_text(None)
+    return twiml(text)
 
 
 def signature_is_valid() -> bool:
@@ -86,6 +93,7 @@ def refuse_unsigned(event: str) -> Response:
 
 @bp.post("/sms")
 def inbound() -> Response:
+    message = None  # set once the request is a signed message we can place
     try:
         if not signature_is_valid():
             return refuse_unsigned("sms.forged")
@@ -101,9 +109,10 @@ def inbound() -> Response:
             # Still Twilio, on our account: a number added without telling us. Answer anyway.
             log.warning("event=sms.unknown_to request_id=%s", g.request_id)
         body = form.get("Body", "")
-        outcome = services().conversations.handle_inbound(
-            InboundMessage("sms", sender, body, sid, optouts.classify(body), reply_address=sender)
-        )
+        message = InboundMessage("sms", sender, body, sid, optouts.classify(body),
+                                 reply_address=sender)
+        outcome = services().conversations.handle_inbound(message)
+        services().failsafe.remember(message, outcome.language)
         log.info("event=sms.inbound request_id=%s conversation=%s step=%s replied=%s "
                  "replayed=%s escalation=%s", g.request_id, outcome.conversation_id,
                  outcome.step, outcome.text is not None, outcome.replayed, outcome.escalation_id)
@@ -114,7 +123,7 @@ def inbound() -> Response:
         return failsafe()
     except Exception as error:  # noqa: BLE001 -- whatever broke, the survivor gets an answer
         log.error("event=sms.failsafe request_id=%s %s", g.request_id, exception_summary(error))
-        return failsafe()
+        return failsafe(message)
 
 
 @bp.post("/status")
@@ -151,8 +160,26 @@ def unhandled(error: Exception) -> Response:
 def fallback() -> Response:
     """Static emergency TwiML for Twilio's Fallback URL.
 
-    Twilio calls this when the primary webhook fails or times out. It reads nothing and stores
-    nothing, so it does not check signatures: it must keep working when the secrets, the
-    database or anything else is misconfigured, and it reveals nothing that is not public.
+    Twilio calls this when the primary webhook fails or times out. It answers without checking
+    signatures: it must keep working when the secrets, the database or anything else is
+    misconfigured, and it reveals nothing that is not public. Only a message Twilio signed is
+    also spooled (and answered in its language when memory can tell): the primary may have
+    died before it could; if it did store it, the replay finds the MessageSid and stores
+    nothing twice.
     """
-    return twiml(emergency_text(None))
+    try:
+        message = _signed_message() if request.method == "POST" else None
+    except Exception:  # noqa: BLE001 -- the emergency numbers go out whatever this was
+        message = None
+    return failsafe(message)
+
+
+def _signed_message() -> InboundMessage | None:
+    if not signature_is_valid():
+        return None
+    form = request.form
+    sid, sender = form.get("MessageSid") or "", form.get("From", "").strip()
+    if not _SID.match(sid) or not sender:
+        return None
+    body = form.get("Body", "")
+    return InboundMessage("sms", sender, body, sid, optouts.classify(body), reply_address=sender)

@@ -172,13 +172,25 @@ def send() -> Response:
     except Exception as error:  # noqa: BLE001 -- the survivor gets the emergency numbers
         log.error("event=chat.failsafe request_id=%s %s", g.request_id,
                   exception_summary(error))
-        return _json({"error": "unavailable", "message": _text(language, "chat.error_generic"),
+        return _json({"error": "unavailable", "message": _failsafe_text(payload, language),
                       "replies": []}, 503)
     notice = _text(reply.language, reply.notice_id) if reply.notice_id else None
     return _json({"token": reply.token, "replies": list(reply.replies), "notice": notice})
 
 
 GENERIC_ERROR = "Something went wrong. If you are in danger, call 999."
+
+
+def _failsafe_text(payload: dict[str, object], language: str | None) -> str:
+    """The fail-safe emergency text (the page's language or a clear guess, English second),
+    with a message we could take handed to the spool; the short generic text if even that
+    fails. The page keeps its token, so the survivor can simply send again."""
+    try:
+        message = _sessions().failed_message(payload.get("token"), payload.get("id"),
+                                             payload.get("text"), language)
+        return services().failsafe.answer(message, language)
+    except Exception:  # noqa: BLE001 -- still an answer that names 999
+        return _text(language, "chat.error_generic")
 
 
 def _text(language: str | None, message_id: str, fallback: str = GENERIC_ERROR) -> str:

@@ -3,14 +3,16 @@
 It must not depend on anything that can be down: not the database, not Redis, not a flow file,
 not even a translation catalogue that failed to load. So the English text is kept here, in
 code, as the last line of defence, and a translated text is used only when a catalogue that is
-already in memory has one. These are the national facts from docs/uk-services.md (999, the
-Silent Solution's 55, the 24-hour National Domestic Abuse Helpline); local numbers belong to
-the deployment's configuration and are deliberately not here.
+already in memory has one. A translated fail-safe is followed by the English one: the language
+may have been guessed (the database that knows it may be the thing that is down), and the
+numbers must reach the survivor whichever of the two they read. These are the national facts
+from docs/uk-services.md (999, the Silent Solution's 55, the 24-hour National Domestic Abuse
+Helpline); local numbers belong to the deployment's configuration and are deliberately not here.
 """
 
 from __future__ import annotations
 
-from app.content.catalogues import Catalogues
+from app.content.catalogues import FALLBACK_LANGUAGE, Catalogues
 
 FAILSAFE_MESSAGE_ID = "failsafe.emergency"
 
@@ -22,10 +24,13 @@ EMERGENCY_TEXT_EN = (
 
 
 def emergency_text(catalogues: Catalogues | None, language: str | None = None) -> str:
-    """The fail-safe text in the survivor's language if we can, in English if not."""
-    if catalogues is not None and language and catalogues.has(language, FAILSAFE_MESSAGE_ID):
-        try:
-            return catalogues.text(language, FAILSAFE_MESSAGE_ID)
-        except Exception:  # noqa: BLE001 -- a broken translation must fall back, never raise
-            return EMERGENCY_TEXT_EN
-    return EMERGENCY_TEXT_EN
+    """The fail-safe text in the survivor's language, then in English; English alone when the
+    language is English, unknown, or has no confirmed translation in memory."""
+    if (catalogues is None or not language or language == FALLBACK_LANGUAGE
+            or not catalogues.has(language, FAILSAFE_MESSAGE_ID)):
+        return EMERGENCY_TEXT_EN
+    try:
+        translated = catalogues.text(language, FAILSAFE_MESSAGE_ID)
+    except Exception:  # noqa: BLE001 -- a broken translation must fall back, never raise
+        return EMERGENCY_TEXT_EN
+    return f"{translated}\n\n{EMERGENCY_TEXT_EN}"

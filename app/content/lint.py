@@ -7,7 +7,10 @@ Checks, each reported with file, message id or step, and language:
   translation is reported as a warning: at run time it falls back to English);
 - every text formats with the placeholders we fill ({services}) and no others;
 - the lock-screen rule: nothing revealing in the first characters a phone shows;
-- the SMS encoding and segment count, failing above the limit in flows/outbound.yaml.
+- the SMS encoding and segment count, failing above the limit in flows/outbound.yaml, for
+  each text and for the replies the service puts together itself (the fail-safe in a language
+  with English second; the urgent answer out of hours);
+- the deployment file: what it allows but leaves survivors worse off (warnings).
 """
 
 from __future__ import annotations
@@ -18,14 +21,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from app.content.catalogues import FALLBACK_LANGUAGE, Catalogues
-from app.content.failsafe import EMERGENCY_TEXT_EN
+from app.content.failsafe import EMERGENCY_TEXT_EN, emergency_text
 from app.content.lockscreen import LockScreenRule
 from app.content.segments import Encoding, encoding_of
+from app.deployment import Deployment
 from app.flows import Flow, FlowError, load_flows
 from app.flows.loader import read_yaml
 from app.flows.triage import TriageRuleError, parse_rules
 
 PLACEHOLDERS = frozenset({"services", "opens"})
+# Replies the service composes outside any step (app/conversation/service.py), each checked
+# whole, with the longest reasonable {opens}.
+COMPOSED_REPLIES = {
+    "urgent out of hours, on call": ("urgent.closed", "hours.on_call", "hours.reads_from"),
+    "urgent out of hours, no one on call": ("urgent.closed", "hours.off_duty",
+                                            "hours.reads_unknown"),
+}
+LONGEST_OPENING = "Wednesday 30 September, 09:00"
 
 
 @dataclass(frozen=True)
@@ -76,6 +88,41 @@ def check(flows_dir: Path, catalogues: Catalogues, default_language: str,
                                 EMERGENCY_TEXT_EN, None))
     if flow is not None:
         problems.extend(_check_whole_replies(flow, catalogues, rule))
+    problems.extend(_check_composed_replies(catalogues, rule))
+    return problems
+
+
+def deployment_problems(deployment: Deployment) -> list[Problem]:
+    """The deployment file's warnings (e.g. no on-call phone), as the check reports them."""
+    problems = []
+    for warning in deployment.warnings():
+        where, _, why = warning.rpartition(": ")
+        problems.append(Problem(where or deployment.source, why, warning=True))
+    return problems
+
+
+def _check_composed_replies(catalogues: Catalogues, rule: LockScreenRule) -> list[Problem]:
+    """What the service sends as one SMS without a flow step saying so: the fail-safe (the
+    language's, then English) and the urgent answer out of hours."""
+    problems = []
+    for language in catalogues.languages:
+        replies = {"failsafe, English second": emergency_text(catalogues, language)}
+        for name, ids in COMPOSED_REPLIES.items():
+            try:
+                replies[name] = catalogues.join(language, ids, {"opens": LONGEST_OPENING})
+            except (LookupError, ValueError):
+                continue  # reported above as a missing or broken text
+        for name, whole in replies.items():
+            encoding = encoding_of(whole)
+            if encoding.segments > rule.max_segments_per_reply:
+                problems.append(Problem(
+                    f"{name} [{language}]", f"takes {encoding.segments} SMS segments "
+                    f"({encoding.name}); the limit is {rule.max_segments_per_reply}"))
+            banned = rule.violations(language, whole)
+            if banned:
+                problems.append(Problem(f"{name} [{language}]",
+                                        f"shows {', '.join(banned)} in the first "
+                                        f"{rule.preview} characters (lock-screen rule)"))
     return problems
 
 

@@ -83,6 +83,17 @@ class ChatSessions:
         replies = (outcome.text,) if outcome.text else ()
         return ChatReply(str(token), replies, notice, outcome.language)
 
+    def failed_message(self, token: object, client_id: object, text: object,
+                       language: str | None) -> InboundMessage | None:
+        """For the fail-safe after `send` failed: the message as it would have been taken, or
+        None if it was not one we could take (no valid token, id or text; nothing to spool)."""
+        if (not self.tokens.is_valid(token) or not isinstance(client_id, str)
+                or not _CLIENT_ID.match(client_id) or not isinstance(text, str)
+                or not text.strip() or len(text) > MAX_MESSAGE_CHARS):
+            return None
+        return InboundMessage(CHANNEL, str(token), text, provider_sid=f"WB{client_id}",
+                              language_hint=language)
+
     def collect(self, token: object) -> list[str]:
         """Advocates' replies waiting for this conversation (see `Replies.collect_web`)."""
         if self.collect_replies is None or not self.tokens.is_valid(token):

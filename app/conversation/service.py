@@ -41,6 +41,9 @@ from app.storage.db import Database
 
 log = logging.getLogger(__name__)
 ERASED_REPLY = ("erase.done",)
+URGENT = escalation.PRIORITY_RANK["urgent"]
+# Texts that name when the team is next at work ({opens}).
+_NAMES_OPENING = frozenset({"hours.closed", "hours.reads_from"})
 
 
 @lru_cache(maxsize=256)
@@ -73,6 +76,18 @@ class InboundMessage:
 
 
 @dataclass(frozen=True)
+class Replay:
+    """A message the fail-safe answered while storage was down, stored later from the spool
+    (app/conversation/spool.py): stored at the time it arrived, with the text the survivor was
+    actually sent as its reply. Its flow state does not move on, because the survivor never
+    saw the step's reply; it opens or raises the case, and records a STOP, as it would have.
+    It never sets a resume word or erases: the survivor was told that something went wrong."""
+
+    received_at: datetime
+    reply_text: str
+
+
+@dataclass(frozen=True)
 class Outcome:
     """What the channel sends back. `text` None means: send nothing (e.g. after STOP)."""
 
@@ -85,6 +100,7 @@ class Outcome:
     keyword: str | None = None  # the global keyword the message matched, if any
     risk: str = "none"  # the triage level of the message
     case_opened: bool = False  # this message opened a new case for advocates
+    raised_to_urgent: bool = False  # this message made an open case urgent
     deletion_ids: tuple[int, ...] = ()  # provider copies to delete (after an erasure)
     erased: bool = False  # this message erased the conversation
 
@@ -132,23 +148,24 @@ class ConversationService:
     def contact_hash(self, channel: str, address: str) -> str:
         return self.hasher.hash(channel, address)
 
-    def handle_inbound(self, inbound: InboundMessage) -> Outcome:
-        """Store the message, run the flow, store and return the reply; once per provider id."""
+    def handle_inbound(self, inbound: InboundMessage, replay: Replay | None = None) -> Outcome:
+        """Store the message, run the flow, store and return the reply; once per provider id.
+        With `replay`, a spooled message is stored as described on `Replay`."""
         contact_hash = self.contact_hash(inbound.channel, inbound.address)
         # Two attempts: the second covers the race where two first messages from one number
         # both try to open a conversation and the database lets only one of them.
         for attempt in (1, 2):
             try:
                 with self.database.transaction() as connection:
-                    outcome = self._handle(connection, inbound, contact_hash)
+                    outcome = self._handle(connection, inbound, contact_hash, replay)
                 # After the commit: the case row exists whatever happens to this enqueue.
                 self._dispatch(outcome)
                 return outcome
             except IntegrityError:
                 if inbound.provider_sid:
-                    replay = self._replay(inbound.provider_sid)
-                    if replay is not None:
-                        return replay
+                    stored = self._replay(inbound.provider_sid)
+                    if stored is not None:
+                        return stored
                 if attempt == 2:
                     raise
         raise AssertionError("unreachable")  # pragma: no cover
@@ -157,16 +174,17 @@ class ConversationService:
         """After the commit: the rows exist whatever happens to these enqueues."""
         if self.dispatcher is None:
             return
-        if outcome.case_opened and outcome.escalation_id:
+        if (outcome.case_opened or outcome.raised_to_urgent) and outcome.escalation_id:
             self.dispatcher.notify(outcome.escalation_id, urgent=outcome.risk == "urgent")
         self.dispatcher.delete_copies(list(outcome.deletion_ids))
         if outcome.erased:
             self.dispatcher.reclaim()
 
     def _handle(
-        self, connection: Connection, inbound: InboundMessage, contact_hash: str
+        self, connection: Connection, inbound: InboundMessage, contact_hash: str,
+        replay: Replay | None = None,
     ) -> Outcome:
-        now = self.clock()
+        now = replay.received_at if replay else self.clock()
         # One read, then the writes: on SQLite the first write takes the database's write
         # lock, so the flow is stepped and every text sealed before anything is written.
         lookup = vault.find_open(
@@ -188,8 +206,13 @@ class ConversationService:
         else:
             turn = Turn(state, optouts.keyword_reply(
                 keyword, self.deployment.provider_handles_keywords), flow_ran=False)
+        if replay is not None:
+            turn = replace(turn, state=replace(state, language=turn.state.language),
+                           actions=tuple(a for a in turn.actions if isinstance(a, Escalate)))
         state = turn.state
         text = self.render(state.language, turn.reply_ids, now) if turn.reply_ids else None
+        if replay is not None:
+            text = replay.reply_text
 
         if conversation is None:
             conversation = vault.create(
@@ -203,7 +226,10 @@ class ConversationService:
         if text is not None:
             new.append(vault.NewMessage("out", "flow", text, reply_to=received))
         vault.add_messages(connection, conversation, new, now)
-        vault.save_state(connection, conversation, state.to_json(), state.language, now)
+        if replay is None or conversation.is_new:
+            # A replayed message leaves a live conversation as it is: not its step, and not
+            # its last activity, which a later message may already have moved on.
+            vault.save_state(connection, conversation, state.to_json(), state.language, now)
         if conversation is not None and any(isinstance(a, RequestErasure)
                                             for a in turn.actions):
             deletions = erasure.erase(connection, conversation.id, also=inbound.provider_sid,
@@ -226,10 +252,13 @@ class ConversationService:
         )
         tallies.case_changed(connection, now, lookup.open_case, case,
                              out_of_hours=not hours.is_open(self.deployment.opening_hours, now))
+        was = lookup.open_case
         return Outcome(text, conversation.id, state.language, step=state.step,
                        escalation_id=case.id if case else None, keyword=turn.keyword,
                        risk=turn.risk.level,
-                       case_opened=case is not None and lookup.open_case is None)
+                       case_opened=case is not None and was is None,
+                       raised_to_urgent=case is not None and was is not None
+                       and case.priority >= URGENT > was.priority)
 
     def _turn(self, connection: Connection, inbound: InboundMessage, contact_hash: str,
               state: ConversationState, now: datetime, *, has_word: bool) -> Turn:
@@ -263,8 +292,11 @@ class ConversationService:
         state = result.state
         reply_ids = tuple(ref.id for ref in result.replies)
         # Never after the duress word: the cover reply must stay an ordinary text.
-        if not state.cover and any(isinstance(a, Escalate) for a in result.actions):
-            reply_ids += self._out_of_hours(now)
+        escalations = [a for a in result.actions if isinstance(a, Escalate)]
+        if not state.cover and escalations:
+            urgent = risk.at_least("urgent") or any(a.priority == "urgent" for a in escalations)
+            reply_ids = self._out_of_hours(now, reply_ids, urgent=urgent,
+                                           urgent_step=result.keyword == "urgent")
         if state.locked and not state.cover and starting and not result.secret_refused:
             # The locked reply. (A try at setting a word while locked got it from the flow's
             # `locked` step already, and nothing more: rule 6 in app/flows/engine.py.)
@@ -279,17 +311,30 @@ class ConversationService:
         return Turn(state, reply_ids, actions=actions, risk=risk, keyword=result.keyword,
                     stored_body=stored_body)
 
-    def _out_of_hours(self, now: datetime) -> tuple[str, ...]:
-        """A person was asked for: if no one is on duty, say honestly when someone will be."""
+    def _out_of_hours(self, now: datetime, reply_ids: tuple[str, ...], *, urgent: bool,
+                      urgent_step: bool) -> tuple[str, ...]:
+        """A person was asked for: if no one is on duty, say honestly when someone will be.
+
+        An urgent case out of hours is answered with the emergency options first (999, the
+        Silent Solution, the 24-hour helpline), then whether the on-call phone is being
+        alerted (only if the deployment has one), then when the team will read it. The flow's
+        own urgent reply is left out then: it promises the team reads it first, which is not
+        true at night. Any other step's words (e.g. its options) are kept, after the numbers.
+        """
         opening = self.deployment.opening_hours
         if hours.is_open(opening, now):
-            return ()
-        return ("hours.closed",) if hours.next_opening(opening, now) else ("hours.unknown",)
+            return reply_ids
+        known = hours.next_opening(opening, now) is not None
+        if not urgent:
+            return (*reply_ids, "hours.closed" if known else "hours.unknown")
+        on_call = "hours.on_call" if self.deployment.staff.on_call_sms else "hours.off_duty"
+        return ("urgent.closed", *(() if urgent_step else reply_ids), on_call,
+                "hours.reads_from" if known else "hours.reads_unknown")
 
     def render(self, language: str | None, message_ids: tuple[str, ...],
                now: datetime | None = None) -> str:
         params = {"services": self.services_text()}
-        if "hours.closed" in message_ids and now is not None:
+        if now is not None and _NAMES_OPENING.intersection(message_ids):
             params["opens"] = self._opens_text(language, now)
         return self.catalogues.join(language, message_ids, params)
 

@@ -4,7 +4,9 @@
 short Redis lock (so with several workers one sweeps per interval) and runs `sweep()`: replies
 due or whose lease expired because a worker died, held replies whose reason has gone,
 provider copies to delete, cases not yet notified, alerts left in doubt, audit rows to seal;
-and once a day the retention run. If Redis is down it waits and tries again; it never stops
+and once a day the retention run. First of all it stores the messages the fail-safe answered
+while the database was down (app/conversation/spool.py), so their cases are opened and
+notified like any other. If Redis is down it waits and tries again; it never stops
 the worker, and a job lost with a killed worker is done by the next one.
 """
 
@@ -19,6 +21,7 @@ from flask import Flask
 from app import hours
 from app.audit import chain as audit_chain
 from app.casework import alerts
+from app.conversation import spool
 from app.lifecycle import provider_copies
 from app.logs import exception_summary
 from app.services import services
@@ -31,6 +34,7 @@ RETENTION_LOCK = "quietline:retention-ran-today"
 def sweep() -> dict[str, int]:
     """Enqueue whatever the database says is unfinished. Cheap; safe to run anywhere, often."""
     built = services()
+    spooled = replay_spool()
     now = built.clock()
     grace = timedelta(seconds=built.settings.send_lease_seconds)
     open_now = hours.is_open(built.settings.deployment.opening_hours, now)
@@ -39,7 +43,9 @@ def sweep() -> dict[str, int]:
         due = built.reply_delivery.due(connection, now, grace)
         due += built.reply_delivery.recheck_waiting(connection, counts)
         copies = provider_copies.pending(connection, now)
-        waiting_cases = alerts.cases_to_notify(connection, now, open_now=open_now)
+        waiting_cases = alerts.cases_to_notify(
+            connection, now, open_now=open_now,
+            on_call_phones=len(built.settings.deployment.staff.on_call_sms))
     for reply_id in due:
         if built.dispatcher.reply(reply_id):
             counts["replies"] += 1
@@ -50,9 +56,21 @@ def sweep() -> dict[str, int]:
         if built.dispatcher.notify(case_id):
             counts["cases"] += 1
     counts["sealed"] = audit_chain.seal(built.database, built.chain_key, now)
+    counts["spooled"] = spooled
     if any(counts.values()):
         log.info("event=sweep %s", " ".join(f"{k}={v}" for k, v in counts.items()))
     return counts
+
+
+def replay_spool() -> int:
+    """Messages answered by the fail-safe, stored now that the database takes them; the
+    number stored. A database still down leaves them spooled for the next sweep."""
+    built = services()
+    counts = spool.replay(built.spool, built.conversations)
+    if counts["failed"] or counts["unreadable"]:
+        log.warning("event=spool.waiting failed=%s unreadable=%s", counts["failed"],
+                    counts["unreadable"])
+    return counts["stored"] + counts["already"]
 
 
 def schedule_daily_purge() -> bool:

@@ -9,6 +9,7 @@ import pytest
 import redis
 from flask.testing import FlaskClient
 
+from app.conversation.spool import STREAM as SPOOL_STREAM
 from app.services import Services
 from tests.support.servers import RedisServer, wait_for
 from tests.support.sms import reply_text
@@ -41,7 +42,19 @@ def canary_sent(
         reply_text(twilio.sms(body, sender=CANARY_NUMBER))
     twilio.post("/webhooks/twilio/status", {"MessageSid": "SM" + "a" * 32,
                                             "MessageStatus": "delivered"})
+    # One more while the flow is broken: the fail-safe answers and the message waits in the
+    # spool (app/conversation/spool.py), so the Redis dump and the logs below include it.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("app.conversation.service.flow_step", _broken_flow)
+        reply_text(twilio.sms(SPOOLED_BODY, sender=CANARY_NUMBER))
     client.get("/healthz")
+
+
+SPOOLED_BODY = CANARY_BODY + " while it was down"
+
+
+def _broken_flow(*_args: object, **_kwargs: object) -> None:
+    raise RuntimeError("the flow failed")
 
 
 def test_canary_is_not_in_the_sqlite_file_after_a_checkpoint(
@@ -63,6 +76,19 @@ def test_canary_is_not_in_the_redis_dump(
              and redis_server.dump_path.stat().st_mtime_ns >= before, what="redis dump")
     connection.close()
     assert_absent(redis_server.dump_path.read_bytes(), "redis dump.rdb")
+
+
+def test_the_spool_holds_the_canary_sealed_and_nothing_in_clear(
+    canary_sent: None, built: Services
+) -> None:
+    entries: list[tuple[bytes, dict[bytes, bytes]]] = built.redis.xrange(  # type: ignore[assignment]  # redis-py types every decode mode at once
+        SPOOL_STREAM)
+    assert len(entries) == 1  # the spooled canary is there...
+    raw = b"".join(key + value for _id, fields in entries for key, value in fields.items())
+    assert_absent(raw, "the spool stream")  # ...sealed: neither its text nor its number
+    ((_id, message),) = built.spool.pending()
+    assert message is not None  # and it opens, with the service's keys, to the canary
+    assert (message.inbound.body, message.inbound.address) == (SPOOLED_BODY, CANARY_NUMBER)
 
 
 def test_canary_is_not_in_the_logs(

@@ -13,7 +13,7 @@ from app import create_app
 from app.config import ConfigError, load_settings
 from app.flows import FlowError
 from app.services import services
-from tests.conftest import AUTH_TOKEN
+from tests.conftest import AUTH_TOKEN, empty_spool
 from tests.support.servers import RedisServer
 from tests.support.sms import assert_emergency, reply_text
 from tests.support.twilio_signing import SURVIVOR, TwilioSigner
@@ -36,6 +36,7 @@ def stopped_redis(tmp_path: Path) -> RedisServer:
 
 
 def dispose(app: Flask) -> None:
+    empty_spool(app)  # these apps' failures are spooled under their own keys
     with app.app_context():
         services().database.dispose()
 

@@ -1,0 +1,96 @@
+"""The fail-safe answer: chosen and spooled with nothing but memory.
+
+When the normal path fails (docs/threat-model.md, A5) the database may be what is down, so the
+conversation's language cannot be read from it. The language comes, in order, from:
+1. the language this process last answered this contact in: a small map in memory from the
+   contact's keyed hash to a language code, never written anywhere and lost on restart;
+2. the page's language (web chat), if the survivor chose one;
+3. a clear guess from the message itself (`app.content.language`, its models in memory);
+4. the deployment's default language.
+The text is then that language's fail-safe followed by the English one (`app.content.failsafe`).
+Every step is guarded: whatever fails here, the answer is the English text built into the code.
+
+The message itself is handed to the spool (`app.conversation.spool`), sealed, so that it is
+stored, and a request for a person reaches a person, once the database is back.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from datetime import datetime
+
+from app.content.catalogues import Catalogues
+from app.content.failsafe import EMERGENCY_TEXT_EN, emergency_text
+from app.content.language import LanguageGuesser
+from app.conversation.service import InboundMessage
+from app.crypto import ContactHasher
+from app.logs import exception_summary
+
+log = logging.getLogger(__name__)
+# Enough for every contact of a busy week; each entry is a 64-character hash and a code.
+REMEMBERED_CONTACTS = 20_000
+
+
+class FailSafe:
+    def __init__(self, *, catalogues: Catalogues, hasher: ContactHasher,
+                 guesser: LanguageGuesser | None, default_language: str,
+                 languages: tuple[str, ...], clock: Callable[[], datetime],
+                 spool: Callable[[InboundMessage, datetime, str], bool] | None = None) -> None:
+        self.catalogues = catalogues
+        self.hasher = hasher
+        self.guesser = guesser
+        self.default_language = default_language
+        self.languages = languages
+        self.clock = clock
+        self.spool = spool
+        self._recent: OrderedDict[str, str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def remember(self, inbound: InboundMessage, language: str | None) -> None:
+        """After a message was answered normally: its conversation's language, for a later
+        fail-safe to the same contact."""
+        if not language:
+            return
+        key = self.hasher.hash(inbound.channel, inbound.address)
+        with self._lock:
+            self._recent[key] = language
+            self._recent.move_to_end(key)
+            while len(self._recent) > REMEMBERED_CONTACTS:
+                self._recent.popitem(last=False)
+
+    def language_for(self, inbound: InboundMessage | None, hint: str | None = None
+                     ) -> str | None:
+        if inbound is None:
+            return hint if hint in self.languages else self.default_language
+        with self._lock:
+            known = self._recent.get(self.hasher.hash(inbound.channel, inbound.address))
+        if known:
+            return known
+        if inbound.language_hint in self.languages:
+            return inbound.language_hint
+        guessed = self.guesser.guess(inbound.body) if self.guesser else None
+        return guessed or self.default_language
+
+    def text(self, inbound: InboundMessage | None, hint: str | None = None) -> str:
+        """The fail-safe text for this message; never raises."""
+        try:
+            return emergency_text(self.catalogues, self.language_for(inbound, hint))
+        except Exception as error:  # noqa: BLE001 -- the English text is always there
+            log.error("event=failsafe.language_failed %s", exception_summary(error))
+            return EMERGENCY_TEXT_EN
+
+    def answer(self, inbound: InboundMessage | None, hint: str | None = None) -> str:
+        """The normal path failed for `inbound` (None: nothing we could place; `hint` the
+        page's language then): the text to send now, after the message was handed to the
+        spool. Never raises."""
+        text = self.text(inbound, hint)
+        if inbound is not None and self.spool is not None:
+            try:
+                self.spool(inbound, self.clock(), text)
+            except Exception as error:  # noqa: BLE001 -- the reply goes out whatever happens
+                log.error("event=spool.lost channel=%s %s", inbound.channel,
+                          exception_summary(error))
+        return text

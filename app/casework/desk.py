@@ -77,7 +77,7 @@ class CaseView:
 
 
 def facts(record: cases.CaseRecord) -> authz.CaseFacts:
-    return authz.CaseFacts(record.status, record.claimed_by)
+    return authz.CaseFacts(record.status, record.claimed_by, record.taken_over)
 
 
 def state_of(record: cases.CaseRecord) -> ConversationState:

@@ -32,6 +32,9 @@ class CaseFacts:
 
     status: str  # open, claimed, closed
     claimed_by: int | None
+    # Someone other than the holder has claimed, released or reassigned it (not fresh from
+    # the queue): a supervisor holding it still states a purpose to read it.
+    taken_over: bool = False
 
 
 STAFF_ROLES = frozenset({"advocate", "supervisor", "admin"})
@@ -56,14 +59,18 @@ def can_claim(member: StaffMember, case: CaseFacts) -> bool:
 def can_read_transcript(member: StaffMember, case: CaseFacts, purpose: str | None) -> bool:
     if member.role == "admin":
         return False
-    if holds(member, case):
+    if holds(member, case) and not needs_purpose(member, case):
         return True
     return member.role == "supervisor" and purpose in PURPOSES
 
 
 def needs_purpose(member: StaffMember, case: CaseFacts) -> bool:
-    """A supervisor opening a case they do not hold must say why first."""
-    return member.role == "supervisor" and not holds(member, case)
+    """A supervisor opening a case they do not hold must say why first; so must one holding a
+    case someone else has handled (released to the queue, or given to them), or releasing a
+    colleague's case and claiming it would read it with no purpose recorded."""
+    if member.role != "supervisor":
+        return False
+    return not holds(member, case) or case.taken_over
 
 
 def can_reply(member: StaffMember, case: CaseFacts) -> bool:

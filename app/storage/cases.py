@@ -7,17 +7,25 @@ rule "bound to table, column and row" lives in the storage layer only.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Select, exists, select, update
 
 from app.crypto import DataKey, FieldContext, Keyring
-from app.storage.models import Advocate, Conversation, Escalation, OptOut, table_of
+from app.storage.models import (
+    Advocate,
+    AuditEvent,
+    Conversation,
+    Escalation,
+    OptOut,
+    table_of,
+)
 from app.storage.times import aware, utc
 
 conversations = table_of(Conversation)
+_audit = table_of(AuditEvent).c
 escalations = table_of(Escalation)
 opt_outs = table_of(OptOut)
 advocates = table_of(Advocate)
@@ -46,6 +54,9 @@ class CaseRecord:
     opted_out: bool
     window_text: str | None  # the window an advocate confirmed, canonical form
     contact_hash: str | None
+    # Someone other than the current holder claimed, released or reassigned this case: the
+    # holder did not take it fresh from the queue (read only by `load`, for one case).
+    taken_over: bool = False
 
 
 def _select() -> Select[Any]:
@@ -79,7 +90,25 @@ def _record(keyring: Keyring, row: Any) -> CaseRecord:
 
 def load(connection: Connection, keyring: Keyring, case_id: int) -> CaseRecord | None:
     row = connection.execute(_select().where(_e.id == case_id)).first()
-    return None if row is None else _record(keyring, row)
+    if row is None:
+        return None
+    return replace(_record(keyring, row),
+                   taken_over=taken_over(connection, case_id, row.claimed_by))
+
+
+# The audit actions that move a case between people (app/casework/desk.py).
+HANDLING_ACTIONS = ("case.claimed", "case.released", "case.reassigned")
+
+
+def taken_over(connection: Connection, case_id: int, holder: int | None) -> bool:
+    """Whether anyone but `holder` has claimed, released or reassigned the case. A supervisor
+    who holds such a case still states a purpose to read it, so releasing a colleague's case
+    and claiming it back, or being given it, is no way round the purpose."""
+    if holder is None:
+        return False
+    return connection.execute(select(exists().where(
+        _audit.escalation_id == case_id, _audit.action.in_(HANDLING_ACTIONS),
+        _audit.actor != f"advocate:{holder}"))).scalar() is True
 
 
 def unfinished(connection: Connection, keyring: Keyring) -> list[CaseRecord]:

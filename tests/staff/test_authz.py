@@ -278,3 +278,24 @@ Decision = Callable[[StaffMember, CaseFacts], bool]
 )
 def test_a_role_outside_the_three_may_do_nothing(decision: Decision, facts: CaseFacts) -> None:
     assert decision(member("volunteer"), facts) is False
+
+
+TAKEN_OVER = [
+    # (role, holds it, someone else handled it, purpose given) -> may read; needs a purpose
+    ("supervisor", True, False, None, True, False),
+    ("supervisor", True, True, None, False, True),
+    ("supervisor", True, True, "covering", True, True),
+    ("advocate", True, True, None, True, False),
+    ("admin", True, True, "covering", False, False),
+]
+
+
+@pytest.mark.parametrize(("role", "holding", "handled", "purpose", "reads", "asks"),
+                         TAKEN_OVER)
+def test_a_supervisor_holding_a_case_someone_else_handled_states_a_purpose(
+        role: str, holding: bool, handled: bool, purpose: str | None, reads: bool,
+        asks: bool) -> None:
+    member = StaffMember(7, "m@example.org", role, 0)
+    case = authz.CaseFacts("claimed", 7 if holding else 8, taken_over=handled)
+    assert authz.can_read_transcript(member, case, purpose) is reads
+    assert authz.needs_purpose(member, case) is asks

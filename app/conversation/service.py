@@ -4,9 +4,10 @@ Channels (SMS, web chat) turn provider requests into an `InboundMessage` and cal
 `ConversationService.handle_inbound`; this module joins storage, crypto, the pure flow engine
 and the message catalogues. Everything for one message happens in one transaction: find the
 conversation, store the inbound message, step the flow, store the reply, record an escalation.
-The provider's message id is unique in the database, so a retried webhook fails that
-transaction and is answered from what the first delivery stored (the database decides, not a
-prior SELECT).
+The provider's message id is unique within its conversation, so a retried webhook fails that
+transaction and is answered from what the first delivery stored in the sender's own
+conversation (the database decides, not a prior SELECT); the same id from anyone else is their
+own new message.
 """
 
 from __future__ import annotations
@@ -163,7 +164,8 @@ class ConversationService:
                 return outcome
             except IntegrityError:
                 if inbound.provider_sid:
-                    stored = self._replay(inbound.provider_sid)
+                    stored = self._replay(inbound.channel, contact_hash,
+                                          inbound.provider_sid)
                     if stored is not None:
                         return stored
                 if attempt == 2:
@@ -349,10 +351,12 @@ class ConversationService:
             f"{s.name}: {s.phone} ({s.hours})" for s in self.deployment.services
         )
 
-    def _replay(self, provider_sid: str) -> Outcome | None:
-        """Answer a provider's retry with exactly what the first delivery was answered."""
+    def _replay(self, channel: str, contact_hash: str, provider_sid: str) -> Outcome | None:
+        """Answer a provider's retry with exactly what the first delivery was answered, found
+        in the sender's own conversation only."""
         with self.database.transaction() as connection:
-            found = vault.find_reply(connection, self.keyring, provider_sid)
+            found = vault.find_reply(connection, self.keyring, channel=channel,
+                                     contact_hash=contact_hash, provider_sid=provider_sid)
         if found is None:
             return None
         conversation_id, language, text = found

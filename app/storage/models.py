@@ -84,7 +84,13 @@ class Conversation(Base):
 
 
 class Message(Base):
-    """A message in or out. `provider_sid` de-duplicates the provider's retries."""
+    """A message in or out. `provider_sid` de-duplicates the provider's retries.
+
+    Unique per conversation, not globally: a retry comes from the same sender, so it lands in
+    the same conversation; an id that another conversation already used (a web page's own id,
+    chosen by the browser) is somebody else's message, stored as new and never answered with
+    that conversation's reply (docs/threat-model.md, A2).
+    """
 
     __tablename__ = "messages"
 
@@ -94,7 +100,7 @@ class Message(Base):
     )
     direction: Mapped[str] = mapped_column(String(8))  # "in" or "out"
     author: Mapped[str] = mapped_column(String(16))  # "survivor", "flow", "advocate", "system"
-    provider_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    provider_sid: Mapped[str | None] = mapped_column(String(64))
     reply_to_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("messages.id", ondelete="CASCADE"), index=True
     )
@@ -102,6 +108,9 @@ class Message(Base):
     created_at: Mapped[datetime]
 
     conversation: Mapped[Conversation] = relationship(back_populates="messages")
+
+    __table_args__ = (UniqueConstraint("conversation_id", "provider_sid",
+                                       name="uq_messages_conversation_provider_sid"),)
 
 
 class DeliveryReceipt(Base):

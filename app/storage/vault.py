@@ -220,14 +220,18 @@ def save_state(
 
 
 def find_reply(
-    connection: Connection, keyring: Keyring, provider_sid: str
+    connection: Connection, keyring: Keyring, *, channel: str, contact_hash: str,
+    provider_sid: str,
 ) -> tuple[uuid.UUID, str | None, str | None] | None:
-    """For a provider message id already stored: (conversation id, its language, our reply)."""
+    """For a provider message id already stored in this contact's open conversation:
+    (conversation id, its language, our reply). The same id in anyone else's conversation is
+    not this sender's message, and its reply is never theirs to read."""
     inbound = connection.execute(
         select(messages.c.id, messages.c.conversation_id, conversations.c.wrapped_key,
                conversations.c.language)
         .join(conversations, conversations.c.id == messages.c.conversation_id)
-        .where(messages.c.provider_sid == provider_sid)
+        .where(messages.c.provider_sid == provider_sid, _c.channel == channel,
+               _c.contact_hash == contact_hash, _c.closed_at.is_(None))
     ).first()
     if inbound is None:
         return None

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Flask, Response, g, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, Response, abort, g, redirect, render_template, request, url_for
 from werkzeug.wrappers.response import Response as BaseResponse
 
 from app.advocates import staff_session
@@ -36,6 +37,19 @@ CSP = "; ".join((
     "default-src 'none'", "script-src 'self'", "style-src 'self'", "img-src 'self'",
     "connect-src 'self'", "form-action 'self'", "base-uri 'none'", "frame-ancestors 'none'",
 ))
+
+
+# The largest id an `Integer` column holds on both databases (PostgreSQL's integer is 32-bit,
+# SQLite's 64-bit). A larger number in a URL made the driver raise instead of finding nothing.
+MAX_ROW_ID = 2**31 - 1
+
+
+@bp.url_value_preprocessor
+def refuse_impossible_ids(_endpoint: str | None, values: dict[str, Any] | None) -> None:
+    """An id no row can have is an unknown case: the same 404 as any other, never a 500."""
+    if values and any(isinstance(value, int) and value > MAX_ROW_ID
+                      for value in values.values()):
+        abort(404)
 
 
 @bp.before_request

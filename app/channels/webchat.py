@@ -140,11 +140,22 @@ def start() -> Response:
     return _json({"token": _sessions().start()})
 
 
+def _payload() -> dict[str, object]:
+    """The request's JSON object, or an empty one for anything else: not JSON, not an object,
+    or nested too deep to parse (json raises RecursionError there, which `silent` lets
+    through as a 500)."""
+    try:
+        payload = request.get_json(silent=True)
+    except RecursionError:
+        log.warning("event=chat.too_deep request_id=%s", g.request_id)
+        return {}
+    return payload if isinstance(payload, dict) else {}
+
+
 @bp.post("/chat/poll")
 def poll() -> Response:
     """Advocates' replies waiting for this page, each handed over once."""
-    payload = request.get_json(silent=True)
-    token = payload.get("token") if isinstance(payload, dict) else None
+    token = _payload().get("token")
     try:
         replies = _sessions().collect(token)
     except Exception as error:  # noqa: BLE001 -- the page keeps working; replies stay queued
@@ -156,9 +167,7 @@ def poll() -> Response:
 
 @bp.post("/chat/send")
 def send() -> Response:
-    payload = request.get_json(silent=True)
-    if not isinstance(payload, dict):
-        payload = {}
+    payload = _payload()
     language = payload.get("language")
     if language not in services().settings.deployment.languages:
         language = None
@@ -211,9 +220,8 @@ def too_large(_error: RequestEntityTooLarge) -> Response:
 @bp.post("/chat/erase")
 def erase() -> Response:
     """Delete this conversation now (the page asked the survivor to confirm first)."""
-    payload = request.get_json(silent=True)
-    token = payload.get("token") if isinstance(payload, dict) else None
-    language = payload.get("language") if isinstance(payload, dict) else None
+    payload = _payload()
+    token, language = payload.get("token"), payload.get("language")
     if language not in services().settings.deployment.languages:
         language = None
     try:

@@ -28,6 +28,9 @@ log = logging.getLogger(__name__)
 CHANNEL = "web"
 MAX_MESSAGE_CHARS = 2000  # far more than anyone types in a chat box; refuse, do not truncate
 _CLIENT_ID = re.compile(r"^[0-9a-f]{32}$")
+# Python's json joins a valid surrogate pair into one character, so any surrogate left in a
+# string is half an emoji (a paste cut in two); it cannot be encoded to be sealed.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class ChatInputError(ValueError):
@@ -72,6 +75,7 @@ class ChatSessions:
             raise ChatInputError("too_long", "chat.error_too_long")
         if not isinstance(client_id, str) or not _CLIENT_ID.match(client_id):
             raise ChatInputError("bad_request", "chat.error_generic")
+        text = _LONE_SURROGATE.sub("\ufffd", text)
         notice = None
         if not self.tokens.is_valid(token) or self._status(str(token)) in ("ended", "idle"):
             if self.tokens.is_valid(token):

@@ -106,6 +106,9 @@ class Deployment:
     duress_words: tuple[str, ...] = ()
     cover: CoverSite = field(default_factory=CoverSite)
     staff: StaffPolicy = field(default_factory=StaffPolicy)
+    # How the web chat labels an advocate's replies ("Sam, from the team"); None: the page's
+    # own translated wording ("From the team"). Shown as it is in every language.
+    person_label: str | None = None
     source: str = field(default="", compare=False)
 
     def warnings(self) -> list[str]:
@@ -158,6 +161,7 @@ def parse_deployment(raw: dict[str, Any], source: str = "<deployment>") -> Deplo
         duress_words=tuple(_words(reader, "conversation.duress_words",
                                   reader.get("conversation.duress_words", list, []))),
         staff=_staff(reader),
+        person_label=_person_label(reader, reader.get("organisation.name", str)),
         source=source,
     )
 
@@ -186,6 +190,26 @@ def _cover(reader: _Reader) -> CoverSite:
         if any(word in lowered for word in _FORBIDDEN_ON_COVER):
             reader.fail(f"cover.{name}", "must not name the service or what it is for")
     return CoverSite(**values)
+
+
+MAX_PERSON_LABEL = 40
+
+
+def _person_label(reader: _Reader, organisation: str) -> str | None:
+    """`[webchat] person_label`: the words above an advocate's reply on the chat page. A glance
+    at the screen must not learn what the chat is, so the same words as on the cover are
+    refused, and so is the organisation's name."""
+    label = reader.get("webchat.person_label", str, None)
+    if label is None:
+        return None
+    label = label.strip()
+    if not 1 <= len(label) <= MAX_PERSON_LABEL:
+        reader.fail("webchat.person_label", f"must be 1 to {MAX_PERSON_LABEL} characters")
+    lowered = label.casefold()
+    if (any(word in lowered for word in _FORBIDDEN_ON_COVER)
+            or organisation.strip().casefold() in lowered):
+        reader.fail("webchat.person_label", "must not name the service or what it is for")
+    return label
 
 
 def _staff(reader: _Reader) -> StaffPolicy:

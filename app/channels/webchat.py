@@ -98,10 +98,14 @@ def _page(template: str) -> Response:
     def t(message_id: str) -> str:
         return _text(language, message_id, fallback=message_id)
 
+    deployment = services().settings.deployment
+    speakers = {"service": t("chat.from_service"),
+                "person": deployment.person_label or t("chat.from_person")}
     chat_config = {
-        "exitUrl": services().settings.deployment.exit_url,
+        "exitUrl": deployment.exit_url,
         "text": {"empty": t("chat.error_empty"), "error": t("chat.error_generic"),
                  "network": t("chat.error_network")},
+        "speakers": speakers,
     }
     # The script and styles are our own files (never user input); they must reach the page
     # unescaped, byte for byte, or their CSP hashes would not match.
@@ -109,7 +113,7 @@ def _page(template: str) -> Response:
     html = render_template(
         template, language=language, direction="rtl" if language in RTL else "ltr",
         cover=cover, favicon=_favicon(cover), css=css, js=js,
-        t=t, chat_config=chat_config,
+        t=t, chat_config=chat_config, speakers=speakers,
         languages=[(code, LANGUAGE_NAMES.get(code, code))
                    for code in services().settings.deployment.languages],
     )
@@ -154,15 +158,17 @@ def _payload() -> dict[str, object]:
 
 @bp.post("/chat/poll")
 def poll() -> Response:
-    """Advocates' replies waiting for this page, each handed over once."""
+    """Advocates' replies waiting for this page, each handed over once. Every one was written
+    by a person (`Replies.send` takes a staff member), and `"from": "person"` tells the page so
+    it can say who is speaking; nothing about which person is sent."""
     token = _payload().get("token")
     try:
         replies = _sessions().collect(token)
     except Exception as error:  # noqa: BLE001 -- the page keeps working; replies stay queued
         log.error("event=chat.poll_failed request_id=%s %s", g.request_id,
                   exception_summary(error))
-        return _json({"replies": []}, 503)
-    return _json({"replies": replies})
+        return _json({"replies": [], "from": "person"}, 503)
+    return _json({"replies": replies, "from": "person"})
 
 
 @bp.post("/chat/send")

@@ -59,12 +59,48 @@
     if (shiftPresses.length >= 3) { quickExit(event); }
   }, true);
 
+  // Who is speaking: a line of words above each run of messages from the service (automatic)
+  // or from a person (the chat poll says "from": "person"), so the two never look alike.
+  var SPEAKERS = { "from-service": config.speakers.service,
+                   "from-advocate": config.speakers.person };
   function add(text, who) {
+    var speaker = who.split(" ")[0];
+    var last = list.lastElementChild;
+    var label = SPEAKERS[speaker];
+    if (label && !(last && last.classList.contains(speaker))) {
+      var line = document.createElement("li");
+      line.className = "speaker " + speaker;
+      line.textContent = label;
+      list.appendChild(line);
+    }
     var item = document.createElement("li");
     item.className = "message " + who;
     item.textContent = text;  // never innerHTML: replies may quote what was typed
     list.appendChild(item);
-    item.scrollIntoView({ block: "end" });
+    // Scroll the list only: scrollIntoView could also move the panel and hide its top.
+    list.scrollTop = list.scrollHeight;
+  }
+
+  // With the on-screen keyboard open, some browsers (Safari) shrink only the visual viewport:
+  // keep the panel inside it, so the exit button and the text box stay in sight. Not while
+  // the survivor has pinch-zoomed, which must keep working as they expect.
+  var viewport = window.visualViewport;
+  function fitViewport() {
+    if (viewport && Math.abs(viewport.scale - 1) < 0.01 &&
+        viewport.height < window.innerHeight - 1) {
+      chat.style.top = viewport.offsetTop + "px";
+      chat.style.bottom = "auto";
+      chat.style.height = viewport.height + "px";
+    } else {
+      chat.style.top = "";
+      chat.style.bottom = "";
+      chat.style.height = "";
+    }
+    list.scrollTop = list.scrollHeight;
+  }
+  if (viewport) {
+    viewport.addEventListener("resize", fitViewport);
+    viewport.addEventListener("scroll", fitViewport);
   }
 
   function post(path, payload) {
@@ -107,7 +143,8 @@
     post("/chat/poll", { token: asked }).then(function (result) {
       if (asked !== token) { return; }  // the conversation was deleted meanwhile
       if (result.ok && result.data.replies) {
-        result.data.replies.forEach(function (reply) { add(reply, "from-advocate"); });
+        var who = result.data.from === "person" ? "from-advocate" : "from-service";
+        result.data.replies.forEach(function (reply) { add(reply, who); });
       }
     }).catch(function () { /* the next poll tries again */ });
   }

@@ -3,7 +3,8 @@
 Contract (issue 12): `GET /` is an ordinary-looking cover page with `<a id="open-chat"
 href="#ask">`; following it opens `<section id="chat">` over the page without changing
 location.href or adding a history entry. In the chat: `#messages` with `li.message.from-service`
-and `li.message.from-you`, `#message-input` (autocomplete off), `#send`, a fixed `#quick-exit`,
+and `li.message.from-you`, `#message-input` (autocomplete off), `#send`, `#quick-exit` at the top
+of the fixed panel (where it is measured: test_webchat_phone_layout.py),
 `#emergency` (999, 55, 0808 2000 247), `#safety-open` showing `#safety`, `#language`. The
 first reply is the flow's welcome; "3" asks for a person and records an escalation.
 """
@@ -47,7 +48,7 @@ def test_open_the_chat_send_and_get_the_welcome(live_server: LiveServer,
     assert chat.history_length() == history, "opening the chat added a history entry"
     exit_button = page.locator("#quick-exit")
     expect(exit_button).to_be_visible()
-    assert exit_button.evaluate("e => getComputedStyle(e).position") == "fixed"
+    assert exit_button.evaluate("e => getComputedStyle(e.closest('#chat')).position") == "fixed"
     emergency = normalise(page.locator("#emergency").inner_text())
     for number in EMERGENCY_NUMBERS:
         assert number in emergency, f"{number} missing from the emergency line: {emergency!r}"

@@ -49,7 +49,7 @@ class ConfigError(RuntimeError):
 @dataclass(frozen=True)
 class Settings:
     env: str
-    secret_key: str
+    secret_key: str  # the newest of `secret_keys`: everything new is signed with it
     database_url: str
     redis_url: str
     data_keys: tuple[str, ...]
@@ -85,6 +85,21 @@ class Settings:
     # plain 404 as any unknown address (docs/deploy.md, "Two host names"). None in development
     # only: one host then serves everything.
     staff_host: str | None = None
+    # SECRET_KEY and QUIETLINE_CONTACT_KEY as lists, newest first (comma-separated, like
+    # QUIETLINE_DATA_KEYS): the newest signs and hashes, the older ones are still accepted
+    # until `flask keys rotate-secret` / `rotate-contacts` has moved what was stored under them.
+    secret_keys: tuple[str, ...] = ()
+    contact_keys: tuple[str, ...] = ()
+
+    @property
+    def signing_keys(self) -> tuple[str, ...]:
+        """Every listed SECRET_KEY, newest first."""
+        return self.secret_keys or (self.secret_key,)
+
+    @property
+    def contact_hash_keys(self) -> tuple[str, ...]:
+        """Every listed contact key, newest first."""
+        return self.contact_keys or (self.contact_key,)
 
     @property
     def production(self) -> bool:
@@ -139,16 +154,7 @@ def load_settings(environ: Mapping[str, str], instance_path: Path | None = None)
     except ValueError as exc:
         raise ConfigError(str(exc)) from exc
 
-    data_keys = tuple(k.strip() for k in values["QUIETLINE_DATA_KEYS"].split(",") if k.strip())
-    for name, tokens in (("QUIETLINE_DATA_KEYS", data_keys),
-                         ("QUIETLINE_CONTACT_KEY", (values["QUIETLINE_CONTACT_KEY"],))):
-        for token in tokens:
-            try:
-                crypto.parse_key_token(token)
-            except crypto.KeyFormatError as exc:
-                raise ConfigError(f"{name}: {exc} (use `flask keys generate`)") from exc
-    if not data_keys:
-        raise ConfigError("QUIETLINE_DATA_KEYS is empty")
+    data_keys, contact_keys, secret_keys = _key_lists(values)
 
     # `make run` serves on http://127.0.0.1:$PORT and sets PUBLIC_BASE_URL to match; a command
     # such as `flask sms try` run with the same PORT must sign for the same URL.
@@ -165,11 +171,11 @@ def load_settings(environ: Mapping[str, str], instance_path: Path | None = None)
 
     return Settings(
         env=env,
-        secret_key=values["SECRET_KEY"],
+        secret_key=secret_keys[0],
         database_url=values.get("DATABASE_URL") or f"sqlite:///{instance / 'quietline.sqlite3'}",
         redis_url=values.get("REDIS_URL") or "redis://127.0.0.1:6379/0",
         data_keys=data_keys,
-        contact_key=values["QUIETLINE_CONTACT_KEY"],
+        contact_key=contact_keys[0],
         public_base_url=public_base_url,
         twilio_account_sid=values.get("TWILIO_ACCOUNT_SID", "AC" + "0" * 32),
         twilio_auth_token=values["TWILIO_AUTH_TOKEN"],
@@ -188,7 +194,37 @@ def load_settings(environ: Mapping[str, str], instance_path: Path | None = None)
         redis_sentinel_master=values.get("REDIS_SENTINEL_MASTER", "").strip() or "quietline",
         generated_secrets=generated,
         staff_host=_staff_host(values, production),
+        secret_keys=secret_keys,
+        contact_keys=contact_keys,
     )
+
+
+def _key_lists(values: Mapping[str, str]) -> tuple[tuple[str, ...], tuple[str, ...],
+                                                   tuple[str, ...]]:
+    """QUIETLINE_DATA_KEYS, QUIETLINE_CONTACT_KEY and SECRET_KEY, each a list newest first."""
+    data_keys = _listed(values["QUIETLINE_DATA_KEYS"])
+    contact_keys = _listed(values["QUIETLINE_CONTACT_KEY"])
+    secret_keys = _listed(values["SECRET_KEY"])
+    for name, listed in (("SECRET_KEY", secret_keys), ("QUIETLINE_CONTACT_KEY", contact_keys)):
+        if not listed:
+            raise ConfigError(f"{name} is empty")
+        if len(set(listed)) != len(listed):
+            raise ConfigError(f"{name} lists the same key twice")
+    for name, tokens in (("QUIETLINE_DATA_KEYS", data_keys),
+                         ("QUIETLINE_CONTACT_KEY", contact_keys)):
+        for token in tokens:
+            try:
+                crypto.parse_key_token(token)
+            except crypto.KeyFormatError as exc:
+                raise ConfigError(f"{name}: {exc} (use `flask keys generate`)") from exc
+    if not data_keys:
+        raise ConfigError("QUIETLINE_DATA_KEYS is empty")
+    return data_keys, contact_keys, secret_keys
+
+
+def _listed(value: str) -> tuple[str, ...]:
+    """A key list: comma-separated, newest first, blanks ignored."""
+    return tuple(part.strip() for part in value.split(",") if part.strip())
 
 
 def _sentinels(raw: str) -> tuple[tuple[str, int], ...]:
@@ -264,7 +300,10 @@ def _refuse_missing_or_demo(values: Mapping[str, str]) -> None:
         value = values.get(name, "").strip()
         if not value:
             raise ConfigError(f"{name} is not set; production needs a real secret")
-        if value.lower() in DEMO_SECRETS or len(value) < 16:
+        # Lists (SECRET_KEY, the key settings) are checked key by key: an old key kept for
+        # verification must be a real secret too.
+        listed = _listed(value) if name != "TWILIO_AUTH_TOKEN" else (value,)
+        if not listed or any(part.lower() in DEMO_SECRETS or len(part) < 16 for part in listed):
             raise ConfigError(f"{name} is a demo or too-short value; set a real secret")
     if values.get("TWILIO_ACCOUNT_SID", "").strip() in ("", "AC" + "0" * 32):
         raise ConfigError("TWILIO_ACCOUNT_SID is not set; production needs the real account")

@@ -30,6 +30,9 @@ def create_app(settings: Settings | None = None,
     app = Flask(__name__, instance_path=str(settings.instance_path))
     app.config.update(
         SECRET_KEY=settings.secret_key,
+        # Sessions signed under an older SECRET_KEY that is still listed stay valid, so a
+        # rotation does not sign every advocate out mid-shift.
+        SECRET_KEY_FALLBACKS=list(settings.signing_keys[1:]),
         MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
         # The only cookie Quietline sets is the advocates' session, and only under /advocates:
         # the survivor-facing pages never send or receive it (docs/threat-model.md, A1).

@@ -123,7 +123,7 @@ def build_services(settings: Settings, clock: Callable[[], datetime] = utc_now) 
     connection = connect_redis(settings)
     dispatcher = Dispatcher(connection)
     guesser = LanguageGuesser(settings.deployment.languages, preload=settings.production)
-    hasher = ContactHasher(settings.contact_key)
+    hasher = ContactHasher(settings.contact_hash_keys)
     spool = Spool(connection, keyring)
     conversations = ConversationService(
         database=database,
@@ -144,14 +144,14 @@ def build_services(settings: Settings, clock: Callable[[], datetime] = utc_now) 
         database=database, keyring=keyring,
         passwords=Passwords(time_cost=settings.password_time_cost,
                             memory_cost=settings.password_memory_kib),
-        hasher=ContactHasher(settings.contact_key), policy=settings.deployment.staff,
+        hasher=hasher, policy=settings.deployment.staff,
         clock=clock)
     replies = Replies(
         casework=casework, catalogues=catalogues,
         rule=lambda: LockScreenRule.load(settings.flows_path / "outbound.yaml",
                                                   settings.deployment.organisation_name),
         services_text=conversations.services_text, clock=clock)
-    chat_sessions = ChatSessions(conversations, ChatTokens(settings.secret_key),
+    chat_sessions = ChatSessions(conversations, ChatTokens(settings.signing_keys),
                                  replies.collect_web)
 
     def twilio() -> TwilioSender:  # made on first use; see Services.sender
@@ -168,8 +168,8 @@ def build_services(settings: Settings, clock: Callable[[], datetime] = utc_now) 
                       delivery=delivery, redis=connection, clock=clock),
         provider_copies=ProviderCopies(database=database, sender=twilio, clock=clock,
                                        lease=lease),
-        chain_key=ChainKey(settings.secret_key),
-        report_signer=ReportSigner(settings.secret_key),
+        chain_key=ChainKey(settings.signing_keys),
+        report_signer=ReportSigner(settings.signing_keys),
         # Staff sessions expire by the wall clock, not the service clock that tests move to
         # put casework in or out of hours: moving the casework clock must not sign people out.
         staff_sessions=StaffSessions(database=database, policy=settings.deployment.staff,

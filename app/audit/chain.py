@@ -8,6 +8,15 @@ a row changed, removed or slipped in after sealing breaks it at that row.
 
 Rows are sealed only once they are `SEAL_AFTER` old, so a transaction that committed late
 (PostgreSQL hands out ids before commit) is never skipped over.
+
+A SECRET_KEY rotation: the chain key is derived from SECRET_KEY, and SECRET_KEY is a list,
+newest first. New rows are sealed under the newest; `verify` accepts each link under any
+listed key, so the chain stays verifiable across the change while the old key is listed.
+`reseal` (run by `flask keys rotate-secret`) then walks the whole chain, refuses if any link
+fails under the listed keys (so a change cannot be laundered into a fresh seal), and
+recomputes every link under the newest key in one transaction; after it the old key can go.
+We re-seal rather than store a key id per row because a key id would keep the old key needed
+for as long as the trail is kept, which is exactly what a rotation is meant to end.
 """
 
 from __future__ import annotations
@@ -83,9 +92,27 @@ def verify(database: Database, key: ChainKey) -> Verdict:
             if seen_unsealed:
                 return Verdict(False, checked, unsealed, row.id,
                                "an unsealed row lies before sealed ones: a row was slipped in")
-            if key.link(previous, canonical(row)) != row.row_hash:
+            if not key.holds(previous, canonical(row), row.row_hash):
                 return Verdict(False, checked, unsealed, row.id,
                                "this row, or one just before it, was changed or removed")
             previous = row.row_hash
             checked += 1
     return Verdict(True, checked, unsealed)
+
+
+def reseal(database: Database, key: ChainKey) -> Verdict:
+    """Re-link every sealed row under the newest key, after checking the whole chain under
+    the listed keys; all or nothing (one transaction), so running it again is safe."""
+    verdict = verify(database, key)
+    if not verdict.intact:
+        return verdict
+    previous = GENESIS
+    with database.transaction() as connection:
+        rows = connection.execute(select(audit_events).where(_a.row_hash.is_not(None))
+                                  .order_by(_a.id)).all()
+        for row in rows:
+            previous = key.link(previous, canonical(row))
+            if previous != row.row_hash:
+                connection.execute(update(audit_events).where(_a.id == row.id)
+                                   .values(row_hash=previous))
+    return verdict

@@ -154,9 +154,66 @@ def keys_rotate(batch: int) -> None:
                f"{done.already} already were; {done.total} in all.")
 
 
+@keys_cli.command("rotate-contacts")
+@click.option("--batch", default=rotation.BATCH, show_default=True,
+              help="Contacts re-keyed per transaction.")
+@with_appcontext
+def keys_rotate_contacts(batch: int) -> None:
+    """Move every stored contact look-up value to the newest key in QUIETLINE_CONTACT_KEY.
+
+    Run it after putting a new key first in QUIETLINE_CONTACT_KEY (and restarting every
+    process); remove the old key only when it reports nothing left. Safe to interrupt and run
+    again: it continues where it stopped.
+    """
+    built = services()
+    hasher = built.conversations.hasher
+    total = len(rotation.pending_contacts(built.database, hasher))
+    with click.progressbar(length=total, label="Re-keying contacts") as bar:
+        done = rotation.rotate_contacts(built.database, hasher, built.keyring, batch=batch,
+                                        progress=bar.update)
+    click.echo(f"{done.rekeyed} contacts re-keyed under key {hasher.newest_id}, "
+               f"{done.left} could not be (no stored number: they move when they next write, "
+               f"while the old key is listed).")
+    if done.legacy_words:
+        click.echo(f"{done.legacy_words} resume words were set before re-keyable values: they "
+                   "are checked with the key that made them, and re-keyed when the survivor "
+                   "next gives or sets their word. Keep that key listed until this is 0.")
+    if not done.left and not done.legacy_words:
+        click.echo("Nothing is stored under an older contact key: it can be removed.")
+
+
+@keys_cli.command("rotate-secret")
+@click.option("--reports", "reports_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Retention reports to re-sign (default: instance/retention-reports/).")
+@with_appcontext
+def keys_rotate_secret(reports_dir: Path | None) -> None:
+    """Re-seal the audit trail and re-sign retention reports under the newest SECRET_KEY.
+
+    Run it after putting a new key first in SECRET_KEY (and restarting every process). It
+    checks the whole audit chain under the listed keys first and changes nothing if it is
+    broken. Afterwards the old key can be removed (sessions and chat tokens signed under it
+    end then).
+    """
+    built = services()
+    audit_chain.seal(built.database, built.chain_key, built.clock())
+    verdict = audit_chain.reseal(built.database, built.chain_key)
+    if not verdict.intact:
+        raise click.ClickException(f"the audit trail is broken at entry {verdict.broken_at}: "
+                                   f"{verdict.why}; nothing was re-sealed")
+    directory = reports_dir or built.settings.instance_path / "retention-reports"
+    resigned, invalid = retention.resign_reports(directory, built.report_signer)
+    click.echo(f"audit trail re-sealed: {verdict.checked} entries; {resigned} retention "
+               f"reports re-signed in {directory}.")
+    if invalid:
+        listed = ", ".join(path.name for path in invalid)
+        raise click.ClickException(f"these reports do not verify and were left as they are: "
+                                   f"{listed}")
+
+
 @keys_cli.command("generate")
 def keys_generate() -> None:
-    """Print a new random key for QUIETLINE_DATA_KEYS or QUIETLINE_CONTACT_KEY."""
+    """Print a new random key for QUIETLINE_DATA_KEYS or QUIETLINE_CONTACT_KEY (a SECRET_KEY
+    can be one too)."""
     click.echo(crypto.generate_key_token())
 
 

@@ -17,6 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from sqlalchemy import Connection
+
 from app.content.catalogues import text_id
 from app.conversation.service import ConversationService, InboundMessage
 from app.crypto import ChatTokens
@@ -105,7 +107,7 @@ class ChatSessions:
         service = self.conversations
         with service.database.transaction() as connection:
             conversation_id = vault.open_conversation_id(
-                connection, channel=CHANNEL, contact_hash=self._hash(str(token)))
+                connection, channel=CHANNEL, contact_hash=self._hash(connection, str(token)))
         if conversation_id is None:
             return []
         return self.collect_replies(conversation_id)
@@ -119,7 +121,7 @@ class ChatSessions:
         service = self.conversations
         with service.database.transaction() as connection:
             conversation_id = vault.open_conversation_id(
-                connection, channel=CHANNEL, contact_hash=self._hash(str(token)))
+                connection, channel=CHANNEL, contact_hash=self._hash(connection, str(token)))
             if conversation_id is None:
                 return False
             erasure.erase(connection, conversation_id, also=None, now=service.clock())
@@ -133,21 +135,22 @@ class ChatSessions:
             return False
         return self._end(str(token))
 
-    def _hash(self, token: str) -> str:
-        return self.conversations.contact_hash(CHANNEL, token)
+    def _hash(self, connection: Connection, token: str) -> str:
+        """The token's contact value, after a contact-key rotation moved to the newest key."""
+        return self.conversations.adopt_contact(connection, CHANNEL, token)
 
     def _status(self, token: str) -> str:
         service = self.conversations
         idle = timedelta(minutes=service.deployment.conversation_idle_minutes)
         with service.database.transaction() as connection:
             return vault.latest_status(connection, channel=CHANNEL,
-                                       contact_hash=self._hash(token),
+                                       contact_hash=self._hash(connection, token),
                                        idle_since=service.clock() - idle)
 
     def _end(self, token: str) -> bool:
         service = self.conversations
         with service.database.transaction() as connection:
-            ended = vault.end(connection, channel=CHANNEL, contact_hash=self._hash(token),
-                              now=service.clock())
+            ended = vault.end(connection, channel=CHANNEL,
+                              contact_hash=self._hash(connection, token), now=service.clock())
         log.info("event=chat.ended ended=%s", ended)
         return ended

@@ -3,8 +3,9 @@
 docs/threat-model.md, A2: someone else may pick up the survivor's phone and text the service.
 Once the survivor has set a word, a later conversation on that number shows nothing from
 before (an advocate's reply, the open case) until the word is sent. The word itself is never
-stored, logged or shown: only an HMAC under the contact key, bound to the contact, so the
-same word set by two people gives two unrelated values.
+stored, logged or shown: only a keyed value under the contact key, bound to the contact, so
+the same word set by two people gives two unrelated values, and re-keyable with the contact's
+own value when the contact key rotates (`crypto.ContactHasher.word_value`).
 
 Who may set it (the engine's rules 6 and 7, app/flows/engine.py): never a locked
 conversation, and once a word exists only after the current word is given again; nothing
@@ -18,7 +19,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, delete, insert, select
 
-from app.crypto import ContactHasher, same_secret
+from app.crypto import ContactHasher
 from app.flows.text import normalise
 from app.storage.models import ResumeWord, table_of
 
@@ -32,7 +33,7 @@ WITHHELD_MARKER = "[a resume word was sent; it is not kept]"
 
 
 def word_hash(hasher: ContactHasher, contact_hash: str, word: str) -> str:
-    return hasher.hash("resume-word", f"{contact_hash}:{normalise(word)}")
+    return hasher.word_value(contact_hash, normalise(word))
 
 
 def stored_hash(connection: Connection, contact_hash: str) -> str | None:
@@ -48,8 +49,13 @@ def save(connection: Connection, contact_hash: str, hashed: str, now: datetime) 
                                                    set_at=now))
 
 
-def matches(hasher: ContactHasher, contact_hash: str, stored: str, text: str) -> bool:
-    return same_secret(word_hash(hasher, contact_hash, text), stored)
+def matches(hasher: ContactHasher, contact_hash: str, stored: str, text: str, *,
+            address: str = "") -> bool:
+    """Whether `text` is the contact's word, in constant time. The address checks a word
+    stored before the re-keyable format; without it such a word does not match, which keeps
+    the history locked (the safe side)."""
+    return hasher.word_matches(contact_hash, stored, normalise(text), channel="sms",
+                               address=address)
 
 
 @dataclass(frozen=True)
@@ -60,10 +66,12 @@ class ContactSecrets:
     hasher: ContactHasher = field(repr=False)
     contact_hash: str = field(repr=False)
     stored: str | None = field(repr=False)
+    address: str = field(default="", repr=False)
 
     def is_set(self, name: str) -> bool:
         return name == SECRET_NAME and self.stored is not None
 
     def matches(self, name: str, text: str) -> bool:
         return (name == SECRET_NAME and self.stored is not None
-                and matches(self.hasher, self.contact_hash, self.stored, text))
+                and matches(self.hasher, self.contact_hash, self.stored, text,
+                            address=self.address))

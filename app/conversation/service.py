@@ -37,7 +37,7 @@ from app.flows.model import Action, RequestErasure, SetSecret
 from app.flows.triage import NONE as NO_RISK
 from app.flows.triage import Assessment, TriageRules
 from app.lifecycle import erasure
-from app.storage import tallies, vault
+from app.storage import contact_values, tallies, vault
 from app.storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -149,6 +149,15 @@ class ConversationService:
     def contact_hash(self, channel: str, address: str) -> str:
         return self.hasher.hash(channel, address)
 
+    def adopt_contact(self, connection: Connection, channel: str, address: str) -> str:
+        """The contact's value under the newest contact key, after moving anything stored
+        under an older key (or the format before it) to it: the dual look-up of a contact-key
+        rotation, so a returning survivor finds their conversation, opt-out and resume word."""
+        new = self.contact_hash(channel, address)
+        for old in contact_values.stored_under(connection, self.hasher.older(channel, address)):
+            contact_values.move(connection, self.hasher, old, new)
+        return new
+
     def handle_inbound(self, inbound: InboundMessage, replay: Replay | None = None) -> Outcome:
         """Store the message, run the flow, store and return the reply; once per provider id.
         With `replay`, a spooled message is stored as described on `Replay`."""
@@ -158,6 +167,7 @@ class ConversationService:
         for attempt in (1, 2):
             try:
                 with self.database.transaction() as connection:
+                    self.adopt_contact(connection, inbound.channel, inbound.address)
                     outcome = self._handle(connection, inbound, contact_hash, replay)
                 # After the commit: the case row exists whatever happens to this enqueue.
                 self._dispatch(outcome)
@@ -278,7 +288,8 @@ class ConversationService:
         # In cover mode (after the duress word) even the right word gets only the cover reply.
         if inbound.channel == "sms" and state.locked and not starting and not state.cover and (
                 stored is None
-                or resume_word.matches(self.hasher, contact_hash, stored, inbound.body)):
+                or resume_word.matches(self.hasher, contact_hash, stored, inbound.body,
+                                       address=inbound.address)):
             # The word (or no word any more): what was held for them can follow now.
             log.info("event=resume_word.given")
             return Turn(replace(state, locked=False, last_activity=now),
@@ -290,7 +301,8 @@ class ConversationService:
         risk = self.triage.assess(inbound.body, state.language) if self.triage else NO_RISK
         result = flow_step(self.flow, state, inbound.body, now, idle,
                            urgent=risk.at_least("urgent"),
-                           secrets=resume_word.ContactSecrets(self.hasher, contact_hash, stored))
+                           secrets=resume_word.ContactSecrets(self.hasher, contact_hash, stored,
+                                                              inbound.address))
         state = result.state
         reply_ids = tuple(ref.id for ref in result.replies)
         # Never after the duress word: the cover reply must stay an ordinary text.

@@ -127,3 +127,25 @@ def verify_report(text: str, signer: ReportSigner) -> dict[str, Any]:
         raise ReportInvalid("the signature does not match: the report was changed, or it was "
                             "not written by this service")
     return fields
+
+
+def resign_reports(directory: Path, signer: ReportSigner) -> tuple[int, list[Path]]:
+    """Re-sign every retention report in `directory` under the newest SECRET_KEY, after a
+    rotation, so it still verifies once the old key is removed. A report that does not verify
+    under any listed key is left as it is and returned: it must not be blessed by a new
+    signature. Returns (how many were re-signed, the ones that did not verify)."""
+    resigned, invalid = 0, []
+    for path in sorted(directory.glob("*.json")) if directory.is_dir() else []:
+        text = path.read_text(encoding="utf-8")
+        try:
+            fields = verify_report(text, signer)
+        except ReportInvalid:
+            invalid.append(path)
+            continue
+        if signer.is_current(_canonical(fields), json.loads(text)["signature"]):
+            continue
+        signed = json.dumps({**fields, "signature": signer.sign(_canonical(fields))},
+                            indent=2, sort_keys=True) + "\n"
+        path.write_text(signed, encoding="utf-8")
+        resigned += 1
+    return resigned, invalid

@@ -8,6 +8,13 @@ change: messages stay sealed under their data keys and are never decrypted here.
 
 It works in batches, each its own transaction, in id order, and skips keys already wrapped by
 the newest key, so an interrupted run loses nothing and simply continues when run again.
+
+`rotate_contacts` does the same for the contact key (QUIETLINE_CONTACT_KEY): every stored
+look-up value not made by the newest key is moved to it (`storage.contact_values.move`: the
+conversations, opt-out and resume word of one contact together, in one transaction). Values in
+the re-keyable format need no address; a value from before it is worked out again from the
+conversation's sealed number (SMS). What can be neither (a web chat's token is never stored)
+is counted as left: it still moves when that contact next writes, while the old key is listed.
 """
 
 from __future__ import annotations
@@ -19,7 +26,8 @@ from typing import Any
 
 from sqlalchemy import Table, func, select, update
 
-from app.crypto import FieldContext, Keyring
+from app.crypto import ContactHasher, FieldContext, Keyring
+from app.storage import contact_values, vault
 from app.storage.db import Database
 from app.storage.models import Advocate, Conversation, table_of
 
@@ -79,3 +87,52 @@ def _rewrap(connection: Any, table: Table, row: Any, *, keyring: Keyring,
     connection.execute(update(table).where(table.c.id == row.id)
                        .values(wrapped_key=keyring.wrap(key, context)))
     return True
+
+
+@dataclass
+class ContactRotation:
+    total: int = 0
+    rekeyed: int = 0
+    already: int = 0
+    left: int = 0  # cannot be re-keyed without the address (see the module's docstring)
+    legacy_words: int = 0  # resume words that still need the old key (checked by address)
+
+
+def pending_contacts(database: Database, hasher: ContactHasher) -> list[str]:
+    """The stored contact values not made by the newest contact key."""
+    with database.transaction() as connection:
+        return [value for value in contact_values.all_stored(connection)
+                if not hasher.is_current(value)]
+
+
+def rotate_contacts(database: Database, hasher: ContactHasher, keyring: Keyring, *,
+                    batch: int = BATCH,
+                    progress: Callable[[int], None] = lambda _n: None) -> ContactRotation:
+    """Move every stored contact value to the newest contact key, `batch` contacts per
+    transaction; `progress(n)` after each batch. Safe to interrupt and run again."""
+    done = ContactRotation()
+    pending = pending_contacts(database, hasher)
+    conversations = table_of(Conversation)
+    for start in range(0, len(pending), batch):
+        chunk = pending[start:start + batch]
+        with database.transaction() as connection:
+            for old in chunk:
+                new = hasher.rekey(old)
+                if new is None:  # the format before re-keyable values: from the number
+                    row = connection.execute(select(conversations.c.id).where(
+                        conversations.c.contact_hash == old, conversations.c.channel == "sms",
+                        conversations.c.contact_sealed.is_not(None))).first()
+                    number = vault.reply_address(connection, keyring, row.id) if row else None
+                    new = hasher.hash("sms", number) if number else None
+                if new is None:
+                    done.left += 1
+                    continue
+                contact_values.move(connection, hasher, old, new)
+                done.rekeyed += 1
+        done.total += len(chunk)
+        progress(len(chunk))
+    with database.transaction() as connection:
+        done.legacy_words = contact_values.legacy_words(connection)
+    log.info("event=keys.contacts_rotated rekeyed=%s left=%s legacy_words=%s", done.rekeyed,
+             done.left, done.legacy_words)
+    return done

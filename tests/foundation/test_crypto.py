@@ -253,7 +253,7 @@ def test_contact_hash_differs_by_number() -> None:
 def test_contact_hash_does_not_contain_the_number() -> None:
     digest = ContactHasher(generate_key_token()).hash("sms", NUMBER)
     assert "7700900123" not in digest
-    assert len(digest) == 64  # fits Conversation.contact_hash (String(64))
+    assert len(digest) <= 64  # fits Conversation.contact_hash (String(64)): key id + one block
 
 
 def test_contact_hasher_repr_reveals_no_key() -> None:

@@ -1,0 +1,73 @@
+"""Moving a contact's stored look-up values to the newest contact key.
+
+A contact (a phone number, a chat token) is found by its keyed value (`crypto.ContactHasher`)
+in three tables: conversations, opt-outs and resume words. When QUIETLINE_CONTACT_KEY gets a
+new key in front, values made under the old one must move, all three together and in one
+transaction: an opt-out left under the old value while the conversation moved would let an
+advocate's reply go to a number that sent STOP.
+
+Two callers: the conversation service moves a contact the moment it writes again (it has the
+address, so even a value from before the re-keyable format moves), and `flask keys
+rotate-contacts` moves every stored value it can without an address.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, delete, select, union, update
+
+from app.crypto import ContactHasher
+from app.storage.models import Conversation, OptOut, ResumeWord, table_of
+
+conversations = table_of(Conversation)
+opt_outs = table_of(OptOut)
+resume_words = table_of(ResumeWord)
+
+
+def stored_under(connection: Connection, values: list[str]) -> list[str]:
+    """Which of `values` any of the three tables still holds."""
+    if not values:
+        return []
+    query = union(*(select(table.c.contact_hash).where(table.c.contact_hash.in_(values))
+                    for table in (conversations, opt_outs, resume_words)))
+    return list(connection.execute(query).scalars())
+
+
+def move(connection: Connection, hasher: ContactHasher, old: str, new: str) -> None:
+    """Every row stored under `old` is stored under `new` from now on.
+
+    Where the contact already has a row under `new` (an opt-out, a word set since the key
+    changed), that newer row wins and the old one goes. A resume word made under an older key
+    is re-keyed with it; one from before the re-keyable format keeps its value (it is checked
+    with the address, while the key that made it is listed).
+    """
+    connection.execute(update(conversations).where(conversations.c.contact_hash == old)
+                       .values(contact_hash=new))
+    if connection.execute(select(opt_outs.c.contact_hash)
+                          .where(opt_outs.c.contact_hash == new)).first():
+        connection.execute(delete(opt_outs).where(opt_outs.c.contact_hash == old))
+    else:
+        connection.execute(update(opt_outs).where(opt_outs.c.contact_hash == old)
+                           .values(contact_hash=new))
+    word = connection.execute(select(resume_words.c.word_hash)
+                              .where(resume_words.c.contact_hash == old)).scalar()
+    if word is None:
+        return
+    if connection.execute(select(resume_words.c.contact_hash)
+                          .where(resume_words.c.contact_hash == new)).first():
+        connection.execute(delete(resume_words).where(resume_words.c.contact_hash == old))
+        return
+    connection.execute(update(resume_words).where(resume_words.c.contact_hash == old)
+                       .values(contact_hash=new, word_hash=hasher.rekey(word) or word))
+
+
+def all_stored(connection: Connection) -> list[str]:
+    """Every distinct contact value stored, in a stable order (for a resumable rotation)."""
+    query = union(*(select(table.c.contact_hash).where(table.c.contact_hash.is_not(None))
+                    for table in (conversations, opt_outs, resume_words)))
+    return sorted(connection.execute(query).scalars())
+
+
+def legacy_words(connection: Connection) -> int:
+    """Resume words still in the format from before re-keyable values (see `move`)."""
+    return sum(1 for value in connection.execute(select(resume_words.c.word_hash)).scalars()
+               if len(value) == ContactHasher.LEGACY_LENGTH)

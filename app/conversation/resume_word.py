@@ -20,6 +20,7 @@ from datetime import datetime
 from sqlalchemy import Connection, delete, insert, select
 
 from app.crypto import ContactHasher
+from app.flows.model import SetSecret
 from app.flows.text import normalise
 from app.storage.models import ResumeWord, table_of
 
@@ -56,6 +57,14 @@ def matches(hasher: ContactHasher, contact_hash: str, stored: str, text: str, *,
     the history locked (the safe side)."""
     return hasher.word_matches(contact_hash, stored, normalise(text), channel="sms",
                                address=address)
+
+
+def upgrade(stored: str | None, given: str) -> tuple[SetSecret, ...]:
+    """A word stored before re-keyable values, just given correctly: store it again in the
+    new format (the same word), so the contact key that made it can be rotated away."""
+    if stored is None or len(stored) != ContactHasher.LEGACY_LENGTH:
+        return ()
+    return (SetSecret(SECRET_NAME, given),)
 
 
 @dataclass(frozen=True)

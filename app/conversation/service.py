@@ -293,7 +293,8 @@ class ConversationService:
             # The word (or no word any more): what was held for them can follow now.
             log.info("event=resume_word.given")
             return Turn(replace(state, locked=False, last_activity=now),
-                        ("resume.accepted",), stored_body=resume_word.GIVEN_MARKER)
+                        ("resume.accepted",), stored_body=resume_word.GIVEN_MARKER,
+                        actions=resume_word.upgrade(stored, inbound.body))
         if starting and stored is not None:
             # Locked before the flow runs, so nothing this first message asks for (a new word,
             # "my word") gets past the lock; even a duress message leaves it locked.

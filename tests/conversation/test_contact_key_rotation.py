@@ -4,22 +4,25 @@ their conversation, opt-out and resume word, during the dual look-up period and 
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from app.cli import keys_cli
 from app.config import load_settings
-from app.crypto import ContactHasher, generate_key_token
+from app.crypto import ContactHasher, generate_key_token, parse_key_token
 from app.factory import create_app
+from app.flows.text import normalise
 from app.services import services
 from app.storage import contact_values
-from app.storage.models import Conversation
+from app.storage.models import Conversation, OptOut, ResumeWord
 from tests.conftest import AUTH_TOKEN, MovableClock
-from tests.support.twilio_signing import TwilioSigner
+from tests.support.twilio_signing import SURVIVOR, TwilioSigner
 
 pytestmark = [pytest.mark.usefixtures("fake_twilio", "inline_jobs"),
               pytest.mark.databases("sqlite", "postgresql")]
@@ -107,3 +110,37 @@ def test_after_re_keying_and_removing_the_old_key_a_returning_survivor_is_found(
     after = app_with(QUIETLINE_CONTACT_KEY=new)
     the_survivor_is_recognised(after)
     assert conversations(after) == before
+
+
+def legacy(token: str, message: str) -> str:
+    """The look-up values of the format before re-keyable ones: HMAC-SHA256 under the key."""
+    return hmac.new(parse_key_token(token), message.encode(), hashlib.sha256).hexdigest()
+
+
+def test_values_stored_before_the_re_keyable_format_are_found_upgraded_and_rotated(
+        app: Flask, app_with: AppWith, environ: dict[str, str], clock: MovableClock,
+        history: None) -> None:
+    """A database written before this change: its HMAC values still find the survivor; they
+    move to the new format when the survivor writes, and then rotate like any other."""
+    key = environ["QUIETLINE_CONTACT_KEY"]
+    survivor_old = legacy(key, f"sms:{SURVIVOR}")
+    stopped_old = legacy(key, f"sms:{STOPPED}")
+    word_old = legacy(key, f"resume-word:{survivor_old}:{normalise(WORD)}")
+    with app.app_context(), services().database.transaction() as connection:
+        hasher = services().conversations.hasher
+        for number, old in ((SURVIVOR, survivor_old), (STOPPED, stopped_old)):
+            for table in (Conversation, OptOut, ResumeWord):
+                connection.execute(update(table).where(
+                    table.contact_hash == hasher.hash("sms", number)).values(contact_hash=old))
+        connection.execute(update(ResumeWord).values(word_hash=word_old))
+    the_survivor_is_recognised(app)
+    hasher = ContactHasher(key)
+    assert all(hasher.is_current(value) for value in stored_values(app))
+    with app.app_context(), services().database.session() as session:
+        assert len(session.scalars(select(ResumeWord.word_hash)).one()) == 40  # upgraded
+    new = generate_key_token()
+    during = app_with(QUIETLINE_CONTACT_KEY=f"{new},{key}")
+    result = during.test_cli_runner().invoke(keys_cli, ["rotate-contacts"])
+    assert "can be removed" in result.output, result.output
+    clock.advance(timedelta(hours=5))  # idle again: the word is asked for again
+    the_survivor_is_recognised(app_with(QUIETLINE_CONTACT_KEY=new))

@@ -18,10 +18,12 @@ S - k + 1, so none is determined. When the total itself is hidden (under the thr
 is no equation to solve and the primary suppressions are enough: every non-zero cell of every
 table is then under the threshold and hidden.
 
-The report has one-dimensional tables only (each section against one total). A cross-tab (say
-language by channel) would need the rule on every row and every column at once, and a check
-that no hidden cell is fixed by the rows and columns together; `tests/reporting` has the
-solver for that to reuse if one is ever added.
+The report has one-dimensional tables only (each section against one total, and the sections
+are different partitions of the same people, so no equation links a cell of one to a cell of
+another except through that total). A cross-tab (say language by channel) would need more:
+the rule on every row and every column at once, and then a check (a small linear program per
+hidden cell) that rows and columns together do not fix a hidden cell, which two hidden cells
+in each row and column alone do not guarantee. Add that with the cross-tab, not before.
 """
 
 from __future__ import annotations

@@ -82,12 +82,16 @@
   }
 
   // With the on-screen keyboard open, some browsers (Safari) shrink only the visual viewport:
-  // keep the panel inside it, so the exit button and the text box stay in sight. Not while
-  // the survivor has pinch-zoomed, which must keep working as they expect.
+  // keep the panel inside it, so the exit button and the text box stay in sight, and switch
+  // to the short-screen layout (chat.css) by the height the survivor can actually see. Not
+  // while the survivor has pinch-zoomed, which must keep working as they expect.
   var viewport = window.visualViewport;
+  var SHORT_REM = 32;
   function fitViewport() {
+    var seen = window.innerHeight;
     if (viewport && Math.abs(viewport.scale - 1) < 0.01 &&
         viewport.height < window.innerHeight - 1) {
+      seen = viewport.height;
       chat.style.top = viewport.offsetTop + "px";
       chat.style.bottom = "auto";
       chat.style.height = viewport.height + "px";
@@ -96,12 +100,16 @@
       chat.style.bottom = "";
       chat.style.height = "";
     }
+    var rem = parseFloat(window.getComputedStyle(root).fontSize) || 16;
+    root.classList.toggle("short-screen", seen < SHORT_REM * rem);
     list.scrollTop = list.scrollHeight;
   }
   if (viewport) {
     viewport.addEventListener("resize", fitViewport);
     viewport.addEventListener("scroll", fitViewport);
   }
+  window.addEventListener("resize", fitViewport);
+  fitViewport();
 
   function post(path, payload) {
     return fetch(path, {

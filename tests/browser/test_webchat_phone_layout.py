@@ -13,6 +13,9 @@ twice the density), in English and Arabic (right to left):
 - "press Shift 3 times" shows only where there is a fine pointer that hovers (a keyboard);
 - axe-core finds no serious or critical issue.
 
+Safari shrinks only the visual viewport when the keyboard opens; a stand-in visualViewport
+checks that the panel then follows it and switches to its short-screen layout.
+
 Set QUIETLINE_SCREENSHOTS to a folder to keep a screenshot of each case there.
 """
 
@@ -87,10 +90,25 @@ MEASURE = """() => {
     }
   }
   const of = (id) => box(document.getElementById(id).getBoundingClientRect());
-  return { width: innerWidth, height: innerHeight, controls: controls,
+  const seen = window.visualViewport ? visualViewport.height : innerHeight;
+  return { width: innerWidth, height: seen, controls: controls,
            exit: of("quick-exit"), messages: clipped(document.getElementById("messages")),
            input: of("message-input"), send: of("send") };
 }"""
+
+
+# A visualViewport the test can shrink, as Safari's does when the keyboard opens (Chromium
+# cannot open an on-screen keyboard here).
+FAKE_VISUAL_VIEWPORT = """(() => {
+  const fake = new EventTarget();
+  let share = 1;
+  Object.defineProperties(fake, {
+    scale: { get: () => 1 }, offsetTop: { get: () => 0 }, offsetLeft: { get: () => 0 },
+    width: { get: () => innerWidth }, height: { get: () => Math.round(innerHeight * share) },
+  });
+  Object.defineProperty(window, "visualViewport", { value: fake, configurable: true });
+  window.__openKeyboard = (part) => { share = part; fake.dispatchEvent(new Event("resize")); };
+})();"""
 
 
 def overlap(a: dict[str, float], b: dict[str, float]) -> bool:
@@ -158,3 +176,33 @@ def test_the_chat_fits_the_screen_and_quick_exit_covers_nothing(
     problems.extend(found + ([f"quick exit moved to {box}"] if box != exit_box else []))
 
     assert problems == [], "\n".join(problems)
+
+
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_with_only_the_visual_viewport_shrunk_the_panel_follows_it(
+        live_server: LiveServer, browsers: Browsers, language: str) -> None:
+    context = browsers.launch(**SCREENS["phone-360x640"].options())
+    context.add_init_script(FAKE_VISUAL_VIEWPORT)
+    chat = ChatPage(context.pages[0], live_server)
+    page = chat.page
+    chat.open_cover(f"?lang={language}")
+    chat.open_chat()
+    chat.send("hello" if language == "en" else "مرحبا", how="button")
+
+    page.evaluate(f"__openKeyboard({KEYBOARD_OPEN})")
+
+    seen = round(640 * KEYBOARD_OPEN)
+    panel = page.locator("#chat").bounding_box()
+    assert panel is not None
+    assert (panel["y"], panel["height"]) == (0, seen)
+    problems, _ = exit_problems(page, "keyboard open")
+    m = page.evaluate(MEASURE)
+    shown = m["messages"]["bottom"] - m["messages"]["top"]
+    if shown < seen / 2:
+        problems.append(f"the messages get {shown:.0f} of {seen} px")
+    if m["input"]["bottom"] > seen:
+        problems.append(f"the text box {m['input']} is below what can be seen")
+    assert problems == [], "\n".join(problems)
+    page.evaluate("__openKeyboard(1)")
+    expect(page.locator("html")).not_to_have_class("short-screen")
+    assert page.locator("#chat").evaluate("e => e.style.height") == ""

@@ -34,7 +34,7 @@ from tests.conftest import PG_TEMPLATE, MovableClock
 from tests.support.canary import Canary
 from tests.support.cases import claim, open_case, send_reply
 from tests.support.fake_twilio import FakeTwilio
-from tests.support.servers import PostgresServer
+from tests.support.servers import PostgresServer, wait_for
 from tests.support.twilio_signing import SURVIVOR, TwilioSigner
 
 TEMPLATE = PG_TEMPLATE
@@ -96,9 +96,14 @@ def test_a_reply_raced_by_three_jobs_is_sent_once_on_postgresql(
             barrier.wait()
             results.append(jobs.send_reply(reply_id))
 
+    # The winner's request is held at the fake Twilio until the other two have answered, so
+    # all three overlap however the machine schedules them: the losers must find the lease.
+    fake_twilio.hold_next()
     threads = [threading.Thread(target=run_job) for _ in range(3)]
     for thread in threads:
         thread.start()
+    wait_for(lambda: len(results) == 2, timeout=30, what="two of the three jobs to answer")
+    fake_twilio.release()
     for thread in threads:
         thread.join()
     with app.app_context(), services().database.session() as session:

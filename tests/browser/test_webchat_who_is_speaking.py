@@ -6,11 +6,14 @@ learns the reply is a person's from the chat poll's `"from": "person"` and shows
 `li.message.from-advocate`, after a `li.speaker.from-advocate` line with the page's wording
 ("From the team", translated); the service's own messages come after a `li.speaker.from-service`
 line ("Automatic message"). The two kinds of message are drawn differently (background and
-border), in English and in Arabic.
+border), in English and in Arabic, on a 390x844 phone. Set QUIETLINE_SCREENSHOTS to a
+folder to keep a screenshot there.
 """
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -59,7 +62,8 @@ def looks(page: Page, selector: str) -> list[Any]:
 def test_a_persons_reply_is_labelled_and_looks_different_from_the_automatic_ones(
         live_server: LiveServer, browsers: Browsers, language: str) -> None:
     automatic, person = WORDS[language]
-    survivor = browsers.launch("survivor").pages[0]
+    survivor = browsers.launch("survivor", viewport={"width": 390, "height": 844},
+                               has_touch=True, is_mobile=True).pages[0]
     chat, case_id = ask_for_a_person(survivor, live_server, language)
     # The welcome line, before anything was sent, already said it was automatic.
     expect(survivor.locator("#messages > li").first).to_have_text(automatic)
@@ -77,3 +81,6 @@ def test_a_persons_reply_is_labelled_and_looks_different_from_the_automatic_ones
     chat.send("hello" if language == "en" else "مرحبا")
     assert survivor.locator("li.message.from-service").last.evaluate(SPEAKER_BEFORE) == [
         "speaker from-service", automatic]
+    shots = os.environ.get("QUIETLINE_SCREENSHOTS")
+    if shots:
+        survivor.screenshot(path=str(Path(shots) / f"who-is-speaking-{language}.png"))

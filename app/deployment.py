@@ -89,6 +89,29 @@ class StaffPolicy:
 
 
 @dataclass(frozen=True)
+class FloodLimits:
+    """How fast one source may write before the service stops answering each message.
+
+    Each is an allowance that refills at a steady rate (`burst` at once, then `per_minute`):
+    over it, messages are still stored and a request for a person still reaches the queue,
+    but the reply is a short notice with the emergency options (app/conversation/throttle.py).
+    """
+
+    # One contact: a phone number, or one web chat.
+    contact_burst: int = 20
+    contact_per_minute: int = 10
+    # One network address using the web chat. Many people can share one (a refuge's wifi, a
+    # mobile network), so this is more generous.
+    address_burst: int = 30
+    address_per_minute: int = 20
+    # New cases across the whole service: cases beyond this are marked "possible flood", and
+    # the on-call phone hears about them once per `alert_minutes`, not once each.
+    new_cases_burst: int = 10
+    new_cases_per_minute: int = 10
+    alert_minutes: int = 10
+
+
+@dataclass(frozen=True)
 class Deployment:
     organisation_name: str
     default_language: str
@@ -109,6 +132,7 @@ class Deployment:
     # How the web chat labels an advocate's replies ("Sam, from the team"); None: the page's
     # own translated wording ("From the team"). Shown as it is in every language.
     person_label: str | None = None
+    floods: FloodLimits = field(default_factory=FloodLimits)
     source: str = field(default="", compare=False)
 
     def warnings(self) -> list[str]:
@@ -162,6 +186,7 @@ def parse_deployment(raw: dict[str, Any], source: str = "<deployment>") -> Deplo
                                   reader.get("conversation.duress_words", list, []))),
         staff=_staff(reader),
         person_label=_person_label(reader, reader.get("organisation.name", str)),
+        floods=_floods(reader),
         source=source,
     )
 
@@ -234,6 +259,12 @@ def _phones(reader: _Reader, key: str) -> tuple[str, ...]:
         if not isinstance(number, str) or not _E164.match(number):
             reader.fail(key, f"{number!r} is not an E.164 number")
     return phones
+
+
+def _floods(reader: _Reader) -> FloodLimits:
+    default = FloodLimits()
+    return FloodLimits(**{name: _positive(reader, f"floods.{name}", getattr(default, name))
+                          for name in default.__dataclass_fields__})
 
 
 def _words(reader: _Reader, key: str, listed: list[Any]) -> list[str]:

@@ -31,6 +31,7 @@ from app.conversation.chat_sessions import ChatSessions
 from app.conversation.failsafe import FailSafe
 from app.conversation.service import ConversationService
 from app.conversation.spool import Spool
+from app.conversation.throttle import Throttle
 from app.crypto import ChainKey, ChatTokens, ContactHasher, Keyring, Passwords, ReportSigner
 from app.dispatch import Dispatcher
 from app.flows import Flow, FlowError, load_flows
@@ -125,6 +126,7 @@ def build_services(settings: Settings, clock: Callable[[], datetime] = utc_now) 
     guesser = LanguageGuesser(settings.deployment.languages, preload=settings.production)
     hasher = ContactHasher(settings.contact_hash_keys)
     spool = Spool(connection, keyring)
+    throttle = Throttle(connection, hasher, settings.deployment.floods, clock)
     conversations = ConversationService(
         database=database,
         keyring=keyring,
@@ -136,6 +138,7 @@ def build_services(settings: Settings, clock: Callable[[], datetime] = utc_now) 
         triage=load_triage(settings),
         guesser=guesser,
         dispatcher=dispatcher,
+        throttle=throttle,
     )
     web_catalogues = load_catalogues(settings, domain="web")
     casework = Casework(database=database, keyring=keyring, deployment=settings.deployment,
@@ -165,7 +168,8 @@ def build_services(settings: Settings, clock: Callable[[], datetime] = utc_now) 
         reply_delivery=ReplyDelivery(database=database, keyring=keyring, casework=casework,
                                      delivery=delivery, clock=clock),
         alerts=Alerts(database=database, keyring=keyring, deployment=settings.deployment,
-                      delivery=delivery, redis=connection, clock=clock),
+                      delivery=delivery, redis=connection, clock=clock,
+                      flood_alert_key=throttle.alert_key),
         provider_copies=ProviderCopies(database=database, sender=twilio, clock=clock,
                                        lease=lease),
         chain_key=ChainKey(settings.signing_keys),

@@ -3,7 +3,10 @@
 The live queue page reads the database, so in opening hours an alert is only needed when
 nobody has the page open (`presence`). Out of hours an urgent case (immediate danger, the
 duress word) alerts the deployment's on-call phones at once, whoever has a page open: a queue
-left open on an office screen overnight must not silence it. Each alert is an `alerts` row,
+left open on an office screen overnight must not silence it. Cases marked "possible flood"
+alert once per `floods.alert_minutes` between them, in hours and out, not once each: a flood
+must not wake the on-call phone again and again, and the first alert has already sent someone
+to the queue, where every case is listed. Each alert is an `alerts` row,
 unique per case and phone (`sms:<i>` for the team's phones, `on_call:<i>` for the on-call
 ones), sent through `app.outbound.exactly_once`, so a retried job or a crashed worker never
 sends it twice. The text names nothing: a lock screen shows it (docs/threat-model.md, A1).
@@ -20,7 +23,7 @@ import redis
 from sqlalchemy import Connection, func, insert, select
 
 from app import hours
-from app.casework import presence
+from app.casework import escalation, presence
 from app.casework.escalation import PRIORITY_RANK, escalations
 from app.crypto import Keyring
 from app.deployment import Deployment
@@ -44,6 +47,8 @@ class Alerts:
     delivery: Delivery
     redis: redis.Redis
     clock: Callable[[], datetime]
+    # Where the time of the last flood alert is kept (named per deployment: services.py).
+    flood_alert_key: str = "quietline:alerts:last_flood_alert"
 
     def notify(self, case_id: int) -> str:
         """Alert the on-call phones about a waiting case, once each; safe to run again.
@@ -69,23 +74,31 @@ class Alerts:
             self._mark_notified(case_id, now)
             return ",".join(results) or "nothing to do"
         if not hours.is_open(self.deployment.opening_hours, now):
-            return self._out_of_hours(record.id, record.priority, record.reference)
+            return self._out_of_hours(record.id, record.priority, record.reference,
+                                      flood=escalation.FLOOD_REASON in record.reasons, now=now)
         phones = self.deployment.staff.alert_sms
         if not phones or presence.anyone_watching(self.redis, now.timestamp()):
             self._mark_notified(case_id, now)
             return "queue watched"
+        if escalation.FLOOD_REASON in record.reasons and not self._flood_alert_due(now):
+            self._mark_notified(case_id, now)
+            return "coalesced"
         results = [self._send(case_id, TEAM, index, record.reference)
                    for index in range(len(phones))]
         if all(result in ("sent", "failed", "nothing to do") for result in results):
             self._mark_notified(case_id, now)
         return ",".join(results)
 
-    def _out_of_hours(self, case_id: int, priority: int, reference: str) -> str:
+    def _out_of_hours(self, case_id: int, priority: int, reference: str, *, flood: bool,
+                      now: datetime) -> str:
         """The survivor was told when someone will read it. An urgent case alerts the on-call
-        phones now; the case stays un-notified, so the team is alerted too once on duty."""
+        phones now; the case stays un-notified, so the team is alerted too once on duty. A
+        "possible flood" case waits for the next window instead (the sweeper tries again)."""
         phones = self.deployment.staff.on_call_sms
         if priority < URGENT or not phones:
             return "out of hours"
+        if flood and not self._flood_alert_due(now):
+            return "coalesced"
         return ",".join(self._send(case_id, ON_CALL, index, reference)
                         for index in range(len(phones)))
 
@@ -115,6 +128,19 @@ class Alerts:
         if settle_only:
             return self.delivery.settle(alerts, row.id, lease, to, body)
         return self.delivery.deliver(alerts, row.id, lease, to, body)
+
+    def _flood_alert_due(self, now: datetime) -> bool:
+        """True for the first flood case's alert in a window (and whenever Redis cannot say:
+        an extra alert is better than a missing one)."""
+        window = self.deployment.floods.alert_minutes * 60
+        try:
+            last = self.redis.get(self.flood_alert_key)
+            if last is not None and 0 <= now.timestamp() - float(last) < window:
+                return False
+            self.redis.set(self.flood_alert_key, f"{now.timestamp():.3f}", ex=window)
+        except redis.RedisError as error:
+            log.warning("event=alerts.flood_unchecked error=%s", type(error).__name__)
+        return True
 
     def _mark_notified(self, case_id: int, now: datetime) -> None:
         with self.database.transaction() as connection:

@@ -11,7 +11,7 @@ import logging
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Connection, bindparam, insert, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from app import audit
 from app.flows.model import Action, Escalate, RequestErasure
@@ -23,6 +23,10 @@ log = logging.getLogger(__name__)
 escalations = table_of(Escalation)
 
 PRIORITY_RANK = {"routine": 1, "high": 2, "urgent": 3}
+# Added to a case opened or updated while its source was over its flood allowance, or beyond
+# the service-wide cap on new cases (app/conversation/throttle.py); advocates read "possible
+# flood", and its on-call alerts are coalesced (app/casework/alerts.py).
+FLOOD_REASON = "possible_flood"
 
 # Built once, like the other statements on the webhook's path (see app/storage/vault.py).
 _OPEN_CASE = insert(escalations).returning(escalations.c.id)
@@ -70,6 +74,17 @@ def request(
                                          "new_reasons": reasons})
     log.info("event=escalation.updated escalation=%s priority=%s", existing.id, new_priority)
     return OpenCase(existing.id, new_priority, tuple(reasons))
+
+
+def add_reason(connection: Connection, case_id: int, reason: str) -> None:
+    """Add a reason code to a case (e.g. "possible_flood"), keeping its priority and status."""
+    reasons = connection.execute(select(escalations.c.reasons)
+                                 .where(escalations.c.id == case_id)).scalar()
+    if reasons is None or reason in reasons:
+        return
+    connection.execute(update(escalations).where(escalations.c.id == case_id)
+                       .values(reasons=[*reasons, reason]))
+    log.info("event=escalation.updated escalation=%s reason=%s", case_id, reason)
 
 
 def apply(

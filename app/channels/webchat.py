@@ -178,8 +178,10 @@ def send() -> Response:
     if language not in services().settings.deployment.languages:
         language = None
     try:
+        # remote_addr is the client's address as ProxyFix gives it (QUIETLINE_TRUSTED_PROXIES);
+        # it only counts towards the flood allowance and is never stored.
         reply = _sessions().send(payload.get("token"), payload.get("id"), payload.get("text"),
-                                 language)
+                                 language, request.remote_addr)
     except ChatInputError as error:
         status = 413 if error.code == "too_long" else 400
         return _json({"error": error.code,

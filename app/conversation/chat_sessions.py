@@ -64,12 +64,13 @@ class ChatSessions:
         return self.tokens.issue()
 
     def send(self, token: object, client_id: object, text: object,
-             language: str | None = None) -> ChatReply:
+             language: str | None = None, address: str | None = None) -> ChatReply:
         """Take one message from the page; answer with the flow's reply.
 
         A token the server did not issue, one whose conversation has ended (the survivor left
         with quick exit), or one idle past the timeout gets a fresh conversation and a notice
-        saying so, never an error page.
+        saying so, never an error page. `address` is the page's network address, for flood
+        control only (app/conversation/throttle.py): it is never stored.
         """
         if not isinstance(text, str) or not text.strip():
             raise ChatInputError("empty", "chat.error_empty")
@@ -85,7 +86,8 @@ class ChatSessions:
             token, notice = self.tokens.issue(), text_id("chat.new_conversation")
             log.info("event=chat.fresh_conversation")
         outcome = self.conversations.handle_inbound(InboundMessage(
-            CHANNEL, str(token), text, provider_sid=f"WB{client_id}", language_hint=language))
+            CHANNEL, str(token), text, provider_sid=f"WB{client_id}", language_hint=language,
+            source_address=address))
         replies = (outcome.text,) if outcome.text else ()
         return ChatReply(str(token), replies, notice, outcome.language)
 

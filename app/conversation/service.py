@@ -28,6 +28,7 @@ from app.casework import escalation
 from app.content.catalogues import Catalogues
 from app.content.language import LanguageGuesser
 from app.conversation import optouts, resume_word
+from app.conversation.throttle import ALLOWED, Throttle, Verdict
 from app.crypto import ContactHasher, Keyring
 from app.deployment import Deployment
 from app.dispatch import Dispatcher
@@ -45,6 +46,7 @@ ERASED_REPLY = ("erase.done",)
 URGENT = escalation.PRIORITY_RANK["urgent"]
 # Texts that name when the team is next at work ({opens}).
 _NAMES_OPENING = frozenset({"hours.closed", "hours.reads_from"})
+FLOOD_REPLY = ("flood.notice", "emergency.options")
 
 
 @lru_cache(maxsize=256)
@@ -74,6 +76,8 @@ class InboundMessage:
     # The language the survivor chose before writing (the web page's), used for a new
     # conversation instead of guessing from the text.
     language_hint: str | None = None
+    # The web chat's network address, for flood control only: never stored or logged.
+    source_address: str | None = None
 
 
 @dataclass(frozen=True)
@@ -104,6 +108,7 @@ class Outcome:
     raised_to_urgent: bool = False  # this message made an open case urgent
     deletion_ids: tuple[int, ...] = ()  # provider copies to delete (after an erasure)
     erased: bool = False  # this message erased the conversation
+    throttled: bool = False  # over its source's allowance (app/conversation/throttle.py)
 
 
 @dataclass(frozen=True)
@@ -134,6 +139,7 @@ class ConversationService:
         triage: TriageRules | None = None,
         guesser: LanguageGuesser | None = None,
         dispatcher: Dispatcher | None = None,
+        throttle: Throttle | None = None,
     ) -> None:
         self.database = database
         self.keyring = keyring
@@ -145,6 +151,7 @@ class ConversationService:
         self.triage = triage
         self.guesser = guesser
         self.dispatcher = dispatcher
+        self.throttle = throttle
 
     def contact_hash(self, channel: str, address: str) -> str:
         return self.hasher.hash(channel, address)
@@ -162,14 +169,18 @@ class ConversationService:
         """Store the message, run the flow, store and return the reply; once per provider id.
         With `replay`, a spooled message is stored as described on `Replay`."""
         contact_hash = self.contact_hash(inbound.channel, inbound.address)
+        # A spooled message was answered (by the fail-safe) and counted when it came in.
+        verdict = (self.throttle.check(contact_hash, inbound.source_address)
+                   if self.throttle and replay is None else ALLOWED)
         # Two attempts: the second covers the race where two first messages from one number
         # both try to open a conversation and the database lets only one of them.
         for attempt in (1, 2):
             try:
                 with self.database.transaction() as connection:
                     self.adopt_contact(connection, inbound.channel, inbound.address)
-                    outcome = self._handle(connection, inbound, contact_hash, replay)
+                    outcome = self._handle(connection, inbound, contact_hash, replay, verdict)
                 # After the commit: the case row exists whatever happens to this enqueue.
+                self._cap_new_cases(outcome)
                 self._dispatch(outcome)
                 return outcome
             except IntegrityError:
@@ -181,6 +192,15 @@ class ConversationService:
                 if attempt == 2:
                     raise
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _cap_new_cases(self, outcome: Outcome) -> None:
+        """A new case beyond the service-wide cap is marked "possible flood" (before its alert
+        is enqueued, so the alert is coalesced with the others; app/casework/alerts.py)."""
+        if not (outcome.case_opened and outcome.escalation_id and self.throttle):
+            return
+        if not self.throttle.new_case_allowed():
+            with self.database.transaction() as connection:
+                escalation.add_reason(connection, outcome.escalation_id, escalation.FLOOD_REASON)
 
     def _dispatch(self, outcome: Outcome) -> None:
         """After the commit: the rows exist whatever happens to these enqueues."""
@@ -194,7 +214,7 @@ class ConversationService:
 
     def _handle(
         self, connection: Connection, inbound: InboundMessage, contact_hash: str,
-        replay: Replay | None = None,
+        replay: Replay | None = None, verdict: Verdict = ALLOWED,
     ) -> Outcome:
         now = replay.received_at if replay else self.clock()
         # One read, then the writes: on SQLite the first write takes the database's write
@@ -223,8 +243,8 @@ class ConversationService:
                            actions=tuple(a for a in turn.actions if isinstance(a, Escalate)))
         state = turn.state
         text = self.render(state.language, turn.reply_ids, now) if turn.reply_ids else None
-        if replay is not None:
-            text = replay.reply_text
+        text = self._sent_text(inbound.channel, turn, text, replay, verdict,
+                               has_case=lookup.open_case is not None)
 
         if conversation is None:
             conversation = vault.create(
@@ -257,20 +277,67 @@ class ConversationService:
                 resume_word.save(connection, contact_hash,
                             resume_word.word_hash(self.hasher, contact_hash, action.value), now)
                 log.info("event=resume_word.set conversation=%s", conversation.id)
+        language = state.language or self.deployment.default_language
         case = escalation.apply(
             connection, conversation.id, lookup.open_case, turn.actions, turn.risk,
-            channel=conversation.channel,
-            language=state.language or self.deployment.default_language, now=now,
+            channel=conversation.channel, language=language, now=now,
         )
         tallies.case_changed(connection, now, lookup.open_case, case,
                              out_of_hours=not hours.is_open(self.deployment.opening_hours, now))
+        if verdict.limited:  # after the tallies: the report counts survivors' reasons, not ours
+            case = self._mark_flood(connection, conversation, case, language, now)
         was = lookup.open_case
         return Outcome(text, conversation.id, state.language, step=state.step,
                        escalation_id=case.id if case else None, keyword=turn.keyword,
                        risk=turn.risk.level,
                        case_opened=case is not None and was is None,
                        raised_to_urgent=case is not None and was is not None
-                       and case.priority >= URGENT > was.priority)
+                       and case.priority >= URGENT > was.priority,
+                       throttled=verdict.limited)
+
+    def _sent_text(self, channel: str, turn: Turn, text: str | None, replay: Replay | None,
+                   verdict: Verdict, *, has_case: bool) -> str | None:
+        """The reply that goes out: what the fail-safe already sent for a spooled message, the
+        flood notice over the allowance, otherwise the flow's."""
+        if replay is not None:
+            return replay.reply_text
+        if verdict.limited and turn.flow_ran:
+            return self._flood_reply(channel, turn, text, verdict, has_case=has_case)
+        return text
+
+    @staticmethod
+    def _mark_flood(connection: Connection, conversation: vault.OpenConversation,
+                    case: vault.OpenCase | None, language: str, now: datetime
+                    ) -> vault.OpenCase | None:
+        """One source's burst is one conversation, so it is one case: the advocate sees why it
+        may be noise, and its alert is coalesced with other floods' (app/casework/alerts.py)."""
+        if case is None:
+            return None
+        return escalation.request(connection, conversation.id, case,
+                                  channel=conversation.channel, priority="routine",
+                                  reason=escalation.FLOOD_REASON, language=language, now=now)
+
+    def _flood_reply(self, channel: str, turn: Turn, text: str | None, verdict: Verdict, *,
+                     has_case: bool) -> str | None:
+        """What a message over its allowance is answered with (docs/threat-model.md, A2).
+
+        A short static notice with the emergency options instead of the flow's reply: by SMS
+        once per episode, and again when the message opens a case (it asks for a person or
+        reads as high risk), so they know it reached us; on the web every time, since an
+        answer there costs nothing and silence would look broken. After the duress word, or
+        while the history is locked, someone else may hold the phone: the flow's own discreet
+        reply stays, under the same once-only rule. An erasure's confirmation is never
+        withheld.
+        """
+        if any(isinstance(action, RequestErasure) for action in turn.actions):
+            return text
+        asks = not has_case and (turn.risk.at_least("high") or any(
+            isinstance(action, Escalate) for action in turn.actions))
+        if channel == "sms" and not (verdict.notice_due or asks):
+            return None
+        if turn.state.cover or turn.state.locked:
+            return text
+        return self.render(turn.state.language, FLOOD_REPLY)
 
     def _turn(self, connection: Connection, inbound: InboundMessage, contact_hash: str,
               state: ConversationState, now: datetime, *, has_word: bool) -> Turn:

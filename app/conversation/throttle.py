@@ -1,0 +1,139 @@
+"""Flood control: time-limited allowances in Redis that slow a flood and never lock anyone out.
+
+docs/threat-model.md, A2: an abuser or a script can send hundreds of texts or chat messages a
+minute, to bury the queue, wake the on-call phone again and again, or run up the SMS bill.
+Each source has an allowance that refills at a steady rate (GCRA, a token bucket in one Redis
+value): one contact (the HMAC the conversation is found by), and for the web chat one network
+address (as ProxyFix gives it behind `QUIETLINE_TRUSTED_PROXIES`), keyed by its HMAC and never
+written anywhere else. Over the allowance the conversation service still stores the message and
+steps the flow, so the duress word, pause, erasure and a request for a person all work as
+always; only the reply changes to a short notice with the emergency options (once per episode
+by SMS, every time on the web, where it costs nothing). The allowance refills on its own.
+
+A service-wide cap on new cases per minute marks cases beyond it "possible flood", and the
+on-call phone is told about such cases once per window (app/casework/alerts.py).
+
+If Redis is down, every check allows: a survivor is never refused because of our failure.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+import redis
+
+from app.crypto import ContactHasher
+from app.deployment import FloodLimits
+
+log = logging.getLogger(__name__)
+PREFIX = "quietline:flood"
+
+# GCRA in one atomic step. KEYS[1] holds the "theoretical arrival time" of the next allowed
+# message; a message is allowed while that time is at most `tolerance` seconds ahead of now.
+# Refused messages use nothing up, so a source that keeps flooding still gets `per_minute`
+# messages through. KEYS[2] holds when the source was last told it is over its allowance,
+# so the notice is due once per `notice_every` seconds. Times come from the app's clock; the
+# expiry only tidies up, with a minute to spare, so a slow request never forgets a count.
+# Returns 1 (allowed), 2 (over: tell them), 0 (over: already told).
+_GCRA = """
+local now = tonumber(ARGV[1])
+local interval = tonumber(ARGV[2])
+local tolerance = tonumber(ARGV[3])
+local notice_every = tonumber(ARGV[4])
+local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tat < now then tat = now end
+if tat - now <= tolerance then
+  tat = tat + interval
+  redis.call('SET', KEYS[1], string.format('%.3f', tat), 'EX', math.ceil(tat - now) + 60)
+  return 1
+end
+if KEYS[2] == '' then return 0 end
+local told = tonumber(redis.call('GET', KEYS[2]) or '-1')
+if told >= 0 and told <= now and now - told < notice_every then return 0 end
+redis.call('SET', KEYS[2], string.format('%.3f', now), 'EX', math.ceil(notice_every) + 60)
+return 2
+"""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Whether one message is over its source's allowance."""
+
+    limited: bool = False
+    notice_due: bool = False  # the first message over the allowance in this episode
+    source: str | None = None  # "contact" or "address", for the log
+
+
+ALLOWED = Verdict()
+
+
+@dataclass(frozen=True)
+class Bucket:
+    burst: int
+    per_minute: int
+
+    @property
+    def interval(self) -> float:
+        return 60.0 / self.per_minute
+
+    @property
+    def tolerance(self) -> float:
+        return self.interval * (self.burst - 1)
+
+
+class Throttle:
+    def __init__(self, connection: redis.Redis, hasher: ContactHasher, limits: FloodLimits,
+                 clock: Callable[[], datetime]) -> None:
+        self.redis = connection
+        self.hasher = hasher
+        self.limits = limits
+        self.clock = clock
+        self._script = connection.register_script(_GCRA)
+        # The service-wide keys are named through the contact key too, so two deployments (or
+        # two test apps) sharing a Redis never share an allowance.
+        self.new_cases_key = f"{PREFIX}:new_cases:{hasher.hash('flood', 'new_cases')[:16]}"
+        self.alert_key = f"{PREFIX}:alerted:{hasher.hash('flood', 'alerts')[:16]}"
+
+    def check(self, contact_hash: str, address: str | None = None) -> Verdict:
+        """Count one message from this contact (and address); never raises."""
+        limits = self.limits
+        sources = [("contact", self.hasher.hash("flood-contact", contact_hash),
+                    Bucket(limits.contact_burst, limits.contact_per_minute))]
+        if address:
+            # The address is hashed with the contact key before it reaches Redis; it is never
+            # stored with a conversation, logged or kept longer than its allowance needs.
+            sources.append(("address", self.hasher.hash("flood-address", address),
+                            Bucket(limits.address_burst, limits.address_per_minute)))
+        verdict = ALLOWED
+        for source, key, bucket in sources:
+            answer = self._take(f"{PREFIX}:{source}:{key}", f"{PREFIX}:told:{source}:{key}",
+                                bucket)
+            if answer != 1 and not verdict.limited:
+                verdict = Verdict(True, answer == 2, source)
+        if verdict.limited:
+            log.warning("event=flood.limited source=%s notice=%s", verdict.source,
+                        verdict.notice_due)
+        return verdict
+
+    def new_case_allowed(self) -> bool:
+        """Count one new case against the service-wide cap; True when under it (or unknown)."""
+        limits = self.limits
+        allowed = self._take(self.new_cases_key, "",
+                             Bucket(limits.new_cases_burst, limits.new_cases_per_minute)) == 1
+        if not allowed:
+            log.warning("event=flood.case_cap")
+        return allowed
+
+    def _take(self, key: str, told_key: str, bucket: Bucket) -> int:
+        now = self.clock().timestamp()
+        try:
+            return int(self._script(keys=[key, told_key], args=[
+                f"{now:.3f}", bucket.interval, bucket.tolerance,
+                bucket.tolerance + bucket.interval]))
+        except redis.RedisError as error:
+            # Fail open: Redis being down must never lock a survivor out.
+            log.warning("event=flood.unchecked error=%s", type(error).__name__)
+            return 1

@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -171,6 +171,27 @@ def app(settings: Settings, clock: MovableClock) -> Iterator[Flask]:
     empty_spool(flask_app)
     with flask_app.app_context():
         services().close()
+
+
+AppWith = Callable[..., Flask]
+
+
+@pytest.fixture
+def app_with(environ: dict[str, str], clock: MovableClock) -> Iterator[AppWith]:
+    """Another app on the same database and instance, with some settings changed (a
+    deployment after its keys were edited and every process restarted)."""
+    made: list[Flask] = []
+
+    def make(**changes: str) -> Flask:
+        flask_app = create_app(load_settings({**environ, **changes}), clock)
+        flask_app.config["TESTING"] = True
+        made.append(flask_app)
+        return flask_app
+
+    yield make
+    for flask_app in made:
+        with flask_app.app_context():
+            services().close()
 
 
 @pytest.fixture

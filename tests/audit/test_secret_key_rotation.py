@@ -4,7 +4,6 @@ rotate-secret` moves the chain and the reports to the new key so the old one can
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -14,11 +13,9 @@ from sqlalchemy import update
 
 from app.audit import chain as audit_chain
 from app.cli import keys_cli
-from app.config import load_settings
-from app.factory import create_app
 from app.services import services
 from app.storage.models import AuditEvent
-from tests.conftest import AUTH_TOKEN, MovableClock
+from tests.conftest import AUTH_TOKEN, AppWith, MovableClock
 from tests.support.cases import csrf, open_case
 from tests.support.staff import make_advocate, sign_in
 from tests.support.twilio_signing import TwilioSigner
@@ -26,23 +23,6 @@ from tests.support.twilio_signing import TwilioSigner
 pytestmark = [pytest.mark.usefixtures("fake_twilio", "inline_jobs"),
               pytest.mark.databases("sqlite", "postgresql")]
 NEW_SECRET = "a-new-secret-key-for-the-rotation-test"
-AppWith = Callable[..., Flask]
-
-
-@pytest.fixture
-def app_with(environ: dict[str, str], clock: MovableClock) -> Iterator[AppWith]:
-    made: list[Flask] = []
-
-    def make(**changes: str) -> Flask:
-        flask_app = create_app(load_settings({**environ, **changes}), clock)
-        flask_app.config["TESTING"] = True
-        made.append(flask_app)
-        return flask_app
-
-    yield make
-    for flask_app in made:
-        with flask_app.app_context():
-            services().close()
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -14,14 +13,12 @@ from flask import Flask
 from sqlalchemy import func, select, update
 
 from app.cli import keys_cli
-from app.config import load_settings
 from app.crypto import ContactHasher, generate_key_token, parse_key_token
-from app.factory import create_app
 from app.flows.text import normalise
 from app.services import services
 from app.storage import contact_values
 from app.storage.models import Conversation, OptOut, ResumeWord
-from tests.conftest import AUTH_TOKEN, MovableClock
+from tests.conftest import AUTH_TOKEN, AppWith, MovableClock
 from tests.support.twilio_signing import SURVIVOR, TwilioSigner
 
 pytestmark = [pytest.mark.usefixtures("fake_twilio", "inline_jobs"),
@@ -30,25 +27,6 @@ TUESDAY_10AM = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
 WORD = "Marigold-Lantern"
 STOPPED = "+447700900456"
 
-AppWith = Callable[..., Flask]
-
-
-@pytest.fixture
-def app_with(environ: dict[str, str], clock: MovableClock) -> Iterator[AppWith]:
-    """Another app on the same database and instance, with some settings changed (a
-    deployment after its keys were edited and every process restarted)."""
-    made: list[Flask] = []
-
-    def make(**changes: str) -> Flask:
-        flask_app = create_app(load_settings({**environ, **changes}), clock)
-        flask_app.config["TESTING"] = True
-        made.append(flask_app)
-        return flask_app
-
-    yield make
-    for flask_app in made:
-        with flask_app.app_context():
-            services().close()
 
 
 @pytest.fixture

@@ -16,6 +16,8 @@ from urllib.parse import urlsplit
 
 import redis
 from flask import Flask, current_app
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 from redis.sentinel import Sentinel
 
 from app.casework.alerts import Alerts
@@ -196,7 +198,11 @@ def connect_redis(settings: Settings) -> redis.Redis:
     the sweeper all use this one function. Short timeouts either way: a survivor's reply must
     never wait on a Redis that is down (rows are committed first; the sweeper catches up).
     """
-    timeouts: dict[str, Any] = {"socket_connect_timeout": 0.5, "socket_timeout": 1.0}
+    # No retries, said explicitly: a client built with redis.Redis(...) in redis-py 6 and later
+    # retries a failed command up to 10 times with a growing back-off (from_url's does not
+    # today), and a survivor's webhook must never wait on that. The sweeper is the retry.
+    timeouts: dict[str, Any] = {"socket_connect_timeout": 0.5, "socket_timeout": 1.0,
+                                "retry": Retry(NoBackoff(), 0)}
     if not settings.redis_sentinels:
         return redis.Redis.from_url(settings.redis_url, **timeouts)
     url = urlsplit(settings.redis_url)

@@ -14,6 +14,8 @@ import pytest
 import redis
 from flask import Flask
 from flask.testing import FlaskClient
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 from sqlalchemy import func, select
 from werkzeug.test import TestResponse
 
@@ -176,7 +178,8 @@ def closed_port() -> int:
 
 
 def test_with_redis_down_the_throttle_allows_everything() -> None:
-    down = redis.Redis(port=closed_port(), socket_connect_timeout=0.2, socket_timeout=0.2)
+    down = redis.Redis(port=closed_port(), socket_connect_timeout=0.2, socket_timeout=0.2,
+                           retry=Retry(NoBackoff(), 0))
     throttle = Throttle(down, ContactHasher(generate_key_token()), FloodLimits(contact_burst=1,
                         contact_per_minute=1), lambda: TUESDAY_10AM)
     verdicts = [throttle.check("a" * 64, ADDRESS) for _ in range(5)]
@@ -189,7 +192,8 @@ def test_with_redis_down_a_flood_of_texts_is_answered_and_escalates_as_usual(
 ) -> None:
     clock.set(TUESDAY_10AM)
     with app.app_context():
-        down = redis.Redis(port=closed_port(), socket_connect_timeout=0.2, socket_timeout=0.2)
+        down = redis.Redis(port=closed_port(), socket_connect_timeout=0.2, socket_timeout=0.2,
+                           retry=Retry(NoBackoff(), 0))
         throttle = services().conversations.throttle
         assert throttle is not None
         throttle.redis = down

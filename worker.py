@@ -17,6 +17,7 @@ import signal
 import sys
 import threading
 from types import FrameType
+from typing import Any
 
 import redis
 from rq import Worker
@@ -64,6 +65,15 @@ class StoppableWorker(Worker):
     def request_stop(self, signum: int, frame: FrameType | None) -> None:
         self.stop_asked = True
         super().request_stop(signum, frame)
+
+    def dequeue_job_and_maintain_ttl(self, timeout: int | None,
+                                      max_idle_time: int | None = None) -> Any:
+        """No new job once a stop was asked for. RQ notes a stop that arrives while it is busy
+        (starting up, or running a job) and then still blocks waiting for the next job for up
+        to its dequeue timeout; a None here ends its loop at once."""
+        if self.stop_asked:
+            return None
+        return super().dequeue_job_and_maintain_ttl(timeout, max_idle_time)
 
     def unsubscribe(self) -> None:
         """Stop listening for RQ's commands without waiting a minute.

@@ -1,4 +1,4 @@
-"""Sealed fields, wrapped data keys, key tokens and contact hashes (app/crypto.py)."""
+"""Sealed fields, wrapped data keys, key tokens and contact hashes (app/crypto/)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """SECRET_KEY and QUIETLINE_CONTACT_KEY are lists, newest first (issue 23, item 15): the newest
-signs and hashes, an older listed key still verifies (app/config.py, app/crypto.py)."""
+signs and hashes, an older listed key still verifies (app/config.py, app/crypto/)."""
 
 from __future__ import annotations
 

@@ -72,6 +72,8 @@ HIDDEN = [
     ("staff.example.org.evil.test", "GET", "/advocates/login"),
     ("notstaff.example.org", "GET", "/advocates/login"),
     ("example.org", "GET", "/advocates/login"),
+    (SURVIVOR, "GET", "/healthz"),  # typed after the cover site's name: nothing there
+    ("staff.example.org.evil.test", "GET", "/healthz"),
 ]
 
 ANSWERED = [
@@ -92,6 +94,12 @@ ANSWERED = [
     (STAFF, "GET", "/webhooks/twilio/fallback", 200),
     (STAFF, "GET", "/webhooks/twilio/sms", 405),
     (STAFF, "POST", "/webhooks/twilio/fallback", 200),
+    # Probes call by address; the staff host may be checked by name.
+    ("203.0.113.7:8000", "GET", "/healthz", 200),
+    ("127.0.0.1:8000", "GET", "/healthz", 200),
+    ("[::1]:8000", "GET", "/healthz", 200),
+    ("localhost:8000", "GET", "/healthz", 200),
+    (STAFF, "GET", "/healthz", 200),
 ]
 
 

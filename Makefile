@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
-SYSTEM_PACKAGES := redis-server=redis-server chromium=chromium pg_ctlcluster=postgresql msgfmt=gettext
+SYSTEM_PACKAGES := redis-server=redis-server chromium=chromium pg_ctlcluster=postgresql msgfmt=gettext nginx=nginx-light
 BENCH_PACKAGES := wrk=wrk
 
 .PHONY: run run-prod-like test lint typecheck flows-check translations-check unit bench translations system-deps clean help

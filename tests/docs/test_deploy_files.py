@@ -87,8 +87,8 @@ def nginx_in_front_of_nothing(tmp_path: Path) -> Iterator[str]:
 
 
 def post(url: str) -> tuple[int, str, str]:
-    request = urllib.request.Request(url, data=  # noqa: S310 -- loopback http only
-b"Body=help&From=%2B447700900123", method="POST")
+    body = b"Body=help&From=%2B447700900123"
+    request = urllib.request.Request(url, data=body, method="POST")  # noqa: S310 -- loopback
     try:
         with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
             return response.status, response.headers["Content-Type"], response.read().decode()

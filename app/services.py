@@ -96,8 +96,10 @@ class Services:
     def purge_expired(self, report_path: Path | None = None,
                       progress: Callable[[int], None] = lambda _n: None) -> retention.Purge:
         """The retention run with its signed report, for the daily job and the command alike;
-        the provider's copies of what it erased are handed to the worker."""
+        the provider's copies of what it erased are handed to the worker. Sign-in counters
+        whose window is over go too (app/staff/throttle.py)."""
         now = self.clock()
+        self.accounts.purge_ended_throttles()
         return retention.purge_and_sign(
             self.database, retention_days=self.settings.deployment.retention_days, now=now,
             signer=self.report_signer,

@@ -121,6 +121,11 @@ class Accounts:
         self.throttle = Throttle(limit=policy.max_failed_logins,
                                  window=timedelta(minutes=policy.lockout_minutes))
 
+    def purge_ended_throttles(self) -> int:
+        """The daily run's part for sign-ins: counters whose window is over are deleted."""
+        with self.database.engine.begin() as connection:
+            return self.throttle.purge_ended(connection, self.clock())
+
     def create(self, email: str, role: str, password: str) -> Enrolment:
         """A new account, its TOTP provisioning URI and its recovery codes (shown once)."""
         email = normalise_email(email)

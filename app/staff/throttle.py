@@ -17,8 +17,10 @@ uses the lock-out itself as a weapon (locking colleagues out, again and again) o
   all pass a check made before any of them was counted: the database decides, on SQLite (the
   write lock) and PostgreSQL (the row lock; the WHERE is re-checked after waiting).
 
-Each window lasts `window` from its first count; nothing needs sweeping (a stale row is reset
-by its next use).
+Each window lasts `window` from its first count; a stale row is reset by its next use, and the
+daily retention run deletes every row whose window has ended (`purge_ended`): even as HMACs, a
+row left behind links an e-mail to an address that tried it, which no one needs once the
+window is over (least data).
 """
 
 from __future__ import annotations
@@ -101,6 +103,13 @@ class Throttle:
 
     def clear(self, connection: Connection, key: str) -> None:
         connection.execute(throttles.delete().where(_t.key == key))
+
+    def purge_ended(self, connection: Connection, now: datetime) -> int:
+        """Delete the counters whose window is over (they would be reset on next use anyway);
+        how many went."""
+        result = connection.execute(
+            throttles.delete().where(_t.window_started_at <= now - self.window))
+        return int(result.rowcount or 0)
 
     def _ensure(self, connection: Connection, key: str, now: datetime) -> None:
         """The counter row exists and its window is current (both idempotent under races)."""

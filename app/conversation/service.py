@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import lru_cache
 
@@ -27,26 +27,31 @@ from app import hours
 from app.casework import escalation
 from app.content.catalogues import Catalogues
 from app.content.language import LanguageGuesser
-from app.conversation import optouts, resume_word
+from app.conversation import floods, optouts, resume_word, spool
+from app.conversation.messages import InboundMessage, Outcome, Turn
+from app.conversation.spool import Replay
 from app.conversation.throttle import ALLOWED, Throttle, Verdict
 from app.crypto import ContactHasher, Keyring
 from app.deployment import Deployment
 from app.dispatch import Dispatcher
 from app.flows import ConversationState, Escalate, Flow
 from app.flows import step as flow_step
-from app.flows.model import Action, RequestErasure, SetSecret
+from app.flows.model import RequestErasure, SetSecret
 from app.flows.triage import NONE as NO_RISK
-from app.flows.triage import Assessment, TriageRules
+from app.flows.triage import TriageRules
 from app.lifecycle import erasure
 from app.storage import contact_values, tallies, vault
 from app.storage.db import Database
+
+# Re-exported: the channels and chat sessions import these from here.
+__all__ = ["ConversationService", "FlowUnavailable", "InboundMessage", "Outcome", "Replay",
+           "Turn"]
 
 log = logging.getLogger(__name__)
 ERASED_REPLY = ("erase.done",)
 URGENT = escalation.PRIORITY_RANK["urgent"]
 # Texts that name when the team is next at work ({opens}).
 _NAMES_OPENING = frozenset({"hours.closed", "hours.reads_from"})
-FLOOD_REPLY = ("flood.notice", "emergency.options")
 
 
 @lru_cache(maxsize=256)
@@ -61,68 +66,6 @@ def _written_time(moment: datetime, language: str) -> str:
 
 class FlowUnavailable(RuntimeError):
     """The flow failed to load; the channel answers with the fail-safe reply."""
-
-
-@dataclass(frozen=True)
-class InboundMessage:
-    channel: str
-    address: str  # E.164 for SMS, the chat token for the web; never logged
-    body: str
-    provider_sid: str | None
-    provider_keyword: optouts.ProviderKeyword | None = None
-    # Where replies from an advocate go later, stored sealed: the number for SMS. The web
-    # chat has none (replies wait for the page to ask), so nothing is stored for it.
-    reply_address: str | None = None
-    # The language the survivor chose before writing (the web page's), used for a new
-    # conversation instead of guessing from the text.
-    language_hint: str | None = None
-    # The web chat's network address, for flood control only: never stored or logged.
-    source_address: str | None = None
-
-
-@dataclass(frozen=True)
-class Replay:
-    """A message the fail-safe answered while storage was down, stored later from the spool
-    (app/conversation/spool.py): stored at the time it arrived, with the text the survivor was
-    actually sent as its reply. Its flow state does not move on, because the survivor never
-    saw the step's reply; it opens or raises the case, and records a STOP, as it would have.
-    It never sets a resume word or erases: the survivor was told that something went wrong."""
-
-    received_at: datetime
-    reply_text: str
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What the channel sends back. `text` None means: send nothing (e.g. after STOP)."""
-
-    text: str | None
-    conversation_id: uuid.UUID
-    language: str | None
-    replayed: bool = False
-    step: str | None = None
-    escalation_id: int | None = None
-    keyword: str | None = None  # the global keyword the message matched, if any
-    risk: str = "none"  # the triage level of the message
-    case_opened: bool = False  # this message opened a new case for advocates
-    raised_to_urgent: bool = False  # this message made an open case urgent
-    deletion_ids: tuple[int, ...] = ()  # provider copies to delete (after an erasure)
-    erased: bool = False  # this message erased the conversation
-    throttled: bool = False  # over its source's allowance (app/conversation/throttle.py)
-
-
-@dataclass(frozen=True)
-class Turn:
-    """What one message does, decided before anything is written."""
-
-    state: ConversationState
-    reply_ids: tuple[str, ...]
-    flow_ran: bool = True  # False for carrier keywords and opted-out contacts
-    actions: tuple[Action, ...] = ()
-    risk: Assessment = NO_RISK
-    keyword: str | None = None
-    # What the transcript keeps instead of the survivor's words, when those were a secret.
-    stored_body: str | None = None
 
 
 class ConversationService:
@@ -180,7 +123,7 @@ class ConversationService:
                     self.adopt_contact(connection, inbound.channel, inbound.address)
                     outcome = self._handle(connection, inbound, contact_hash, replay, verdict)
                 # After the commit: the case row exists whatever happens to this enqueue.
-                self._cap_new_cases(outcome)
+                floods.cap_new_cases(outcome, self.throttle, self.database)
                 self._dispatch(outcome)
                 return outcome
             except IntegrityError:
@@ -192,15 +135,6 @@ class ConversationService:
                 if attempt == 2:
                     raise
         raise AssertionError("unreachable")  # pragma: no cover
-
-    def _cap_new_cases(self, outcome: Outcome) -> None:
-        """A new case beyond the service-wide cap is marked "possible flood" (before its alert
-        is enqueued, so the alert is coalesced with the others; app/casework/alerts.py)."""
-        if not (outcome.case_opened and outcome.escalation_id and self.throttle):
-            return
-        if not self.throttle.new_case_allowed():
-            with self.database.transaction() as connection:
-                escalation.add_reason(connection, outcome.escalation_id, escalation.FLOOD_REASON)
 
     def _dispatch(self, outcome: Outcome) -> None:
         """After the commit: the rows exist whatever happens to these enqueues."""
@@ -239,12 +173,12 @@ class ConversationService:
             turn = Turn(state, optouts.keyword_reply(
                 keyword, self.deployment.provider_handles_keywords), flow_ran=False)
         if replay is not None:
-            turn = replace(turn, state=replace(state, language=turn.state.language),
-                           actions=tuple(a for a in turn.actions if isinstance(a, Escalate)))
+            turn = spool.replayed_turn(turn, state)
         state = turn.state
         text = self.render(state.language, turn.reply_ids, now) if turn.reply_ids else None
-        text = self._sent_text(inbound.channel, turn, text, replay, verdict,
-                               has_case=lookup.open_case is not None)
+        text = (replay.reply_text if replay is not None  # what the fail-safe already sent
+                else floods.sent_text(inbound.channel, turn, text, verdict, self.render,
+                                      has_case=lookup.open_case is not None))
 
         if conversation is None:
             conversation = vault.create(
@@ -258,9 +192,7 @@ class ConversationService:
         if text is not None:
             new.append(vault.NewMessage("out", "flow", text, reply_to=received))
         vault.add_messages(connection, conversation, new, now)
-        if replay is None or conversation.is_new:
-            # A replayed message leaves a live conversation as it is: not its step, and not
-            # its last activity, which a later message may already have moved on.
+        if spool.moves_state(replay, new_conversation=conversation.is_new):
             vault.save_state(connection, conversation, state.to_json(), state.language, now)
         if conversation is not None and any(isinstance(a, RequestErasure)
                                             for a in turn.actions):
@@ -285,7 +217,7 @@ class ConversationService:
         tallies.case_changed(connection, now, lookup.open_case, case,
                              out_of_hours=not hours.is_open(self.deployment.opening_hours, now))
         if verdict.limited:  # after the tallies: the report counts survivors' reasons, not ours
-            case = self._mark_flood(connection, conversation, case, language, now)
+            case = floods.mark_flood(connection, conversation, case, language, now)
         was = lookup.open_case
         return Outcome(text, conversation.id, state.language, step=state.step,
                        escalation_id=case.id if case else None, keyword=turn.keyword,
@@ -294,50 +226,6 @@ class ConversationService:
                        raised_to_urgent=case is not None and was is not None
                        and case.priority >= URGENT > was.priority,
                        throttled=verdict.limited)
-
-    def _sent_text(self, channel: str, turn: Turn, text: str | None, replay: Replay | None,
-                   verdict: Verdict, *, has_case: bool) -> str | None:
-        """The reply that goes out: what the fail-safe already sent for a spooled message, the
-        flood notice over the allowance, otherwise the flow's."""
-        if replay is not None:
-            return replay.reply_text
-        if verdict.limited and turn.flow_ran:
-            return self._flood_reply(channel, turn, text, verdict, has_case=has_case)
-        return text
-
-    @staticmethod
-    def _mark_flood(connection: Connection, conversation: vault.OpenConversation,
-                    case: vault.OpenCase | None, language: str, now: datetime
-                    ) -> vault.OpenCase | None:
-        """One source's burst is one conversation, so it is one case: the advocate sees why it
-        may be noise, and its alert is coalesced with other floods' (app/casework/alerts.py)."""
-        if case is None:
-            return None
-        return escalation.request(connection, conversation.id, case,
-                                  channel=conversation.channel, priority="routine",
-                                  reason=escalation.FLOOD_REASON, language=language, now=now)
-
-    def _flood_reply(self, channel: str, turn: Turn, text: str | None, verdict: Verdict, *,
-                     has_case: bool) -> str | None:
-        """What a message over its allowance is answered with (docs/threat-model.md, A2).
-
-        A short static notice with the emergency options instead of the flow's reply: by SMS
-        once per episode, and again when the message opens a case (it asks for a person or
-        reads as high risk), so they know it reached us; on the web every time, since an
-        answer there costs nothing and silence would look broken. After the duress word, or
-        while the history is locked, someone else may hold the phone: the flow's own discreet
-        reply stays, under the same once-only rule. An erasure's confirmation is never
-        withheld.
-        """
-        if any(isinstance(action, RequestErasure) for action in turn.actions):
-            return text
-        asks = not has_case and (turn.risk.at_least("high") or any(
-            isinstance(action, Escalate) for action in turn.actions))
-        if channel == "sms" and not (verdict.notice_due or asks):
-            return None
-        if turn.state.cover or turn.state.locked:
-            return text
-        return self.render(turn.state.language, FLOOD_REPLY)
 
     def _turn(self, connection: Connection, inbound: InboundMessage, contact_hash: str,
               state: ConversationState, now: datetime, *, has_word: bool) -> Turn:

@@ -24,19 +24,51 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import redis
 
 from app.conversation import optouts
-from app.conversation.service import ConversationService, InboundMessage, Replay
+from app.conversation.messages import InboundMessage, Turn
 from app.crypto import DataKey, DecryptionError, FieldContext, Keyring
+from app.flows import ConversationState, Escalate
 from app.logs import exception_summary
+
+if TYPE_CHECKING:  # the service imports this module for `Replay`
+    from app.conversation.service import ConversationService
 
 log = logging.getLogger(__name__)
 STREAM = "quietline:spool"
 BATCH = 100
+
+
+@dataclass(frozen=True)
+class Replay:
+    """A message the fail-safe answered while storage was down, stored later from the spool
+    (app/conversation/spool.py): stored at the time it arrived, with the text the survivor was
+    actually sent as its reply. Its flow state does not move on, because the survivor never
+    saw the step's reply; it opens or raises the case, and records a STOP, as it would have.
+    It never sets a resume word or erases: the survivor was told that something went wrong."""
+
+    received_at: datetime
+    reply_text: str
+
+
+def replayed_turn(turn: Turn, before: ConversationState) -> Turn:
+    """What a spooled message does when it is stored (see `Replay`): the state stays where it
+    was (only a language learnt from the message is kept), and of its actions only opening or
+    raising the case remain."""
+    return replace(turn, state=replace(before, language=turn.state.language),
+                   actions=tuple(a for a in turn.actions if isinstance(a, Escalate)))
+
+
+def moves_state(replay: Replay | None, *, new_conversation: bool) -> bool:
+    """Whether storing this message saves the conversation's state. A replayed message leaves
+    a live conversation as it is: not its step, and not its last activity, which a later
+    message may already have moved on."""
+    return replay is None or new_conversation
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,66 @@
+"""The values the conversation pipeline passes between its parts: the message that came in
+(`InboundMessage`), what one message does before anything is written (`Turn`), and what the
+channel sends back (`Outcome`). Kept apart from `service` so that `floods` and `spool` can use
+them without importing the service; `app.conversation.service` re-exports them.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from app.conversation import optouts
+from app.flows import ConversationState
+from app.flows.model import Action
+from app.flows.triage import NONE as NO_RISK
+from app.flows.triage import Assessment
+
+
+@dataclass(frozen=True)
+class InboundMessage:
+    channel: str
+    address: str  # E.164 for SMS, the chat token for the web; never logged
+    body: str
+    provider_sid: str | None
+    provider_keyword: optouts.ProviderKeyword | None = None
+    # Where replies from an advocate go later, stored sealed: the number for SMS. The web
+    # chat has none (replies wait for the page to ask), so nothing is stored for it.
+    reply_address: str | None = None
+    # The language the survivor chose before writing (the web page's), used for a new
+    # conversation instead of guessing from the text.
+    language_hint: str | None = None
+    # The web chat's network address, for flood control only: never stored or logged.
+    source_address: str | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the channel sends back. `text` None means: send nothing (e.g. after STOP)."""
+
+    text: str | None
+    conversation_id: uuid.UUID
+    language: str | None
+    replayed: bool = False
+    step: str | None = None
+    escalation_id: int | None = None
+    keyword: str | None = None  # the global keyword the message matched, if any
+    risk: str = "none"  # the triage level of the message
+    case_opened: bool = False  # this message opened a new case for advocates
+    raised_to_urgent: bool = False  # this message made an open case urgent
+    deletion_ids: tuple[int, ...] = ()  # provider copies to delete (after an erasure)
+    erased: bool = False  # this message erased the conversation
+    throttled: bool = False  # over its source's allowance (app/conversation/throttle.py)
+
+
+@dataclass(frozen=True)
+class Turn:
+    """What one message does, decided before anything is written."""
+
+    state: ConversationState
+    reply_ids: tuple[str, ...]
+    flow_ran: bool = True  # False for carrier keywords and opted-out contacts
+    actions: tuple[Action, ...] = ()
+    risk: Assessment = NO_RISK
+    keyword: str | None = None
+    # What the transcript keeps instead of the survivor's words, when those were a secret.
+    stored_body: str | None = None

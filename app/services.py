@@ -39,7 +39,7 @@ from app.dispatch import Dispatcher
 from app.flows import Flow, FlowError, load_flows
 from app.flows.loader import read_yaml
 from app.flows.triage import TriageRuleError, TriageRules, parse_rules
-from app.lifecycle import retention
+from app.lifecycle import retention, rotation
 from app.lifecycle.provider_copies import ProviderCopies
 from app.outbound.exactly_once import Delivery
 from app.outbound.twilio_rest import TwilioSender
@@ -129,6 +129,12 @@ def build_services(settings: Settings, clock: Callable[[], datetime] = utc_now) 
     dispatcher = Dispatcher(connection)
     guesser = LanguageGuesser(settings.deployment.languages, preload=settings.production)
     hasher = ContactHasher(settings.contact_hash_keys)
+    if settings.production:
+        try:
+            refuse_unlisted_contact_keys(database, hasher)
+        except ConfigError:
+            database.dispose()  # the check's connection, so a refused start leaves none open
+            raise
     spool = Spool(connection, keyring)
     throttle = Throttle(connection, hasher, settings.deployment.floods, clock)
     conversations = ConversationService(
@@ -230,6 +236,25 @@ def refuse_unchecked_content(settings: Settings, catalogues: Catalogues) -> None
     if errors:
         listed = "; ".join(str(problem) for problem in errors[:10])
         raise ConfigError(f"flows check failed ({len(errors)} problems): {listed}")
+
+
+def refuse_unlisted_contact_keys(database: Database, hasher: ContactHasher) -> None:
+    """Production does not start when stored contact values were made by a contact key that
+    is no longer in QUIETLINE_CONTACT_KEY.
+
+    Those values are no longer recognised: an opt-out (STOP) or a resume word under them would
+    silently stop holding, and the survivor's earlier conversation would not be found. The key
+    was removed before `flask keys rotate-contacts` said nothing was left under it; the
+    deployer, who has just restarted, must hear it now. (While the web tier is down, nginx
+    answers survivors with the emergency options: docs/deploy.md.)
+    """
+    unlisted = rotation.unlisted_contacts(database, hasher)
+    if unlisted:
+        raise ConfigError(
+            f"{unlisted} stored contact values were made by a key no longer listed in "
+            "QUIETLINE_CONTACT_KEY: opt-outs and resume words under it would not be "
+            "recognised. Put the removed key back (after the new one), restart, run "
+            "`flask keys rotate-contacts`, and remove it only when that says nothing is left.")
 
 
 def load_conversation_flow(settings: Settings) -> Flow | None:

@@ -46,6 +46,7 @@ class ContactHasher:
     """
 
     LEGACY_LENGTH = 64
+    VALUE_LENGTH = 40
 
     def __init__(self, tokens: str | Sequence[str]) -> None:
         listed = [tokens] if isinstance(tokens, str) else list(tokens)
@@ -60,6 +61,11 @@ class ContactHasher:
     @property
     def newest_id(self) -> str:
         return self._ids[0]
+
+    @property
+    def key_ids(self) -> tuple[str, ...]:
+        """The listed keys' ids (8 hex characters, the first 8 of every value each makes)."""
+        return tuple(self._ids)
 
     @staticmethod
     def _inner(channel: str, address: str) -> bytes:
@@ -90,11 +96,11 @@ class ContactHasher:
         return made + legacy
 
     def is_current(self, value: str) -> bool:
-        return len(value) == 40 and value[:8] == self._ids[0]
+        return len(value) == self.VALUE_LENGTH and value[:8] == self._ids[0]
 
     def _open(self, value: str) -> bytes | None:
         """The keyless inner value of a stored value, if a listed key made it."""
-        if len(value) != 40 or value[:8] not in self._ids:
+        if len(value) != self.VALUE_LENGTH or value[:8] not in self._ids:
             return None
         try:
             block = bytes.fromhex(value[8:])

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Table, func, select, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.crypto import ContactHasher, FieldContext, Keyring
 from app.storage import contact_values, vault
@@ -103,6 +104,17 @@ def pending_contacts(database: Database, hasher: ContactHasher) -> list[str]:
     with database.transaction() as connection:
         return [value for value in contact_values.all_stored(connection)
                 if not hasher.is_current(value)]
+
+
+def unlisted_contacts(database: Database, hasher: ContactHasher) -> int | None:
+    """How many stored contact values were made by a contact key no longer listed, or None
+    when the database cannot be asked (start-up goes on: the fail-safe covers an outage)."""
+    try:
+        with database.transaction() as connection:
+            return contact_values.under_unlisted_keys(connection, hasher.key_ids)
+    except SQLAlchemyError:
+        log.warning("event=keys.contact_check_skipped reason=database_unavailable")
+        return None
 
 
 def rotate_contacts(database: Database, hasher: ContactHasher, keyring: Keyring, *,

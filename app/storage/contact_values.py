@@ -13,7 +13,7 @@ rotate-contacts` moves every stored value it can without an address.
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, delete, select, union, update
+from sqlalchemy import Connection, delete, func, select, union, update
 
 from app.crypto import ContactHasher
 from app.storage.models import Conversation, OptOut, ResumeWord, table_of
@@ -65,6 +65,18 @@ def all_stored(connection: Connection) -> list[str]:
     query = union(*(select(table.c.contact_hash).where(table.c.contact_hash.is_not(None))
                     for table in (conversations, opt_outs, resume_words)))
     return sorted(connection.execute(query).scalars())
+
+
+def under_unlisted_keys(connection: Connection, listed_ids: tuple[str, ...]) -> int:
+    """How many stored contact values were made by a key that is no longer listed (values in
+    the format from before re-keyable values carry no key id and are not counted)."""
+    total = 0
+    for table in (conversations, opt_outs, resume_words):
+        column = table.c.contact_hash
+        total += int(connection.execute(select(func.count()).where(
+            func.length(column) == ContactHasher.VALUE_LENGTH,
+            func.substr(column, 1, 8).not_in(listed_ids))).scalar_one())
+    return total
 
 
 def legacy_words(connection: Connection) -> int:

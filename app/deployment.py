@@ -112,6 +112,19 @@ class FloodLimits:
 
 
 @dataclass(frozen=True)
+class CaseworkPolicy:
+    """How long a case may wait unclaimed before it is chased (app/casework/sla.py).
+
+    An urgent case unclaimed for `urgent_sla_minutes` alerts the phones again (the on-call
+    ones out of hours) and is flagged to supervisors; a high one after `high_sla_minutes` of
+    opening hours. Routine cases have no target.
+    """
+
+    urgent_sla_minutes: int = 5
+    high_sla_minutes: int = 30
+
+
+@dataclass(frozen=True)
 class Deployment:
     organisation_name: str
     default_language: str
@@ -133,6 +146,7 @@ class Deployment:
     # own translated wording ("From the team"). Shown as it is in every language.
     person_label: str | None = None
     floods: FloodLimits = field(default_factory=FloodLimits)
+    casework: CaseworkPolicy = field(default_factory=CaseworkPolicy)
     source: str = field(default="", compare=False)
 
     def warnings(self) -> list[str]:
@@ -187,6 +201,7 @@ def parse_deployment(raw: dict[str, Any], source: str = "<deployment>") -> Deplo
         staff=_staff(reader),
         person_label=_person_label(reader, reader.get("organisation.name", str)),
         floods=_floods(reader),
+        casework=_casework(reader),
         source=source,
     )
 
@@ -265,6 +280,15 @@ def _floods(reader: _Reader) -> FloodLimits:
     default = FloodLimits()
     return FloodLimits(**{name: _positive(reader, f"floods.{name}", getattr(default, name))
                           for name in default.__dataclass_fields__})
+
+
+def _casework(reader: _Reader) -> CaseworkPolicy:
+    default = CaseworkPolicy()
+    return CaseworkPolicy(
+        urgent_sla_minutes=_positive(reader, "casework.urgent_sla_minutes",
+                                     default.urgent_sla_minutes),
+        high_sla_minutes=_positive(reader, "casework.high_sla_minutes",
+                                   default.high_sla_minutes))
 
 
 def _words(reader: _Reader, key: str, listed: list[Any]) -> list[str]:

@@ -27,7 +27,8 @@ NOTIFY_CASE = "app.worker.jobs.notify_case"
 DELETE_COPY = "app.worker.jobs.delete_provider_copy"
 PURGE = "app.worker.jobs.purge_expired"
 RECLAIM = "app.worker.jobs.reclaim_space"
-JOB_PATHS = (SEND_REPLY, NOTIFY_CASE, DELETE_COPY, PURGE, RECLAIM)
+CHASE_CASE = "app.worker.jobs.chase_overdue_case"
+JOB_PATHS = (SEND_REPLY, NOTIFY_CASE, DELETE_COPY, PURGE, RECLAIM, CHASE_CASE)
 RETRY_DELAY = timedelta(seconds=30)
 
 
@@ -41,6 +42,10 @@ class Dispatcher:
         """Alert on-duty advocates about a case (urgent cases jump the queue)."""
         queue = self.urgent if urgent else self.default
         return self._enqueue(queue, NOTIFY_CASE, case_id)
+
+    def chase(self, breach_id: int) -> bool:
+        """Re-alert the phones about a case left unclaimed past its target (urgent queue)."""
+        return self._enqueue(self.urgent, CHASE_CASE, breach_id)
 
     def reply(self, reply_id: int) -> bool:
         return self._enqueue(self.urgent, SEND_REPLY, reply_id)

@@ -24,6 +24,7 @@ from app.casework.alerts import Alerts
 from app.casework.desk import Casework
 from app.casework.replies import Replies
 from app.casework.reply_delivery import ReplyDelivery
+from app.casework.sla import Sla
 from app.config import ConfigError, Settings
 from app.content import lint as flowlint
 from app.content.catalogues import Catalogues
@@ -81,6 +82,8 @@ class Services:
     # that keeps what it answered until the database is back.
     failsafe: FailSafe
     spool: Spool
+    # Urgent and high cases left unclaimed past their target: chased, listed for supervisors.
+    sla: Sla
     _sender: TwilioSender | None = field(default=None, repr=False)
 
     def sender(self) -> TwilioSender:
@@ -172,14 +175,15 @@ def build_services(settings: Settings, clock: Callable[[], datetime] = utc_now) 
 
     lease = timedelta(seconds=settings.send_lease_seconds)
     delivery = Delivery(database=database, sender=twilio, clock=clock, lease=lease)
+    alerts = Alerts(database=database, keyring=keyring, deployment=settings.deployment,
+                    delivery=delivery, redis=connection, clock=clock,
+                    flood_alert_key=throttle.alert_key)
     built = Services(
         settings, database, connection, keyring, catalogues, flow, conversations,
         web_catalogues, chat_sessions, clock, accounts, casework, replies, delivery, dispatcher,
         reply_delivery=ReplyDelivery(database=database, keyring=keyring, casework=casework,
                                      delivery=delivery, clock=clock),
-        alerts=Alerts(database=database, keyring=keyring, deployment=settings.deployment,
-                      delivery=delivery, redis=connection, clock=clock,
-                      flood_alert_key=throttle.alert_key),
+        alerts=alerts,
         provider_copies=ProviderCopies(database=database, sender=twilio, clock=clock,
                                        lease=lease),
         chain_key=ChainKey(settings.signing_keys),
@@ -192,7 +196,9 @@ def build_services(settings: Settings, clock: Callable[[], datetime] = utc_now) 
                           default_language=settings.deployment.default_language,
                           languages=settings.deployment.languages, clock=clock,
                           spool=spool.add),
-        spool=spool)
+        spool=spool,
+        sla=Sla(database=database, deployment=settings.deployment, delivery=delivery,
+                clock=clock, flood_alert_due=alerts.flood_alert_due))
     for warning in settings.deployment.warnings():
         log.warning("event=deployment.warning %s", warning)
     return built

@@ -94,6 +94,7 @@ def init_app(app: Flask) -> None:
         queue_views,
         report_views,
         session_views,
+        sla_views,
     )
 
     app.register_blueprint(bp)

@@ -26,6 +26,7 @@ REFUSALS = {
     "manage": "Your role cannot manage this case.",
     "audit": "Only supervisors and administrators can read the audit trail.",
     "report": "Only supervisors and administrators can see the partnership report.",
+    "overdue": "Only supervisors and administrators can see which cases waited too long.",
 }
 
 

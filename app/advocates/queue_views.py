@@ -29,6 +29,7 @@ def _item(item: QueueItem, names: dict[int, str]) -> dict[str, object]:
         "claimed_by": names.get(item.claimed_by or -1), "mine": item.claimed_by == g.staff.id,
         "can_claim": g.staff.role in authz.CLAIMING_ROLES,
         "window": item.window, "window_label": WINDOW_LABELS.get(item.window, item.window),
+        "overdue": services().sla.describe(item.priority, item.status, item.waiting_seconds),
         "url": url_for("advocates.case", case_id=item.id),
         "manage_url": url_for("advocates.manage", case_id=item.id)
         if g.staff.role in ("supervisor", "admin") else None,

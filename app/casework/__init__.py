@@ -3,8 +3,8 @@
 Owns opening a case from a conversation (`escalation`), the queue, claims, reading and closing
 a case (`desk`), an advocate's reply from draft to the survivor's channel (`replies`), the one
 decision whether anything may be sent to a survivor now (`outbound_gate`, pure), the survivor's
-safe-contact window (`safe_time`, pure), who is watching the queue (`presence`) and alerting the
-on-call phones (`alerts`).
+safe-contact window (`safe_time`, pure), who is watching the queue (`presence`), alerting the
+on-call phones (`alerts`) and chasing cases left unclaimed past their target (`sla`).
 
 May import: the foundation, `app.flows`, `app.content`, `app.storage`, `app.staff`,
 `app.audit` and `app.outbound`. Never a channel or a staff page: they call this.

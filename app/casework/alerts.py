@@ -80,7 +80,7 @@ class Alerts:
         if not phones or presence.anyone_watching(self.redis, now.timestamp()):
             self._mark_notified(case_id, now)
             return "queue watched"
-        if escalation.FLOOD_REASON in record.reasons and not self._flood_alert_due(now):
+        if escalation.FLOOD_REASON in record.reasons and not self.flood_alert_due(now):
             self._mark_notified(case_id, now)
             return "coalesced"
         results = [self._send(case_id, TEAM, index, record.reference)
@@ -97,7 +97,7 @@ class Alerts:
         phones = self.deployment.staff.on_call_sms
         if priority < URGENT or not phones:
             return "out of hours"
-        if flood and not self._flood_alert_due(now):
+        if flood and not self.flood_alert_due(now):
             return "coalesced"
         return ",".join(self._send(case_id, ON_CALL, index, reference)
                         for index in range(len(phones)))
@@ -129,7 +129,7 @@ class Alerts:
             return self.delivery.settle(alerts, row.id, lease, to, body)
         return self.delivery.deliver(alerts, row.id, lease, to, body)
 
-    def _flood_alert_due(self, now: datetime) -> bool:
+    def flood_alert_due(self, now: datetime) -> bool:
         """True for the first flood case's alert in a window (and whenever Redis cannot say:
         an extra alert is better than a missing one)."""
         window = self.deployment.floods.alert_minutes * 60

@@ -111,3 +111,12 @@ def can_close(member: StaffMember, case: CaseFacts) -> bool:
 def can_view_audit(member: StaffMember) -> bool:
     """Supervisors and admins oversee who read what; advocates do not read each other's."""
     return member.role in ("supervisor", "admin")
+
+
+OVERSIGHT_ROLES = frozenset({"supervisor", "admin"})
+
+
+def can_view_overdue(member: StaffMember) -> bool:
+    """The list of cases left unclaimed past their target: ids, codes and times, no content;
+    for the people who answer for the service's response times."""
+    return member.role in OVERSIGHT_ROLES

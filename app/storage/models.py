@@ -378,6 +378,50 @@ class ReportCount(Base):
     __table_args__ = (UniqueConstraint("hour", "measure", "category", name="uq_report_count"),)
 
 
+class SlaBreach(Base):
+    """An urgent or high case left unclaimed past its target (`[casework] urgent_sla_minutes`,
+    `high_sla_minutes`): one row per case and target, so the sweeper re-alerts once per breach
+    however often it runs and whatever restarts (app/casework/sla.py). Times and ids only."""
+
+    __tablename__ = "sla_breaches"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    escalation_id: Mapped[int] = mapped_column(
+        ForeignKey("escalations.id", ondelete="CASCADE"), index=True)
+    target: Mapped[str] = mapped_column(String(16))  # "urgent" or "high"
+    minutes: Mapped[int] = mapped_column(Integer)  # the target in force when it was missed
+    breached_at: Mapped[datetime]  # when the case passed its target
+    noticed_at: Mapped[datetime]  # when the sweeper found it
+    # When the re-alert finished (sent, failed for good, or nobody to alert); None: unfinished.
+    alerted_at: Mapped[datetime | None]
+    alert_result: Mapped[str | None] = mapped_column(String(32))
+
+    __table_args__ = (UniqueConstraint("escalation_id", "target", name="uq_sla_breach"),)
+
+
+class SlaAlert(Base):
+    """The content-free re-alert of one breach to one phone, sent exactly once (the same
+    columns as `alerts`, so `app.outbound.exactly_once` leases and reconciles it)."""
+
+    __tablename__ = "sla_alerts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    breach_id: Mapped[int] = mapped_column(
+        ForeignKey("sla_breaches.id", ondelete="CASCADE"), index=True)
+    target: Mapped[str] = mapped_column(String(32))  # "sms:<i>" or "on_call:<i>"
+    status: Mapped[str] = mapped_column(String(16))  # queued, sending, sent, failed, cancelled
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_until: Mapped[datetime | None]
+    sending_started_at: Mapped[datetime | None]
+    next_attempt_at: Mapped[datetime | None]
+    provider_sid: Mapped[str | None] = mapped_column(String(64))
+    error_kind: Mapped[str | None] = mapped_column(String(24))
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+
+    __table_args__ = (UniqueConstraint("breach_id", "target", name="uq_sla_alert_target"),)
+
+
 def table_of(model: type[Base]) -> Table:
     """A model's Core table, for the statements on hot paths that skip the ORM."""
     return cast(Table, model.__table__)

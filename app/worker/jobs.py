@@ -64,6 +64,14 @@ def notify_case(case_id: int) -> str:
 
 
 @content_free
+def chase_overdue_case(breach_id: int) -> str:
+    """Re-alert the phones about a case left unclaimed past its target (app.casework.sla).
+    The breach is one row per case and target and each phone's alert a row sent exactly once,
+    so a second run sends nothing twice; a temporary error is retried by the next sweep."""
+    return services().sla.chase(breach_id)
+
+
+@content_free
 def delete_provider_copy(deletion_id: int) -> str:
     """Delete the provider's copy of one erased message (app.lifecycle.provider_copies). The
     row is taken with a conditional UPDATE, and a copy already gone counts as done."""

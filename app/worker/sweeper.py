@@ -3,7 +3,8 @@
 `python worker.py` runs it as a thread beside the RQ worker. Every `sweep_seconds` it takes a
 short Redis lock (so with several workers one sweeps per interval) and runs `sweep()`: replies
 due or whose lease expired because a worker died, held replies whose reason has gone,
-provider copies to delete, cases not yet notified, alerts left in doubt, audit rows to seal;
+provider copies to delete, cases not yet notified, alerts left in doubt, urgent and high
+cases unclaimed past their target (app/casework/sla.py), audit rows to seal;
 and once a day the retention run. First of all it stores the messages the fail-safe answered
 while the database was down (app/conversation/spool.py), so their cases are opened and
 notified like any other. If Redis is down it waits and tries again; it never stops
@@ -38,7 +39,8 @@ def sweep() -> dict[str, int]:
     now = built.clock()
     grace = timedelta(seconds=built.settings.send_lease_seconds)
     open_now = hours.is_open(built.settings.deployment.opening_hours, now)
-    counts = {"replies": 0, "released": 0, "cancelled": 0, "cases": 0, "copies": 0}
+    counts = {"replies": 0, "released": 0, "cancelled": 0, "cases": 0, "copies": 0,
+              "overdue": 0}
     with built.database.transaction() as connection:
         due = built.reply_delivery.due(connection, now, grace)
         due += built.reply_delivery.recheck_waiting(connection, counts)
@@ -46,6 +48,7 @@ def sweep() -> dict[str, int]:
         waiting_cases = alerts.cases_to_notify(
             connection, now, open_now=open_now,
             on_call_phones=len(built.settings.deployment.staff.on_call_sms))
+        overdue = built.sla.record_breaches(connection, now)
     for reply_id in due:
         if built.dispatcher.reply(reply_id):
             counts["replies"] += 1
@@ -55,6 +58,9 @@ def sweep() -> dict[str, int]:
     for case_id in waiting_cases:
         if built.dispatcher.notify(case_id):
             counts["cases"] += 1
+    for breach_id in overdue:
+        if built.dispatcher.chase(breach_id):
+            counts["overdue"] += 1
     counts["sealed"] = audit_chain.seal(built.database, built.chain_key, now)
     counts["spooled"] = spooled
     if any(counts.values()):

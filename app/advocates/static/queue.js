@@ -81,7 +81,12 @@
       row.setAttribute("data-case", String(item.id));
       cell(row, item.priority);
       cell(row, item.reference);
-      cell(row, waiting(item.waiting_seconds));
+      var waited = cell(row, waiting(item.waiting_seconds));
+      if (item.overdue) {
+        // Past its target (app/casework/sla.py): said in words, not only by colour.
+        row.className += " overdue";
+        waited.textContent = item.overdue;
+      }
       cell(row, item.language);
       cell(row, item.channel);
       cell(row, item.reasons.join(", ").replace(/_/g, " "));

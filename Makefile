@@ -7,13 +7,14 @@ STAMP := $(VENV)/.installed-stamp
 SYSTEM_PACKAGES := redis-server=redis-server chromium=chromium pg_ctlcluster=postgresql msgfmt=gettext nginx=nginx-light
 BENCH_PACKAGES := wrk=wrk
 
-.PHONY: run run-prod-like test lint typecheck flows-check translations-check unit bench translations system-deps clean help
+.PHONY: run run-prod-like test lint typecheck flows-check translations-check unit bench soak translations system-deps clean help
 
 help:
 	@echo "make run    - set up and start Quietline (Redis, worker, web) on http://127.0.0.1:$${PORT:-5000}"
 	@echo "make run-prod-like - the same on PostgreSQL, with several web and worker processes"
 	@echo "make test   - set up and run lint, type checks and the whole test suite"
 	@echo "make bench  - run the benchmarks, results in bench/results/"
+	@echo "make soak   - the worst day: load while parts fail, and long route fuzzing (about 15 min)"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -75,6 +76,14 @@ bench: $(STAMP) system-deps
 	$(PY) bench/chat.py
 	$(PY) bench/queue_latency.py
 	$(PY) bench/rotation.py
+
+# The worst day (bench/soak.py): steady load on the real stack while Redis, RQ workers, a web
+# worker and PostgreSQL are killed; then the route fuzzers with many more examples. About
+# 15 minutes on 2 cores; results in bench/results/soak.txt and soak.json. Not part of make test.
+soak: $(STAMP) system-deps
+	$(PY) bench/soak.py
+	QUIETLINE_FUZZ_EXAMPLES=150 $(PY) -m pytest -q -p no:randomly \
+		tests/advocates/test_staff_routes_properties.py tests/channels/test_public_routes_properties.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

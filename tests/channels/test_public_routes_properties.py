@@ -9,6 +9,7 @@ its database) is shared by a test's examples, which is closer to real life, not 
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 
 import pytest
@@ -19,7 +20,8 @@ from werkzeug.test import TestResponse
 
 from tests.support.twilio_signing import TwilioSigner
 
-EXAMPLES = settings(max_examples=60, deadline=None,
+EXAMPLES = settings(max_examples=int(os.environ.get("QUIETLINE_FUZZ_EXAMPLES", "60")),
+                    deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture,
                                            HealthCheck.too_slow])
 CHAT_POSTS = ["/chat/start", "/chat/send", "/chat/poll", "/chat/erase", "/chat/exit"]

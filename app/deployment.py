@@ -117,11 +117,20 @@ class CaseworkPolicy:
 
     An urgent case unclaimed for `urgent_sla_minutes` alerts the phones again (the on-call
     ones out of hours) and is flagged to supervisors; a high one after `high_sla_minutes` of
-    opening hours. Routine cases have no target.
+    opening hours. Routine cases have no target. It also says how the case records (notes,
+    DASH risk assessments, referrals) are kept, and the DASH checklist's MARAC threshold.
     """
 
     urgent_sla_minutes: int = 5
     high_sla_minutes: int = 30
+    # False (the default): a survivor's erasure destroys the case's notes, risk assessments
+    # and referrals with the conversation (sealed under its key); the tombstone keeps only
+    # their counts. True: they are sealed under a key of the case's own and survive the
+    # erasure, until retention (docs/threat-model.md, "Case records after erasure").
+    keep_notes_after_erasure: bool = False
+    # "Visible high risk": this many "yes" answers on the DASH checklist reach the MARAC
+    # referral threshold (SafeLives recommends 14). Professional judgement can refer below it.
+    marac_threshold: int = 14
 
 
 @dataclass(frozen=True)
@@ -288,7 +297,10 @@ def _casework(reader: _Reader) -> CaseworkPolicy:
         urgent_sla_minutes=_positive(reader, "casework.urgent_sla_minutes",
                                      default.urgent_sla_minutes),
         high_sla_minutes=_positive(reader, "casework.high_sla_minutes",
-                                   default.high_sla_minutes))
+                                   default.high_sla_minutes),
+        keep_notes_after_erasure=reader.get("casework.keep_notes_after_erasure", bool,
+                                            default.keep_notes_after_erasure),
+        marac_threshold=_positive(reader, "casework.marac_threshold", default.marac_threshold))
 
 
 def _words(reader: _Reader, key: str, listed: list[Any]) -> list[str]:

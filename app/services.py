@@ -22,6 +22,7 @@ from redis.sentinel import Sentinel
 
 from app.casework.alerts import Alerts
 from app.casework.desk import Casework
+from app.casework.notes import Notes
 from app.casework.replies import Replies
 from app.casework.reply_delivery import ReplyDelivery
 from app.casework.sla import Sla
@@ -84,6 +85,8 @@ class Services:
     spool: Spool
     # Urgent and high cases left unclaimed past their target: chased, listed for supervisors.
     sla: Sla
+    # A case's records: notes (issue 20, item 2).
+    notes: Notes
     _sender: TwilioSender | None = field(default=None, repr=False)
 
     def sender(self) -> TwilioSender:
@@ -198,7 +201,8 @@ def build_services(settings: Settings, clock: Callable[[], datetime] = utc_now) 
                           spool=spool.add),
         spool=spool,
         sla=Sla(database=database, deployment=settings.deployment, delivery=delivery,
-                clock=clock, flood_alert_due=alerts.flood_alert_due))
+                clock=clock, flood_alert_due=alerts.flood_alert_due),
+        notes=Notes(casework=casework, policy=settings.deployment.casework, clock=clock))
     for warning in settings.deployment.warnings():
         log.warning("event=deployment.warning %s", warning)
     return built

@@ -92,6 +92,7 @@ def init_app(app: Flask) -> None:
         auth,
         case_views,
         queue_views,
+        records_views,
         report_views,
         session_views,
         sla_views,

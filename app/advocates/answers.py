@@ -12,6 +12,7 @@ from app.advocates import bp
 from app.casework.desk import CaseConflict, CaseErased, CaseNotFound, NotAllowed
 from app.casework.replies import DraftRefused
 from app.casework.safe_time import WindowError
+from app.services import services
 
 REFUSALS = {
     "queue": "Your role cannot see the queue.",
@@ -27,6 +28,8 @@ REFUSALS = {
     "audit": "Only supervisors and administrators can read the audit trail.",
     "report": "Only supervisors and administrators can see the partnership report.",
     "overdue": "Only supervisors and administrators can see which cases waited too long.",
+    "note": "Only the advocate who holds this case (or a supervisor who states why) can add "
+            "notes.",
 }
 
 
@@ -45,9 +48,19 @@ def not_found(_error: CaseNotFound) -> Response:
 
 
 @bp.errorhandler(CaseErased)
-def erased(_error: CaseErased) -> Response:
+def erased(error: CaseErased) -> Response:
+    counts = services().notes.erased_counts(int(error.args[0])) if error.args else {}
+    existed = ", ".join(f"{count} {ERASED_KINDS[kind][count != 1]}"
+                        for kind, count in counts.items() if kind in ERASED_KINDS and count)
+    kept = f" It had {existed}, destroyed with it." if existed else ""
     return answer(410, "This case was closed by the survivor, who deleted the conversation. "
-                       "Nothing of it is kept.")
+                       f"Nothing of it is kept.{kept}")
+
+
+# How a tombstone names what its erasure destroyed: (one, several).
+ERASED_KINDS = {"notes": ("note", "notes"),
+                "risk_assessments": ("risk assessment", "risk assessments"),
+                "referrals": ("referral", "referrals")}
 
 
 @bp.errorhandler(NotAllowed)

@@ -7,9 +7,13 @@ recoverable. In the same transaction as the confirming message:
 - an unfinished case is closed as "closed by the survivor": the advocate sees that, and
   nothing more;
 - the conversation row is deleted, and with it its wrapped data key (crypto-shredding: every
-  sealed message, the state and the number become unreadable, in backups too), its messages
-  and any replies still waiting (the database cascades; SQLite's secure_delete overwrites the
-  freed pages).
+  sealed message, the state and the number become unreadable, in backups too), its messages,
+  any replies still waiting and the case records sealed under its key: notes, risk
+  assessments, consent and referrals (the database cascades; SQLite's secure_delete
+  overwrites the freed pages). The tombstone keeps how many records there were, nothing else.
+  A deployment that keeps notes after erasure (`[casework] keep_notes_after_erasure`) sealed
+  them under the case's own key instead: those stay until retention, which destroys them with
+  everything else (app/storage/case_records.py).
 The confirming message itself is never stored. Contact-level records that hold no content
 stay: a STOP (so nothing is sent after it) and the hashed resume word.
 """
@@ -24,7 +28,7 @@ from datetime import datetime
 from sqlalchemy import Connection, delete, insert, select, update
 
 from app import audit
-from app.storage import tallies
+from app.storage import case_records, tallies
 from app.storage.models import Conversation, Escalation, Message, ProviderDeletion, Reply, table_of
 
 log = logging.getLogger(__name__)
@@ -73,7 +77,12 @@ def erase(connection: Connection, conversation_id: uuid.UUID, *, also: str | Non
     connection.execute(update(escalations).where(escalations.c.conversation_id ==
                                                  conversation_id)
                        .values(safe_window_sealed=None))
+    case_records.note_erased(connection, case_records.count_for_conversation(
+        connection, conversation_id))
     by_survivor = reason == CLOSED_BY_SURVIVOR
+    if not by_survivor:
+        # Retention ends everything, records kept past an erasure included.
+        case_records.destroy(connection, case_ids)
     audit.record(connection, now=now, actor="survivor" if by_survivor else "system",
                  action="conversation.erased" if by_survivor else "conversation.purged",
                  conversation_id=conversation_id,

@@ -27,6 +27,7 @@ from sqlalchemy import and_, exists, select
 from app.crypto import ReportSigner
 from app.lifecycle import erasure
 from app.private_files import write_private_text
+from app.storage import case_records
 from app.storage.db import Database
 from app.storage.models import Conversation, Escalation, table_of
 
@@ -49,6 +50,9 @@ class Purge:
     conversations_deleted: int = 0
     provider_copies_queued: int = 0
     kept_open_cases: int = 0
+    # Cases whose survivor erased the conversation, with notes the deployment kept after it
+    # (`[casework] keep_notes_after_erasure`): their records and key destroyed now.
+    kept_case_records_deleted: int = 0
 
 
 def expired(database: Database, cutoff: datetime) -> tuple[list[uuid.UUID], int]:
@@ -81,6 +85,10 @@ def purge(database: Database, *, retention_days: int, now: datetime,
         report.conversations_deleted += 1
         report.provider_copies_queued += len(ids)
         progress(1)
+    with database.transaction() as connection:
+        kept_cases = case_records.kept_after_erasure(connection, cutoff)
+        case_records.destroy(connection, kept_cases)
+    report.kept_case_records_deleted = len(kept_cases)
     report.finished = now.isoformat(timespec="seconds")
     log.info("event=retention.purged conversations=%s provider_copies=%s kept_open=%s",
              report.conversations_deleted, report.provider_copies_queued, kept)

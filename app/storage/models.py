@@ -163,6 +163,9 @@ class Escalation(Base):
     # The safe-contact window an advocate confirmed, sealed under the conversation's key
     # (when the abuser is away is itself sensitive). See app/casework/safe_time.py.
     safe_window_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # On a tombstone: how many case records (notes, risk assessments, referrals) the erasure
+    # destroyed, e.g. {"notes": 2}; counts only, so the case says that notes existed.
+    erased_records: Mapped[dict[str, int] | None] = mapped_column(JSON)
 
     __table_args__ = (
         # One unfinished case per conversation; asking twice updates it instead.
@@ -420,6 +423,100 @@ class SlaAlert(Base):
     sent_at: Mapped[datetime | None]
 
     __table_args__ = (UniqueConstraint("breach_id", "target", name="uq_sla_alert_target"),)
+
+
+class CaseRecordKey(Base):
+    """A case's own data key, for records the deployment keeps after the survivor's erasure
+    (`[casework] keep_notes_after_erasure`): wrapped by the keyring, destroyed by retention.
+    See app/storage/case_records.py and docs/threat-model.md."""
+
+    __tablename__ = "case_record_keys"
+
+    escalation_id: Mapped[int] = mapped_column(
+        ForeignKey("escalations.id", ondelete="CASCADE"), primary_key=True)
+    wrapped_key: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime]
+
+
+class CaseNote(Base):
+    """An advocate's note on a case, sealed. `sealed_under` says which key: "conversation"
+    (the default: the note dies with the conversation, by the foreign key's cascade) or "case"
+    (kept after erasure, under `CaseRecordKey`; `conversation_id` is then None)."""
+
+    __tablename__ = "case_notes"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    escalation_id: Mapped[int] = mapped_column(
+        ForeignKey("escalations.id", ondelete="CASCADE"), index=True)
+    conversation_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int] = mapped_column(Integer)
+    sealed_under: Mapped[str] = mapped_column(String(16))
+    body_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime]
+
+
+class RiskAssessment(Base):
+    """One DASH risk assessment (answers and the advocate's professional judgement, sealed);
+    a re-assessment is a new row, so the history is kept with its dates."""
+
+    __tablename__ = "risk_assessments"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    escalation_id: Mapped[int] = mapped_column(
+        ForeignKey("escalations.id", ondelete="CASCADE"), index=True)
+    conversation_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int] = mapped_column(Integer)
+    checklist: Mapped[str] = mapped_column(String(64))  # the checklist's id and version
+    sealed_under: Mapped[str] = mapped_column(String(16))
+    answers_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    judgement_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime]
+
+
+class ConsentEvent(Base):
+    """The consent ledger: a survivor's consent to share with one agency, given or withdrawn.
+    Rows are only ever added, never changed: the latest row per agency is the consent now."""
+
+    __tablename__ = "consent_events"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    escalation_id: Mapped[int] = mapped_column(
+        ForeignKey("escalations.id", ondelete="CASCADE"), index=True)
+    conversation_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True)
+    agency: Mapped[str] = mapped_column(String(32))  # a code from flows/referrals.yaml
+    action: Mapped[str] = mapped_column(String(16))  # given, withdrawn
+    # "survivor_choice": the dated choice the survivor made in the conversation (stated_at is
+    # its date); "advocate": told to an advocate, who recorded it.
+    source: Mapped[str] = mapped_column(String(24))
+    shares: Mapped[list[str]] = mapped_column(JSON)  # what may be shared: risk, notes
+    stated_at: Mapped[datetime]
+    recorded_by: Mapped[int | None] = mapped_column(Integer)
+    recorded_at: Mapped[datetime]
+
+
+class Referral(Base):
+    """A referral to another agency: when, to whom, and on what basis (the consent row it
+    rests on, or a reason to share without consent because of high risk, sealed)."""
+
+    __tablename__ = "referrals"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    escalation_id: Mapped[int] = mapped_column(
+        ForeignKey("escalations.id", ondelete="CASCADE"), index=True)
+    conversation_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int] = mapped_column(Integer)
+    agency: Mapped[str] = mapped_column(String(32))
+    referred_at: Mapped[datetime]
+    basis: Mapped[str] = mapped_column(String(24))  # consent, without_consent
+    consent_event_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("consent_events.id", ondelete="CASCADE"))
+    sealed_under: Mapped[str] = mapped_column(String(16))
+    reason_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime]
 
 
 def table_of(model: type[Base]) -> Table:

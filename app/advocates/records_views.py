@@ -1,0 +1,77 @@
+"""A case's records on the staff pages: notes (and, as they land, DASH and referrals).
+
+The case page (`case_views.case`, templates/advocates/case.html) includes the partials in
+templates/advocates/case/; they get their data from `records_panel`, which reads through the
+services (audited there, like every read of a record). The forms post here; a supervisor's
+purpose travels with each form, so every write and read records why.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Response, g, redirect, request, url_for
+from werkzeug.wrappers.response import Response as BaseResponse
+
+from app.advocates import bp
+from app.advocates.answers import answer
+from app.casework.desk import facts
+from app.casework.notes import MAX_NOTE_CHARS, Note
+from app.casework.records import RecordRefused
+from app.services import services
+from app.staff import authz, records_authz
+from app.storage.cases import CaseRecord
+
+
+@dataclass(frozen=True)
+class RecordsPanel:
+    """What the case page's record sections show and offer."""
+
+    purpose: str | None
+    can_write: bool
+    notes: list[Note]
+    authors: dict[int, str]
+    keeps_after_erasure: bool
+    max_note_chars: int = MAX_NOTE_CHARS
+
+    def author(self, advocate_id: int) -> str:
+        return self.authors.get(advocate_id, f"a former colleague (#{advocate_id})")
+
+
+def _purpose() -> str | None:
+    given = request.values.get("purpose") or None
+    return given if given in authz.PURPOSES else None
+
+
+@bp.app_template_global("records_panel")
+def records_panel(record: CaseRecord) -> RecordsPanel:
+    """The case's records for the page being drawn (only after the transcript was allowed).
+
+    Read once per request, however many sections include it: each read is audited."""
+    drawn: dict[int, RecordsPanel] = g.setdefault("records_panels", {})
+    if record.id not in drawn:
+        built, purpose = services(), _purpose()
+        drawn[record.id] = RecordsPanel(
+            purpose=purpose,
+            can_write=records_authz.can_write_records(g.staff, facts(record), purpose),
+            notes=built.notes.read(record.id, g.staff, purpose),
+            authors=built.accounts.names(),
+            keeps_after_erasure=built.settings.deployment.casework.keep_notes_after_erasure)
+    return drawn[record.id]
+
+
+def _back(case_id: int, anchor: str) -> BaseResponse:
+    return redirect(url_for("advocates.case", case_id=case_id, purpose=_purpose())
+                    + f"#{anchor}")
+
+
+@bp.post("/cases/<int:case_id>/notes")
+def add_note(case_id: int) -> BaseResponse:
+    text = request.form.get("note", "")[: MAX_NOTE_CHARS * 2]
+    services().notes.add(case_id, g.staff, text, _purpose())
+    return _back(case_id, "notes")
+
+
+@bp.errorhandler(RecordRefused)
+def record_refused(error: RecordRefused) -> Response:
+    return answer(422, error.message)

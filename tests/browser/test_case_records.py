@@ -1,0 +1,73 @@
+"""A case's records in a real Chromium (issue 20, items 2-4): a note added by keyboard shows
+after a reload; axe finds no serious issue on the case page with its records; screenshots at
+desktop and phone widths when QUIETLINE_SCREENSHOTS names a folder.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.harness import Browsers, LiveServer
+from tests.browser.test_advocates_accessibility import tab_to
+from tests.browser.test_advocates_queue import claim, sign_in
+from tests.browser.test_webchat_accessibility import _blocking_violations
+from tests.support import staff
+from tests.support.cases import latest_case
+from tests.support.twilio_signing import TwilioSigner
+
+pytestmark = pytest.mark.browser
+NOTE = "Spoke for ten minutes.\nShe will text when he is out."
+SIZES = {"desktop": (1280, 900), "phone": (390, 844)}
+
+
+@pytest.fixture
+def sms(live_server: LiveServer, environ: dict[str, str]) -> TwilioSigner:
+    return TwilioSigner(live_server.app.test_client(), environ["TWILIO_AUTH_TOKEN"])
+
+
+def shoot(page: Page, name: str) -> None:
+    """Keep a full-page screenshot at each width, to look at (not compared)."""
+    shots = os.environ.get("QUIETLINE_SCREENSHOTS")
+    if not shots:
+        return
+    for label, (width, height) in SIZES.items():
+        page.set_viewport_size({"width": width, "height": height})
+        page.screenshot(path=str(Path(shots) / f"{name}-{label}.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+
+@pytest.fixture
+def case_page(live_server: LiveServer, browsers: Browsers, sms: TwilioSigner) -> Page:
+    """An advocate signed in, holding a fresh case, on its page."""
+    advocate = staff.make_advocate(live_server.app, "ana@example.org")
+    sms.sms("person", sender="+447700900301")
+    case_id = latest_case(sms)
+    page = browsers.launch("advocate").pages[0]
+    sign_in(page, live_server, advocate)
+    claim(page, live_server, case_id)
+    return page
+
+
+def test_a_note_added_by_keyboard_shows_after_a_reload(case_page: Page) -> None:
+    page = case_page
+    expect(page.locator("#note-list")).to_have_text("No notes yet.")
+    tab_to(page, "#note")
+    first, second = NOTE.split("\n")
+    page.keyboard.type(first)
+    page.keyboard.press("Enter")  # a new line in the note, not a submission
+    page.keyboard.type(second)
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "save-note"
+    page.keyboard.press("Enter")
+    page.wait_for_url("**#notes")
+    page.reload()
+    note = page.locator("#note-list .note-text")
+    expect(note).to_have_count(1)
+    assert note.inner_text() == NOTE
+    expect(page.locator("#note-list")).to_contain_text("ana@example.org")
+    assert _blocking_violations(page) == []
+    shoot(page, "case-notes")

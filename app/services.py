@@ -22,6 +22,7 @@ from redis.sentinel import Sentinel
 
 from app.casework.alerts import Alerts
 from app.casework.desk import Casework
+from app.casework.handover import Handover
 from app.casework.notes import Notes
 from app.casework.replies import Replies
 from app.casework.reply_delivery import ReplyDelivery
@@ -87,6 +88,8 @@ class Services:
     sla: Sla
     # A case's records: notes (issue 20, item 2).
     notes: Notes
+    # Handing a case to a colleague with a sealed note; the shift summary.
+    handover: Handover
     _sender: TwilioSender | None = field(default=None, repr=False)
 
     def sender(self) -> TwilioSender:
@@ -177,6 +180,10 @@ def build_services(settings: Settings, clock: Callable[[], datetime] = utc_now) 
         return built.sender()
 
     lease = timedelta(seconds=settings.send_lease_seconds)
+    # Staff sessions expire by the wall clock, not the service clock that tests move to put
+    # casework in or out of hours: moving the casework clock must not sign people out.
+    staff_sessions = StaffSessions(database=database, policy=settings.deployment.staff,
+                                   clock=utc_now)
     delivery = Delivery(database=database, sender=twilio, clock=clock, lease=lease)
     alerts = Alerts(database=database, keyring=keyring, deployment=settings.deployment,
                     delivery=delivery, redis=connection, clock=clock,
@@ -191,10 +198,7 @@ def build_services(settings: Settings, clock: Callable[[], datetime] = utc_now) 
                                        lease=lease),
         chain_key=ChainKey(settings.signing_keys),
         report_signer=ReportSigner(settings.signing_keys),
-        # Staff sessions expire by the wall clock, not the service clock that tests move to
-        # put casework in or out of hours: moving the casework clock must not sign people out.
-        staff_sessions=StaffSessions(database=database, policy=settings.deployment.staff,
-                                     clock=utc_now),
+        staff_sessions=staff_sessions,
         failsafe=FailSafe(catalogues=catalogues, hasher=hasher, guesser=guesser,
                           default_language=settings.deployment.default_language,
                           languages=settings.deployment.languages, clock=clock,
@@ -202,7 +206,9 @@ def build_services(settings: Settings, clock: Callable[[], datetime] = utc_now) 
         spool=spool,
         sla=Sla(database=database, deployment=settings.deployment, delivery=delivery,
                 clock=clock, flood_alert_due=alerts.flood_alert_due),
-        notes=Notes(casework=casework, policy=settings.deployment.casework, clock=clock))
+        notes=Notes(casework=casework, policy=settings.deployment.casework, clock=clock),
+        handover=Handover(casework=casework, accounts=accounts, sessions=staff_sessions,
+                          clock=clock))
     for warning in settings.deployment.warnings():
         log.warning("event=deployment.warning %s", warning)
     return built

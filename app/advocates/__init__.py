@@ -91,6 +91,7 @@ def init_app(app: Flask) -> None:
         audit_views,
         auth,
         case_views,
+        handover_views,
         queue_views,
         records_views,
         report_views,

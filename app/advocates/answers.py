@@ -27,6 +27,8 @@ REFUSALS = {
     "manage": "Your role cannot manage this case.",
     "audit": "Only supervisors and administrators can read the audit trail.",
     "report": "Only supervisors and administrators can see the partnership report.",
+    "transfer": "Only the advocate who holds this case, or a supervisor, can hand it over.",
+    "shift": "Only supervisors and administrators can see everyone's cases.",
     "overdue": "Only supervisors and administrators can see which cases waited too long.",
     "note": "Only the advocate who holds this case (or a supervisor who states why) can add "
             "notes.",

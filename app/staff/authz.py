@@ -120,3 +120,25 @@ def can_view_overdue(member: StaffMember) -> bool:
     """The list of cases left unclaimed past their target: ids, codes and times, no content;
     for the people who answer for the service's response times."""
     return member.role in OVERSIGHT_ROLES
+
+
+def can_transfer(member: StaffMember, case: CaseFacts) -> bool:
+    """Handing a case to a colleague with a note: the advocate or supervisor who holds it, or
+    a supervisor for any unfinished case. Not an admin: the note is about the survivor, and an
+    admin reads no case (they still reassign without one)."""
+    if member.role not in CLAIMING_ROLES or case.status not in ("open", "claimed"):
+        return False
+    return member.role == "supervisor" or (case.status == "claimed" and holds(member, case))
+
+
+def can_transfer_to(member: StaffMember, case: CaseFacts, to: StaffMember,
+                    on_shift: bool) -> bool:
+    """To an active advocate or supervisor who is on shift (signed in and active now), never
+    to oneself: a case handed to someone away would sit with nobody answering it."""
+    return (can_transfer(member, case) and to.active and to.role in CLAIMING_ROLES
+            and to.id != member.id and on_shift)
+
+
+def can_see_every_shift(member: StaffMember) -> bool:
+    """The shift summary of everyone's cases (references, times, counts; no content)."""
+    return member.role in OVERSIGHT_ROLES

@@ -99,6 +99,16 @@ class StaffSessions:
                 if now - utc(r.created_at) < self.lifetime
                 and now - utc(r.last_action_at) < self.idle]
 
+    def on_shift(self) -> frozenset[int]:
+        """The accounts with a live session now: signed in and used within the idle time.
+        A case is only handed to someone on shift, or nobody would answer it."""
+        now = self.clock()
+        with self.database.transaction() as connection:
+            rows = connection.execute(select(_s.advocate_id).where(
+                _s.ended_at.is_(None), _s.created_at > now - self.lifetime,
+                _s.last_action_at > now - self.idle).distinct()).scalars()
+            return frozenset(rows)
+
     def end(self, advocate_id: int, session_id: int) -> bool:
         """End one of the account's own sessions; False if it is not theirs or already over."""
         now = self.clock()

@@ -97,7 +97,7 @@ def load(connection: Connection, keyring: Keyring, case_id: int) -> CaseRecord |
 
 
 # The audit actions that move a case between people (app/casework/desk.py).
-HANDLING_ACTIONS = ("case.claimed", "case.released", "case.reassigned")
+HANDLING_ACTIONS = ("case.claimed", "case.released", "case.reassigned", "case.transferred")
 
 
 def taken_over(connection: Connection, case_id: int, holder: int | None) -> bool:

@@ -519,6 +519,26 @@ class Referral(Base):
     created_at: Mapped[datetime]
 
 
+class HandoverNote(Base):
+    """A case handed from one member of staff to another, with the note for the receiver.
+
+    The note is sealed under the conversation's data key like its messages (it is about the
+    survivor), so erasing the conversation destroys it: the row cascades with the conversation.
+    """
+
+    __tablename__ = "handover_notes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    escalation_id: Mapped[int] = mapped_column(
+        ForeignKey("escalations.id", ondelete="CASCADE"), index=True)
+    conversation_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True)
+    from_advocate: Mapped[int] = mapped_column(Integer)
+    to_advocate: Mapped[int] = mapped_column(Integer)
+    note_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime]
+
+
 def table_of(model: type[Base]) -> Table:
     """A model's Core table, for the statements on hot paths that skip the ORM."""
     return cast(Table, model.__table__)

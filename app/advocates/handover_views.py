@@ -1,0 +1,58 @@
+"""Handing a case to a colleague with a note, and the shift summary (app/casework/handover.py).
+
+The case page shows the handover panel through `handover_panel` (a template global, so the
+case page's own view stays as it is): the handovers with their notes, and the form to hand the
+case over. It takes the `CaseView` the case page was given, which `open_case` allowed and
+audited, so no note is read without the case being read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Response, g, redirect, render_template, request, url_for
+from werkzeug.wrappers.response import Response as BaseResponse
+
+from app.advocates import bp
+from app.advocates.answers import answer
+from app.casework.desk import CaseView, facts
+from app.casework.handover import MAX_NOTE_CHARS, Handed
+from app.services import services
+from app.staff import authz
+
+
+@dataclass(frozen=True)
+class Panel:
+    handovers: list[Handed]
+    can_transfer: bool
+    receivers: list[str]
+    max_chars: int = MAX_NOTE_CHARS
+
+
+@bp.app_template_global()
+def handover_panel(view: CaseView) -> Panel:
+    built = services()
+    can = authz.can_transfer(g.staff, facts(view.record))
+    return Panel(built.handover.handovers(view), can,
+                 built.handover.receivers(g.staff, view.record) if can else [])
+
+
+@bp.post("/cases/<int:case_id>/transfer")
+def transfer(case_id: int) -> BaseResponse:
+    built = services()
+    to = built.accounts.find(request.form.get("to", "")[:254])
+    if to is None:
+        return answer(400, "Choose the colleague to hand the case to.")
+    built.handover.transfer(case_id, g.staff, to, request.form.get("note", "")[
+        : MAX_NOTE_CHARS * 2])
+    return redirect(url_for("advocates.shift_page"))
+
+
+@bp.get("/shift")
+def shift_page() -> BaseResponse:
+    """The cases the signed-in member holds; a supervisor may ask for everyone's."""
+    everyone = request.args.get("everyone") == "1"
+    built = services()
+    return Response(render_template(
+        "advocates/shift.html", rows=built.handover.shift(g.staff, everyone), everyone=everyone,
+        can_see_everyone=authz.can_see_every_shift(g.staff), now=built.clock()))

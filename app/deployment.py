@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, time
 from pathlib import Path
 from typing import Any, NoReturn
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from app.cover_sites import BUILT_IN, CoverSite, default_cover
 
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
@@ -45,26 +47,6 @@ class OpeningHours:
     timezone: str
     weekly: dict[int, tuple[tuple[time, time], ...]]
     holidays: frozenset[date] = frozenset()
-
-
-@dataclass(frozen=True)
-class CoverSite:
-    """The ordinary-looking site the web chat hides in; nothing here may name the service."""
-
-    title: str = "Hollybrook Kitchen"
-    icon_text: str = "HK"  # drawn as the favicon: a couple of letters on a coloured square
-    heading: str = "Hollybrook Kitchen"
-    tagline: str = "Simple weeknight recipes from a small kitchen."
-    paragraphs: tuple[str, ...] = (
-        "Lentil soup with lemon: soften an onion, add red lentils, stock and a bay leaf, "
-        "simmer for twenty minutes, then finish with lemon juice.",
-        "Tray-bake chicken: thighs, potatoes and peppers with olive oil and paprika, forty "
-        "minutes in a hot oven.",
-        "Overnight oats: oats, milk and yoghurt in a jar, with fruit on top in the morning.",
-    )
-    chat_link: str = "Ask the cook a question"
-    background: str = "#fbf8f3"
-    accent: str = "#1d5c4a"
 
 
 @dataclass(frozen=True)
@@ -149,7 +131,7 @@ class Deployment:
     extra_keywords: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # Ordinary words that mean "I cannot talk": cover reply only, urgent case.
     duress_words: tuple[str, ...] = ()
-    cover: CoverSite = field(default_factory=CoverSite)
+    cover: CoverSite = field(default_factory=default_cover)
     staff: StaffPolicy = field(default_factory=StaffPolicy)
     # How the web chat labels an advocate's replies ("Sam, from the team"); None: the page's
     # own translated wording ("From the team"). Shown as it is in every language.
@@ -204,7 +186,7 @@ def parse_deployment(raw: dict[str, Any], source: str = "<deployment>") -> Deplo
         services=tuple(_service(reader, i, s) for i, s in enumerate(raw.get("services", []))),
         opening_hours=_opening_hours(reader, raw.get("opening_hours", {})),
         extra_keywords=_extra_keywords(reader, raw.get("keywords", {})),
-        cover=_cover(reader),
+        cover=_cover(reader, reader.get("organisation.name", str)),
         duress_words=tuple(_words(reader, "conversation.duress_words",
                                   reader.get("conversation.duress_words", list, []))),
         staff=_staff(reader),
@@ -216,29 +198,56 @@ def parse_deployment(raw: dict[str, Any], source: str = "<deployment>") -> Deplo
 
 
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+_LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
 _FORBIDDEN_ON_COVER = ("quietline", "abuse", "domestic", "refuge", "helpline", "police",
                        "violence", "chat")
+# Whole words a hobby site would not need and a look at the screen would notice on one that
+# hides a way out (matched as words: "helpful" and "safely" pass, "help" and "safe" do not).
+_FORBIDDEN_WORDS_ON_COVER = re.compile(
+    r"\b(help|support|safe|safety|advice|advocates?|victims?|survivors?|abusers?|crisis|"
+    r"emergency|hotline|shelter|counsell?ing|escape)\b", re.IGNORECASE)
 
 
-def _cover(reader: _Reader) -> CoverSite:
-    default = CoverSite()
+def _cover(reader: _Reader, organisation: str) -> CoverSite:
+    """`[cover]`: a built-in site (`site`, app/cover_sites.py) with any of its texts and
+    colours replaced. Every text a visitor can read is checked, not only the title: the
+    abuser who scrolls reads them all."""
+    name = reader.get("cover.site", str, default_cover().site)
+    if name not in BUILT_IN:
+        reader.fail("cover.site", f"{name!r} is not one of {', '.join(sorted(BUILT_IN))}")
+    built_in = BUILT_IN[name]
     values: dict[str, Any] = {}
-    for name in ("title", "icon_text", "heading", "tagline", "chat_link", "background",
-                 "accent"):
-        values[name] = reader.get(f"cover.{name}", str, getattr(default, name))
-    values["paragraphs"] = tuple(_words(reader, "cover.paragraphs", reader.get(
-        "cover.paragraphs", list, list(default.paragraphs))))
+    for key in ("title", "icon_text", "heading", "tagline", "chat_link", "footer",
+                "about_heading", "contact_heading", "top_link", "background", "accent",
+                "language"):
+        values[key] = reader.get(f"cover.{key}", str, getattr(built_in, key)).strip()
+    for key in ("paragraphs", "about", "contact"):
+        values[key] = tuple(_words(reader, f"cover.{key}", reader.get(
+            f"cover.{key}", list, list(getattr(built_in, key)))))
     for colour in ("background", "accent"):
         if not _COLOUR.match(values[colour]):
             reader.fail(f"cover.{colour}", "must be a colour like #1d5c4a")
     if not 1 <= len(values["icon_text"]) <= 3:
         reader.fail("cover.icon_text", "must be one to three characters")
-    # The tab title and icon are what a person looking over a shoulder sees first.
-    for name in ("title", "icon_text"):
-        lowered = values[name].casefold()
-        if any(word in lowered for word in _FORBIDDEN_ON_COVER):
-            reader.fail(f"cover.{name}", "must not name the service or what it is for")
-    return CoverSite(**values)
+    if not _LANGUAGE.match(values["language"]):
+        reader.fail("cover.language", "must be a language code like en or cy")
+    for key in ("title", "heading", "chat_link", "about_heading", "contact_heading",
+                "top_link"):
+        if not values[key]:
+            reader.fail(f"cover.{key}", "must not be empty")
+    cover = replace(built_in, **values)
+    for where, text in cover.texts().items():
+        if cover_text_names_the_service(text, organisation):
+            reader.fail(f"cover.{where}", "must not name the service or what it is for")
+    return cover
+
+
+def cover_text_names_the_service(text: str, organisation: str = "") -> bool:
+    """Whether a text on the cover names the service, the organisation or what it is for."""
+    lowered = text.casefold()
+    return (any(word in lowered for word in _FORBIDDEN_ON_COVER)
+            or _FORBIDDEN_WORDS_ON_COVER.search(text) is not None
+            or bool(organisation.strip()) and organisation.strip().casefold() in lowered)
 
 
 MAX_PERSON_LABEL = 40

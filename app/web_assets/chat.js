@@ -168,7 +168,7 @@
     add(text, "from-you");
     var answered = ensureToken().then(function (current) {
       return post("/chat/send", { token: current, id: randomId(), text: text,
-                                  language: root.lang });
+                                  language: chat.lang });
     }).then(function (result) {
       if (!result.ok) {
         add(result.data.message || config.text.error, "from-service notice");
@@ -208,7 +208,7 @@
     // that the page has forgotten, or brings its token back.
     erasing = sending.then(function () {
       if (!token) { return { ok: true, data: {} }; }  // nothing was sent: nothing to delete
-      return post("/chat/erase", { token: token, language: root.lang });
+      return post("/chat/erase", { token: token, language: chat.lang });
     }).then(function (result) {
       if (!result.ok) {
         // The server could not delete it: say so and keep the token, so that "Yes" can be

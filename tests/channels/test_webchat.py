@@ -87,9 +87,16 @@ def test_the_emergency_numbers_are_in_the_page_without_javascript(client: FlaskC
         assert number in emergency
 
 
-def test_arabic_and_urdu_pages_are_right_to_left(client: FlaskClient) -> None:
-    assert '<html lang="ar" dir="rtl">' in client.get("/?lang=ar").get_data(as_text=True)
-    assert '<html lang="ur" dir="rtl">' in client.get("/?lang=ur").get_data(as_text=True)
+@pytest.mark.parametrize("language", ["ar", "ur"])
+def test_in_arabic_and_urdu_the_chat_is_right_to_left_and_the_cover_stays_as_it_is(
+        client: FlaskClient, language: str) -> None:
+    # Issue 19: the cover is an English site whatever the survivor reads the chat in
+    # (before, `?lang=ar` laid its English out right to left); the panel takes theirs.
+    cover = client.get(f"/?lang={language}").get_data(as_text=True)
+    assert '<html lang="en" dir="ltr">' in cover
+    assert f'<section id="chat" lang="{language}" dir="rtl"' in cover
+    safety = client.get(f"/safety?lang={language}").get_data(as_text=True)
+    assert f'<html lang="{language}" dir="rtl">' in safety
     assert '<html lang="en" dir="ltr">' in client.get("/?lang=xx").get_data(as_text=True)
 
 

@@ -13,7 +13,9 @@ import app
 
 ROOT = Path(app.__file__).parent
 COMPOSITION_ROOT = {"__init__", "factory", "services"}
-FOUNDATION = {"config", "deployment", "logs", "hours", "dispatch", "private_files"}
+# cover_sites: the built-in covers the deployment file picks from (data only, under it).
+FOUNDATION = {"config", "deployment", "cover_sites", "logs", "hours", "dispatch",
+              "private_files"}
 # Foundation large enough to be split into modules, still imported as one name (`app.crypto`).
 FOUNDATION_PACKAGES = {"crypto"}
 

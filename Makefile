@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 SYSTEM_PACKAGES := redis-server=redis-server chromium=chromium pg_ctlcluster=postgresql msgfmt=gettext nginx=nginx-light
 BENCH_PACKAGES := wrk=wrk
 
-.PHONY: run run-prod-like test lint typecheck flows-check translations-check unit bench soak translations system-deps clean help
+.PHONY: run run-prod-like test lint typecheck flows-check translations-check unit bench soak screenshots translations system-deps clean help
 
 help:
 	@echo "make run    - set up and start Quietline (Redis, worker, web) on http://127.0.0.1:$${PORT:-5000}"
@@ -15,6 +15,7 @@ help:
 	@echo "make test   - set up and run lint, type checks and the whole test suite"
 	@echo "make bench  - run the benchmarks, results in bench/results/"
 	@echo "make soak   - the worst day: load while parts fail, and long route fuzzing (about 15 min)"
+	@echo "make screenshots - each cover site at phone and desktop sizes, in bench/results/covers/"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -84,6 +85,15 @@ soak: $(STAMP) system-deps
 	$(PY) bench/soak.py
 	QUIETLINE_FUZZ_EXAMPLES=150 $(PY) -m pytest -q -p no:randomly \
 		tests/advocates/test_staff_routes_properties.py tests/channels/test_public_routes_properties.py
+
+# Each built-in cover (app/cover_sites.py) at 390x844 and 1280x800, in English and with the
+# chat in Arabic, the cover whole and the chat open over it: for a person to look at. They are
+# taken by the covers' browser tests, so what is pictured is what was checked.
+COVER_SCREENSHOTS := bench/results/covers
+screenshots: $(STAMP) system-deps
+	rm -rf $(COVER_SCREENSHOTS)
+	QUIETLINE_COVER_SCREENSHOTS=$(abspath $(COVER_SCREENSHOTS)) $(VENV)/bin/pytest -q \
+		tests/browser/test_webchat_covers.py -k the_cover_is_a_small_believable_site
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

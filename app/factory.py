@@ -13,7 +13,7 @@ from flask import Flask, Response, g
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import advocates, cli, services
-from app.channels import sms, webchat
+from app.channels import sms, voice, webchat
 from app.config import Settings, settings_from_environment
 from app.logs import configure_logging
 from app.web import errors, health, hosts
@@ -80,6 +80,7 @@ def register_request_hooks(app: Flask, settings: Settings) -> None:
 
 def register_blueprints(app: Flask, settings: Settings) -> None:
     app.register_blueprint(sms.bp)
+    app.register_blueprint(voice.bp)
     app.register_blueprint(health.bp)
     webchat.init_app(app, settings.deployment.cover)
     advocates.init_app(app)

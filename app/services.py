@@ -21,6 +21,7 @@ from redis.retry import Retry
 from redis.sentinel import Sentinel
 
 from app.casework.alerts import Alerts
+from app.casework.callbacks import CallBacks
 from app.casework.desk import Casework
 from app.casework.handover import Handover
 from app.casework.notes import Notes
@@ -47,6 +48,7 @@ from app.lifecycle.provider_copies import ProviderCopies
 from app.outbound.exactly_once import Delivery
 from app.outbound.twilio_rest import TwilioSender
 from app.staff.accounts import Accounts
+from app.staff.phones import StaffPhones
 from app.staff.sessions import StaffSessions
 from app.storage.db import Database
 
@@ -90,6 +92,9 @@ class Services:
     notes: Notes
     # Handing a case to a colleague with a sealed note; the shift summary.
     handover: Handover
+    # Safe call-backs (the advocate's phone, then the survivor's) and advocates' own phones.
+    calls: CallBacks
+    phones: StaffPhones
     _sender: TwilioSender | None = field(default=None, repr=False)
 
     def sender(self) -> TwilioSender:
@@ -179,6 +184,7 @@ def build_services(settings: Settings, clock: Callable[[], datetime] = utc_now) 
     def twilio() -> TwilioSender:  # made on first use; see Services.sender
         return built.sender()
 
+    phones = StaffPhones(database=database, keyring=keyring, clock=clock)
     lease = timedelta(seconds=settings.send_lease_seconds)
     # Staff sessions expire by the wall clock, not the service clock that tests move to put
     # casework in or out of hours: moving the casework clock must not sign people out.
@@ -208,7 +214,10 @@ def build_services(settings: Settings, clock: Callable[[], datetime] = utc_now) 
                 clock=clock, flood_alert_due=alerts.flood_alert_due),
         notes=Notes(casework=casework, policy=settings.deployment.casework, clock=clock),
         handover=Handover(casework=casework, accounts=accounts, sessions=staff_sessions,
-                          clock=clock))
+                          clock=clock),
+        calls=CallBacks(casework=casework, phones=phones, dialer=twilio, clock=clock,
+                        base_url=settings.public_base_url, caller_id=lambda: settings.sms_from),
+        phones=phones)
     for warning in settings.deployment.warnings():
         log.warning("event=deployment.warning %s", warning)
     return built

@@ -90,6 +90,7 @@ def init_app(app: Flask) -> None:
         answers,
         audit_views,
         auth,
+        call_views,
         case_views,
         handover_views,
         queue_views,
@@ -103,6 +104,7 @@ def init_app(app: Flask) -> None:
     app.after_request(staff_headers)
     app.jinja_env.globals["csrf_token"] = staff_session.csrf_token
     app.jinja_env.filters["local"] = local_time
+    app.jinja_env.globals["call_panel"] = call_views.call_panel
 
 
 def local_time(moment: datetime | None, pattern: str = "%a %d %b %H:%M") -> str:

@@ -24,6 +24,7 @@ REFUSALS = {
             "it.",
     "window": "Only the advocate who holds this case can set its safe time.",
     "reply": "Only the advocate who holds this case can reply.",
+    "call": "Only the advocate who holds this case can call the survivor.",
     "manage": "Your role cannot manage this case.",
     "audit": "Only supervisors and administrators can read the audit trail.",
     "report": "Only supervisors and administrators can see the partnership report.",

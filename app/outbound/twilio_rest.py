@@ -1,8 +1,9 @@
-"""Outbound SMS through Twilio's REST API, with errors that carry no number and no text.
+"""Outbound SMS and calls through Twilio's REST API, with errors that carry no number or text.
 
-Besides `app.channels.sms` this is the only module that imports `twilio`. It uses Twilio's own
-SDK (`twilio.rest.Client`) so authentication, form encoding and error parsing are Twilio's,
-not ours.
+Besides the channels (`app.channels.sms`, `app.channels.voice`) this is the only module that
+imports `twilio`; the calls are those of safe call-backs (app/casework/callbacks.py). It uses
+Twilio's own SDK (`twilio.rest.Client`) so authentication, form encoding and error parsing are
+Twilio's, not ours.
 
 Threat model (docs/threat-model.md, A4): the SDK's exceptions echo what we sent. Twilio's error
 text names the number ("The 'To' number +44... is not a valid phone number"), the request URL
@@ -43,6 +44,11 @@ INVALID_NUMBER_CODES = frozenset({21211, 21217, 21265, 21401, 21407, 21612, 2161
 OPTED_OUT_CODE = 21610
 
 _MESSAGE_SID = re.compile(r"^(SM|MM)[0-9a-f]{32}$")
+_CALL_SID = re.compile(r"^CA[0-9a-f]{32}$")
+# How long Twilio lets the advocate's phone ring before it gives up (Twilio's default is 60):
+# long enough to reach a phone in a bag, short enough that a voicemail greeting is unlikely
+# to answer first on most networks (the answer step asks for a key press either way).
+RING_SECONDS = 25
 # The SDK falls back to os.environ for TWILIO_EDGE / TWILIO_REGION when given no (or an empty)
 # mapping; settings are read once in app.config, so ambient variables must not reroute us.
 _NO_AMBIENT_SETTINGS = {"TWILIO_EDGE": "", "TWILIO_REGION": ""}
@@ -163,6 +169,22 @@ class TwilioSender:
             options["status_callback"] = self._status_callback
         sid = self._translated(lambda: self._client.messages.create(**options).sid)
         if not isinstance(sid, str):
+            raise SendError("provider_error")
+        return sid
+
+    def call(self, to: str, answer_url: str, status_url: str) -> str:
+        """Start a voice call to `to` from our number (Calls resource); return its SID.
+
+        When it is answered Twilio fetches `answer_url` for TwiML; when it ends it posts the
+        final status to `status_url`. Both URLs carry an id of ours, never a number. Raises
+        SendError (which never holds the number)."""
+        options: dict[str, Any] = {
+            "to": to, "from_": self._from_number, "url": answer_url, "method": "POST",
+            "status_callback": status_url, "status_callback_method": "POST",
+            "status_callback_event": ["completed"], "timeout": RING_SECONDS,
+        }
+        sid = self._translated(lambda: self._client.calls.create(**options).sid)
+        if not isinstance(sid, str) or not _CALL_SID.match(sid):
             raise SendError("provider_error")
         return sid
 

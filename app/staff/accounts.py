@@ -168,6 +168,7 @@ class Accounts:
             connection.execute(update(advocates).where(advocates.c.id == member.id).values(
                 password_hash=self.passwords.hash(password),
                 wrapped_key=self.keyring.wrap(key, _ctx("key", member.id)),
+                phone_sealed=self._resealed_phone(connection, member.id, key),
                 totp_sealed=key.seal(secret, _ctx("totp", member.id)), totp_last_step=None,
                 failed_logins=0, locked_until=None,
                 session_epoch=advocates.c.session_epoch + 1))
@@ -179,6 +180,18 @@ class Accounts:
                          action="advocate.recovery_codes_issued")
         log.info("event=advocate.reset advocate=%s", member.id)
         return Enrolment(member, Totp.provisioning_uri(secret, member.email), codes)
+
+    def _resealed_phone(self, connection: Connection, advocate_id: int,
+                        key: DataKey) -> bytes | None:
+        """The account's own phone (app/staff/phones.py), sealed again under its new data key,
+        so a reset does not lose it."""
+        row = connection.execute(select(advocates.c.wrapped_key, advocates.c.phone_sealed)
+                                 .where(advocates.c.id == advocate_id)).one()
+        if row.phone_sealed is None:
+            return None
+        old = self.keyring.unwrap(row.wrapped_key, _ctx("key", advocate_id))
+        return key.seal(old.open(row.phone_sealed, _ctx("phone", advocate_id)),
+                        _ctx("phone", advocate_id))
 
     def set_active(self, email: str, active: bool) -> None:
         """Disable (or enable again) an account; disabling signs it out everywhere at once."""

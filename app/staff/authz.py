@@ -78,6 +78,17 @@ def can_reply(member: StaffMember, case: CaseFacts) -> bool:
         member, case)
 
 
+def can_call(member: StaffMember, case: CaseFacts) -> bool:
+    """A safe call-back is a reply by voice: only the holder of a claimed case places it."""
+    return can_reply(member, case)
+
+
+def still_holds(advocate_id: int, case: CaseFacts) -> bool:
+    """When the survivor is about to be dialled, the advocate whose phone is on the line must
+    still hold the case: released, reassigned or closed in between, nobody is dialled."""
+    return case.status == "claimed" and case.claimed_by == advocate_id
+
+
 def can_set_window(member: StaffMember, case: CaseFacts) -> bool:
     return can_reply(member, case)
 

@@ -222,6 +222,9 @@ class Advocate(Base):
     session_epoch: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime]
     last_login_at: Mapped[datetime | None]
+    # The advocate's own phone, which a safe call-back rings first (app/casework/callbacks.py),
+    # sealed under the advocate's data key like the TOTP secret; shown only masked.
+    phone_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class RecoveryCode(Base):
@@ -537,6 +540,45 @@ class HandoverNote(Base):
     to_advocate: Mapped[int] = mapped_column(Integer)
     note_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     created_at: Mapped[datetime]
+
+
+class Call(Base):
+    """A safe call-back: Twilio rings the advocate's phone, then (after the outbound gate is
+    asked again) dials the survivor from the service's number. No number is stored here: the
+    advocate's is sealed on their account, the survivor's on the conversation.
+
+    `status` is where the call is: calling_advocate, advocate_answered, dialling_survivor,
+    ended; `outcome` says how it ended (app/casework/callbacks.py OUTCOMES), set once.
+    """
+
+    __tablename__ = "calls"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    escalation_id: Mapped[int] = mapped_column(
+        ForeignKey("escalations.id", ondelete="CASCADE"), index=True)
+    advocate_id: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(24))
+    outcome: Mapped[str | None] = mapped_column(String(24))
+    # Why the outbound gate stopped it before the survivor was dialled (a gate reason code).
+    stop_reason: Mapped[str | None] = mapped_column(String(32))
+    error_kind: Mapped[str | None] = mapped_column(String(24))
+    # Twilio's id of the call to the advocate: the webhooks must name this call.
+    advocate_call_sid: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    answered_at: Mapped[datetime | None]
+    dialled_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        # One live call per case: two presses of "Call now" never ring the survivor twice.
+        Index(
+            "uq_calls_live",
+            "escalation_id",
+            unique=True,
+            sqlite_where=text("status != 'ended'"),
+            postgresql_where=text("status != 'ended'"),
+        ),
+    )
 
 
 def table_of(model: type[Base]) -> Table:

@@ -1,11 +1,12 @@
-"""A fake of Twilio's Messages REST API, served over real HTTP on 127.0.0.1 for tests.
+"""A fake of Twilio's Messages and Calls REST API, served over real HTTP on 127.0.0.1 for tests.
 
 Twilio's API cannot run here, and the safety tests need to count deliveries (docs/threat-model.md,
 A5: "a pending reply is sent exactly once" after a worker is killed; A4: erasure "saw the
 DELETE"). So this is a real HTTP server on a free port that answers the requests Twilio's
 Python SDK makes, shaped closely enough for the SDK to parse them: create, list (with To, From
 and DateSent filters, by whole days as Twilio does), fetch and delete of Message resources,
-with HTTP basic auth. It runs in a thread of the test process, and other processes (an RQ
+with HTTP basic auth; and create of Call resources (safe call-backs: who is rung, from which
+number, which TwiML URL). It runs in a thread of the test process, and other processes (an RQ
 worker started by a test) reach it through `url`.
 
 The next creates can be told to fail (`fail_next`), to be accepted but never answered until
@@ -40,6 +41,7 @@ API_VERSION = "2010-04-01"
 _ROUTE = re.compile(
     rf"^/{API_VERSION}/Accounts/(?P<account>[^/]+)/Messages(?:/(?P<sid>[^/]+))?\.json$"
 )
+_CALLS = re.compile(rf"^/{API_VERSION}/Accounts/(?P<account>[^/]+)/Calls\.json$")
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -51,6 +53,21 @@ class SentMessage:
     body: str
     status_callback: str | None
     created_at: datetime
+
+
+@dataclass(frozen=True)
+class PlacedCall:
+    """A call created through the Calls resource (safe call-backs): where Twilio would fetch
+    TwiML when it is answered, and where it would post the final status."""
+
+    sid: str
+    to: str
+    from_: str
+    url: str
+    method: str
+    status_callback: str | None
+    status_callback_events: tuple[str, ...]
+    timeout: str | None
 
 
 @dataclass(frozen=True)
@@ -89,6 +106,8 @@ class FakeTwilio:
         self._redacted: list[str] = []
         self._delete_refusals: deque[tuple[int, int]] = deque()
         self._requests: list[RecordedRequest] = []
+        self._calls: list[PlacedCall] = []
+        self._call_failures: deque[tuple[int, int | None]] = deque()
         self._plans: deque[_Plan] = deque()
         self._release = threading.Event()
         self._stopping = threading.Event()
@@ -147,6 +166,17 @@ class FakeTwilio:
         """Accept (record) the next `times` creates and answer `seconds` later."""
         with self._lock:
             self._plans.extend([_Plan("delay", seconds=seconds)] * times)
+
+    def fail_next_call(self, status: int, code: int | None = None) -> None:
+        """Answer the next Calls create with a Twilio error, placing no call."""
+        with self._lock:
+            self._call_failures.append((status, code))
+
+    @property
+    def calls(self) -> list[PlacedCall]:
+        """Every call created, oldest first."""
+        with self._lock:
+            return list(self._calls)
 
     def add_inbound(self, sid: str, from_: str, to: str, body: str) -> None:
         """A message a survivor sent, as Twilio keeps it (so a DELETE of it can be seen)."""
@@ -220,6 +250,11 @@ class FakeTwilio:
     def _answer(self, handler: _Handler, path: str, query: str) -> _Answer:
         if not self._authenticated(handler.headers.get("Authorization", "")):
             return _error(401, 20003, "Authenticate")
+        calls = _CALLS.match(path)
+        if calls is not None and calls["account"] == self.account_sid:
+            if handler.command != "POST":
+                return _error(405, 20004, "Method not allowed")
+            return self._create_call(handler.form_lists())
         route = _ROUTE.match(path)
         if route is None or route["account"] != self.account_sid:
             return _error(404, 20404, f"The requested resource {path} was not found")
@@ -267,6 +302,34 @@ class FakeTwilio:
         elif plan.action == "delay":
             self._stopping.wait(plan.seconds)
         return _Answer(201, self._message_json(message, sent=False))
+
+    def _create_call(self, form: dict[str, list[str]]) -> _Answer:
+        def one(name: str) -> str:
+            return form.get(name, [""])[0]
+
+        to, from_, url = one("To"), one("From"), one("Url")
+        with self._lock:
+            failure = self._call_failures.popleft() if self._call_failures else None
+        if failure is not None:
+            # Twilio's error text names the number, so canary tests see the adapter drop it.
+            return _error(failure[0], failure[1], f"The phone number {to} is not valid")
+        if not to or not from_ or not url:
+            return _error(400, 21205, "To, From and Url are required.")
+        call = PlacedCall(sid="CA" + secrets.token_hex(16), to=to, from_=from_, url=url,
+                          method=one("Method") or "POST",
+                          status_callback=one("StatusCallback") or None,
+                          status_callback_events=tuple(form.get("StatusCallbackEvent", [])),
+                          timeout=one("Timeout") or None)
+        with self._lock:
+            self._calls.append(call)
+        created = format_datetime(datetime.now(UTC))
+        return _Answer(201, {
+            "account_sid": self.account_sid, "api_version": API_VERSION, "sid": call.sid,
+            "to": call.to, "from": call.from_, "status": "queued", "direction": "outbound-api",
+            "date_created": created, "date_updated": created, "start_time": None,
+            "end_time": None, "duration": None, "price": None, "price_unit": "USD",
+            "uri": f"/{API_VERSION}/Accounts/{self.account_sid}/Calls/{call.sid}.json",
+        })
 
     def _list(self, query: dict[str, list[str]]) -> _Answer:
         params = {key: values[0] for key, values in query.items()}
@@ -367,6 +430,11 @@ class _Handler(BaseHTTPRequestHandler):
         cast(_Server, self.server).fake.handle(self)
 
     do_POST = do_DELETE = do_GET
+
+    def form_lists(self) -> dict[str, list[str]]:
+        """The form with every value of a repeated field (StatusCallbackEvent)."""
+        length = int(self.headers.get("Content-Length", "0"))
+        return parse_qs(self.rfile.read(length).decode(), keep_blank_values=True)
 
     def form(self) -> dict[str, str]:
         length = int(self.headers.get("Content-Length", "0"))

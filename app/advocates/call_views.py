@@ -1,0 +1,50 @@
+"""Safe call-backs on the staff pages: "Call now" on a case, and the advocate's own phone."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Response, g, redirect, render_template, request, url_for
+from werkzeug.wrappers.response import Response as BaseResponse
+
+from app import audit
+from app.advocates import bp
+from app.advocates.answers import answer
+from app.casework.callbacks import CallPanel, CallRefused
+from app.services import services
+from app.staff.phones import PhoneError
+from app.storage.cases import CaseRecord
+
+log = logging.getLogger(__name__)
+
+
+def call_panel(record: CaseRecord) -> CallPanel:
+    """For the case page's call section (templates/advocates/case/_call.html)."""
+    return services().calls.panel(record, g.staff)
+
+
+@bp.post("/cases/<int:case_id>/call")
+def call_now(case_id: int) -> BaseResponse:
+    services().calls.start(case_id, g.staff)
+    return redirect(url_for("advocates.case", case_id=case_id, _anchor="call"))
+
+
+@bp.errorhandler(CallRefused)
+def call_refused(error: CallRefused) -> Response:
+    return answer(409, error.message)
+
+
+@bp.route("/account/phone", methods=["GET", "POST"])
+def phone_page() -> BaseResponse:
+    phones = services().phones
+    error = None
+    if request.method == "POST":
+        try:
+            phones.set(g.staff.id, request.form.get("phone", "")[:32],
+                       actor=audit.staff(g.staff.id))
+        except PhoneError as refused:
+            error = f"Not saved: {refused}."
+        else:
+            return redirect(url_for("advocates.phone_page"))
+    return Response(render_template("advocates/phone.html", masked=phones.masked(g.staff.id),
+                                    error=error), status=400 if error else 200)

@@ -15,6 +15,7 @@ from app.crypto import Totp
 from app.private_files import write_private_text
 from app.services import services
 from app.staff.accounts import ROLES, AccountError, Enrolment
+from app.staff.phones import PhoneError
 
 advocates_cli = AppGroup("advocates", help="Advocates' accounts.")
 DEMO_EMAIL = "demo.advocate@quietline.invalid"
@@ -95,6 +96,25 @@ def enable(email: str) -> None:
     except AccountError as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"Enabled {email.strip()}.")
+
+
+@advocates_cli.command("phone")
+@click.argument("email")
+@click.option("--stdin", "from_stdin", is_flag=True,
+              help="Read the number from standard input (for scripts); otherwise prompt.")
+def phone(email: str, from_stdin: bool) -> None:
+    """Set the account's own phone, which safe call-backs ring first (empty removes it).
+    Prompted without echo, so the number stays out of the shell's history and the screen."""
+    member = services().accounts.find(email)
+    if member is None:
+        raise click.ClickException(f"there is no account for {email.strip()}")
+    raw = sys.stdin.readline().strip() if from_stdin else str(click.prompt(
+        "Phone number (empty to remove)", default="", show_default=False, hide_input=True))
+    try:
+        masked = services().phones.set(member.id, raw, actor="admin")
+    except PhoneError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"{member.email}: phone {masked or 'removed'}.")
 
 
 @advocates_cli.command("list")

@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 
 def call_panel(record: CaseRecord) -> CallPanel:
-    """For the case page's call section (templates/advocates/case/_call.html)."""
+    """For the case page's call section (templates/advocates/case/_contact.html)."""
     return services().calls.panel(record, g.staff)
 
 

@@ -24,6 +24,10 @@ CALL_EXPLANATIONS = {
                     "on the case first.",
     "not_holder": "Only the advocate who holds the case can call.",
     "no_address": "There is no number on this conversation.",
+    "outside_window": "Outside the survivor's safe time.",
+    "paused": "The survivor said it is not safe now: no call until they write again.",
+    "information_only": "The survivor asked for information only: no call until they write "
+                        "again.",
 }
 
 # How a call ended, as the case page says it. No number, no duration of anyone's silence.

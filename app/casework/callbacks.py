@@ -31,6 +31,7 @@ from app import audit
 from app.casework import call_rules
 from app.casework.desk import Casework, NotAllowed, circumstances, facts
 from app.casework.outbound_gate import Gate
+from app.logs import exception_summary
 from app.outbound.twilio_rest import SendError
 from app.staff import authz
 from app.staff.accounts import StaffMember
@@ -172,6 +173,10 @@ class CallBacks:
             self._finish(call_id, "failed", error_kind=error.kind)
             raise CallRefused("Twilio could not ring your phone. Check the number on your "
                               "account, then try again.") from None
+        except Exception as error:  # noqa: BLE001 -- the call must not stay "ringing" forever
+            log.error("event=call.start_failed call=%s %s", call_id, exception_summary(error))
+            self._finish(call_id, "failed", error_kind="provider_error")
+            raise CallRefused("The call could not be started. Try again in a minute.") from None
         with self.database.transaction() as connection:
             connection.execute(update(calls).where(
                 calls.c.id == call_id, calls.c.advocate_call_sid.is_(None))

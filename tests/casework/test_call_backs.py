@@ -395,3 +395,19 @@ def test_the_advocate_who_holds_the_case_sees_the_script_and_others_do_not_call(
                               data={"csrf_token": csrf_from(colleague, "/advocates/account/phone")})
     assert response.status_code == 403
     assert fake_twilio.calls == []
+
+
+def test_a_call_that_cannot_be_started_at_all_is_refused_and_recorded_failed(
+        app: Flask, advocate: FlaskClient, twilio: TwilioSigner,
+        fake_twilio: FakeTwilio) -> None:
+    case_id = call_back_case(twilio, advocate)
+
+    def broken() -> None:
+        raise RuntimeError("no Twilio client for " + ADVOCATE_PHONE)
+
+    with app.app_context():
+        services().calls.dialer = broken  # type: ignore[assignment]
+    response = call_now(advocate, case_id)
+    assert response.status_code == 409
+    assert "The call could not be started." in response.get_data(as_text=True)
+    assert [(c.status, c.outcome) for c in calls_of(app)] == [("ended", "failed")]

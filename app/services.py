@@ -27,10 +27,12 @@ from app.casework.handover import Handover
 from app.casework.notes import Notes
 from app.casework.replies import Replies
 from app.casework.reply_delivery import ReplyDelivery
+from app.casework.risk import RiskAssessments
 from app.casework.sla import Sla
 from app.config import ConfigError, Settings
 from app.content import lint as flowlint
 from app.content.catalogues import Catalogues
+from app.content.checklist import Checklist, load_checklist
 from app.content.language import LanguageGuesser
 from app.content.lockscreen import LockScreenRule
 from app.conversation.chat_sessions import ChatSessions
@@ -88,13 +90,14 @@ class Services:
     spool: Spool
     # Urgent and high cases left unclaimed past their target: chased, listed for supervisors.
     sla: Sla
-    # A case's records: notes (issue 20, item 2).
-    notes: Notes
     # Handing a case to a colleague with a sealed note; the shift summary.
     handover: Handover
     # Safe call-backs (the advocate's phone, then the survivor's) and advocates' own phones.
     calls: CallBacks
     phones: StaffPhones
+    # A case's records: notes and DASH risk assessments (issue 20, items 2 and 3).
+    notes: Notes
+    risk: RiskAssessments
     _sender: TwilioSender | None = field(default=None, repr=False)
 
     def sender(self) -> TwilioSender:
@@ -217,7 +220,9 @@ def build_services(settings: Settings, clock: Callable[[], datetime] = utc_now) 
                           clock=clock),
         calls=CallBacks(casework=casework, phones=phones, dialer=twilio, clock=clock,
                         base_url=settings.public_base_url, caller_id=lambda: settings.sms_from),
-        phones=phones)
+        phones=phones,
+        risk=RiskAssessments(casework=casework, policy=settings.deployment.casework,
+                             clock=clock, checklist=load_risk_checklist(settings)))
     for warning in settings.deployment.warnings():
         log.warning("event=deployment.warning %s", warning)
     return built
@@ -310,6 +315,18 @@ def load_triage(settings: Settings) -> TriageRules | None:
         if settings.production:
             raise
         log.error("event=triage.invalid error=%s", type(error).__name__)
+        return None
+
+
+def load_risk_checklist(settings: Settings) -> Checklist | None:
+    """The DASH checklist, or None in development when it is broken (advocates are told the
+    form is unavailable). Production refuses to start instead (`refuse_unchecked_content`)."""
+    try:
+        return load_checklist(settings.flows_path)
+    except FlowError as error:
+        if settings.production:
+            raise
+        log.error("event=checklist.invalid where=%s", error.where)
         return None
 
 

@@ -33,6 +33,8 @@ REFUSALS = {
     "overdue": "Only supervisors and administrators can see which cases waited too long.",
     "note": "Only the advocate who holds this case (or a supervisor who states why) can add "
             "notes.",
+    "risk": "Only the advocate who holds this case (or a supervisor who states why) can "
+            "record a risk assessment.",
 }
 
 

@@ -1,4 +1,4 @@
-"""A case's records on the staff pages: notes (and, as they land, DASH and referrals).
+"""A case's records on the staff pages: notes, DASH risk assessments (and referrals).
 
 The case page (`case_views.case`, templates/advocates/case.html) includes the partials in
 templates/advocates/case/; they get their data from `records_panel`, which reads through the
@@ -10,14 +10,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Response, g, redirect, request, url_for
+from flask import Response, g, redirect, render_template, request, url_for
 from werkzeug.wrappers.response import Response as BaseResponse
 
 from app.advocates import bp
 from app.advocates.answers import answer
-from app.casework.desk import facts
+from app.casework.desk import NotAllowed, facts
 from app.casework.notes import MAX_NOTE_CHARS, Note
 from app.casework.records import RecordRefused
+from app.casework.risk import MAX_JUDGEMENT_CHARS, Assessment
+from app.content.checklist import ANSWERS, Checklist
 from app.services import services
 from app.staff import authz, records_authz
 from app.storage.cases import CaseRecord
@@ -32,6 +34,9 @@ class RecordsPanel:
     notes: list[Note]
     authors: dict[int, str]
     keeps_after_erasure: bool
+    assessments: list[Assessment]
+    checklist: Checklist | None
+    threshold: int
     max_note_chars: int = MAX_NOTE_CHARS
 
     def author(self, advocate_id: int) -> str:
@@ -56,7 +61,9 @@ def records_panel(record: CaseRecord) -> RecordsPanel:
             can_write=records_authz.can_write_records(g.staff, facts(record), purpose),
             notes=built.notes.read(record.id, g.staff, purpose),
             authors=built.accounts.names(),
-            keeps_after_erasure=built.settings.deployment.casework.keep_notes_after_erasure)
+            keeps_after_erasure=built.settings.deployment.casework.keep_notes_after_erasure,
+            assessments=built.risk.history(record.id, g.staff, purpose),
+            checklist=built.risk.checklist, threshold=built.risk.threshold)
     return drawn[record.id]
 
 
@@ -70,6 +77,34 @@ def add_note(case_id: int) -> BaseResponse:
     text = request.form.get("note", "")[: MAX_NOTE_CHARS * 2]
     services().notes.add(case_id, g.staff, text, _purpose())
     return _back(case_id, "notes")
+
+
+@bp.get("/cases/<int:case_id>/risk")
+def risk_form(case_id: int) -> BaseResponse:
+    """The DASH form: questions only, nothing sealed, so no read to audit until it is saved."""
+    built, purpose = services(), _purpose()
+    record = built.casework.load(case_id)
+    if not records_authz.can_write_records(g.staff, facts(record), purpose):
+        raise NotAllowed("risk")
+    if built.risk.checklist is None:
+        raise RecordRefused("The risk checklist (flows/dash.yaml) is missing or broken; "
+                            "`flask flows check` says why.")
+    return Response(render_template(
+        "advocates/case/risk_form.html", record=record, checklist=built.risk.checklist,
+        answers=ANSWERS, threshold=built.risk.threshold, purpose=purpose,
+        max_chars=MAX_JUDGEMENT_CHARS))
+
+
+@bp.post("/cases/<int:case_id>/risk")
+def assess_risk(case_id: int) -> BaseResponse:
+    built = services()
+    checklist = built.risk.checklist
+    answers = {q.id: request.form.get(f"q-{q.id}", "") for q in
+               (checklist.questions if checklist else ())}
+    built.risk.assess(case_id, g.staff, answers=answers, level=request.form.get("level", ""),
+                      judgement=request.form.get("judgement", "")[: MAX_JUDGEMENT_CHARS * 2],
+                      purpose=_purpose())
+    return _back(case_id, "risk")
 
 
 @bp.errorhandler(RecordRefused)

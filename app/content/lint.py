@@ -10,7 +10,9 @@ Checks, each reported with file, message id or step, and language:
 - the SMS encoding and segment count, failing above the limit in flows/outbound.yaml, for
   each text and for the replies the service puts together itself (the fail-safe in a language
   with English second; the urgent answer out of hours);
-- the deployment file: what it allows but leaves survivors worse off (warnings).
+- the deployment file: what it allows but leaves survivors worse off (warnings);
+- the DASH risk checklist (flows/dash.yaml): it loads, and a warning while its questions are
+  topic labels rather than the published wording.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from app.content.catalogues import FALLBACK_LANGUAGE, Catalogues
+from app.content.checklist import checklist_problems
 from app.content.failsafe import EMERGENCY_TEXT_EN, emergency_text
 from app.content.lockscreen import LockScreenRule
 from app.content.segments import Encoding, encoding_of
@@ -71,6 +74,8 @@ def check(flows_dir: Path, catalogues: Catalogues, default_language: str,
     except FlowError as error:
         problems.append(Problem(f"{error.source}: {error.where}", error.why))
     problems.extend(_triage_problems(flows_dir / "triage.yaml"))
+    problems.extend(Problem(where, why, warning=warning)
+                    for where, why, warning in checklist_problems(flows_dir))
     if flow is not None:
         problems.extend(_missing_texts(flow, catalogues, default_language))
     outbound = flows_dir / "outbound.yaml"

@@ -44,8 +44,9 @@ def read_yaml(path: Path) -> Any:
         raise FlowError(str(path), "file", f"is not valid YAML: {exc}") from exc
 
 
-# Files in flows/ that hold rules rather than steps and keywords.
-NOT_FLOW_FILES = frozenset({"outbound.yaml", "triage.yaml"})
+# Files in flows/ that hold rules rather than steps and keywords (dash.yaml and referrals.yaml
+# are casework data: app/content/checklist.py, app/content/agencies.py).
+NOT_FLOW_FILES = frozenset({"outbound.yaml", "triage.yaml", "dash.yaml", "referrals.yaml"})
 
 
 def load_flows(

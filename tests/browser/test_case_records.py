@@ -71,3 +71,35 @@ def test_a_note_added_by_keyboard_shows_after_a_reload(case_page: Page) -> None:
     expect(page.locator("#note-list")).to_contain_text("ana@example.org")
     assert _blocking_violations(page) == []
     shoot(page, "case-notes")
+
+
+def test_the_dash_form_with_fourteen_yes_answers_shows_the_marac_threshold_reached_and_why(
+        case_page: Page) -> None:
+    page = case_page
+    expect(page.locator("#risk-latest")).to_have_text("No risk assessment yet.")
+    page.locator("#assess-risk").click()
+    page.wait_for_url("**/risk")
+    assert _blocking_violations(page) == []
+    questions = page.locator("fieldset.question").filter(has=page.locator('input[name^="q-"]'))
+    count = questions.count()
+    assert count == 24
+    # By keyboard: Tab reaches a question's first answer ("Yes"); arrow keys move between the
+    # answers of one question, as radio groups do.
+    tab_to(page, 'fieldset.question input[value="yes"]')
+    page.keyboard.press("Space")
+    for index in range(1, count):
+        answer = "yes" if index < 14 else "no"
+        questions.nth(index).locator(f'input[value="{answer}"]').check()
+    expect(page.locator("#risk-tally")).to_contain_text("MARAC threshold reached (14)")
+    expect(page.locator("#risk-tally")).to_contain_text(
+        '"yes" to questions 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14.')
+    page.locator('input[name="level"][value="medium"]').check()
+    page.fill("#judgement", "Fourteen factors present; she fears for the children.")
+    shoot(page, "risk-form")
+    page.locator("#save-risk").click()
+    page.wait_for_url("**#risk")
+    expect(page.locator("#risk-threshold")).to_contain_text("MARAC threshold reached")
+    expect(page.locator("#risk-yes li")).to_have_count(14)
+    expect(page.locator("#risk-judgement")).to_contain_text("Medium")
+    assert _blocking_violations(page) == []
+    shoot(page, "case-risk")

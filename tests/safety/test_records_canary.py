@@ -1,6 +1,7 @@
-"""Canaries through a case's records (issue 20): a note, written through the staff pages, is
-nowhere in clear at rest: not in the SQLite file after a WAL checkpoint, not in any Redis
-value or the Redis dump, not in the log output (docs/threat-model.md, A4)."""
+"""Canaries through a case's records (issue 20): a note, a DASH assessment's answers and its
+professional judgement, written through the staff pages, are nowhere in clear at rest: not in
+the SQLite file after a WAL checkpoint, not in any Redis value or the Redis dump, not in the
+log output (docs/threat-model.md, A4)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from app.content.checklist import load_checklist
 from app.services import Services
 from tests.support.canary import logged, redis_contents, redis_dump
 from tests.support.cases import claim, open_case
@@ -19,12 +21,16 @@ from tests.support.staff import csrf
 from tests.support.twilio_signing import TwilioSigner
 
 NOTE = "Quince harbour 6203 he keeps the spare key under the blue pot"
+JUDGEMENT = "Vermilion ferret 4518 she thinks he will find the new flat"
+QUESTIONS = load_checklist(Path(__file__).resolve().parents[2] / "flows").questions
 
 
 def needles() -> list[bytes]:
     found = []
-    for text in (NOTE, NOTE[:18]):
+    for text in (NOTE, NOTE[:18], JUDGEMENT, JUDGEMENT[:18]):
         found += [text.encode(), text.lower().encode(), text.encode("utf-16-le")]
+    # An answer as the sealed JSON holds it, and as a form posts it.
+    found += [f'"{QUESTIONS[0].id}": "yes"'.encode(), f"q-{QUESTIONS[0].id}=yes".encode()]
     return found
 
 
@@ -43,7 +49,14 @@ def recorded(app: Flask, advocate: FlaskClient, twilio: TwilioSigner,
     page = advocate.get(f"/advocates/cases/{case_id}").get_data(as_text=True)
     assert advocate.post(f"/advocates/cases/{case_id}/notes",
                          data={"csrf_token": csrf(page), "note": NOTE}).status_code == 302
-    assert NOTE in advocate.get(f"/advocates/cases/{case_id}").get_data(as_text=True)
+    answers = {f"q-{q.id}": "yes" for q in QUESTIONS}
+    page = advocate.get(f"/advocates/cases/{case_id}/risk").get_data(as_text=True)
+    assert advocate.post(f"/advocates/cases/{case_id}/risk", data={
+        "csrf_token": csrf(page), **answers, "level": "high",
+        "judgement": JUDGEMENT}).status_code == 302
+    shown = advocate.get(f"/advocates/cases/{case_id}").get_data(as_text=True)
+    assert NOTE in shown
+    assert JUDGEMENT in shown
     return case_id
 
 
@@ -67,5 +80,6 @@ def test_the_records_are_not_in_the_logs(
         recorded: int, caplog: pytest.LogCaptureFixture,
         capfd: pytest.CaptureFixture[str]) -> None:
     output = logged(caplog, capfd)
-    assert b"event=note.added" in output  # the capture saw the note being written
+    assert b"event=note.added" in output  # the capture saw the records being written
+    assert b"event=risk.assessed" in output
     assert_absent(output, "captured log output")

@@ -5,6 +5,11 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 SYSTEM_PACKAGES := redis-server=redis-server chromium=chromium pg_ctlcluster=postgresql msgfmt=gettext nginx=nginx-light
+# The fonts the survivors' pages name for Punjabi (Gurmukhi), Arabic and Urdu (Nastaliq): on
+# a stock Debian Punjabi shows as empty boxes without them, and the browser tests check it.
+FONT_PACKAGES := font:NotoSansGurmukhi-Regular=fonts-noto-core \
+	font:NotoNaskhArabic-Regular=fonts-noto-core font:NotoNastaliqUrdu-Regular=fonts-noto-core
+SYSTEM_PACKAGES += $(FONT_PACKAGES)
 BENCH_PACKAGES := wrk=wrk
 
 .PHONY: run run-prod-like test lint typecheck flows-check translations-check unit bench soak screenshots translations system-deps clean help

@@ -245,9 +245,11 @@ def _cover(reader: _Reader, organisation: str) -> CoverSite:
 def cover_text_names_the_service(text: str, organisation: str = "") -> bool:
     """Whether a text on the cover names the service, the organisation or what it is for."""
     lowered = text.casefold()
+    # The organisation's name as words: "Test" must not refuse "the latest from the beds".
+    named = organisation.strip() and re.search(
+        rf"\b{re.escape(organisation.strip().casefold())}\b", lowered)
     return (any(word in lowered for word in _FORBIDDEN_ON_COVER)
-            or _FORBIDDEN_WORDS_ON_COVER.search(text) is not None
-            or bool(organisation.strip()) and organisation.strip().casefold() in lowered)
+            or _FORBIDDEN_WORDS_ON_COVER.search(text) is not None or bool(named))
 
 
 MAX_PERSON_LABEL = 40

@@ -70,6 +70,13 @@ def test_a_deployment_picks_a_cover_and_replaces_its_texts() -> None:
     assert cover.sections == BUILT_IN["walking"].sections
 
 
+@pytest.mark.parametrize("site", sorted(BUILT_IN))
+def test_an_organisation_name_inside_a_longer_word_is_not_a_mention(site: str) -> None:
+    # "The latest from the beds" does not name an organisation called "Test".
+    raw = {"organisation": {"name": "Test"}, "cover": {"site": site}}
+    assert parse_deployment(raw).cover == BUILT_IN[site]
+
+
 def test_an_unknown_cover_is_refused_with_the_choices() -> None:
     with pytest.raises(DeploymentConfigError, match=r"cover\.site: 'bakery' is not one of "
                                                     r"garden, kitchen, walking"):

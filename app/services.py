@@ -22,6 +22,7 @@ from redis.sentinel import Sentinel
 
 from app.casework.alerts import Alerts
 from app.casework.callbacks import CallBacks
+from app.casework.canned import CannedReplies
 from app.casework.desk import Casework
 from app.casework.handover import Handover
 from app.casework.notes import Notes
@@ -98,6 +99,8 @@ class Services:
     # A case's records: notes and DASH risk assessments (issue 20, items 2 and 3).
     notes: Notes
     risk: RiskAssessments
+    # The canned replies supervisors edit per language (the catalogue's are the defaults).
+    canned: CannedReplies
     _sender: TwilioSender | None = field(default=None, repr=False)
 
     def sender(self) -> TwilioSender:
@@ -176,11 +179,16 @@ def build_services(settings: Settings, clock: Callable[[], datetime] = utc_now) 
                             memory_cost=settings.password_memory_kib),
         hasher=hasher, policy=settings.deployment.staff,
         clock=clock)
+    def outbound_rule() -> LockScreenRule:
+        return LockScreenRule.load(settings.flows_path / "outbound.yaml",
+                                   settings.deployment.organisation_name)
+
+    canned = CannedReplies(database=database, catalogues=catalogues,
+                           deployment=settings.deployment, rule=outbound_rule,
+                           services_text=conversations.services_text, clock=clock)
     replies = Replies(
-        casework=casework, catalogues=catalogues,
-        rule=lambda: LockScreenRule.load(settings.flows_path / "outbound.yaml",
-                                                  settings.deployment.organisation_name),
-        services_text=conversations.services_text, clock=clock)
+        casework=casework, catalogues=catalogues, rule=outbound_rule,
+        services_text=conversations.services_text, clock=clock, canned_replies=canned)
     chat_sessions = ChatSessions(conversations, ChatTokens(settings.signing_keys),
                                  replies.collect_web)
 
@@ -222,7 +230,8 @@ def build_services(settings: Settings, clock: Callable[[], datetime] = utc_now) 
                         base_url=settings.public_base_url, caller_id=lambda: settings.sms_from),
         phones=phones,
         risk=RiskAssessments(casework=casework, policy=settings.deployment.casework,
-                             clock=clock, checklist=load_risk_checklist(settings)))
+                             clock=clock, checklist=load_risk_checklist(settings)),
+        canned=canned)
     for warning in settings.deployment.warnings():
         log.warning("event=deployment.warning %s", warning)
     return built

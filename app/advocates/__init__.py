@@ -91,6 +91,7 @@ def init_app(app: Flask) -> None:
         audit_views,
         auth,
         call_views,
+        canned_views,
         case_views,
         handover_views,
         queue_views,

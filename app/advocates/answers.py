@@ -30,6 +30,7 @@ REFUSALS = {
     "report": "Only supervisors and administrators can see the partnership report.",
     "transfer": "Only the advocate who holds this case, or a supervisor, can hand it over.",
     "shift": "Only supervisors and administrators can see everyone's cases.",
+    "canned": "Only supervisors can edit the canned replies.",
     "overdue": "Only supervisors and administrators can see which cases waited too long.",
     "note": "Only the advocate who holds this case (or a supervisor who states why) can add "
             "notes.",

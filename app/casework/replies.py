@@ -20,6 +20,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 
 from app import audit
+from app.casework.canned import CannedReplies
 from app.casework.desk import CaseNotFound, Casework, NotAllowed, facts
 from app.casework.outbound_gate import Gate
 from app.content.catalogues import Catalogues, MissingMessage
@@ -75,8 +76,10 @@ class ReplyStatus:
 class Replies:
     def __init__(self, *, casework: Casework, catalogues: Catalogues,
                  rule: Callable[[], LockScreenRule], services_text: Callable[[], str],
-                 clock: Callable[[], datetime]) -> None:
+                 clock: Callable[[], datetime],
+                 canned_replies: CannedReplies | None = None) -> None:
         self.casework = casework
+        self.canned_replies = canned_replies
         self.catalogues = catalogues
         self._load_rule = rule
         self._rule: LockScreenRule | None = None
@@ -97,7 +100,10 @@ class Replies:
         return self._rule
 
     def canned(self, language: str) -> list[tuple[str, str]]:
-        """The canned replies, rendered in the survivor's language (English if missing)."""
+        """The canned replies, rendered in the survivor's language (English if missing): the
+        deployment's edited versions when `canned_replies` is set (app/casework/canned.py)."""
+        if self.canned_replies is not None:
+            return [(o.key, o.text) for o in self.canned_replies.for_language(language)]
         found = []
         for message_id in CANNED:
             try:

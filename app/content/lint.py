@@ -88,8 +88,8 @@ def check(flows_dir: Path, catalogues: Catalogues, default_language: str,
         for message_id, text in catalogues.messages(language):
             where = f"{po_file}: {message_id}" if po_file else message_id
             english = catalogues.raw_text(FALLBACK_LANGUAGE, message_id)
-            problems.extend(_check_text(rule, language, where, text, english))
-    problems.extend(_check_text(rule, FALLBACK_LANGUAGE, "failsafe (built in)",
+            problems.extend(check_text(rule, language, where, text, english))
+    problems.extend(check_text(rule, FALLBACK_LANGUAGE, "failsafe (built in)",
                                 EMERGENCY_TEXT_EN, None))
     if flow is not None:
         problems.extend(_check_whole_replies(flow, catalogues, rule))
@@ -222,8 +222,11 @@ def _fields(text: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
 
 
-def _check_text(rule: LockScreenRule, language: str, message_id: str, text: str,
-                english: str | None) -> list[Problem]:
+def check_text(rule: LockScreenRule, language: str, message_id: str, text: str,
+               english: str | None) -> list[Problem]:
+    """One outbound text's problems, as `flows check` reports them: its placeholders (and
+    English's), its SMS segments, the lock-screen rule. Also applied to the canned replies
+    supervisors edit (app/casework/canned.py), so an edit is held to the catalogue's rules."""
     where = f"{message_id} [{language}]"
     problems = []
     try:

@@ -153,3 +153,9 @@ def can_transfer_to(member: StaffMember, case: CaseFacts, to: StaffMember,
 def can_see_every_shift(member: StaffMember) -> bool:
     """The shift summary of everyone's cases (references, times, counts; no content)."""
     return member.role in OVERSIGHT_ROLES
+
+
+def can_edit_canned(member: StaffMember) -> bool:
+    """Adding and editing the canned replies advocates pick from: what every survivor may be
+    sent, so supervisors only (admins run the service but write nothing to survivors)."""
+    return member.role == "supervisor"

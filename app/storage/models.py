@@ -581,6 +581,40 @@ class Call(Base):
     )
 
 
+class CannedReply(Base):
+    """A canned reply the deployment's supervisors edited or added. The catalogue's canned.*
+    messages stay the defaults; a row here exists once one of them was edited (`key` is the
+    message id) or a new one was added (`key` is "local.<n>")."""
+
+    __tablename__ = "canned_replies"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str] = mapped_column(String(80))
+    created_by: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime]
+
+
+class CannedReplyVersion(Base):
+    """One saved text of a canned reply in one language; the newest version is used. Not
+    survivor data (staff write it for everyone), so not sealed; never deleted, so the history
+    of who changed what a survivor may be sent is kept."""
+
+    __tablename__ = "canned_reply_versions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    canned_id: Mapped[int] = mapped_column(
+        ForeignKey("canned_replies.id", ondelete="CASCADE"), index=True)
+    language: Mapped[str] = mapped_column(String(16))
+    version: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(String(2000))
+    edited_by: Mapped[int] = mapped_column(Integer)
+    edited_at: Mapped[datetime]
+
+    __table_args__ = (UniqueConstraint("canned_id", "language", "version",
+                                       name="uq_canned_reply_version"),)
+
+
 def table_of(model: type[Base]) -> Table:
     """A model's Core table, for the statements on hot paths that skip the ORM."""
     return cast(Table, model.__table__)

@@ -125,3 +125,42 @@ def test_an_urgent_case_over_its_target_says_so_on_the_queue_and_the_overdue_pag
     expect(page.locator("#overdue")).to_contain_text("still waiting")
     found |= shoot(page, "overdue")
     assert found == {name: [] for name in found}
+
+
+def test_a_supervisor_edits_a_canned_reply_by_keyboard_and_a_revealing_one_is_refused(
+        live_server: LiveServer, browsers: Browsers) -> None:
+    supervisor = staff.make_advocate(live_server.app, "sue@example.org", "supervisor")
+    page = browsers.launch("sue").pages[0]
+    sign_in(page, live_server, supervisor)
+    page.get_by_role("link", name="Canned replies").click()
+    expect(page.locator("#canned-replies tbody tr")).to_have_count(5)
+    found = shoot(page, "canned")
+    page.get_by_role("link", name="Edit Received: I have read your message in en").click()
+    expect(page.locator("#text")).to_have_value(
+        "Hello, thank you for your message. I have read it and I am here to help. Reply here "
+        "when it is safe for you.")
+    found |= shoot(page, "canned-edit")
+
+    # Keyboard only: replace the text with one that names the police first: refused.
+    page.focus("#text")
+    page.keyboard.press("Control+A")
+    page.keyboard.type("Police officers can visit you today if you want.")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Save a new version")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("alert")).to_contain_text("police in the first 40 characters")
+    expect(page.locator("#lockscreen")).to_contain_text("Police officers")
+    found |= shoot(page, "canned-refused")
+
+    page.focus("#text")
+    page.keyboard.press("Control+A")
+    page.keyboard.type("Hello, I have read your message and I am here. Reply when it suits.")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    page.wait_for_url(live_server.url("/advocates/canned"))
+    expect(page.locator('#canned-replies tr[data-key="canned.received"]')).to_contain_text(
+        "edited, v1")
+    page.get_by_role("link", name="Edit Received: I have read your message in en").click()
+    expect(page.locator("#versions li")).to_have_count(1)
+    expect(page.locator("#versions")).to_contain_text("sue@example.org")
+    assert found == {name: [] for name in found}

@@ -91,6 +91,10 @@ class FloodLimits:
     new_cases_burst: int = 10
     new_cases_per_minute: int = 10
     alert_minutes: int = 10
+    # While a network address is over its allowance, new chats from it that open a case are
+    # listed under the first one (not urgent ones, nor requests for a person) for this long
+    # after its latest message over the allowance.
+    lead_minutes: int = 10
 
 
 @dataclass(frozen=True)

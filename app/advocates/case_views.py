@@ -8,6 +8,7 @@ from flask import Response, g, redirect, render_template, request, url_for
 from werkzeug.wrappers.response import Response as BaseResponse
 
 from app.advocates import bp
+from app.advocates.queue_views import flood_note
 from app.casework.desk import CLOSE_REASONS, NotAllowed, facts
 from app.casework.replies import MAX_REPLY_CHARS
 from app.services import services
@@ -36,6 +37,8 @@ def case(case_id: int) -> BaseResponse:
         can_reassign=authz.can_reassign(g.staff, facts(view.record)),
         can_release=authz.can_release(g.staff, facts(view.record)),
         can_close=authz.can_close(g.staff, facts(view.record)),
+        flood_followers=built.casework.flood_followers(case_id),
+        flood_note=flood_note, can_claim=g.staff.role in authz.CLAIMING_ROLES,
     ))
 
 

@@ -21,6 +21,14 @@ WINDOW_LABELS = {"inside": "Safe to contact now", "outside": "Outside safe time"
                  **{reason: text.split(":")[0] for reason, text in EXPLANATIONS.items()}}
 
 
+def flood_note(followers: int) -> str:
+    """How the queue says that cases are listed under this one (app/conversation/floods.py)."""
+    if not followers:
+        return ""
+    return (f"possible flood: {followers} more chat{'s' if followers != 1 else ''} "
+            "from the same network")
+
+
 def _item(item: QueueItem, names: dict[int, str]) -> dict[str, object]:
     return {
         "id": item.id, "reference": item.reference, "priority": item.priority,
@@ -30,6 +38,7 @@ def _item(item: QueueItem, names: dict[int, str]) -> dict[str, object]:
         "can_claim": g.staff.role in authz.CLAIMING_ROLES,
         "window": item.window, "window_label": WINDOW_LABELS.get(item.window, item.window),
         "overdue": services().sla.describe(item.priority, item.status, item.waiting_seconds),
+        "flood_note": flood_note(item.flood_followers),
         "url": url_for("advocates.case", case_id=item.id),
         "manage_url": url_for("advocates.manage", case_id=item.id)
         if g.staff.role in ("supervisor", "admin") else None,

@@ -60,7 +60,10 @@ class Alerts:
         unsettled: Sequence[str] = ()
         with self.database.transaction() as connection:
             record = cases.load(connection, self.keyring, case_id)
-            if record is None:
+            # A case listed under a flood's first case, which had the alert, alerts on its own
+            # only once it comes out from under it (urgent, a request for a person).
+            if record is None or (record.flood_lead_id is not None and
+                                  cases.under_unfinished_flood_lead(connection, case_id)):
                 return "nothing to do"
             if record.status != "open" or record.notified_at is not None:
                 unsettled = connection.execute(select(alerts.c.target).where(

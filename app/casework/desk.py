@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import Connection
+
 from app import audit
 from app.casework import outbound_gate, safe_time
 from app.crypto import Keyring
@@ -64,6 +66,7 @@ class QueueItem:
     waiting_seconds: int
     claimed_by: int | None
     window: str  # "inside", "outside", "not_given", "not_needed", or a hold reason
+    flood_followers: int = 0  # cases listed under this one: a possible flood (floods.py)
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,34 @@ def circumstances(record: cases.CaseRecord, timezone: str) -> outbound_gate.Circ
         timezone=timezone)
 
 
+def under_flood_leads(records: list[cases.CaseRecord]
+                      ) -> tuple[list[cases.CaseRecord], dict[int, int]]:
+    """The queue's rows without the cases listed under an unfinished flood lead, and how many
+    each lead has. A case whose lead is finished shows on its own again."""
+    unfinished = {record.id for record in records}
+    followers: dict[int, int] = {}
+    shown = []
+    for record in records:
+        if record.flood_lead_id in unfinished:
+            followers[record.flood_lead_id] = followers.get(record.flood_lead_id, 0) + 1
+        else:
+            shown.append(record)
+    return shown, followers
+
+
+def claim_flood_followers(connection: Connection, lead_id: int, member: StaffMember,
+                          now: datetime) -> None:
+    """Claiming a flood's first case claims the open cases listed under it too, each audited,
+    so the advocate can open every one of them from the lead's page."""
+    for follower in cases.flood_followers(connection, lead_id):
+        if follower.status == "open" and cases.transition(
+                connection, follower.id, expect=("open",), status="claimed",
+                claimed_by=member.id, claimed_at=now):
+            audit.record(connection, now=now, actor=audit.staff(member.id),
+                         action="case.claimed", conversation_id=follower.conversation_id,
+                         escalation_id=follower.id)
+
+
 class Casework:
     def __init__(self, *, database: Database, keyring: Keyring, deployment: Deployment,
                  clock: Callable[[], datetime]) -> None:
@@ -122,10 +153,11 @@ class Casework:
         now = self.clock()
         with self.database.transaction() as connection:
             records = cases.unfinished(connection, self.keyring)
+        records, followers = under_flood_leads(records)
         return [QueueItem(
             r.id, r.reference, PRIORITY_NAMES.get(r.priority, "routine"), r.status, r.language,
             r.channel, r.reasons, int((now - r.created_at).total_seconds()), r.claimed_by,
-            self._window_summary(r)) for r in records]
+            self._window_summary(r), followers.get(r.id, 0)) for r in records]
 
     def _window_summary(self, record: cases.CaseRecord) -> str:
         gate = self.gate(record)
@@ -159,6 +191,7 @@ class Casework:
                 audit.record(connection, now=now, actor=audit.staff(member.id),
                              action="case.claimed", conversation_id=record.conversation_id,
                              escalation_id=case_id)
+                claim_flood_followers(connection, case_id, member, now)
         if not won:
             raise CaseConflict(self._conflict_message(case_id, member))
         log.info("event=case.claimed escalation=%s advocate=%s", case_id, member.id)
@@ -242,6 +275,11 @@ class Casework:
                      if said else None)
         return CaseView(record, messages, state.choices, window_of(record), suggested,
                         self.gate(record))
+
+    def flood_followers(self, case_id: int) -> list[cases.FloodFollower]:
+        """The cases listed under this one as a possible flood: references only."""
+        with self.database.transaction() as connection:
+            return cases.flood_followers(connection, case_id)
 
     def set_window(self, case_id: int, member: StaffMember, text: str) -> None:
         """Confirm (or clear, with empty text) the survivor's safe-contact window."""

@@ -27,6 +27,10 @@ PRIORITY_RANK = {"routine": 1, "high": 2, "urgent": 3}
 # the service-wide cap on new cases (app/conversation/throttle.py); advocates read "possible
 # flood", and its on-call alerts are coalesced (app/casework/alerts.py).
 FLOOD_REASON = "possible_flood"
+# The flows' reason for a request for a person (flows/person.yaml): such a case is never
+# listed under a flood's first case, whatever else it says.
+PERSON_REASON = "asked_for_person"
+URGENT = PRIORITY_RANK["urgent"]
 
 # Built once, like the other statements on the webhook's path (see app/storage/vault.py).
 _OPEN_CASE = insert(escalations).returning(escalations.c.id)
@@ -85,6 +89,46 @@ def add_reason(connection: Connection, case_id: int, reason: str) -> None:
     connection.execute(update(escalations).where(escalations.c.id == case_id)
                        .values(reasons=[*reasons, reason]))
     log.info("event=escalation.updated escalation=%s reason=%s", case_id, reason)
+
+
+def may_list_under_flood_lead(priority: int, reasons: tuple[str, ...] | list[str]) -> bool:
+    """Whether a case may be listed under its flood's first case instead of on its own in the
+    queue: never an urgent one, never one that asked for a person. When in doubt a survivor's
+    case shows on its own (docs/threat-model.md, A2)."""
+    return priority < URGENT and PERSON_REASON not in reasons
+
+
+def follow_flood_lead(connection: Connection, case_id: int, lead_id: int) -> str:
+    """List a new case under its flood's first case. Returns "followed"; "stands alone" for a
+    case that must show on its own; "lead finished" when the first case is closed or erased
+    (then this case stands alone too, and the caller makes it the lead)."""
+    lead = escalations.alias("lead")
+    lead_open = connection.execute(select(lead.c.id).where(
+        lead.c.id == lead_id, lead.c.status != "closed", lead.c.conversation_id.is_not(None),
+        lead.c.flood_lead_id.is_(None))).first() is not None
+    if not lead_open:
+        return "lead finished"
+    row = connection.execute(select(escalations.c.priority, escalations.c.reasons).where(
+        escalations.c.id == case_id, escalations.c.id != lead_id)).first()
+    if row is None or not may_list_under_flood_lead(row.priority, row.reasons or ()):
+        return "stands alone"
+    connection.execute(update(escalations).where(escalations.c.id == case_id)
+                       .values(flood_lead_id=lead_id))
+    log.info("event=escalation.flood_follower escalation=%s lead=%s", case_id, lead_id)
+    return "followed"
+
+
+def stand_alone_if_needed(connection: Connection, case: OpenCase) -> bool:
+    """A case listed under a flood's first case that is now urgent or asks for a person shows
+    on its own again. True if it was listed under one (its alert is then due)."""
+    if may_list_under_flood_lead(case.priority, case.reasons):
+        return False
+    surfaced = connection.execute(update(escalations).where(
+        escalations.c.id == case.id, escalations.c.flood_lead_id.is_not(None))
+        .values(flood_lead_id=None)).rowcount
+    if surfaced:
+        log.info("event=escalation.flood_surfaced escalation=%s", case.id)
+    return bool(surfaced)
 
 
 def apply(

@@ -9,7 +9,9 @@ change.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import Connection
@@ -22,6 +24,7 @@ from app.flows.model import RequestErasure
 from app.storage import vault
 from app.storage.db import Database
 
+log = logging.getLogger(__name__)
 FLOOD_REPLY = ("flood.notice", "emergency.options")
 # Renders catalogue message ids in a language: ConversationService.render.
 Render = Callable[[str | None, tuple[str, ...]], str]
@@ -35,6 +38,32 @@ def cap_new_cases(outcome: Outcome, throttle: Throttle | None, database: Databas
     if not throttle.new_case_allowed():
         with database.transaction() as connection:
             escalation.add_reason(connection, outcome.escalation_id, escalation.FLOOD_REASON)
+
+
+def follow_flood_lead(outcome: Outcome, verdict: Verdict, throttle: Throttle | None,
+                      database: Database) -> Outcome:
+    """A burst of new web chats from one network address is one case, not one per chat.
+
+    While the address is over its allowance, the first case a chat from it opens is the
+    burst's lead (its id kept in Redis under the address's keyed hash, `lead_minutes`); each
+    later case from it is listed under the lead: not on its own in the queue, no alert of its
+    own, listed on the lead's page, claimed with it. Its survivor is answered as every other.
+    A case that is urgent or asks for a person always shows on its own (and comes out from
+    under the lead if it becomes so later: `escalation.stand_alone_if_needed`). Runs after the
+    commit, so the lead's row exists before anything points at it. Redis down: each case stands
+    alone, as without flood control.
+    """
+    if not (outcome.case_opened and outcome.escalation_id and verdict.address_key
+            and throttle):
+        return outcome
+    lead = throttle.flood_lead(verdict.address_key, outcome.escalation_id)
+    if lead == outcome.escalation_id:
+        return outcome
+    with database.transaction() as connection:
+        result = escalation.follow_flood_lead(connection, outcome.escalation_id, lead)
+    if result == "lead finished":
+        throttle.replace_flood_lead(verdict.address_key, outcome.escalation_id)
+    return replace(outcome, under_flood_lead=result == "followed")
 
 
 def mark_flood(connection: Connection, conversation: vault.OpenConversation,

@@ -50,6 +50,10 @@ class Outcome:
     deletion_ids: tuple[int, ...] = ()  # provider copies to delete (after an erasure)
     erased: bool = False  # this message erased the conversation
     throttled: bool = False  # over its source's allowance (app/conversation/throttle.py)
+    # Listed under the first case of a burst of chats from its network address: no alert.
+    under_flood_lead: bool = False
+    # This message took the case out from under a flood's first case: its alert is due now.
+    stands_alone: bool = False
 
 
 @dataclass(frozen=True)

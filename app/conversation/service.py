@@ -123,6 +123,8 @@ class ConversationService:
                     self.adopt_contact(connection, inbound.channel, inbound.address)
                     outcome = self._handle(connection, inbound, contact_hash, replay, verdict)
                 # After the commit: the case row exists whatever happens to this enqueue.
+                outcome = floods.follow_flood_lead(outcome, verdict, self.throttle,
+                                                   self.database)
                 floods.cap_new_cases(outcome, self.throttle, self.database)
                 self._dispatch(outcome)
                 return outcome
@@ -140,7 +142,8 @@ class ConversationService:
         """After the commit: the rows exist whatever happens to these enqueues."""
         if self.dispatcher is None:
             return
-        if (outcome.case_opened or outcome.raised_to_urgent) and outcome.escalation_id:
+        due = outcome.case_opened or outcome.raised_to_urgent or outcome.stands_alone
+        if due and outcome.escalation_id and not outcome.under_flood_lead:
             self.dispatcher.notify(outcome.escalation_id, urgent=outcome.risk == "urgent")
         self.dispatcher.delete_copies(list(outcome.deletion_ids))
         if outcome.erased:
@@ -219,13 +222,15 @@ class ConversationService:
         if verdict.limited:  # after the tallies: the report counts survivors' reasons, not ours
             case = floods.mark_flood(connection, conversation, case, language, now)
         was = lookup.open_case
+        stands_alone = (case is not None and was is not None and case != was
+                        and escalation.stand_alone_if_needed(connection, case))
         return Outcome(text, conversation.id, state.language, step=state.step,
                        escalation_id=case.id if case else None, keyword=turn.keyword,
                        risk=turn.risk.level,
                        case_opened=case is not None and was is None,
                        raised_to_urgent=case is not None and was is not None
                        and case.priority >= URGENT > was.priority,
-                       throttled=verdict.limited)
+                       throttled=verdict.limited, stands_alone=stands_alone)
 
     def _turn(self, connection: Connection, inbound: InboundMessage, contact_hash: str,
               state: ConversationState, now: datetime, *, has_word: bool) -> Turn:

@@ -10,6 +10,10 @@ steps the flow, so the duress word, pause, erasure and a request for a person al
 always; only the reply changes to a short notice with the emergency options (once per episode
 by SMS, every time on the web, where it costs nothing). The allowance refills on its own.
 
+While an address is over its allowance, the first case a new chat from it opens is its
+burst's "lead": its id is kept here under the address's keyed hash for `lead_minutes`, and
+later cases from that address are listed under it (app/conversation/floods.py).
+
 A service-wide cap on new cases per minute marks cases beyond it "possible flood", and the
 on-call phone is told about such cases once per window (app/casework/alerts.py).
 
@@ -20,7 +24,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import redis
@@ -57,6 +61,13 @@ redis.call('SET', KEYS[2], string.format('%.3f', now), 'EX', math.ceil(notice_ev
 return 2
 """
 
+# The first case of an address's burst, set if absent, kept `ARGV[2]` seconds more each time.
+_LEAD = """
+redis.call('SET', KEYS[1], ARGV[1], 'NX')
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+return redis.call('GET', KEYS[1])
+"""
+
 
 @dataclass(frozen=True)
 class Verdict:
@@ -65,6 +76,9 @@ class Verdict:
     limited: bool = False
     notice_due: bool = False  # the first message over the allowance in this episode
     source: str | None = None  # "contact" or "address", for the log
+    # The keyed hash of the chat's network address, when that address is over its allowance:
+    # where its burst's first case is kept (`flood_lead`). Never the address itself.
+    address_key: str | None = None
 
 
 ALLOWED = Verdict()
@@ -92,6 +106,7 @@ class Throttle:
         self.limits = limits
         self.clock = clock
         self._script = connection.register_script(_GCRA)
+        self._lead_script = connection.register_script(_LEAD)
         # The service-wide keys are named through the contact key too, so two deployments (or
         # two test apps) sharing a Redis never share an allowance.
         self.new_cases_key = f"{PREFIX}:new_cases:{hasher.hash('flood', 'new_cases')[:16]}"
@@ -113,6 +128,8 @@ class Throttle:
                                 bucket)
             if answer != 1 and not verdict.limited:
                 verdict = Verdict(True, answer == 2, source)
+            if answer != 1 and source == "address":
+                verdict = replace(verdict, address_key=key)
         if verdict.limited:
             log.warning("event=flood.limited source=%s notice=%s", verdict.source,
                         verdict.notice_due)
@@ -126,6 +143,29 @@ class Throttle:
         if not allowed:
             log.warning("event=flood.case_cap")
         return allowed
+
+    def flood_lead(self, address_key: str, case_id: int) -> int:
+        """The first case of this address's burst: `case_id` if there is none yet (it becomes
+        the lead), else the one kept. Each call keeps it `lead_minutes` longer. Redis down:
+        `case_id`, so every case stands on its own, as without flood control."""
+        try:
+            return int(self._lead_script(keys=[self._lead_key(address_key)], args=[
+                case_id, self.limits.lead_minutes * 60]))
+        except (redis.RedisError, ValueError) as error:
+            log.warning("event=flood.lead_unchecked error=%s", type(error).__name__)
+            return case_id
+
+    def replace_flood_lead(self, address_key: str, case_id: int) -> None:
+        """Make `case_id` the address's lead: the one kept was finished (closed, erased)."""
+        try:
+            self.redis.set(self._lead_key(address_key), case_id,
+                           ex=self.limits.lead_minutes * 60)
+        except redis.RedisError as error:
+            log.warning("event=flood.lead_unchecked error=%s", type(error).__name__)
+
+    @staticmethod
+    def _lead_key(address_key: str) -> str:
+        return f"{PREFIX}:lead:{address_key}"
 
     def _take(self, key: str, told_key: str, bucket: Bucket) -> int:
         now = self.clock().timestamp()

@@ -57,6 +57,8 @@ class CaseRecord:
     # Someone other than the current holder claimed, released or reassigned this case: the
     # holder did not take it fresh from the queue (read only by `load`, for one case).
     taken_over: bool = False
+    # The first case of the flood this case is listed under (app/conversation/floods.py).
+    flood_lead_id: int | None = None
 
 
 def _select() -> Select[Any]:
@@ -64,7 +66,7 @@ def _select() -> Select[Any]:
         select(
             _e.id, _e.conversation_id, _e.status, _e.priority, _e.reasons, _e.language,
             _e.channel, _e.created_at, _e.claimed_by, _e.claimed_at, _e.closed_at,
-            _e.closed_reason, _e.notified_at, _e.safe_window_sealed,
+            _e.closed_reason, _e.notified_at, _e.safe_window_sealed, _e.flood_lead_id,
             _c.reference, _c.wrapped_key, _c.state_sealed, _c.closed_at.label("ended_at"),
             _c.contact_hash,
             exists().where(opt_outs.c.contact_hash == _c.contact_hash).label("opted_out"),
@@ -85,7 +87,7 @@ def _record(keyring: Keyring, row: Any) -> CaseRecord:
         tuple(row.reasons or ()), row.language, row.channel, utc(row.created_at),
         row.claimed_by, aware(row.claimed_at), aware(row.closed_at), row.closed_reason,
         aware(row.notified_at), key, state, row.ended_at is not None, bool(row.opted_out),
-        window, row.contact_hash)
+        window, row.contact_hash, flood_lead_id=row.flood_lead_id)
 
 
 def load(connection: Connection, keyring: Keyring, case_id: int) -> CaseRecord | None:
@@ -118,9 +120,41 @@ def unfinished(connection: Connection, keyring: Keyring) -> list[CaseRecord]:
     return [_record(keyring, row) for row in rows]
 
 
+_lead = escalations.alias("lead")
+# Listed under an unfinished flood lead: no alert or queue row of its own (its lead has them).
+_UNDER_LEAD = exists().where(_lead.c.id == _e.flood_lead_id, _lead.c.status != "closed")
+
+
 def needing_notification(connection: Connection) -> list[int]:
     return list(connection.execute(
-        select(_e.id).where(_e.status == "open", _e.notified_at.is_(None))).scalars())
+        select(_e.id).where(_e.status == "open", _e.notified_at.is_(None), ~_UNDER_LEAD)
+    ).scalars())
+
+
+def under_unfinished_flood_lead(connection: Connection, case_id: int) -> bool:
+    return connection.execute(select(exists().where(_e.id == case_id, _UNDER_LEAD))
+                              ).scalar() is True
+
+
+@dataclass(frozen=True)
+class FloodFollower:
+    """A case listed under a flood's first case: its reference and handling, no content."""
+
+    id: int
+    conversation_id: uuid.UUID
+    reference: str
+    status: str
+    claimed_by: int | None
+
+
+def flood_followers(connection: Connection, lead_id: int) -> list[FloodFollower]:
+    """The unfinished cases listed under this one, oldest first."""
+    rows = connection.execute(
+        select(_e.id, _e.conversation_id, _c.reference, _e.status, _e.claimed_by)
+        .join(conversations, _c.id == _e.conversation_id)
+        .where(_e.flood_lead_id == lead_id, _e.status != "closed").order_by(_e.id))
+    return [FloodFollower(row.id, row.conversation_id, row.reference, row.status,
+                          row.claimed_by) for row in rows]
 
 
 def save_window(connection: Connection, case: CaseRecord, window_text: str | None) -> None:

@@ -166,6 +166,13 @@ class Escalation(Base):
     # On a tombstone: how many case records (notes, risk assessments, referrals) the erasure
     # destroyed, e.g. {"notes": 2}; counts only, so the case says that notes existed.
     erased_records: Mapped[dict[str, int] | None] = mapped_column(JSON)
+    # The first case of a burst of new web chats from one network address over its allowance
+    # (app/conversation/floods.py): this case is listed under it, not on its own in the queue,
+    # while that case is unfinished. Never set on an urgent case or one that asked for a
+    # person, and cleared when this case becomes either.
+    flood_lead_id: Mapped[int | None] = mapped_column(
+        ForeignKey("escalations.id", ondelete="SET NULL"), index=True
+    )
 
     __table_args__ = (
         # One unfinished case per conversation; asking twice updates it instead.

@@ -89,7 +89,8 @@
       }
       cell(row, item.language);
       cell(row, item.channel);
-      cell(row, item.reasons.join(", ").replace(/_/g, " "));
+      cell(row, item.reasons.join(", ").replace(/_/g, " ") +
+        (item.flood_note ? "; " + item.flood_note : ""));
       cell(row, item.window_label);
       cell(row, item.claimed_by || "");
       var action = cell(row, "");

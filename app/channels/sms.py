@@ -11,6 +11,7 @@ gets an event name and request id, never the text or the number.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 from functools import lru_cache
@@ -150,10 +151,33 @@ def status() -> Response:
 
 @bp.errorhandler(Exception)
 def unhandled(error: Exception) -> Response:
-    """Anything that escapes a view or a request hook here still gets the emergency reply."""
-    log.error("event=sms.failsafe request_id=%s %s", g.get("request_id", "-"),
-              exception_summary(error))
-    return twiml(emergency_text(None))
+    """Anything that escapes a view or a request hook here still gets the emergency reply,
+    in the survivor's language when that can be known safely, English second."""
+    with contextlib.suppress(Exception):  # a broken log must not cost the survivor the reply
+        log.error("event=sms.failsafe request_id=%s %s", g.get("request_id", "-"),
+                  exception_summary(error))
+    return twiml(_last_resort_text())
+
+
+def _last_resort_text() -> str:
+    """The fail-safe text when a request hook broke, before the view could answer. Never raises.
+
+    Only a message Twilio signed is treated as the survivor's: it is answered as the view's
+    own fail-safe would be (the language this process last answered the number in, else a
+    clear guess from its text) and spooled, so a request for a person is not lost when a hook
+    fails before the view stored it (a message the view did store is found by its MessageSid
+    on replay and not stored twice). An unsigned request never reaches the language memory:
+    a reply in Polish to a forged "From" would tell whoever forged it that the number has
+    written to us. It gets a guess from its own text at most, which tells nothing.
+    """
+    try:
+        message = (_signed_message() if request.method == "POST"
+                   and request.endpoint in ("sms.inbound", "sms.fallback") else None)
+        if message is not None:
+            return services().failsafe.answer(message)
+        return services().failsafe.text_for_unverified(request.form.get("Body", ""))
+    except Exception:  # noqa: BLE001 -- the built-in English text whatever broke
+        return emergency_text(None)
 
 
 @bp.route("/fallback", methods=["GET", "POST"])

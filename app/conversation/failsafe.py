@@ -82,6 +82,17 @@ class FailSafe:
             log.error("event=failsafe.language_failed %s", exception_summary(error))
             return EMERGENCY_TEXT_EN
 
+    def text_for_unverified(self, body: str) -> str:
+        """The fail-safe text for a request not known to come from the provider: the language
+        of its own text if clear, else the default; never what memory holds for a contact.
+        Never raises."""
+        try:
+            guessed = self.guesser.guess(body[:2000]) if self.guesser else None
+            return emergency_text(self.catalogues, guessed or self.default_language)
+        except Exception as error:  # noqa: BLE001 -- the English text is always there
+            log.error("event=failsafe.language_failed %s", exception_summary(error))
+            return EMERGENCY_TEXT_EN
+
     def answer(self, inbound: InboundMessage | None, hint: str | None = None) -> str:
         """The normal path failed for `inbound` (None: nothing we could place; `hint` the
         page's language then): the text to send now, after the message was handed to the

@@ -26,12 +26,14 @@ from app.casework.canned import CannedReplies
 from app.casework.desk import Casework
 from app.casework.handover import Handover
 from app.casework.notes import Notes
+from app.casework.referrals import Referrals
 from app.casework.replies import Replies
 from app.casework.reply_delivery import ReplyDelivery
 from app.casework.risk import RiskAssessments
 from app.casework.sla import Sla
 from app.config import ConfigError, Settings
 from app.content import lint as flowlint
+from app.content.agencies import Agencies, load_agencies
 from app.content.catalogues import Catalogues
 from app.content.checklist import Checklist, load_checklist
 from app.content.language import LanguageGuesser
@@ -96,9 +98,11 @@ class Services:
     # Safe call-backs (the advocate's phone, then the survivor's) and advocates' own phones.
     calls: CallBacks
     phones: StaffPhones
-    # A case's records: notes and DASH risk assessments (issue 20, items 2 and 3).
+    # A case's records: notes, DASH risk assessments, consent and referrals (issue 20,
+    # items 2 to 4).
     notes: Notes
     risk: RiskAssessments
+    referrals: Referrals
     # The canned replies supervisors edit per language (the catalogue's are the defaults).
     canned: CannedReplies
     _sender: TwilioSender | None = field(default=None, repr=False)
@@ -196,6 +200,9 @@ def build_services(settings: Settings, clock: Callable[[], datetime] = utc_now) 
         return built.sender()
 
     phones = StaffPhones(database=database, keyring=keyring, clock=clock)
+    notes = Notes(casework=casework, policy=settings.deployment.casework, clock=clock)
+    risk = RiskAssessments(casework=casework, policy=settings.deployment.casework,
+                           clock=clock, checklist=load_risk_checklist(settings))
     lease = timedelta(seconds=settings.send_lease_seconds)
     # Staff sessions expire by the wall clock, not the service clock that tests move to put
     # casework in or out of hours: moving the casework clock must not sign people out.
@@ -223,14 +230,16 @@ def build_services(settings: Settings, clock: Callable[[], datetime] = utc_now) 
         spool=spool,
         sla=Sla(database=database, deployment=settings.deployment, delivery=delivery,
                 clock=clock, flood_alert_due=alerts.flood_alert_due),
-        notes=Notes(casework=casework, policy=settings.deployment.casework, clock=clock),
+        notes=notes,
         handover=Handover(casework=casework, accounts=accounts, sessions=staff_sessions,
                           clock=clock),
         calls=CallBacks(casework=casework, phones=phones, dialer=twilio, clock=clock,
                         base_url=settings.public_base_url, caller_id=lambda: settings.sms_from),
         phones=phones,
-        risk=RiskAssessments(casework=casework, policy=settings.deployment.casework,
-                             clock=clock, checklist=load_risk_checklist(settings)),
+        risk=risk,
+        referrals=Referrals(casework=casework, policy=settings.deployment.casework,
+                            clock=clock, agencies=load_referral_agencies(settings),
+                            notes=notes, risk=risk),
         canned=canned)
     for warning in settings.deployment.warnings():
         log.warning("event=deployment.warning %s", warning)
@@ -336,6 +345,18 @@ def load_risk_checklist(settings: Settings) -> Checklist | None:
         if settings.production:
             raise
         log.error("event=checklist.invalid where=%s", error.where)
+        return None
+
+
+def load_referral_agencies(settings: Settings) -> Agencies | None:
+    """The referral agencies, or None in development when the file is broken (advocates are
+    told referrals are unavailable). Production refuses to start instead."""
+    try:
+        return load_agencies(settings.flows_path)
+    except FlowError as error:
+        if settings.production:
+            raise
+        log.error("event=agencies.invalid where=%s", error.where)
         return None
 
 

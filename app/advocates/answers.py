@@ -36,6 +36,8 @@ REFUSALS = {
             "notes.",
     "risk": "Only the advocate who holds this case (or a supervisor who states why) can "
             "record a risk assessment.",
+    "referral": "Only the advocate who holds this case (or a supervisor who states why) can "
+                "record consent or a referral.",
 }
 
 

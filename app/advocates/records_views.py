@@ -1,4 +1,5 @@
-"""A case's records on the staff pages: notes, DASH risk assessments (and referrals).
+"""A case's records on the staff pages: notes, DASH risk assessments, consent and referrals,
+and the printable referral summary.
 
 The case page (`case_views.case`, templates/advocates/case.html) includes the partials in
 templates/advocates/case/; they get their data from `records_panel`, which reads through the
@@ -8,6 +9,7 @@ purpose travels with each form, so every write and read records why.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
 from flask import Response, g, redirect, render_template, request, url_for
@@ -18,7 +20,9 @@ from app.advocates.answers import answer
 from app.casework.desk import NotAllowed, facts
 from app.casework.notes import MAX_NOTE_CHARS, Note
 from app.casework.records import RecordRefused
+from app.casework.referrals import BASES, MAX_REASON_CHARS, ReferralsPanel
 from app.casework.risk import MAX_JUDGEMENT_CHARS, Assessment
+from app.content.agencies import Agencies
 from app.content.checklist import ANSWERS, Checklist
 from app.services import services
 from app.staff import authz, records_authz
@@ -37,7 +41,14 @@ class RecordsPanel:
     assessments: list[Assessment]
     checklist: Checklist | None
     threshold: int
+    referrals: ReferralsPanel
+    agencies: Agencies | None
+    bases: dict[str, str]
     max_note_chars: int = MAX_NOTE_CHARS
+    max_reason_chars: int = MAX_REASON_CHARS
+
+    def agency(self, code: str) -> str:
+        return self.agencies.names.get(code, code) if self.agencies else code
 
     def author(self, advocate_id: int) -> str:
         return self.authors.get(advocate_id, f"a former colleague (#{advocate_id})")
@@ -63,7 +74,9 @@ def records_panel(record: CaseRecord) -> RecordsPanel:
             authors=built.accounts.names(),
             keeps_after_erasure=built.settings.deployment.casework.keep_notes_after_erasure,
             assessments=built.risk.history(record.id, g.staff, purpose),
-            checklist=built.risk.checklist, threshold=built.risk.threshold)
+            checklist=built.risk.checklist, threshold=built.risk.threshold,
+            referrals=built.referrals.panel(record.id, g.staff, purpose),
+            agencies=built.referrals.agencies, bases=BASES)
     return drawn[record.id]
 
 
@@ -105,6 +118,42 @@ def assess_risk(case_id: int) -> BaseResponse:
                       judgement=request.form.get("judgement", "")[: MAX_JUDGEMENT_CHARS * 2],
                       purpose=_purpose())
     return _back(case_id, "risk")
+
+
+@bp.post("/cases/<int:case_id>/consent")
+def record_consent(case_id: int) -> BaseResponse:
+    services().referrals.record_consent(
+        case_id, g.staff, agency=request.form.get("agency", ""),
+        action=request.form.get("action", ""), shares=request.form.getlist("shares"),
+        purpose=_purpose())
+    return _back(case_id, "referrals")
+
+
+@bp.post("/cases/<int:case_id>/consent/choice")
+def record_choice(case_id: int) -> BaseResponse:
+    services().referrals.record_choice(case_id, g.staff, _purpose())
+    return _back(case_id, "referrals")
+
+
+@bp.post("/cases/<int:case_id>/referrals")
+def refer(case_id: int) -> BaseResponse:
+    services().referrals.refer(
+        case_id, g.staff, agency=request.form.get("agency", ""),
+        on=request.form.get("on", "")[:10], basis=request.form.get("basis", ""),
+        reason=request.form.get("reason", "")[: MAX_REASON_CHARS * 2], purpose=_purpose())
+    return _back(case_id, "referrals")
+
+
+@bp.get("/cases/<int:case_id>/referrals/<uuid:referral_id>/summary")
+def referral_summary(case_id: int, referral_id: uuid.UUID) -> BaseResponse:
+    """The printable summary (audited): only what the survivor agreed to share."""
+    built, purpose = services(), _purpose()
+    record = built.casework.load(case_id)
+    summary = built.referrals.summary(case_id, referral_id, g.staff, purpose)
+    return Response(render_template(
+        "advocates/case/referral_summary.html", record=record, summary=summary,
+        agencies=built.referrals.agencies, bases=BASES, checklist=built.risk.checklist,
+        authors=built.accounts.names(), purpose=purpose, printed_at=built.clock()))
 
 
 @bp.errorhandler(RecordRefused)

@@ -12,7 +12,7 @@ Checks, each reported with file, message id or step, and language:
   with English second; the urgent answer out of hours);
 - the deployment file: what it allows but leaves survivors worse off (warnings);
 - the DASH risk checklist (flows/dash.yaml): it loads, and a warning while its questions are
-  topic labels rather than the published wording.
+  topic labels rather than the published wording; the referral agencies (flows/referrals.yaml).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from app.content.agencies import agencies_problems
 from app.content.catalogues import FALLBACK_LANGUAGE, Catalogues
 from app.content.checklist import checklist_problems
 from app.content.failsafe import EMERGENCY_TEXT_EN, emergency_text
@@ -76,6 +77,7 @@ def check(flows_dir: Path, catalogues: Catalogues, default_language: str,
     problems.extend(_triage_problems(flows_dir / "triage.yaml"))
     problems.extend(Problem(where, why, warning=warning)
                     for where, why, warning in checklist_problems(flows_dir))
+    problems.extend(Problem(where, why) for where, why in agencies_problems(flows_dir))
     if flow is not None:
         problems.extend(_missing_texts(flow, catalogues, default_language))
     outbound = flows_dir / "outbound.yaml"

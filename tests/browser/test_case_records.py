@@ -103,3 +103,34 @@ def test_the_dash_form_with_fourteen_yes_answers_shows_the_marac_threshold_reach
     expect(page.locator("#risk-judgement")).to_contain_text("Medium")
     assert _blocking_violations(page) == []
     shoot(page, "case-risk")
+
+
+def test_a_referral_without_consent_prints_a_summary_with_its_reason_and_no_navigation(
+        live_server: LiveServer, browsers: Browsers, sms: TwilioSigner) -> None:
+    advocate = staff.make_advocate(live_server.app, "ana@example.org")
+    for body in ("person", "1", "1", "2"):  # ... and "2": no to sharing with police or MARAC
+        sms.sms(body, sender="+447700900302")
+    case_id = latest_case(sms)
+    page = browsers.launch("advocate").pages[0]
+    sign_in(page, live_server, advocate)
+    claim(page, live_server, case_id)
+    expect(page.locator("#consent-alert")).to_contain_text("No consent to share")
+    assert _blocking_violations(page) == []
+    shoot(page, "case-consent-withdrawn")
+
+    page.get_by_text("Record a referral").click()
+    page.select_option("#referral-agency", "marac")
+    page.fill("#referral-on", "2026-12-01")
+    page.get_by_label("Without consent: high risk (reason recorded)").check()
+    page.fill("#referral-reason", "Threat to kill this week; she is too frightened to agree.")
+    page.locator("#save-referral").click()
+    page.wait_for_url("**#referrals")
+    expect(page.locator("#referral-list")).to_contain_text("Without consent, because of high risk")
+    page.get_by_role("link", name="Printable summary of the referral to MARAC").click()
+    page.wait_for_url("**/summary")
+    expect(page.locator("#summary-reason")).to_contain_text("Threat to kill this week")
+    assert _blocking_violations(page) == []
+    page.emulate_media(media="print")
+    expect(page.locator("header")).to_be_hidden()
+    expect(page.locator("#summary")).to_be_visible()
+    shoot(page, "referral-summary-print")

@@ -1,7 +1,7 @@
 """Canaries through a case's records (issue 20): a note, a DASH assessment's answers and its
-professional judgement, written through the staff pages, are nowhere in clear at rest: not in
-the SQLite file after a WAL checkpoint, not in any Redis value or the Redis dump, not in the
-log output (docs/threat-model.md, A4)."""
+professional judgement, and a reason to share without consent, written through the staff
+pages, are nowhere in clear at rest: not in the SQLite file after a WAL checkpoint, not in any
+Redis value or the Redis dump, not in the log output (docs/threat-model.md, A4)."""
 
 from __future__ import annotations
 
@@ -22,12 +22,13 @@ from tests.support.twilio_signing import TwilioSigner
 
 NOTE = "Quince harbour 6203 he keeps the spare key under the blue pot"
 JUDGEMENT = "Vermilion ferret 4518 she thinks he will find the new flat"
+REASON = "Tamarind beacon 7390 he said he would burn the house down"
 QUESTIONS = load_checklist(Path(__file__).resolve().parents[2] / "flows").questions
 
 
 def needles() -> list[bytes]:
     found = []
-    for text in (NOTE, NOTE[:18], JUDGEMENT, JUDGEMENT[:18]):
+    for text in (NOTE, NOTE[:18], JUDGEMENT, JUDGEMENT[:18], REASON, REASON[:18]):
         found += [text.encode(), text.lower().encode(), text.encode("utf-16-le")]
     # An answer as the sealed JSON holds it, and as a form posts it.
     found += [f'"{QUESTIONS[0].id}": "yes"'.encode(), f"q-{QUESTIONS[0].id}=yes".encode()]
@@ -54,9 +55,13 @@ def recorded(app: Flask, advocate: FlaskClient, twilio: TwilioSigner,
     assert advocate.post(f"/advocates/cases/{case_id}/risk", data={
         "csrf_token": csrf(page), **answers, "level": "high",
         "judgement": JUDGEMENT}).status_code == 302
+    assert advocate.post(f"/advocates/cases/{case_id}/referrals", data={
+        "csrf_token": csrf(page), "agency": "marac", "on": "2026-12-01",
+        "basis": "without_consent", "reason": REASON}).status_code == 302
     shown = advocate.get(f"/advocates/cases/{case_id}").get_data(as_text=True)
     assert NOTE in shown
     assert JUDGEMENT in shown
+    assert REASON in shown
     return case_id
 
 
@@ -82,4 +87,5 @@ def test_the_records_are_not_in_the_logs(
     output = logged(caplog, capfd)
     assert b"event=note.added" in output  # the capture saw the records being written
     assert b"event=risk.assessed" in output
+    assert b"event=referral.recorded" in output
     assert_absent(output, "captured log output")

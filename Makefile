@@ -82,6 +82,7 @@ bench: $(STAMP) system-deps
 	$(PY) bench/chat.py
 	$(PY) bench/queue_latency.py
 	$(PY) bench/rotation.py
+	$(PY) bench/understanding.py
 
 # The worst day (bench/soak.py): steady load on the real stack while Redis, RQ workers, a web
 # worker and PostgreSQL are killed; then the route fuzzers with many more examples. About

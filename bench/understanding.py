@@ -1,24 +1,33 @@
 """How the service reads first messages it has never seen: eval/messages, per language.
 
-`python bench/understanding.py` (not part of `make test`): every message in eval/messages/dev
-and eval/messages/heldout is taken as a survivor's first message on a new number, the way the
-conversation service takes it (app/conversation/service.py `_turn`): the language guess, the
-triage rules, then one step of the real flows from flows/ with the demo deployment's words.
-It reports, per split and language:
+`make bench` runs this (or `python bench/understanding.py [--splits dev] [--misses]`): every
+message in eval/messages/<split>/*.yaml is taken as a survivor's first message on a new
+number, the way the conversation service takes it (app/conversation/service.py `_turn`): the
+language guess, the triage rules, then one step of the real flows from flows/ (keywords,
+urgent triage, intents, disclosure) with the demo deployment's words. A case is opened, as
+`app/casework/escalation.py` `apply` opens one, when the step escalates or triage reads high
+or urgent risk. Files are grouped by language: `ar.yaml` and `ar-b.yaml` (a later batch) are
+both Arabic. It reports, per split and language, and overall:
 
 - urgent recall: of the messages a helpline worker would treat as immediate danger, how many
-  triage reads as urgent;
-- false urgent: of the `innocent` messages, how many triage reads as urgent;
+  triage reads as urgent; urgent precision: of those read as urgent, how many were;
 - person recall: of the messages asking for a person, how many open a case at once;
-- case for innocent: of the `innocent` messages, how many open a case;
+- false urgent: of the information and innocent messages (neither urgent), how many triage
+  reads as urgent (also shown for each of the two kinds);
+- case for innocent: of the innocent messages, how many open a case;
+- help answered: of the pleas for help, how many open a case or are offered a person;
+- cannot talk: of the "cannot talk" messages (not urgent, no request for a person), how many
+  pause the conversation;
 - own language: of the greetings, how many are answered in the message's language.
 
-The messages were written by helpers who never saw the rules (eval/README.md); heldout/ is for
-measuring after rules are tuned on dev/ only. Results: bench/results/understanding.txt, .json.
+The messages were written by helpers who never saw the rules (eval/README.md); rules are
+tuned on dev/ only, and heldout/ is read once, at the end. Results:
+bench/results/understanding.txt and .json, with the targets of issue 21 for held-out data.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from collections import defaultdict
@@ -37,17 +46,28 @@ from app.deployment import load_deployment  # noqa: E402
 from app.flows import ConversationState, Escalate, load_flows  # noqa: E402
 from app.flows import step as flow_step  # noqa: E402
 from app.flows.loader import read_yaml  # noqa: E402
+from app.flows.model import Pause  # noqa: E402
 from app.flows.triage import parse_rules  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
+EVAL = ROOT / "eval" / "messages"
 NOW = datetime(2026, 12, 8, 11, 0, tzinfo=UTC)  # a Tuesday morning: the team is on duty
+# Issue 21's targets, on held-out data.
+TARGETS = {"urgent recall": (0.97, "min"), "person recall": (0.95, "min"),
+           "false urgent": (0.02, "max")}
+MEASURES = ("urgent recall", "urgent precision", "person recall", "false urgent",
+            "false urgent (info)", "false urgent (innocent)", "case for innocent",
+            "help answered", "cannot talk", "own language")
 
 
 @dataclass
 class Reading:
     urgent: bool
     case: bool
+    offered: bool  # a case, or the reply offers a person
+    paused: bool
     language: str | None
+    step: str | None
 
 
 def reader() -> Any:
@@ -64,70 +84,132 @@ def reader() -> Any:
         language = guesser.guess(text)
         risk = triage.assess(text, language)
         result = flow_step(flow, ConversationState(language=language), text, NOW, idle,
-                           urgent=risk.at_least("urgent"))
-        case = any(isinstance(action, Escalate) for action in result.actions)
-        return Reading(risk.at_least("urgent"), case, result.state.language)
+                           urgent=risk.at_least("urgent"),
+                           disclosure=risk.at_least("routine"))
+        escalates = any(isinstance(action, Escalate) for action in result.actions)
+        case = escalates or risk.at_least("high")
+        offered = case or any(ref.id == "person.offer" for ref in result.replies)
+        paused = any(isinstance(action, Pause) for action in result.actions)
+        return Reading(risk.at_least("urgent"), case, offered, paused, result.state.language,
+                       result.state.step)
 
     return read
+
+
+def messages(split: str) -> dict[str, list[dict[str, Any]]]:
+    """Messages per language; `<lang>-b.yaml` (a later batch) is grouped with `<lang>`."""
+    grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for path in sorted((EVAL / split).glob("*.yaml")):
+        language = path.stem.split("-")[0]
+        grouped[language].extend(yaml.safe_load(path.read_text(encoding="utf-8")) or [])
+    return dict(grouped)
+
+
+def measure(split: str, read: Any, misses: bool = False
+            ) -> tuple[dict[str, dict[str, list[int]]], dict[str, int]]:
+    figures: dict[str, dict[str, list[int]]] = {}
+    sizes: dict[str, int] = {}
+    for language, items in messages(split).items():
+        sizes[language] = len(items)
+        counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+
+        def count(name: str, hit: bool, item: dict[str, Any], counts: Any = counts,
+                  language: str = language) -> None:
+            counts[name][0] += hit
+            counts[name][1] += 1
+            wrong = hit if name.startswith(("false urgent (", "case for")) else not hit
+            if misses and wrong and name != "false urgent":
+                print(f"MISS {name} [{language}] {item['text']}")  # noqa: T201
+
+        for item in items:
+            labels = set(item["labels"])
+            seen = read(str(item["text"]))
+            urgent = bool(item["urgent"])
+            if urgent:
+                count("urgent recall", seen.urgent, item)
+            if seen.urgent:
+                count("urgent precision", urgent, item)
+            if not urgent and labels & {"info", "innocent"}:
+                count("false urgent", seen.urgent, item)
+                kind = "innocent" if "innocent" in labels else "info"
+                count(f"false urgent ({kind})", seen.urgent, item)
+            if "innocent" in labels:
+                count("case for innocent", seen.case, item)
+            if "person" in labels:
+                count("person recall", seen.case, item)
+            if "help" in labels and not urgent:
+                count("help answered", seen.offered, item)
+            if labels == {"cannot_talk"}:
+                count("cannot talk", seen.paused, item)
+            if labels == {"greeting"}:
+                count("own language", seen.language == language, item)
+        figures[language] = dict(counts)
+    return figures, sizes
 
 
 def ratio(hits: int, total: int) -> str:
     return f"{hits}/{total} ({hits / total:.0%})" if total else "-"
 
 
-def measure(split: str, read: Any) -> dict[str, dict[str, list[int]]]:
-    figures: dict[str, dict[str, list[int]]] = {}
-    for path in sorted((ROOT / "eval" / "messages" / split).glob("*.yaml")):
-        language = path.stem
-        counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-        for item in yaml.safe_load(path.read_text(encoding="utf-8")):
-            labels = set(item["labels"])
-            seen = read(str(item["text"]))
-            if item["urgent"]:
-                counts["urgent recall"][0] += seen.urgent
-                counts["urgent recall"][1] += 1
-            if "innocent" in labels:
-                counts["false urgent"][0] += seen.urgent
-                counts["false urgent"][1] += 1
-                counts["case for innocent"][0] += seen.case
-                counts["case for innocent"][1] += 1
-            if "person" in labels:
-                counts["person recall"][0] += seen.case
-                counts["person recall"][1] += 1
-            if labels == {"greeting"}:
-                counts["own language"][0] += seen.language == language
-                counts["own language"][1] += 1
-        figures[language] = dict(counts)
-    return figures
+def _verdict(name: str, hits: int, total: int) -> str:
+    target, kind = TARGETS[name]
+    if not total:
+        return f"  {name}: no messages"
+    value = hits / total
+    met = value >= target if kind == "min" else value <= target
+    sign = ">=" if kind == "min" else "<="
+    return (f"  {name}: {value:.3f} (target {sign} {target:.2f}): "
+            f"{'met' if met else 'NOT met'}")
 
 
 def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--splits", nargs="+", default=["heldout", "dev"])
+    parser.add_argument("--misses", action="store_true", help="print each miss (dev only)")
+    args = parser.parse_args()
+    if args.misses and "heldout" in args.splits:
+        parser.error("--misses prints messages: use it on dev only")
     read = reader()
     report: dict[str, Any] = {"measured": datetime.now(UTC).isoformat(timespec="seconds"),
-                              "splits": {}}
+                              "targets": {k: v[0] for k, v in TARGETS.items()}, "splits": {}}
+    sizes_all = {split: measure_sizes(split) for split in args.splits}
+    total = sum(sum(s.values()) for s in sizes_all.values())
     lines = ["First messages never seen by the rules (eval/messages), read as the service",
-             "reads a first message: language guess, triage, one flow step.", ""]
-    for split in ("dev", "heldout"):
-        figures = measure(split, read)
-        report["splits"][split] = figures
+             "reads a first message: language guess, triage, one flow step (keywords, urgent",
+             "triage, intents, disclosure); a case opens when the step escalates or triage",
+             "reads high or urgent risk.", "",
+             f"Set: {total} messages, split once: "
+             + ", ".join(f"{split} {sum(s.values())}" for split, s in sizes_all.items()), ""]
+    for split in args.splits:
+        figures, sizes = measure(split, read, misses=args.misses)
         totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-        lines.append(f"== {split}")
-        for language, counts in figures.items():
-            cells = []
-            for name, (hits, total) in sorted(counts.items()):
+        lines.append(f"== {split}: {sum(sizes.values())} messages ("
+                     + ", ".join(f"{lang} {n}" for lang, n in sorted(sizes.items())) + ")")
+        for counts in figures.values():
+            for name, (hits, n) in counts.items():
                 totals[name][0] += hits
-                totals[name][1] += total
-                cells.append(f"{name} {ratio(hits, total)}")
-            lines.append(f"  {language}: " + "; ".join(cells))
-        lines.append("  all: " + "; ".join(f"{name} {ratio(*totals[name])}"
-                                           for name in sorted(totals)))
+                totals[name][1] += n
+        rows = [("all", dict(totals)), *sorted(figures.items())]
+        for language, counts in rows:
+            lines.append(f"  {language}:")
+            lines.extend(f"    {name:<24} {ratio(*counts[name])}"
+                         for name in MEASURES if name in counts)
+        if split == "heldout":
+            lines.append("  targets (issue 21, held-out):")
+            lines.extend(_verdict(name, *totals.get(name, [0, 0])) for name in TARGETS)
         lines.append("")
+        report["splits"][split] = {"sizes": sizes, "all": dict(totals), "languages": figures}
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "understanding.txt").write_text("\n".join(lines), encoding="utf-8")
-    (RESULTS / "understanding.json").write_text(json.dumps(report, indent=2) + "\n",
-                                                encoding="utf-8")
+    if set(args.splits) == {"dev", "heldout"} and not args.misses:
+        (RESULTS / "understanding.txt").write_text("\n".join(lines), encoding="utf-8")
+        (RESULTS / "understanding.json").write_text(json.dumps(report, indent=2) + "\n",
+                                                    encoding="utf-8")
     print("\n".join(lines))  # noqa: T201 -- a benchmark prints its figures
     return 0
+
+
+def measure_sizes(split: str) -> dict[str, int]:
+    return {language: len(items) for language, items in messages(split).items()}
 
 
 if __name__ == "__main__":

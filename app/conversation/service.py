@@ -237,9 +237,11 @@ class ConversationService:
         """What the flow answers to this message (reads only; the caller writes)."""
         if self.flow is None:
             raise FlowUnavailable("no valid flow is loaded")
+        # The language this message reads as: the conversation's, when it has none yet, and
+        # always one more for triage (a Polish message on an English page is read in Polish).
+        guessed = self.guesser.guess(inbound.body) if self.guesser else None
         if state.language is None:
-            state = replace(state, language=inbound.language_hint or (
-                self.guesser.guess(inbound.body) if self.guesser else None))
+            state = replace(state, language=inbound.language_hint or guessed)
         idle = timedelta(minutes=self.deployment.conversation_idle_minutes)
         # A later conversation on an SMS number: it starts locked if the survivor set a word.
         starting = inbound.channel == "sms" and (
@@ -259,9 +261,12 @@ class ConversationService:
             # Locked before the flow runs, so nothing this first message asks for (a new word,
             # "my word") gets past the lock; even a duress message leaves it locked.
             state = replace(state, locked=True)
-        risk = self.triage.assess(inbound.body, state.language) if self.triage else NO_RISK
+        risk = (self.triage.assess(inbound.body, state.language,
+                                   also=(guessed,) if guessed else ())
+                if self.triage else NO_RISK)
         result = flow_step(self.flow, state, inbound.body, now, idle,
                            urgent=risk.at_least("urgent"),
+                           disclosure=risk.at_least("routine"),
                            secrets=resume_word.ContactSecrets(self.hasher, contact_hash, stored,
                                                               inbound.address))
         state = result.state

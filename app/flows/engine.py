@@ -9,20 +9,25 @@ safety policy, so it is written out here once:
    even on first contact: a survivor whose first words are "help me" gets the emergency
    options, not a welcome.
 3. A message that triage reads as immediate danger goes to the flow's urgent step.
-4. A new conversation, or one idle past the timeout, starts again at the flow's start, so a
+4. A first message, or free text that is not an answer to the current step (not one of its
+   options, and the step does not take free text or a secret), is read for intent
+   (flows/intents.yaml: a person, help, cannot talk, a language, information, a greeting)
+   and answered from that intent's step; text that triage reads as a disclosure is the
+   `disclosure` intent, whose step offers a person at once.
+5. A new conversation, or one idle past the timeout, starts again at the flow's start, so a
    message sent days later is not read as an answer to an old question.
-5. Otherwise the reply is matched against the current step's options (or captured, where the
+6. Otherwise the reply is matched against the current step's options (or captured, where the
    step asks for free text); anything else goes to the step's `otherwise`, or the step is asked
    again.
 Writing again after "pause" lifts the pause: the survivor has chosen to be in touch.
 
 Secrets (the resume word) follow two more rules, whichever way a step is reached:
-6. While the conversation is locked (the service locks a later conversation on a number with a
+7. While the conversation is locked (the service locks a later conversation on a number with a
    resume word until the word is given), no step that takes or checks a secret is entered or
    answered: the conversation goes to the flow's `locked` step instead, which says only what
    the locked reply says already, and the result says `secret_refused`. Whoever holds the
    phone cannot set, change or clear the word, and learns nothing new by trying.
-7. A secret that is already set is replaced only after its current value is given: entering
+8. A secret that is already set is replaced only after its current value is given: entering
    its step leads first to the step named by its `change_via` (a `check` step), and only a
    right answer there goes on to take the new value.
 """
@@ -34,6 +39,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from app.flows.intents import Reading
 from app.flows.model import (
     Action,
     Cover,
@@ -151,6 +157,8 @@ class StepResult:
     secret_refused: bool = False
     # The text was taken as a secret or checked against one: the caller must not keep it.
     secret_given: bool = False
+    # The intent the text was read as (flows/intents.yaml), or "disclosure".
+    intent: str | None = None
 
 
 def step(
@@ -161,12 +169,14 @@ def step(
     idle_timeout: timedelta,
     *,
     urgent: bool = False,
+    disclosure: bool = False,
     secrets: Secrets = NO_SECRETS,
 ) -> StepResult:
     """Advance a conversation by one inbound message.
 
     `urgent` is the triage result for this message (see `app.flows.triage`): a message that
     reads as immediate danger is answered from the flow's urgent step, not as a menu reply.
+    `disclosure` says triage read any risk at all in it (a disclosure of abuse).
     `secrets` says which of the survivor's secrets are set and checks a text against one.
     """
     said = normalise(text)
@@ -188,10 +198,18 @@ def step(
 
     keyword = _keyword(flow, said)
     if keyword is not None:
-        return _run(flow, state, keyword[1], now, secrets, restarted=False, keyword=keyword[0])
+        language = flow.keyword_language(keyword[0], said) if expired else None
+        return _run(flow, state, keyword[1], now, secrets, restarted=False, keyword=keyword[0],
+                    extra=(SetLanguage(language),) if language else ())
     if urgent and flow.urgent_step is not None:
         return _run(flow, state, flow.urgent_step, now, secrets, restarted=expired,
                     keyword="urgent")
+    current = None if expired else flow.steps[state.step or flow.start]
+    if flow.intents is not None and said and _free_text(current, said):
+        reading = flow.intents.read(text, current.intents if current else None,
+                                    disclosure=disclosure)
+        if reading is not None:
+            return _intent(flow, state, reading, now, secrets, expired=expired)
     if expired:
         return _run(flow, state, flow.start, now, secrets, restarted=True)
 
@@ -247,6 +265,25 @@ def _check_secret(flow: Flow, state: ConversationState, current: Step, text: str
     result = _run(flow, state, target, now, secrets, restarted=False,
                   confirmed=name if right else None)
     return replace(result, secret_given=True)
+
+
+def _free_text(current: Step | None, said: str) -> bool:
+    """Whether a text is free text to read for intent: any first message, or one that is not
+    an option of the current step, at a step that does not take free text or a secret."""
+    if current is None:
+        return True
+    return (said not in current.options and current.capture is None
+            and current.secret is None and current.check is None)
+
+
+def _intent(flow: Flow, state: ConversationState, reading: Reading, now: datetime,
+            secrets: Secrets, *, expired: bool) -> StepResult:
+    """Answer from the intent's step; on a fresh start, a greeting in one language sets it."""
+    extra: tuple[Action, ...] = ()
+    if reading.sets_language and reading.language and expired:
+        extra = (SetLanguage(reading.language),)
+    result = _run(flow, state, reading.goto, now, secrets, restarted=expired, extra=extra)
+    return replace(result, intent=reading.name)
 
 
 def _keyword(flow: Flow, said: str) -> tuple[str, str] | None:

@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from app.flows.errors import FlowError
+from app.flows.intents import Intents, parse_intents
 from app.flows.model import Flow, Keyword, Step
 from app.flows.parse import ID, parse_keyword, parse_step, text_of
 from app.flows.text import normalise
@@ -90,7 +91,9 @@ def parse_flows(
     # conversation's try at a secret is answered with.
     roles: dict[str, tuple[str, str]] = {}
     service_messages: dict[str, str] = {}  # message id -> file that declares it
-    for source, raw in files:
+    intent_files = [(s, r) for s, r in files if isinstance(r, dict) and "intents" in r]
+    intents = _intents_of(intent_files)
+    for source, raw in [f for f in files if f not in intent_files]:
         if not isinstance(raw, dict):
             raise FlowError(source, "file", "must be a mapping (flow, start, steps, keywords)")
         unknown = set(raw) - {"flow", "steps", "keywords", "messages", *_ROLES}
@@ -121,7 +124,7 @@ def parse_flows(
     first_source = files[0][0] if files else "<flows>"
     if not steps:
         raise FlowError(first_source, "steps", "must be a non-empty mapping of step ids")
-    _check_targets(steps, roles, keywords)
+    _check_targets(steps, roles, keywords, intents)
     if "start" not in roles:
         raise FlowError(first_source, "file", "needs 'start' as text (in exactly one file)")
     cover = roles.get("cover")
@@ -131,14 +134,17 @@ def parse_flows(
                 cover_step=cover[0] if cover else None,
                 urgent_step=roles["urgent"][0] if "urgent" in roles else None,
                 locked_step=roles["locked"][0] if "locked" in roles else None,
-                service_messages=service_messages)
+                service_messages=service_messages,
+                intents=intents[0] if intents else None)
     _check_references(flow)
     return flow
 
 
 def _check_targets(steps: dict[str, Step], roles: dict[str, tuple[str, str]],
-                   keywords: list[Keyword]) -> None:
+                   keywords: list[Keyword], intents: tuple[Intents, str] | None) -> None:
     """Checked before merging, while each role and keyword still knows its own file."""
+    if intents is not None:
+        _check_intents(steps, *intents)
     for role, (target, source) in roles.items():
         if target not in steps:
             raise FlowError(source, role, f"goes to unknown step {target!r}")
@@ -162,17 +168,45 @@ def _with_deployment_words(
         words = dict(keyword.words)
         if added:
             words["*"] = words.get("*", frozenset()) | added
-        merged.append(Keyword(keyword.name, keyword.goto, words, keyword.source, keyword.index))
+        merged.append(Keyword(keyword.name, keyword.goto, words, keyword.sets_language,
+                              keyword.source, keyword.index))
     duress = frozenset(normalise(w) for w in duress_words) - {""}
     if duress:
         if cover is None:
             raise FlowError(source, "cover", "a duress word is set but no flow names a cover step")
         # First, so an ordinary word chosen as the duress word can never mean anything else.
-        merged.insert(0, Keyword("duress", cover[0], {"*": duress}, "deployment file", 0))
+        merged.insert(0, Keyword("duress", cover[0], {"*": duress}, False, "deployment file", 0))
     return merged
 
 
 _ROLES = ("start", "cover", "urgent", "locked")
+_INTENT_KEYS = frozenset({"flow", "intents", "negations", "answers", "respellings"})
+
+
+def _intents_of(files: list[tuple[str, Any]]) -> tuple[Intents, str] | None:
+    """The one file of intents (flows/intents.yaml), if there is one."""
+    if len(files) > 1:
+        raise FlowError(files[1][0], "intents", f"are already given in {files[0][0]}")
+    if not files:
+        return None
+    source, raw = files[0]
+    unknown = set(raw) - _INTENT_KEYS
+    if unknown:
+        raise FlowError(source, "file", "an intents file holds only "
+                                        f"{', '.join(sorted(_INTENT_KEYS))}")
+    return parse_intents(raw, source), source
+
+
+def _check_intents(steps: dict[str, Step], intents: Intents, source: str) -> None:
+    for index, intent in enumerate(intents.intents):
+        if intent.goto not in steps:
+            raise FlowError(source, f"intents[{index}] ({intent.name})",
+                            f"goes to unknown step {intent.goto!r}")
+    names = intents.names()
+    for step in steps.values():
+        unknown = sorted((step.intents or frozenset()) - names)
+        if unknown:
+            raise FlowError(source, f"step {step.id!r}", f"reads unknown intents: {unknown}")
 
 
 def _check_references(flow: Flow) -> None:
@@ -229,6 +263,8 @@ def _continues(step: Step) -> bool:
 def _check_reachable(flow: Flow) -> None:
     reached: set[str] = set()
     todo = [flow.start, *(k.goto for k in flow.keywords)]
+    if flow.intents is not None:
+        todo.extend(intent.goto for intent in flow.intents.intents)
     todo.extend(s for s in (flow.cover_step, flow.urgent_step, flow.locked_step) if s)
     while todo:
         sid = todo.pop()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from app.flows.intents import Intents
+
 PRIORITIES = ("routine", "high", "urgent")
 
 
@@ -87,6 +89,8 @@ class Step:
     # Compare the reply with this secret's current value (never kept): right, `next`;
     # anything else, `otherwise`.
     check: str | None = None
+    # Which intents (flows/intents.yaml) free text is read for at this step; None: all.
+    intents: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -96,6 +100,8 @@ class Keyword:
     name: str
     goto: str
     words: dict[str, frozenset[str]]  # language -> normalised words
+    # On a fresh start, a word of exactly one language sets the conversation's language.
+    sets_language: bool = False
     source: str = field(default="", compare=False)  # the file, for error messages
     index: int = field(default=0, compare=False)  # its position in that file's list
 
@@ -117,6 +123,17 @@ class Flow:
     locked_step: str | None = None
     # Messages the service sends outside any step (STOP confirmations, the fail-safe).
     service_messages: dict[str, str] = field(default_factory=dict, compare=False)
+    # What free text asks for (flows/intents.yaml), read before any menu.
+    intents: Intents | None = field(default=None, compare=False)
+
+    def keyword_language(self, keyword_name: str, said: str) -> str | None:
+        """The one language whose words for this keyword include `said`, if only one does."""
+        for keyword in self.keywords:
+            if keyword.name == keyword_name and keyword.sets_language:
+                languages = {lang for lang, words in keyword.words.items()
+                             if said in words and lang != "*"}
+                return next(iter(languages)) if len(languages) == 1 else None
+        return None
 
     def message_ids(self) -> set[str]:
         said = {ref.id for step in self.steps.values() for ref in step.say}

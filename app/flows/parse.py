@@ -36,7 +36,7 @@ def text_of(raw: dict[str, Any], key: str, source: str, where: str) -> str:
 
 
 _STEP_KEYS = frozenset({"say", "options", "otherwise", "next", "capture", "actions", "secret",
-                        "check"})
+                        "check", "intents"})
 
 
 def parse_step(step_id: str, body: Any, source: str) -> Step:
@@ -68,6 +68,10 @@ def parse_step(step_id: str, body: Any, source: str) -> Step:
     check = body.get("check")
     if check is not None and not ID.match(check):
         raise FlowError(source, where, "'check' must name a secret, like resume_word")
+    intents = body.get("intents")
+    if intents is not None and not (isinstance(intents, list)
+                                    and all(isinstance(i, str) for i in intents)):
+        raise FlowError(source, where, "'intents' must be a list of intent names")
     return Step(
         id=step_id,
         say=tuple(MessageRef(m) for m in say),
@@ -78,6 +82,7 @@ def parse_step(step_id: str, body: Any, source: str) -> Step:
         actions=tuple(_action(a, source, where) for a in body.get("actions") or []),
         secret=_secret(body.get("secret"), source, where),
         check=check,
+        intents=frozenset(intents) if intents is not None else None,
     )
 
 
@@ -146,4 +151,5 @@ def parse_keyword(index: int, raw: Any, source: str) -> Keyword:
     name = raw.get("name", goto)
     if not isinstance(name, str):
         raise FlowError(source, where, "'name' must be text")
-    return Keyword(name=name, goto=goto, words=words, source=source, index=index)
+    return Keyword(name=name, goto=goto, words=words, source=source, index=index,
+                   sets_language=bool(raw.get("sets_language")))

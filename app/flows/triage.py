@@ -6,26 +6,25 @@ escalation, children, stalking, sexual violence). Triage only ever RAISES a case
 tells the advocate why; it never withholds help, and a request for a person escalates whatever
 triage says (docs/threat-model.md, "What we do not do").
 
-Text is folded before matching: NFKC, case-folded, punctuation and symbols turned into
-spaces, in every script. A phrase is then matched as whole words: `*` at the end of a word
-matches any ending ("strangl*" matches strangled, strangling) and a lone `?` stands for exactly
-one word of any kind ("hands ? neck" matches "hands round neck"; write "hands ? ? neck" for
-"hands round my neck"). A negation ("never", "not", per language) among the four words before
-a match cancels it, because "he has never hit me" is not a disclosure of violence. Pure: no
-I/O; the rules are handed in.
+Text and phrases are folded and matched as `app/flows/wording.py` describes: accents and
+apostrophes dropped, Arabic-script spellings unified, "word*" for any ending, "?" for one
+word, "..." for up to three, Welsh mutations and Arabic clitics matched from the plain word.
+A negation ("never", "not", per language) among the four words before a match, in the same
+clause, cancels it, because "he has never hit me" is not a disclosure of violence; an answer
+word opening a clause does not ("No, he has a knife"). Misspellings are corrected towards
+the rules' own words. Pure: no I/O; the rules are handed in.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from app.flows import wording
+from app.flows.wording import NO_NEGATION, Negation, Speller
+
 LEVELS = ("none", "routine", "high", "urgent")
-# How many words before a match a negation may stand ("didn't have a knife" folds to
-# "didn t have a knife": the negation is four words back).
-_NEGATION_WINDOW = 4
 _RANK = {level: index for index, level in enumerate(LEVELS)}
 
 
@@ -52,36 +51,51 @@ class _Rule:
     patterns: dict[str, tuple[re.Pattern[str], ...]]  # language -> compiled phrases
     # Phrases that show an innocent sense ("knife and fork", "my boss will kill me").
     unless: dict[str, tuple[re.Pattern[str], ...]]
+    # Reasons that make this one redundant ("weapon" makes "weapon_mentioned" so).
+    not_with: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
 class TriageRules:
     rules: tuple[_Rule, ...]
-    negations: dict[str, frozenset[str]]
+    negations: dict[str, Negation]
     # Two or more distinct "high" reasons together count as urgent (combined risk).
     combine_high_to_urgent: int = 2
+    # Languages tried whatever the conversation's language (English, and Urdu and Punjabi
+    # written in Latin letters, which the language guess cannot tell apart).
+    always: frozenset[str] = frozenset({"en"})
+    speller: Speller = field(default_factory=lambda: Speller((), {}))
+    # Each rule language's negations, as `wording.negation_for` gives them.
+    negations_by_language: dict[str, Negation] = field(default_factory=dict)
 
-    def assess(self, text: str, language: str | None = None) -> Assessment:
+    def assess(self, text: str, language: str | None = None, *,
+               also: tuple[str, ...] = ()) -> Assessment:
         """Triage one message, with the conversation's language and English when it is known.
 
-        English is always tried because survivors mix it in; every language is tried when the
-        language is not known yet. Limiting the rest avoids one language's word matching
-        another's ("viol", Romanian for rape, inside the English "violent").
+        English is always tried because survivors mix it in, and so are `also` (the language
+        this very message reads as, which may not be the conversation's: a Polish message on
+        an English page); every language is tried when the language is not known yet.
+        Limiting the rest avoids one language's word matching another's ("viol", Romanian for
+        rape, inside the English "violent").
         """
-        said = fold(text)
+        said = self.speller.correct(fold(text))
         if not said:
             return NONE
-        languages = None if language is None else {language, "en"}
+        languages = None if language is None else {language, "en", *also}
         matched: dict[str, str] = {}
         for rule in self.rules:
             for lang, patterns in rule.patterns.items():
-                if languages is not None and lang not in languages:
+                if (languages is not None and lang not in self.always
+                        and lang.split("-")[0] not in languages):
                     continue
-                negations = self.negations.get(lang, frozenset())
-                if (any(_matches(p, said, negations) for p in patterns)
+                negation = self.negations_by_language.get(lang, NO_NEGATION)
+                if (any(wording.first_match(p, said, negation) for p in patterns)
                         and not any(u.search(said) for u in rule.unless.get(lang, ()))):
                     matched[rule.reason] = rule.level
                     break
+        for rule in self.rules:
+            if rule.reason in matched and rule.not_with.intersection(matched):
+                del matched[rule.reason]
         if not matched:
             return NONE
         level = max(matched.values(), key=_RANK.__getitem__)
@@ -93,61 +107,38 @@ class TriageRules:
 
 
 def fold(text: str) -> str:
-    """Lower-case words separated by single spaces, in any script, without punctuation."""
-    folded = unicodedata.normalize("NFKC", text).casefold()
-    kept = "".join(" " if unicodedata.category(ch)[0] in "PSZC" else ch for ch in folded)
-    return " ".join(kept.split())
+    """Folded words, in any script, without punctuation (`app/flows/wording.py`)."""
+    return wording.fold(text)
 
 
-def _matches(pattern: re.Pattern[str], said: str, negations: frozenset[str]) -> bool:
-    for match in pattern.finditer(said):
-        before = said[: match.start()].split()[-_NEGATION_WINDOW:]
-        if not negations.intersection(before):
-            return True
-    return False
-
-
-def _phrase_pattern(phrase: str) -> str:
-    parts = []
-    for word in phrase.split():
-        if word == "?":
-            parts.append(r"\S+")
-        elif word.endswith("*") and fold(word[:-1]):
-            parts.append(re.escape(fold(word[:-1])) + r"\S*")
-        elif fold(word):
-            parts.append(re.escape(fold(word)))
-    if not parts:
-        raise TriageRuleError(f"phrase {phrase!r} has no words")
-    return r"\s+".join(parts)
-
-
-def _compile(phrases: list[str]) -> re.Pattern[str]:
-    """One pattern for all of a rule's phrases in one language: one scan of the text, not one
-    per phrase (triage runs on every message, inside the webhook's request)."""
-    alternatives = "|".join(_phrase_pattern(p) for p in phrases)
-    # \b does not work for every script's combining marks, so boundaries are spaces or ends.
-    return re.compile(r"(?:^|(?<=\s))(?:" + alternatives + r")(?=\s|$)")
-
-
-def _compile_all(phrases: Any, where: str) -> dict[str, tuple[re.Pattern[str], ...]]:
+def _compile_all(phrases: Any, where: str, negations: dict[str, Negation] | None = None
+                 ) -> dict[str, tuple[re.Pattern[str], ...]]:
     if not isinstance(phrases, dict):
         raise TriageRuleError(f"{where}: must map languages to lists of phrases")
     compiled: dict[str, tuple[re.Pattern[str], ...]] = {}
     for language, listed in phrases.items():
         if not isinstance(listed, list) or not all(isinstance(p, str) for p in listed):
             raise TriageRuleError(f"{where}.{language}: must be a list of phrases")
-        phrases_given = [p for p in listed if p.strip()]
-        compiled[str(language)] = (_compile(phrases_given),) if phrases_given else ()
+        try:
+            negation = wording.negation_for(negations or {}, str(language))
+            pattern = wording.compile_phrases(listed, str(language), negation.words)
+        except ValueError as error:
+            raise TriageRuleError(f"{where}.{language}: {error}") from error
+        compiled[str(language)] = (pattern,) if pattern else ()
     return compiled
 
 
 def parse_rules(raw: Any, source: str = "flows/triage.yaml") -> TriageRules:
     if not isinstance(raw, dict) or not isinstance(raw.get("rules"), list):
         raise TriageRuleError(f"{source}: needs 'rules' (a list)")
+    answers = raw.get("answers") or {}
     negations = {
-        str(language): frozenset(fold(str(w)) for w in listed)
+        str(language): Negation(frozenset(wording.fold_word(str(w)) for w in listed),
+                                frozenset(wording.fold_word(str(w))
+                                          for w in answers.get(language) or ()))
         for language, listed in (raw.get("negations") or {}).items()
     }
+    vocabulary: set[str] = set()
     rules = []
     for index, entry in enumerate(raw["rules"]):
         where = f"{source}: rules[{index}]"
@@ -160,7 +151,21 @@ def parse_rules(raw: Any, source: str = "flows/triage.yaml") -> TriageRules:
             raise TriageRuleError(f"{where} ({reason}): level must be routine, high or urgent")
         if not isinstance(phrases, dict) or not phrases:
             raise TriageRuleError(f"{where} ({reason}): needs phrases per language")
-        compiled = _compile_all(phrases, f"{where} ({reason}): phrases")
+        compiled = _compile_all(phrases, f"{where} ({reason}): phrases", negations)
         unless = _compile_all(entry.get("unless") or {}, f"{where} ({reason}): unless")
-        rules.append(_Rule(reason, str(level), compiled, unless))
-    return TriageRules(tuple(rules), negations)
+        not_with = entry.get("not_with") or []
+        if not isinstance(not_with, list):
+            raise TriageRuleError(f"{where} ({reason}): not_with must be a list of reasons")
+        rules.append(_Rule(reason, str(level), compiled, unless,
+                           frozenset(str(r) for r in not_with)))
+        for listed in phrases.values():
+            vocabulary |= wording.phrase_words(listed)
+    always = frozenset(str(a) for a in raw.get("always_tried") or ("en",))
+    respell = raw.get("respellings") or {}
+    if not isinstance(respell, dict):
+        raise TriageRuleError(f"{source}: respellings must map words to words")
+    by_language = {language: wording.negation_for(negations, language)
+                   for rule in rules for language in rule.patterns}
+    return TriageRules(tuple(rules), negations, always=always,
+                       speller=Speller(vocabulary, {str(k): str(v) for k, v in respell.items()}),
+                       negations_by_language=by_language)

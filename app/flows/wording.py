@@ -1,0 +1,254 @@
+"""How a survivor's words are compared with the phrases in flows/ (intents and triage).
+
+People text in a hurry, on phones that drop accents, in more than one language at once. So
+before any phrase is matched, the text and the phrases are folded the same way:
+
+- NFKC, case-folded; apostrophes dropped ("he's" -> "hes", "don't" -> "dont", "s'mae" ->
+  "smae"); other punctuation and symbols are spaces, in every script;
+- Latin accents dropped ("zabić" -> "zabic", "ș"/"ş" -> "s", "ł" -> "l"), so one phrase
+  matches a text typed with or without them;
+- Arabic-script spellings unified: the alifs, the yehs and kafs, heh and teh marbuta,
+  harakat and tatweel (Arabic and Urdu keyboards differ), and the Gurmukhi nukta;
+- the text is cut into clauses at sentence punctuation, and a phrase never spans two.
+
+A phrase is words matched whole: `word*` matches any ending ("strangl*"), a lone `?` is
+exactly one word, `...` is up to three words ("talk ... someone"). Welsh phrase words also
+match their mutated forms (person: berson, pherson, mherson) and Arabic words their clitics
+(the article, و/ف/ب/ل/ك before, pronoun endings after), so the data lists each word once.
+
+A negation (per language) among the four words before a match, in the same clause, cancels
+it ("he has never hit me"); an answer word at the start of a clause is not a negation ("No,
+he has a knife": the "no" answers a question). Misspelt words ("somone", "plaese") are
+corrected to a phrase word one edit away, with the same first letter, when they are at least
+five letters long and are not phrase words themselves (a deletion-neighbourhood look-up: no
+package or model needed).
+
+Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+# Kept out of words: a clause boundary in folded text (fold never produces it otherwise).
+CLAUSE = "|"
+_NEGATION_WINDOW = 4
+_GAP = "..."
+_FUZZY_MIN = 5
+
+_CLAUSE_BREAK = re.compile(r"[.,;:!?\n\r،؛؟。！？]+")
+_APOSTROPHES = "'’‘`´ʼ"
+_LETTERS = str.maketrans({
+    "ł": "l", "ø": "o", "đ": "d", "ß": "ss", "ı": "i", "æ": "ae", "œ": "oe",
+    # Arabic script: one spelling for letters Arabic and Urdu keyboards write differently.
+    "أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ی": "ي", "ئ": "ي", "ك": "ک",
+    "ة": "ه", "ۃ": "ه", "ہ": "ه", "ھ": "ه", "ۀ": "ه", "ؤ": "و", "ـ": "",
+    "٠": "0", "١": "1", "٢": "2", "٣": "3", "٤": "4", "٥": "5", "٦": "6", "٧": "7",
+    "٨": "8", "٩": "9", "۰": "0", "۱": "1", "۲": "2", "۳": "3", "۴": "4", "۵": "5",
+    "۶": "6", "۷": "7", "۸": "8", "۹": "9",
+})
+
+
+def _dropped_mark(ch: str) -> bool:
+    code = ord(ch)
+    return (0x0300 <= code <= 0x036F  # Latin combining accents (after NFD)
+            or 0x064B <= code <= 0x065F  # Arabic harakat
+            or code in {0x0670, 0x0A3C})  # superscript alif; Gurmukhi nukta (ਫ਼ / ਫ)
+
+
+def _fold_clause(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).casefold()
+    text = "".join(ch for ch in text if ch not in _APOSTROPHES)
+    text = "".join(ch for ch in unicodedata.normalize("NFD", text) if not _dropped_mark(ch))
+    text = unicodedata.normalize("NFC", text).translate(_LETTERS)
+    kept = "".join(" " if unicodedata.category(ch)[0] in "PSZC" else ch for ch in text)
+    return " ".join(kept.split())
+
+
+def fold(text: str) -> str:
+    """Folded words, clauses joined by ` | ` (see the module docstring)."""
+    clauses = (_fold_clause(part) for part in _CLAUSE_BREAK.split(text))
+    return f" {CLAUSE} ".join(c for c in clauses if c)
+
+
+def fold_word(word: str) -> str:
+    return _fold_clause(word).replace(" ", "")
+
+
+# Welsh initial mutations: radical -> soft, nasal and aspirate forms (and h- before a vowel).
+_WELSH = (
+    ("p", ("b", "mh", "ph")), ("t", ("d", "nh", "th")), ("c", ("g", "ngh", "ch")),
+    ("b", ("f", "m")), ("d", ("dd", "n")), ("g", ("", "ng")), ("m", ("f",)),
+    ("ll", ("l",)), ("rh", ("r",)),
+)
+_AR_BEFORE = "(?:و|ف)?(?:ب|ل|ک)?(?:ال|ل)?"
+_AR_AFTER = "(?:ني|ي|ک|كم|کم|ه|ها|نا|هم|هن|ين|ون|ات|وا)?"
+
+
+def _welsh_forms(word: str) -> list[str]:
+    forms = [word]
+    for radical, mutated in _WELSH:
+        if word.startswith(radical):
+            forms.extend(m + word[len(radical):] for m in mutated if m + word[len(radical):])
+            break
+    if word[:1] in "aeiouwyâêîôûŵŷ":
+        forms.append("h" + word)
+    return forms
+
+
+def _word_pattern(word: str, language: str) -> str:
+    prefix = word.endswith("*")
+    core = fold_word(word[:-1] if prefix else word)
+    if not core:
+        return ""
+    tail = r"[^\s|]*" if prefix else ""
+    if language == "cy":
+        forms = sorted(set(_welsh_forms(core)), key=len, reverse=True)
+        return "(?:" + "|".join(re.escape(f) for f in forms) + ")" + tail
+    if language == "ar" and not core.isascii():
+        return _AR_BEFORE + re.escape(core) + (tail or _AR_AFTER)
+    return re.escape(core) + tail
+
+
+def phrase_pattern(phrase: str, language: str, negations: frozenset[str] = frozenset()
+                   ) -> str:
+    """One phrase as a regular expression over folded text (see the module docstring).
+
+    A gap ("...") never spans a negation: "he didnt have a knife" is not "he ... knife"."""
+    skip = ""
+    if negations:
+        skip = "(?!(?:" + "|".join(re.escape(n) for n in sorted(negations)) + r")(?:\s|$))"
+    pattern = ""
+    gap = False
+    for word in phrase.split():
+        if word == _GAP:
+            gap = bool(pattern)
+            continue
+        part = r"[^\s|]+" if word == "?" else _word_pattern(word, language)
+        if not part:
+            continue
+        if pattern:
+            pattern += (r"(?:\s+" + skip + r"[^\s|]+){0,3}\s+") if gap else r"\s+"
+        pattern += part
+        gap = False
+    if not pattern:
+        raise ValueError(f"phrase {phrase!r} has no words")
+    return pattern
+
+
+def compile_phrases(phrases: Iterable[str], language: str,
+                    negations: frozenset[str] = frozenset()) -> re.Pattern[str] | None:
+    """All of one language's phrases for one rule as one pattern: one scan of the text."""
+    listed = [p for p in phrases if p.strip()]
+    if not listed:
+        return None
+    alternatives = "|".join(phrase_pattern(p, language, negations) for p in listed)
+    # \b does not work for every script's combining marks, so boundaries are spaces or ends.
+    return re.compile(r"(?:^|(?<=\s))(?:" + alternatives + r")(?=\s|$)")
+
+
+def phrase_words(phrases: Iterable[str]) -> set[str]:
+    """The plain words of phrases (no wildcards), for spelling correction."""
+    words = set()
+    for phrase in phrases:
+        for word in phrase.split():
+            if word not in ("?", _GAP):
+                folded = fold_word(word.rstrip("*"))
+                if folded:
+                    words.add(folded)
+    return words
+
+
+@dataclass(frozen=True)
+class Negation:
+    """Per language: words that negate what follows, and answer words ("no", "nie") that do
+    not when they open a clause."""
+
+    words: frozenset[str]
+    answers: frozenset[str] = frozenset()
+
+    def cancels(self, before: list[str]) -> bool:
+        clause: list[str] = []
+        for word in reversed(before):
+            if word == CLAUSE:
+                break
+            clause.insert(0, word)
+        if clause and clause[0] in self.answers:
+            clause = clause[1:]
+        return bool(self.words.intersection(clause[-_NEGATION_WINDOW:]))
+
+
+NO_NEGATION = Negation(frozenset())
+
+
+def negation_for(negations: Mapping[str, Negation], language: str) -> Negation:
+    """A language's negations (`ur-Latn` has its own, else its base language's), with
+    English's too: survivors switch to English mid-sentence ("nahi, he's not here")."""
+    base = language.split("-", maxsplit=1)[0]
+    own = negations.get(language) or negations.get(base) or NO_NEGATION
+    english = negations.get("en", NO_NEGATION)
+    if own is english:
+        return own
+    return Negation(own.words | english.words, own.answers | english.answers)
+
+
+def first_match(pattern: re.Pattern[str], said: str, negation: Negation) -> bool:
+    """Whether the pattern matches somewhere that no negation cancels."""
+    for match in pattern.finditer(said):
+        if not negation.cancels(said[: match.start()].split()):
+            return True
+    return False
+
+
+class Speller:
+    """Corrects a misspelt word to a known phrase word one edit away, and rewrites txt-speak
+    ("some1" -> "someone") from a table in the data. Only words of five letters or more are
+    corrected, and never a word that is itself a phrase word, so "kill" never becomes "skill"."""
+
+    def __init__(self, vocabulary: Iterable[str], respellings: Mapping[str, str]) -> None:
+        self.known = frozenset(vocabulary)
+        self.respellings = {fold_word(k): _fold_clause(v) for k, v in respellings.items()}
+        self._near: dict[str, str | None] = {}
+        for word in sorted(self.known):
+            if len(word) < _FUZZY_MIN - 1:
+                continue
+            for variant in {word, *_deletions(word)}:
+                if variant in self._near and self._near[variant] != word:
+                    self._near[variant] = None  # two candidates: do not guess
+                else:
+                    self._near[variant] = word
+
+    def correct(self, said: str) -> str:
+        return " ".join(self._word(w) for w in said.split())
+
+    def _word(self, word: str) -> str:
+        if word in self.respellings:
+            return self.respellings[word]
+        if word in self.known or len(word) < _FUZZY_MIN or not word.isalpha():
+            return word
+        for variant in (word, *_deletions(word)):
+            found = self._near.get(variant)
+            # Typos rarely touch the first letter; a different first letter is another word
+            # ("fatal" is not the Urdu "qatal").
+            if found is not None and found[0] == word[0] and _one_edit(word, found):
+                return found
+        return word
+
+
+def _deletions(word: str) -> list[str]:
+    return [word[:i] + word[i + 1:] for i in range(len(word))]
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """One insertion, deletion, substitution or swap of neighbours apart."""
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1
+                                  and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))

@@ -88,7 +88,10 @@ def reader() -> Any:
                            disclosure=risk.at_least("routine"))
         escalates = any(isinstance(action, Escalate) for action in result.actions)
         case = escalates or risk.at_least("high")
-        offered = case or any(ref.id == "person.offer" for ref in result.replies)
+        # "Reply 3 to talk to a person" (person.offer, or menu.return after the emergency
+        # options or the services) offers one.
+        offered = case or any(ref.id in {"person.offer", "menu.return"}
+                              for ref in result.replies)
         paused = any(isinstance(action, Pause) for action in result.actions)
         return Reading(risk.at_least("urgent"), case, offered, paused, result.state.language,
                        result.state.step)

@@ -9,6 +9,7 @@ before any phrase is matched, the text and the phrases are folded the same way:
   matches a text typed with or without them;
 - Arabic-script spellings unified: the alifs, the yehs and kafs, heh and teh marbuta,
   harakat and tatweel (Arabic and Urdu keyboards differ), and the Gurmukhi nukta;
+- laughing faces (😂, 🤣...) become the word "haha", so `unless` lists can name a joke;
 - the text is cut into clauses at sentence punctuation, and a phrase never spans two.
 
 A phrase is words matched whole: `word*` matches any ending ("strangl*"), a lone `?` is
@@ -49,6 +50,9 @@ _LETTERS = str.maketrans({
     "٠": "0", "١": "1", "٢": "2", "٣": "3", "٤": "4", "٥": "5", "٦": "6", "٧": "7",
     "٨": "8", "٩": "9", "۰": "0", "۱": "1", "۲": "2", "۳": "3", "۴": "4", "۵": "5",
     "۶": "6", "۷": "7", "۸": "8", "۹": "9",
+    # Laughing faces say "joking" in every language ("this film is killing me 😂"): they
+    # become a word the rules' `unless` lists can name.
+    "😂": " haha ", "🤣": " haha ", "😆": " haha ", "😅": " haha ", "😹": " haha ",
 })
 
 

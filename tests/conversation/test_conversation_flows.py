@@ -191,9 +191,9 @@ def welcome_in(built: Services, language: str) -> str:
 def test_a_first_message_in_polish_is_answered_in_polish(
     twilio: TwilioSigner, built: Services
 ) -> None:
+    # "I need help" asks for a person (issue 21): the answer is the person step's, in Polish.
     reply = text(twilio, "Dzień dobry, potrzebuję pomocy")
-    assert reply == welcome_in(built, "pl")
-    assert reply != welcome_in(built, "en")
+    assert reply.startswith(built.catalogues.text("pl", "person.requested"))
     assert state_of(built).language == "pl"
 
 
@@ -201,7 +201,7 @@ def test_a_first_message_in_arabic_is_answered_in_arabic(
     twilio: TwilioSigner, built: Services
 ) -> None:
     reply = text(twilio, "مرحبا، أحتاج إلى مساعدة من فضلك")
-    assert reply == welcome_in(built, "ar")
+    assert reply.startswith(built.catalogues.text("ar", "person.requested"))
     assert state_of(built).language == "ar"
 
 

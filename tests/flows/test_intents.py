@@ -24,8 +24,8 @@ def flow() -> Flow:
     return load_flows(ROOT / "flows")
 
 
-def first(flow: Flow, text: str, **kwargs: bool) -> str | None:
-    result = step(flow, ConversationState(), text, NOW, IDLE, **kwargs)
+def first(flow: Flow, text: str) -> str | None:
+    result = step(flow, ConversationState(), text, NOW, IDLE)
     return result.intent or result.keyword  # a greeting may be a keyword word already
 
 

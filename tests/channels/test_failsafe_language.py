@@ -127,7 +127,8 @@ def test_with_only_redis_down_the_normal_reply_goes_out_in_the_language(
     assert EMERGENCY_TEXT_EN not in text  # not the fail-safe: nothing failed
     with app.app_context():
         built: Services = app.extensions["quietline"]
-        assert text.startswith(built.catalogues.text(language, "welcome.greeting")[:20])
+        # "I need help" asks for a person (issue 21): the person step answers, in the language.
+        assert text.startswith(built.catalogues.text(language, "person.requested")[:20])
 
 
 @LANGUAGES

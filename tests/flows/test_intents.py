@@ -175,3 +175,10 @@ def test_an_intent_to_an_unknown_step_is_refused() -> None:
 def test_an_intent_without_phrases_is_refused() -> None:
     with pytest.raises(FlowError, match="needs phrases"):
         parse_intents({"intents": [{"name": "person", "goto": "person"}]}, "intents.yaml")
+
+
+def test_text_not_understood_gets_the_menu_whose_3_is_a_person(flow: Flow) -> None:
+    at_menu = ConversationState(step="welcome", last_activity=NOW)
+    result = step(flow, at_menu, "qwzx blorp", NOW, IDLE)
+    assert [ref.id for ref in result.replies] == ["common.unclear", "menu.main"]
+    assert flow.steps[result.state.step or ""].options["3"] == "person"

@@ -125,8 +125,11 @@ def cover_page() -> Response:
     return _page("cover.html")
 
 
-@bp.get("/safety")
+@bp.get("/notes")
 def safety_page() -> Response:
+    """The guidance on covering tracks, standalone (for a link an advocate sends, and without
+    JavaScript). Its address is in the browser's history once opened, so it names nothing:
+    not "/safety" (the address before), which on a gardening site would stand out."""
     return _page("safety.html")
 
 

@@ -1,7 +1,7 @@
 """axe-core finds no serious or critical issue on the chat's pages, in English and Arabic.
 
 Pages: the cover page, the cover page with the chat open after one exchange, and the
-standalone safety page (`/safety`), each in English and in Arabic (right to left).
+standalone safety page (`/notes`), each in English and in Arabic (right to left).
 
 axe-core is the copy bundled in the axe-playwright-python package (no network), evaluated in
 the page through DevTools, which the page's Content-Security-Policy does not govern; the page
@@ -52,7 +52,7 @@ def test_no_serious_accessibility_issues(live_server: LiveServer, browsers: Brow
     chat.open_chat()
     chat.send("hello" if language == "en" else "مرحبا")
     found["open chat"] = _blocking_violations(chat.page)
-    chat.page.goto(live_server.url(f"/safety?lang={language}"))
+    chat.page.goto(live_server.url(f"/notes?lang={language}"))
     found["safety page"] = _blocking_violations(chat.page)
 
     assert found == {"cover page": [], "open chat": [], "safety page": []}

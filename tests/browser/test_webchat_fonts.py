@@ -91,7 +91,7 @@ def read_everything(chat: ChatPage, server: LiveServer, language: str) -> list[s
     checked, found = missing_glyphs(chat)
     assert checked > 30, f"only {checked} characters were read"
     missing.extend(f"chat: {m}" for m in found)
-    chat.page.goto(server.url(f"/safety?lang={language}"))
+    chat.page.goto(server.url(f"/notes?lang={language}"))
     missing.extend(f"safety page: {m}" for m in missing_glyphs(chat)[1])
     return missing
 

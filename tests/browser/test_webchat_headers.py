@@ -1,6 +1,6 @@
 """The no-trace headers on every chat response (issue 12; docs/threat-model.md, A1).
 
-Contract: every chat route (/, /chat/start, /chat/send, /chat/exit, /safety) answers with
+Contract: every chat route (/, /chat/start, /chat/send, /chat/exit, /notes) answers with
 `Cache-Control: no-store`, no `ETag`, no `Last-Modified`, `Referrer-Policy: no-referrer`,
 `X-Content-Type-Options: nosniff`, a `Content-Security-Policy` with `default-src 'none'` and
 `frame-ancestors 'none'` and no `'unsafe-inline'`, and no `Set-Cookie` at all. `POST
@@ -33,8 +33,8 @@ def test_every_chat_route_sends_the_no_trace_headers(api: APIRequestContext) -> 
     responses = {
         "GET /": (api.get("/"), 200),
         "GET /?lang=ar": (api.get("/?lang=ar"), 200),
-        "GET /safety": (api.get("/safety"), 200),
-        "GET /safety?lang=ar": (api.get("/safety?lang=ar"), 200),
+        "GET /notes": (api.get("/notes"), 200),
+        "GET /notes?lang=ar": (api.get("/notes?lang=ar"), 200),
         "POST /chat/start": (start, 200),
         "POST /chat/send": (api.post("/chat/send", data={
             "token": token, "id": uuid4().hex, "text": "hello"}), 200),
@@ -71,7 +71,7 @@ def test_every_response_of_a_browser_session_has_the_headers(live_server: LiveSe
     context = browsers.launch()
     ExitSite(context).install()
     chat = ChatPage(context.pages[0], live_server)
-    chat.page.goto(live_server.url("/safety?lang=ar"))
+    chat.page.goto(live_server.url("/notes?lang=ar"))
     chat.open_cover()
     chat.open_chat()
     chat.send("hello")
@@ -81,7 +81,7 @@ def test_every_response_of_a_browser_session_has_the_headers(live_server: LiveSe
 
     served = live_server.served
     paths = {s.path for s in served}
-    assert {"/", "/safety", "/chat/send", "/chat/exit"} <= paths, paths
+    assert {"/", "/notes", "/chat/send", "/chat/exit"} <= paths, paths
     assert paths <= set(CHAT_ROUTES), f"the chat asked for more than its routes: {paths}"
     problems = {f"{s.method} {s.path}?{s.query} -> {s.status}": header_problems(s.headers)
                 for s in served}

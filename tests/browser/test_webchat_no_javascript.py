@@ -30,7 +30,7 @@ def test_emergency_numbers_without_javascript(live_server: LiveServer,
     for number in EMERGENCY_NUMBERS:
         assert number in text, f"{number} not readable without JavaScript: {text!r}"
 
-    page.goto(live_server.url("/safety"))
+    page.goto(live_server.url("/notes"))
     safety_text = normalise(page.locator("body").inner_text())
     for number in EMERGENCY_NUMBERS:
         assert number in safety_text, f"{number} not on the safety page: {safety_text!r}"

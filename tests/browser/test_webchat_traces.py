@@ -70,7 +70,7 @@ OWN_STORAGE = """async () => ({
 
 
 def _chat_session(page: Page, chat: ChatPage, server: LiveServer) -> None:
-    page.goto(server.url("/safety"))
+    page.goto(server.url("/notes"))
     chat.open_cover()
     chat.open_chat()
     welcome = chat.send(f"hello {SENT_CANARY}")

@@ -26,7 +26,7 @@ EXAMPLES = settings(max_examples=int(os.environ.get("QUIETLINE_FUZZ_EXAMPLES", "
                                            HealthCheck.too_slow])
 CHAT_POSTS = ["/chat/start", "/chat/send", "/chat/poll", "/chat/erase", "/chat/exit"]
 WEBHOOKS = ["/webhooks/twilio/sms", "/webhooks/twilio/status", "/webhooks/twilio/fallback"]
-PAGES = ["/", "/safety", "/webhooks/twilio/fallback"]
+PAGES = ["/", "/notes", "/webhooks/twilio/fallback"]
 
 # Any text a browser's JSON can carry, lone surrogates included (half an emoji after a paste).
 any_text = st.text(st.characters(exclude_categories=()), max_size=300)

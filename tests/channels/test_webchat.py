@@ -17,7 +17,7 @@ from app.storage.models import Conversation, Escalation, Message
 from tests.conftest import MovableClock
 from tests.support.sms import count
 
-CHAT_ROUTES = [("get", "/"), ("get", "/?lang=ar"), ("get", "/safety"), ("post", "/chat/start"),
+CHAT_ROUTES = [("get", "/"), ("get", "/?lang=ar"), ("get", "/notes"), ("post", "/chat/start"),
                ("post", "/chat/send"), ("post", "/chat/exit")]
 SERVICE_WORDS = ("quietline", "abuse", "domestic", "refuge", "helpline", "police", "chat")
 
@@ -95,7 +95,7 @@ def test_in_arabic_and_urdu_the_chat_is_right_to_left_and_the_cover_stays_as_it_
     cover = client.get(f"/?lang={language}").get_data(as_text=True)
     assert '<html lang="en" dir="ltr">' in cover
     assert f'<section id="chat" lang="{language}" dir="rtl"' in cover
-    safety = client.get(f"/safety?lang={language}").get_data(as_text=True)
+    safety = client.get(f"/notes?lang={language}").get_data(as_text=True)
     assert f'<html lang="{language}" dir="rtl">' in safety
     assert '<html lang="en" dir="ltr">' in client.get("/?lang=xx").get_data(as_text=True)
 

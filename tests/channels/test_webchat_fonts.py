@@ -18,7 +18,7 @@ from flask.testing import FlaskClient
     ("ar", ['"Noto Naskh Arabic"', '"Noto Sans Arabic"']),
     ("ur", ['"Noto Nastaliq Urdu"']),
 ])
-@pytest.mark.parametrize("path", ["/", "/safety"])
+@pytest.mark.parametrize("path", ["/", "/notes"])
 def test_each_script_has_its_noto_family_named_first(client: FlaskClient, path: str,
                                                      language: str, families: list[str]) -> None:
     style = client.get(path).get_data(as_text=True).split("<style>")[1].split("</style>")[0]

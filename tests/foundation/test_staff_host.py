@@ -78,7 +78,7 @@ HIDDEN = [
 
 ANSWERED = [
     (SURVIVOR, "GET", "/", 200),
-    (SURVIVOR, "GET", "/safety", 200),
+    (SURVIVOR, "GET", "/notes", 200),
     (SURVIVOR, "POST", "/chat/start", 200),
     (SURVIVOR, "GET", "/chat/send", 405),
     (SURVIVOR, "POST", "/webhooks/twilio/fallback", 200),

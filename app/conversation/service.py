@@ -170,8 +170,8 @@ class ConversationService:
 
         keyword = inbound.provider_keyword
         if keyword is None and not opted_out:
-            turn = self._turn(connection, inbound, contact_hash, state, now,
-                              has_word=lookup.has_resume_word)
+            turn = self._turn(inbound, contact_hash, state, now,
+                              stored=lookup.resume_word_hash)
         else:
             turn = Turn(state, optouts.keyword_reply(
                 keyword, self.deployment.provider_handles_keywords), flow_ran=False)
@@ -232,8 +232,8 @@ class ConversationService:
                        and case.priority >= URGENT > was.priority,
                        throttled=verdict.limited, stands_alone=stands_alone)
 
-    def _turn(self, connection: Connection, inbound: InboundMessage, contact_hash: str,
-              state: ConversationState, now: datetime, *, has_word: bool) -> Turn:
+    def _turn(self, inbound: InboundMessage, contact_hash: str, state: ConversationState,
+              now: datetime, *, stored: str | None) -> Turn:
         """What the flow answers to this message (reads only; the caller writes)."""
         if self.flow is None:
             raise FlowUnavailable("no valid flow is loaded")
@@ -246,15 +246,16 @@ class ConversationService:
         # A later conversation on an SMS number: it starts locked if the survivor set a word.
         starting = inbound.channel == "sms" and (
             state.last_activity is None or now - state.last_activity > idle)
-        stored = resume_word.stored_hash(connection, contact_hash) if has_word else None
-        # In cover mode (after the duress word) even the right word gets only the cover reply.
-        if inbound.channel == "sms" and state.locked and not starting and not state.cover and (
-                stored is None
-                or resume_word.matches(self.hasher, contact_hash, stored, inbound.body,
-                                       address=inbound.address)):
+        # A reply to the locked prompt. In cover mode (after the duress word) even the right
+        # word gets only the cover reply; past the limit of wrong tries, it counts as one more.
+        locked_reply = inbound.channel == "sms" and state.locked and not starting
+        given = locked_reply and stored is not None and resume_word.matches(
+            self.hasher, contact_hash, stored, inbound.body, address=inbound.address)
+        if locked_reply and not state.cover and (
+                stored is None or (given and resume_word.may_guess(state, now))):
             # The word (or no word any more): what was held for them can follow now.
             log.info("event=resume_word.given")
-            return Turn(replace(state, locked=False, last_activity=now),
+            return Turn(replace(state, locked=False, last_activity=now, wrong_guesses=()),
                         ("resume.accepted",), stored_body=resume_word.GIVEN_MARKER,
                         actions=resume_word.upgrade(stored, inbound.body))
         if starting and stored is not None:
@@ -288,6 +289,11 @@ class ConversationService:
         secret_set = any(isinstance(a, SetSecret) for a in actions)
         stored_body = (resume_word.SET_MARKER if secret_set
                        else resume_word.WITHHELD_MARKER if result.secret_given else None)
+        if locked_reply and (given or resume_word.is_guess(inbound.body, result, risk)):
+            # A wrong try at the word (or the word past the limit): not kept, and counted.
+            log.info("event=resume_word.wrong_guess")
+            state, stored_body = (resume_word.count_wrong_guess(state, now),
+                                  resume_word.GUESS_MARKER)
         return Turn(state, reply_ids, actions=actions, risk=risk, keyword=result.keyword,
                     stored_body=stored_body)
 

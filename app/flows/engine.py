@@ -101,6 +101,9 @@ class ConversationState:
     # Set by the service when a later conversation starts on a number with a resume word:
     # nothing from before is shown until the word is given (app/conversation/resume_word.py).
     locked: bool = False
+    # When the latest wrong tries at the resume word were made (sealed with the rest of the
+    # state): the service limits them per conversation (app/conversation/resume_word.py).
+    wrong_guesses: tuple[datetime, ...] = ()
 
     def to_json(self) -> str:
         return json.dumps(
@@ -114,6 +117,7 @@ class ConversationState:
                 "choices": {k: {"value": c.value, "at": c.at.isoformat()}
                             for k, c in self.choices.items()},
                 "locked": self.locked,
+                "wrong_guesses": [moment.isoformat() for moment in self.wrong_guesses],
             },
             separators=(",", ":"),
             ensure_ascii=False,
@@ -135,6 +139,8 @@ class ConversationState:
             erasure_requested=_from_iso(parsed.get("erasure_requested")),
             choices=choices,
             locked=bool(parsed.get("locked", False)),
+            wrong_guesses=tuple(datetime.fromisoformat(moment)
+                                for moment in parsed.get("wrong_guesses") or ()),
         )
 
 

@@ -43,8 +43,10 @@ _e = escalations.c
 _FIND_OPEN = (
     select(
         exists().where(opt_outs.c.contact_hash == bindparam("contact_hash")).label("opted_out"),
-        exists().where(resume_words.c.contact_hash == bindparam("contact_hash"))
-        .label("has_resume_word"),
+        # The contact's resume word (its keyed hash; the primary key: at most one row).
+        select(resume_words.c.word_hash)
+        .where(resume_words.c.contact_hash == bindparam("contact_hash"))
+        .scalar_subquery().label("resume_word_hash"),
         # A provider's retry of the message that confirmed an erasure: that conversation is
         # gone, and the retry must not start a new one with the same words.
         exists().where(provider_deletions.c.provider_sid == bindparam("provider_sid"))
@@ -117,6 +119,7 @@ class Lookup:
     open_case: OpenCase | None
     has_resume_word: bool = False
     erased_message: bool = False  # this provider message id confirmed an erasure already
+    resume_word_hash: str | None = None  # the stored keyed hash (resume_word.matches)
 
 
 @dataclass(frozen=True)
@@ -138,16 +141,16 @@ def find_open(
     """
     row = connection.execute(_FIND_OPEN, {
         "channel": channel, "contact_hash": contact_hash, "provider_sid": provider_sid}).one()
-    opted_out, has_word = bool(row.opted_out), bool(row.has_resume_word)
+    opted_out, word = bool(row.opted_out), row.resume_word_hash
     if row.id is None:
-        return Lookup(None, opted_out, None, has_word, bool(row.erased_message))
+        return Lookup(None, opted_out, None, word is not None, bool(row.erased_message), word)
     key = keyring.unwrap(row.wrapped_key, _ctx("conversations", "key", row.id))
     state = key.open(row.state_sealed, _ctx("conversations", "state", row.id)) \
         if row.state_sealed is not None else None
     case = None if row.case_id is None else OpenCase(
         row.case_id, row.case_priority, tuple(row.case_reasons or ()))
     return Lookup(OpenConversation(row.id, channel, key, state, row.language, False),
-                  opted_out, case, has_word, bool(row.erased_message))
+                  opted_out, case, word is not None, bool(row.erased_message), word)
 
 
 def create(

@@ -8,8 +8,9 @@ Checks, each reported with file, message id or step, and language:
 - every text formats with the placeholders we fill ({services}) and no others;
 - the lock-screen rule: nothing revealing in the first characters a phone shows;
 - the SMS encoding and segment count, failing above the limit in flows/outbound.yaml, for
-  each text and for the replies the service puts together itself (the fail-safe in a language
-  with English second; the urgent answer out of hours);
+  each text, and for each step's whole reply and the replies the service puts together itself
+  (the fail-safe in a language with English second; the urgent answer out of hours; a person
+  asked for out of hours) against their budgets there (`segment_budgets`, per encoding);
 - the deployment file: what it allows but leaves survivors worse off (warnings);
 - the DASH risk checklist (flows/dash.yaml): it loads, and a warning while its questions are
   topic labels rather than the published wording; the referral agencies (flows/referrals.yaml).
@@ -41,7 +42,48 @@ COMPOSED_REPLIES = {
     "urgent out of hours, no one on call": ("urgent.closed", "hours.off_duty",
                                             "hours.reads_unknown"),
 }
+# A routine request for a person out of hours, as the service composes it: the step's
+# acknowledgement, when the team is back, then its question (checked whole, like the above).
+COMPOSED_REPLIES["a person asked for out of hours"] = ("person.requested", "hours.closed",
+                                                       "person.safe_now")
 LONGEST_OPENING = "Wednesday 30 September, 09:00"
+
+
+@dataclass(frozen=True)
+class SegmentBudgets:
+    """How many SMS segments a whole reply may take, per step or composed reply and per
+    encoding (flows/outbound.yaml `segment_budgets`): a GSM-7 text fits 153 characters a
+    segment, a UCS-2 one only 67, so a budget names both. Anything not named gets `default`."""
+
+    default: dict[str, int]
+    replies: dict[str, dict[str, int]]
+
+    @classmethod
+    def load(cls, raw: object, fallback: int) -> SegmentBudgets:
+        data = raw if isinstance(raw, dict) else {}
+        default = {"GSM-7": fallback, "UCS-2": fallback, **_budget(data.get("default"))}
+        replies = {str(name): {**default, **_budget(budget)}
+                   for name, budget in (data.get("replies") or {}).items()}
+        return cls(default, replies)
+
+    def limit(self, reply: str, encoding: str) -> int:
+        return self.replies.get(reply, self.default)[encoding]
+
+
+def _budget(raw: object) -> dict[str, int]:
+    if not isinstance(raw, dict):
+        return {}
+    return {str(name): int(value) for name, value in raw.items()
+            if str(name) in ("GSM-7", "UCS-2")}
+
+
+def _over_budget(budgets: SegmentBudgets, reply: str, where: str, whole: str) -> Problem | None:
+    encoding = encoding_of(whole)
+    limit = budgets.limit(reply, encoding.name)
+    if encoding.segments <= limit:
+        return None
+    return Problem(where, f"its reply takes {encoding.segments} SMS segments ({encoding.name}); "
+                          f"the budget for {reply!r} is {limit} (flows/outbound.yaml)")
 
 
 @dataclass(frozen=True)
@@ -93,9 +135,11 @@ def check(flows_dir: Path, catalogues: Catalogues, default_language: str,
             problems.extend(check_text(rule, language, where, text, english))
     problems.extend(check_text(rule, FALLBACK_LANGUAGE, "failsafe (built in)",
                                 EMERGENCY_TEXT_EN, None))
+    budgets = SegmentBudgets.load((read_yaml(outbound) or {}).get("segment_budgets"),
+                                  rule.max_segments_per_reply)
     if flow is not None:
-        problems.extend(_check_whole_replies(flow, catalogues, rule))
-    problems.extend(_check_composed_replies(catalogues, rule))
+        problems.extend(_check_whole_replies(flow, catalogues, budgets))
+    problems.extend(_check_composed_replies(catalogues, rule, budgets))
     return problems
 
 
@@ -108,7 +152,8 @@ def deployment_problems(deployment: Deployment) -> list[Problem]:
     return problems
 
 
-def _check_composed_replies(catalogues: Catalogues, rule: LockScreenRule) -> list[Problem]:
+def _check_composed_replies(catalogues: Catalogues, rule: LockScreenRule,
+                            budgets: SegmentBudgets) -> list[Problem]:
     """What the service sends as one SMS without a flow step saying so: the fail-safe (the
     language's, then English) and the urgent answer out of hours."""
     problems = []
@@ -120,11 +165,9 @@ def _check_composed_replies(catalogues: Catalogues, rule: LockScreenRule) -> lis
             except (LookupError, ValueError):
                 continue  # reported above as a missing or broken text
         for name, whole in replies.items():
-            encoding = encoding_of(whole)
-            if encoding.segments > rule.max_segments_per_reply:
-                problems.append(Problem(
-                    f"{name} [{language}]", f"takes {encoding.segments} SMS segments "
-                    f"({encoding.name}); the limit is {rule.max_segments_per_reply}"))
+            over = _over_budget(budgets, name, f"{name} [{language}]", whole)
+            if over is not None:
+                problems.append(over)
             banned = rule.violations(language, whole)
             if banned:
                 problems.append(Problem(f"{name} [{language}]",
@@ -186,7 +229,7 @@ def summary(problems: list[Problem], details: str) -> list[str]:
     return lines
 
 
-def _check_whole_replies(flow: Flow, catalogues: Catalogues, rule: LockScreenRule
+def _check_whole_replies(flow: Flow, catalogues: Catalogues, budgets: SegmentBudgets
                          ) -> list[Problem]:
     """A step's messages (and its `next` chain) go out as ONE SMS: its size is what counts,
     and one non-GSM character anywhere in it makes the whole SMS UCS-2."""
@@ -204,12 +247,11 @@ def _check_whole_replies(flow: Flow, catalogues: Catalogues, rule: LockScreenRul
                 whole = catalogues.join(language, ids, {"services": ""})
             except (LookupError, ValueError):
                 continue  # reported above as a missing or broken text
-            encoding = encoding_of(whole)
-            if encoding.segments > rule.max_segments_per_reply:
-                problems.append(Problem(
-                    f"{flow.source_of(step.id)}: step {step.id!r} [{language}]",
-                    f"its reply takes {encoding.segments} SMS segments ({encoding.name}); "
-                    f"the limit is {rule.max_segments_per_reply}"))
+            over = _over_budget(budgets, step.id,
+                                f"{flow.source_of(step.id)}: step {step.id!r} [{language}]",
+                                whole)
+            if over is not None:
+                problems.append(over)
     return problems
 
 

@@ -306,13 +306,18 @@ class ConversationService:
         alerted (only if the deployment has one), then when the team will read it. The flow's
         own urgent reply is left out then: it promises the team reads it first, which is not
         true at night. Any other step's words (e.g. its options) are kept, after the numbers.
+        A routine request says when the team is back right after the step's first message.
         """
         opening = self.deployment.opening_hours
         if hours.is_open(opening, now):
             return reply_ids
         known = hours.next_opening(opening, now) is not None
         if not urgent:
-            return (*reply_ids, "hours.closed" if known else "hours.unknown")
+            # After the step's acknowledgement ("someone will reply here") and before its
+            # question ("is it safe to talk? 1 Yes 2 No"), so the reply reads as one message
+            # and ends with what the survivor is asked to answer.
+            closed = "hours.closed" if known else "hours.unknown"
+            return (*reply_ids[:1], closed, *reply_ids[1:])
         on_call = "hours.on_call" if self.deployment.staff.on_call_sms else "hours.off_duty"
         return ("urgent.closed", *(() if urgent_step else reply_ids), on_call,
                 "hours.reads_from" if known else "hours.reads_unknown")

@@ -18,6 +18,7 @@ id only, and every change is a conditional UPDATE, so Twilio's retries change no
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -41,6 +42,8 @@ from app.storage.models import Call, table_of
 from app.storage.times import utc
 
 log = logging.getLogger(__name__)
+# Twilio call ids (CA + 32 hex).
+CALL_SID = re.compile(r"^CA[0-9a-f]{32}$")
 calls = table_of(Call)
 VOICE_PATH = "/webhooks/twilio/voice"
 # A call row whose REST request never got an answer (the process died) stops blocking the
@@ -258,11 +261,17 @@ class CallBacks:
         log.info("event=call.dialling call=%s replay=%s", call_id, not first)
         return Step("dial", number=number, caller_id=self.caller_id())
 
-    def dialled(self, call_id: int, call_sid: str, dial_status: str) -> None:
-        """The <Dial> to the survivor ended: record how (once)."""
+    def dialled(self, call_id: int, call_sid: str, dial_status: str,
+                survivor_call_sid: str = "") -> None:
+        """The <Dial> to the survivor ended: record how (once), and the survivor's leg's id,
+        which erasure needs to delete Twilio's record of that leg (it holds the number)."""
         outcome = call_rules.DIAL_OUTCOMES.get(dial_status)
         with self.database.transaction() as connection:
             row = self._row(connection, call_id, call_sid)
+            if row is not None and CALL_SID.match(survivor_call_sid):
+                connection.execute(update(calls).where(
+                    calls.c.id == call_id, calls.c.survivor_call_sid.is_(None))
+                    .values(survivor_call_sid=survivor_call_sid))
             if row is not None and outcome is not None:
                 self._end(connection, call_id, outcome)
 

@@ -121,7 +121,8 @@ def dialled() -> Response:
         return refuse_unsigned("voice.forged")
     placed = _placed()
     if placed is not None:
-        services().calls.dialled(*placed, request.form.get("DialCallStatus", "").lower())
+        services().calls.dialled(*placed, request.form.get("DialCallStatus", "").lower(),
+                                 request.form.get("DialCallSid", ""))
     reply = VoiceResponse()
     reply.hangup()
     return twiml(reply)

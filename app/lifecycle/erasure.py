@@ -29,7 +29,15 @@ from sqlalchemy import Connection, delete, insert, select, update
 
 from app import audit
 from app.storage import case_records, tallies
-from app.storage.models import Conversation, Escalation, Message, ProviderDeletion, Reply, table_of
+from app.storage.models import (
+    Call,
+    Conversation,
+    Escalation,
+    Message,
+    ProviderDeletion,
+    Reply,
+    table_of,
+)
 
 log = logging.getLogger(__name__)
 conversations = table_of(Conversation)
@@ -37,10 +45,12 @@ escalations = table_of(Escalation)
 messages = table_of(Message)
 replies = table_of(Reply)
 deletions = table_of(ProviderDeletion)
+calls = table_of(Call)
 CLOSED_BY_SURVIVOR = "closed_by_survivor"
 CLOSED_BY_RETENTION = "retention"
-# Twilio's message ids (SM... for SMS, MM... for MMS); the web chat's own ids are not sent.
-_PROVIDER_SID = re.compile(r"^(SM|MM)[0-9a-f]{32}$")
+# Twilio's ids: messages (SM... for SMS, MM... for MMS) and calls (CA..., both legs of a
+# call-back); the web chat's own ids are not sent.
+_PROVIDER_SID = re.compile(r"^(SM|MM|CA)[0-9a-f]{32}$")
 
 
 def erase(connection: Connection, conversation_id: uuid.UUID, *, also: str | None,
@@ -58,6 +68,13 @@ def erase(connection: Connection, conversation_id: uuid.UUID, *, also: str | Non
         replies.c.provider_sid.is_not(None))).scalars())
     if also:
         sids.add(also)
+    case_ids = list(connection.execute(select(escalations.c.id).where(
+        escalations.c.conversation_id == conversation_id)).scalars())
+    for row in connection.execute(select(calls.c.advocate_call_sid, calls.c.survivor_call_sid)
+                                  .where(calls.c.escalation_id.in_(case_ids))):
+        # Twilio's record of the survivor's leg holds their number; the advocate's leg says
+        # when this survivor was called.
+        sids.update(sid for sid in row if sid)
     wanted = sorted(sid for sid in sids if _PROVIDER_SID.match(sid))
     known = set(connection.execute(select(deletions.c.provider_sid).where(
         deletions.c.provider_sid.in_(wanted))).scalars()) if wanted else set()
@@ -67,8 +84,6 @@ def erase(connection: Connection, conversation_id: uuid.UUID, *, also: str | Non
         ids.append(connection.execute(insert(deletions).values(
             provider_sid=sid, status="pending", redacted=False, attempts=0, created_at=now,
         ).returning(deletions.c.id)).scalar_one())
-    case_ids = list(connection.execute(select(escalations.c.id).where(
-        escalations.c.conversation_id == conversation_id)).scalars())
     closing = list(connection.execute(update(escalations).where(
         escalations.c.conversation_id == conversation_id, escalations.c.status != "closed",
     ).values(status="closed", closed_at=now, closed_reason=reason)

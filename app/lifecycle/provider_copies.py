@@ -1,4 +1,4 @@
-"""Deleting the provider's copies of an erased conversation's messages.
+"""Deleting the provider's copies of an erased conversation's messages and calls.
 
 Twilio keeps every message sent and received. After an erasure (`app.lifecycle.erasure`) each
 of them is a `provider_deletions` row holding only the message id; `delete` removes the copy
@@ -68,7 +68,9 @@ class ProviderCopies:
         message is not final yet, and try the DELETE again after a back-off; give up on a
         hard refusal."""
         redacted = bool(row.redacted)
-        if error.code == NOT_FINAL_YET and not redacted:
+        # Only a message has a body to blank; a call still in progress is simply tried later.
+        if error.code == NOT_FINAL_YET and not redacted and TwilioSender.is_message(
+                row.provider_sid):
             try:
                 redacted = self.sender().redact(row.provider_sid)
             except SendError:

@@ -215,18 +215,28 @@ class TwilioSender:
         return self._translated(first_match)
 
     def delete(self, sid: str) -> bool:
-        """Delete the provider's copy (Message DELETE); True if deleted or already gone (404).
+        """Delete the provider's copy of a message or a call (Message or Call DELETE, by the
+        id's kind); True if deleted or already gone (404).
 
         Raises SendError for any other failure; False if Twilio answered but did not delete.
         """
-        if not _MESSAGE_SID.match(sid):
-            raise ValueError("not a Twilio message SID")
+        if _CALL_SID.match(sid):
+            resource = self._client.calls(sid)
+        elif _MESSAGE_SID.match(sid):
+            resource = self._client.messages(sid)
+        else:
+            raise ValueError("not a Twilio message or call SID")
         try:
-            return bool(self._translated(lambda: self._client.messages(sid).delete()))
+            return bool(self._translated(resource.delete))
         except SendError as error:
             if error.status == 404:
                 return True
             raise
+
+    @staticmethod
+    def is_message(sid: str) -> bool:
+        """Whether a provider id names a message (which can be redacted) rather than a call."""
+        return bool(_MESSAGE_SID.match(sid))
 
     def redact(self, sid: str) -> bool:
         """Blank the provider's copy of a message's body (POST with an empty Body), for a

@@ -571,6 +571,9 @@ class Call(Base):
     error_kind: Mapped[str | None] = mapped_column(String(24))
     # Twilio's id of the call to the advocate: the webhooks must name this call.
     advocate_call_sid: Mapped[str | None] = mapped_column(String(64))
+    # The survivor's leg (Twilio's DialCallSid): kept only so erasure can delete Twilio's
+    # record of it, which holds the survivor's number.
+    survivor_call_sid: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime]
     answered_at: Mapped[datetime | None]
     dialled_at: Mapped[datetime | None]

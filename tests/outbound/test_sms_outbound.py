@@ -240,7 +240,7 @@ def test_delete_of_a_message_already_gone_is_true(
 
 
 def test_delete_refuses_what_is_not_a_message_sid(sender: TwilioSender) -> None:
-    with pytest.raises(ValueError, match="not a Twilio message SID"):
+    with pytest.raises(ValueError, match="not a Twilio message or call SID"):
         sender.delete("../Calls/CA" + "0" * 32)
 
 

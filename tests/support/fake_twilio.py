@@ -42,6 +42,7 @@ _ROUTE = re.compile(
     rf"^/{API_VERSION}/Accounts/(?P<account>[^/]+)/Messages(?:/(?P<sid>[^/]+))?\.json$"
 )
 _CALLS = re.compile(rf"^/{API_VERSION}/Accounts/(?P<account>[^/]+)/Calls\.json$")
+_CALL = re.compile(rf"^/{API_VERSION}/Accounts/(?P<account>[^/]+)/Calls/(?P<sid>[^/]+)\.json$")
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -107,6 +108,7 @@ class FakeTwilio:
         self._delete_refusals: deque[tuple[int, int]] = deque()
         self._requests: list[RecordedRequest] = []
         self._calls: list[PlacedCall] = []
+        self._dialled_legs: list[str] = []
         self._call_failures: deque[tuple[int, int | None]] = deque()
         self._plans: deque[_Plan] = deque()
         self._release = threading.Event()
@@ -177,6 +179,12 @@ class FakeTwilio:
         """Every call created, oldest first."""
         with self._lock:
             return list(self._calls)
+
+    def add_dialled_leg(self, sid: str) -> None:
+        """A call Twilio made itself for a <Dial> (the survivor's leg of a call-back), so a
+        DELETE of its record can be seen."""
+        with self._lock:
+            self._dialled_legs.append(sid)
 
     def add_inbound(self, sid: str, from_: str, to: str, body: str) -> None:
         """A message a survivor sent, as Twilio keeps it (so a DELETE of it can be seen)."""
@@ -250,11 +258,9 @@ class FakeTwilio:
     def _answer(self, handler: _Handler, path: str, query: str) -> _Answer:
         if not self._authenticated(handler.headers.get("Authorization", "")):
             return _error(401, 20003, "Authenticate")
-        calls = _CALLS.match(path)
-        if calls is not None and calls["account"] == self.account_sid:
-            if handler.command != "POST":
-                return _error(405, 20004, "Method not allowed")
-            return self._create_call(handler.form_lists())
+        calls = self._answer_calls(handler, path)
+        if calls is not None:
+            return calls
         route = _ROUTE.match(path)
         if route is None or route["account"] != self.account_sid:
             return _error(404, 20404, f"The requested resource {path} was not found")
@@ -268,6 +274,34 @@ class FakeTwilio:
         }
         chosen = routes.get((sid is not None, method))
         return chosen() if chosen else _error(405, 20004, "Method not allowed")
+
+    def _answer_calls(self, handler: _Handler, path: str) -> _Answer | None:
+        """The Calls resource: create (POST to the list) and delete (DELETE of one)."""
+        one_call = _CALL.match(path)
+        if one_call is not None and one_call["account"] == self.account_sid:
+            if handler.command != "DELETE":
+                return _error(405, 20004, "Method not allowed")
+            return self._delete_call(one_call["sid"], path)
+        calls = _CALLS.match(path)
+        if calls is not None and calls["account"] == self.account_sid:
+            if handler.command != "POST":
+                return _error(405, 20004, "Method not allowed")
+            return self._create_call(handler.form_lists())
+        return None
+
+    def _delete_call(self, sid: str, path: str) -> _Answer:
+        """A call's record: 404 if unknown or already deleted; the refusals planned with
+        `refuse_delete_next` apply here too (Twilio will not delete a call in progress)."""
+        with self._lock:
+            known = sid in self._dialled_legs or any(c.sid == sid for c in self._calls)
+            if not known or sid in self._deleted:
+                return _error(404, 20404, f"The requested resource {path} was not found")
+            if self._delete_refusals:
+                status, code = self._delete_refusals.popleft()
+                return _error(status, code, "Cannot delete this resource before it is "
+                                            "complete")
+            self._deleted.append(sid)
+            return _Answer(204)
 
     def _authenticated(self, header: str) -> bool:
         expected = f"{self.account_sid}:{self.auth_token}".encode()

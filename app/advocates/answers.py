@@ -57,12 +57,19 @@ def not_found(_error: CaseNotFound) -> Response:
 
 @bp.errorhandler(CaseErased)
 def erased(error: CaseErased) -> Response:
-    counts = services().notes.erased_counts(int(error.args[0])) if error.args else {}
+    case_id = int(error.args[0]) if error.args else 0
+    counts = services().notes.erased_counts(case_id)
     existed = ", ".join(f"{count} {ERASED_KINDS[kind][count != 1]}"
                         for kind, count in counts.items() if kind in ERASED_KINDS and count)
-    kept = f" It had {existed}, destroyed with it." if existed else ""
+    destroyed = f" It had {existed}, destroyed with it." if existed else ""
+    if services().notes.kept_after_erasure(case_id):
+        # `[casework] keep_notes_after_erasure`: saying "nothing is kept" would be untrue.
+        return answer(410, "This case was closed by the survivor, who deleted the "
+                           "conversation. The conversation is gone; the case's own records "
+                           "(notes, risk assessments, referrals) are kept, sealed, until "
+                           f"retention, as this service is set up to do.{destroyed}")
     return answer(410, "This case was closed by the survivor, who deleted the conversation. "
-                       f"Nothing of it is kept.{kept}")
+                       f"Nothing of it is kept.{destroyed}")
 
 
 # How a tombstone names what its erasure destroyed: (one, several).

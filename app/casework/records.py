@@ -76,3 +76,9 @@ class CaseRecordsBase:
         """What the survivor's erasure destroyed on this case, as counts (the tombstone)."""
         with self.casework.database.transaction() as connection:
             return case_records.erased_counts(connection, case_id)
+
+    def kept_after_erasure(self, case_id: int) -> bool:
+        """Whether the case still has records sealed under its own key (a deployment that
+        keeps notes after erasure): counts nothing, opens nothing."""
+        with self.casework.database.transaction() as connection:
+            return case_records.has_case_key(connection, case_id)

@@ -302,6 +302,11 @@ def erased_counts(connection: Connection, case_id: int) -> dict[str, int]:
     return dict(found or {})
 
 
+def has_case_key(connection: Connection, case_id: int) -> bool:
+    return connection.execute(select(record_keys.c.escalation_id).where(
+        record_keys.c.escalation_id == case_id)).first() is not None
+
+
 def destroy(connection: Connection, case_ids: Iterable[int]) -> int:
     """Delete every record of these cases and their own keys (retention); how many rows."""
     ids = list(case_ids)

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from app.services import services
 from app.storage import case_records
-from app.storage.models import CaseNote, CaseRecordKey, Escalation
+from app.storage.models import CaseNote, CaseRecordKey, Escalation, Referral
 from tests.conftest import MovableClock
 from tests.support.cases import claim, open_case
 from tests.support.records import audit_rows, deployment_with, erase_by_sms
@@ -151,6 +151,11 @@ def test_a_deployment_that_keeps_notes_seals_them_under_the_cases_own_key(
                                                                   held))
             assert key.open(row.body_sealed, case_records._ctx(
                 "case_notes", "body", row.id)) == NOTE
+    page = advocate.get(f"/advocates/cases/{held}")
+    assert page.status_code == 410
+    assert "Nothing of it is kept" not in page.get_data(as_text=True)
+    assert "records (notes, risk assessments, referrals) are kept" in page.get_data(
+        as_text=True)
 
 
 @pytest.mark.usefixtures("keeping")
@@ -158,7 +163,14 @@ def test_retention_destroys_notes_kept_after_erasure_and_their_key(
         app: Flask, advocate: FlaskClient, twilio: TwilioSigner, held: int,
         clock: MovableClock) -> None:
     add_note(advocate, held, NOTE)
+    token = csrf(advocate.get(f"/advocates/cases/{held}").get_data(as_text=True))
+    assert advocate.post(f"/advocates/cases/{held}/referrals", data={
+        "csrf_token": token, "agency": "marac", "on": "2026-12-01",
+        "basis": "without_consent", "reason": "Threats to kill."}).status_code == 302
     erase_by_sms(twilio)
+    with app.app_context(), services().database.session() as session:
+        kept = session.scalars(select(Referral)).one()
+        assert (kept.sealed_under, kept.conversation_id) == ("case", None)
     with app.app_context():
         built = services()
         clock.advance(timedelta(days=80))
@@ -169,6 +181,7 @@ def test_retention_destroys_notes_kept_after_erasure_and_their_key(
     assert note_count(app) == 0
     with app.app_context(), services().database.session() as session:
         assert session.scalar(select(func.count()).select_from(CaseRecordKey)) == 0
+        assert session.scalars(select(Referral)).all() == []
 
 
 def test_retention_destroys_the_notes_of_a_conversation_it_purges(

@@ -120,6 +120,22 @@ class CaseworkPolicy:
 
 
 @dataclass(frozen=True)
+class ReturnCodeLimits:
+    """`[webchat]`: how long a "come back later" code works, and how many wrong codes are
+    answered before the chat stops checking for a while (app/conversation/return_codes.py).
+
+    Wrong codes are counted per network address and per code's first word (so per
+    conversation, whatever address the guesses come from), over a window of
+    `wrong_code_window_minutes`; docs/threat-model.md explains the numbers.
+    """
+
+    resume_hours: int = 48
+    wrong_codes_per_address: int = 10
+    wrong_codes_per_code: int = 6
+    wrong_code_window_minutes: int = 60
+
+
+@dataclass(frozen=True)
 class Deployment:
     organisation_name: str
     default_language: str
@@ -142,6 +158,7 @@ class Deployment:
     person_label: str | None = None
     floods: FloodLimits = field(default_factory=FloodLimits)
     casework: CaseworkPolicy = field(default_factory=CaseworkPolicy)
+    return_codes: ReturnCodeLimits = field(default_factory=ReturnCodeLimits)
     source: str = field(default="", compare=False)
 
     def warnings(self) -> list[str]:
@@ -197,6 +214,7 @@ def parse_deployment(raw: dict[str, Any], source: str = "<deployment>") -> Deplo
         person_label=_person_label(reader, reader.get("organisation.name", str)),
         floods=_floods(reader),
         casework=_casework(reader),
+        return_codes=_return_codes(reader),
         source=source,
     )
 
@@ -316,6 +334,12 @@ def _casework(reader: _Reader) -> CaseworkPolicy:
         keep_notes_after_erasure=reader.get("casework.keep_notes_after_erasure", bool,
                                             default.keep_notes_after_erasure),
         marac_threshold=_positive(reader, "casework.marac_threshold", default.marac_threshold))
+
+
+def _return_codes(reader: _Reader) -> ReturnCodeLimits:
+    default = ReturnCodeLimits()
+    return ReturnCodeLimits(**{name: _positive(reader, f"webchat.{name}", getattr(default, name))
+                               for name in default.__dataclass_fields__})
 
 
 def _words(reader: _Reader, key: str, listed: list[Any]) -> list[str]:

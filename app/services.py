@@ -36,14 +36,24 @@ from app.content import lint as flowlint
 from app.content.agencies import Agencies, load_agencies
 from app.content.catalogues import Catalogues
 from app.content.checklist import Checklist, load_checklist
+from app.content.code_words import code_words
 from app.content.language import LanguageGuesser
 from app.content.lockscreen import LockScreenRule
 from app.conversation.chat_sessions import ChatSessions
 from app.conversation.failsafe import FailSafe
+from app.conversation.return_codes import ReturnCodes
 from app.conversation.service import ConversationService
 from app.conversation.spool import Spool
 from app.conversation.throttle import Throttle
-from app.crypto import ChainKey, ChatTokens, ContactHasher, Keyring, Passwords, ReportSigner
+from app.crypto import (
+    ChainKey,
+    ChatTokens,
+    ContactHasher,
+    Keyring,
+    Passwords,
+    ReportSigner,
+    ReturnCodeKeys,
+)
 from app.dispatch import Dispatcher
 from app.flows import Flow, FlowError, load_flows
 from app.flows.loader import read_yaml
@@ -161,6 +171,10 @@ def build_services(settings: Settings, clock: Callable[[], datetime] = utc_now) 
             raise
     spool = Spool(connection, keyring)
     throttle = Throttle(connection, hasher, settings.deployment.floods, clock)
+    return_codes = ReturnCodes(keys=ReturnCodeKeys(settings.signing_keys), hasher=hasher,
+                               words=code_words(),
+                               limits=settings.deployment.return_codes, connection=connection,
+                               clock=clock)
     conversations = ConversationService(
         database=database,
         keyring=keyring,
@@ -173,6 +187,7 @@ def build_services(settings: Settings, clock: Callable[[], datetime] = utc_now) 
         guesser=guesser,
         dispatcher=dispatcher,
         throttle=throttle,
+        return_codes=return_codes,
     )
     web_catalogues = load_catalogues(settings, domain="web")
     casework = Casework(database=database, keyring=keyring, deployment=settings.deployment,

@@ -100,7 +100,7 @@ def circumstances(record: cases.CaseRecord, timezone: str) -> outbound_gate.Circ
         erasure_requested=state.erasure_requested is not None, paused=state.paused,
         locked=state.locked, cover=state.cover, wants=wants.value if wants else None,
         window=window_of(record),
-        timezone=timezone)
+        timezone=timezone, return_until=record.return_until)
 
 
 def under_flood_leads(records: list[cases.CaseRecord]

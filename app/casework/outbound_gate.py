@@ -19,6 +19,8 @@ EXPLANATIONS = {
     "opted_out": "The survivor sent STOP: nothing can be sent until they send START.",
     "erasure": "The survivor asked for this conversation to be deleted.",
     "ended": "The survivor left the web chat; the reply cannot reach them.",
+    "awaiting_return": "The survivor left the web chat and can come back to it with their code: "
+                       "the reply waits for them until the code expires.",
     "cannot_talk": "Cannot talk: held. The survivor sent the duress word, so someone may be "
                    "with them or have their phone. Nothing goes to them, on any channel, until "
                    "they write to us normally again after the conversation has been quiet for "
@@ -48,6 +50,8 @@ class Circumstances:
     wants: str | None  # their recorded choice: talk_now, call_back, text_back, information_only
     window: SafeWindow | None  # the window an advocate confirmed
     timezone: str
+    # Until when a survivor who left the web chat can come back with their code.
+    return_until: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -67,9 +71,10 @@ class Gate:
 
 def decide(c: Circumstances, now: datetime) -> Gate:
     sms = c.channel == "sms"
+    returning = c.ended and c.return_until is not None and c.return_until > now
     holds = (
         ("erasure", c.erasure_requested),
-        ("ended", c.ended),
+        ("ended", c.ended and not returning),
         # Every channel: whoever is with the survivor must not see a reply arrive.
         ("cannot_talk", c.cover),
         ("opted_out", sms and c.opted_out),
@@ -80,6 +85,10 @@ def decide(c: Circumstances, now: datetime) -> Gate:
     for reason, applies in holds:
         if applies:
             return Gate(False, reason)
+    if returning:
+        # Nothing can reach them until they come back; their code reopens the conversation
+        # and the page collects it then. After the code expires this is "ended" above.
+        return Gate(False, "awaiting_return")
     if not sms:
         # The web chat's replies wait for the survivor's own open page to collect them, so
         # the page being open is the safe moment.

@@ -19,8 +19,9 @@ from flask import Blueprint, Flask, Response, current_app, g, render_template, r
 from markupsafe import Markup
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from app.content.catalogues import MissingMessage
+from app.content.catalogues import MissingMessage, text_id
 from app.conversation.chat_sessions import ChatInputError, ChatSessions
+from app.conversation.return_codes import CodeRefused
 from app.crypto import csp_hash
 from app.deployment import CoverSite
 from app.logs import exception_summary
@@ -101,10 +102,17 @@ def _page(template: str) -> Response:
     deployment = services().settings.deployment
     speakers = {"service": t("chat.from_service"),
                 "person": deployment.person_label or t("chat.from_person")}
+    hours = str(deployment.return_codes.resume_hours)
+    try:
+        code_hint = services().web_catalogues.text(language, text_id("chat.code_hint"),
+                                                   {"hours": hours})
+    except MissingMessage:
+        code_hint = ""
     chat_config = {
         "exitUrl": deployment.exit_url,
         "text": {"empty": t("chat.error_empty"), "error": t("chat.error_generic"),
-                 "network": t("chat.error_network")},
+                 "network": t("chat.error_network"), "codeShown": t("chat.code_shown"),
+                 "codeHint": code_hint, "codeEmpty": t("chat.code_empty")},
         "speakers": speakers,
     }
     # The script and styles are our own files (never user input); they must reach the page
@@ -195,7 +203,41 @@ def send() -> Response:
         return _json({"error": "unavailable", "message": _failsafe_text(payload, language),
                       "replies": []}, 503)
     notice = _text(reply.language, reply.notice_id) if reply.notice_id else None
-    return _json({"token": reply.token, "replies": list(reply.replies), "notice": notice})
+    answer: dict[str, object] = {"token": reply.token, "replies": list(reply.replies),
+                                 "notice": notice}
+    if reply.code:
+        # Shown once by the page and kept nowhere: not in the transcript, a log or the URL.
+        answer["code"] = reply.code
+    return _json(answer)
+
+
+# What a refused code is answered with; each names 999, so a refusal is never a dead end.
+CODE_REFUSED = {"wrong": (400, text_id("chat.code_wrong")),
+                "busy": (429, text_id("chat.code_busy")),
+                "unavailable": (503, text_id("chat.code_unavailable"))}
+
+
+@bp.post("/chat/resume")
+def resume() -> Response:
+    """The survivor typed their "come back later" code (app/conversation/return_codes.py)."""
+    payload = _payload()
+    language = payload.get("language")
+    if language not in services().settings.deployment.languages:
+        language = None
+    try:
+        # remote_addr counts wrong codes per address (keyed, in Redis, expiring); not stored.
+        resumed = _sessions().resume(payload.get("code"), request.remote_addr)
+    except CodeRefused as refused:
+        status, message_id = CODE_REFUSED.get(refused.reason, CODE_REFUSED["unavailable"])
+        return _json({"error": refused.reason, "message": _text(language, message_id)}, status)
+    except Exception as error:  # noqa: BLE001 -- the survivor gets the emergency numbers
+        log.error("event=chat.resume_failed request_id=%s %s", g.request_id,
+                  exception_summary(error))
+        return _json({"error": "unavailable",
+                      "message": _text(language, "chat.code_unavailable")}, 503)
+    said = text_id("chat.code_welcome") if resumed.replies else text_id("chat.code_waiting")
+    return _json({"token": resumed.token, "replies": list(resumed.replies), "from": "person",
+                  "message": _text(language, said)})
 
 
 GENERIC_ERROR = "Something went wrong. If you are in danger, call 999."

@@ -14,12 +14,13 @@ import logging
 import re
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlalchemy import Connection
 
 from app.content.catalogues import text_id
+from app.conversation.return_codes import CodeRefused
 from app.conversation.service import ConversationService, InboundMessage
 from app.crypto import ChatTokens
 from app.lifecycle import erasure
@@ -50,6 +51,16 @@ class ChatReply:
     replies: tuple[str, ...]
     notice_id: str | None  # e.g. "chat.new_conversation" when a fresh one was started
     language: str | None
+    # The "come back later" code, for the page to show this once (never stored or logged).
+    code: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class Resumed:
+    """A conversation reopened by its code: the new page's token and what the team wrote."""
+
+    token: str = field(repr=False)
+    replies: tuple[str, ...]
 
 
 class ChatSessions:
@@ -89,7 +100,27 @@ class ChatSessions:
             CHANNEL, str(token), text, provider_sid=f"WB{client_id}", language_hint=language,
             source_address=address))
         replies = (outcome.text,) if outcome.text else ()
-        return ChatReply(str(token), replies, notice, outcome.language)
+        return ChatReply(str(token), replies, notice, outcome.language, outcome.return_code)
+
+    def resume(self, code: object, address: str | None = None) -> Resumed:
+        """The survivor typed their "come back later" code: reopen that conversation for this
+        page under a new token and hand over the advocates' replies waiting for it (they are
+        marked sent as they are handed over). Raises `CodeRefused`; a wrong code is counted
+        against `address` (never stored) and the code's bucket (app/conversation/return_codes.py).
+        The page's earlier token, if any, is simply dropped by the page."""
+        service = self.conversations
+        codes = service.return_codes
+        if codes is None:
+            raise CodeRefused("unavailable")
+        token = self.tokens.issue()
+        with service.database.transaction() as connection:
+            found = codes.redeem(connection, code, address)
+            codes.reopen(connection, found.conversation_id,
+                         service.contact_hash(CHANNEL, token), service.clock())
+        replies = self.collect_replies(found.conversation_id) if self.collect_replies else []
+        log.info("event=chat.resumed conversation=%s replies=%s", found.conversation_id,
+                 len(replies))
+        return Resumed(token, tuple(replies))
 
     def failed_message(self, token: object, client_id: object, text: object,
                        language: str | None) -> InboundMessage | None:

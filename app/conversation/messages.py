@@ -7,7 +7,7 @@ them without importing the service; `app.conversation.service` re-exports them.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from app.conversation import optouts
 from app.flows import ConversationState
@@ -54,6 +54,8 @@ class Outcome:
     under_flood_lead: bool = False
     # This message took the case out from under a flood's first case: its alert is due now.
     stands_alone: bool = False
+    # A web chat's "come back later" code, for the page to show once; never stored or logged.
+    return_code: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)

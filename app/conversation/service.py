@@ -29,6 +29,7 @@ from app.content.catalogues import Catalogues
 from app.content.language import LanguageGuesser
 from app.conversation import floods, optouts, resume_word, spool
 from app.conversation.messages import InboundMessage, Outcome, Turn
+from app.conversation.return_codes import ReturnCodes
 from app.conversation.spool import Replay
 from app.conversation.throttle import ALLOWED, Throttle, Verdict
 from app.crypto import ContactHasher, Keyring
@@ -36,7 +37,7 @@ from app.deployment import Deployment
 from app.dispatch import Dispatcher
 from app.flows import ConversationState, Escalate, Flow
 from app.flows import step as flow_step
-from app.flows.model import RequestErasure, SetSecret
+from app.flows.model import Record, RequestErasure, SetSecret
 from app.flows.triage import NONE as NO_RISK
 from app.flows.triage import TriageRules
 from app.lifecycle import erasure
@@ -83,6 +84,7 @@ class ConversationService:
         guesser: LanguageGuesser | None = None,
         dispatcher: Dispatcher | None = None,
         throttle: Throttle | None = None,
+        return_codes: ReturnCodes | None = None,
     ) -> None:
         self.database = database
         self.keyring = keyring
@@ -95,6 +97,10 @@ class ConversationService:
         self.guesser = guesser
         self.dispatcher = dispatcher
         self.throttle = throttle
+        self.return_codes = return_codes
+        # The web chat runs the flow with its own steps where SMS would offer to text or call
+        # (flows/webchat.yaml): the chat never offers a way of contact it cannot make.
+        self.web_flow = flow.for_channel("web") if flow is not None else None
 
     def contact_hash(self, channel: str, address: str) -> str:
         return self.hasher.hash(channel, address)
@@ -224,18 +230,33 @@ class ConversationService:
         was = lookup.open_case
         stands_alone = (case is not None and was is not None and case != was
                         and escalation.stand_alone_if_needed(connection, case))
+        code = (self._return_code(connection, conversation.id, turn, now)
+                if replay is None and not verdict.limited and inbound.channel == "web" else None)
         return Outcome(text, conversation.id, state.language, step=state.step,
                        escalation_id=case.id if case else None, keyword=turn.keyword,
                        risk=turn.risk.level,
                        case_opened=case is not None and was is None,
                        raised_to_urgent=case is not None and was is not None
                        and case.priority >= URGENT > was.priority,
-                       throttled=verdict.limited, stands_alone=stands_alone)
+                       throttled=verdict.limited, stands_alone=stands_alone,
+                       return_code=code)
+
+    def _return_code(self, connection: Connection, conversation_id: uuid.UUID, turn: Turn,
+                     now: datetime) -> str | None:
+        """A code for the page to show once, when this message chose "come back later"
+        (flows/webchat.yaml records wants=come_back). Never in cover mode: whoever is there
+        must see only the cover reply."""
+        chose = any(isinstance(a, Record) and a.choice == "wants" and a.value == "come_back"
+                    for a in turn.actions)
+        if not chose or turn.state.cover or self.return_codes is None:
+            return None
+        return self.return_codes.issue(connection, conversation_id, now)
 
     def _turn(self, inbound: InboundMessage, contact_hash: str, state: ConversationState,
               now: datetime, *, stored: str | None) -> Turn:
         """What the flow answers to this message (reads only; the caller writes)."""
-        if self.flow is None:
+        flow = self.web_flow if inbound.channel == "web" else self.flow
+        if flow is None:
             raise FlowUnavailable("no valid flow is loaded")
         # The language this message reads as: the conversation's, when it has none yet, and
         # always one more for triage (a Polish message on an English page is read in Polish).
@@ -265,7 +286,7 @@ class ConversationService:
         risk = (self.triage.assess(inbound.body, state.language,
                                    also=(guessed,) if guessed else ())
                 if self.triage else NO_RISK)
-        result = flow_step(self.flow, state, inbound.body, now, idle,
+        result = flow_step(flow, state, inbound.body, now, idle,
                            urgent=risk.at_least("urgent"),
                            disclosure=risk.at_least("routine"),
                            secrets=resume_word.ContactSecrets(self.hasher, contact_hash, stored,

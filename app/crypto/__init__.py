@@ -1,8 +1,8 @@
 """All of Quietline's cryptography; the only package that imports `cryptography`, `argon2`,
 `hmac` or `hashlib` (checked by `make lint`). Callers import from `app.crypto`; the modules are
 `sealing` (data keys, the keyring, sealed fields), `keyed` (contact values, resume words, chat
-tokens, derived keys), `staff` (passwords, TOTP, recovery codes, session tokens) and `signatures`
-(report signatures, the audit chain).
+tokens, derived keys), `codes` (the web chat's return codes), `staff` (passwords, TOTP,
+recovery codes, session tokens) and `signatures` (report signatures, the audit chain).
 
 Threat model (docs/threat-model.md, A4): someone holds a copy of the database, a backup, a Redis
 dump or the logs. They must learn neither what a survivor wrote nor their phone number.
@@ -33,6 +33,7 @@ Key ids are derived from the key itself, so no separate naming of keys is needed
 ciphertext reveals when it was made.
 """
 
+from app.crypto.codes import ReturnCodeKeys
 from app.crypto.keyed import ChatTokens, ContactHasher, csp_hash, derived_keys, same_secret
 from app.crypto.sealing import (
     FIELD_VERSION,
@@ -52,6 +53,7 @@ from app.crypto.staff import Passwords, RecoveryCodes, Totp, new_session_token, 
 __all__ = [
     "FIELD_VERSION", "KEY_PREFIX", "WRAP_VERSION", "ChainKey", "ChatTokens", "ContactHasher",
     "DataKey", "DecryptionError", "FieldContext", "KeyFormatError", "Keyring", "Passwords",
-    "RecoveryCodes", "ReportSigner", "Totp", "csp_hash", "derived_keys", "generate_key_token",
-    "new_session_token", "parse_key_token", "same_secret", "session_token_digest",
+    "RecoveryCodes", "ReportSigner", "ReturnCodeKeys", "Totp", "csp_hash", "derived_keys",
+    "generate_key_token", "new_session_token", "parse_key_token", "same_secret",
+    "session_token_digest",
 ]

@@ -229,6 +229,9 @@ def _check_references(flow: Flow) -> None:
             known(target, where, source)
         known(step.otherwise, where, source)
         known(step.next, where, source)
+        known(step.web, where, source)
+        if step.web is not None and flow.steps[step.web].web is not None:
+            raise FlowError(source, where, "'web' must name a step without a 'web' of its own")
         if step.secret is not None:
             known(step.secret.change_via, where, source)
             if flow.steps[step.secret.change_via].check != step.secret.name:
@@ -273,7 +276,7 @@ def _check_reachable(flow: Flow) -> None:
         reached.add(sid)
         step = flow.steps[sid]
         todo.extend(step.options.values())
-        todo.extend(t for t in (step.otherwise, step.next) if t)
+        todo.extend(t for t in (step.otherwise, step.next, step.web) if t)
         if step.secret is not None:
             todo.append(step.secret.change_via)
     unreachable = sorted(set(flow.steps) - reached)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from app.flows.intents import Intents
 
@@ -91,6 +91,8 @@ class Step:
     check: str | None = None
     # Which intents (flows/intents.yaml) free text is read for at this step; None: all.
     intents: frozenset[str] | None = None
+    # On the web chat this step is replaced by that one (see `Flow.for_channel`).
+    web: str | None = None
 
 
 @dataclass(frozen=True)
@@ -134,6 +136,16 @@ class Flow:
                              if said in words and lang != "*"}
                 return next(iter(languages)) if len(languages) == 1 else None
         return None
+
+    def for_channel(self, channel: str) -> Flow:
+        """The conversation as `channel` runs it. On the web chat a step that names a `web:`
+        step is replaced by that step, under the web step's own id: the chat cannot text or
+        call anyone once its tab is closed, so where the SMS flow offers that, the web flow
+        offers what the chat can do. Any other channel runs the flow as written."""
+        if channel != "web" or not any(s.web for s in self.steps.values()):
+            return self
+        steps = {sid: self.steps[s.web] if s.web else s for sid, s in self.steps.items()}
+        return replace(self, steps=steps)
 
     def message_ids(self) -> set[str]:
         said = {ref.id for step in self.steps.values() for ref in step.say}

@@ -20,6 +20,7 @@ from app.storage.models import (
     Conversation,
     Escalation,
     OptOut,
+    ReturnCode,
     table_of,
 )
 from app.storage.times import aware, utc
@@ -29,6 +30,7 @@ _audit = table_of(AuditEvent).c
 escalations = table_of(Escalation)
 opt_outs = table_of(OptOut)
 advocates = table_of(Advocate)
+return_codes = table_of(ReturnCode)
 _c, _e = conversations.c, escalations.c
 
 
@@ -59,6 +61,8 @@ class CaseRecord:
     taken_over: bool = False
     # The first case of the flood this case is listed under (app/conversation/floods.py).
     flood_lead_id: int | None = None
+    # Until when the survivor can come back to this web chat with their code (none: None).
+    return_until: datetime | None = None
 
 
 def _select() -> Select[Any]:
@@ -70,6 +74,9 @@ def _select() -> Select[Any]:
             _c.reference, _c.wrapped_key, _c.state_sealed, _c.closed_at.label("ended_at"),
             _c.contact_hash,
             exists().where(opt_outs.c.contact_hash == _c.contact_hash).label("opted_out"),
+            select(return_codes.c.expires_at)
+            .where(return_codes.c.conversation_id == _c.id)
+            .scalar_subquery().label("return_until"),
         )
         .join(conversations, _c.id == _e.conversation_id)
     )
@@ -87,7 +94,8 @@ def _record(keyring: Keyring, row: Any) -> CaseRecord:
         tuple(row.reasons or ()), row.language, row.channel, utc(row.created_at),
         row.claimed_by, aware(row.claimed_at), aware(row.closed_at), row.closed_reason,
         aware(row.notified_at), key, state, row.ended_at is not None, bool(row.opted_out),
-        window, row.contact_hash, flood_lead_id=row.flood_lead_id)
+        window, row.contact_hash, flood_lead_id=row.flood_lead_id,
+        return_until=aware(row.return_until))
 
 
 def load(connection: Connection, keyring: Keyring, case_id: int) -> CaseRecord | None:

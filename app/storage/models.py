@@ -372,6 +372,23 @@ class ResumeWord(Base):
     set_at: Mapped[datetime]
 
 
+class ReturnCode(Base):
+    """A web chat's "come back later" code, as a keyed value only (app.crypto.ReturnCodeKeys).
+
+    One per conversation (choosing "come back later" again replaces it); deleted with the
+    conversation (erasure, retention) and by the sweeper once `expires_at` has passed. The code
+    itself is never stored, logged or kept in the transcript.
+    """
+
+    __tablename__ = "return_codes"
+
+    conversation_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    issued_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
 class ReportCount(Base):
     """The partnership report's counts, kept at the moment each event happens.
 

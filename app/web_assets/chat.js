@@ -15,6 +15,11 @@
   var eraseBox = document.getElementById("erase-confirm");
   var eraseYes = document.getElementById("erase-yes");
   var eraseNo = document.getElementById("erase-no");
+  var codeEntry = document.getElementById("code-entry");
+  var codeToggle = document.getElementById("code-toggle");
+  var codeForm = document.getElementById("code-form");
+  var codeInput = document.getElementById("code-input");
+  var codeStatus = document.getElementById("code-status");
   var token = null;
   var exited = false;
   var sending = Promise.resolve();  // settles once every message sent so far has its answer
@@ -165,6 +170,7 @@
       return;
     }
     notice.textContent = "";
+    leaveCodeEntry();
     add(text, "from-you");
     var answered = ensureToken().then(function (current) {
       return post("/chat/send", { token: current, id: randomId(), text: text,
@@ -177,10 +183,59 @@
       token = result.data.token;
       if (result.data.notice) { add(result.data.notice, "from-service notice"); }
       result.data.replies.forEach(function (reply) { add(reply, "from-service"); });
+      if (result.data.code) { showCode(result.data.code); }
     }).catch(function () {
       add(config.text.network, "from-service notice");
     });
     sending = Promise.all([sending, answered]);
+  }
+
+  // "Come back later": the code is shown once, here, and kept nowhere else: not in a cookie,
+  // storage, the URL or the history; only in this element until the page is left.
+  function showCode(code) {
+    add(config.text.codeShown, "from-service");
+    var item = list.lastElementChild;
+    var words = document.createElement("strong");
+    words.className = "code-words";
+    words.textContent = code;
+    item.appendChild(document.createTextNode("\n"));
+    item.appendChild(words);
+    if (config.text.codeHint) {
+      item.appendChild(document.createTextNode("\n" + config.text.codeHint));
+    }
+    item.classList.add("code-shown");
+    list.scrollTop = list.scrollHeight;
+  }
+
+  // "I have a code" belongs to the start screen: once a conversation is going it leaves.
+  function leaveCodeEntry() {
+    if (codeEntry && codeEntry.parentNode) { codeEntry.parentNode.removeChild(codeEntry); }
+  }
+
+  function resume(event) {
+    event.preventDefault();
+    var typed = codeInput.value;
+    if (!typed.trim()) { codeStatus.textContent = config.text.codeEmpty; return; }
+    codeStatus.textContent = "";
+    post("/chat/resume", { code: typed, language: root.lang }).then(function (result) {
+      if (!result.ok) {
+        codeStatus.textContent = result.data.message || config.text.error;
+        return;
+      }
+      codeInput.value = "";
+      var earlier = token;
+      token = result.data.token;
+      if (earlier && earlier !== token && navigator.sendBeacon) {
+        // The page's own unused conversation, if it had started one, ends here.
+        navigator.sendBeacon("/chat/exit", new Blob([earlier], { type: "text/plain" }));
+      }
+      leaveCodeEntry();
+      add(result.data.message, "from-service notice");
+      result.data.replies.forEach(function (reply) { add(reply, "from-advocate"); });
+      input.focus();
+    }).catch(function () {
+      codeStatus.textContent = config.text.network;
+    });
   }
 
   // "Delete this conversation", confirmed in the page. Not window.confirm: a native dialog
@@ -246,6 +301,12 @@
     chat.hidden = true;
     root.classList.remove("chat-open");
   });
+  codeToggle.addEventListener("click", function () {
+    codeForm.hidden = !codeForm.hidden;
+    codeToggle.setAttribute("aria-expanded", codeForm.hidden ? "false" : "true");
+    if (!codeForm.hidden) { codeInput.focus(); }
+  });
+  codeForm.addEventListener("submit", resume);
   eraseButton.addEventListener("click", showErase);
   eraseYes.addEventListener("click", erase);
   eraseNo.addEventListener("click", hideErase);

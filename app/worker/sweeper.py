@@ -42,6 +42,10 @@ def sweep() -> dict[str, int]:
     counts = {"replies": 0, "released": 0, "cancelled": 0, "cases": 0, "copies": 0,
               "overdue": 0}
     with built.database.transaction() as connection:
+        # Return codes past `[webchat] resume_hours` work no more: their keyed values go now,
+        # before the replies waiting on them are rechecked (and cancelled).
+        counts["codes"] = built.conversations.return_codes.purge_expired(connection, now) \
+            if built.conversations.return_codes else 0
         due = built.reply_delivery.due(connection, now, grace)
         due += built.reply_delivery.recheck_waiting(connection, counts)
         copies = provider_copies.pending(connection, now)

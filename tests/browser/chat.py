@@ -39,7 +39,7 @@ FORBIDDEN_WORDS = ("quietline", "abuse", "domestic", "refuge", "helpline", "poli
 EMERGENCY_NUMBERS = ("999", "55", "0808 2000 247")
 # Every route of the chat; each must send the no-trace headers.
 CHAT_ROUTES = ("/", "/chat/start", "/chat/send", "/chat/poll", "/chat/erase", "/chat/exit",
-               "/notes")
+               "/chat/resume", "/notes")
 
 WELCOME_MARK = "Reply with a number"
 PERSON_MARK = "Someone from our team"

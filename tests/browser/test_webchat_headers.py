@@ -44,6 +44,8 @@ def test_every_chat_route_sends_the_no_trace_headers(api: APIRequestContext) -> 
             "token": token, "id": uuid4().hex, "text": "x" * 10_240}), 413),
         "POST /chat/send, unknown token": (api.post("/chat/send", data={
             "token": "not-a-token", "id": uuid4().hex, "text": "hello"}), 200),
+        "POST /chat/resume, wrong code": (api.post("/chat/resume", data={
+            "code": "maple river stone"}), 400),
         "POST /chat/exit": (api.post("/chat/exit", data=token,
                                      headers={"Content-Type": "text/plain"}), 204),
     }

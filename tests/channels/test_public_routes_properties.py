@@ -24,7 +24,8 @@ EXAMPLES = settings(max_examples=int(os.environ.get("QUIETLINE_FUZZ_EXAMPLES", "
                     deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture,
                                            HealthCheck.too_slow])
-CHAT_POSTS = ["/chat/start", "/chat/send", "/chat/poll", "/chat/erase", "/chat/exit"]
+CHAT_POSTS = ["/chat/start", "/chat/send", "/chat/poll", "/chat/erase", "/chat/exit",
+              "/chat/resume"]
 WEBHOOKS = ["/webhooks/twilio/sms", "/webhooks/twilio/status", "/webhooks/twilio/fallback"]
 PAGES = ["/", "/notes", "/webhooks/twilio/fallback"]
 

@@ -17,7 +17,8 @@ from app.crypto.keyed import derived_keys
 
 
 class ReturnCodeKeys:
-    """Stored values and throttle keys of return codes. Keys are newest first: the newest
+    """Stored values of return codes (their throttle is keyed by the contact key instead,
+    app/conversation/return_codes.py). Keys are newest first: the newest
     makes every new value; each listed key is tried on look-up, so a SECRET_KEY rotation does
     not break a code shown before it (a code lives for hours, not weeks)."""
 

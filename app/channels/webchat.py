@@ -20,6 +20,7 @@ from markupsafe import Markup
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.content.catalogues import MissingMessage, text_id
+from app.content.numbers import isolated_html
 from app.conversation.chat_sessions import ChatInputError, ChatSessions
 from app.conversation.return_codes import CodeRefused
 from app.crypto import csp_hash
@@ -121,7 +122,7 @@ def _page(template: str) -> Response:
     html = render_template(
         template, language=language, direction="rtl" if language in RTL else "ltr",
         cover=cover, favicon=_favicon(cover), css=css, js=js,
-        t=t, chat_config=chat_config, speakers=speakers,
+        t=t, numbers=isolated_html, chat_config=chat_config, speakers=speakers,
         languages=[(code, LANGUAGE_NAMES.get(code, code))
                    for code in services().settings.deployment.languages],
     )

@@ -7,6 +7,7 @@ Checks, each reported with file, message id or step, and language:
   translation is reported as a warning: at run time it falls back to English);
 - every text formats with the placeholders we fill ({services}) and no others;
 - the lock-screen rule: nothing revealing in the first characters a phone shows;
+- in a right-to-left text, every phone number isolated left-to-right (app/content/numbers.py);
 - the SMS encoding and segment count, failing above the limit in flows/outbound.yaml, for
   each text, and for each step's whole reply and the replies the service puts together itself
   (the fail-safe in a language with English second; the urgent answer out of hours; a person
@@ -28,6 +29,7 @@ from app.content.catalogues import FALLBACK_LANGUAGE, Catalogues
 from app.content.checklist import checklist_problems
 from app.content.failsafe import EMERGENCY_TEXT_EN, emergency_text
 from app.content.lockscreen import LockScreenRule
+from app.content.numbers import RIGHT_TO_LEFT, unisolated_numbers
 from app.content.segments import Encoding, encoding_of
 from app.deployment import Deployment
 from app.flows import Flow, FlowError, load_flows
@@ -295,4 +297,9 @@ def check_text(rule: LockScreenRule, language: str, message_id: str, text: str,
     if banned:
         problems.append(Problem(where, f"shows {', '.join(banned)} in the first "
                                        f"{rule.preview} characters (lock-screen rule)"))
+    if language in RIGHT_TO_LEFT:
+        for number in unisolated_numbers(text):
+            problems.append(Problem(where, f"has the number {number!r} without isolates: in a "
+                                           "right-to-left text write it as U+2066, its digit "
+                                           "groups joined by no-break spaces, U+2069"))
     return problems

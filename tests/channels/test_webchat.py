@@ -83,6 +83,9 @@ def test_the_inline_script_and_styles_match_the_hashes_in_the_csp(client: FlaskC
 def test_the_emergency_numbers_are_in_the_page_without_javascript(client: FlaskClient) -> None:
     html = client.get("/").get_data(as_text=True)
     emergency = html.split('id="emergency">')[1].split("</p>")[0]
+    # The helpline number is in <bdi dir="ltr">, its groups joined by no-break spaces.
+    assert '<bdi dir="ltr">0808\u00a02000\u00a0247</bdi>' in emergency
+    emergency = emergency.replace("\u00a0", " ")
     for number in ("999", "55", "0808 2000 247"):
         assert number in emergency
 

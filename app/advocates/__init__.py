@@ -32,7 +32,7 @@ bp = Blueprint("advocates", __name__, url_prefix="/advocates", static_folder="st
 PUBLIC_ENDPOINTS = frozenset({"advocates.login", "advocates.static"})
 # Requests a page makes on its own (the queue's polling): they need a live session but do
 # not keep it alive, so an open page still signs out when nobody is using it.
-PASSIVE_ENDPOINTS = frozenset({"advocates.queue_json"})
+PASSIVE_ENDPOINTS = frozenset({"advocates.queue_json", "advocates.case_live"})
 CSP = "; ".join((
     "default-src 'none'", "script-src 'self'", "style-src 'self'", "img-src 'self'",
     "connect-src 'self'", "form-action 'self'", "base-uri 'none'", "frame-ancestors 'none'",

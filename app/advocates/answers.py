@@ -9,7 +9,13 @@ from __future__ import annotations
 from flask import Response, jsonify, render_template, request, url_for
 
 from app.advocates import bp
-from app.casework.desk import CaseConflict, CaseErased, CaseNotFound, NotAllowed
+from app.casework.desk import (
+    CaseConflict,
+    CaseErased,
+    CaseNotFound,
+    NotAllowed,
+    ViewingNotStarted,
+)
 from app.casework.replies import DraftRefused
 from app.casework.safe_time import WindowError
 from app.services import services
@@ -82,6 +88,11 @@ ERASED_KINDS = {"notes": ("note", "notes"),
 def not_allowed(error: NotAllowed) -> Response:
     action = str(error.args[0]) if error.args else ""
     return answer(403, REFUSALS.get(action, "You are not allowed to do that."))
+
+
+@bp.errorhandler(ViewingNotStarted)
+def viewing_not_started(_error: ViewingNotStarted) -> Response:
+    return answer(409, "Reload the page to go on reading this case.")
 
 
 @bp.errorhandler(CaseConflict)

@@ -1,20 +1,30 @@
-"""A case: its transcript (audited), the survivor's choices, the safe window and replies."""
+"""A case: its transcript (audited once per viewing), live updates, the survivor's choices,
+the safe window and replies."""
 
 from __future__ import annotations
 
 import logging
 
-from flask import Response, g, redirect, render_template, request, url_for
+from flask import Response, g, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers.response import Response as BaseResponse
 
-from app.advocates import bp
+from app.advocates import bp, case_sections, local_time, transcript
 from app.advocates.queue_views import flood_note
+from app.casework import wording
 from app.casework.desk import CLOSE_REASONS, NotAllowed, facts
 from app.casework.replies import MAX_REPLY_CHARS
 from app.services import services
 from app.staff import authz
 
 log = logging.getLogger(__name__)
+# How often an open case page asks for what is new (case.js reads it from the page).
+LIVE_INTERVAL_MS = 1000
+MAX_SKIP = 1_000_000
+
+
+def _purpose() -> str | None:
+    purpose = request.args.get("purpose") or None
+    return purpose if purpose in authz.PURPOSES else None
 
 
 @bp.get("/cases/<int:case_id>")
@@ -26,20 +36,50 @@ def case(case_id: int) -> BaseResponse:
         # Nothing of the case is shown, and nothing is audited, until a purpose is given.
         return Response(render_template("advocates/purpose.html", record=record,
                                         purposes=authz.PURPOSES))
-    view = built.casework.open_case(case_id, g.staff, purpose)
-    return Response(render_template(
-        "advocates/case.html", view=view, record=view.record, member=g.staff,
-        can_reply=authz.can_reply(g.staff, facts(view.record)),
-        replies=built.replies.for_case(case_id),
-        canned=built.replies.canned(view.record.language),
-        close_reasons=CLOSE_REASONS, max_chars=MAX_REPLY_CHARS,
-        advocates=built.accounts.assignable(g.staff),
-        can_reassign=authz.can_reassign(g.staff, facts(view.record)),
-        can_release=authz.can_release(g.staff, facts(view.record)),
-        can_close=authz.can_close(g.staff, facts(view.record)),
-        flood_followers=built.casework.flood_followers(case_id),
-        flood_note=flood_note, can_claim=g.staff.role in authz.CLAIMING_ROLES,
-    ))
+    view = built.casework.open_case(case_id, g.staff, purpose, viewing=g.staff_session_id)
+    replies = built.replies.for_case(case_id)
+    case_facts = facts(view.record)
+    page: dict[str, object] = {
+        "view": view, "record": view.record, "member": g.staff, "wording": wording,
+        "messages": transcript.shown(view.messages, replies, built.accounts.names(),
+                                     local_time),
+        "live_url": url_for("advocates.case_live", case_id=case_id, purpose=_purpose()),
+        "live_interval": LIVE_INTERVAL_MS,
+        "can_reply": authz.can_reply(g.staff, case_facts),
+        "canned": built.replies.canned(view.record.language),
+        "close_reasons": CLOSE_REASONS, "max_chars": MAX_REPLY_CHARS,
+        "advocates": built.accounts.assignable(g.staff),
+        "can_reassign": authz.can_reassign(g.staff, case_facts),
+        "can_release": authz.can_release(g.staff, case_facts),
+        "can_close": authz.can_close(g.staff, case_facts),
+        "flood_followers": built.casework.flood_followers(case_id),
+        "flood_note": flood_note, "can_claim": g.staff.role in authz.CLAIMING_ROLES,
+    }
+    page.update(case_sections.context(view, g.staff, page))
+    return Response(render_template("advocates/case.html", **page))
+
+
+@bp.get("/cases/<int:case_id>/live.json")
+def case_live(case_id: int) -> Response:
+    """What an open case page lacks: messages after the first `after`, every reply's state,
+    the case's status and delivery gate. Same rules as the page, checked on every call; no
+    audit row of its own (the viewing's row covers it: docs/threat-model.md, A4)."""
+    built = services()
+    skip = min(max(request.args.get("after", 0, type=int), 0), MAX_SKIP)
+    live = built.casework.live(case_id, g.staff, _purpose(), viewing=g.staff_session_id,
+                               skip=skip, seen=request.args.get("seen") == "1")
+    replies = built.replies.for_case(case_id)
+    case_facts = facts(live.record)
+    return jsonify({
+        "count": live.count,
+        "messages": transcript.as_json(transcript.shown(
+            live.messages, replies, built.accounts.names(), local_time)),
+        "deliveries": transcript.deliveries(replies, local_time),
+        "status": live.record.status,
+        "status_words": wording.say(wording.CASE_STATUSES, live.record.status),
+        "gate": live.gate.explanation,
+        "can_reply": authz.can_reply(g.staff, case_facts),
+    })
 
 
 @bp.get("/cases/<int:case_id>/manage")
@@ -53,7 +93,7 @@ def manage(case_id: int) -> BaseResponse:
     names = built.accounts.names()
     return Response(render_template(
         "advocates/manage.html", record=record, holder=names.get(record.claimed_by or -1),
-        advocates=built.accounts.assignable(g.staff),
+        advocates=built.accounts.assignable(g.staff), wording=wording,
         can_reassign=authz.can_reassign(g.staff, case_facts),
         can_release=authz.can_release(g.staff, case_facts)))
 

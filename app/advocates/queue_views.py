@@ -9,7 +9,7 @@ from werkzeug.wrappers.response import Response as BaseResponse
 
 from app.advocates import bp
 from app.advocates.answers import answer
-from app.casework import presence
+from app.casework import presence, wording
 from app.casework.desk import QueueItem
 from app.casework.outbound_gate import EXPLANATIONS
 from app.services import services
@@ -29,11 +29,18 @@ def flood_note(followers: int) -> str:
             "from the same network")
 
 
-def _item(item: QueueItem, names: dict[int, str]) -> dict[str, object]:
+def _item(item: QueueItem, names: dict[int, str], unread: set[int]) -> dict[str, object]:
     return {
         "id": item.id, "reference": item.reference, "priority": item.priority,
         "status": item.status, "language": item.language, "channel": item.channel,
-        "reasons": list(item.reasons), "waiting_seconds": item.waiting_seconds,
+        "reasons": list(item.reasons), "reasons_words": wording.reasons(item.reasons),
+        "priority_words": wording.say(wording.PRIORITIES, item.priority),
+        "language_words": wording.say(wording.LANGUAGES, item.language),
+        "channel_words": wording.say(wording.CHANNELS, item.channel),
+        "waiting_seconds": item.waiting_seconds,
+        # Survivor messages newer than this advocate last had on screen, on a case they hold
+        # (app/storage/viewings.py says what "read" means).
+        "unread": item.id in unread,
         "claimed_by": names.get(item.claimed_by or -1), "mine": item.claimed_by == g.staff.id,
         "can_claim": g.staff.role in authz.CLAIMING_ROLES,
         "window": item.window, "window_label": WINDOW_LABELS.get(item.window, item.window),
@@ -59,7 +66,8 @@ def queue_json() -> Response:
     except Exception:  # noqa: BLE001 -- Redis down: the queue still works; alerts may double up
         log.warning("event=presence.unavailable")
     names = services().accounts.names()
-    return jsonify({"cases": [_item(item, names) for item in items]})
+    unread = services().casework.unread(g.staff)
+    return jsonify({"cases": [_item(item, names, unread) for item in items]})
 
 
 @bp.post("/cases/<int:case_id>/claim")

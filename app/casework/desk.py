@@ -21,8 +21,9 @@ from app.deployment import Deployment
 from app.flows import Choice, ConversationState
 from app.staff import authz
 from app.staff.accounts import StaffMember
-from app.storage import cases, tallies, vault
+from app.storage import cases, tallies, vault, viewings
 from app.storage.db import Database
+from app.storage.times import utc
 
 log = logging.getLogger(__name__)
 PRIORITY_NAMES = {1: "routine", 2: "high", 3: "urgent"}
@@ -44,6 +45,11 @@ class CaseErased(LookupError):
 
 class NotAllowed(PermissionError):
     """This member of staff may not do this to this case."""
+
+
+class ViewingNotStarted(PermissionError):
+    """A live update for a case this staff session has not opened (with this purpose): the
+    page must be loaded again, which audits the viewing, before any content is sent."""
 
 
 class CaseConflict(RuntimeError):
@@ -76,6 +82,17 @@ class CaseView:
     choices: dict[str, Choice]
     window: safe_time.SafeWindow | None
     suggested_window: safe_time.SafeWindow | None
+    gate: outbound_gate.Gate
+
+
+@dataclass(frozen=True)
+class LiveView:
+    """What an open case page lacks: the messages after the ones it shows, and the case's
+    status and delivery gate now (reply states come from `Replies.for_case`)."""
+
+    record: cases.CaseRecord
+    messages: list[vault.StoredMessage]  # after the first `skip`
+    count: int  # messages in the whole transcript
     gate: outbound_gate.Gate
 
 
@@ -249,27 +266,31 @@ class Casework:
             raise CaseConflict("The case changed while you were looking at it; reload.")
         log.info("event=%s escalation=%s advocate=%s", action, record.id, member.id)
 
-    def open_case(self, case_id: int, member: StaffMember, purpose: str | None) -> CaseView:
+    def open_case(self, case_id: int, member: StaffMember, purpose: str | None, *,
+                  viewing: int | None = None) -> CaseView:
         """The transcript and choices, if allowed; the view is audited in the same transaction.
 
-        docs/threat-model.md, A4: each view writes one row (who, case, when, why), never content.
+        docs/threat-model.md, A4: a viewing writes one row (who, case, when, why), never
+        content. With `viewing` (the staff session's id) that is once per session and purpose:
+        reloading the page, or its live updates (`live`), add no row; without it, every call
+        writes one.
         """
         now = self.clock()
         with self.database.transaction() as connection:
-            record = cases.load(connection, self.keyring, case_id)
-            if record is None:
-                raise (CaseErased if cases.is_erased(connection, case_id) else CaseNotFound)(
-                    case_id)
-            if not authz.can_read_transcript(member, facts(record), purpose):
-                raise NotAllowed("read")
+            record = self._readable(connection, case_id, member, purpose)
             stated = purpose if authz.needs_purpose(member, facts(record)) else None
             messages = vault.transcript(connection, self.keyring, record.conversation_id)
-            audit.record(connection, now=now, actor=audit.staff(member.id),
-                         action="transcript.viewed", conversation_id=record.conversation_id,
-                         escalation_id=case_id, purpose=stated)
+            first = viewing is None or viewings.start_viewing(
+                connection, staff_session_id=viewing, case_id=case_id, purpose=stated, now=now)
+            if first:
+                audit.record(connection, now=now, actor=audit.staff(member.id),
+                             action="transcript.viewed", conversation_id=record.conversation_id,
+                             escalation_id=case_id, purpose=stated)
+            self._mark_read(connection, member, case_id, messages)
         state = state_of(record)
         said = state.choices.get("safe_time")
-        log.info("event=transcript.viewed escalation=%s advocate=%s", case_id, member.id)
+        if first:
+            log.info("event=transcript.viewed escalation=%s advocate=%s", case_id, member.id)
         # Read in English and the conversation's language; the advocate confirms it.
         suggested = (safe_time.suggest(said.value, state.language or record.language)
                      if said else None)
@@ -280,6 +301,52 @@ class Casework:
         """The cases listed under this one as a possible flood: references only."""
         with self.database.transaction() as connection:
             return cases.flood_followers(connection, case_id)
+
+    def live(self, case_id: int, member: StaffMember, purpose: str | None, *, viewing: int,
+             skip: int, seen: bool) -> LiveView:
+        """What an open case page lacks since it showed `skip` messages; `seen` (the page is
+        in front of the advocate) moves their read mark.
+
+        Writes no audit row: every read here is covered by the row `open_case` wrote when this
+        staff session opened the case with this purpose, and is refused without one
+        (`ViewingNotStarted`). The rules are checked again on every call, so a case released,
+        given to someone else or closed stops updating at once.
+        """
+        with self.database.transaction() as connection:
+            record = self._readable(connection, case_id, member, purpose)
+            stated = purpose if authz.needs_purpose(member, facts(record)) else None
+            if not viewings.is_viewing(connection, staff_session_id=viewing, case_id=case_id,
+                                       purpose=stated):
+                raise ViewingNotStarted(case_id)
+            size = vault.transcript_size(connection, record.conversation_id)
+            new = (vault.transcript(connection, self.keyring, record.conversation_id, skip=skip)
+                   if size.messages > skip else [])
+            if seen and size.newest_from_survivor is not None:
+                viewings.mark_read(connection, advocate_id=member.id, case_id=case_id,
+                                   until=size.newest_from_survivor)
+        return LiveView(record, new, size.messages, self.gate(record))
+
+    def unread(self, member: StaffMember) -> set[int]:
+        """The cases this member holds with survivor messages they have not had on screen."""
+        with self.database.transaction() as connection:
+            return viewings.unread_cases(connection, member.id)
+
+    def _readable(self, connection: Connection, case_id: int, member: StaffMember,
+                  purpose: str | None) -> cases.CaseRecord:
+        record = cases.load(connection, self.keyring, case_id)
+        if record is None:
+            raise (CaseErased if cases.is_erased(connection, case_id) else CaseNotFound)(case_id)
+        if not authz.can_read_transcript(member, facts(record), purpose):
+            raise NotAllowed("read")
+        return record
+
+    @staticmethod
+    def _mark_read(connection: Connection, member: StaffMember, case_id: int,
+                   messages: list[vault.StoredMessage]) -> None:
+        newest = max((m.created_at for m in messages if m.direction == "in"), default=None)
+        if newest is not None:
+            viewings.mark_read(connection, advocate_id=member.id, case_id=case_id,
+                               until=utc(newest))
 
     def set_window(self, case_id: int, member: StaffMember, text: str) -> None:
         """Confirm (or clear, with empty text) the survivor's safe-contact window."""

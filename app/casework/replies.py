@@ -71,6 +71,8 @@ class ReplyStatus:
     created_at: datetime
     sent_at: datetime | None
     provider_status: str | None = None  # from Twilio's status callbacks, e.g. "delivered"
+    message_id: uuid.UUID | None = None  # the reply's row in the transcript
+    advocate_id: int | None = None
 
 
 class Replies:
@@ -184,7 +186,7 @@ class Replies:
         latest = {sid: status for sid, status in receipts}  # later rows win
         return [ReplyStatus(r.id, r.status, r.hold_reason, aware(r.not_before),
                             r.error_kind, utc(r.created_at), aware(r.sent_at),
-                            latest.get(r.provider_sid))
+                            latest.get(r.provider_sid), r.message_id, r.advocate_id)
                 for r in rows]
 
     def collect_web(self, conversation_id: uuid.UUID) -> list[str]:

@@ -184,10 +184,13 @@ class ConversationService:
         if replay is not None:
             turn = spool.replayed_turn(turn, state)
         state = turn.state
-        text = self.render(state.language, turn.reply_ids, now) if turn.reply_ids else None
+        rendered = self.render(state.language, turn.reply_ids, now) if turn.reply_ids else None
         text = (replay.reply_text if replay is not None  # what the fail-safe already sent
-                else floods.sent_text(inbound.channel, turn, text, verdict, self.render,
+                else floods.sent_text(inbound.channel, turn, rendered, verdict, self.render,
                                       has_case=lookup.open_case is not None))
+        # The case page names an automated reply by its messages ("menu sent"); only when it
+        # is the flow's own reply (a flood notice or a replayed answer is not).
+        flow_ids = turn.reply_ids if text is not None and text is rendered else ()
 
         if conversation is None:
             conversation = vault.create(
@@ -199,7 +202,8 @@ class ConversationService:
         new = [vault.NewMessage("in", "survivor", turn.stored_body or inbound.body,
                                 inbound.provider_sid, received)]
         if text is not None:
-            new.append(vault.NewMessage("out", "flow", text, reply_to=received))
+            new.append(vault.NewMessage("out", "flow", text, reply_to=received,
+                                        flow_ids=tuple(flow_ids)))
         vault.add_messages(connection, conversation, new, now)
         if spool.moves_state(replay, new_conversation=conversation.is_new):
             vault.save_state(connection, conversation, state.to_json(), state.language, now)

@@ -105,6 +105,10 @@ class Message(Base):
         ForeignKey("messages.id", ondelete="CASCADE"), index=True
     )
     body_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    # An automated reply's catalogue message ids (a JSON list), sealed like the body: which
+    # information a survivor asked for is itself sensitive. The case page shows them as one
+    # line ("information: safety planning"); None for other messages and older rows.
+    flow_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     created_at: Mapped[datetime]
 
     conversation: Mapped[Conversation] = relationship(back_populates="messages")
@@ -544,6 +548,33 @@ class Referral(Base):
     sealed_under: Mapped[str] = mapped_column(String(16))
     reason_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     created_at: Mapped[datetime]
+class CaseViewing(Base):
+    """A case opened in one signed-in staff session (with one purpose): the one
+    "transcript.viewed" audit row of that viewing covers every later load and live update of
+    the case page in the same session (docs/threat-model.md, A4). Ids only."""
+
+    __tablename__ = "case_viewings"
+
+    staff_session_id: Mapped[int] = mapped_column(
+        ForeignKey("staff_sessions.id", ondelete="CASCADE"), primary_key=True)
+    escalation_id: Mapped[int] = mapped_column(
+        ForeignKey("escalations.id", ondelete="CASCADE"), primary_key=True, index=True)
+    purpose: Mapped[str] = mapped_column(String(32), primary_key=True)  # "" when none
+    first_at: Mapped[datetime]
+
+
+class CaseRead(Base):
+    """How far an advocate has read a case: the time of the newest survivor message that was
+    on their screen (a page load, or a live update while the page was visible). The queue
+    marks a case they hold as unread when a survivor message is newer."""
+
+    __tablename__ = "case_reads"
+
+    advocate_id: Mapped[int] = mapped_column(
+        ForeignKey("advocates.id", ondelete="CASCADE"), primary_key=True)
+    escalation_id: Mapped[int] = mapped_column(
+        ForeignKey("escalations.id", ondelete="CASCADE"), primary_key=True, index=True)
+    read_until: Mapped[datetime]
 
 
 class HandoverNote(Base):

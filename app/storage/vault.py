@@ -11,12 +11,13 @@ as few statements as possible (docs/architecture.md, habit 5; bench/webhook.py m
 
 from __future__ import annotations
 
+import json
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
-from sqlalchemy import Connection, and_, bindparam, exists, insert, literal, select, update
+from sqlalchemy import Connection, and_, bindparam, exists, func, insert, literal, select, update
 
 from app.crypto import DataKey, FieldContext, Keyring
 from app.storage.models import (
@@ -129,6 +130,7 @@ class StoredMessage:
     author: str
     created_at: datetime
     body: str
+    flow_ids: tuple[str, ...] = ()  # an automated reply's catalogue message ids
 
 
 def find_open(
@@ -182,6 +184,7 @@ class NewMessage:
     provider_sid: str | None = None
     id: uuid.UUID | None = None
     reply_to: uuid.UUID | None = None
+    flow_ids: tuple[str, ...] = ()  # an automated reply's catalogue message ids
 
 
 def add_messages(
@@ -203,6 +206,9 @@ def add_messages(
             "reply_to_id": message.reply_to,
             "body_sealed": conversation.key.seal(
                 message.body, _ctx("messages", "body", message_id)),
+            "flow_sealed": conversation.key.seal(
+                json.dumps(list(message.flow_ids)), _ctx("messages", "flow", message_id))
+            if message.flow_ids else None,
             "created_at": now,
         })
     connection.execute(_INSERT_MESSAGES, rows)
@@ -293,24 +299,47 @@ def contact_address(key: DataKey, conversation: Conversation) -> str | None:
 
 
 def transcript(
-    connection: Connection, keyring: Keyring, conversation_id: uuid.UUID
+    connection: Connection, keyring: Keyring, conversation_id: uuid.UUID, *, skip: int = 0
 ) -> list[StoredMessage]:
-    """Every message of a conversation, opened, oldest first (inbound before its reply)."""
+    """Every message of a conversation, opened, oldest first (inbound before its reply);
+    with `skip`, only those after the first `skip` (a live page asks for what it lacks)."""
     wrapped = connection.execute(
         select(conversations.c.wrapped_key).where(conversations.c.id == conversation_id)
     ).scalar_one()
     key = keyring.unwrap(wrapped, _ctx("conversations", "key", conversation_id))
     rows = connection.execute(
         select(messages.c.id, messages.c.direction, messages.c.author, messages.c.created_at,
-               messages.c.body_sealed)
+               messages.c.body_sealed, messages.c.flow_sealed)
         .where(messages.c.conversation_id == conversation_id)
-        .order_by(messages.c.created_at, messages.c.direction)
+        .order_by(messages.c.created_at, messages.c.direction, messages.c.id)
+        .offset(max(0, skip))
     )
     return [
         StoredMessage(row.id, row.direction, row.author, row.created_at,
-                      key.open(row.body_sealed, _ctx("messages", "body", row.id)))
+                      key.open(row.body_sealed, _ctx("messages", "body", row.id)),
+                      () if row.flow_sealed is None else tuple(json.loads(
+                          key.open(row.flow_sealed, _ctx("messages", "flow", row.id)))))
         for row in rows
     ]
+
+
+@dataclass(frozen=True)
+class TranscriptSize:
+    """How long a transcript is and when the survivor last wrote, read without opening it."""
+
+    messages: int
+    newest_from_survivor: datetime | None
+
+
+def transcript_size(connection: Connection, conversation_id: uuid.UUID) -> TranscriptSize:
+    row = connection.execute(
+        select(func.count(messages.c.id),
+               func.max(messages.c.created_at).filter(messages.c.direction == "in"))
+        .where(messages.c.conversation_id == conversation_id)).one()
+    newest = row[1]
+    if newest is not None and newest.tzinfo is None:  # SQLite returns naive datetimes (UTC)
+        newest = newest.replace(tzinfo=UTC)
+    return TranscriptSize(int(row[0]), newest)
 
 
 def reply_address(connection: Connection, keyring: Keyring, conversation_id: uuid.UUID

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 
 import pytest
 from flask import Flask
@@ -13,6 +14,7 @@ from app.casework.desk import CaseConflict
 from app.services import services
 from app.staff.accounts import StaffMember
 from app.storage.models import AuditEvent
+from tests.conftest import MovableClock
 from tests.support.cases import claim, open_case
 from tests.support.staff import csrf, csrf_from, make_advocate, sign_in
 from tests.support.twilio_signing import TwilioSigner
@@ -111,19 +113,26 @@ def test_an_advocate_who_has_not_claimed_a_case_gets_403_on_its_transcript(
     assert audit_rows(app, "transcript.viewed") == []
 
 
-def test_every_transcript_view_adds_one_audit_row_without_text(
-        app: Flask, client: FlaskClient, twilio: TwilioSigner) -> None:
+def test_each_viewing_session_adds_one_audit_row_without_text(
+        app: Flask, client: FlaskClient, twilio: TwilioSigner, clock: MovableClock) -> None:
+    """Reloading the page in the same staff session adds no row (issue 20, item 1); signing
+    in again starts a new viewing, with a row of its own."""
     twilio.sms(CANARY)
     case_id = open_case(twilio)
     advocate = make_advocate(app, "a@example.org")
     sign_in(client, advocate)
     claim(client, case_id)
-    for views in (1, 2, 3):
+    for _reload in (1, 2, 3):
         page = client.get(f"/advocates/cases/{case_id}")
         assert page.status_code == 200
         assert CANARY in page.get_data(as_text=True)
-        rows = audit_rows(app, "transcript.viewed")
-        assert len(rows) == views
+        assert len(audit_rows(app, "transcript.viewed")) == 1
+    clock.advance(timedelta(seconds=60))  # a fresh authenticator code for the second sign-in
+    other_session = app.test_client()
+    sign_in(other_session, advocate)
+    assert CANARY in other_session.get(f"/advocates/cases/{case_id}").get_data(as_text=True)
+    rows = audit_rows(app, "transcript.viewed")
+    assert len(rows) == 2
     for row in rows:
         assert row.actor == f"advocate:{advocate.id}"
         assert row.escalation_id == case_id

@@ -10,6 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from app.casework import wording
 from app.config import Settings
 from app.outbound.twilio_rest import TwilioSender
 from app.services import services
@@ -153,7 +154,7 @@ def test_a_permanent_provider_error_fails_once_and_is_not_retried(
     sweep(app)
     assert fake_twilio.count(to=SURVIVOR) == 0
     page = advocate.get(f"/advocates/cases/{case_id}").get_data(as_text=True)
-    assert kind.replace("_", " ") in page
+    assert wording.ERROR_KINDS[kind] in page  # in plain words (issue 20, item 1)
     with app.app_context(), services().database.session() as session:
         opted_out = session.scalar(select(OptOut)) is not None
     assert opted_out is (kind == "opted_out")

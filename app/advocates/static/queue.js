@@ -79,25 +79,36 @@
       var row = document.createElement("tr");
       row.className = item.priority;
       row.setAttribute("data-case", String(item.id));
-      cell(row, item.priority);
-      cell(row, item.reference);
+      cell(row, item.priority_words);
+      var reference = cell(row, item.reference);
+      if (item.unread) {
+        // Survivor messages this advocate has not had on screen (see app/storage/viewings.py).
+        reference.appendChild(document.createTextNode(" "));
+        var flag = document.createElement("span");
+        flag.className = "unread";
+        flag.textContent = "new messages";
+        reference.appendChild(flag);
+        row.classList.add("has-unread");
+      }
       var waited = cell(row, waiting(item.waiting_seconds));
       if (item.overdue) {
         // Past its target (app/casework/sla.py): said in words, not only by colour.
         row.className += " overdue";
         waited.textContent = item.overdue;
       }
-      cell(row, item.language);
-      cell(row, item.channel);
-      cell(row, item.reasons.join(", ").replace(/_/g, " ") +
-        (item.flood_note ? "; " + item.flood_note : ""));
+      cell(row, item.language_words);
+      cell(row, item.channel_words);
+      cell(row, item.reasons_words + (item.flood_note ? "; " + item.flood_note : ""));
       cell(row, item.window_label);
       cell(row, item.claimed_by || "");
       var action = cell(row, "");
       if (item.status === "open" && item.can_claim) {
         action.appendChild(claimButton(item));
       } else if (item.mine) {
-        action.appendChild(link(item.url, "Open"));
+        var open = link(item.url, "Open");
+        open.setAttribute("aria-label", "Open case " + item.reference +
+                          (item.unread ? " (new messages)" : ""));
+        action.appendChild(open);
       }
       if (item.manage_url && !item.mine) {
         action.appendChild(document.createTextNode(" "));

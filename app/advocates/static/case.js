@@ -1,0 +1,137 @@
+// The live case page: asks the server what is new about this case once a second and adds it
+// in place (new messages, reply states, the case's status), no reload, no third parties.
+// Each tab keeps its own state in this closure and reads its own case's address from its own
+// page, so a poll in one tab never writes into another. Text from the server is only ever set
+// with textContent, never parsed as HTML.
+(function () {
+  "use strict";
+  var list = document.getElementById("transcript");
+  if (!list) { return; }
+  var box = document.getElementById("transcript-box");
+  var status = document.getElementById("live-status");
+  var source = list.getAttribute("data-live");
+  var interval = parseInt(list.getAttribute("data-interval"), 10) || 1000;
+  var count = parseInt(list.getAttribute("data-count"), 10) || 0;
+  var baseTitle = document.title;
+  var unseen = 0;
+  var stopped = false;
+
+  function text(tag, className, value) {
+    var node = document.createElement(tag);
+    if (className) { node.className = className; }
+    node.textContent = value;
+    return node;
+  }
+
+  // The same structure as the message_item macro in case.html.
+  function messageItem(m) {
+    var item = document.createElement("li");
+    item.className = "message " + m.kind;
+    item.setAttribute("data-message", m.id);
+    if (m.kind === "automated") {
+      var details = document.createElement("details");
+      var summary = document.createElement("summary");
+      summary.appendChild(text("span", "who", "Automated:"));
+      summary.appendChild(document.createTextNode(" " + m.summary + " "));
+      summary.appendChild(text("span", "at", m.at));
+      details.appendChild(summary);
+      details.appendChild(text("p", "body", m.body));
+      item.appendChild(details);
+      return item;
+    }
+    var meta = document.createElement("p");
+    meta.className = "meta";
+    meta.appendChild(text("span", "who", m.who));
+    meta.appendChild(document.createTextNode(" "));
+    meta.appendChild(text("span", "at", m.at));
+    item.appendChild(meta);
+    item.appendChild(text("p", "body", m.body));
+    if (m.reply) {
+      var delivery = text("p", "delivery", "Reply " + m.delivery);
+      delivery.setAttribute("data-reply", String(m.reply));
+      item.appendChild(delivery);
+    }
+    return item;
+  }
+
+  function nearBottom() {
+    return box.scrollHeight - box.scrollTop - box.clientHeight < 40;
+  }
+
+  function shown(id) {
+    return list.querySelector('li[data-message="' + id + '"]') !== null;
+  }
+
+  function say(words) {
+    // A live region: rewriting it with the same words would have it read out again.
+    if (status.textContent !== words) { status.textContent = words; }
+  }
+
+  function setTitle() {
+    document.title = (unseen > 0 ? "(" + unseen + " new) " : "") + baseTitle;
+  }
+
+  function apply(data) {
+    var follow = nearBottom();
+    var duplicate = false;
+    data.messages.forEach(function (m) {
+      if (shown(m.id)) { duplicate = true; return; }
+      list.appendChild(messageItem(m));
+      if (m.kind === "survivor" && document.visibilityState !== "visible") { unseen += 1; }
+    });
+    if (duplicate) {
+      // The order changed under us (two messages stored out of order): start again from the
+      // beginning rather than risk missing one.
+      list.replaceChildren();
+      count = 0;
+      return;
+    }
+    count = data.count;
+    Object.keys(data.deliveries).forEach(function (replyId) {
+      var line = list.querySelector('[data-reply="' + replyId + '"]');
+      var words = "Reply " + data.deliveries[replyId];
+      if (line && line.textContent !== words) { line.textContent = words; }
+    });
+    var caseStatus = document.getElementById("case-status");
+    if (caseStatus.textContent !== data.status_words) { caseStatus.textContent = data.status_words; }
+    var gate = document.getElementById("gate");
+    if (gate.textContent !== data.gate) { gate.textContent = data.gate; }
+    if (follow && data.messages.length) { box.scrollTop = box.scrollHeight; }
+    setTitle();
+    say("");
+  }
+
+  function stop(words) {
+    stopped = true;
+    say(words);
+  }
+
+  function poll() {
+    if (stopped) { return; }
+    var started = Date.now();
+    var seen = document.visibilityState === "visible" ? "1" : "0";
+    var url = source + (source.indexOf("?") < 0 ? "?" : "&") + "after=" + count + "&seen=" + seen;
+    fetch(url, {credentials: "same-origin",
+                headers: {"Accept": "application/json", "X-Requested-With": "fetch"}})
+      .then(function (response) {
+        if (response.status === 401) { window.location.assign("/advocates/login"); return null; }
+        return response.json().then(function (data) {
+          if (!response.ok) { stop(data.error || "This case stopped updating; reload."); return null; }
+          return data;
+        });
+      })
+      .then(function (data) { if (data) { apply(data); } })
+      .catch(function () { say("Could not reach the server; retrying."); })
+      .finally(function () {
+        if (!stopped) {
+          window.setTimeout(poll, Math.max(0, interval - (Date.now() - started)));
+        }
+      });
+  }
+
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible") { unseen = 0; setTitle(); }
+  });
+  box.scrollTop = box.scrollHeight;
+  window.setTimeout(poll, interval);
+}());

@@ -97,6 +97,7 @@ def init_app(app: Flask) -> None:
         queue_views,
         records_views,
         report_views,
+        search_views,
         session_views,
         sla_views,
     )

@@ -44,6 +44,7 @@ REFUSALS = {
             "record a risk assessment.",
     "referral": "Only the advocate who holds this case (or a supervisor who states why) can "
                 "record consent or a referral.",
+    "search": "Your role cannot search cases.",
 }
 
 

@@ -54,6 +54,7 @@ def case(case_id: int) -> BaseResponse:
         "can_close": authz.can_close(g.staff, case_facts),
         "flood_followers": built.casework.flood_followers(case_id),
         "flood_note": flood_note, "can_claim": g.staff.role in authz.CLAIMING_ROLES,
+        "earlier": built.casework.earlier_cases(view.record),
     }
     page.update(case_sections.context(view, g.staff, page))
     return Response(render_template("advocates/case.html", **page))

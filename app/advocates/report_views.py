@@ -43,7 +43,8 @@ def report_page() -> BaseResponse:
     figures = report.build(built.database, first, last, timezone=opening.timezone)
     charts = {name: _bars(cells) for name, cells in figures.sections.items()}
     return Response(render_template("advocates/report.html", figures=figures, titles=TITLES,
-                                    charts=charts, start=start, end=end))
+                                    charts=charts, start=start, end=end,
+                                    repeat_contact=report.REPEAT_CONTACT))
 
 
 def _bars(cells: dict[str, int | str]) -> list[tuple[str, int | str, float]]:

@@ -15,13 +15,13 @@ from datetime import datetime
 from sqlalchemy import Connection
 
 from app import audit
-from app.casework import outbound_gate, safe_time
+from app.casework import finding, outbound_gate, safe_time
 from app.crypto import Keyring
 from app.deployment import Deployment
 from app.flows import Choice, ConversationState
 from app.staff import authz
 from app.staff.accounts import StaffMember
-from app.storage import cases, tallies, vault, viewings
+from app.storage import case_search, cases, tallies, vault, viewings
 from app.storage.db import Database
 from app.storage.times import utc
 
@@ -325,6 +325,25 @@ class Casework:
                 viewings.mark_read(connection, advocate_id=member.id, case_id=case_id,
                                    until=size.newest_from_survivor)
         return LiveView(record, new, size.messages, self.gate(record))
+
+    def search(self, member: StaffMember, terms: finding.Terms) -> list[case_search.FoundCase]:
+        """Cases by their facts, newest first. Audited ("cases.searched": who, when) without
+        the terms, which a row need not hold to show who was searching."""
+        if not authz.can_search_cases(member):
+            raise NotAllowed("search")
+        query = finding.criteria(terms, self.timezone)
+        with self.database.transaction() as connection:
+            found = case_search.search(connection, query)
+            audit.record(connection, now=self.clock(), actor=audit.staff(member.id),
+                         action="cases.searched")
+        log.info("event=cases.searched advocate=%s found=%s", member.id, len(found))
+        return found
+
+    def earlier_cases(self, record: cases.CaseRecord) -> list[case_search.FoundCase]:
+        """The cases this case's contact opened before it that still exist (repeat contact):
+        references, dates and outcomes, no content. For a page that already read the case."""
+        with self.database.transaction() as connection:
+            return case_search.earlier_cases(connection, record.id, record.contact_hash)
 
     def unread(self, member: StaffMember) -> set[int]:
         """The cases this member holds with survivor messages they have not had on screen."""

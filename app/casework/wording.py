@@ -54,7 +54,7 @@ CASE_STATUSES = {"open": "open, waiting in the queue", "claimed": "claimed",
                  "closed": "closed"}
 PRIORITIES = {"routine": "routine", "high": "high", "urgent": "urgent"}
 PRIORITY_RANKS = {1: "routine", 2: "high", 3: "urgent"}  # escalations.priority
-CHANNELS = {"sms": "text message (SMS)", "web": "web chat"}
+CHANNELS = {"sms": "SMS", "web": "web chat"}
 LANGUAGES = {"en": "English", "cy": "Welsh", "pl": "Polish", "pa": "Punjabi", "ur": "Urdu",
              "ar": "Arabic", "ro": "Romanian", "so": "Somali"}
 

@@ -41,6 +41,15 @@ STILL_OPEN = "open"
 __all__ = ["SUPPRESSED", "Report", "ReportRangeError", "build", "date_range"]
 
 
+REPEAT_CONTACT = (
+    "Repeat contact: the share of the cases opened in the period whose contact had opened an "
+    "earlier case with us that had not been erased, counted when each case opened. The same "
+    "contact means the same phone number (kept only as a keyed hash) or, for the web chat, the "
+    "same chat: a survivor who starts a new web chat is not recognised, so the web chat's "
+    "repeat contact is undercounted. Cases deleted at the survivor's request, or after the "
+    "retention period, no longer count as earlier cases. Suppressed like the other figures.")
+
+
 class ReportRangeError(ValueError):
     """The dates cannot make a report; the message says why."""
 
@@ -157,6 +166,15 @@ def build(database: Database, first: date, last: date, *, timezone: str,
         round(in_hours["out_of_hours"] / cases, 3)
         if cases >= threshold and sum(hours_cells.values()) == cases
         and SUPPRESSED not in shown.values() else SUPPRESSED)
+    # Repeat contact (issue 20, item 6): the share of the period's cases whose contact had an
+    # earlier case that was not erased, counted when each case opened (REPEAT_CONTACT says so
+    # on the report page). Shown under the same rule as the out-of-hours share.
+    contact_cells = {name: _sum(counts.get("case_contact", []))[name]
+                     for name in ("repeat", "first")}
+    report.figures["repeat_contact_share"] = (
+        round(contact_cells["repeat"] / cases, 3)
+        if cases >= threshold and sum(contact_cells.values()) == cases
+        and SUPPRESSED not in protected(contact_cells, threshold).values() else SUPPRESSED)
     report.figures["first_human_reply_median"] = (
         _median_bucket(replies) if replied >= threshold else SUPPRESSED)
     return report

@@ -159,3 +159,10 @@ def can_edit_canned(member: StaffMember) -> bool:
     """Adding and editing the canned replies advocates pick from: what every survivor may be
     sent, so supervisors only (admins run the service but write nothing to survivors)."""
     return member.role == "supervisor"
+
+
+def can_search_cases(member: StaffMember) -> bool:
+    """Finding a case by its facts (reference, status, priority, language, date): what the
+    queue already shows every role, for closed cases too. The results open a case only under
+    the rules above."""
+    return member.role in STAFF_ROLES

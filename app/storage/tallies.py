@@ -14,16 +14,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, exists, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from app.storage.models import Escalation, Reply, ReportCount, table_of
+from app.storage.models import Conversation, Escalation, Reply, ReportCount, table_of
 from app.storage.times import utc
 from app.storage.vault import OpenCase
 
 report_counts = table_of(ReportCount)
 escalations = table_of(Escalation)
 replies = table_of(Reply)
+conversations = table_of(Conversation)
 PRIORITY_NAMES = {1: "routine", 2: "high", 3: "urgent"}
 # Minutes to a first reply from a person, counted in these buckets (never the exact time).
 REPLY_BUCKETS = ((15, "under 15 minutes"), (60, "15 to 60 minutes"), (240, "1 to 4 hours"),
@@ -63,6 +64,8 @@ def case_changed(connection: Connection, now: datetime, before: OpenCase | None,
     if before is None or before.id != after.id:
         add(connection, now, "case_hours", "out_of_hours" if out_of_hours else "in_hours")
         add(connection, now, "case_priority", PRIORITY_NAMES.get(after.priority, "routine"))
+        add(connection, now, "case_contact",
+            "repeat" if had_earlier_case(connection, after.id) else "first")
         for reason in after.reasons:
             add(connection, now, "case_reason", reason)
         return
@@ -74,6 +77,25 @@ def case_changed(connection: Connection, now: datetime, before: OpenCase | None,
     for reason in after.reasons:
         if reason not in before.reasons:
             add(connection, opened, "case_reason", reason)
+
+
+def had_earlier_case(connection: Connection, case_id: int) -> bool:
+    """Whether the contact of this case (the same contact hash: the same phone number, or the
+    same web chat) had opened an earlier case that has not been erased, when it opened. Erased
+    cases keep no conversation, so they cannot match; neither can purged ones."""
+    this_conversation = conversations.alias("this_conversation")
+    earlier_case = escalations.alias("earlier_case")
+    earlier_conversation = conversations.alias("earlier_conversation")
+    row = connection.execute(
+        select(this_conversation.c.contact_hash)
+        .join(this_conversation, this_conversation.c.id == escalations.c.conversation_id)
+        .where(escalations.c.id == case_id)).first()
+    if row is None or row.contact_hash is None:
+        return False
+    return connection.execute(select(exists().where(
+        earlier_case.c.id < case_id,  # ids grow: an earlier case has a smaller one
+        earlier_case.c.conversation_id == earlier_conversation.c.id,
+        earlier_conversation.c.contact_hash == row.contact_hash))).scalar() is True
 
 
 def first_reply(connection: Connection, case_id: int, now: datetime) -> None:

@@ -18,7 +18,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.harness import Browsers, LiveServer
-from tests.browser.test_advocates_queue import claim, sign_in, sms  # noqa: F401 -- a fixture
+from tests.browser.test_advocates_queue import claim, sign_in
 from tests.support import staff  # not `TestAdvocate` itself: pytest would try to collect it
 from tests.support.twilio_signing import TwilioSigner
 
@@ -28,6 +28,12 @@ FIRST = "+447700900301"
 SECOND = "+447700900302"
 NEW_MESSAGE_WITHIN_MS = 2_000
 CANARY = "canary-live he is back early, text me later"
+
+
+@pytest.fixture
+def sms(live_server: LiveServer, environ: dict[str, str]) -> TwilioSigner:
+    """Signs inbound SMS with the live app's Twilio token and posts them to that same app."""
+    return TwilioSigner(live_server.app.test_client(), environ["TWILIO_AUTH_TOKEN"])
 
 
 def raise_case_from(sms: TwilioSigner, live_server: LiveServer, sender: str) -> tuple[int, str]:
@@ -55,7 +61,8 @@ def screenshot(page: Page, name: str) -> None:
 
 
 def in_view(page: Page, selector: str) -> bool:
-    return bool(page.evaluate("""(s) => { const r = document.querySelector(s).getBoundingClientRect();
+    return bool(page.evaluate("""(s) => {
+        const r = document.querySelector(s).getBoundingClientRect();
         return r.top >= 0 && r.bottom <= window.innerHeight && r.height > 0; }""", selector))
 
 
@@ -155,3 +162,77 @@ def test_two_cases_in_two_tabs_stay_apart(
     first.wait_for_url(live_server.url(f"/advocates/cases/{first_id}"))
     expect(first.locator("#transcript li.advocate")).to_contain_text("Reply")
     expect(second.locator("#transcript li.advocate")).to_have_count(0)
+
+
+def test_finding_a_case_and_the_repeat_contact_pages_are_accessible_and_work_by_keyboard(
+        live_server: LiveServer, browsers: Browsers, sms: TwilioSigner) -> None:
+    """Queue -> find by reference -> open, by keyboard only; axe on the queue, the search
+    results, a case with an earlier case from the same number, and the report."""
+    found: dict[str, list[str]] = {}
+    for width, label, number in ((1280, "desktop", FIRST), (390, "390", SECOND)):
+        # Accounts of their own for each width: a TOTP code signs in only once.
+        advocate = staff.make_advocate(live_server.app, f"ana-{label}@example.org")
+        supervisor = staff.make_advocate(live_server.app, f"sue-{label}@example.org",
+                                         role="supervisor")
+        found.update(_desk_pages(live_server, browsers, sms, advocate, supervisor,
+                                 width, label, number))
+    assert all(issues == [] for issues in found.values()), found
+
+
+def _desk_pages(live_server: LiveServer, browsers: Browsers, sms: TwilioSigner,
+                advocate: staff.TestAdvocate, supervisor: staff.TestAdvocate, width: int,
+                label: str, number: str) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    case_id, reference = raise_case_from(sms, live_server, number)
+    context = browsers.launch(f"desk-{label}", viewport={"width": width, "height": 844})
+    page = context.pages[0]
+    sign_in(page, live_server, advocate)
+    claim(page, live_server, case_id)
+    # Closed, then the same number asks again: the new case shows the first as earlier contact.
+    page.select_option("#reason", "referred")
+    page.get_by_role("button", name="Close the case").click()
+    page.wait_for_url(live_server.url("/advocates/queue"))
+    again, _again_reference = raise_case_from(sms, live_server, number)
+
+    page.locator("#find-reference").focus()
+    page.keyboard.type(reference.lower())
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/advocates/search?reference=*")
+    # The same number texting again continues its conversation: a second case, same reference.
+    expect(page.locator("#results tbody tr")).to_have_count(2)
+    expect(page.locator("#results")).to_contain_text("Referred to another service")
+    found[f"search results {label}"] = check_page(page)
+    screenshot(page, f"search-{label}")
+
+    page.goto(live_server.url("/advocates/queue"))
+    row = page.locator(f'#queue tbody tr[data-case="{again}"]')
+    row.get_by_role("button", name="Claim").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url(live_server.url(f"/advocates/cases/{again}"))
+    expect(page.locator("#earlier")).to_contain_text(reference)
+    expect(page.locator("#earlier")).to_contain_text("Referred to another service")
+    found[f"case {label}"] = check_page(page)
+    screenshot(page, f"case-earlier-{label}")
+    page.locator("#earlier").scroll_into_view_if_needed()
+    screenshot(page, f"case-earlier-panel-{label}")
+
+    page.goto(live_server.url("/advocates/queue"))
+    flag = page.locator(f'#queue tbody tr[data-case="{again}"] .unread')
+    expect(flag).to_have_count(0)
+    sms.sms("are you there", sender=number)
+    expect(flag).to_have_text("new messages")
+    found[f"queue {label}"] = check_page(page)
+    screenshot(page, f"queue-{label}")
+
+    boss = browsers.launch(f"boss-{label}", viewport={"width": width, "height": 844}).pages[0]
+    sign_in(boss, live_server, supervisor)
+    boss.goto(live_server.url("/advocates/report"))
+    expect(boss.locator("#repeat-contact-definition")).to_contain_text("earlier case")
+    found[f"report {label}"] = check_page(boss)
+    screenshot(boss, f"report-{label}")
+    return found
+
+
+def check_page(page: Page) -> list[str]:
+    from tests.browser.test_webchat_accessibility import _blocking_violations  # noqa: PLC0415
+    return _blocking_violations(page)

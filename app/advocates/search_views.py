@@ -27,7 +27,7 @@ def _row(found: FoundCase, names: dict[int, str]) -> dict[str, object]:
         "status": wording.say(wording.CASE_STATUSES, found.status),
         "language": wording.say(wording.LANGUAGES, found.language),
         "outcome": CLOSE_REASONS.get(found.closed_reason or "", found.closed_reason or ""),
-        "holder": names.get(found.claimed_by or -1, ""),
+        "holder": "" if found.status == "closed" else names.get(found.claimed_by or -1, ""),
         # Links only where they could lead somewhere; the case page checks the rules again.
         "can_open": g.staff.role != "admin" and (
             authz.holds(g.staff, case_facts) or g.staff.role == "supervisor"),

@@ -4,6 +4,7 @@ poll, so nothing reaches a member of staff the page itself would refuse."""
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 import pytest
@@ -173,3 +174,16 @@ def test_reply_states_come_through_the_poll(
     (mine,) = [m for m in messages if m["kind"] == "advocate"]
     assert mine["who"] == "ana@example.org"
     assert mine["delivery"] == words
+
+
+def test_the_live_updates_put_no_message_or_number_in_the_logs(
+        client: FlaskClient, twilio: TwilioSigner, held: int,
+        caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    twilio.sms(CANARY, sender=SENDER)
+    status, data = live(client, held, 0)
+    assert status == 200
+    assert CANARY in str(data)
+    assert CANARY not in caplog.text
+    assert SENDER not in caplog.text
+    assert SENDER[1:] not in caplog.text

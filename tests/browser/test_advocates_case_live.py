@@ -236,3 +236,21 @@ def _desk_pages(live_server: LiveServer, browsers: Browsers, sms: TwilioSigner,
 def check_page(page: Page) -> list[str]:
     from tests.browser.test_webchat_accessibility import _blocking_violations  # noqa: PLC0415
     return _blocking_violations(page)
+
+
+def test_an_erased_conversation_leaves_the_open_case_page_at_once(
+        live_server: LiveServer, browsers: Browsers, sms: TwilioSigner) -> None:
+    advocate = staff.make_advocate(live_server.app, "ana@example.org")
+    sms.sms(CANARY, sender=FIRST)
+    case_id, _reference = raise_case_from(sms, live_server, FIRST)
+    page = browsers.launch(viewport={"width": 1280, "height": 800}).pages[0]
+    sign_in(page, live_server, advocate)
+    claim(page, live_server, case_id)
+    expect(page.locator("#transcript")).to_contain_text(CANARY)
+    sms.sms("delete", sender=FIRST)
+    sms.sms("1", sender=FIRST)
+    expect(page.locator("#live-status")).to_contain_text("deleted the conversation",
+                                                         timeout=NEW_MESSAGE_WITHIN_MS)
+    expect(page.locator("#transcript li")).to_have_count(0)
+    expect(page.locator("#text")).to_have_count(0)
+    assert CANARY not in page.content()

@@ -101,6 +101,12 @@
     say("");
   }
 
+  function withdraw() {
+    list.replaceChildren();
+    var composer = document.getElementById("composer");
+    if (composer) { composer.remove(); }
+  }
+
   function stop(words) {
     stopped = true;
     say(words);
@@ -116,7 +122,15 @@
       .then(function (response) {
         if (response.status === 401) { window.location.assign("/advocates/login"); return null; }
         return response.json().then(function (data) {
-          if (!response.ok) { stop(data.error || "This case stopped updating; reload."); return null; }
+          if (!response.ok) {
+            if (response.status === 403 || response.status === 410) {
+              // No longer this advocate's to read (released, given to someone else), or the
+              // survivor deleted the conversation: take what was shown off the screen too.
+              withdraw();
+            }
+            stop(data.error || "This case stopped updating; reload.");
+            return null;
+          }
           return data;
         });
       })

@@ -147,5 +147,12 @@
     if (document.visibilityState === "visible") { unseen = 0; setTitle(); }
   });
   box.scrollTop = box.scrollHeight;
+  // On a phone the reply box sticks to the bottom of the screen: bring the newest messages up
+  // to just above it, rather than leave them under it until the page is scrolled.
+  var composer = document.getElementById("composer");
+  if (composer && window.matchMedia("(max-width: 50rem)").matches && !window.location.hash) {
+    box.scrollIntoView({block: "end"});
+    window.scrollBy(0, composer.offsetHeight);
+  }
   window.setTimeout(poll, interval);
 }());

@@ -58,7 +58,9 @@ def test_the_counts_table_holds_no_identifier(app: Flask) -> None:
     for measure, category in rows:
         assert not re.search(r"\+?\d{6,}|[0-9a-f]{8}-[0-9a-f]{4}", category)  # no number, no id
         assert measure in {"contact_channel", "contact_language", "case_hours", "case_priority",
-                           "case_reason", "first_reply", "outcome"}
+                           "case_reason", "first_reply", "outcome", "case_contact"}
+        if measure == "case_contact":  # repeat contact (issue 20, item 6): no contact named
+            assert category in {"repeat", "first"}
 
 
 def test_no_suppressed_cell_of_the_seeded_month_can_be_worked_out(app: Flask) -> None:

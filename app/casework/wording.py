@@ -32,6 +32,10 @@ REASONS = {
     "stalking": "stalking",
     "threats": "threats",
     "abuse_disclosed": "abuse disclosed",
+    "not_safe_to_talk": "said it is not safe to talk",
+    "forced_marriage": "forced marriage",
+    "weapon_mentioned": "weapon mentioned",
+    "children_harmed": "children harmed",
 }
 
 # The survivor's recorded choices: what was asked, and each coded answer.
@@ -130,6 +134,7 @@ FLOW_MESSAGES = {
     "person.noted": "choice noted",
     "person.noted_information": "noted: information only",
     "person.noted_now": "noted: talk now",
+    "person.offer": "offered to talk to a person",
     "person.requested": "request for a person confirmed",
     "person.safe_now": "asked if it is safe to talk",
     "person.safe_time": "asked for a safe time",

@@ -16,7 +16,7 @@ from tests.support.twilio_signing import TwilioSigner
 
 pytestmark = pytest.mark.databases("sqlite", "postgresql")
 
-CANARY = "canary-search my sister's address is 4 Elm Road"
+CANARY = "canary-search 4417 blue kettle"
 
 
 def reference_of(app: Flask, case_id: int) -> str:

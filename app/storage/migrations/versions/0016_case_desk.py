@@ -1,7 +1,7 @@
 """the live case desk: viewings, read marks, automated replies' message ids
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-12-06 14:30:00
 
 Issue 20, item 1: a case opened in a staff session is audited once for that session
@@ -15,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0015'
-down_revision = '0014'
+revision = '0016'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 

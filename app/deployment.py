@@ -119,6 +119,9 @@ class CaseworkPolicy:
     marac_threshold: int = 14
 
 
+LANGUAGE_MODELS = ("accurate", "small")
+
+
 @dataclass(frozen=True)
 class ReturnCodeLimits:
     """`[webchat]`: how long a "come back later" code works, and how many wrong codes are
@@ -156,6 +159,11 @@ class Deployment:
     # How the web chat labels an advocate's replies ("Sam, from the team"); None: the page's
     # own translated wording ("From the team"). Shown as it is in every language.
     person_label: str | None = None
+    # Which language models guess a first message's language: "accurate" (lingua's full
+    # models, about 200 MiB shared by the web workers) or "small" (its low-accuracy mode,
+    # a few MiB, for a server with 1 GB; bench/results/memory.txt and understanding figures
+    # in docs/deploy.md say what it costs).
+    language_models: str = "accurate"
     floods: FloodLimits = field(default_factory=FloodLimits)
     casework: CaseworkPolicy = field(default_factory=CaseworkPolicy)
     return_codes: ReturnCodeLimits = field(default_factory=ReturnCodeLimits)
@@ -192,6 +200,9 @@ def parse_deployment(raw: dict[str, Any], source: str = "<deployment>") -> Deplo
     for number in numbers:
         if not isinstance(number, str) or not _E164.match(number):
             reader.fail("sms.numbers", f"{number!r} is not an E.164 number like +447700900123")
+    language_models = reader.get("languages.models", str, "accurate")
+    if language_models not in LANGUAGE_MODELS:
+        reader.fail("languages.models", f"must be one of {', '.join(LANGUAGE_MODELS)}")
     exit_url = reader.get("webchat.exit_url", str, "https://www.bbc.co.uk/weather")
     if not exit_url.startswith("https://"):
         reader.fail("webchat.exit_url", "must be an https:// address")
@@ -212,6 +223,7 @@ def parse_deployment(raw: dict[str, Any], source: str = "<deployment>") -> Deplo
                                   reader.get("conversation.duress_words", list, []))),
         staff=_staff(reader),
         person_label=_person_label(reader, reader.get("organisation.name", str)),
+        language_models=language_models,
         floods=_floods(reader),
         casework=_casework(reader),
         return_codes=_return_codes(reader),

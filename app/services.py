@@ -161,7 +161,10 @@ def build_services(settings: Settings, clock: Callable[[], datetime] = utc_now) 
         refuse_unchecked_content(settings, catalogues)
     connection = connect_redis(settings)
     dispatcher = Dispatcher(connection)
-    guesser = LanguageGuesser(settings.deployment.languages, preload=settings.production)
+    # Loaded lazily here; the web tier's entry point preloads them once in gunicorn's master
+    # (wsgi.py), so the RQ worker, the CLI and the tests do not pay for them.
+    guesser = LanguageGuesser(settings.deployment.languages,
+                              small=settings.deployment.language_models == "small")
     hasher = ContactHasher(settings.contact_hash_keys)
     if settings.production:
         try:

@@ -20,7 +20,8 @@ _MIN_LETTERS = 6
 
 
 @lru_cache(maxsize=4)
-def _detector_for(languages: tuple[str, ...], preload: bool) -> LanguageDetector | None:
+def _detector_for(languages: tuple[str, ...], preload: bool,
+                  small: bool = False) -> LanguageDetector | None:
     """One detector per set of languages for the whole process: its models are large,
     read-only and slow to load, so every app (and every test) shares them."""
     known = []
@@ -32,6 +33,9 @@ def _detector_for(languages: tuple[str, ...], preload: bool) -> LanguageDetector
     if len(known) < 2:
         return None
     builder = LanguageDetectorBuilder.from_languages(*known)
+    if small:
+        # Trigram models only: a few MiB instead of about 200, less sure of short texts.
+        builder = builder.with_low_accuracy_mode()
     # Preloading costs about 0.6 s and 200 MB at start-up (shared between gunicorn workers
     # with preload_app), instead of 0.7 s inside the first survivor's request.
     return (builder.with_preloaded_language_models() if preload else builder).build()
@@ -39,9 +43,18 @@ def _detector_for(languages: tuple[str, ...], preload: bool) -> LanguageDetector
 
 class LanguageGuesser:
     def __init__(self, languages: tuple[str, ...], threshold: float = 0.7,
-                 preload: bool = False) -> None:
+                 preload: bool = False, small: bool = False) -> None:
         self.threshold = threshold
-        self._detector = _detector_for(tuple(sorted(languages)), preload)
+        self._languages = tuple(sorted(languages))
+        self._small = small
+        self._detector = _detector_for(self._languages, preload, small)
+
+    def preload(self) -> None:
+        """Load every model now. Called by the web tier's entry point (wsgi.py), which gunicorn
+        runs once in its master (preload_app): the models are then read-only pages that every
+        forked worker shares, instead of a copy loaded by each worker on its first survivor.
+        The RQ worker never answers a survivor and does not call this."""
+        self._detector = _detector_for(self._languages, True, self._small)
 
     def guess(self, text: str) -> str | None:
         """An ISO 639-1 code when the text is clearly in one language, else None."""

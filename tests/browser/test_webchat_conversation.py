@@ -95,9 +95,9 @@ def test_arabic_is_served_right_to_left(live_server: LiveServer, browsers: Brows
     context = browsers.launch()
     chat = ChatPage(context.pages[0], live_server)
     page = chat.page
-    # The safety page is all the survivor's; on the cover page only the chat's panel is
+    # The guidance page (/notes) is all the survivor's; on the cover page only the chat's panel is
     # (issue 19: the cover keeps its own language and direction).
-    for path, element in (("?lang=ar", "#chat"), ("safety?lang=ar", "html")):
+    for path, element in (("?lang=ar", "#chat"), ("notes?lang=ar", "html")):
         chat.open_cover(path)
         survivors = page.locator(element)
         expect(survivors).to_have_attribute("lang", "ar")

@@ -121,7 +121,7 @@ def test_the_survivors_refusal_shows_at_the_top_of_the_case(
     assert "No consent to share" in alert
     assert "MARAC" in alert
     assert "Police (the survivor chose no" in alert
-    assert page.index('id="consent-alert"') < page.index("Transcript")
+    assert page.index('id="consent-alert"') < page.index('id="h-transcript"')  # at the top
 
 
 def test_the_ledger_is_only_added_to_and_a_withdrawal_shows_at_once(

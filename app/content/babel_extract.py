@@ -15,8 +15,11 @@ from typing import IO, Any
 import yaml
 from babel.messages.pofile import read_po
 
+from app.content.catalogues import variant_id
+
 _MESSAGE_LISTS = ("say", "messages")
 _MESSAGE_VALUES = ("too_short",)  # single message ids (a secret step's "too short" answer)
+_VARIANTS = "variants"  # flows/channels.yaml: messages with a channel's own wording
 
 
 def extract_flow_messages(
@@ -36,7 +39,9 @@ def extract_flow_messages(
         yield lineno, None, message_id, comments
 
 
-def _message_ids(node: Any) -> Iterator[tuple[int, str]]:
+def _message_ids(node: Any, owner: str | None = None) -> Iterator[tuple[int, str]]:
+    """`owner` is the key the node sits under: in flows/channels.yaml, the channel whose
+    `variants` are catalogue ids with "@channel" added (app/content/channels.py)."""
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
             if (isinstance(key, yaml.ScalarNode) and key.value in _MESSAGE_LISTS
@@ -44,11 +49,17 @@ def _message_ids(node: Any) -> Iterator[tuple[int, str]]:
                 for item in value.value:
                     if isinstance(item, yaml.ScalarNode):
                         yield item.start_mark.line + 1, str(item.value)
+            elif (isinstance(key, yaml.ScalarNode) and key.value == _VARIANTS and owner
+                    and isinstance(value, yaml.SequenceNode)):
+                for item in value.value:
+                    if isinstance(item, yaml.ScalarNode):
+                        yield item.start_mark.line + 1, variant_id(str(item.value), owner)
             elif (isinstance(key, yaml.ScalarNode) and key.value in _MESSAGE_VALUES
                     and isinstance(value, yaml.ScalarNode)):
                 yield value.start_mark.line + 1, str(value.value)
             else:
-                yield from _message_ids(value)
+                yield from _message_ids(value, key.value if isinstance(key, yaml.ScalarNode)
+                                        else None)
     elif isinstance(node, yaml.SequenceNode):
         for item in node.value:
             yield from _message_ids(item)

@@ -4,6 +4,13 @@ Flows name message ids; this module turns ids into text. Catalogues are read onc
 from the `.po` files themselves (Babel's reader), so what translators commit is what runs,
 with no compile step that could go stale. Fallback per message: the conversation's language,
 then the deployment's default, then English.
+
+A message may have a wording of its own for one channel, under its id with `@channel` added
+(`erase.done@web`): where SMS says "delete it from your phone", the web chat names the page's
+own button. Asked for a channel, each language in the fallback order gives its channel wording
+if it has one, else its plain one; the channels' wordings are listed in flows/channels.yaml,
+and `flask flows check` makes sure every language that has the plain text has the channel's
+(app/content/channels.py).
 """
 
 from __future__ import annotations
@@ -14,6 +21,12 @@ from pathlib import Path
 from babel.messages.pofile import read_po
 
 FALLBACK_LANGUAGE = "en"
+CHANNEL_MARK = "@"
+
+
+def variant_id(message_id: str, channel: str) -> str:
+    """The catalogue id of a message's wording for one channel: `erase.done@web`."""
+    return f"{message_id}{CHANNEL_MARK}{channel}"
 
 
 def text_id(message_id: str) -> str:
@@ -89,14 +102,22 @@ class Catalogues:
     def has(self, language: str, message_id: str) -> bool:
         return message_id in self._texts.get(language, {})
 
-    def text(self, language: str | None, message_id: str, params: Mapping[str, str] = {}) -> str:  # noqa: B006 -- read-only default
+    def text(self, language: str | None, message_id: str, params: Mapping[str, str] = {},  # noqa: B006 -- read-only default
+             channel: str | None = None) -> str:
+        """The text in `language` (else the default language, else English); on `channel`, a
+        language's wording for that channel comes before its plain one. The survivor's own
+        language with SMS wording beats English with the channel's: a text they can read."""
+        keys = (variant_id(message_id, channel), message_id) if channel else (message_id,)
         for candidate in (language, self.default_language, FALLBACK_LANGUAGE):
-            if candidate and message_id in self._texts.get(candidate, {}):
-                return self._texts[candidate][message_id].format_map(_Params(params))
+            texts = self._texts.get(candidate, {}) if candidate else {}
+            for key in keys:
+                if key in texts:
+                    return texts[key].format_map(_Params(params))
         raise MissingMessage(message_id)
 
     def join(
-        self, language: str | None, message_ids: Iterable[str], params: Mapping[str, str] = {}  # noqa: B006 -- read-only default
+        self, language: str | None, message_ids: Iterable[str], params: Mapping[str, str] = {},  # noqa: B006 -- read-only default
+        channel: str | None = None,
     ) -> str:
         """Several messages as one SMS body, blank-line separated (one notification, not four)."""
-        return "\n\n".join(self.text(language, mid, params) for mid in message_ids)
+        return "\n\n".join(self.text(language, mid, params, channel) for mid in message_ids)

@@ -14,7 +14,10 @@ Checks, each reported with file, message id or step, and language:
   asked for out of hours) against their budgets there (`segment_budgets`, per encoding);
 - the deployment file: what it allows but leaves survivors worse off (warnings);
 - the DASH risk checklist (flows/dash.yaml): it loads, and a warning while its questions are
-  topic labels rather than the published wording; the referral agencies (flows/referrals.yaml).
+  topic labels rather than the published wording; the referral agencies (flows/referrals.yaml);
+- channel-true wording (flows/channels.yaml, app/content/channels.py): nothing the web chat
+  shows says what belongs to SMS ("text", "from your phone"), and every web wording of a
+  message exists wherever its SMS wording does.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from app.content import channels
 from app.content.agencies import agencies_problems
 from app.content.catalogues import FALLBACK_LANGUAGE, Catalogues
 from app.content.checklist import checklist_problems
@@ -103,10 +107,12 @@ class Problem:
 
 
 def check(flows_dir: Path, catalogues: Catalogues, default_language: str,
-          organisation: str, languages: tuple[str, ...] = ()) -> list[Problem]:
+          organisation: str, languages: tuple[str, ...] = (), *,
+          page_words: Catalogues | None = None) -> list[Problem]:
     """Every problem found; those with `warning` set do not fail the check.
 
-    `languages` are the deployment's enabled languages: each needs a catalogue.
+    `languages` are the deployment's enabled languages: each needs a catalogue. `page_words`
+    are the web pages' own words (the `web` domain), checked for SMS-only phrases too.
     """
     problems: list[Problem] = [
         Problem(f"translations/{language}/LC_MESSAGES/messages.po",
@@ -124,6 +130,9 @@ def check(flows_dir: Path, catalogues: Catalogues, default_language: str,
     problems.extend(Problem(where, why) for where, why in agencies_problems(flows_dir))
     if flow is not None:
         problems.extend(_missing_texts(flow, catalogues, default_language))
+    problems.extend(Problem(where, why, warning=warning, unconfirmed_language=language)
+                    for where, why, warning, language
+                    in channels.problems(flows_dir, flow, catalogues, page_words))
     outbound = flows_dir / "outbound.yaml"
     try:
         rule = LockScreenRule.load(outbound, organisation)

@@ -168,7 +168,8 @@ class ConversationService:
         if lookup.erased_message:
             # The provider's retry of the message that erased a conversation: the same neutral
             # confirmation, and nothing stored.
-            return Outcome(self.render(None, ERASED_REPLY), uuid.uuid4(), None, replayed=True)
+            return Outcome(self.render(None, ERASED_REPLY, channel=inbound.channel),
+                           uuid.uuid4(), None, replayed=True)
         conversation, opted_out = lookup.conversation, lookup.opted_out
         state = (ConversationState.from_json(conversation.state_json)
                  if conversation and conversation.state_json
@@ -184,9 +185,14 @@ class ConversationService:
         if replay is not None:
             turn = spool.replayed_turn(turn, state)
         state = turn.state
-        rendered = self.render(state.language, turn.reply_ids, now) if turn.reply_ids else None
+        rendered = (self.render(state.language, turn.reply_ids, now, channel=inbound.channel)
+                    if turn.reply_ids else None)
+
+        def render(language: str | None, message_ids: tuple[str, ...]) -> str:
+            return self.render(language, message_ids, channel=inbound.channel)
+
         text = (replay.reply_text if replay is not None  # what the fail-safe already sent
-                else floods.sent_text(inbound.channel, turn, rendered, verdict, self.render,
+                else floods.sent_text(inbound.channel, turn, rendered, verdict, render,
                                       has_case=lookup.open_case is not None))
         # The case page names an automated reply by its messages ("menu sent"); only when it
         # is the flow's own reply (a flood notice or a replayed answer is not).
@@ -348,11 +354,14 @@ class ConversationService:
                 "hours.reads_from" if known else "hours.reads_unknown")
 
     def render(self, language: str | None, message_ids: tuple[str, ...],
-               now: datetime | None = None) -> str:
+               now: datetime | None = None, channel: str | None = None) -> str:
+        """The messages as one reply. On `channel`, a message's wording for it comes first
+        (`erase.done@web`, app/content/catalogues.py): the web chat is not told to delete a
+        chat "from your phone" or asked whether it is safe to be "texting"."""
         params = {"services": self.services_text()}
         if now is not None and _NAMES_OPENING.intersection(message_ids):
             params["opens"] = self._opens_text(language, now)
-        return self.catalogues.join(language, message_ids, params)
+        return self.catalogues.join(language, message_ids, params, channel)
 
     def _opens_text(self, language: str | None, now: datetime) -> str:
         """When the team is next at work, in the survivor's language ("Monday 7 December,

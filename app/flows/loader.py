@@ -46,8 +46,10 @@ def read_yaml(path: Path) -> Any:
 
 
 # Files in flows/ that hold rules rather than steps and keywords (dash.yaml and referrals.yaml
-# are casework data: app/content/checklist.py, app/content/agencies.py).
-NOT_FLOW_FILES = frozenset({"outbound.yaml", "triage.yaml", "dash.yaml", "referrals.yaml"})
+# are casework data: app/content/checklist.py, app/content/agencies.py; channels.yaml says
+# which messages have a channel's own wording: app/content/channels.py).
+NOT_FLOW_FILES = frozenset({"outbound.yaml", "triage.yaml", "dash.yaml", "referrals.yaml",
+                            "channels.yaml"})
 
 
 def load_flows(

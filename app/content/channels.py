@@ -158,14 +158,17 @@ def problems(flows_dir: Path, flow: Flow | None, catalogues: Catalogues,
             pages = {mid: f"{page_words.sources.get(FALLBACK_LANGUAGE, 'web.po')}"
                      for language in page_words.languages
                      for mid, _ in page_words.messages(language)}
-            found.extend(_phrase_problems(wording, pages, page_words))
+            found.extend(_phrase_problems(wording, pages, page_words, page=True))
     found.extend(_unlisted_wordings(channels, catalogues))
     return found
 
 
 def _phrase_problems(wording: ChannelWording, shown: dict[str, str],
-                     catalogues: Catalogues) -> list[Found]:
+                     catalogues: Catalogues, *, page: bool = False) -> list[Found]:
+    """`page`: the web pages' own words, which only the web shows (no other wording)."""
     found: list[Found] = []
+    allow = (f"or, if it speaks of the survivor's own phone (a number we may text), list it "
+             f"under {wording.channel}.allowed in flows/{CHANNELS_FILE} with the reason")
     for language in catalogues.languages:
         patterns = wording.patterns(language)
         for message_id, where in sorted(shown.items()):
@@ -178,12 +181,14 @@ def _phrase_problems(wording: ChannelWording, shown: dict[str, str],
             said = fold(text)
             for phrase, pattern in patterns:
                 if pattern.search(said):
+                    fix = ("change the text, " if page else
+                           f"give it a {wording.channel} wording "
+                           f"({variant_id(message_id, wording.channel)}, listed in "
+                           f"flows/{CHANNELS_FILE}) or change the text, ")
                     found.append((
                         f"{where}: {message_id} [{language}]",
                         f"says {phrase!r}, which belongs to SMS, on the {wording.channel} "
-                        f"chat: give it a {wording.channel} wording "
-                        f"({variant_id(message_id, wording.channel)}, listed in "
-                        f"flows/{CHANNELS_FILE}) or change the text", False, None))
+                        f"chat: {fix}{allow}", False, None))
                     break
     return found
 

@@ -185,3 +185,16 @@ def test_the_channel_wording_comes_first_then_the_languages_own_then_the_fallbac
     assert catalogues.text("pl", "m", channel="web") == "plain pl"
     assert catalogues.text("pl", "only.en", channel="web") == "web only"
     assert catalogues.join("cy", ["m", "only.en"], channel="web") == "web cy\n\nweb only"
+
+
+def test_the_web_pages_own_words_are_checked_too(flows_dir: Path) -> None:
+    page_words = Catalogues({"en": {"chat.intro": "Type below.", "chat.hint": "Texting? Fine."},
+                             "pl": {"chat.intro": "Napisz poniżej."}}, "en")
+    found = [str(p) for p in check(flows_dir, Catalogues({"en": CLEAN}, "en"), "en",
+                                   ORGANISATION, page_words=page_words)]
+    # Polish has no text of its own for it: the page shows the English one there too.
+    assert len(found) == 2, found
+    assert "chat.hint [en]: says 'texting', which belongs to SMS, on the web chat: change the " \
+           "text, or" in found[0]
+    assert "list it under web.allowed" in found[0]
+    assert "chat.hint [pl]: says 'texting'" in found[1]

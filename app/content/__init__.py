@@ -2,8 +2,9 @@
 
 Owns the Babel catalogues (`catalogues`), the language guess for a first message
 (`language`), SMS encoding and segment counting (`segments`), the lock-screen rule
-(`lockscreen`), the fail-safe emergency text (`failsafe`), `flask flows check` (`lint`) and the
-Babel extractor for the flow files (`babel_extract`).
+(`lockscreen`), the fail-safe emergency text (`failsafe`), `flask flows check` (`lint`, with
+each channel's own wording checked by `channels`) and the Babel extractor for the flow files
+(`babel_extract`).
 
 May import: the foundation (config, deployment, logs) and `app.flows`. Nothing that stores,
 sends or serves: content is read the same way by the webhook, the staff pages and the linter.

@@ -91,9 +91,14 @@ class FloodLimits:
     new_cases_burst: int = 10
     new_cases_per_minute: int = 10
     alert_minutes: int = 10
-    # While a network address is over its allowance, new chats from it that open a case are
-    # listed under the first one (not urgent ones, nor requests for a person) for this long
-    # after its latest message over the allowance.
+    # New cases from one network address using the web chat: a few at once stand on their
+    # own (survivors sharing a refuge's wifi); beyond this allowance, as when the address is
+    # over its message allowance, later ones are listed under the burst's first case.
+    address_new_cases_burst: int = 3
+    address_new_cases_per_minute: int = 1
+    # While a network address is over either allowance, new chats from it that open a case
+    # are listed under the first one (not urgent ones, nor requests for a person) for this
+    # long after its latest such case.
     lead_minutes: int = 10
 
 

@@ -96,6 +96,8 @@ address_burst = 100000
 address_per_minute = 100000
 new_cases_burst = 100000
 new_cases_per_minute = 100000
+address_new_cases_burst = 100000
+address_new_cases_per_minute = 100000
 """
 SMS_PATH = ["hello", "1", "2", "person", "it has been really hard at home lately", "3",
             "is anyone there", "thank you", "menu", "2", "I am scared of what he will do",
@@ -140,7 +142,8 @@ class Ledger:
 class Stack:
     """The processes, with ways to break them."""
 
-    def __init__(self, stack: contextlib.ExitStack, directory: Path, database: str) -> None:
+    def __init__(self, stack: contextlib.ExitStack, directory: Path, database: str,
+                 web_workers: int = GUNICORN_WORKERS, access_log: bool = False) -> None:
         self.stack = stack
         self.directory = directory
         self.database = database
@@ -178,8 +181,8 @@ class Stack:
         self.gunicorn = start_process(
             stack, "gunicorn",
             [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
-             "--workers", str(GUNICORN_WORKERS), "--bind", f"127.0.0.1:{self.port}",
-             "wsgi:app"], directory / "gunicorn.log", env=self.env, port=self.port)
+             "--workers", str(web_workers), "--bind", f"127.0.0.1:{self.port}",
+             *(["--access-logfile", "-"] if access_log else []), "wsgi:app"], directory / "gunicorn.log", env=self.env, port=self.port)
         wait_until(lambda: http_status(self.port, "GET", "/healthz") == 200, READY_TIMEOUT,
                    "gunicorn")
         self.workers: list[subprocess.Popen[bytes]] = []

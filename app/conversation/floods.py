@@ -44,7 +44,9 @@ def follow_flood_lead(outcome: Outcome, verdict: Verdict, throttle: Throttle | N
                       database: Database) -> Outcome:
     """A burst of new web chats from one network address is one case, not one per chat.
 
-    While the address is over its allowance, the first case a chat from it opens is the
+    Each address may open a few cases at once on their own (`address_new_cases_burst`, then
+    `address_new_cases_per_minute`: survivors sharing a refuge's wifi). Beyond that, or while
+    the address is over its message allowance, the first case a chat from it opens is the
     burst's lead (its id kept in Redis under the address's keyed hash, `lead_minutes`); each
     later case from it is listed under the lead: not on its own in the queue, no alert of its
     own, listed on the lead's page, claimed with it. Its survivor is answered as every other.
@@ -53,16 +55,19 @@ def follow_flood_lead(outcome: Outcome, verdict: Verdict, throttle: Throttle | N
     commit, so the lead's row exists before anything points at it. Redis down: each case stands
     alone, as without flood control.
     """
-    if not (outcome.case_opened and outcome.escalation_id and verdict.address_key
+    if not (outcome.case_opened and outcome.escalation_id and verdict.address_hash
             and throttle):
         return outcome
-    lead = throttle.flood_lead(verdict.address_key, outcome.escalation_id)
+    within = throttle.new_case_from_address_allowed(verdict.address_hash)
+    if within and verdict.address_key is None:
+        return outcome
+    lead = throttle.flood_lead(verdict.address_hash, outcome.escalation_id)
     if lead == outcome.escalation_id:
         return outcome
     with database.transaction() as connection:
         result = escalation.follow_flood_lead(connection, outcome.escalation_id, lead)
     if result == "lead finished":
-        throttle.replace_flood_lead(verdict.address_key, outcome.escalation_id)
+        throttle.replace_flood_lead(verdict.address_hash, outcome.escalation_id)
     return replace(outcome, under_flood_lead=result == "followed")
 
 

@@ -79,6 +79,9 @@ class Verdict:
     # The keyed hash of the chat's network address, when that address is over its allowance:
     # where its burst's first case is kept (`flood_lead`). Never the address itself.
     address_key: str | None = None
+    # The same keyed hash whether or not the address is over its allowance, for counting the
+    # new cases it opens (`new_case_from_address_allowed`); None for SMS.
+    address_hash: str | None = None
 
 
 ALLOWED = Verdict()
@@ -122,12 +125,12 @@ class Throttle:
             # stored with a conversation, logged or kept longer than its allowance needs.
             sources.append(("address", self.hasher.hash("flood-address", address),
                             Bucket(limits.address_burst, limits.address_per_minute)))
-        verdict = ALLOWED
+        verdict = ALLOWED if not address else Verdict(address_hash=sources[-1][1])
         for source, key, bucket in sources:
             answer = self._take(f"{PREFIX}:{source}:{key}", f"{PREFIX}:told:{source}:{key}",
                                 bucket)
             if answer != 1 and not verdict.limited:
-                verdict = Verdict(True, answer == 2, source)
+                verdict = replace(verdict, limited=True, notice_due=answer == 2, source=source)
             if answer != 1 and source == "address":
                 verdict = replace(verdict, address_key=key)
         if verdict.limited:
@@ -142,6 +145,16 @@ class Throttle:
                              Bucket(limits.new_cases_burst, limits.new_cases_per_minute)) == 1
         if not allowed:
             log.warning("event=flood.case_cap")
+        return allowed
+
+    def new_case_from_address_allowed(self, address_hash: str) -> bool:
+        """Count one new case from this address; True while within its allowance (or when
+        Redis cannot count: then every case stands alone, as without flood control)."""
+        limits = self.limits
+        allowed = self._take(f"{PREFIX}:address_cases:{address_hash}", "", Bucket(
+            limits.address_new_cases_burst, limits.address_new_cases_per_minute)) == 1
+        if not allowed:
+            log.warning("event=flood.limited source=address_cases")
         return allowed
 
     def flood_lead(self, address_key: str, case_id: int) -> int:

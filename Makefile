@@ -81,6 +81,7 @@ bench: $(STAMP) system-deps
 	$(PY) bench/webhook.py
 	$(PY) bench/chat.py
 	$(PY) bench/queue_latency.py
+	$(PY) bench/staff_load.py
 	$(PY) bench/rotation.py
 	$(PY) bench/understanding.py
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import threading
 
 from flask import Response, g, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers.response import Response as BaseResponse
@@ -10,12 +12,14 @@ from werkzeug.wrappers.response import Response as BaseResponse
 from app.advocates import bp
 from app.advocates.answers import answer
 from app.casework import presence, wording
-from app.casework.desk import QueueItem
+from app.casework.desk import QueueItem, QueueSnapshot
 from app.casework.outbound_gate import EXPLANATIONS
 from app.services import services
 from app.staff import authz
+from app.staff.accounts import StaffMember
 
 log = logging.getLogger(__name__)
+MANAGING_ROLES = ("supervisor", "admin")
 WINDOW_LABELS = {"inside": "Safe to contact now", "outside": "Outside safe time",
                  "not_given": "No safe time given", "not_needed": "Web chat",
                  **{reason: text.split(":")[0] for reason, text in EXPLANATIONS.items()}}
@@ -29,7 +33,8 @@ def flood_note(followers: int) -> str:
             "from the same network")
 
 
-def _item(item: QueueItem, names: dict[int, str], unread: set[int]) -> dict[str, object]:
+def _shared(item: QueueItem) -> dict[str, object]:
+    """What every advocate is shown of a case; built once per queue build (`_rows`)."""
     return {
         "id": item.id, "reference": item.reference, "priority": item.priority,
         "status": item.status, "language": item.language, "channel": item.channel,
@@ -37,19 +42,65 @@ def _item(item: QueueItem, names: dict[int, str], unread: set[int]) -> dict[str,
         "priority_words": wording.say(wording.PRIORITIES, item.priority),
         "language_words": wording.say(wording.LANGUAGES, item.language),
         "channel_words": wording.say(wording.CHANNELS, item.channel),
-        "waiting_seconds": item.waiting_seconds,
-        # Survivor messages newer than this advocate last had on screen, on a case they hold
-        # (app/storage/viewings.py says what "read" means).
-        "unread": item.id in unread,
-        "claimed_by": names.get(item.claimed_by or -1), "mine": item.claimed_by == g.staff.id,
-        "can_claim": g.staff.role in authz.CLAIMING_ROLES,
         "window": item.window, "window_label": WINDOW_LABELS.get(item.window, item.window),
-        "overdue": services().sla.describe(item.priority, item.status, item.waiting_seconds),
         "flood_note": flood_note(item.flood_followers),
         "url": url_for("advocates.case", case_id=item.id),
-        "manage_url": url_for("advocates.manage", case_id=item.id)
-        if g.staff.role in ("supervisor", "admin") else None,
     }
+
+
+def _json(value: object) -> str:
+    return json.dumps(value, separators=(",", ":"))
+
+
+class _Rows:
+    """The shared part of every row, as JSON, for the queue build it was made from: thirty
+    advocates polling twice a second share one rendering of 1,000 rows instead of each
+    making their own (bench/staff_load.py). Each row is its JSON object without the closing
+    brace, for `_Own.row` to finish with what is the advocate's own, and its manage URL."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._for: tuple[QueueItem, ...] | None = None
+        self._rows: list[tuple[str, str]] = []
+
+    def of(self, snapshot: QueueSnapshot) -> list[tuple[str, str]]:
+        with self._lock:
+            if self._for is not snapshot.items:
+                self._rows = [
+                    (_json(_shared(item))[:-1],
+                     _json(url_for("advocates.manage", case_id=item.id)))
+                    for item in snapshot.items]
+                self._for = snapshot.items
+            return self._rows
+
+
+_rows = _Rows()
+_BOOL = {True: "true", False: "false"}
+
+
+class _Own:
+    """What one advocate's rows say that is theirs, or changes by the second, written straight
+    as JSON: a thousand rows per poll is too many to build as dicts and encode one by one."""
+
+    def __init__(self, member: StaffMember, names: dict[int, str], unread: set[int]) -> None:
+        self.member_id = member.id
+        self.can_claim = _BOOL[member.role in authz.CLAIMING_ROLES]
+        self.manages = member.role in MANAGING_ROLES
+        self.names = {member_id: _json(name) for member_id, name in names.items()}
+        self.unread = unread
+        self.sla = services().sla
+
+    def row(self, shared: tuple[str, str], item: QueueItem, waited: int) -> str:
+        overdue = self.sla.describe(item.priority, item.status, waited)
+        claimed_by = self.names.get(item.claimed_by, "null") if item.claimed_by else "null"
+        # `unread`: survivor messages newer than this advocate last had on screen, on a case
+        # they hold (app/storage/viewings.py says what "read" means).
+        return (f'{shared[0]},"waiting_seconds":{waited:d},'
+                f'"unread":{_BOOL[item.id in self.unread]},"claimed_by":{claimed_by},'
+                f'"mine":{_BOOL[item.claimed_by == self.member_id]},'
+                f'"can_claim":{self.can_claim},'
+                f'"overdue":{"null" if overdue is None else _json(overdue)},'
+                f'"manage_url":{shared[1] if self.manages else "null"}}}')
 
 
 @bp.get("/queue")
@@ -60,14 +111,16 @@ def queue() -> Response:
 @bp.get("/queue.json")
 def queue_json() -> Response:
     """The live queue: the page polls this every second. Reasons are codes, never text."""
-    items = services().casework.queue(g.staff)
+    casework = services().casework
+    snapshot = casework.queue_snapshot(g.staff)
     try:
         presence.mark_watching(services().redis, g.staff.id)
     except Exception:  # noqa: BLE001 -- Redis down: the queue still works; alerts may double up
         log.warning("event=presence.unavailable")
-    names = services().accounts.names()
-    unread = services().casework.unread(g.staff)
-    return jsonify({"cases": [_item(item, names, unread) for item in items]})
+    own = _Own(g.staff, services().accounts.names(), casework.unread(g.staff))
+    rows = [own.row(shared, item, waited) for shared, item, waited in
+            zip(_rows.of(snapshot), snapshot.items, casework.waiting(snapshot), strict=True)]
+    return Response('{"cases":[' + ",".join(rows) + "]}", mimetype="application/json")
 
 
 @bp.post("/cases/<int:case_id>/claim")

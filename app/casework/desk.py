@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import Connection
 
 from app import audit
 from app.casework import finding, outbound_gate, safe_time
+from app.casework.queue_snapshots import Snapshots
 from app.crypto import Keyring
 from app.deployment import Deployment
 from app.flows import Choice, ConversationState
@@ -73,6 +74,15 @@ class QueueItem:
     claimed_by: int | None
     window: str  # "inside", "outside", "not_given", "not_needed", or a hold reason
     flood_followers: int = 0  # cases listed under this one: a possible flood (floods.py)
+
+
+@dataclass(frozen=True)
+class QueueSnapshot:
+    """The queue built once for every advocate (queue_snapshots.py). `items` is the same
+    tuple, by identity, for as long as that build serves, so views may memoise on it."""
+
+    items: tuple[QueueItem, ...]
+    taken_at: datetime
 
 
 @dataclass(frozen=True)
@@ -155,6 +165,7 @@ class Casework:
         self.keyring = keyring
         self.deployment = deployment
         self.clock = clock
+        self._snapshots: Snapshots[tuple[QueueItem, ...]] = Snapshots()
 
     @property
     def timezone(self) -> str:
@@ -165,16 +176,34 @@ class Casework:
 
     def queue(self, member: StaffMember) -> list[QueueItem]:
         """Unfinished cases, most urgent first, then longest waiting. No content at all."""
+        snapshot = self.queue_snapshot(member)
+        return [replace(item, waiting_seconds=waited) for item, waited in
+                zip(snapshot.items, self.waiting(snapshot), strict=True)]
+
+    def queue_snapshot(self, member: StaffMember) -> QueueSnapshot:
+        """The queue as built for everyone at one moment (app/casework/queue_snapshots.py):
+        its `waiting_seconds` are as of `taken_at`; `waiting` gives them as of now."""
         if not authz.can_view_queue(member):
             raise NotAllowed("queue")
         now = self.clock()
         with self.database.transaction() as connection:
+            fingerprint = cases.unfinished_fingerprint(connection)
+        shot = self._snapshots.get(fingerprint, now, lambda: self._build_queue(now))
+        return QueueSnapshot(shot.value, shot.taken_at)
+
+    def waiting(self, snapshot: QueueSnapshot) -> list[int]:
+        """Each item's waiting time now, in whole seconds."""
+        since = max(0, int((self.clock() - snapshot.taken_at).total_seconds()))
+        return [item.waiting_seconds + since for item in snapshot.items]
+
+    def _build_queue(self, now: datetime) -> tuple[QueueItem, ...]:
+        with self.database.transaction() as connection:
             records = cases.unfinished(connection, self.keyring)
         records, followers = under_flood_leads(records)
-        return [QueueItem(
+        return tuple(QueueItem(
             r.id, r.reference, PRIORITY_NAMES.get(r.priority, "routine"), r.status, r.language,
             r.channel, r.reasons, int((now - r.created_at).total_seconds()), r.claimed_by,
-            self._window_summary(r), followers.get(r.id, 0)) for r in records]
+            self._window_summary(r), followers.get(r.id, 0)) for r in records)
 
     def _window_summary(self, record: cases.CaseRecord) -> str:
         gate = self.gate(record)

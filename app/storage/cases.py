@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, exists, select, update
+from sqlalchemy import Connection, Select, String, case, cast, exists, func, select, update
 
 from app.crypto import DataKey, FieldContext, Keyring
 from app.storage.models import (
@@ -126,6 +126,31 @@ def unfinished(connection: Connection, keyring: Keyring) -> list[CaseRecord]:
     rows = connection.execute(
         _select().where(_e.status != "closed").order_by(_e.priority.desc(), _e.created_at))
     return [_record(keyring, row) for row in rows]
+
+
+def unfinished_fingerprint(connection: Connection) -> tuple[Any, ...]:
+    """A cheap summary of the unfinished cases that changes when almost anything the queue
+    shows of them changes: a case opened, claimed, released, reassigned or closed, its
+    priority, reasons, language, confirmed window or flood lead, and its conversation's state
+    (saved with `last_activity_at`, vault.py) or opt-out. One aggregate row, no unsealing:
+    the queue is rebuilt only when this differs (app/casework/desk.py, QueueSnapshots), and
+    at least once a second anyway for what it cannot see (a state of the same length saved
+    in the same second, the clock moving a case into its safe-contact window)."""
+    opted_out = exists().where(opt_outs.c.contact_hash == _c.contact_hash)
+    has_code = exists().where(return_codes.c.conversation_id == _c.id)
+    row = connection.execute(
+        select(func.count(), func.max(_e.id), func.sum(_e.priority),
+               func.sum(case((_e.status == "open", 1), else_=0)),
+               func.sum(func.coalesce(_e.claimed_by, 0)), func.max(_e.claimed_at),
+               func.sum(func.length(cast(_e.reasons, String))), func.sum(func.length(_e.language)),
+               func.sum(func.coalesce(func.length(_e.safe_window_sealed), 0)),
+               func.sum(func.coalesce(_e.flood_lead_id, 0)), func.max(_c.last_activity_at),
+               func.sum(func.coalesce(func.length(_c.state_sealed), 0)),
+               func.sum(case((opted_out, 1), else_=0)), func.sum(case((has_code, 1), else_=0)),
+               func.sum(case((_c.closed_at.is_(None), 0), else_=1)))
+        .select_from(escalations.join(conversations, _c.id == _e.conversation_id))
+        .where(_e.status != "closed")).one()
+    return tuple(row)
 
 
 _lead = escalations.alias("lead")

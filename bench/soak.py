@@ -182,7 +182,8 @@ class Stack:
             stack, "gunicorn",
             [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
              "--workers", str(web_workers), "--bind", f"127.0.0.1:{self.port}",
-             *(["--access-logfile", "-"] if access_log else []), "wsgi:app"], directory / "gunicorn.log", env=self.env, port=self.port)
+             *(["--access-logfile", "-"] if access_log else []), "wsgi:app"],
+            directory / "gunicorn.log", env=self.env, port=self.port)
         wait_until(lambda: http_status(self.port, "GET", "/healthz") == 200, READY_TIMEOUT,
                    "gunicorn")
         self.workers: list[subprocess.Popen[bytes]] = []

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -73,7 +74,7 @@ def test_polls_that_find_it_stale_together_wait_for_one_build() -> None:
     assert len(built) == 1
 
 
-def queue(client: FlaskClient) -> dict[str, dict[str, object]]:
+def queue(client: FlaskClient) -> dict[str, dict[str, Any]]:
     answer = client.get("/advocates/queue.json")
     assert answer.status_code == 200
     assert answer.mimetype == "application/json"
@@ -85,10 +86,14 @@ def test_many_advocates_polling_share_one_build_and_see_every_change_at_once(
         app: Flask, clock: MovableClock, twilio: TwilioSigner,
         monkeypatch: pytest.MonkeyPatch) -> None:
     clock.set(datetime(2026, 12, 1, 10, tzinfo=UTC))  # a Tuesday, in opening hours
-    builds = []
+    builds: list[int] = []
     unfinished = cases.unfinished
-    monkeypatch.setattr(cases, "unfinished",
-                        lambda *args: builds.append(1) or unfinished(*args))
+
+    def counted(*args: Any) -> list[cases.CaseRecord]:
+        builds.append(1)
+        return unfinished(*args)
+
+    monkeypatch.setattr(cases, "unfinished", counted)
     first = open_case(twilio, "+447700900301")
     desk = []
     for number, role in enumerate(["advocate", "advocate", "supervisor"]):
@@ -99,7 +104,7 @@ def test_many_advocates_polling_share_one_build_and_see_every_change_at_once(
     assert len(builds) == 1
     assert all(view == views[0] for view in views[:6])  # the two advocates see the same
     (row,) = views[0].values()
-    assert row["id"] == first and row["claimed_by"] is None and row["manage_url"] is None
+    assert (row["id"], row["claimed_by"], row["manage_url"]) == (first, None, None)
     assert views[6][row["reference"]]["manage_url"] == f"/advocates/cases/{first}/manage"
 
     second = open_case(twilio, "+447700900302")  # a new case shows on the next poll
@@ -107,8 +112,8 @@ def test_many_advocates_polling_share_one_build_and_see_every_change_at_once(
     claim(desk[0], first)  # and so does a claim, to everyone
     mine = {item["id"]: item for item in queue(desk[0]).values()}
     theirs = {item["id"]: item for item in queue(desk[1]).values()}
-    assert mine[first]["mine"] is True and mine[first]["status"] == "claimed"
-    assert theirs[first]["mine"] is False and theirs[first]["claimed_by"] == "shift0@example.org"
+    assert (mine[first]["mine"], mine[first]["status"]) == (True, "claimed")
+    assert (theirs[first]["mine"], theirs[first]["claimed_by"]) == (False, "shift0@example.org")
     twilio.sms("STOP", sender="+447700900302")  # the survivor's state: the window label
     assert {item["id"]: item["window"] for item in queue(desk[1]).values()}[second] != \
         theirs[second]["window"]

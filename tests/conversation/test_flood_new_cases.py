@@ -33,7 +33,7 @@ def test_40_fresh_chats_from_one_address_are_a_few_cases_and_one_flood_not_40(
     assert all(case.flood_lead_id is None for case in [*alone, lead])
     assert {case.flood_lead_id for case in followers} == {lead.id}
     rows = queue(app, client, clock)
-    assert sorted(row["id"] for row in rows) == [case.id for case in [*alone, lead]]
+    assert sorted(int(str(row["id"])) for row in rows) == [case.id for case in [*alone, lead]]
     assert {row["id"]: row["flood_note"] for row in rows}[lead.id] == (
         f"possible flood: {39 - allowance} more chats from the same network")
 

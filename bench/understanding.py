@@ -47,6 +47,7 @@ from app.flows import ConversationState, Escalate, load_flows  # noqa: E402
 from app.flows import step as flow_step  # noqa: E402
 from app.flows.loader import read_yaml  # noqa: E402
 from app.flows.model import Pause  # noqa: E402
+from app.flows.said import Said  # noqa: E402
 from app.flows.triage import parse_rules  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
@@ -82,10 +83,11 @@ def reader() -> Any:
 
     def read(text: str) -> Reading:
         language = guesser.guess(text)
-        risk = triage.assess(text, language)
+        said = Said.of(text)  # folded once for triage and the intents, as the service does
+        risk = triage.assess(said, language)
         result = flow_step(flow, ConversationState(language=language), text, NOW, idle,
                            urgent=risk.at_least("urgent"),
-                           disclosure=risk.at_least("routine"))
+                           disclosure=risk.at_least("routine"), folded=said)
         escalates = any(isinstance(action, Escalate) for action in result.actions)
         case = escalates or risk.at_least("high")
         # "Reply 3 to talk to a person" (person.offer, or menu.return after the emergency

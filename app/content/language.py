@@ -15,6 +15,8 @@ from functools import lru_cache
 
 from lingua import IsoCode639_1, Language, LanguageDetector, LanguageDetectorBuilder
 
+from app.flows.said import read_parts
+
 # Fewer letters than this ("hi", "3") say nothing reliable about a language.
 _MIN_LETTERS = 6
 
@@ -57,7 +59,11 @@ class LanguageGuesser:
         self._detector = _detector_for(self._languages, True, self._small)
 
     def guess(self, text: str) -> str | None:
-        """An ISO 639-1 code when the text is clearly in one language, else None."""
+        """An ISO 639-1 code when the text is clearly in one language, else None.
+
+        A long text is guessed from the part triage reads (`app/flows/said.py`): the detector's
+        time grows with the text, and a huge body must not hold a web worker."""
+        text = "\n".join(read_parts(text))
         if self._detector is None or sum(ch.isalpha() for ch in text) < _MIN_LETTERS:
             return None
         confidences = self._detector.compute_language_confidence_values(text)

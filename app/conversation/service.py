@@ -38,6 +38,7 @@ from app.dispatch import Dispatcher
 from app.flows import ConversationState, Escalate, Flow
 from app.flows import step as flow_step
 from app.flows.model import Record, RequestErasure, SetSecret
+from app.flows.said import Said
 from app.flows.triage import NONE as NO_RISK
 from app.flows.triage import TriageRules
 from app.lifecycle import erasure
@@ -293,14 +294,17 @@ class ConversationService:
             # Locked before the flow runs, so nothing this first message asks for (a new word,
             # "my word") gets past the lock; even a duress message leaves it locked.
             state = replace(state, locked=True)
-        risk = (self.triage.assess(inbound.body, state.language,
-                                   also=(guessed,) if guessed else ())
+        # Folded once, for triage and the intents both; a long body is read in part, so a
+        # huge message cannot hold a web worker (app/flows/said.py). It is stored whole.
+        said = Said.of(inbound.body)
+        risk = (self.triage.assess(said, state.language, also=(guessed,) if guessed else ())
                 if self.triage else NO_RISK)
         result = flow_step(flow, state, inbound.body, now, idle,
                            urgent=risk.at_least("urgent"),
                            disclosure=risk.at_least("routine"),
                            secrets=resume_word.ContactSecrets(self.hasher, contact_hash, stored,
-                                                              inbound.address))
+                                                              inbound.address),
+                           folded=said)
         state = result.state
         reply_ids = tuple(ref.id for ref in result.replies)
         # Never after the duress word: the cover reply must stay an ordinary text.

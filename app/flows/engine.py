@@ -52,6 +52,7 @@ from app.flows.model import (
     SetSecret,
     Step,
 )
+from app.flows.said import Said
 from app.flows.text import normalise
 
 # A chain of `next` steps longer than this is a flow error the loader should have caught.
@@ -177,6 +178,7 @@ def step(
     urgent: bool = False,
     disclosure: bool = False,
     secrets: Secrets = NO_SECRETS,
+    folded: Said | None = None,
 ) -> StepResult:
     """Advance a conversation by one inbound message.
 
@@ -184,6 +186,8 @@ def step(
     reads as immediate danger is answered from the flow's urgent step, not as a menu reply.
     `disclosure` says triage read any risk at all in it (a disclosure of abuse).
     `secrets` says which of the survivor's secrets are set and checks a text against one.
+    `folded` is `text` as triage read it (`app/flows/said.py`), so the intents do not fold
+    it again; without it the intents fold `text` themselves.
     """
     said = normalise(text)
     expired = (
@@ -212,7 +216,7 @@ def step(
                     keyword="urgent")
     current = None if expired else flow.steps[state.step or flow.start]
     if flow.intents is not None and said and _free_text(current, said):
-        reading = flow.intents.read(text, current.intents if current else None,
+        reading = flow.intents.read(folded or text, current.intents if current else None,
                                     disclosure=disclosure)
         if reading is not None:
             return _intent(flow, state, reading, now, secrets, expired=expired)

@@ -24,6 +24,7 @@ from typing import Any
 
 from app.flows import wording
 from app.flows.errors import FlowError
+from app.flows.said import Said, understood
 from app.flows.wording import Negation, Speller
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -60,12 +61,13 @@ class Intents:
     negations: dict[str, Negation]
     speller: Speller
 
-    def read(self, text: str, allowed: frozenset[str] | None = None, *,
+    def read(self, text: str | Said, allowed: frozenset[str] | None = None, *,
              disclosure: bool = False) -> Reading | None:
         """The first intent (in the file's order) whose phrases match, or None.
 
-        `disclosure`: triage read some risk in the text, so the disclosure intent matches."""
-        said = self.speller.correct(wording.fold(text))
+        `disclosure`: triage read some risk in the text, so the disclosure intent matches.
+        A long text is read in part (`app/flows/said.py`)."""
+        said = understood(text).corrected(self.speller)
         if not said.strip(f" {wording.CLAUSE}"):
             return None
         for intent in self.intents:

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.flows import wording
+from app.flows.said import Said, understood
 from app.flows.wording import NO_NEGATION, Negation, Speller
 
 LEVELS = ("none", "routine", "high", "urgent")
@@ -68,7 +69,7 @@ class TriageRules:
     # Each rule language's negations, as `wording.negation_for` gives them.
     negations_by_language: dict[str, Negation] = field(default_factory=dict)
 
-    def assess(self, text: str, language: str | None = None, *,
+    def assess(self, text: str | Said, language: str | None = None, *,
                also: tuple[str, ...] = ()) -> Assessment:
         """Triage one message, with the conversation's language and English when it is known.
 
@@ -76,9 +77,10 @@ class TriageRules:
         this very message reads as, which may not be the conversation's: a Polish message on
         an English page); every language is tried when the language is not known yet.
         Limiting the rest avoids one language's word matching another's ("viol", Romanian for
-        rape, inside the English "violent").
+        rape, inside the English "violent"). A long text is read in part (`app/flows/said.py`);
+        pass a `Said` when the intents will read the same message.
         """
-        said = self.speller.correct(fold(text))
+        said = understood(text).corrected(self.speller)
         if not said:
             return NONE
         languages = None if language is None else {language, "en", *also}
@@ -104,11 +106,6 @@ class TriageRules:
             level = "urgent"
         ordered = sorted(matched, key=lambda reason: (-_RANK[matched[reason]], reason))
         return Assessment(level, tuple(ordered))
-
-
-def fold(text: str) -> str:
-    """Folded words, in any script, without punctuation (`app/flows/wording.py`)."""
-    return wording.fold(text)
 
 
 def _compile_all(phrases: Any, where: str, negations: dict[str, Negation] | None = None

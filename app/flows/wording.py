@@ -214,6 +214,8 @@ class Speller:
 
     def __init__(self, vocabulary: Iterable[str], respellings: Mapping[str, str]) -> None:
         self.known = frozenset(vocabulary)
+        # A word longer than this is more than one edit from every known word.
+        self._longest = max((len(word) for word in self.known), default=0) + 1
         self.respellings = {fold_word(k): _fold_clause(v) for k, v in respellings.items()}
         self._near: dict[str, str | None] = {}
         for word in sorted(self.known):
@@ -231,7 +233,9 @@ class Speller:
     def _word(self, word: str) -> str:
         if word in self.respellings:
             return self.respellings[word]
-        if word in self.known or len(word) < _FUZZY_MIN or not word.isalpha():
+        if (word in self.known or not _FUZZY_MIN <= len(word) <= self._longest
+                or not word.isalpha()):
+            # Checked before the deletions are built, which cost the square of the length.
             return word
         for variant in (word, *_deletions(word)):
             found = self._near.get(variant)

@@ -81,7 +81,17 @@ def exception_summary(exc: BaseException | None) -> str:
         return "error=none"
     frames = traceback.extract_tb(exc.__traceback__)[-6:]
     where = " < ".join(f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno}:{f.name}" for f in frames[::-1])
-    return f"error={type(exc).__name__} at={where or '-'}"
+    return f"error={type(exc).__name__}{_database_code(exc)} at={where or '-'}"
+
+
+def _database_code(exc: BaseException) -> str:
+    """The database's own code for an error SQLAlchemy wraps ("40P01" for a PostgreSQL
+    deadlock, "SQLITE_BUSY" for a locked SQLite file): a fixed name that tells a locked
+    database from a lost connection, where the message could quote a query's values."""
+    orig = getattr(exc, "orig", None)
+    code = (getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+            or getattr(orig, "sqlite_errorname", None))
+    return f" code={code}" if isinstance(code, str) and code.replace("_", "").isalnum() else ""
 
 
 def configure_logging(level: int = logging.INFO) -> None:

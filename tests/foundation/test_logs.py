@@ -6,8 +6,11 @@ import io
 import logging
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine
+from sqlalchemy.exc import OperationalError
 
 from app.logs import REDACTED, RedactingFilter, configure_logging, exception_summary, redact
 
@@ -180,3 +183,23 @@ def test_configure_logging_is_idempotent(bare_root_logger: logging.Logger) -> No
     configure_logging()
     configure_logging()
     assert len(redacting_handlers(bare_root_logger)) == 1
+
+
+def test_a_locked_database_is_named_by_its_code_never_its_message(tmp_path: Path) -> None:
+    """Under load the logs must tell a locked database from a lost connection (the staff-load
+    bench found OperationalErrors with nothing more to go on), without the message, which can
+    quote a query's values."""
+    url = f"sqlite:///{tmp_path / 'locked.sqlite3'}"
+    holder = create_engine(url, connect_args={"timeout": 0})
+    waiter = create_engine(url, connect_args={"timeout": 0})
+    with holder.connect() as first:
+        first.exec_driver_sql("CREATE TABLE t (secret TEXT)")
+        first.commit()
+        first.exec_driver_sql("BEGIN IMMEDIATE")
+        first.exec_driver_sql("INSERT INTO t VALUES ('+447700900123')")
+        with pytest.raises(OperationalError) as raised, waiter.connect() as second:
+            second.exec_driver_sql("INSERT INTO t VALUES ('+447700900123')")
+    summary = exception_summary(raised.value)
+    assert summary.startswith("error=OperationalError code=SQLITE_BUSY at=")
+    assert "447700900123" not in summary
+    assert "locked" not in summary

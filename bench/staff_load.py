@@ -71,8 +71,10 @@ TARGET_P95_MS = 100.0
 WORK_EVERY = 15.0
 LOCK_ERRORS = re.compile(r"database is locked|deadlock detected|OperationalError|"
                          r"could not serialize", re.IGNORECASE)
-# gunicorn.conf.py's access_log_format: '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
-ACCESS_LINE = re.compile(r'"(?P<method>[A-Z]+) (?P<path>\S+)" (?P<status>\d{3}) \S+ '
+# gunicorn.conf.py's access_log_format: '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'. The log
+# filter masks anything that looks like a phone number, such as "200 472465" (a status and a
+# large answer's size), as "[redacted]" (app/logs.py).
+ACCESS_LINE = re.compile(r'"(?P<method>[A-Z]+) (?P<path>\S+)" (?:\d{3} \S+|\[redacted\]) '
                          r"(?P<ms>\d+)ms")
 ACCOUNTS_SCRIPT = """
 import json, os, sys

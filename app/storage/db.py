@@ -6,6 +6,8 @@ written with SQLAlchemy Core/ORM constructs only, so the same code runs on both.
 
 from __future__ import annotations
 
+import os
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,6 +20,25 @@ from app.private_files import private_file
 
 # SQLite makes these beside the database, with the database file's own permissions.
 SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
+# Every engine this process made, so a forked child can let go of their pooled connections.
+_ENGINES: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
+def _forget_inherited_connections() -> None:
+    """In a forked child: drop, without closing, the pooled connections the parent holds.
+
+    RQ runs each job in a process forked from the worker, whose sweeper thread keeps using the
+    same engine; gunicorn forks its workers from a master that built the app. A connection
+    used from two processes at once corrupts both sides' conversation with the database (the
+    staff-load bench saw the sweeper fail with an OperationalError while a job forked beside
+    it failed on a connection "in transaction" on PostgreSQL). `close=False` leaves the
+    parent's connections open for the parent; the child opens its own (SQLAlchemy's advice
+    for os.fork)."""
+    for engine in list(_ENGINES):
+        engine.dispose(close=False)
+
+
+os.register_at_fork(after_in_child=_forget_inherited_connections)
 
 
 def make_engine(url: str, **options: Any) -> Engine:
@@ -35,6 +56,7 @@ def make_engine(url: str, **options: Any) -> Engine:
     )
     if sqlite:
         event.listen(engine, "connect", _sqlite_pragmas)
+    _ENGINES.add(engine)
     return engine
 
 
@@ -66,7 +88,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
         # Several gunicorn workers share one file; wait for the writer instead of failing.
-        cursor.execute("PRAGMA busy_timeout=5000")
+        # 10 s: on a loaded 2-core server (bench/staff_load.py at load 10-15) writers waited
+        # more than 5 s; it stays inside Twilio's 15 s, so a webhook that still cannot write
+        # answers with the fail-safe reply before Twilio gives up.
+        cursor.execute("PRAGMA busy_timeout=10000")
         # Deleted rows are overwritten, so erased text does not linger in free pages.
         cursor.execute("PRAGMA secure_delete=ON")
     finally:

@@ -9,7 +9,8 @@ serving `wsgi:app`, RQ workers, and the local fake of Twilio's REST API.
 2. 30 advocates: accounts made by the service's own account code, each signed in through the
    real login form (password and TOTP code) with its own session, as 30 browsers would be.
 3. The shift, for `--seconds` (default 60): every advocate polls /advocates/queue.json as the
-   queue page does (every 500 ms, start to start: app/advocates/static/queue.js), and about
+   queue page does (every 500 ms, start to start, sending back the last answer's ETag so an
+   unchanged queue is a 304: app/advocates/static/queue.js), and about
    every 15 s does what an advocate on shift does: claims one of the ten longest-waiting open
    cases, opens it, writes a reply and, for one case in three, releases it back to the queue.
    Those writes land while the other 29 keep polling, which is where a database would lock.
@@ -121,6 +122,8 @@ class OnShift:
         self.session = requests.Session()
         self.csrf = ""
         self.worked = 0
+        self.etag = ""
+        self.body = b""
 
     def sign_in(self) -> None:
         for _ in range(30):
@@ -153,9 +156,11 @@ class OnShift:
         threads parsing 1,000 rows twice a second each would make this one Python process
         (one core, one interpreter lock) the bottleneck, where each browser has its own."""
         started = time.monotonic()
+        # As the page does (queue.js): the last answer's ETag, so an unchanged queue is a 304.
+        headers = {"If-None-Match": self.etag} if self.etag else {}
         try:
             answer = self.session.get(self.stack.url + "/advocates/queue.json", timeout=30,
-                                      allow_redirects=False)
+                                      allow_redirects=False, headers=headers)
             body = answer.content
         except requests.RequestException:
             self.timings.error("queue.json")
@@ -163,7 +168,11 @@ class OnShift:
         self.timings.add("queue.json", started, answer.status_code)
         with self.timings.lock:
             self.timings.bytes.append(len(body))
-        if not (read and answer.ok):
+        if answer.status_code == 200:
+            self.etag, self.body = answer.headers.get("ETag", ""), body
+        elif answer.status_code == 304:
+            body = self.body
+        if not (read and answer.status_code in (200, 304)):
             return []
         try:
             cases: list[dict[str, Any]] = json.loads(body)["cases"]

@@ -34,7 +34,14 @@ ciphertext reveals when it was made.
 """
 
 from app.crypto.codes import ReturnCodeKeys
-from app.crypto.keyed import ChatTokens, ContactHasher, csp_hash, derived_keys, same_secret
+from app.crypto.keyed import (
+    ChatTokens,
+    ContactHasher,
+    content_tag,
+    csp_hash,
+    derived_keys,
+    same_secret,
+)
 from app.crypto.sealing import (
     FIELD_VERSION,
     KEY_PREFIX,
@@ -53,7 +60,8 @@ from app.crypto.staff import Passwords, RecoveryCodes, Totp, new_session_token, 
 __all__ = [
     "FIELD_VERSION", "KEY_PREFIX", "WRAP_VERSION", "ChainKey", "ChatTokens", "ContactHasher",
     "DataKey", "DecryptionError", "FieldContext", "KeyFormatError", "Keyring", "Passwords",
-    "RecoveryCodes", "ReportSigner", "ReturnCodeKeys", "Totp", "csp_hash", "derived_keys",
+    "RecoveryCodes", "ReportSigner", "ReturnCodeKeys", "Totp", "content_tag",
+    "csp_hash", "derived_keys",
     "generate_key_token", "new_session_token", "parse_key_token", "same_secret",
     "session_token_digest",
 ]

@@ -28,6 +28,12 @@ def csp_hash(text: str) -> str:
     return "sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode()
 
 
+def content_tag(text: str) -> str:
+    """A short digest of content that is not secret, to tell whether it changed (the staff
+    queue's ETag): 128 bits of SHA-256, hex."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
 class ContactHasher:
     """Turns a contact address into a stable, non-reversible look-up value, and can move the
     values it made to a new key without knowing the addresses.

@@ -10,6 +10,8 @@ so the survivor-facing pages never see it.
 from __future__ import annotations
 
 import sqlite3
+import time
+from collections.abc import Callable
 from contextlib import closing
 
 import pytest
@@ -89,6 +91,37 @@ def test_a_new_case_appears_in_the_queue_without_a_reload(
     assert page.url == live_server.url("/advocates/queue")
     loads = [s for s in live_server.served if s.method == "GET" and s.path == "/advocates/queue"]
     assert len(loads) == 1, f"the queue page was loaded {len(loads)} times"
+
+
+def test_an_unchanged_queue_keeps_its_rows_and_their_waiting_times_move_on(
+        live_server: LiveServer, browsers: Browsers, sms: TwilioSigner) -> None:
+    """While nothing changes the server answers 304 with no body (queue_views.py); the page
+    keeps its rows and moves their waiting times on by itself."""
+    advocate = staff.make_advocate(live_server.app, "ana@example.org")
+    case_id, reference = raise_case(sms, live_server)
+    page = browsers.launch().pages[0]
+    sign_in(page, live_server, advocate)
+    row = queue_row(page, case_id)
+    expect(row).to_contain_text(reference)
+    waited = row.locator("td").nth(2)
+    first = waited.inner_text()
+
+    def unchanged() -> int:
+        return sum(1 for s in live_server.served
+                   if s.path == "/advocates/queue.json" and s.status == 304)
+
+    _wait_for(unchanged, 3)
+    expect(waited).not_to_have_text(first, timeout=10_000)
+    expect(row).to_contain_text(reference)
+    expect(row.get_by_role("button", name="Claim")).to_be_visible()
+    expect(page.locator("#status")).to_have_text("1 case waiting or in progress.")
+
+
+def _wait_for(count: Callable[[], int], at_least: int) -> None:
+    deadline = time.monotonic() + 10
+    while count() < at_least:
+        assert time.monotonic() < deadline, f"only {count()} unchanged answers in 10 s"
+        time.sleep(0.1)
 
 
 def test_claiming_opens_the_transcript_and_a_colleague_sees_the_case_held(

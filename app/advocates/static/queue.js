@@ -123,12 +123,34 @@
     if (status.textContent !== summary) { status.textContent = summary; }
   }
 
+  // The last full answer, its ETag and when it came. While nothing but the waiting times
+  // would change, the server answers 304 with no body (app/advocates/queue_views.py): the
+  // rows stay as they were and only their waiting times move on, by this page's clock.
+  var last = null;
+
+  function aged(cases, seconds) {
+    return cases.map(function (item) {
+      var copy = Object.assign({}, item);
+      copy.waiting_seconds = item.waiting_seconds + seconds;
+      return copy;
+    });
+  }
+
   function poll() {
     var started = Date.now();
-    fetch(source, {credentials: "same-origin", headers: {"Accept": "application/json"}})
+    var headers = {"Accept": "application/json"};
+    if (last) { headers["If-None-Match"] = last.etag; }
+    fetch(source, {credentials: "same-origin", cache: "no-store", headers: headers})
       .then(function (response) {
         if (response.status === 401) { window.location.assign("/advocates/login"); return null; }
-        return response.json();
+        if (response.status === 304 && last) {
+          return {cases: aged(last.cases, Math.floor((Date.now() - last.at) / 1000))};
+        }
+        var etag = response.headers.get("ETag");
+        return response.json().then(function (data) {
+          last = etag ? {etag: etag, cases: data.cases, at: Date.now()} : null;
+          return data;
+        });
       })
       .then(function (data) { if (data) { render(data.cases); } })
       .catch(function () { status.textContent = "Could not reach the server; retrying."; })

@@ -13,7 +13,9 @@ before any phrase is matched, the text and the phrases are folded the same way:
 - the text is cut into clauses at sentence punctuation, and a phrase never spans two.
 
 A phrase is words matched whole: `word*` matches any ending ("strangl*"), a lone `?` is
-exactly one word, `...` is up to three words ("talk ... someone"). Welsh phrase words also
+exactly one word, `...` is up to three words ("talk ... someone"), and `a ~ b` is both parts in
+either order with up to three words between ("neck ~ squeez*": "squeezed my neck", "my
+neck, he squeezed" is two clauses and does not match). Welsh phrase words also
 match their mutated forms (person: berson, pherson, mherson) and Arabic words their clitics
 (the article, و/ف/ب/ل/ك before, pronoun endings after), so the data lists each word once.
 
@@ -38,6 +40,7 @@ from dataclasses import dataclass
 CLAUSE = "|"
 _NEGATION_WINDOW = 4
 _GAP = "..."
+_EITHER = "~"
 _FUZZY_MIN = 5
 
 _CLAUSE_BREAK = re.compile(r"[.,;:!?\n\r،؛؟。！？]+")
@@ -122,6 +125,13 @@ def phrase_pattern(phrase: str, language: str, negations: frozenset[str] = froze
     """One phrase as a regular expression over folded text (see the module docstring).
 
     A gap ("...") never spans a negation: "he didnt have a knife" is not "he ... knife"."""
+    if _EITHER in phrase.split():
+        left, _, right = phrase.partition(f" {_EITHER} ")
+        if not left.strip() or not right.strip() or _EITHER in right.split():
+            raise ValueError(f"phrase {phrase!r}: '~' joins exactly two parts")
+        one = phrase_pattern(f"{left} {_GAP} {right}", language, negations)
+        other = phrase_pattern(f"{right} {_GAP} {left}", language, negations)
+        return f"(?:{one}|{other})"
     skip = ""
     if negations:
         skip = "(?!(?:" + "|".join(re.escape(n) for n in sorted(negations)) + r")(?:\s|$))"

@@ -1,0 +1,84 @@
+"""The senses of danger and of asking for a person, per language, on a fixed table
+(tests/flows/senses.yaml) written from each language's grammar: inflections, spellings
+without diacritics, clitics and word orders. Read as the service reads a first message:
+triage in the message's language (and those always tried), then one flow step."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from app.flows import ConversationState, Escalate, Flow, load_flows, step
+from app.flows.loader import read_yaml
+from app.flows.triage import TriageRules, parse_rules
+from app.flows.wording import Negation, compile_phrases, first_match, fold
+
+ROOT = Path(__file__).resolve().parents[2]
+NOW = datetime(2026, 12, 8, 11, 0, tzinfo=UTC)
+IDLE = timedelta(hours=4)
+TABLE: dict[str, dict[str, list[str]]] = yaml.safe_load(
+    (Path(__file__).parent / "senses.yaml").read_text(encoding="utf-8"))
+
+
+def rows(kind: str) -> list[Any]:
+    return [pytest.param(language, text, id=f"{language}:{text[:40]}")
+            for language, senses in TABLE.items() for text in senses.get(kind) or ()]
+
+
+@pytest.fixture(scope="module")
+def rules() -> TriageRules:
+    return parse_rules(read_yaml(ROOT / "flows" / "triage.yaml"))
+
+
+@pytest.fixture(scope="module")
+def flow() -> Flow:
+    return load_flows(ROOT / "flows")
+
+
+@pytest.mark.parametrize(("language", "text"), rows("urgent"))
+def test_danger_in_ordinary_words_is_urgent(rules: TriageRules, language: str,
+                                            text: str) -> None:
+    assert rules.assess(text, language).level == "urgent"
+
+
+@pytest.mark.parametrize(("language", "text"), rows("calm"))
+def test_innocent_uses_of_scary_words_are_not_urgent(rules: TriageRules, language: str,
+                                                     text: str) -> None:
+    assert not rules.assess(text, language).at_least("urgent")
+
+
+@pytest.mark.parametrize(("language", "text"), rows("person"))
+def test_a_request_for_a_person_reaches_one(rules: TriageRules, flow: Flow, language: str,
+                                            text: str) -> None:
+    risk = rules.assess(text, language)
+    result = step(flow, ConversationState(language=language), text, NOW, IDLE,
+                  urgent=risk.at_least("urgent"), disclosure=risk.at_least("routine"))
+    assert any(isinstance(a, Escalate) for a in result.actions) or risk.at_least("high")
+
+
+@pytest.mark.parametrize(("text", "matches"), [
+    ("he squeezed my neck", True),
+    ("my neck he squeezed", True),
+    ("he squeezed the lemon, my neck hurts", False),  # two clauses
+    ("he never squeezed my neck", False),  # a negation before it
+])
+def test_either_order_joins_two_parts_within_a_clause(text: str, matches: bool) -> None:
+    pattern = compile_phrases(["neck ~ squeez*"], "en", frozenset({"never"}))
+    assert pattern is not None
+    negation = Negation(frozenset({"never"}))
+    assert first_match(pattern, fold(text), negation) is matches
+
+
+@pytest.mark.parametrize("text", [
+    "nu pot vorbi acum",  # Romanian "nu" before a verb negates it: not "no" and a request
+    "nu e sigur sa vorbesc, mai tarziu",
+    "nie mogę teraz rozmawiać",
+    "abhi nahi likh sakti, raat ko message karungi",  # "I will message": not a request
+])
+def test_cannot_talk_is_not_read_as_a_request_for_a_person(flow: Flow, text: str) -> None:
+    result = step(flow, ConversationState(), text, NOW, IDLE)
+    assert result.intent == "cannot_talk"

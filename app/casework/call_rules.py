@@ -65,6 +65,11 @@ ADVOCATE_LEG_OUTCOMES = {
 def decide(c: Circumstances, now: datetime) -> Gate:
     """May the survivor be called now? The text gate first, then what only a call needs."""
     if c.channel != "sms":
+        # A web chat's safe number that has not written (or stays apart): say that, not
+        # "no number"; once it has written the conversation is an SMS one.
+        waiting = outbound_gate.decide(c, now)
+        if waiting.reason in ("awaiting_number", "number_apart"):
+            return waiting
         return Gate(False, "not_by_phone")
     gate = outbound_gate.decide(c, now)
     if not gate.open:

@@ -127,7 +127,8 @@ def circumstances(record: cases.CaseRecord, timezone: str) -> outbound_gate.Circ
         erasure_requested=state.erasure_requested is not None, paused=state.paused,
         locked=state.locked, cover=state.cover, wants=wants.value if wants else None,
         window=window_of(record),
-        timezone=timezone, return_until=record.return_until)
+        timezone=timezone, return_until=record.return_until,
+        safe_number=record.safe_number)
 
 
 def under_flood_leads(records: list[cases.CaseRecord]

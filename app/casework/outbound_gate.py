@@ -21,6 +21,14 @@ EXPLANATIONS = {
     "ended": "The survivor left the web chat; the reply cannot reach them.",
     "awaiting_return": "The survivor left the web chat and can come back to it with their code: "
                        "the reply waits for them until the code expires.",
+    "awaiting_number": "Waiting for the survivor to text from the safe number they gave in the "
+                       "web chat: nothing goes to a number until it has written to us (a number "
+                       "typed into a page may be someone else's). Then it goes by text, under "
+                       "the usual rules (STOP, safe time, resume word).",
+    "number_apart": "The safe number the survivor gave already has its own conversation with "
+                    "us, with a case or on hold, so it was not joined to this chat and nothing "
+                    "from this case is sent to it. The survivor can come back to the chat, or "
+                    "ask for a person by text.",
     "cannot_talk": "Cannot talk: held. The survivor sent the duress word, so someone may be "
                    "with them or have their phone. Nothing goes to them, on any channel, until "
                    "they write to us normally again after the conversation has been quiet for "
@@ -52,6 +60,9 @@ class Circumstances:
     timezone: str
     # Until when a survivor who left the web chat can come back with their code.
     return_until: datetime | None = None
+    # A safe number given in the web chat (app/conversation/safe_numbers.py): "waiting" for
+    # it to write, "apart" (it has its own conversation); "joined" makes the channel "sms".
+    safe_number: str | None = None
 
 
 @dataclass(frozen=True)
@@ -72,9 +83,12 @@ class Gate:
 def decide(c: Circumstances, now: datetime) -> Gate:
     sms = c.channel == "sms"
     returning = c.ended and c.return_until is not None and c.return_until > now
+    # A web chat that gave a safe number waits for it, open page or not: once the number has
+    # written, the conversation is that number's (channel "sms") and the SMS rules apply.
+    number = c.safe_number if not sms and c.safe_number in ("waiting", "apart") else None
     holds = (
         ("erasure", c.erasure_requested),
-        ("ended", c.ended and not returning),
+        ("ended", c.ended and not returning and number is None),
         # Every channel: whoever is with the survivor must not see a reply arrive.
         ("cannot_talk", c.cover),
         ("opted_out", sms and c.opted_out),
@@ -85,10 +99,16 @@ def decide(c: Circumstances, now: datetime) -> Gate:
     for reason, applies in holds:
         if applies:
             return Gate(False, reason)
-    if returning:
+    waits = (
+        ("awaiting_number", number == "waiting"),
+        ("number_apart", number == "apart"),
         # Nothing can reach them until they come back; their code reopens the conversation
         # and the page collects it then. After the code expires this is "ended" above.
-        return Gate(False, "awaiting_return")
+        ("awaiting_return", returning),
+    )
+    for reason, applies in waits:
+        if applies:
+            return Gate(False, reason)
     if not sms:
         # The web chat's replies wait for the survivor's own open page to collect them, so
         # the page being open is the safe moment.

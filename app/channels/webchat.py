@@ -23,6 +23,7 @@ from app.content.catalogues import MissingMessage, text_id
 from app.content.numbers import isolated_html
 from app.conversation.chat_sessions import ChatInputError, ChatSessions
 from app.conversation.return_codes import CodeRefused
+from app.conversation.safe_numbers import NumberRefused
 from app.crypto import csp_hash
 from app.deployment import CoverSite
 from app.logs import exception_summary
@@ -209,7 +210,55 @@ def send() -> Response:
     if reply.code:
         # Shown once by the page and kept nowhere: not in the transcript, a log or the URL.
         answer["code"] = reply.code
+    if reply.ask_number:
+        # The survivor chose to be texted or called: the page shows its safe-number form, in
+        # these words (sent now, not with every page: the page stays under 50 KB).
+        answer["askNumber"] = {key: _text(reply.language or language, message_id)
+                               for key, message_id in (
+                                   ("label", text_id("chat.number_label")),
+                                   ("warning", text_id("chat.number_warning")),
+                                   ("save", text_id("chat.number_save")),
+                                   ("empty", text_id("chat.number_empty")))}
     return _json(answer)
+
+
+# What a refused safe number is answered with: each keeps the come-back code on offer and names
+# 999, so a refusal is never a dead end.
+NUMBER_REFUSED = {"invalid": (400, text_id("chat.number_invalid")),
+                  "not_asked": (409, text_id("chat.number_not_asked")),
+                  "unavailable": (503, text_id("chat.number_unavailable"))}
+
+
+@bp.post("/chat/number")
+def safe_number() -> Response:
+    """The survivor's safe number for texts or calls, from the chat's own form, never from a
+    chat message (app/conversation/safe_numbers.py). The answer never repeats the number."""
+    payload = _payload()
+    language = payload.get("language")
+    if language not in services().settings.deployment.languages:
+        language = None
+    try:
+        replies = _sessions().give_number(payload.get("token"), payload.get("number"))
+    except NumberRefused as refused:
+        status, message_id = NUMBER_REFUSED.get(refused.reason, NUMBER_REFUSED["unavailable"])
+        return _json({"error": refused.reason, "message": _text(language, message_id)}, status)
+    except Exception as error:  # noqa: BLE001 -- the survivor gets the emergency numbers
+        log.error("event=chat.number_failed request_id=%s %s", g.request_id,
+                  exception_summary(error))
+        return _json({"error": "unavailable",
+                      "message": _text(language, "chat.number_unavailable")}, 503)
+    return _json({"message": _saved_text(language), "replies": list(replies)})
+
+
+def _saved_text(language: str | None) -> str:
+    """What the page says once the number is saved: text the service's number from that phone
+    first. The number is isolated (LRI ... PDI) so a right-to-left page shows it in order."""
+    number = "\u2066" + services().settings.sms_from + "\u2069"
+    try:
+        return services().web_catalogues.text(language, text_id("chat.number_saved"),
+                                              {"number": number})
+    except MissingMessage:
+        return GENERIC_ERROR
 
 
 # What a refused code is answered with; each names 999, so a refusal is never a dead end.

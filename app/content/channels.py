@@ -114,32 +114,41 @@ def _channel(name: str, body: Any, source: str) -> ChannelWording:
 def shown_on(flow: Flow, wording: ChannelWording) -> dict[str, str]:
     """Every message the channel can show: message id -> where a flow says it. The flows are
     walked as that channel runs them, from every way in (the start, keywords, intents, the
-    urgent, cover and locked steps), so a step the channel replaces is not counted."""
-    runs = flow.for_channel(wording.channel)
+    urgent, cover, locked and number-saved steps), so a step the channel replaces is not
+    counted."""
+    shown: dict[str, str] = {}
+    # The web chat runs one of two ways: with a number to text and call from, it also offers
+    # a safe number (`web_texts:` steps, app/conversation/safe_numbers.py). Both are walked.
+    for runs in (flow.for_channel(wording.channel),
+                 flow.for_channel(wording.channel, texts=True)):
+        _walk(flow, runs, shown)
+    for message_id, source in flow.service_messages.items():
+        if message_id not in wording.never_shown:
+            shown.setdefault(message_id, f"{source}: messages")
+    return shown
+
+
+def _walk(flow: Flow, runs: Flow, shown: dict[str, str]) -> None:
+    """Add what `runs` (the flow as a channel runs it) can show, from every way in."""
     todo = [runs.start, *(k.goto for k in runs.keywords)]
     if runs.intents is not None:
         todo.extend(intent.goto for intent in runs.intents.intents)
-    todo.extend(s for s in (runs.cover_step, runs.urgent_step, runs.locked_step) if s)
+    todo.extend(s for s in (runs.cover_step, runs.urgent_step, runs.locked_step,
+                            runs.number_saved_step) if s)
     reached: set[str] = set()
-    shown: dict[str, str] = {}
     while todo:
         sid = todo.pop()
         if sid in reached or sid not in runs.steps:
             continue
         reached.add(sid)
         step = runs.steps[sid]
-        # A replaced step is named by the step the channel runs instead.
-        named = flow.steps[sid].web or sid
+        named = step.id  # a replaced step is named by the step the channel runs instead
         for ref in (*step.say, *((step.secret.too_short,) if step.secret else ())):
             shown.setdefault(ref.id, f"{flow.source_of(named)}: step {named!r}")
         todo.extend(step.options.values())
         todo.extend(t for t in (step.otherwise, step.next) if t)
         if step.secret is not None:
             todo.append(step.secret.change_via)
-    for message_id, source in flow.service_messages.items():
-        if message_id not in wording.never_shown:
-            shown.setdefault(message_id, f"{source}: messages")
-    return shown
 
 
 def problems(flows_dir: Path, flow: Flow | None, catalogues: Catalogues,

@@ -14,22 +14,27 @@ import logging
 import re
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 from sqlalchemy import Connection
 
 from app.content.catalogues import text_id
 from app.conversation.return_codes import CodeRefused
+from app.conversation.safe_numbers import NumberRefused, asked_for_a_number, uk_mobile
 from app.conversation.service import ConversationService, InboundMessage
 from app.crypto import ChatTokens
+from app.flows import ConversationState
 from app.lifecycle import erasure
-from app.storage import vault
+from app.storage import safe_numbers, vault
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "web"
 MAX_MESSAGE_CHARS = 2000  # far more than anyone types in a chat box; refuse, do not truncate
+# The web chat's steps that ask for a safe number (flows/webchat.yaml): a number saved there
+# moves the conversation on to the flow's `number_saved` step.
+ASKING_STEPS = frozenset({"web_person_text_back", "web_person_call_back"})
 _CLIENT_ID = re.compile(r"^[0-9a-f]{32}$")
 # Python's json joins a valid surrogate pair into one character, so any surrogate left in a
 # string is half an emoji (a paste cut in two); it cannot be encoded to be sealed.
@@ -53,6 +58,8 @@ class ChatReply:
     language: str | None
     # The "come back later" code, for the page to show this once (never stored or logged).
     code: str | None = field(default=None, repr=False)
+    # The survivor chose to be texted or called: the page shows the safe-number form.
+    ask_number: bool = False
 
 
 @dataclass(frozen=True)
@@ -100,7 +107,48 @@ class ChatSessions:
             CHANNEL, str(token), text, provider_sid=f"WB{client_id}", language_hint=language,
             source_address=address))
         replies = (outcome.text,) if outcome.text else ()
-        return ChatReply(str(token), replies, notice, outcome.language, outcome.return_code)
+        return ChatReply(str(token), replies, notice, outcome.language, outcome.return_code,
+                         outcome.ask_number)
+
+    def give_number(self, token: object, typed: object) -> tuple[str, ...]:
+        """The survivor typed a safe number into the chat's form, after choosing to be texted
+        or called. It is checked as a UK mobile, sealed in the conversation and matched only by
+        its keyed value; nothing is sent to it until it has written to us itself
+        (app/conversation/safe_numbers.py). The conversation then goes on at the flow's
+        `number_saved` step (it asks for a safe time), whose words are returned for the page.
+        Raises `NumberRefused`. The number is never logged, returned or kept in the
+        transcript: the advocate never sees it."""
+        number = uk_mobile(typed)
+        if number is None:
+            raise NumberRefused("invalid")
+        if not self.tokens.is_valid(token):
+            raise NumberRefused("not_asked")
+        service = self.conversations
+        flow = service.web_flow
+        now = service.clock()
+        with service.database.transaction() as connection:
+            lookup = vault.find_open(connection, service.keyring, channel=CHANNEL,
+                                     contact_hash=self._hash(connection, str(token)))
+            conversation = lookup.conversation
+            state = (ConversationState.from_json(conversation.state_json)
+                     if conversation is not None and conversation.state_json else None)
+            if conversation is None or state is None or not asked_for_a_number(state):
+                raise NumberRefused("not_asked")
+            safe_numbers.save(connection, conversation, number,
+                              service.contact_hash("sms", number), now)
+            replies: tuple[str, ...] = ()
+            following = flow.number_saved_step if flow is not None else None
+            if flow is not None and following is not None and state.step in ASKING_STEPS:
+                step = flow.steps[following]
+                ids = tuple(m.id for m in step.say)
+                text = service.render(state.language, ids, now, channel=CHANNEL)
+                vault.add_messages(connection, conversation, [vault.NewMessage(
+                    "out", "flow", text, flow_ids=ids)], now)
+                moved = replace(state, step=following, last_activity=now)
+                vault.save_state(connection, conversation, moved.to_json(), moved.language, now)
+                replies = (text,)
+        log.info("event=safe_number.given conversation=%s", conversation.id)
+        return replies
 
     def resume(self, code: object, address: str | None = None) -> Resumed:
         """The survivor typed their "come back later" code: reopen that conversation for this

@@ -56,6 +56,8 @@ class Outcome:
     stands_alone: bool = False
     # A web chat's "come back later" code, for the page to show once; never stored or logged.
     return_code: str | None = field(default=None, repr=False)
+    # This web chat message chose to be texted or called: the page asks for a safe number.
+    ask_number: bool = False
 
 
 @dataclass(frozen=True)

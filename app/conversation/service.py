@@ -27,7 +27,7 @@ from app import hours
 from app.casework import escalation
 from app.content.catalogues import Catalogues
 from app.content.language import LanguageGuesser
-from app.conversation import floods, optouts, resume_word, spool
+from app.conversation import floods, optouts, resume_word, safe_numbers, spool
 from app.conversation.messages import InboundMessage, Outcome, Turn
 from app.conversation.return_codes import ReturnCodes
 from app.conversation.spool import Replay
@@ -86,6 +86,7 @@ class ConversationService:
         dispatcher: Dispatcher | None = None,
         throttle: Throttle | None = None,
         return_codes: ReturnCodes | None = None,
+        texts_safe_numbers: bool = False,
     ) -> None:
         self.database = database
         self.keyring = keyring
@@ -100,8 +101,10 @@ class ConversationService:
         self.throttle = throttle
         self.return_codes = return_codes
         # The web chat runs the flow with its own steps where SMS would offer to text or call
-        # (flows/webchat.yaml): the chat never offers a way of contact it cannot make.
-        self.web_flow = flow.for_channel("web") if flow is not None else None
+        # (flows/webchat.yaml): the chat never offers a way of contact it cannot make. It
+        # offers a safe number only where the service has a number to text and call from.
+        self.web_flow = (flow.for_channel("web", texts=texts_safe_numbers)
+                         if flow is not None else None)
 
     def contact_hash(self, channel: str, address: str) -> str:
         return self.hasher.hash(channel, address)
@@ -171,15 +174,21 @@ class ConversationService:
             # confirmation, and nothing stored.
             return Outcome(self.render(None, ERASED_REPLY, channel=inbound.channel),
                            uuid.uuid4(), None, replayed=True)
+        # A text from a safe number a web chat gave: the chat may become this number's
+        # conversation now (app/conversation/safe_numbers.py), and this text its first.
+        joined = (inbound.channel == "sms" and replay is None
+                  and safe_numbers.on_text(connection, lookup, contact_hash, now))
+        lookup = self._lookup_again(connection, inbound, contact_hash) if joined else lookup
         conversation, opted_out = lookup.conversation, lookup.opted_out
         state = (ConversationState.from_json(conversation.state_json)
                  if conversation and conversation.state_json
                  else ConversationState(language=conversation.language if conversation else None))
+        state = safe_numbers.first_text_state(state) if joined else state
 
         keyword = inbound.provider_keyword
         if keyword is None and not opted_out:
             turn = self._turn(inbound, contact_hash, state, now,
-                              stored=lookup.resume_word_hash)
+                              stored=lookup.resume_word_hash, joined=joined)
         else:
             turn = Turn(state, optouts.keyword_reply(
                 keyword, self.deployment.provider_handles_keywords), flow_ran=False)
@@ -224,6 +233,7 @@ class ConversationService:
             optouts.record(connection, keyword, contact_hash=contact_hash, opted_out=opted_out,
                            now=now)
             return Outcome(text, conversation.id, state.language, step=state.step)
+        safe_numbers.follow_choice(connection, inbound.channel, conversation.id, turn.actions)
         for action in turn.actions:
             if isinstance(action, SetSecret) and action.name == resume_word.SECRET_NAME:
                 resume_word.save(connection, contact_hash,
@@ -250,7 +260,8 @@ class ConversationService:
                        raised_to_urgent=case is not None and was is not None
                        and case.priority >= URGENT > was.priority,
                        throttled=verdict.limited, stands_alone=stands_alone,
-                       return_code=code)
+                       return_code=code, ask_number=inbound.channel == "web"
+                       and replay is None and self._asks_for_a_number(turn))
 
     def _return_code(self, connection: Connection, conversation_id: uuid.UUID, turn: Turn,
                      now: datetime) -> str | None:
@@ -263,9 +274,23 @@ class ConversationService:
             return None
         return self.return_codes.issue(connection, conversation_id, now)
 
+    def _lookup_again(self, connection: Connection, inbound: InboundMessage,
+                      contact_hash: str) -> vault.Lookup:
+        return vault.find_open(connection, self.keyring, channel=inbound.channel,
+                               contact_hash=contact_hash, provider_sid=inbound.provider_sid)
+
+    @staticmethod
+    def _asks_for_a_number(turn: Turn) -> bool:
+        """This message chose "text me" or "call me" on the web chat (flows/webchat.yaml), so
+        the page shows its safe-number form. Never in cover mode."""
+        return not turn.state.cover and any(
+            isinstance(a, Record) and a.choice == "wants"
+            and a.value in safe_numbers.ASKS_FOR_A_NUMBER for a in turn.actions)
+
     def _turn(self, inbound: InboundMessage, contact_hash: str, state: ConversationState,
-              now: datetime, *, stored: str | None) -> Turn:
-        """What the flow answers to this message (reads only; the caller writes)."""
+              now: datetime, *, stored: str | None, joined: bool = False) -> Turn:
+        """What the flow answers to this message (reads only; the caller writes). `joined`:
+        this text joined a web chat to its number, and starts a conversation there."""
         flow = self.web_flow if inbound.channel == "web" else self.flow
         if flow is None:
             raise FlowUnavailable("no valid flow is loaded")
@@ -276,8 +301,10 @@ class ConversationService:
             state = replace(state, language=inbound.language_hint or guessed)
         idle = timedelta(minutes=self.deployment.conversation_idle_minutes)
         # A later conversation on an SMS number: it starts locked if the survivor set a word.
+        # A web chat that has just become the number's counts as a later conversation on it,
+        # however recent the chat: the web chat never gets round the number's resume word.
         starting = inbound.channel == "sms" and (
-            state.last_activity is None or now - state.last_activity > idle)
+            joined or state.last_activity is None or now - state.last_activity > idle)
         # A reply to the locked prompt. In cover mode (after the duress word) even the right
         # word gets only the cover reply; past the limit of wrong tries, it counts as one more.
         locked_reply = inbound.channel == "sms" and state.locked and not starting

@@ -239,8 +239,9 @@ def _answer(flow: Flow, state: ConversationState, current: Step, text: str, now:
         if current.check is not None:
             return _check_secret(flow, state, current, text, now, secrets=secrets)
         return _take_secret(flow, state, current, text, now, secrets=secrets)
-    if current.capture is not None and said:
-        # Free text the survivor chose to give (e.g. "weekdays after 10"): kept verbatim.
+    if current.capture is not None and said and said not in current.options:
+        # Free text the survivor chose to give (e.g. "weekdays after 10"): kept verbatim. A
+        # capture step's own options (if it has any) are answers, not text to keep.
         captured = Record(current.capture, text.strip()[:500])
         target = current.next or current.otherwise or flow.start
         return _run(flow, state, target, now, secrets, restarted=False, extra=(captured,))

@@ -136,6 +136,8 @@ def parse_flows(
                 cover_step=cover[0] if cover else None,
                 urgent_step=roles["urgent"][0] if "urgent" in roles else None,
                 locked_step=roles["locked"][0] if "locked" in roles else None,
+                number_saved_step=(roles["number_saved"][0] if "number_saved" in roles
+                                   else None),
                 service_messages=service_messages,
                 intents=intents[0] if intents else None)
     _check_references(flow)
@@ -181,7 +183,7 @@ def _with_deployment_words(
     return merged
 
 
-_ROLES = ("start", "cover", "urgent", "locked")
+_ROLES = ("start", "cover", "urgent", "locked", "number_saved")
 _INTENT_KEYS = frozenset({"flow", "intents", "negations", "answers", "respellings"})
 
 
@@ -221,6 +223,7 @@ def _check_references(flow: Flow) -> None:
     known(flow.cover_step, "cover", first)
     known(flow.urgent_step, "urgent", first)
     known(flow.locked_step, "locked", first)
+    known(flow.number_saved_step, "number_saved", first)
     if flow.locked_step is None and any(s.secret or s.check for s in flow.steps.values()):
         # The engine's rule 6 answers a locked conversation's try at a secret from there.
         raise FlowError(first, "locked", "a step takes a secret, so one file must name a "
@@ -231,9 +234,15 @@ def _check_references(flow: Flow) -> None:
             known(target, where, source)
         known(step.otherwise, where, source)
         known(step.next, where, source)
-        known(step.web, where, source)
-        if step.web is not None and flow.steps[step.web].web is not None:
-            raise FlowError(source, where, "'web' must name a step without a 'web' of its own")
+        for key, web_step in (("web", step.web), ("web_texts", step.web_texts)):
+            known(web_step, where, source)
+            if web_step is not None and (flow.steps[web_step].web is not None
+                                         or flow.steps[web_step].web_texts is not None):
+                raise FlowError(source, where,
+                                f"'{key}' must name a step without a 'web' of its own")
+        if step.web_texts is not None and step.web is None:
+            raise FlowError(source, where, "'web_texts' needs a 'web' step for a chat that "
+                            "cannot text")
         if step.secret is not None:
             known(step.secret.change_via, where, source)
             if flow.steps[step.secret.change_via].check != step.secret.name:
@@ -270,7 +279,8 @@ def _check_reachable(flow: Flow) -> None:
     todo = [flow.start, *(k.goto for k in flow.keywords)]
     if flow.intents is not None:
         todo.extend(intent.goto for intent in flow.intents.intents)
-    todo.extend(s for s in (flow.cover_step, flow.urgent_step, flow.locked_step) if s)
+    todo.extend(s for s in (flow.cover_step, flow.urgent_step, flow.locked_step,
+                            flow.number_saved_step) if s)
     while todo:
         sid = todo.pop()
         if sid in reached:
@@ -278,7 +288,7 @@ def _check_reachable(flow: Flow) -> None:
         reached.add(sid)
         step = flow.steps[sid]
         todo.extend(step.options.values())
-        todo.extend(t for t in (step.otherwise, step.next, step.web) if t)
+        todo.extend(t for t in (step.otherwise, step.next, step.web, step.web_texts) if t)
         if step.secret is not None:
             todo.append(step.secret.change_via)
     unreachable = sorted(set(flow.steps) - reached)

@@ -93,6 +93,8 @@ class Step:
     intents: frozenset[str] | None = None
     # On the web chat this step is replaced by that one (see `Flow.for_channel`).
     web: str | None = None
+    # ... and by this one where the service can text and call a safe number the chat is given.
+    web_texts: str | None = None
 
 
 @dataclass(frozen=True)
@@ -123,6 +125,9 @@ class Flow:
     urgent_step: str | None = None  # where an urgent triage result leads
     # What a locked conversation's try at a secret is answered with (the engine's rule 6).
     locked_step: str | None = None
+    # Where a web chat goes on once the page's form saved a safe number (the service moves it
+    # there: app/conversation/chat_sessions.py, give_number).
+    number_saved_step: str | None = None
     # Messages the service sends outside any step (STOP confirmations, the fail-safe).
     service_messages: dict[str, str] = field(default_factory=dict, compare=False)
     # What free text asks for (flows/intents.yaml), read before any menu.
@@ -137,15 +142,22 @@ class Flow:
                 return next(iter(languages)) if len(languages) == 1 else None
         return None
 
-    def for_channel(self, channel: str) -> Flow:
+    def for_channel(self, channel: str, *, texts: bool = False) -> Flow:
         """The conversation as `channel` runs it. On the web chat a step that names a `web:`
         step is replaced by that step, under the web step's own id: the chat cannot text or
         call anyone once its tab is closed, so where the SMS flow offers that, the web flow
-        offers what the chat can do. Any other channel runs the flow as written."""
+        offers what the chat can do. With `texts` (the service can text and call a safe number
+        the chat is given: app/conversation/safe_numbers.py) a `web_texts:` step is used where
+        one is named. Any other channel runs the flow as written."""
         if channel != "web" or not any(s.web for s in self.steps.values()):
             return self
-        steps = {sid: self.steps[s.web] if s.web else s for sid, s in self.steps.items()}
-        return replace(self, steps=steps)
+
+        def on_web(s: Step) -> Step:
+            if texts and s.web_texts:
+                return self.steps[s.web_texts]
+            return self.steps[s.web] if s.web else s
+
+        return replace(self, steps={sid: on_web(s) for sid, s in self.steps.items()})
 
     def message_ids(self) -> set[str]:
         said = {ref.id for step in self.steps.values() for ref in step.say}

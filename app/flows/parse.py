@@ -36,7 +36,7 @@ def text_of(raw: dict[str, Any], key: str, source: str, where: str) -> str:
 
 
 _STEP_KEYS = frozenset({"say", "options", "otherwise", "next", "capture", "actions", "secret",
-                        "check", "intents", "web"})
+                        "check", "intents", "web", "web_texts"})
 
 
 def parse_step(step_id: str, body: Any, source: str) -> Step:
@@ -57,7 +57,7 @@ def parse_step(step_id: str, body: Any, source: str) -> Step:
     options = {normalise(str(reply)): str(target) for reply, target in options_raw.items()}
     if "" in options:
         raise FlowError(source, where, "an option reply is empty")
-    for key in ("otherwise", "next", "capture", "check", "web"):
+    for key in ("otherwise", "next", "capture", "check", "web", "web_texts"):
         if body.get(key) is not None and not isinstance(body[key], str):
             raise FlowError(source, where, f"'{key}' must be text")
     takes = [k for k in ("capture", "secret", "check") if body.get(k) is not None]
@@ -84,6 +84,7 @@ def parse_step(step_id: str, body: Any, source: str) -> Step:
         check=check,
         intents=frozenset(intents) if intents is not None else None,
         web=body.get("web"),
+        web_texts=body.get("web_texts"),
     )
 
 

@@ -21,6 +21,7 @@ from app.storage.models import (
     Escalation,
     OptOut,
     ReturnCode,
+    SafeNumber,
     table_of,
 )
 from app.storage.times import aware, utc
@@ -31,6 +32,7 @@ escalations = table_of(Escalation)
 opt_outs = table_of(OptOut)
 advocates = table_of(Advocate)
 return_codes = table_of(ReturnCode)
+safe_numbers = table_of(SafeNumber)
 _c, _e = conversations.c, escalations.c
 
 
@@ -63,6 +65,9 @@ class CaseRecord:
     flood_lead_id: int | None = None
     # Until when the survivor can come back to this web chat with their code (none: None).
     return_until: datetime | None = None
+    # A safe number the web chat survivor gave: "waiting" for it to write, "joined" (the
+    # conversation is that number's now), "apart" (it has its own); None: no number given.
+    safe_number: str | None = None
 
 
 def _select() -> Select[Any]:
@@ -77,6 +82,9 @@ def _select() -> Select[Any]:
             select(return_codes.c.expires_at)
             .where(return_codes.c.conversation_id == _c.id)
             .scalar_subquery().label("return_until"),
+            select(safe_numbers.c.status)
+            .where(safe_numbers.c.conversation_id == _c.id)
+            .scalar_subquery().label("safe_number"),
         )
         .join(conversations, _c.id == _e.conversation_id)
     )
@@ -95,7 +103,7 @@ def _record(keyring: Keyring, row: Any) -> CaseRecord:
         row.claimed_by, aware(row.claimed_at), aware(row.closed_at), row.closed_reason,
         aware(row.notified_at), key, state, row.ended_at is not None, bool(row.opted_out),
         window, row.contact_hash, flood_lead_id=row.flood_lead_id,
-        return_until=aware(row.return_until))
+        return_until=aware(row.return_until), safe_number=row.safe_number)
 
 
 def load(connection: Connection, keyring: Keyring, case_id: int) -> CaseRecord | None:

@@ -1,10 +1,10 @@
 """Moving a contact's stored look-up values to the newest contact key.
 
 A contact (a phone number, a chat token) is found by its keyed value (`crypto.ContactHasher`)
-in three tables: conversations, opt-outs and resume words. When QUIETLINE_CONTACT_KEY gets a
-new key in front, values made under the old one must move, all three together and in one
-transaction: an opt-out left under the old value while the conversation moved would let an
-advocate's reply go to a number that sent STOP.
+in four tables: conversations, opt-outs, resume words and the safe numbers a web chat gave.
+When QUIETLINE_CONTACT_KEY gets a new key in front, values made under the old one must move,
+all together and in one transaction: an opt-out left under the old value while the
+conversation moved would let an advocate's reply go to a number that sent STOP.
 
 Two callers: the conversation service moves a contact the moment it writes again (it has the
 address, so even a value from before the re-keyable format moves), and `flask keys
@@ -16,19 +16,22 @@ from __future__ import annotations
 from sqlalchemy import Connection, delete, func, select, union, update
 
 from app.crypto import ContactHasher
-from app.storage.models import Conversation, OptOut, ResumeWord, table_of
+from app.storage.models import Conversation, OptOut, ResumeWord, SafeNumber, table_of
 
 conversations = table_of(Conversation)
 opt_outs = table_of(OptOut)
 resume_words = table_of(ResumeWord)
+# A web chat's safe number waits under the number's value for that phone's first text.
+safe_numbers = table_of(SafeNumber)
+_TABLES = (conversations, opt_outs, resume_words, safe_numbers)
 
 
 def stored_under(connection: Connection, values: list[str]) -> list[str]:
-    """Which of `values` any of the three tables still holds."""
+    """Which of `values` any of the tables still holds."""
     if not values:
         return []
     query = union(*(select(table.c.contact_hash).where(table.c.contact_hash.in_(values))
-                    for table in (conversations, opt_outs, resume_words)))
+                    for table in _TABLES))
     return list(connection.execute(query).scalars())
 
 
@@ -41,6 +44,8 @@ def move(connection: Connection, hasher: ContactHasher, old: str, new: str) -> N
     with the address, while the key that made it is listed).
     """
     connection.execute(update(conversations).where(conversations.c.contact_hash == old)
+                       .values(contact_hash=new))
+    connection.execute(update(safe_numbers).where(safe_numbers.c.contact_hash == old)
                        .values(contact_hash=new))
     if connection.execute(select(opt_outs.c.contact_hash)
                           .where(opt_outs.c.contact_hash == new)).first():
@@ -63,7 +68,7 @@ def move(connection: Connection, hasher: ContactHasher, old: str, new: str) -> N
 def all_stored(connection: Connection) -> list[str]:
     """Every distinct contact value stored, in a stable order (for a resumable rotation)."""
     query = union(*(select(table.c.contact_hash).where(table.c.contact_hash.is_not(None))
-                    for table in (conversations, opt_outs, resume_words)))
+                    for table in _TABLES))
     return sorted(connection.execute(query).scalars())
 
 
@@ -71,7 +76,7 @@ def under_unlisted_keys(connection: Connection, listed_ids: tuple[str, ...]) -> 
     """How many stored contact values were made by a key that is no longer listed (values in
     the format from before re-keyable values carry no key id and are not counted)."""
     total = 0
-    for table in (conversations, opt_outs, resume_words):
+    for table in _TABLES:
         column = table.c.contact_hash
         total += int(connection.execute(select(func.count()).where(
             func.length(column) == ContactHasher.VALUE_LENGTH,

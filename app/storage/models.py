@@ -393,6 +393,30 @@ class ReturnCode(Base):
     expires_at: Mapped[datetime] = mapped_column(index=True)
 
 
+class SafeNumber(Base):
+    """A safe mobile number a web chat survivor gave for texts or calls (issue 19, item 4).
+
+    The number itself is sealed in its conversation's `contact_sealed`, like every number;
+    here only its keyed value (as an SMS from it is found), so a text from that phone can be
+    matched to the chat that gave it. Nothing is sent to the number until it has written to
+    the service itself (`status` "waiting"): then the web conversation becomes that number's
+    conversation ("joined"), or, when the number's own conversation must not be touched, stays
+    apart and nothing is sent ("apart"). See docs/threat-model.md, A2. Deleted with the
+    conversation (erasure, retention) and by the sweeper when a waiting number was never
+    confirmed within `[webchat] resume_hours`.
+    """
+
+    __tablename__ = "safe_numbers"
+
+    conversation_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True)
+    contact_hash: Mapped[str] = mapped_column(String(64), index=True)
+    status: Mapped[str] = mapped_column(String(16))  # waiting, joined, apart
+    given_at: Mapped[datetime]
+    # When the number wrote to us (joined or apart); None while waiting.
+    settled_at: Mapped[datetime | None]
+
+
 class ReportCount(Base):
     """The partnership report's counts, kept at the moment each event happens.
 

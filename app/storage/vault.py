@@ -287,6 +287,12 @@ def end(connection: Connection, *, channel: str, contact_hash: str, now: datetim
     return bool(result.rowcount)
 
 
+def end_by_id(connection: Connection, conversation_id: uuid.UUID, now: datetime) -> None:
+    """Close this conversation (a number's own, when a web chat given that number joins it)."""
+    connection.execute(update(conversations).where(_c.id == conversation_id,
+                                                   _c.closed_at.is_(None)).values(closed_at=now))
+
+
 def data_key(keyring: Keyring, conversation: Conversation) -> DataKey:
     return keyring.unwrap(conversation.wrapped_key, _ctx("conversations", "key", conversation.id))
 

@@ -184,6 +184,7 @@
       if (result.data.notice) { add(result.data.notice, "from-service notice"); }
       result.data.replies.forEach(function (reply) { add(reply, "from-service"); });
       if (result.data.code) { showCode(result.data.code); }
+      if (result.data.askNumber) { showNumberForm(result.data.askNumber); }
     }).catch(function () {
       add(config.text.network, "from-service notice");
     });
@@ -205,6 +206,67 @@
     }
     item.classList.add("code-shown");
     list.scrollTop = list.scrollHeight;
+  }
+
+  // "Text me" / "call me at a safe time": the chat's own form takes the safe number, never the
+  // conversation (the advocate never sees it). No name, autocomplete off, posted by script and
+  // emptied at once: nothing for the browser to remember, and nothing of it on the page after.
+  function showNumberForm(words) {
+    if (document.getElementById("number-form")) { return; }
+    var item = document.createElement("li");
+    item.id = "number-entry";
+    item.className = "number-entry";
+    var numberForm = document.createElement("form");
+    numberForm.id = "number-form";
+    numberForm.setAttribute("autocomplete", "off");
+    var label = document.createElement("label");
+    label.htmlFor = "number-input";
+    label.textContent = words.label;
+    label.dir = "auto";  // an English fallback in a right-to-left chat reads left to right
+    var warning = document.createElement("p");
+    warning.id = "number-warning";
+    warning.textContent = words.warning;
+    warning.dir = "auto";
+    var box = document.createElement("input");
+    box.id = "number-input";
+    box.type = "text";
+    [["inputmode", "tel"], ["autocomplete", "off"], ["autocorrect", "off"],
+     ["spellcheck", "false"], ["maxlength", "40"], ["dir", "ltr"],
+     ["aria-describedby", "number-warning"]].forEach(function (a) {
+      box.setAttribute(a[0], a[1]);
+    });
+    var save = document.createElement("button");
+    save.id = "number-submit";
+    save.type = "submit";
+    save.textContent = words.save;
+    var status = document.createElement("p");
+    status.id = "number-status";
+    status.setAttribute("role", "status");
+    status.dir = "auto";
+    numberForm.append(label, warning, box, save, status);
+    item.appendChild(numberForm);
+    list.appendChild(item);
+    list.scrollTop = list.scrollHeight;
+    numberForm.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var typed = box.value;
+      box.value = "";
+      if (!typed.trim()) { status.textContent = words.empty; return; }
+      status.textContent = "";
+      post("/chat/number", { token: token, number: typed, language: chat.lang })
+        .then(function (result) {
+          if (!result.ok) {
+            status.textContent = result.data.message || config.text.error;
+            return;
+          }
+          if (item.parentNode) { item.parentNode.removeChild(item); }
+          add(result.data.message, "from-service notice");
+          (result.data.replies || []).forEach(function (reply) { add(reply, "from-service"); });
+          input.focus();
+        }).catch(function () {
+          status.textContent = config.text.network;
+        });
+    });
   }
 
   // "I have a code" belongs to the start screen: once a conversation is going it leaves.

@@ -22,7 +22,7 @@ from flask import Flask
 from app import hours
 from app.audit import chain as audit_chain
 from app.casework import alerts
-from app.conversation import spool
+from app.conversation import safe_numbers, spool
 from app.lifecycle import provider_copies
 from app.logs import exception_summary
 from app.services import services
@@ -46,6 +46,10 @@ def sweep() -> dict[str, int]:
         # before the replies waiting on them are rechecked (and cancelled).
         counts["codes"] = built.conversations.return_codes.purge_expired(connection, now) \
             if built.conversations.return_codes else 0
+        # Safe numbers given in the web chat that never wrote within the same hours are
+        # forgotten (app/conversation/safe_numbers.py), before the replies are rechecked.
+        counts["numbers"] = safe_numbers.forget_unconfirmed(
+            connection, now, built.settings.deployment.return_codes.resume_hours)
         due = built.reply_delivery.due(connection, now, grace)
         due += built.reply_delivery.recheck_waiting(connection, counts)
         copies = provider_copies.pending(connection, now)

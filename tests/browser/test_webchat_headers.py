@@ -46,6 +46,8 @@ def test_every_chat_route_sends_the_no_trace_headers(api: APIRequestContext) -> 
             "token": "not-a-token", "id": uuid4().hex, "text": "hello"}), 200),
         "POST /chat/resume, wrong code": (api.post("/chat/resume", data={
             "code": "maple river stone"}), 400),
+        "POST /chat/number, not a mobile": (api.post("/chat/number", data={
+            "token": token, "number": "020 7946 0000"}), 400),
         "POST /chat/exit": (api.post("/chat/exit", data=token,
                                      headers={"Content-Type": "text/plain"}), 204),
     }

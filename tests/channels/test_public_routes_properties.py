@@ -25,7 +25,7 @@ EXAMPLES = settings(max_examples=int(os.environ.get("QUIETLINE_FUZZ_EXAMPLES", "
                     suppress_health_check=[HealthCheck.function_scoped_fixture,
                                            HealthCheck.too_slow])
 CHAT_POSTS = ["/chat/start", "/chat/send", "/chat/poll", "/chat/erase", "/chat/exit",
-              "/chat/resume"]
+              "/chat/resume", "/chat/number"]
 WEBHOOKS = ["/webhooks/twilio/sms", "/webhooks/twilio/status", "/webhooks/twilio/fallback"]
 PAGES = ["/", "/notes", "/webhooks/twilio/fallback"]
 

@@ -37,8 +37,10 @@ RESUME_WORD = {"en": "my word", "cy": "fy ngair", "pl": "moje s≈Çowo", "pa": "‡®
 ENGLISH_SMS_WORDS = ("texting", "text you", "text me", "from your phone", "this number", "sms",
                      "text stop", "reply stop")
 # Allowed on the web chat with a reason (flows/channels.yaml `allowed`): 999's own text
-# service is named in the emergency options whichever way the survivor reached us.
-ALLOWED = ("emergency.options",)
+# service is named in the emergency options whichever way the survivor reached us, and "text
+# me at a safe number" is offered where the service does text a safe number the chat is given
+# (issue 19, item 4).
+ALLOWED = ("emergency.options", "person.how_web_texts")
 
 FLOWS = Path(__file__).resolve().parents[2] / "flows"
 (WEB,) = [wording for wording in channels.load(FLOWS) if wording.channel == "web"]

@@ -26,7 +26,10 @@ from tests.support.cases import claim, reply_rows, send_reply
 from tests.support.return_codes import chat, come_back_later, resume
 
 
-def test_the_web_chat_offers_coming_back_not_texting_or_calling(app: Flask) -> None:
+def test_the_web_chat_offers_coming_back_and_texting_only_at_a_safe_number(app: Flask) -> None:
+    # Texting and calling only at a safe number the chat then asks for (app/conversation/
+    # safe_numbers.py); tests/flows/test_web_texts_steps.py: not at all without a number to
+    # text from.
     survivor = app.test_client()
     token = survivor.post("/chat/start").get_json()["token"]
     chat(survivor, token, "person")
@@ -34,8 +37,8 @@ def test_the_web_chat_offers_coming_back_not_texting_or_calling(app: Flask) -> N
     assert isinstance(replies, list)
     (how,) = replies
     assert "Come back here later" in how
-    assert "Text me" not in how
-    assert "Call me" not in how
+    assert "Text me at a safe number" in how
+    assert "Call me at a safe time" not in how  # the SMS wording: there is no number here
 
 
 def test_sms_still_offers_a_call_or_text_at_a_safe_time(built: Services) -> None:

@@ -29,6 +29,7 @@ REASONS = {
     "escalation": "abuse getting worse",
     "children_at_risk": "children at risk",
     "sexual_violence": "sexual violence",
+    "sexual_violence_now": "sexual violence just now",
     "stalking": "stalking",
     "threats": "threats",
     "abuse_disclosed": "abuse disclosed",

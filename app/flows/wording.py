@@ -22,9 +22,9 @@ match their mutated forms (person: berson, pherson, mherson) and Arabic words th
 A negation (per language) among the four words before a match, in the same clause, cancels
 it ("he has never hit me"); an answer word at the start of a clause is not a negation ("No,
 he has a knife": the "no" answers a question). Misspelt words ("somone", "plaese") are
-corrected to a phrase word one edit away, with the same first letter, when they are at least
-five letters long and are not phrase words themselves (a deletion-neighbourhood look-up: no
-package or model needed).
+corrected to a phrase word one edit away, with the same first letter, when they are in Latin
+letters, at least six letters long and are not phrase words themselves (a deletion-neighbourhood
+look-up: no package or model needed).
 
 Pure: no I/O.
 """
@@ -41,7 +41,7 @@ CLAUSE = "|"
 _NEGATION_WINDOW = 4
 _GAP = "..."
 _EITHER = "~"
-_FUZZY_MIN = 5
+_FUZZY_MIN = 6
 
 _CLAUSE_BREAK = re.compile(r"[.,;:!?\n\r،؛؟。！？]+")
 _APOSTROPHES = "'’‘`´ʼ"
@@ -219,8 +219,13 @@ def first_match(pattern: re.Pattern[str], said: str, negation: Negation) -> bool
 
 class Speller:
     """Corrects a misspelt word to a known phrase word one edit away, and rewrites txt-speak
-    ("some1" -> "someone") from a table in the data. Only words of five letters or more are
-    corrected, and never a word that is itself a phrase word, so "kill" never becomes "skill"."""
+    ("some1" -> "someone") from a table in the data. Only words of six letters or more, in Latin
+    letters, are corrected, and never a word that is itself a phrase word, so "kill" never
+    becomes "skill". The phrase words come from every language, and a short word of one is
+    often one edit from another's: Urdu "lekin" (but) from Romanian "lesin" (faint), "hello"
+    from "hell", Somali "garan" from Urdu "gardan" (neck). In Arabic script one letter is
+    another root ("الليله", tonight, is not "العيله", the family), and spellings that differ
+    by keyboard are already folded."""
 
     def __init__(self, vocabulary: Iterable[str], respellings: Mapping[str, str]) -> None:
         self.known = frozenset(vocabulary)
@@ -244,7 +249,7 @@ class Speller:
         if word in self.respellings:
             return self.respellings[word]
         if (word in self.known or not _FUZZY_MIN <= len(word) <= self._longest
-                or not word.isalpha()):
+                or not word.isalpha() or not word.isascii()):
             # Checked before the deletions are built, which cost the square of the length.
             return word
         for variant in (word, *_deletions(word)):

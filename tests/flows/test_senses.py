@@ -15,7 +15,7 @@ import yaml
 from app.flows import ConversationState, Escalate, Flow, load_flows, step
 from app.flows.loader import read_yaml
 from app.flows.triage import TriageRules, parse_rules
-from app.flows.wording import Negation, compile_phrases, first_match, fold
+from app.flows.wording import Negation, Speller, compile_phrases, first_match, fold
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 12, 8, 11, 0, tzinfo=UTC)
@@ -82,3 +82,15 @@ def test_either_order_joins_two_parts_within_a_clause(text: str, matches: bool) 
 def test_cannot_talk_is_not_read_as_a_request_for_a_person(flow: Flow, text: str) -> None:
     result = step(flow, ConversationState(), text, NOW, IDLE)
     assert result.intent == "cannot_talk"
+
+
+@pytest.mark.parametrize(("word", "kept"), [
+    ("lekin", "lekin"),  # Urdu "but", one edit from Romanian "lesin" (faint)
+    ("hello", "hello"),  # not "hell"
+    ("الليله", "الليله"),  # "tonight", one letter from "العيله" (the family)
+    ("strangeld", "strangled"),  # a misspelling in Latin letters is still corrected
+])
+def test_short_words_and_arabic_script_are_not_respelt_into_another_word(
+        word: str, kept: str) -> None:
+    speller = Speller({"lesin", "hell", "العيله", "strangled"}, {})
+    assert speller.correct(word) == kept

@@ -2,6 +2,10 @@
 
 The schema is migrated once per session with Alembic into a template file, and each test gets
 its own copy, so every test starts from a fresh, migrated database in a few milliseconds.
+
+`make test` runs the tests in several processes (pytest-xdist): every session fixture here
+(Redis, PostgreSQL, the templates) exists once per process, on its own free port and in its
+own folders, so no test shares a server with a test running beside it.
 """
 
 from __future__ import annotations
@@ -20,10 +24,13 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
 from app import create_app
+from app import services as services_module
 from app.config import Settings, load_settings
 from app.conversation.spool import STREAM as SPOOL_STREAM
 from app.crypto import generate_key_token
 from app.dispatch import Dispatcher
+from app.flows.model import Flow
+from app.flows.triage import TriageRules
 from app.services import Services, services
 from app.storage import migrate
 from app.storage.db import make_engine
@@ -35,6 +42,47 @@ from tests.support.twilio_signing import PUBLIC_BASE_URL, TwilioSigner
 PG_TEMPLATE = "quietline_template"
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"  # noqa: S105 -- a test-only Twilio token
 ACCOUNT_SID = "AC" + "1" * 32
+
+
+def _flows_cached(load: Callable[[Settings], Flow | TriageRules | None],
+                  key: Callable[[Settings], object]) -> Callable[[Settings], object]:
+    """`load`, remembering what it returned for the same inputs (see `parsed_flows_once`)."""
+    cache: dict[object, object] = {}
+
+    def cached(settings: Settings) -> object:
+        folder = settings.flows_path
+        files = tuple((path.name, path.read_bytes()) for path in sorted(folder.glob("*.yaml")))
+        found = (str(folder.resolve()), files, key(settings))
+        if found not in cache:
+            loaded = load(settings)
+            if loaded is None:  # broken flows: not kept, so each app logs and falls back again
+                return None
+            cache[found] = loaded
+        return cache[found]
+
+    return cached
+
+
+@pytest.fixture(scope="session", autouse=True)
+def parsed_flows_once() -> Iterator[None]:
+    """Each test app parses flows/ (the flows and the triage rules) only the first time it
+    finds those files with those bytes and settings; later apps get the same parsed objects.
+
+    Parsing is pure and its results are frozen dataclasses, so an app made from them is the
+    app it would have made itself; it was about a third of every test's set-up. A test that
+    writes other flow files, or other keywords in the deployment file, gets its own parse,
+    and broken flows are never kept. The flows' own tests (tests/flows, tests/content) call
+    the loader directly, and every process that tests start (make run, workers, gunicorn)
+    parses for itself.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(services_module, "load_conversation_flow", _flows_cached(
+            services_module.load_conversation_flow,
+            lambda s: (tuple(sorted(s.deployment.extra_keywords.items())),
+                       s.deployment.duress_words, s.production)))
+        patch.setattr(services_module, "load_triage", _flows_cached(
+            services_module.load_triage, lambda s: s.production))
+        yield
 
 
 @pytest.fixture(scope="session")

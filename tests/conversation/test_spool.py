@@ -12,11 +12,12 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import Engine, event, select
 
 from app.content.failsafe import EMERGENCY_TEXT_EN
 from app.conversation.service import InboundMessage
@@ -36,6 +37,24 @@ TUESDAY_10AM = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
 SATURDAY_2PM = datetime(2026, 12, 5, 14, 0, tzinfo=UTC)
 TEAM, ON_CALL = "+447700900999", "+447700900998"
 Outage = Callable[[], AbstractContextManager[None]]
+OUTAGE_WAIT_MS = 200
+
+
+@contextmanager
+def brief_lock_waits(engine: Engine) -> Iterator[None]:
+    """Inside the block the app's SQLite connections wait 0.2 s for a lock, not the service's
+    busy timeout (app/storage/db.py, 10 s): each write still waits for the lock and then
+    fails, as in a real outage, without the test sitting out the whole timeout each time."""
+    def brief(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.execute(f"PRAGMA busy_timeout={OUTAGE_WAIT_MS}")
+
+    event.listen(engine, "connect", brief)  # after the service's own pragmas
+    engine.dispose()  # the pooled connections were opened with the long wait
+    try:
+        yield
+    finally:
+        event.remove(engine, "connect", brief)
+        engine.dispose()
 
 
 @pytest.fixture
@@ -45,10 +64,12 @@ def outage(database_kind: str, database_path: Path, request: pytest.FixtureReque
     @contextmanager
     def down() -> Iterator[None]:
         if database_kind == "sqlite":
+            built: Services = request.getfixturevalue("built")
             holder = sqlite3.connect(database_path, timeout=0, isolation_level=None)
             holder.execute("BEGIN EXCLUSIVE")  # reads still work; every write waits, then fails
             try:
-                yield
+                with brief_lock_waits(built.database.engine):
+                    yield
             finally:
                 holder.execute("ROLLBACK")
                 holder.close()

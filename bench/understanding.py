@@ -20,6 +20,9 @@ both Arabic. It reports, per split and language, and overall:
   pause the conversation;
 - own language: of the greetings, how many are answered in the message's language.
 
+Each split is also measured batch by batch (`ar.yaml` is batch a, `ar-b.yaml` b, `ar-c.yaml`
+c): a batch written after the rules were last tuned is the freshest measure of them.
+
 The messages were written by helpers who never saw the rules (eval/README.md); rules are
 tuned on dev/ only, and heldout/ is read once, at the end. Results:
 bench/results/understanding.txt and .json, with the targets of issue 21 for held-out data.
@@ -101,20 +104,28 @@ def reader() -> Any:
     return read
 
 
-def messages(split: str) -> dict[str, list[dict[str, Any]]]:
-    """Messages per language; `<lang>-b.yaml` (a later batch) is grouped with `<lang>`."""
+def batch_of(path: Path) -> str:
+    """`ar.yaml` is the first batch (a), `ar-b.yaml` batch b, `ar-c.yaml` batch c."""
+    return path.stem.split("-")[1] if "-" in path.stem else "a"
+
+
+def messages(split: str, batch: str | None = None) -> dict[str, list[dict[str, Any]]]:
+    """Messages per language; `<lang>-b.yaml` (a later batch) is grouped with `<lang>`;
+    `batch` keeps one batch only."""
     grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for path in sorted((EVAL / split).glob("*.yaml")):
+        if batch is not None and batch_of(path) != batch:
+            continue
         language = path.stem.split("-")[0]
         grouped[language].extend(yaml.safe_load(path.read_text(encoding="utf-8")) or [])
     return dict(grouped)
 
 
-def measure(split: str, read: Any, misses: bool = False
+def measure(split: str, read: Any, misses: bool = False, batch: str | None = None
             ) -> tuple[dict[str, dict[str, list[int]]], dict[str, int]]:
     figures: dict[str, dict[str, list[int]]] = {}
     sizes: dict[str, int] = {}
-    for language, items in messages(split).items():
+    for language, items in messages(split, batch).items():
         sizes[language] = len(items)
         counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
 
@@ -202,8 +213,26 @@ def main() -> int:
         if split == "heldout":
             lines.append("  targets (issue 21, held-out):")
             lines.extend(_verdict(name, *totals.get(name, [0, 0])) for name in TARGETS)
+        # Each batch alone: a batch written after the rules were last tuned is the freshest
+        # measure of how they generalise.
+        batches = sorted({batch_of(p) for p in (EVAL / split).glob("*.yaml")})
+        by_batch: dict[str, Any] = {}
+        lines.append("  by batch (all languages):")
+        for batch in batches:
+            batch_figures, batch_sizes = measure(split, read, batch=batch)
+            summed: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+            for counts in batch_figures.values():
+                for name, (hits, n) in counts.items():
+                    summed[name][0] += hits
+                    summed[name][1] += n
+            lines.append(f"    batch {batch} ({sum(batch_sizes.values())} messages): "
+                         + ", ".join(f"{name} {ratio(*summed[name])}"
+                                     for name in ("urgent recall", "person recall",
+                                                  "false urgent") if name in summed))
+            by_batch[batch] = {"sizes": batch_sizes, "all": dict(summed)}
         lines.append("")
-        report["splits"][split] = {"sizes": sizes, "all": dict(totals), "languages": figures}
+        report["splits"][split] = {"sizes": sizes, "all": dict(totals), "languages": figures,
+                                   "batches": by_batch}
     RESULTS.mkdir(parents=True, exist_ok=True)
     if set(args.splits) == {"dev", "heldout"} and not args.misses:
         (RESULTS / "understanding.txt").write_text("\n".join(lines), encoding="utf-8")

@@ -112,14 +112,17 @@ def render_table(report: Mapping[str, Any]) -> str:
         f"gunicorn {config['gunicorn_workers']} sync workers per app; wrk -t"
         f"{config['wrk_threads']} -c{config['wrk_connections']} from 127.0.0.1; "
         f"{config['rounds']} interleaved rounds of {config['round_seconds']:g} s",
+        "load: the machine's 1-minute load average as each round ended (2 cores; other work "
+        "on the machine shares them)",
         "",
         f"{'app':<10} {'round':>5} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'requests':>9}"
-        f" {'non-2xx':>8}",
+        f" {'non-2xx':>8} {'load':>6}",
     ]
     for app in APPS:
         for r in report["apps"][app]["rounds"]:
             lines.append(f"{app:<10} {r['round']:>5} {r['rps']:>9.1f} {r['p50_ms']:>8.2f}"
-                         f" {r['p99_ms']:>8.2f} {r['requests']:>9} {r['non_2xx']:>8}")
+                         f" {r['p99_ms']:>8.2f} {r['requests']:>9} {r['non_2xx']:>8}"
+                         f" {r.get('load_1min', 0.0):>6.2f}")
     lines += ["", f"{'median':<10} {'':>5} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8}"]
     for app in APPS:
         m = report["apps"][app]["median"]

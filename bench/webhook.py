@@ -6,8 +6,10 @@ One run starts redis-server and three gunicorns (2 sync workers each, on free lo
   reference  bench.apps:reference()  only the irreducible work: signature check, HMAC of the
                                      number, AES-GCM seal of the body, one row committed to
                                      SQLite (WAL, synchronous=FULL), TwiML back;
-  real       app:create_app()        Quietline, configured from environment variables, on a
-                                     fresh SQLite file migrated with Alembic.
+  real       wsgi:app                Quietline as production starts it (the language models
+                                     loaded once in gunicorn's master), configured from
+                                     environment variables, on a fresh SQLite file migrated
+                                     with Alembic.
 
 Every request is signed the way Twilio signs it and carries its own MessageSid, one of 200
 sender numbers and a realistic body. The requests are pre-signed into one file per round; wrk

@@ -53,18 +53,23 @@ def post_all(app: Flask, requests: Sequence[SignedRequest]) -> dict[int, int]:
 
 
 def timed(
-    app: Flask, requests: Sequence[SignedRequest], profiler: cProfile.Profile | None = None
+    app: Flask, requests: Sequence[SignedRequest], profiler: cProfile.Profile | None = None,
+    cpu: list[float] | None = None,
 ) -> tuple[float, dict[int, int]]:
-    """Milliseconds per request and the statuses; under `profiler` if one is given."""
+    """Milliseconds per request and the statuses; under `profiler` if one is given. The
+    process's CPU milliseconds per request are appended to `cpu` when it is given: on a shared
+    machine they say more than the wall clock, which counts the waits for a core."""
     # The profiler is switched on and off here, so the profile holds post_all and nothing of
     # the caller's.
     if profiler is not None:
         profiler.enable()
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     statuses = post_all(app, requests)
-    elapsed = time.perf_counter() - started
+    elapsed, cpu_elapsed = time.perf_counter() - started, time.process_time() - cpu_started
     if profiler is not None:
         profiler.disable()
+    if cpu is not None:
+        cpu.append(cpu_elapsed / len(requests) * 1e3)
     return elapsed / len(requests) * 1e3, statuses
 
 
@@ -118,7 +123,11 @@ class ProfileRun:
     statuses: dict[str, dict[int, int]] = field(default_factory=dict)
     stored: int = 0
     sent: int = 0
-    profiler: cProfile.Profile = field(default_factory=cProfile.Profile)
+    # CPU time, not the wall clock: the machine may be shared (see `timed`).
+    profiler: cProfile.Profile = field(
+        default_factory=lambda: cProfile.Profile(time.process_time))
+    real_cpu: list[float] = field(default_factory=list)  # ms/request: timed, then profiled
+    reference_cpu: list[float] = field(default_factory=list)
 
 
 def profile_real(env: Mapping[str, str], factory: RequestFactory, run: ProfileRun) -> None:
@@ -128,10 +137,11 @@ def profile_real(env: Mapping[str, str], factory: RequestFactory, run: ProfileRu
         database, connection = services().database, services().redis
     post_all(real, factory.batch(WARMUP_REQUESTS))
     timer = WriteTransactionTimer(database.engine)
-    run.real_ms, run.statuses["real"] = timed(real, factory.batch(run.count))
+    run.real_ms, run.statuses["real"] = timed(real, factory.batch(run.count),
+                                              cpu=run.real_cpu)
     run.write_window_ms = statistics.fmean(timer.windows) * 1e3 if timer.windows else 0.0
     run.profiled_ms, run.statuses["real, profiled"] = timed(
-        real, factory.batch(run.count), run.profiler)
+        real, factory.batch(run.count), run.profiler, cpu=run.real_cpu)
     run.sent = WARMUP_REQUESTS + 2 * run.count
     run.stored = count_rows(env["DATABASE_URL"], REAL_INBOUND_SQL)
     database.dispose()
@@ -141,7 +151,8 @@ def profile_real(env: Mapping[str, str], factory: RequestFactory, run: ProfileRu
 def time_reference(env: Mapping[str, str], factory: RequestFactory, run: ProfileRun) -> None:
     app = reference({**env, "DATABASE_URL": env["REFERENCE_DATABASE_URL"]})
     post_all(app, factory.batch(WARMUP_REQUESTS))
-    run.reference_ms, run.statuses["reference"] = timed(app, factory.batch(run.count))
+    run.reference_ms, run.statuses["reference"] = timed(app, factory.batch(run.count),
+                                                        cpu=run.reference_cpu)
 
 
 def render_profile(run: ProfileRun) -> str:
@@ -160,9 +171,16 @@ def render_profile(run: ProfileRun) -> str:
         f"commit (so at most {1e3 / window if window else 0:.0f} req/s however many workers)",
         f"reference app: {run.reference_ms:.2f} ms/request ({1e3 / run.reference_ms:.0f} req/s "
         "on one core)",
+        f"CPU time:      real {run.real_cpu[0]:.2f} ms/request, reference "
+        f"{run.reference_cpu[0]:.2f} ms/request (real/reference "
+        f"{run.real_cpu[0] / run.reference_cpu[0]:.2f}); load average "
+        + " ".join(f"{x:.2f}" for x in os.getloadavg()),
         f"statuses: {run.statuses}",
         f"real app inbound messages stored: {run.stored} of {run.sent} sent",
         "",
+        *where_the_time_goes(run),
+        "",
+        "The profiles below count CPU time (time.process_time), not the wall clock.",
     ]
     text = "\n".join(lines)
     sections = (
@@ -177,3 +195,56 @@ def render_profile(run: ProfileRun) -> str:
         stats.sort_stats(order).print_stats(*restrictions, 25)
         text += f"\n=== {title} ===\n" + shorten_paths(buffer.getvalue())
     return text
+
+
+# What one message costs, step by step, as (label, file, function): not nested in each other,
+# so together with "the rest" they add up to the whole request.
+STEPS = (
+    ("form parsed, signature checked (Twilio's validator, HMAC-SHA1)",
+     "app/channels/sms.py", "signature_is_valid"),
+    ("contact's look-up value (keyed hash)", "app/conversation/service.py", "contact_hash"),
+    ("flood allowance (one Redis round trip)", "app/conversation/throttle.py", "check"),
+    ("one read: conversation, case, opt-out, word; key unwrapped, state opened",
+     "app/storage/vault.py", "find_open"),
+    ("a second read for anything under an older contact key (until this change)",
+     "app/conversation/service.py", "adopt_contact"),
+    ("language guess (lingua)", "app/content/language.py", "guess"),
+    ("text folded once for triage and intents", "app/flows/said.py", "of"),
+    ("triage", "app/flows/triage.py", "assess"),
+    ("flow step (keywords, intents, menu)", "app/flows/engine.py", "step"),
+    ("reply rendered from the catalogue", "app/conversation/service.py", "render"),
+    ("messages in and out sealed and inserted", "app/storage/vault.py", "add_messages"),
+    ("state sealed and saved", "app/storage/vault.py", "save_state"),
+    ("case opened or raised, audited", "app/casework/escalation.py", "apply"),
+    ("report tallies", "app/storage/tallies.py", "case_changed"),
+    ("commit (fsync of the WAL)", "sqlalchemy/engine/base.py", "commit"),
+    ("TwiML written", "app/channels/sms.py", "twiml"),
+    ("fail-safe language memory", "app/conversation/failsafe.py", "remember"),
+    ("response headers (after-request hooks)", "flask/app.py", "process_response"),
+)
+
+
+def where_the_time_goes(run: ProfileRun) -> list[str]:
+    """CPU milliseconds per message for each step, from the profile, scaled to the run
+    without the profiler (which slows Python code more than C code, so this is a guide)."""
+    stats = pstats.Stats(run.profiler)
+    # pstats keeps its table in an attribute its stubs do not declare.
+    table: dict[tuple[str, int, str], tuple[Any, ...]] = stats.stats  # type: ignore[attr-defined]
+    total = sum(entry[2] for entry in table.values())  # every function's own time
+    profiled, plain = run.real_cpu[1], run.real_cpu[0]
+    scale = plain / profiled / run.count * 1e3 if profiled else 0.0
+    lines = [f"Where the milliseconds go (CPU, per message; the profile scaled to the "
+             f"unprofiled {plain:.2f} ms):"]
+    listed = 0.0
+    for label, filename, function in STEPS:
+        seconds = sum(entry[3] for (file, _, name), entry in table.items()
+                      if file.endswith(filename) and name == function)
+        listed += seconds
+        lines.append(f"  {seconds * scale:6.3f} ms  {label}")
+    logs = sum(entry[3] for (file, _, name), entry in table.items()
+               if file.endswith("logging/__init__.py") and name == "_log")
+    lines.append(f"  {(total - listed) * scale:6.3f} ms  the rest: Flask and Werkzeug (request "
+                 "context, routing, hooks before the view), the test client, the view's own "
+                 "lines")
+    lines.append(f"  ({logs * scale:.3f} ms of the above in log lines)")
+    return lines

@@ -111,6 +111,9 @@ class Round:
     socket_errors: dict[str, int]
     sent: int
     repeated_sids: int
+    # The machine's 1-minute load average when the round ended: the machine may be shared,
+    # and a round on a busy machine says less.
+    load_1min: float = 0.0
 
     @property
     def ok_200(self) -> int:
@@ -154,6 +157,7 @@ def run_wrk(
         non_2xx=sum(n for status, n in statuses.items() if not status.startswith("2")),
         socket_errors={k: int(v) for k, v in data["errors"].items() if k != "status"},
         sent=int(data["sent"]), repeated_sids=int(data["wrapped"]),
+        load_1min=os.getloadavg()[0],
     )
 
 
@@ -167,4 +171,4 @@ def print_round(result: Round) -> None:
     if result.repeated_sids:
         problems += f"  repeated MessageSids: {result.repeated_sids}"
     print(f"  {result.app:<9} {label:<8} {result.rps:8.1f} req/s  p50 {result.p50_ms:6.2f} ms"
-          f"  p99 {result.p99_ms:7.2f} ms{problems}", flush=True)
+          f"  p99 {result.p99_ms:7.2f} ms  load {result.load_1min:5.2f}{problems}", flush=True)

@@ -114,9 +114,12 @@ class ConversationService:
         under an older key (or the format before it) to it: the dual look-up of a contact-key
         rotation, so a returning survivor finds their conversation, opt-out and resume word."""
         new = self.contact_hash(channel, address)
-        for old in contact_values.stored_under(connection, self.hasher.older(channel, address)):
-            contact_values.move(connection, self.hasher, old, new)
+        self._move_contact(connection, self.hasher.older(channel, address), new)
         return new
+
+    def _move_contact(self, connection: Connection, older: list[str], new: str) -> None:
+        for old in contact_values.stored_under(connection, older):
+            contact_values.move(connection, self.hasher, old, new)
 
     def handle_inbound(self, inbound: InboundMessage, replay: Replay | None = None) -> Outcome:
         """Store the message, run the flow, store and return the reply; once per provider id.
@@ -130,7 +133,6 @@ class ConversationService:
         for attempt in (1, 2):
             try:
                 with self.database.transaction() as connection:
-                    self.adopt_contact(connection, inbound.channel, inbound.address)
                     outcome = self._handle(connection, inbound, contact_hash, replay, verdict)
                 # After the commit: the case row exists whatever happens to this enqueue.
                 outcome = floods.follow_flood_lead(outcome, verdict, self.throttle,
@@ -166,9 +168,7 @@ class ConversationService:
         now = replay.received_at if replay else self.clock()
         # One read, then the writes: on SQLite the first write takes the database's write
         # lock, so the flow is stepped and every text sealed before anything is written.
-        lookup = vault.find_open(
-            connection, self.keyring, channel=inbound.channel, contact_hash=contact_hash,
-            provider_sid=inbound.provider_sid)
+        lookup = self._lookup(connection, inbound, contact_hash)
         if lookup.erased_message:
             # The provider's retry of the message that erased a conversation: the same neutral
             # confirmation, and nothing stored.
@@ -262,6 +262,23 @@ class ConversationService:
                        throttled=verdict.limited, stands_alone=stands_alone,
                        return_code=code, ask_number=inbound.channel == "web"
                        and replay is None and self._asks_for_a_number(turn))
+
+    def _lookup(self, connection: Connection, inbound: InboundMessage, contact_hash: str
+                ) -> vault.Lookup:
+        """The contact's open conversation and what else the message needs to know. The same
+        read says whether a contact-key rotation left anything of this contact under an
+        older value (as adopt_contact would find): then that is moved first, and looked up
+        again. An ordinary message costs one read."""
+        older = self.hasher.older(inbound.channel, inbound.address)
+        lookup = vault.find_open(
+            connection, self.keyring, channel=inbound.channel, contact_hash=contact_hash,
+            provider_sid=inbound.provider_sid, older=older)
+        if not lookup.stale_contact:
+            return lookup
+        self._move_contact(connection, older, contact_hash)
+        return vault.find_open(
+            connection, self.keyring, channel=inbound.channel, contact_hash=contact_hash,
+            provider_sid=inbound.provider_sid)
 
     def _return_code(self, connection: Connection, conversation_id: uuid.UUID, turn: Turn,
                      now: datetime) -> str | None:

@@ -60,6 +60,9 @@ class ContactHasher:
             raise KeyFormatError("the contact keyring needs at least one key")
         self._keys = [parse_key_token(token) for token in listed]
         self._ids = [key_id(key).hex() for key in self._keys]
+        # One cipher object per key, made once: each value still gets its own context.
+        self._ciphers = [Cipher(algorithms.AES(key), modes.ECB())  # noqa: S305 -- one block
+                         for key in self._keys]
 
     def __repr__(self) -> str:
         return "ContactHasher(<secret>)"
@@ -77,16 +80,15 @@ class ContactHasher:
     def _inner(channel: str, address: str) -> bytes:
         return hashlib.sha256(f"quietline contact|{channel}:{address}".encode()).digest()[:16]
 
-    @staticmethod
-    def _block(key: bytes, block: bytes, *, decrypt: bool = False) -> bytes:
+    def _block(self, index: int, block: bytes, *, decrypt: bool = False) -> bytes:
         # A single 16-byte block: the block cipher itself as a keyed permutation (no mode's
         # chaining applies to one block), so the value is deterministic and reversible.
-        cipher = Cipher(algorithms.AES(key), modes.ECB())  # noqa: S305 -- one block, see above
+        cipher = self._ciphers[index]
         work = cipher.decryptor() if decrypt else cipher.encryptor()
         return work.update(block) + work.finalize()
 
     def _make(self, index: int, inner: bytes) -> str:
-        return self._ids[index] + self._block(self._keys[index], inner).hex()
+        return self._ids[index] + self._block(index, inner).hex()
 
     def hash(self, channel: str, address: str) -> str:
         """The look-up value under the newest key; every new row stores this one."""
@@ -112,7 +114,7 @@ class ContactHasher:
             block = bytes.fromhex(value[8:])
         except ValueError:
             return None
-        return self._block(self._keys[self._ids.index(value[:8])], block, decrypt=True)
+        return self._block(self._ids.index(value[:8]), block, decrypt=True)
 
     def rekey(self, value: str) -> str | None:
         """The same contact's value under the newest key, or None when it cannot be worked

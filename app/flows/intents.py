@@ -19,7 +19,7 @@ Pure: no I/O.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from app.flows import wording
@@ -60,6 +60,9 @@ class Intents:
     intents: tuple[Intent, ...]
     negations: dict[str, Negation]
     speller: Speller
+    # Each phrase language's negations, as `wording.negation_for` gives them: worked out once
+    # here rather than for every pattern of every message.
+    negations_by_language: dict[str, Negation] = field(default_factory=dict)
 
     def read(self, text: str | Said, allowed: frozenset[str] | None = None, *,
              disclosure: bool = False) -> Reading | None:
@@ -79,14 +82,17 @@ class Intents:
                 continue
             languages = {
                 language.split("-")[0] for language, pattern in intent.patterns
-                if wording.first_match(pattern, said, wording.negation_for(self.negations,
-                                                                           language))
+                if wording.first_match(pattern, said, self._negation(language))
             }
             if languages:
                 languages.discard("*")
                 only = next(iter(languages)) if len(languages) == 1 else None
                 return Reading(intent.name, intent.goto, only, intent.sets_language)
         return None
+
+    def _negation(self, language: str) -> Negation:
+        known = self.negations_by_language.get(language)
+        return known if known is not None else wording.negation_for(self.negations, language)
 
     def names(self) -> frozenset[str]:
         return frozenset(intent.name for intent in self.intents)
@@ -106,8 +112,11 @@ def parse_intents(raw: Any, source: str) -> Intents:
     respellings = raw.get("respellings") or {}
     if not isinstance(respellings, dict):
         raise FlowError(source, "respellings", "must map words to words")
+    by_language = {language: wording.negation_for(negations, language)
+                   for intent in intents for language, _ in intent.patterns}
     return Intents(tuple(intents), negations,
-                   Speller(vocabulary, {str(k): str(v) for k, v in respellings.items()}))
+                   Speller(vocabulary, {str(k): str(v) for k, v in respellings.items()}),
+                   by_language)
 
 
 def _intent(entry: Any, where: str, source: str, negations: dict[str, Negation]

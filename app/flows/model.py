@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 from app.flows.intents import Intents
 
@@ -110,6 +111,12 @@ class Keyword:
     index: int = field(default=0, compare=False)  # its position in that file's list
 
     def all_words(self) -> frozenset[str]:
+        return self._all_words
+
+    @cached_property
+    def _all_words(self) -> frozenset[str]:
+        # Once per keyword, not once per keyword per message: every message is compared
+        # with every keyword (app/flows/engine.py, rule 2).
         return frozenset().union(*self.words.values()) if self.words else frozenset()
 
 

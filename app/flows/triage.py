@@ -68,6 +68,9 @@ class TriageRules:
     speller: Speller = field(default_factory=lambda: Speller((), {}))
     # Each rule language's negations, as `wording.negation_for` gives them.
     negations_by_language: dict[str, Negation] = field(default_factory=dict)
+    # Per language, one pattern for all the rules' phrases (`wording.screen`): most messages
+    # match no phrase of a language, and one scan says so instead of one per rule.
+    screens: dict[str, re.Pattern[str]] = field(default_factory=dict)
 
     def assess(self, text: str | Said, language: str | None = None, *,
                also: tuple[str, ...] = ()) -> Assessment:
@@ -84,11 +87,13 @@ class TriageRules:
         if not said:
             return NONE
         languages = None if language is None else {language, "en", *also}
+        tried: dict[str, bool] = {}  # each language screened once per message
         matched: dict[str, str] = {}
         for rule in self.rules:
             for lang, patterns in rule.patterns.items():
-                if (languages is not None and lang not in self.always
-                        and lang.split("-")[0] not in languages):
+                if lang not in tried:
+                    tried[lang] = self._tried(lang, languages, said)
+                if not tried[lang]:
                     continue
                 negation = self.negations_by_language.get(lang, NO_NEGATION)
                 if (any(wording.first_match(p, said, negation) for p in patterns)
@@ -106,6 +111,15 @@ class TriageRules:
             level = "urgent"
         ordered = sorted(matched, key=lambda reason: (-_RANK[matched[reason]], reason))
         return Assessment(level, tuple(ordered))
+
+    def _tried(self, lang: str, languages: set[str] | None, said: str) -> bool:
+        """Whether a rule language is read for this message: it is one of `languages` (or
+        always tried), and some phrase of it matches somewhere in the folded text."""
+        if (languages is not None and lang not in self.always
+                and lang.split("-", maxsplit=1)[0] not in languages):
+            return False
+        screen = self.screens.get(lang)
+        return screen is None or screen.search(said) is not None
 
 
 def _compile_all(phrases: Any, where: str, negations: dict[str, Negation] | None = None
@@ -163,6 +177,10 @@ def parse_rules(raw: Any, source: str = "flows/triage.yaml") -> TriageRules:
         raise TriageRuleError(f"{source}: respellings must map words to words")
     by_language = {language: wording.negation_for(negations, language)
                    for rule in rules for language in rule.patterns}
+    screens = {language: wording.screen(p for rule in rules
+                                        for p in rule.patterns.get(language, ()))
+               for language in by_language}
     return TriageRules(tuple(rules), negations, always=always,
                        speller=Speller(vocabulary, {str(k): str(v) for k, v in respell.items()}),
-                       negations_by_language=by_language)
+                       negations_by_language=by_language,
+                       screens={k: v for k, v in screens.items() if v is not None})

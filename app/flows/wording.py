@@ -153,6 +153,11 @@ def phrase_pattern(phrase: str, language: str, negations: frozenset[str] = froze
     return pattern
 
 
+# \b does not work for every script's combining marks, so boundaries are spaces or ends.
+_BEFORE_WORD = r"(?:^|(?<=\s))(?:"
+_AFTER_WORD = r")(?=\s|$)"
+
+
 def compile_phrases(phrases: Iterable[str], language: str,
                     negations: frozenset[str] = frozenset()) -> re.Pattern[str] | None:
     """All of one language's phrases for one rule as one pattern: one scan of the text."""
@@ -160,8 +165,23 @@ def compile_phrases(phrases: Iterable[str], language: str,
     if not listed:
         return None
     alternatives = "|".join(phrase_pattern(p, language, negations) for p in listed)
-    # \b does not work for every script's combining marks, so boundaries are spaces or ends.
-    return re.compile(r"(?:^|(?<=\s))(?:" + alternatives + r")(?=\s|$)")
+    return re.compile(_BEFORE_WORD + alternatives + _AFTER_WORD)
+
+
+def screen(patterns: Iterable[re.Pattern[str]]) -> re.Pattern[str] | None:
+    """One pattern that matches where any of `patterns` (from `compile_phrases`) does.
+
+    A text it does not match has no match of any of them, so a reader can skip them all
+    after one scan, and look at each (and its negations) only when it does."""
+    inner = []
+    for pattern in patterns:
+        source = pattern.pattern
+        if not (source.startswith(_BEFORE_WORD) and source.endswith(_AFTER_WORD)):
+            raise ValueError("screen() takes patterns made by compile_phrases()")
+        inner.append(source[len(_BEFORE_WORD):-len(_AFTER_WORD)])
+    if not inner:
+        return None
+    return re.compile(_BEFORE_WORD + "|".join(inner) + _AFTER_WORD)
 
 
 def phrase_words(phrases: Iterable[str]) -> set[str]:

@@ -13,7 +13,7 @@ rotate-contacts` moves every stored value it can without an address.
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, delete, func, select, union, update
+from sqlalchemy import Connection, bindparam, delete, func, select, union, update
 
 from app.crypto import ContactHasher
 from app.storage.models import Conversation, OptOut, ResumeWord, SafeNumber, table_of
@@ -23,16 +23,22 @@ opt_outs = table_of(OptOut)
 resume_words = table_of(ResumeWord)
 # A web chat's safe number waits under the number's value for that phone's first text.
 safe_numbers = table_of(SafeNumber)
-_TABLES = (conversations, opt_outs, resume_words, safe_numbers)
+# Every table that holds contact values (vault.find_open asks them all too).
+CONTACT_TABLES = (conversations, opt_outs, resume_words, safe_numbers)
+
+
+# Built once: building the statement cost more than running it.
+_STORED_UNDER = union(*(
+    select(table.c.contact_hash).where(
+        table.c.contact_hash.in_(bindparam("values", expanding=True)))
+    for table in CONTACT_TABLES))
 
 
 def stored_under(connection: Connection, values: list[str]) -> list[str]:
     """Which of `values` any of the tables still holds."""
     if not values:
         return []
-    query = union(*(select(table.c.contact_hash).where(table.c.contact_hash.in_(values))
-                    for table in _TABLES))
-    return list(connection.execute(query).scalars())
+    return list(connection.execute(_STORED_UNDER, {"values": values}).scalars())
 
 
 def move(connection: Connection, hasher: ContactHasher, old: str, new: str) -> None:
@@ -68,7 +74,7 @@ def move(connection: Connection, hasher: ContactHasher, old: str, new: str) -> N
 def all_stored(connection: Connection) -> list[str]:
     """Every distinct contact value stored, in a stable order (for a resumable rotation)."""
     query = union(*(select(table.c.contact_hash).where(table.c.contact_hash.is_not(None))
-                    for table in _TABLES))
+                    for table in CONTACT_TABLES))
     return sorted(connection.execute(query).scalars())
 
 
@@ -76,7 +82,7 @@ def under_unlisted_keys(connection: Connection, listed_ids: tuple[str, ...]) -> 
     """How many stored contact values were made by a key that is no longer listed (values in
     the format from before re-keyable values carry no key id and are not counted)."""
     total = 0
-    for table in _TABLES:
+    for table in CONTACT_TABLES:
         column = table.c.contact_hash
         total += int(connection.execute(select(func.count()).where(
             func.length(column) == ContactHasher.VALUE_LENGTH,

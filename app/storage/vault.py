@@ -14,12 +14,30 @@ from __future__ import annotations
 import json
 import secrets
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, exists, func, insert, literal, select, update
+from sqlalchemy import (
+    BindParameter,
+    Connection,
+    Select,
+    and_,
+    bindparam,
+    exists,
+    false,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
 
 from app.crypto import DataKey, FieldContext, Keyring
+from app.storage import contact_values
 from app.storage.models import (
     Conversation,
     Escalation,
@@ -41,34 +59,53 @@ provider_deletions = table_of(ProviderDeletion)
 # running it (about 0.2 ms against 0.05 ms for the look-up, measured in bench/webhook.py).
 _c = conversations.c
 _e = escalations.c
-_FIND_OPEN = (
-    select(
-        exists().where(opt_outs.c.contact_hash == bindparam("contact_hash")).label("opted_out"),
-        # The contact's resume word (its keyed hash; the primary key: at most one row).
-        select(resume_words.c.word_hash)
-        .where(resume_words.c.contact_hash == bindparam("contact_hash"))
-        .scalar_subquery().label("resume_word_hash"),
-        # A provider's retry of the message that confirmed an erasure: that conversation is
-        # gone, and the retry must not start a new one with the same words.
-        exists().where(provider_deletions.c.provider_sid == bindparam("provider_sid"))
-        .label("erased_message"),
-        _c.id, _c.wrapped_key, _c.state_sealed, _c.language,
-        _e.id.label("case_id"), _e.priority.label("case_priority"),
-        _e.reasons.label("case_reasons"),
+
+
+@lru_cache(maxsize=8)
+def _find_open(older_count: int) -> Select[Any]:
+    """The look-up, for a contact with `older_count` older values (fixed for a process: it
+    follows from the contact keyring), as bind parameters older_0, older_1...; a list
+    parameter ("expanding") would make SQLAlchemy rewrite the statement on every message."""
+    older: list[BindParameter[Any]] = [bindparam(f"older_{index}")
+                                       for index in range(older_count)]
+    stale = (or_(*(exists().where(table.c.contact_hash.in_(older))
+                   for table in contact_values.CONTACT_TABLES))
+             if older else false())
+    return (
+        select(
+            exists().where(opt_outs.c.contact_hash == bindparam("contact_hash"))
+            .label("opted_out"),
+            # The contact's resume word (its keyed hash; the primary key: at most one row).
+            select(resume_words.c.word_hash)
+            .where(resume_words.c.contact_hash == bindparam("contact_hash"))
+            .scalar_subquery().label("resume_word_hash"),
+            # A provider's retry of the message that confirmed an erasure: that conversation
+            # is gone, and the retry must not start a new one with the same words.
+            exists().where(provider_deletions.c.provider_sid == bindparam("provider_sid"))
+            .label("erased_message"),
+            # Anything still stored under one of the contact's older values (a contact-key
+            # rotation, or the format before it): the caller moves it to the newest value
+            # and looks again. Asked here so an ordinary message costs one read, not two.
+            stale.label("stale_contact"),
+            _c.id, _c.wrapped_key, _c.state_sealed, _c.language,
+            _e.id.label("case_id"), _e.priority.label("case_priority"),
+            _e.reasons.label("case_reasons"),
+        )
+        # The outer joins from a one-row table answer "opted out?" and "is there a resume
+        # word?" even when there is no conversation yet, and bring the unfinished case (at most
+        # one: a partial unique index), all in the same single read.
+        .select_from(
+            select(literal(1).label("one")).subquery()
+            .outerjoin(conversations, and_(
+                _c.channel == bindparam("channel"),
+                _c.contact_hash == bindparam("contact_hash"),
+                _c.closed_at.is_(None),
+            ))
+            .outerjoin(escalations, and_(_e.conversation_id == _c.id, _e.status != "closed"))
+        )
     )
-    # The outer joins from a one-row table answer "opted out?" and "is there a resume word?"
-    # even when there is no conversation yet, and bring the unfinished case (at most one: a
-    # partial unique index), all in the same single read.
-    .select_from(
-        select(literal(1).label("one")).subquery()
-        .outerjoin(conversations, and_(
-            _c.channel == bindparam("channel"),
-            _c.contact_hash == bindparam("contact_hash"),
-            _c.closed_at.is_(None),
-        ))
-        .outerjoin(escalations, and_(_e.conversation_id == _c.id, _e.status != "closed"))
-    )
-)
+
+
 _INSERT_CONVERSATION = insert(conversations)
 _INSERT_MESSAGES = insert(messages)
 _SAVE_STATE = (
@@ -121,6 +158,8 @@ class Lookup:
     has_resume_word: bool = False
     erased_message: bool = False  # this provider message id confirmed an erasure already
     resume_word_hash: str | None = None  # the stored keyed hash (resume_word.matches)
+    # Rows are still stored under one of the `older` values given: move them, look again.
+    stale_contact: bool = False
 
 
 @dataclass(frozen=True)
@@ -135,24 +174,27 @@ class StoredMessage:
 
 def find_open(
     connection: Connection, keyring: Keyring, *, channel: str, contact_hash: str,
-    provider_sid: str | None = None,
+    provider_sid: str | None = None, older: Sequence[str] = (),
 ) -> Lookup:
-    """The contact's open conversation, whether they opted out, and any unfinished case.
+    """The contact's open conversation, whether they opted out, and any unfinished case;
+    and whether anything is still stored under one of the contact's `older` values.
 
     One statement, so a message costs a single read before its writes.
     """
-    row = connection.execute(_FIND_OPEN, {
-        "channel": channel, "contact_hash": contact_hash, "provider_sid": provider_sid}).one()
-    opted_out, word = bool(row.opted_out), row.resume_word_hash
+    row = connection.execute(_find_open(len(older)), {
+        "channel": channel, "contact_hash": contact_hash, "provider_sid": provider_sid,
+        **{f"older_{index}": value for index, value in enumerate(older)}}).one()
+    opted_out, word, stale = bool(row.opted_out), row.resume_word_hash, bool(row.stale_contact)
     if row.id is None:
-        return Lookup(None, opted_out, None, word is not None, bool(row.erased_message), word)
+        return Lookup(None, opted_out, None, word is not None, bool(row.erased_message), word,
+                      stale)
     key = keyring.unwrap(row.wrapped_key, _ctx("conversations", "key", row.id))
     state = key.open(row.state_sealed, _ctx("conversations", "state", row.id)) \
         if row.state_sealed is not None else None
     case = None if row.case_id is None else OpenCase(
         row.case_id, row.case_priority, tuple(row.case_reasons or ()))
     return Lookup(OpenConversation(row.id, channel, key, state, row.language, False),
-                  opted_out, case, word is not None, bool(row.erased_message), word)
+                  opted_out, case, word is not None, bool(row.erased_message), word, stale)
 
 
 def create(

@@ -11,7 +11,7 @@ serving `wsgi:app`, RQ workers, and the local fake of Twilio's REST API.
 3. The shift, for `--seconds` (default 60): every advocate polls /advocates/queue.json as the
    queue page does (every 500 ms, start to start, sending back the last answer's ETag so an
    unchanged queue is a 304: app/advocates/static/queue.js), and about
-   every 15 s does what an advocate on shift does: claims one of the ten longest-waiting open
+   once a minute does what an advocate on shift does: claims one of the ten longest-waiting open
    cases, opens it, writes a reply and, for one case in three, releases it back to the queue.
    Those writes land while the other 29 keep polling, which is where a database would lock.
 
@@ -68,8 +68,9 @@ PASSWORD = "staff-load-password-" + "x" * 8  # noqa: S105 -- throwaway accounts,
 WEB_WORKERS = 2  # as `make run` and docs/deploy.md's small server
 POLL_SECONDS = 0.5  # app/advocates/static/queue.js INTERVAL_MS
 TARGET_P95_MS = 100.0
-# How often (on average) an advocate on shift claims and works a case, in seconds.
-WORK_EVERY = 15.0
+# How often (on average) an advocate on shift claims and works a case, in seconds: thirty of
+# them take a new case every two seconds between them, a busier hour than any helpline has.
+WORK_EVERY = 60.0
 LOCK_ERRORS = re.compile(r"database is locked|deadlock detected|OperationalError|"
                          r"could not serialize", re.IGNORECASE)
 # gunicorn.conf.py's access_log_format: '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'. The log

@@ -817,8 +817,12 @@ def _check_outbound(stack: Stack, ledger: Ledger, failures: list[str],
     # A reply whose conversation was erased afterwards has no row any more, and its copy at
     # Twilio was deleted by the erasure; every other reply at the fake has its row, marked sent.
     if sms_sent != len(by_reference) - len(erased_at_fake):
+        # The soak's texts are its own, never a survivor's: show what the fake got instead.
+        others = [message.body[:80] for message in stack.fake.messages
+                  if not re.search(r"Ref (\d+-\d+)", message.body)]
         failures.append(f"{sms_sent} SMS replies marked sent, {len(by_reference)} at the fake, "
-                        f"{len(erased_at_fake)} of them deleted by an erasure")
+                        f"{len(erased_at_fake)} of them deleted by an erasure; other messages "
+                        f"at the fake: {others[:5]}")
     figures.update(
         advocate_replies_accepted=len(ledger.replies),
         advocate_replies_refused=ledger.refused_replies, reply_statuses=dict(statuses),

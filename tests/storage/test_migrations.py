@@ -93,7 +93,7 @@ def test_migrated_schema_keeps_the_partial_unique_indexes(engine: Engine) -> Non
         ("synchronous", 2),  # FULL
         ("foreign_keys", 1),
         ("secure_delete", 1),
-        ("busy_timeout", 5000),
+        ("busy_timeout", 10000),
     ],
 )
 def test_sqlite_pragmas_are_applied_on_connect(

@@ -97,15 +97,20 @@ class LiveServer:
         with self.recorder.lock:
             return list(self.recorder.served)
 
-    def wait_served(self, method: str, path: str, timeout: float = 5.0) -> Served:
-        """Wait until the server has answered `method path` (e.g. the exit beacon)."""
+    def wait_served(self, method: str, path: str, timeout: float = 5.0, *,
+                    status: int | None = None, count: int = 1) -> Served:
+        """Wait until the server has answered `method path` (e.g. the exit beacon) `count`
+        times, with `status` if given; returns the `count`-th such answer."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            for served in self.served:
-                if served.method == method and served.path == path:
-                    return served
+            found = [served for served in self.served
+                     if served.method == method and served.path == path
+                     and status in (None, served.status)]
+            if len(found) >= count:
+                return found[count - 1]
             time.sleep(0.02)  # polling the server's own record, not waiting for the browser
-        raise AssertionError(f"the server never answered {method} {path} within {timeout} s")
+        raise AssertionError(f"the server answered {method} {path} fewer than {count} times "
+                             f"within {timeout} s")
 
 
 @dataclass

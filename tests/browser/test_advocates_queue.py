@@ -10,8 +10,6 @@ so the survivor-facing pages never see it.
 from __future__ import annotations
 
 import sqlite3
-import time
-from collections.abc import Callable
 from contextlib import closing
 
 import pytest
@@ -106,22 +104,11 @@ def test_an_unchanged_queue_keeps_its_rows_and_their_waiting_times_move_on(
     waited = row.locator("td").nth(2)
     first = waited.inner_text()
 
-    def unchanged() -> int:
-        return sum(1 for s in live_server.served
-                   if s.path == "/advocates/queue.json" and s.status == 304)
-
-    _wait_for(unchanged, 3)
+    live_server.wait_served("GET", "/advocates/queue.json", 10, status=304, count=3)
     expect(waited).not_to_have_text(first, timeout=10_000)
     expect(row).to_contain_text(reference)
     expect(row.get_by_role("button", name="Claim")).to_be_visible()
     expect(page.locator("#status")).to_have_text("1 case waiting or in progress.")
-
-
-def _wait_for(count: Callable[[], int], at_least: int) -> None:
-    deadline = time.monotonic() + 10
-    while count() < at_least:
-        assert time.monotonic() < deadline, f"only {count()} unchanged answers in 10 s"
-        time.sleep(0.1)
 
 
 def test_claiming_opens_the_transcript_and_a_colleague_sees_the_case_held(

@@ -6,6 +6,10 @@ provider. If that worker dies (`kill -9`) the lease expires and the row is "in d
 provider may or may not have the message. The next worker first asks the provider whether a
 message with exactly this body went to this number since the attempt started, and records it
 as sent if so; only if not does it send. So a message is delivered once, whatever dies when.
+
+A message at the provider that another row already recorded (its `provider_sid`) belongs to
+that row, not to this one: an advocate may send the same words twice to one survivor ("Are you
+safe to talk?"), and the second, in doubt, must not be taken for the first and never sent.
 """
 
 from __future__ import annotations
@@ -16,10 +20,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Table, or_, update
+from sqlalchemy import Connection, Table, or_, select, update
 
 from app.outbound.twilio_rest import SendError, TwilioSender
 from app.storage.db import Database
+from app.storage.models import Alert, ProviderDeletion, Reply, SlaAlert, table_of
 from app.storage.times import aware
 
 log = logging.getLogger(__name__)
@@ -27,6 +32,10 @@ MAX_ATTEMPTS = 8
 IN_DOUBT_KINDS = frozenset({"timeout", "provider_error"})
 # How far back to look for an in-doubt message at the provider (clock skew, slow requests).
 RECONCILE_MARGIN = timedelta(minutes=5)
+# Every table of rows sent through `Delivery`, and the deletions an erasure left of the rows it
+# destroyed: a provider SID recorded on any of these rows is that row's message, never another's.
+SENT_BY_ROWS: tuple[Table, ...] = (table_of(Reply), table_of(Alert), table_of(SlaAlert),
+                                   table_of(ProviderDeletion))
 
 
 def backoff(attempts: int) -> timedelta:
@@ -73,7 +82,7 @@ class Delivery:
         try:
             sid = None
             if lease.in_doubt:
-                sid = sender.find_sent(to, body, lease.started - RECONCILE_MARGIN)
+                sid = self._find_own(sender, table, row_id, lease, to=to, body=body)
                 if sid:
                     log.info("event=send.reconciled table=%s row=%s", table.name, row_id)
             if sid is None:
@@ -85,6 +94,18 @@ class Delivery:
         log.info("event=send.sent table=%s row=%s attempts=%s", table.name, row_id,
                  lease.attempts)
         return "sent"
+
+    def _find_own(self, sender: TwilioSender, table: Table, row_id: int, lease: Lease, *,
+                  to: str, body: str) -> str | None:
+        """The message an earlier attempt of this row created, if the provider has it: one to
+        `to` with exactly `body` since the attempt began that no other row has recorded as its
+        own (the newest such). Raises SendError."""
+        found = sender.sent_matching(to, body, lease.started - RECONCILE_MARGIN)
+        if not found:
+            return None
+        with self.database.transaction() as connection:
+            taken = recorded_elsewhere(connection, found, table, row_id)
+        return next((sid for sid in found if sid not in taken), None)
 
     def _failed(self, table: Table, row_id: int, lease: Lease, error: SendError) -> str:
         now = self.clock()
@@ -110,7 +131,8 @@ class Delivery:
         """For a message no longer wanted (the case was taken meanwhile): if an earlier attempt
         reached the provider, record it as sent; otherwise cancel it. Never sends."""
         try:
-            sid = self.sender().find_sent(to, body, lease.started - RECONCILE_MARGIN)
+            sid = self._find_own(self.sender(), table, row_id, lease, to=to,
+                                body=body)
         except SendError as error:
             return self._failed(table, row_id, lease, error)
         if sid:
@@ -127,3 +149,15 @@ class Delivery:
         with self.database.transaction() as connection:
             connection.execute(update(table).where(table.c.id == row_id,
                                                    table.c.status == "sending").values(**values))
+
+
+def recorded_elsewhere(connection: Connection, sids: list[str], table: Table,
+                       row_id: int) -> set[str]:
+    """Those of `sids` that a row other than (`table`, `row_id`) holds as its provider SID."""
+    taken: set[str] = set()
+    for sent_by in SENT_BY_ROWS:
+        query = select(sent_by.c.provider_sid).where(sent_by.c.provider_sid.in_(sids))
+        if sent_by.name == table.name:
+            query = query.where(sent_by.c.id != row_id)
+        taken.update(connection.execute(query).scalars())
+    return taken

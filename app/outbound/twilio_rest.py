@@ -190,29 +190,34 @@ class TwilioSender:
 
     def find_sent(self, to: str, body: str, since: datetime) -> str | None:
         """Reconciliation after a crash: the SID of a message already created to `to` from our
-        number with exactly this body since `since`, or None. Raises SendError.
+        number with exactly this body since `since`, or None (the newest of several). Raises
+        SendError. See `sent_matching`."""
+        found = self.sent_matching(to, body, since)
+        return found[0] if found else None
+
+    def sent_matching(self, to: str, body: str, since: datetime) -> list[str]:
+        """The SIDs of every message created to `to` from our number with exactly this body
+        since `since`, newest first. Raises SendError.
 
         Twilio filters DateSent by whole days (UTC), so we ask for `DateSent>=` the day of
         `since` and compare the creation time here, to the second (Twilio's precision). A naive
-        `since` is taken as UTC. With several matches, the newest (Twilio lists newest first).
+        `since` is taken as UTC. Twilio lists newest first.
         """
         since_utc = (since if since.tzinfo else since.replace(tzinfo=UTC)).astimezone(UTC)
         since_utc = since_utc.replace(microsecond=0)
 
-        def first_match() -> str | None:
+        def matches() -> list[str]:
             messages = self._client.messages.stream(
                 to=to, from_=self._from_number, page_size=50,
                 # A string is sent as is; a datetime would be sent with a time, which Twilio's
                 # documented DateSent filter does not take.
                 date_sent_after=since_utc.date().isoformat(),
             )
-            for message in messages:
-                created = message.date_created
-                if message.body == body and created is not None and created >= since_utc:
-                    return str(message.sid)
-            return None
+            return [str(message.sid) for message in messages
+                    if message.body == body and message.date_created is not None
+                    and message.date_created >= since_utc]
 
-        return self._translated(first_match)
+        return self._translated(matches)
 
     def delete(self, sid: str) -> bool:
         """Delete the provider's copy of a message or a call (Message or Call DELETE, by the

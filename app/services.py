@@ -172,7 +172,7 @@ def build_services(settings: Settings, clock: Callable[[], datetime] = utc_now) 
         except ConfigError:
             database.dispose()  # the check's connection, so a refused start leaves none open
             raise
-    spool = Spool(connection, keyring)
+    spool = Spool(connection, keyring, settings.instance_path / "spool")
     throttle = Throttle(connection, hasher, settings.deployment.floods, clock)
     return_codes = ReturnCodes(keys=ReturnCodeKeys(settings.signing_keys), hasher=hasher,
                                words=code_words(),

@@ -14,18 +14,25 @@ path, to a Redis stream, which every web process and every worker share:
   the reply the survivor was sent. The provider's message id is unique in the database, so a
   replay never stores twice: an entry whose message is already stored is simply removed.
 
-Limits, on purpose: if Redis is down as well, the entry cannot be written. The survivor still
-gets the fail-safe reply (it needs neither), and the message is lost; the log says
-`event=spool.lost` with no content. An entry is removed only after the database took it.
+If Redis is down as well (the soak saw SQLite's write lock time out during a Redis restart),
+the same sealed entry is written to a file in the host's private spool folder (instance/spool,
+0700, files 0600; `event=spool.on_disk`) and moved to the stream by the next sweep on that host,
+or by the next fail-safe that reaches Redis. Only if that write fails too is the message lost:
+the survivor still gets the fail-safe reply (it needs none of this), and the log says
+`event=spool.lost` with no content. An entry is removed only after the database took it (a
+file, after the stream took it; a copy moved twice is stored once, as above).
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
+import os
 import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import redis
@@ -35,6 +42,7 @@ from app.conversation.messages import InboundMessage, Turn
 from app.crypto import DataKey, DecryptionError, FieldContext, Keyring
 from app.flows import ConversationState, Escalate
 from app.logs import exception_summary
+from app.private_files import FILE_MODE, new_private_folder
 
 if TYPE_CHECKING:  # the service imports this module for `Replay`
     from app.conversation.service import ConversationService
@@ -42,6 +50,8 @@ if TYPE_CHECKING:  # the service imports this module for `Replay`
 log = logging.getLogger(__name__)
 STREAM = "quietline:spool"
 BATCH = 100
+# An entry waiting on disk for Redis: its sealed fields, as JSON (base64 for the bytes).
+DISK_SUFFIX = ".entry"
 
 
 @dataclass(frozen=True)
@@ -78,12 +88,15 @@ class SpooledMessage:
 
 
 class Spool:
-    def __init__(self, connection: redis.Redis, keyring: Keyring) -> None:
+    def __init__(self, connection: redis.Redis, keyring: Keyring,
+                 folder: Path | None = None) -> None:
         self.redis = connection
         self.keyring = keyring
+        self.folder = folder  # where an entry waits when Redis is down too (None: nowhere)
 
     def add(self, inbound: InboundMessage, received_at: datetime, reply_text: str) -> bool:
-        """Seal and append one message the fail-safe answered. Raises if Redis is down."""
+        """Seal and append one message the fail-safe answered: to the stream, or to the spool
+        folder when Redis is down. Raises if neither takes it."""
         entry = uuid.uuid4().hex
         key = DataKey.generate()
         payload = json.dumps({
@@ -93,13 +106,69 @@ class Spool:
             "reply_address": inbound.reply_address, "language_hint": inbound.language_hint,
             "received_at": received_at.isoformat(), "reply": reply_text,
         })
-        self.redis.xadd(STREAM, {
-            "entry": entry,
-            "key": self.keyring.wrap(key, FieldContext("spool", "key", entry)),
-            "sealed": key.seal(payload, FieldContext("spool", "message", entry)),
-        })
+        wrapped = self.keyring.wrap(key, FieldContext("spool", "key", entry))
+        sealed = key.seal(payload, FieldContext("spool", "message", entry))
+        try:
+            self.redis.xadd(STREAM, {"entry": entry, "key": wrapped, "sealed": sealed})
+        except redis.RedisError as error:
+            if self.folder is None:
+                raise
+            self._write_file(entry, wrapped, sealed)
+            log.warning("event=spool.on_disk channel=%s redis=%s", inbound.channel,
+                        type(error).__name__)
+            return True
         log.warning("event=spool.added channel=%s", inbound.channel)
+        try:
+            self.move_files()  # this host's entries from an earlier Redis outage, if any
+        except (redis.RedisError, OSError) as error:  # the sweep tries again; this one is in
+            log.warning("event=spool.move_failed %s", exception_summary(error))
         return True
+
+    def _write_file(self, entry: str, key: bytes, sealed: bytes) -> None:
+        """One entry, durably: written under a temporary name, flushed to the disk, renamed."""
+        assert self.folder is not None  # noqa: S101 -- the caller checked
+        folder = new_private_folder(self.folder)
+        data = json.dumps({"entry": entry, "key": base64.b64encode(key).decode(),
+                           "sealed": base64.b64encode(sealed).decode()}).encode()
+        temporary = folder / f".{entry}.tmp"
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+        try:
+            os.write(descriptor, data)
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+        os.replace(temporary, folder / f"{entry}{DISK_SUFFIX}")
+        directory = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
+
+    def move_files(self) -> int:
+        """Move the entries waiting in the spool folder to the stream, oldest first; returns
+        how many. Each file is removed only after the stream took it (a crash between the two
+        leaves a copy that the replay finds already stored). Raises if Redis is down."""
+        if self.folder is None or not self.folder.is_dir():
+            return 0
+        moved = 0
+        waiting = sorted(self.folder.glob(f"*{DISK_SUFFIX}"), key=_modified)
+        for path in waiting:
+            try:
+                raw = json.loads(path.read_bytes())
+                entry = str(raw["entry"])
+                wrapped = base64.b64decode(raw["key"], validate=True)
+                sealed = base64.b64decode(raw["sealed"], validate=True)
+            except FileNotFoundError:
+                continue  # another process moved it
+            except (KeyError, ValueError, TypeError) as error:
+                log.error("event=spool.file_unreadable error=%s", type(error).__name__)
+                continue
+            self.redis.xadd(STREAM, {"entry": entry, "key": wrapped, "sealed": sealed})
+            path.unlink(missing_ok=True)
+            moved += 1
+        if moved:
+            log.warning("event=spool.moved_from_disk count=%s", moved)
+        return moved
 
     def pending(self, count: int = BATCH) -> list[tuple[str, SpooledMessage | None]]:
         """The oldest entries: (stream id, message), message None if it does not open."""
@@ -134,6 +203,13 @@ def _text(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
 
 
+def _modified(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except FileNotFoundError:
+        return 0.0
+
+
 def replay(spool: Spool, conversations: ConversationService) -> dict[str, int]:
     """Store every spooled message the database will now take; keep the others for later.
 
@@ -142,6 +218,7 @@ def replay(spool: Spool, conversations: ConversationService) -> dict[str, int]:
     entry. An entry that cannot be opened (a key removed from the keyring) stays, counted.
     """
     counts = {"stored": 0, "already": 0, "failed": 0, "unreadable": 0}
+    spool.move_files()  # entries written on this host while Redis was down too
     for stream_id, message in spool.pending():
         if message is None:
             counts["unreadable"] += 1

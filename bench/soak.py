@@ -59,6 +59,7 @@ import requests  # noqa: E402 -- after the path set-up
 from twilio.request_validator import RequestValidator  # noqa: E402
 
 from app.content.failsafe import EMERGENCY_TEXT_EN  # noqa: E402
+from app.conversation.spool import STREAM as SPOOL_STREAM  # noqa: E402
 from app.crypto import Totp  # noqa: E402
 from bench.environment import bench_environment, gunicorn_environment  # noqa: E402
 from bench.machine import git_revision, machine_info  # noqa: E402
@@ -548,8 +549,9 @@ def soak(database: str, sms_count: int, chat_count: int, survivors: int, rate: f
         people = Survivors(stack, ledger)
         warm_up(stack, people)
         advocates = [Advocate(stack, ledger, n) for n in range(1, ADVOCATES + 1)]
-        stop = threading.Event()
-        desk = [threading.Thread(target=a.work, args=(stop,), daemon=True) for a in advocates]
+        stop, desk_closed = threading.Event(), threading.Event()
+        desk = [threading.Thread(target=a.work, args=(desk_closed,), daemon=True)
+                for a in advocates]
         for thread in desk:
             thread.start()
         faults = plan_faults(stack, duration)
@@ -560,11 +562,15 @@ def soak(database: str, sms_count: int, chat_count: int, survivors: int, rate: f
         ledger.event("load starts")
         send_all(people, order, rate, start)
         ledger.event("load ends")
+        # The advocates stop before the drain: a reply they wrote after it would still be on
+        # its way (queued, or at the fake but not yet marked sent) while the counts are taken.
+        desk_closed.set()
+        for thread in desk:
+            thread.join(timeout=30)
+        ledger.event("advocates stopped")
         drain(stack, people, ledger)
         stop.set()
         chaos.join(timeout=60)
-        for thread in desk:
-            thread.join(timeout=30)
         result = verify(stack, ledger, start, faults)
         result.update(database=database, messages=len(order), survivors=survivors,
                       rate=rate, duration_s=round(time.monotonic() - start, 1))
@@ -668,17 +674,31 @@ def _last_was(ledger: Ledger, person: str, text: str) -> bool:
 
 
 def drain(stack: Stack, people: Survivors, ledger: Ledger, timeout: float = 120.0) -> None:
-    """Wait until the replies the service accepted are sent or held (or the time is up)."""
+    """Wait until the replies the service accepted are sent or held, and the messages the
+    fail-safe answered are stored from its spool by the sweeper (or the time is up)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         pending = _query(stack, "SELECT count(*) FROM replies WHERE status NOT IN "
                                 "('sent', 'held', 'failed', 'delivered')")
-        if pending == 0:
+        if pending == 0 and _spooled(stack) == 0:
             break
         time.sleep(1.0)
         for name in list(people.chat_tokens):
             people.poll(name)  # the chats still open fetch their replies, as the page would
     ledger.event("queue drained" if time.monotonic() < deadline else "drain timed out")
+
+
+def _spooled(stack: Stack) -> int:
+    """Entries in the fail-safe's spool not yet stored (-1 if Redis does not answer)."""
+    import redis  # noqa: PLC0415
+
+    connection = redis.Redis(port=stack.redis_port, socket_timeout=5)
+    try:
+        return int(connection.xlen(SPOOL_STREAM))
+    except redis.RedisError:
+        return -1
+    finally:
+        connection.close()
 
 
 def _query(stack: Stack, sql: str) -> Any:
@@ -778,9 +798,20 @@ def _check_storage(stack: Stack, ledger: Ledger, failures: list[str],
     if asked - on_queue:
         failures.append(f"{len(asked - on_queue)} requests for a person not on the queue")
     figures.update(
+        spool_left=_spooled(stack), spool_lost=_log_count(stack, "event=spool.lost"),
         checked_for_storage=len(current), stored_exactly_once=len(current) - len(missing),
         erasures=sum(ledger.erasures.values()), left_after_erasure=len(left_behind),
         person_requests=len(asked), person_requests_queued=len(asked & on_queue))
+
+
+def _log_count(stack: Stack, event: str) -> int:
+    """How many lines of the web and worker logs name `event`."""
+    total = 0
+    for name in ("gunicorn.log", "workers.log"):
+        with contextlib.suppress(OSError), (stack.directory / name).open(
+                encoding="utf-8", errors="replace") as log:
+            total += sum(1 for line in log if event in line)
+    return total
 
 
 def _check_outbound(stack: Stack, ledger: Ledger, failures: list[str],
@@ -790,7 +821,8 @@ def _check_outbound(stack: Stack, ledger: Ledger, failures: list[str],
     by_reference: Counter[str] = Counter()
     erased_at_fake: set[str] = set()
     deleted = set(stack.fake.deleted)
-    for message in stack.fake.messages:
+    at_fake = stack.fake.messages  # one snapshot for every figure below
+    for message in at_fake:
         found = re.search(r"Ref (\d+-\d+)", message.body)
         if found:
             by_reference[found.group(1)] += 1
@@ -818,7 +850,7 @@ def _check_outbound(stack: Stack, ledger: Ledger, failures: list[str],
     # Twilio was deleted by the erasure; every other reply at the fake has its row, marked sent.
     if sms_sent != len(by_reference) - len(erased_at_fake):
         # The soak's texts are its own, never a survivor's: show what the fake got instead.
-        others = [message.body[:80] for message in stack.fake.messages
+        others = [message.body[:80] for message in at_fake
                   if not re.search(r"Ref (\d+-\d+)", message.body)]
         failures.append(f"{sms_sent} SMS replies marked sent, {len(by_reference)} at the fake, "
                         f"{len(erased_at_fake)} of them deleted by an erasure; other messages "
@@ -826,7 +858,7 @@ def _check_outbound(stack: Stack, ledger: Ledger, failures: list[str],
     figures.update(
         advocate_replies_accepted=len(ledger.replies),
         advocate_replies_refused=ledger.refused_replies, reply_statuses=dict(statuses),
-        outbound_sends_at_fake=len(stack.fake.messages),
+        outbound_sends_at_fake=len(at_fake),
         advocate_replies_at_fake=len(by_reference),
         advocate_replies_erased_at_fake=len(erased_at_fake),
         duplicate_outbound=len(duplicates))
@@ -871,6 +903,7 @@ def write_results(results: list[dict[str, Any]], started: float) -> None:
         lines.append("  " + ("PASSED" if not run["failures"] else
                              "FAILED: " + "; ".join(run["failures"])))
         for key in ("answered_200", "failsafe_answers", "empty_answers", "retried",
+                    "spool_left", "spool_lost",
                     "checked_for_storage", "stored_exactly_once", "erasures",
                     "left_after_erasure", "person_requests", "person_requests_queued",
                     "advocate_replies_accepted", "advocate_replies_refused",

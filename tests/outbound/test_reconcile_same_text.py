@@ -14,8 +14,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import insert, select
 
+from app.outbound.exactly_once import recorded_elsewhere
 from app.services import services
+from app.storage.models import Alert, ProviderDeletion, SlaAlert, table_of
 from app.worker import sweeper
 from tests.conftest import MovableClock
 from tests.support.cases import claim, open_case, reply_rows, send_reply
@@ -78,3 +81,22 @@ def test_an_in_doubt_reply_that_reached_twilio_is_found_not_sent_again(
     assert (second.status, second.provider_sid) == ("sent", reached)
     assert first.provider_sid != reached
     assert fake_twilio.count(to=SURVIVOR, body=SAME_TEXT) == 2
+
+
+def test_a_message_an_alert_recorded_is_not_another_tables_row(
+        app: Flask, twilio: TwilioSigner) -> None:
+    """An SLA chase repeats the case's alert text to the same phone: an in-doubt chase must not
+    take the first alert's message for its own; a row's own SID does not count against it."""
+    case_id = open_case(twilio)
+    first, second, erased = ("SM" + digit * 32 for digit in "abc")
+    with app.app_context(), services().database.transaction() as connection:
+        connection.execute(insert(table_of(Alert)).values(
+            escalation_id=case_id, target="on_call:0", status="sent", attempts=1,
+            provider_sid=first, created_at=datetime.now(UTC)))
+        connection.execute(insert(table_of(ProviderDeletion)).values(
+            provider_sid=erased, status="pending", created_at=datetime.now(UTC)))
+        alert_id = connection.execute(select(table_of(Alert).c.id)).scalar_one()
+        assert recorded_elsewhere(connection, [first, second, erased], table_of(SlaAlert),
+                                  1) == {first, erased}
+        assert recorded_elsewhere(connection, [first, second], table_of(Alert),
+                                  alert_id) == set()

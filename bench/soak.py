@@ -13,7 +13,9 @@ answers, free text, STOP and START, erasure. Three advocates sign in through the
 - one gunicorn worker is killed with SIGKILL (its master starts another);
 - on PostgreSQL, the database server is restarted once.
 
-Asserted at the end (the exit status is 1 if any fails), per database:
+When the load ends the advocates stop, and the run waits (up to 120 s) until every reply they
+wrote is sent or held and the fail-safe's spool is empty. Then it asserts (the exit status is 1
+if any fails), per database:
 - every message was answered with 200 and TwiML (fail-safe answers counted apart);
 - every message sent after the survivor's last erasure is stored exactly once (by its
   provider id), and nothing sent before an erasure is left;

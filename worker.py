@@ -27,7 +27,7 @@ from app.config import ConfigError, Settings
 from app.dispatch import QUEUE_NAMES
 from app.private_files import restrict_new_files
 from app.services import connect_redis, services
-from app.worker.sweeper import Sweeper
+from app.worker.sweeper import FORK_GUARD, Sweeper
 
 log = logging.getLogger(__name__)
 # RQ blocks on Redis for its TTL less 15 s waiting for a job, with a socket timeout 10 s
@@ -74,6 +74,14 @@ class StoppableWorker(Worker):
         if self.stop_asked:
             return None
         return super().dequeue_job_and_maintain_ttl(timeout, max_idle_time)
+
+    def fork_work_horse(self, job: Any, queue: Any) -> None:
+        """Fork the work-horse only between two sweeps (app/worker/sweeper.py FORK_GUARD): a
+        horse forked while the sweeper thread was inside SQLite could inherit one of its
+        mutexes locked and hang. The child runs the job and exits inside this call; only the
+        parent returns, and releases the guard."""
+        with FORK_GUARD:
+            super().fork_work_horse(job, queue)
 
     def unsubscribe(self) -> None:
         """Stop listening for RQ's commands without waiting a minute.

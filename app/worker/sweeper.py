@@ -30,6 +30,12 @@ from app.services import services
 log = logging.getLogger(__name__)
 LOCK = "quietline:sweeper-lock"
 RETENTION_LOCK = "quietline:retention-ran-today"
+# Held by the sweeper thread while it sweeps, and by the worker while it forks a work-horse
+# (worker.py). A fork copies the parent's memory but only the forking thread: if the sweeper
+# were inside SQLite (or any C library) holding one of its internal mutexes at that moment,
+# the horse would inherit the mutex locked, with no thread left to release it, and hang on
+# its first query until RQ's job timeout killed it. With the guard, no fork happens mid-sweep.
+FORK_GUARD = threading.Lock()
 
 
 def sweep() -> dict[str, int]:
@@ -116,9 +122,10 @@ class Sweeper:
                 try:
                     # The lock expires a little before the next interval, so one of several
                     # workers sweeps each time and a dead sweeper never blocks the others.
-                    if services().redis.set(LOCK, "1", nx=True, px=int(interval * 900)):
-                        sweep()
-                        schedule_daily_purge()
+                    with FORK_GUARD:
+                        if services().redis.set(LOCK, "1", nx=True, px=int(interval * 900)):
+                            sweep()
+                            schedule_daily_purge()
                 except Exception as error:  # noqa: BLE001 -- keep sweeping whatever failed
                     log.warning("event=sweep.failed %s", exception_summary(error))
                 self._stop.wait(interval)

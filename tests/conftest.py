@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import shutil
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -42,6 +42,16 @@ from tests.support.twilio_signing import PUBLIC_BASE_URL, TwilioSigner
 PG_TEMPLATE = "quietline_template"
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"  # noqa: S105 -- a test-only Twilio token
 ACCOUNT_SID = "AC" + "1" * 32
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]
+                               ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Keeps each phase's report on the test (`item.rep_call`), so a fixture's teardown can add
+    what it knows (a worker's log, say) only when the test failed."""
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
 
 
 def _flows_cached(load: Callable[[Settings], Flow | TriageRules | None],

@@ -42,12 +42,17 @@ def worker_environ(environ: dict[str, str], fake_twilio: FakeTwilio, tmp_path: P
 
 
 class Workers:
-    def __init__(self, environ: dict[str, str]) -> None:
+    """The test's worker processes, one after another, each writing its log to a file that
+    is printed if the test fails (a timeout alone says nothing of what the worker did)."""
+
+    def __init__(self, environ: dict[str, str], logs: Path) -> None:
         self.environ = {**os.environ, **environ}
         self.processes: list[subprocess.Popen[bytes]] = []
+        self.logs = logs
 
     def start(self) -> subprocess.Popen[bytes]:
-        process = start_worker(self.environ)
+        with (self.logs / f"worker-{len(self.processes) + 1}.log").open("wb") as output:
+            process = start_worker(self.environ, output)
         self.processes.append(process)
         connection = redis.Redis.from_url(self.environ["REDIS_URL"])
         wait_for(lambda: bool(connection.scard("rq:workers")), timeout=30,
@@ -58,12 +63,20 @@ class Workers:
         for process in self.processes:
             stop_worker(process)
 
+    def output(self) -> str:
+        return "\n".join(f"--- {log.name}\n{log.read_text(errors='replace')}"
+                         for log in sorted(self.logs.glob("worker-*.log")))
+
 
 @pytest.fixture
-def workers(worker_environ: dict[str, str]) -> Iterator[Workers]:
-    started = Workers(worker_environ)
+def workers(worker_environ: dict[str, str], tmp_path: Path,
+            request: pytest.FixtureRequest) -> Iterator[Workers]:
+    started = Workers(worker_environ, tmp_path)
     yield started
     started.stop_all()
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed:
+        print(started.output())  # shown with the failure: what each worker did
 
 
 def claim_and_reply(app: Flask, client: FlaskClient, case_id: int) -> None:

@@ -48,10 +48,12 @@ typecheck: $(STAMP)
 
 # One pytest process per core (pytest-xdist): many tests wait on Redis, PostgreSQL, chromium
 # or a subprocess, and each process has its own servers and folders (tests/conftest.py).
+# --dist worksteal: an idle process takes tests queued for a busy one, so the slow tests
+# (browsers, real servers) do not leave one core idle at the end.
 # TEST_PROCESSES=0 runs them all in this one process.
 TEST_PROCESSES ?= auto
 unit: $(STAMP) system-deps
-	$(VENV)/bin/pytest -q -n $(TEST_PROCESSES) --durations=15
+	$(VENV)/bin/pytest -q -n $(TEST_PROCESSES) --dist worksteal --durations=15
 
 flows-check: $(STAMP)
 	QUIETLINE_INSTANCE=$$(mktemp -d) $(VENV)/bin/flask --app wsgi flows check

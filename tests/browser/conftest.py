@@ -8,12 +8,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import APIRequestContext, Playwright, sync_playwright
+from playwright.sync_api import APIRequestContext, Browser, Playwright, sync_playwright
+from playwright.sync_api import Error as PlaywrightError
 from werkzeug.serving import make_server
 
 from app import create_app
@@ -21,6 +23,7 @@ from app.config import load_settings
 from app.services import services
 from tests.browser.harness import (
     CHROMIUM,
+    CHROMIUM_ARGS,
     DEFAULT_TIMEOUT_MS,
     Browsers,
     LiveServer,
@@ -32,6 +35,13 @@ from tests.browser.harness import (
 @pytest.fixture
 def live_server(environ: dict[str, str], database_path: Path) -> Iterator[LiveServer]:
     app = create_app(load_settings(environ))
+    # The language models load on the first message read (once per process; no preload in
+    # tests since the memory change): load them now, so no page's first answer waits on them
+    # beyond its few seconds.
+    with app.app_context():
+        guesser = services().conversations.guesser
+        if guesser is not None:
+            guesser.guess("hello, is anyone there")
     recorder = RecordingMiddleware(app)
     server = make_server("127.0.0.1", 0, recorder, threaded=True,
                          request_handler=QuietRequestHandler)
@@ -58,9 +68,28 @@ def playwright() -> Iterator[Playwright]:
         yield instance
 
 
+@pytest.fixture(scope="session")
+def shared_chromium(playwright: Playwright) -> Iterator[Callable[[], Browser]]:
+    """One Chromium per test process, started when a test first asks for a context; each
+    test's contexts are closed at its end, so tests share the process and nothing else."""
+    started: list[Browser] = []
+
+    def chromium() -> Browser:
+        if not started or not started[0].is_connected():
+            started[:] = [playwright.chromium.launch(executable_path=str(CHROMIUM),
+                                                     headless=True, args=CHROMIUM_ARGS)]
+        return started[0]
+
+    yield chromium
+    for browser in started:
+        with contextlib.suppress(PlaywrightError):
+            browser.close()
+
+
 @pytest.fixture
-def browsers(playwright: Playwright, tmp_path: Path) -> Iterator[Browsers]:
-    launched = Browsers(playwright, tmp_path / "browser")
+def browsers(playwright: Playwright, tmp_path: Path,
+             shared_chromium: Callable[[], Browser]) -> Iterator[Browsers]:
+    launched = Browsers(playwright, tmp_path / "browser", shared_chromium)
     yield launched
     launched.close_all()
 

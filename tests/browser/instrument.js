@@ -67,10 +67,16 @@
 
   // Quick-exit timing, measured from the input event's own timestamp (same clock as
   // performance.now()) to the moment <html> gets data-exited.
+  // `frames` counts rendering steps (an animation-frame callback runs in each, just before
+  // the paint): the same count at the input and at the blank page means no frame was drawn
+  // in between, whatever the machine's load.
+  let frames = 0;
+  const countFrame = () => { frames += 1; requestAnimationFrame(countFrame); };
+  requestAnimationFrame(countFrame);
   let lastInput = null;
   for (const type of ["pointerdown", "mousedown", "mouseup", "click", "keydown", "keyup"]) {
     window.addEventListener(type, (event) => {
-      lastInput = { type, key: event.key || null, at: event.timeStamp };
+      lastInput = { type, key: event.key || null, at: event.timeStamp, frames };
     }, true);
   }
   // The state is reported through the binding rather than read by the test: while a
@@ -95,7 +101,7 @@
     blanked = true;
     const observed = performance.now();
     // Microtask after the page's exit handler: its work in that task is done.
-    record("blank", JSON.stringify({ ...snapshot(), input: lastInput, observed }));
+    record("blank", JSON.stringify({ ...snapshot(), input: lastInput, observed, frames }));
     requestAnimationFrame(() => {
       record("blank-frame", JSON.stringify({ ...snapshot(), input: lastInput,
                                             frame: performance.now() }));

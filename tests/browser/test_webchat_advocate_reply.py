@@ -55,7 +55,7 @@ def ask_for_a_person(page: Page, server: LiveServer) -> tuple[ChatPage, int]:
 def advocate_holding(browsers: Browsers, server: LiveServer, case_id: int) -> Page:
     """An advocate signed in through the form, in their own browser, on the claimed case."""
     advocate = staff.make_advocate(server.app, "sam@example.org")
-    page = browsers.launch("advocate").pages[0]
+    page = browsers.launch_on_disk("advocate").pages[0]
     sign_in(page, server, advocate)
     claim(page, server, case_id)
     return page
@@ -89,7 +89,7 @@ def reply_statuses(server: LiveServer) -> list[str]:
 
 def test_the_advocates_reply_shows_once_on_the_open_chat_without_a_reload(
         live_server: LiveServer, browsers: Browsers) -> None:
-    survivor = browsers.launch("survivor").pages[0]
+    survivor = browsers.launch_on_disk("survivor").pages[0]
     chat, case_id = ask_for_a_person(survivor, live_server)
     survivor.evaluate("window.__sameDocument = 'before the reply'")
     advocate = advocate_holding(browsers, live_server, case_id)
@@ -112,7 +112,7 @@ def test_the_advocates_reply_shows_once_on_the_open_chat_without_a_reload(
 
 def test_after_quick_exit_a_reply_is_refused_with_the_reason_and_never_collected(
         live_server: LiveServer, browsers: Browsers) -> None:
-    survivor_context = browsers.launch("survivor")
+    survivor_context = browsers.launch_on_disk("survivor")
     chat, case_id = ask_for_a_person(survivor_context.pages[0], live_server)
     tokens = chat.tokens
     assert tokens, "no message was sent with a token"
@@ -146,7 +146,7 @@ def test_after_quick_exit_a_reply_is_refused_with_the_reason_and_never_collected
 
 def test_the_reply_text_is_nowhere_in_the_survivors_profile_after_the_browser_closes(
         live_server: LiveServer, browsers: Browsers) -> None:
-    survivor_context = browsers.launch("survivor")
+    survivor_context = browsers.launch_on_disk("survivor")
     survivor = survivor_context.pages[0]
     # Positive control: a value this site stores and a page it lets be cached, which the
     # inspection below must find, so finding no reply means something.

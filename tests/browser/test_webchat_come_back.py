@@ -102,7 +102,7 @@ def come_back(page: Page, server: LiveServer, code: str, language: str) -> None:
 @pytest.mark.parametrize("size", ["phone", "desktop"])
 def test_the_code_shown_once_brings_the_survivor_back_to_the_advocates_reply(
         live_server: LiveServer, browsers: Browsers, size: str, language: str) -> None:
-    context = browsers.launch("survivor", **SIZES[size])
+    context = browsers.launch_on_disk("survivor", **SIZES[size])
     page = context.pages[0]
     chat, code = choose_to_come_back(page, live_server, language)
     expect(page.locator(".code-words")).to_be_in_viewport()
@@ -125,7 +125,7 @@ def test_the_code_shown_once_brings_the_survivor_back_to_the_advocates_reply(
 
 def test_a_wrong_code_says_so_with_999_and_opens_nothing(live_server: LiveServer,
                                                          browsers: Browsers) -> None:
-    page = browsers.launch("survivor", **SIZES["phone"]).pages[0]
+    page = browsers.launch_on_disk("survivor", **SIZES["phone"]).pages[0]
     chat = ChatPage(page, live_server)
     chat.open_cover()
     chat.open_chat()
@@ -139,7 +139,7 @@ def test_a_wrong_code_says_so_with_999_and_opens_nothing(live_server: LiveServer
 
 def test_the_code_leaves_no_trace_in_the_browser(live_server: LiveServer,
                                                   browsers: Browsers) -> None:
-    context = browsers.launch(**SIZES["phone"])
+    context = browsers.launch_on_disk(**SIZES["phone"])
     observed = observe(context)
     page = context.pages[0]
     with ControlSite() as control:

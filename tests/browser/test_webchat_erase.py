@@ -71,7 +71,7 @@ def _erase_requests(server: LiveServer) -> list[Served]:
 
 def test_no_and_escape_keep_the_conversation(live_server: LiveServer,
                                              browsers: Browsers) -> None:
-    chat = _chat_with_canary(live_server, browsers.launch())
+    chat = _chat_with_canary(live_server, browsers.launch_on_disk())
     page = chat.page
 
     _ask_to_erase(page)
@@ -95,7 +95,7 @@ def test_no_and_escape_keep_the_conversation(live_server: LiveServer,
 
 def test_yes_empties_the_page_erases_on_the_server_and_starts_afresh(
         live_server: LiveServer, browsers: Browsers) -> None:
-    chat = _chat_with_canary(live_server, browsers.launch())
+    chat = _chat_with_canary(live_server, browsers.launch_on_disk())
     page = chat.page
     _ask_to_erase(page)
 
@@ -122,7 +122,7 @@ def test_yes_empties_the_page_erases_on_the_server_and_starts_afresh(
 
 def test_a_failed_request_keeps_the_token_to_try_again(live_server: LiveServer,
                                                        browsers: Browsers) -> None:
-    chat = _chat_with_canary(live_server, browsers.launch())
+    chat = _chat_with_canary(live_server, browsers.launch_on_disk())
     page = chat.page
     network_error = page.evaluate(
         "JSON.parse(document.getElementById('chat-config').textContent).text.network")
@@ -142,7 +142,7 @@ def test_a_failed_request_keeps_the_token_to_try_again(live_server: LiveServer,
 
 def test_after_erasing_and_closing_the_profile_holds_no_trace(live_server: LiveServer,
                                                               browsers: Browsers) -> None:
-    context = browsers.launch()
+    context = browsers.launch_on_disk()
     page = context.pages[0]
     with ControlSite() as control:  # a positive control: the scan must find its value
         page.goto(control.url)
@@ -168,7 +168,7 @@ def test_after_erasing_and_closing_the_profile_holds_no_trace(live_server: LiveS
 @pytest.mark.parametrize("how", ["shift", "button"])
 def test_quick_exit_works_while_the_question_is_open(live_server: LiveServer,
                                                      browsers: Browsers, how: str) -> None:
-    context = browsers.launch()
+    context = browsers.launch_on_disk()
     ExitSite(context).install()
     chat = _chat_with_canary(live_server, context)
     page = chat.page
@@ -193,7 +193,7 @@ def test_quick_exit_works_while_the_question_is_open(live_server: LiveServer,
 def test_no_serious_accessibility_issues_while_deleting(live_server: LiveServer,
                                                         browsers: Browsers,
                                                         language: str) -> None:
-    chat = _chat_with_canary(live_server, browsers.launch(), f"?lang={language}")
+    chat = _chat_with_canary(live_server, browsers.launch_on_disk(), f"?lang={language}")
     found: dict[str, list[str]] = {}
 
     _ask_to_erase(chat.page)

@@ -43,7 +43,6 @@ from tests.browser.harness import Browsers, LiveServer
 
 pytestmark = pytest.mark.browser
 
-BLANK_WITHIN_MS = 100
 CANARY = "ql-exit-canary-8c2d"
 
 def _chat_with_one_message(server: LiveServer, context: BrowserContext) -> ChatPage:
@@ -74,13 +73,17 @@ def _assert_blanked_at_once(page: Page, observed: Observed,
             assert text not in state["allText"], f"{text!r} is still in the page's DOM text"
     timings = at_blank["timings"]
     assert timings is not None, "the page did not record window.__exitTimings"
-    assert timings["blanked"] - timings["pressed"] < BLANK_WITHIN_MS, timings
+    assert timings["blanked"] >= timings["pressed"], timings
     trigger = at_blank["input"]
     assert trigger is not None, "no input event before the page blanked"
-    since_input = at_blank["observed"] - trigger["at"]
-    assert 0 <= since_input < BLANK_WITHIN_MS, f"blanked {since_input:.1f} ms after {trigger}"
-    painted = at_frame["frame"] - trigger["at"]
-    assert painted < BLANK_WITHIN_MS, f"first frame after blanking {painted:.1f} ms after {trigger}"
+    assert at_blank["observed"] >= trigger["at"], f"blanked before {trigger}"
+    # "At once" as a survivor sees it: the page blanks in the very task of the key or click,
+    # before the browser draws another frame, so no frame shows the chat after the press.
+    # (Counted in frames, not milliseconds: a loaded machine draws later, never in between.)
+    assert at_blank["frames"] == trigger["frames"], (
+        f"{at_blank['frames'] - trigger['frames']} frame(s) drawn between {trigger} and the "
+        "blank page")
+    assert at_frame["frame"] >= at_blank["observed"]
     return at_blank
 
 

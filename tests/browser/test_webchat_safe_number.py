@@ -43,12 +43,6 @@ def texting_server(environ: dict[str, str], request: pytest.FixtureRequest) -> L
     does not offer a safe number at all)."""
     environ["TWILIO_FROM_NUMBER"] = SERVICE_NUMBER
     server: LiveServer = request.getfixturevalue("live_server")
-    # The language models load on the first message read (no preload in tests since the
-    # memory change): load them now, so the page's first answers come within its wait.
-    with server.app.app_context():
-        guesser = services().conversations.guesser
-        if guesser is not None:
-            guesser.guess("hello, is anyone there")
     return server
 
 
@@ -77,7 +71,7 @@ def links(server: LiveServer) -> list[str]:
 def test_the_number_form_checks_saves_and_leaves_nothing_on_the_page(
         texting_server: LiveServer, browsers: Browsers, language: str) -> None:
     live_server = texting_server
-    context = browsers.launch("survivor", **PHONE)
+    context = browsers.launch_on_disk("survivor", **PHONE)
     page = context.pages[0]
     ask_to_be_texted(page, live_server, language)
     box = page.locator("#number-input")
@@ -125,7 +119,7 @@ def test_the_number_form_checks_saves_and_leaves_nothing_on_the_page(
 def test_the_number_leaves_no_trace_in_the_browser(texting_server: LiveServer,
                                                     browsers: Browsers) -> None:
     live_server = texting_server
-    context = browsers.launch(**PHONE)
+    context = browsers.launch_on_disk(**PHONE)
     observed = observe(context)
     page = context.pages[0]
     ask_to_be_texted(page, live_server, "en")

@@ -102,7 +102,7 @@ def _assert_nothing_seen_in_the_page(observed: Observed, server: LiveServer) -> 
 
 def test_a_full_chat_and_exit_leave_nothing_behind(live_server: LiveServer,
                                                    browsers: Browsers) -> None:
-    context = browsers.launch()
+    context = browsers.launch_on_disk()
     observed = observe(context)
     page = context.pages[0]
     with ControlSite() as control:

@@ -12,13 +12,14 @@ FONT_PACKAGES := font:NotoSansGurmukhi-Regular=fonts-noto-core \
 SYSTEM_PACKAGES += $(FONT_PACKAGES)
 BENCH_PACKAGES := wrk=wrk
 
-.PHONY: run run-prod-like test lint typecheck flows-check translations-check unit bench soak screenshots translations system-deps clean help
+.PHONY: run run-prod-like test lint typecheck flows-check translations-check unit bench second-opinion soak screenshots translations system-deps clean help
 
 help:
 	@echo "make run    - set up and start Quietline (Redis, worker, web) on http://127.0.0.1:$${PORT:-5000}"
 	@echo "make run-prod-like - the same on PostgreSQL, with several web and worker processes"
 	@echo "make test   - set up and run lint, type checks and the whole test suite"
 	@echo "make bench  - run the benchmarks, results in bench/results/"
+	@echo "make second-opinion - choose the learned second opinion by cross-validation on eval dev/, retrain flows/second_opinion.json"
 	@echo "make soak   - the worst day: load while parts fail, and long route fuzzing (about 15 min)"
 	@echo "make screenshots - each cover site at phone and desktop sizes, in bench/results/covers/"
 
@@ -90,6 +91,13 @@ bench: $(STAMP) system-deps
 	$(PY) bench/staff_load.py
 	$(PY) bench/rotation.py
 	$(PY) bench/understanding.py
+
+# The learned second opinion (app/flows/learned.py): choose n-grams, smoothing and thresholds
+# by cross-validation on eval/messages/dev ONLY (bench/results/second-opinion-cv.txt), then
+# retrain flows/second_opinion.json from dev/ with them. Never reads eval/messages/heldout.
+second-opinion: $(STAMP)
+	$(PY) bench/second_opinion.py --write
+	QUIETLINE_INSTANCE=$$(mktemp -d) $(VENV)/bin/flask --app wsgi flows train-second-opinion eval/messages/dev
 
 # The worst day (bench/soak.py): steady load on the real stack while Redis, RQ workers, a web
 # worker and PostgreSQL are killed; then the route fuzzers with many more examples. About

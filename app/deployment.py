@@ -172,6 +172,11 @@ class Deployment:
     floods: FloodLimits = field(default_factory=FloodLimits)
     casework: CaseworkPolicy = field(default_factory=CaseworkPolicy)
     return_codes: ReturnCodeLimits = field(default_factory=ReturnCodeLimits)
+    # `[triage] second_opinion`: the learned second opinion (app/flows/learned.py) may raise a
+    # first message to urgent or read a request for a person the rules missed; it never
+    # lowers what the rules read. Off by default: dev cross-validation could not show it
+    # improves on the rules (bench/results/second-opinion-cv.txt).
+    second_opinion: bool = False
     source: str = field(default="", compare=False)
 
     def warnings(self) -> list[str]:
@@ -232,6 +237,7 @@ def parse_deployment(raw: dict[str, Any], source: str = "<deployment>") -> Deplo
         floods=_floods(reader),
         casework=_casework(reader),
         return_codes=_return_codes(reader),
+        second_opinion=reader.get("triage.second_opinion", bool, False),
         source=source,
     )
 

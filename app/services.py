@@ -33,6 +33,7 @@ from app.casework.risk import RiskAssessments
 from app.casework.sla import Sla
 from app.config import ConfigError, Settings
 from app.content import lint as flowlint
+from app.content import second_opinion
 from app.content.agencies import Agencies, load_agencies
 from app.content.catalogues import Catalogues
 from app.content.checklist import Checklist, load_checklist
@@ -56,6 +57,7 @@ from app.crypto import (
 )
 from app.dispatch import Dispatcher
 from app.flows import Flow, FlowError, load_flows
+from app.flows.learned import SecondOpinion, SecondOpinionError
 from app.flows.loader import read_yaml
 from app.flows.triage import TriageRuleError, TriageRules, parse_rules
 from app.lifecycle import retention, rotation
@@ -187,6 +189,7 @@ def build_services(settings: Settings, clock: Callable[[], datetime] = utc_now) 
         deployment=settings.deployment,
         clock=clock,
         triage=load_triage(settings),
+        second_opinion=load_second_opinion(settings),
         guesser=guesser,
         dispatcher=dispatcher,
         throttle=throttle,
@@ -354,6 +357,21 @@ def load_triage(settings: Settings) -> TriageRules | None:
         if settings.production:
             raise
         log.error("event=triage.invalid error=%s", type(error).__name__)
+        return None
+
+
+def load_second_opinion(settings: Settings) -> SecondOpinion | None:
+    """The learned second opinion when the deployment turns it on (`[triage]
+    second_opinion`), else None. A missing or broken file refuses to start in production
+    (the partnership asked for it) and leaves it off in development."""
+    if not settings.deployment.second_opinion:
+        return None
+    try:
+        return second_opinion.load(settings.flows_path)
+    except SecondOpinionError as error:
+        if settings.production:
+            raise
+        log.error("event=second_opinion.invalid error=%s", type(error).__name__)
         return None
 
 

@@ -44,9 +44,10 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app.content.language import LanguageGuesser  # noqa: E402 -- after the path is set
+from app.content import second_opinion as second_opinion_file  # noqa: E402 -- after the path
+from app.content.language import LanguageGuesser  # noqa: E402
 from app.deployment import load_deployment  # noqa: E402
-from app.flows import ConversationState, Escalate, load_flows  # noqa: E402
+from app.flows import ConversationState, Escalate, learned, load_flows  # noqa: E402
 from app.flows import step as flow_step  # noqa: E402
 from app.flows.loader import read_yaml  # noqa: E402
 from app.flows.model import Pause  # noqa: E402
@@ -74,7 +75,9 @@ class Reading:
     step: str | None
 
 
-def reader() -> Any:
+def reader(opinion: learned.SecondOpinion | None = None) -> Any:
+    """Read a message as the service does; with `opinion`, the learned second opinion adds
+    what the rules missed, as app/conversation/service.py `_turn` lets it."""
     deployment = load_deployment(ROOT / "config" / "demo.toml")
     flow = load_flows(ROOT / "flows",
                       extra_words={k: list(v) for k, v in deployment.extra_keywords.items()},
@@ -88,9 +91,12 @@ def reader() -> Any:
         language = guesser.guess(text)
         said = Said.of(text)  # folded once for triage and the intents, as the service does
         risk = triage.assess(said, language)
+        seen = opinion.read(said, language) if opinion else learned.NO_OPINION
+        risk = learned.raised(risk, seen)
         result = flow_step(flow, ConversationState(language=language), text, NOW, idle,
                            urgent=risk.at_least("urgent"),
-                           disclosure=risk.at_least("routine"), folded=said)
+                           disclosure=risk.at_least("routine"), folded=said,
+                           person=seen.person)
         escalates = any(isinstance(action, Escalate) for action in result.actions)
         case = escalates or risk.at_least("high")
         # "Reply 3 to talk to a person" (person.offer, or menu.return after the emergency
@@ -182,10 +188,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--splits", nargs="+", default=["heldout", "dev"])
     parser.add_argument("--misses", action="store_true", help="print each miss (dev only)")
+    parser.add_argument("--second-opinion", action="store_true",
+                        help="with the learned second opinion on (flows/second_opinion.json)")
     args = parser.parse_args()
     if args.misses and "heldout" in args.splits:
         parser.error("--misses prints messages: use it on dev only")
-    read = reader()
+    opinion = second_opinion_file.load(ROOT / "flows") if args.second_opinion else None
+    read = reader(opinion)
+    # With the second opinion on, the same split read by the rules alone, for comparison.
+    rules_alone = reader() if opinion else None
     report: dict[str, Any] = {"measured": datetime.now(UTC).isoformat(timespec="seconds"),
                               "targets": {k: v[0] for k, v in TARGETS.items()}, "splits": {}}
     sizes_all = {split: measure_sizes(split) for split in args.splits}
@@ -193,7 +204,11 @@ def main() -> int:
     lines = ["First messages never seen by the rules (eval/messages), read as the service",
              "reads a first message: language guess, triage, one flow step (keywords, urgent",
              "triage, intents, disclosure); a case opens when the step escalates or triage",
-             "reads high or urgent risk.", "",
+             "reads high or urgent risk.",
+             *(["With the learned second opinion ON (flows/second_opinion.json, taught on all",
+                "of dev/: its dev figures below are in-sample; its cross-validated dev figures",
+                "are in second-opinion-cv.txt, beside this file)."] if opinion else
+               ["Rules only (the learned second opinion off)."]), "",
              f"Set: {total} messages, split once: "
              + ", ".join(f"{split} {sum(s.values())}" for split, s in sizes_all.items()), ""]
     for split in args.splits:
@@ -210,6 +225,8 @@ def main() -> int:
             lines.append(f"  {language}:")
             lines.extend(f"    {name:<24} {ratio(*counts[name])}"
                          for name in MEASURES if name in counts)
+        if rules_alone is not None:
+            lines.append(_rules_alone(split, rules_alone))
         if split == "heldout":
             lines.append("  targets (issue 21, held-out):")
             lines.extend(_verdict(name, *totals.get(name, [0, 0])) for name in TARGETS)
@@ -240,6 +257,20 @@ def main() -> int:
                                                     encoding="utf-8")
     print("\n".join(lines))  # noqa: T201 -- a benchmark prints its figures
     return 0
+
+
+def _rules_alone(split: str, read: Any) -> str:
+    """One line: the same split read by the rules alone (the second opinion off)."""
+    alone, _ = measure(split, read)
+    summed: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for counts in alone.values():
+        for name, (hits, n) in counts.items():
+            summed[name][0] += hits
+            summed[name][1] += n
+    return ("  the rules alone (second opinion off), same messages: "
+            + ", ".join(f"{name} {ratio(*summed[name])}"
+                        for name in ("urgent recall", "person recall", "false urgent",
+                                     "case for innocent") if name in summed))
 
 
 def measure_sizes(split: str) -> dict[str, int]:

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 REASONS = {
     "asked_for_person": "asked to talk to a person",
     "triage_urgent": "said they are in danger now",
+    "second_opinion": "the learned second opinion read danger the rules did not: read the message",
     "cannot_talk": "sent the duress word (cannot talk)",
     "possible_flood": "possible flood of messages",
     "strangulation": "strangulation or choking",

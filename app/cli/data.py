@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from app import crypto
 from app.audit import chain as audit_chain
 from app.audit import read as audit_log
 from app.content import lint as flowlint
+from app.content import second_opinion
 from app.lifecycle import retention, rotation
 from app.private_files import write_private_text
 from app.reporting import figures as report
@@ -215,6 +217,27 @@ def keys_generate() -> None:
     """Print a new random key for QUIETLINE_DATA_KEYS or QUIETLINE_CONTACT_KEY (a SECRET_KEY
     can be one too)."""
     click.echo(crypto.generate_key_token())
+
+
+@flows_cli.command("train-second-opinion")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--choice", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=Path("bench/results/second-opinion-cv.json"), show_default=True,
+              help="N-gram sizes, smoothing and thresholds chosen by bench/second_opinion.py.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where to write (default: second_opinion.json in the flows folder).")
+@with_appcontext
+def flows_train_second_opinion(folder: Path, choice: Path, out: Path | None) -> None:
+    """Retrain the learned second opinion (flows/second_opinion.json) from FOLDER/*.yaml,
+    labelled messages in eval/README.md's format. Never from a held-out folder."""
+    target = out or services().settings.flows_path / second_opinion.FILE
+    try:
+        taught = second_opinion.retrain(
+            folder, json.loads(choice.read_text(encoding="utf-8")), target,
+            f"flask --app wsgi flows train-second-opinion {folder} --choice {choice}")
+    except (ValueError, KeyError) as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"taught from {taught} messages; written to {target}")
 
 
 @flows_cli.command("check")

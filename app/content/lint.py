@@ -27,7 +27,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from app.content import channels
+from app.content import channels, second_opinion
 from app.content.agencies import agencies_problems
 from app.content.catalogues import FALLBACK_LANGUAGE, Catalogues
 from app.content.checklist import checklist_problems
@@ -125,6 +125,7 @@ def check(flows_dir: Path, catalogues: Catalogues, default_language: str,
     except FlowError as error:
         problems.append(Problem(f"{error.source}: {error.where}", error.why))
     problems.extend(_triage_problems(flows_dir / "triage.yaml"))
+    problems.extend(Problem(where, why) for where, why in second_opinion.problems(flows_dir))
     problems.extend(Problem(where, why, warning=warning)
                     for where, why, warning in checklist_problems(flows_dir))
     problems.extend(Problem(where, why) for where, why in agencies_problems(flows_dir))

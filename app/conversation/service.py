@@ -35,8 +35,9 @@ from app.conversation.throttle import ALLOWED, Throttle, Verdict
 from app.crypto import ContactHasher, Keyring
 from app.deployment import Deployment
 from app.dispatch import Dispatcher
-from app.flows import ConversationState, Escalate, Flow
+from app.flows import ConversationState, Escalate, Flow, learned
 from app.flows import step as flow_step
+from app.flows.learned import NO_OPINION, SecondOpinion
 from app.flows.model import Record, RequestErasure, SetSecret
 from app.flows.said import Said
 from app.flows.triage import NONE as NO_RISK
@@ -82,6 +83,7 @@ class ConversationService:
         deployment: Deployment,
         clock: Callable[[], datetime],
         triage: TriageRules | None = None,
+        second_opinion: SecondOpinion | None = None,
         guesser: LanguageGuesser | None = None,
         dispatcher: Dispatcher | None = None,
         throttle: Throttle | None = None,
@@ -96,6 +98,9 @@ class ConversationService:
         self.deployment = deployment
         self.clock = clock
         self.triage = triage
+        # The learned second opinion (app/flows/learned.py), when the deployment turns it on:
+        # it only adds an urgent or a person reading the rules missed.
+        self.second_opinion = second_opinion
         self.guesser = guesser
         self.dispatcher = dispatcher
         self.throttle = throttle
@@ -343,9 +348,13 @@ class ConversationService:
         said = Said.of(inbound.body)
         risk = (self.triage.assess(said, state.language, also=(guessed,) if guessed else ())
                 if self.triage else NO_RISK)
+        opinion = (self.second_opinion.read(said, guessed or state.language)
+                   if self.second_opinion else NO_OPINION)
+        risk = learned.raised(risk, opinion)
         result = flow_step(flow, state, inbound.body, now, idle,
                            urgent=risk.at_least("urgent"),
                            disclosure=risk.at_least("routine"),
+                           person=opinion.person,
                            secrets=resume_word.ContactSecrets(self.hasher, contact_hash, stored,
                                                               inbound.address),
                            folded=said)

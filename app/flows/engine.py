@@ -179,6 +179,7 @@ def step(
     disclosure: bool = False,
     secrets: Secrets = NO_SECRETS,
     folded: Said | None = None,
+    person: bool = False,
 ) -> StepResult:
     """Advance a conversation by one inbound message.
 
@@ -188,6 +189,10 @@ def step(
     `secrets` says which of the survivor's secrets are set and checks a text against one.
     `folded` is `text` as triage read it (`app/flows/said.py`), so the intents do not fold
     it again; without it the intents fold `text` themselves.
+    `person` says the learned second opinion (`app.flows.learned`) read a request for a
+    person in free text: the person intent answers it unless the intents read one already,
+    or read "cannot talk" (pausing is what keeps that survivor safe). It adds, never removes:
+    keywords and urgent triage still come first.
     """
     said = normalise(text)
     expired = (
@@ -216,8 +221,10 @@ def step(
                     keyword="urgent")
     current = None if expired else flow.steps[state.step or flow.start]
     if flow.intents is not None and said and _free_text(current, said):
-        reading = flow.intents.read(folded or text, current.intents if current else None,
-                                    disclosure=disclosure)
+        allowed = current.intents if current else None
+        reading = flow.intents.read(folded or text, allowed, disclosure=disclosure)
+        if person and (reading is None or reading.name not in _PERSON_STANDS_ASIDE):
+            reading = flow.intents.named(PERSON_INTENT, allowed) or reading
         if reading is not None:
             return _intent(flow, state, reading, now, secrets, expired=expired)
     if expired:
@@ -285,6 +292,12 @@ def _free_text(current: Step | None, said: str) -> bool:
         return True
     return (said not in current.options and current.capture is None
             and current.secret is None and current.check is None)
+
+
+PERSON_INTENT = "person"
+# Intents a second opinion's "person" does not replace: the person intent itself, and
+# "cannot talk" (the rules read that the survivor cannot talk now).
+_PERSON_STANDS_ASIDE = frozenset({PERSON_INTENT, "cannot_talk"})
 
 
 def _intent(flow: Flow, state: ConversationState, reading: Reading, now: datetime,

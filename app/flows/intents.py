@@ -90,6 +90,14 @@ class Intents:
                 return Reading(intent.name, intent.goto, only, intent.sets_language)
         return None
 
+    def named(self, name: str, allowed: frozenset[str] | None = None) -> Reading | None:
+        """The intent called `name` as a reading (no language of its own), when the step
+        allows it: for a reading made elsewhere (the learned second opinion)."""
+        for intent in self.intents:
+            if intent.name == name and (allowed is None or name in allowed):
+                return Reading(intent.name, intent.goto, None, sets_language=False)
+        return None
+
     def _negation(self, language: str) -> Negation:
         known = self.negations_by_language.get(language)
         return known if known is not None else wording.negation_for(self.negations, language)

@@ -1,0 +1,226 @@
+"""A learned second opinion on a first message: may it be urgent, does it ask for a person?
+
+The rules (flows/triage.yaml, flows/intents.yaml) are the floor. This reads the same folded
+text (`app/flows/said.py`, so a long message is read in part, like the rules) and can only
+ADD what they missed: it raises a reading to urgent, or reads a request for a person; it
+never lowers a priority or takes a person away (docs/threat-model.md, "What we do not do").
+
+The model is small and readable: binarised multinomial naive Bayes over character n-grams
+of the folded text, one model per language (the language the message reads as) and one
+shared by all languages; a message's score is their mean log-odds (the shared one's alone
+when its language has no model), and a label is read when the score reaches the file's
+threshold for it. Character n-grams need no word list, so inflections, Welsh mutations,
+clitics and misspellings share most of their n-grams with the forms the model was taught.
+
+The weights are data the partnership owns (flows/second_opinion.json), made by `train` from
+labelled messages (`flask --app wsgi flows train-second-opinion FOLDER`); thresholds and
+features are chosen by cross-validation (bench/second_opinion.py). Whether it runs is a
+deployment setting (`[triage] second_opinion`).
+
+Pure: no I/O; the parsed file is handed in.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from app.flows.said import Said, understood
+from app.flows.triage import Assessment
+
+LABELS = ("urgent", "person")
+SHARED = "*"
+VERSION = 1
+REASON = "second_opinion"  # the reason an advocate sees when this raised a message to urgent
+
+
+class SecondOpinionError(ValueError):
+    """The second-opinion file is not valid; the message says what is wrong."""
+
+
+def features(folded: str, sizes: tuple[int, int]) -> frozenset[str]:
+    """The character n-grams (of `sizes[0]` to `sizes[1]` characters) of each clause of the
+    folded text, each clause padded with a space so word starts and ends are features."""
+    low, high = sizes
+    found: set[str] = set()
+    for clause in folded.split("|"):
+        padded = f" {' '.join(clause.split())} "
+        if len(padded) <= 2:  # noqa: PLR2004 -- an empty clause, padded
+            continue
+        for size in range(low, high + 1):
+            found.update(padded[i:i + size] for i in range(len(padded) - size + 1))
+    return frozenset(found)
+
+
+@dataclass(frozen=True)
+class _Model:
+    """Naive Bayes log-odds for each label over one vocabulary."""
+
+    priors: dict[str, float]
+    weights: dict[str, dict[str, float]]  # label -> n-gram -> log-odds weight
+
+    def score(self, label: str, grams: frozenset[str]) -> float:
+        weights = self.weights[label]
+        return self.priors[label] + sum(weights.get(gram, 0.0) for gram in grams)
+
+
+@dataclass(frozen=True)
+class Opinion:
+    urgent: bool = False
+    person: bool = False
+
+
+NO_OPINION = Opinion()
+
+
+def raised(risk: Assessment, opinion: Opinion) -> Assessment:
+    """The rules' assessment, raised to urgent when the second opinion reads danger they did
+    not; never lowered, and its reasons kept (the advocate sees why)."""
+    if not opinion.urgent or risk.at_least("urgent"):
+        return risk
+    return Assessment("urgent", (REASON, *risk.reasons))
+
+
+@dataclass(frozen=True)
+class SecondOpinion:
+    models: dict[str, _Model]  # language (or SHARED) -> model
+    thresholds: dict[str, float]
+    sizes: tuple[int, int]
+
+    def scores(self, text: str | Said, language: str | None = None) -> dict[str, float]:
+        """Each label's score for a message: the shared model's log-odds, averaged with its
+        language's when there is a model for that language."""
+        grams = features(understood(text).folded, self.sizes)
+        if not grams:
+            return {label: -math.inf for label in LABELS}
+        shared = self.models[SHARED]
+        own = self.models.get(language.split("-")[0]) if language else None
+        return {label: (shared.score(label, grams) if own is None
+                        else (shared.score(label, grams) + own.score(label, grams)) / 2)
+                for label in LABELS}
+
+    def read(self, text: str | Said, language: str | None = None) -> Opinion:
+        scores = self.scores(text, language)
+        return Opinion(urgent=scores["urgent"] >= self.thresholds["urgent"],
+                       person=scores["person"] >= self.thresholds["person"])
+
+
+@dataclass(frozen=True)
+class Example:
+    """One labelled message: its text, the language it is written in, and its labels."""
+
+    text: str
+    language: str
+    urgent: bool
+    person: bool
+
+
+def _train_model(grams: list[frozenset[str]], labels: dict[str, list[bool]], *,
+                 alpha: float, min_count: int) -> _Model:
+    counts = Counter(gram for doc in grams for gram in doc)
+    vocabulary = {gram for gram, n in counts.items() if n >= min_count}
+    priors: dict[str, float] = {}
+    weights: dict[str, dict[str, float]] = {}
+    for label in LABELS:
+        marks = labels[label]
+        positive, negative = Counter[str](), Counter[str]()
+        for doc, mark in zip(grams, marks, strict=True):
+            (positive if mark else negative).update(doc & vocabulary)
+        n_pos = sum(marks)
+        n_neg = len(marks) - n_pos
+        # Smoothed, so a label seen in no example is still a finite, very unlikely reading.
+        priors[label] = math.log((n_pos + alpha) / (n_neg + alpha))
+        total_pos = sum(positive.values()) + alpha * len(vocabulary)
+        total_neg = sum(negative.values()) + alpha * len(vocabulary)
+        weights[label] = {
+            gram: round(math.log((positive[gram] + alpha) / total_pos)
+                        - math.log((negative[gram] + alpha) / total_neg), 3)
+            for gram in sorted(vocabulary)
+        }
+    return _Model(priors, weights)
+
+
+def train(examples: Iterable[Example], *, thresholds: Mapping[str, float],
+          sizes: tuple[int, int] = (2, 4), alpha: float = 0.5, min_count: int = 2,
+          min_language: int = 30) -> SecondOpinion:
+    """A second opinion taught by `examples`: the shared model from all of them, and one
+    model for each language with at least `min_language` examples. N-grams seen in fewer
+    than `min_count` messages are left out (they would be one message's quirks)."""
+    examples = list(examples)
+    grams = [features(Said.of(e.text).folded, sizes) for e in examples]
+
+    def fit(chosen: list[int]) -> _Model:
+        return _train_model([grams[i] for i in chosen],
+                            {"urgent": [examples[i].urgent for i in chosen],
+                             "person": [examples[i].person for i in chosen]},
+                            alpha=alpha, min_count=min_count)
+
+    models = {SHARED: fit(list(range(len(examples))))}
+    for language in sorted({e.language for e in examples}):
+        chosen = [i for i, e in enumerate(examples) if e.language == language]
+        if len(chosen) >= min_language:
+            models[language] = fit(chosen)
+    return SecondOpinion(models, dict(thresholds), sizes)
+
+
+def to_data(opinion: SecondOpinion, made: str) -> dict[str, Any]:
+    """The file's content: `made` says how (from what, by which command) it was made."""
+    return {
+        "version": VERSION,
+        "made": made,
+        "ngrams": list(opinion.sizes),
+        "thresholds": dict(opinion.thresholds),
+        "models": {language: {"priors": model.priors, "weights": model.weights}
+                   for language, model in sorted(opinion.models.items())},
+    }
+
+
+def parse(raw: Any, source: str = "flows/second_opinion.json") -> SecondOpinion:
+    """The second opinion in a parsed file; `SecondOpinionError` names what is wrong."""
+    def fail(what: str) -> SecondOpinionError:
+        return SecondOpinionError(f"{source}: {what}")
+
+    if not isinstance(raw, dict) or raw.get("version") != VERSION:
+        raise fail(f"needs version {VERSION}")
+    if not isinstance(raw.get("made"), str) or not raw["made"].strip():
+        raise fail("needs 'made': how the weights were made, from what")
+    sizes = raw.get("ngrams")
+    if (not isinstance(sizes, list) or len(sizes) != 2  # noqa: PLR2004 -- [low, high]
+            or not all(isinstance(n, int) and not isinstance(n, bool) for n in sizes)
+            or not 1 <= sizes[0] <= sizes[1] <= 8):  # noqa: PLR2004
+        raise fail("ngrams must be [low, high], 1 <= low <= high <= 8")
+    thresholds = raw.get("thresholds")
+    if not isinstance(thresholds, dict) or set(thresholds) != set(LABELS) or not all(
+            _finite(v) for v in thresholds.values()):
+        raise fail(f"thresholds must give a number for each of {', '.join(LABELS)}")
+    listed = raw.get("models")
+    if not isinstance(listed, dict) or SHARED not in listed:
+        raise fail(f"models must map languages to models, with a shared one ({SHARED!r})")
+    models = {}
+    for language, entry in listed.items():
+        where = f"models.{language}"
+        if not isinstance(entry, dict) or set(entry) != {"priors", "weights"}:
+            raise fail(f"{where}: needs priors and weights")
+        priors, weights = entry["priors"], entry["weights"]
+        if not isinstance(priors, dict) or set(priors) != set(LABELS) or not all(
+                _finite(v) for v in priors.values()):
+            raise fail(f"{where}.priors: a number for each of {', '.join(LABELS)}")
+        if not isinstance(weights, dict) or set(weights) != set(LABELS):
+            raise fail(f"{where}.weights: an n-gram table for each of {', '.join(LABELS)}")
+        for label, table in weights.items():
+            if not isinstance(table, dict) or not all(
+                    isinstance(k, str) and k and _finite(v) for k, v in table.items()):
+                raise fail(f"{where}.weights.{label}: must map n-grams to numbers")
+        models[str(language)] = _Model({k: float(v) for k, v in priors.items()},
+                                       {k: {g: float(w) for g, w in t.items()}
+                                        for k, t in weights.items()})
+    return SecondOpinion(models, {k: float(v) for k, v in thresholds.items()},
+                         (sizes[0], sizes[1]))
+
+
+def _finite(value: Any) -> bool:
+    return (isinstance(value, int | float) and not isinstance(value, bool)
+            and math.isfinite(value))

@@ -63,19 +63,20 @@ def _purpose() -> str | None:
 def records_panel(record: CaseRecord) -> RecordsPanel:
     """The case's records for the page being drawn (only after the transcript was allowed).
 
-    Read once per request, however many sections include it: each read is audited."""
+    Read once per request, however many sections include it; each kind of record read is
+    audited once per staff session and purpose (like the transcript), not per render."""
     drawn: dict[int, RecordsPanel] = g.setdefault("records_panels", {})
     if record.id not in drawn:
-        built, purpose = services(), _purpose()
+        built, purpose, viewing = services(), _purpose(), g.staff_session_id
         drawn[record.id] = RecordsPanel(
             purpose=purpose,
             can_write=records_authz.can_write_records(g.staff, facts(record), purpose),
-            notes=built.notes.read(record.id, g.staff, purpose),
+            notes=built.notes.read(record.id, g.staff, purpose, viewing=viewing),
             authors=built.accounts.names(),
             keeps_after_erasure=built.settings.deployment.casework.keep_notes_after_erasure,
-            assessments=built.risk.history(record.id, g.staff, purpose),
+            assessments=built.risk.history(record.id, g.staff, purpose, viewing=viewing),
             checklist=built.risk.checklist, threshold=built.risk.threshold,
-            referrals=built.referrals.panel(record.id, g.staff, purpose),
+            referrals=built.referrals.panel(record.id, g.staff, purpose, viewing=viewing),
             agencies=built.referrals.agencies, bases=BASES)
     return drawn[record.id]
 

@@ -48,13 +48,14 @@ class Notes(CaseRecordsBase):
         log.info("event=note.added escalation=%s advocate=%s", case_id, member.id)
         return note_id
 
-    def read(self, case_id: int, member: StaffMember, purpose: str | None = None
-             ) -> list[Note]:
-        """The case's notes, oldest first; reading any writes one audit row."""
+    def read(self, case_id: int, member: StaffMember, purpose: str | None = None, *,
+             viewing: int | None = None) -> list[Note]:
+        """The case's notes, oldest first; reading any writes one audit row (once per
+        `viewing`, the staff session, when given)."""
         with self.casework.database.transaction() as connection:
             opened = self._open(connection, case_id, member, purpose, write=False,
                                 action="read")
             found = case_records.notes(connection, self.casework.keyring, opened.keys)
             if found:
-                self._audit(opened, member, "notes.read")
+                self._audit_read(opened, member, "notes.read", viewing)
         return [Note(n.id, n.author_id, n.created_at, n.body) for n in found]

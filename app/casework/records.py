@@ -19,7 +19,7 @@ from app.casework.desk import CaseErased, CaseNotFound, Casework, NotAllowed, fa
 from app.deployment import CaseworkPolicy
 from app.staff import records_authz
 from app.staff.accounts import StaffMember
-from app.storage import case_records, cases
+from app.storage import case_records, cases, viewings
 
 
 class RecordRefused(ValueError):
@@ -71,6 +71,16 @@ class CaseRecordsBase:
         audit.record(opened.connection, now=self.clock(), actor=audit.staff(member.id),
                      action=action, conversation_id=opened.record.conversation_id,
                      escalation_id=opened.record.id, purpose=opened.purpose)
+
+    def _audit_read(self, opened: Opened, member: StaffMember, action: str,
+                    viewing: int | None) -> None:
+        """Audit a read of sealed records: with `viewing` (the staff session's id) once per
+        session, purpose and kind of record, like the transcript (`desk.open_case`), so a
+        reload or a second tab adds no row; without it, every read writes one."""
+        if viewing is None or viewings.start_record_viewing(
+                opened.connection, staff_session_id=viewing, case_id=opened.record.id,
+                purpose=opened.purpose, kind=action, now=self.clock()):
+            self._audit(opened, member, action)
 
     def erased_counts(self, case_id: int) -> dict[str, int]:
         """What the survivor's erasure destroyed on this case, as counts (the tombstone)."""

@@ -224,9 +224,10 @@ class Referrals(CaseRecordsBase):
 
     # -- reading ---------------------------------------------------------------------------
 
-    def panel(self, case_id: int, member: StaffMember, purpose: str | None = None
-              ) -> ReferralsPanel:
-        """Consent and referrals for the case page; reading a sealed reason is audited."""
+    def panel(self, case_id: int, member: StaffMember, purpose: str | None = None, *,
+              viewing: int | None = None) -> ReferralsPanel:
+        """Consent and referrals for the case page; reading a sealed reason is audited (once
+        per `viewing`, the staff session, when given)."""
         with self.casework.database.transaction() as connection:
             opened = self._open(connection, case_id, member, purpose, write=False,
                                 action="read")
@@ -234,7 +235,7 @@ class Referrals(CaseRecordsBase):
             found = case_records.referrals(connection, self.casework.keyring, opened.keys,
                                            open_reasons=True)
             if any(r.has_reason for r in found):
-                self._audit(opened, member, "referral_reasons.read")
+                self._audit_read(opened, member, "referral_reasons.read", viewing)
         standing, pending = self._standing(opened.record, ledger)
         by_id = {row.id: row for row in ledger}
         return ReferralsPanel(

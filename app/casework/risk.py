@@ -86,16 +86,17 @@ class RiskAssessments(CaseRecordsBase):
         log.info("event=risk.assessed escalation=%s advocate=%s", case_id, member.id)
         return assessment_id
 
-    def history(self, case_id: int, member: StaffMember, purpose: str | None = None
-                ) -> list[Assessment]:
+    def history(self, case_id: int, member: StaffMember, purpose: str | None = None, *,
+                viewing: int | None = None) -> list[Assessment]:
         """Every assessment of the case, newest first, scored against today's checklist and
-        threshold; reading any writes one audit row."""
+        threshold; reading any writes one audit row (once per `viewing`, the staff session,
+        when given)."""
         with self.casework.database.transaction() as connection:
             opened = self._open(connection, case_id, member, purpose, write=False,
                                 action="read")
             found = case_records.assessments(connection, self.casework.keyring, opened.keys)
             if found:
-                self._audit(opened, member, "risk.read")
+                self._audit_read(opened, member, "risk.read", viewing)
         checklist = self.checklist
         return [Assessment(
             a.id, a.author_id, a.created_at, a.checklist, a.answers,

@@ -587,6 +587,23 @@ class CaseViewing(Base):
     first_at: Mapped[datetime]
 
 
+class RecordViewing(Base):
+    """A kind of a case's sealed records (notes, risk assessments, referral reasons) read in
+    one signed-in staff session (with one purpose): like `CaseViewing` for the transcript, the
+    one audit row of that kind ("notes.read", "risk.read", "referral_reasons.read") covers
+    every later read of it in the same session (docs/threat-model.md, A4). Ids only."""
+
+    __tablename__ = "record_viewings"
+
+    staff_session_id: Mapped[int] = mapped_column(
+        ForeignKey("staff_sessions.id", ondelete="CASCADE"), primary_key=True)
+    escalation_id: Mapped[int] = mapped_column(
+        ForeignKey("escalations.id", ondelete="CASCADE"), primary_key=True, index=True)
+    purpose: Mapped[str] = mapped_column(String(32), primary_key=True)  # "" when none
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)  # the audit action
+    first_at: Mapped[datetime]
+
+
 class CaseRead(Base):
     """How far an advocate has read a case: the time of the newest survivor message that was
     on their screen (a page load, or a live update while the page was visible). The queue

@@ -2,7 +2,9 @@
 
 `case_viewings` marks a case opened in a staff session (with a purpose); the audit row written
 when the mark is first made covers every later read of that case in that session
-(docs/threat-model.md, A4). `case_reads` is an advocate's read mark per case, for the queue's
+(docs/threat-model.md, A4). `record_viewings` does the same for each kind of the case's sealed
+records (notes, risk assessments, referral reasons), one mark and one audit row per kind.
+`case_reads` is an advocate's read mark per case, for the queue's
 "new messages" flag.
 """
 
@@ -13,10 +15,18 @@ from datetime import datetime
 from sqlalchemy import Connection, and_, exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from app.storage.models import CaseRead, CaseViewing, Escalation, Message, table_of
+from app.storage.models import (
+    CaseRead,
+    CaseViewing,
+    Escalation,
+    Message,
+    RecordViewing,
+    table_of,
+)
 from app.storage.times import aware
 
 viewings = table_of(CaseViewing)
+record_viewings = table_of(RecordViewing)
 reads = table_of(CaseRead)
 escalations = table_of(Escalation)
 messages = table_of(Message)
@@ -35,6 +45,20 @@ def start_viewing(connection: Connection, *, staff_session_id: int, case_id: int
             connection.execute(insert(viewings).values(
                 staff_session_id=staff_session_id, escalation_id=case_id,
                 purpose=purpose or "", first_at=now))
+    except IntegrityError:
+        return False
+    return True
+
+
+def start_record_viewing(connection: Connection, *, staff_session_id: int, case_id: int,
+                         purpose: str | None, kind: str, now: datetime) -> bool:
+    """Mark this kind of the case's records as read in this session for this purpose; True if
+    it was not already (the primary key decides, as in `start_viewing`)."""
+    try:
+        with connection.begin_nested():
+            connection.execute(insert(record_viewings).values(
+                staff_session_id=staff_session_id, escalation_id=case_id,
+                purpose=purpose or "", kind=kind, first_at=now))
     except IntegrityError:
         return False
     return True

@@ -8,9 +8,9 @@ from flask import Response, g, redirect, render_template, request, url_for
 from werkzeug.wrappers.response import Response as BaseResponse
 
 from app import audit
-from app.advocates import bp
+from app.advocates import bp, local_time
 from app.advocates.answers import answer
-from app.casework.callbacks import CallPanel, CallRefused
+from app.casework.callbacks import CallPanel, CallRefused, CallSummary
 from app.services import services
 from app.staff.phones import PhoneError
 from app.storage.cases import CaseRecord
@@ -21,6 +21,23 @@ log = logging.getLogger(__name__)
 def call_panel(record: CaseRecord) -> CallPanel:
     """For the case page's call section (templates/advocates/case/_contact.html)."""
     return services().calls.panel(record, g.staff)
+
+
+@bp.app_template_global("call_line")
+def call_line(call: CallSummary) -> str:
+    """One call as the case page lists it, the same on the page and in its live updates:
+    "Tue 01 Dec 18:10, you: ringing your phone". No number."""
+    who = "you" if call.advocate_id == g.staff.id else "a colleague"
+    return f"{local_time(call.created_at)}, {who}: {call.words}"
+
+
+def live_calls(record: CaseRecord) -> dict[str, object]:
+    """The call section's changing parts for the case page's live updates (case.js): whether
+    a call may be placed now, in words, and each call's state (ringing, answered, no answer),
+    newest first."""
+    calls = services().calls
+    return {"call_window": calls.explain(calls.gate(record), record),
+            "calls": [{"id": c.id, "line": call_line(c)} for c in calls.for_case(record.id)]}
 
 
 @bp.post("/cases/<int:case_id>/call")

@@ -9,6 +9,7 @@ from flask import Response, g, jsonify, redirect, render_template, request, url_
 from werkzeug.wrappers.response import Response as BaseResponse
 
 from app.advocates import bp, case_sections, local_time, transcript
+from app.advocates.call_views import live_calls
 from app.advocates.queue_views import flood_note
 from app.casework import wording
 from app.casework.desk import CLOSE_REASONS, NotAllowed, facts
@@ -63,8 +64,9 @@ def case(case_id: int) -> BaseResponse:
 @bp.get("/cases/<int:case_id>/live.json")
 def case_live(case_id: int) -> Response:
     """What an open case page lacks: messages after the first `after`, every reply's state,
-    the case's status and delivery gate. Same rules as the page, checked on every call; no
-    audit row of its own (the viewing's row covers it: docs/threat-model.md, A4)."""
+    the case's status and delivery gate, and its calls' states. Same rules as the page,
+    checked on every call; no audit row of its own (the viewing's row covers it:
+    docs/threat-model.md, A4)."""
     built = services()
     skip = min(max(request.args.get("after", 0, type=int), 0), MAX_SKIP)
     live = built.casework.live(case_id, g.staff, _purpose(), viewing=g.staff_session_id,
@@ -80,6 +82,7 @@ def case_live(case_id: int) -> Response:
         "status_words": wording.say(wording.CASE_STATUSES, live.record.status),
         "gate": live.gate.explanation,
         "can_reply": authz.can_reply(g.staff, case_facts),
+        **live_calls(live.record),
     })
 
 

@@ -96,9 +96,36 @@
     if (caseStatus.textContent !== data.status_words) { caseStatus.textContent = data.status_words; }
     var gate = document.getElementById("gate");
     if (gate.textContent !== data.gate) { gate.textContent = data.gate; }
+    applyCalls(data);
     if (follow && data.messages.length) { box.scrollTop = box.scrollHeight; }
     setTitle();
     say("");
+  }
+
+  // The safe call-back section (_contact.html): each call's state (ringing, answered, no
+  // answer) and whether a call may be placed now, as they change.
+  function applyCalls(data) {
+    var calls = document.getElementById("calls");
+    if (!calls || !data.calls) { return; }
+    var window_ = document.getElementById("call-window");
+    if (window_ && window_.textContent !== data.call_window) {
+      window_.textContent = data.call_window;
+    }
+    var previous = null;
+    data.calls.forEach(function (c) {
+      var item = calls.querySelector('li[data-call="' + c.id + '"]');
+      if (!item) {
+        item = text("li", "", c.line);
+        item.setAttribute("data-call", String(c.id));
+        calls.insertBefore(item, previous ? previous.nextSibling : calls.firstChild);
+      } else if (item.textContent !== c.line) {
+        item.textContent = c.line;
+      }
+      previous = item;
+    });
+    var heading = document.getElementById("calls-heading");
+    if (heading) { heading.hidden = data.calls.length === 0; }
+    calls.hidden = data.calls.length === 0;
   }
 
   function withdraw() {

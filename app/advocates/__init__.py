@@ -100,6 +100,7 @@ def init_app(app: Flask) -> None:
         search_views,
         session_views,
         sla_views,
+        staff_views,
     )
 
     app.register_blueprint(bp)

@@ -45,6 +45,7 @@ REFUSALS = {
     "referral": "Only the advocate who holds this case (or a supervisor who states why) can "
                 "record consent or a referral.",
     "search": "Your role cannot search cases.",
+    "staff": "Only administrators can manage staff accounts.",
 }
 
 

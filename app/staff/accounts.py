@@ -218,6 +218,20 @@ class Accounts:
                      self.throttle.guarded_until(connection, self._email_key(r.email), now))
                     for r in rows]
 
+    def roster(self) -> list[StaffMember]:
+        """Every account (active or not), by e-mail address, for the staff page."""
+        with self.database.transaction() as connection:
+            rows = connection.execute(select(advocates).order_by(advocates.c.email)).all()
+        return [StaffMember(r.id, r.email, r.role, r.session_epoch, bool(r.active))
+                for r in rows]
+
+    def by_id(self, advocate_id: int) -> StaffMember | None:
+        with self.database.transaction() as connection:
+            row = connection.execute(select(advocates).where(
+                advocates.c.id == advocate_id)).first()
+        return None if row is None else StaffMember(row.id, row.email, row.role,
+                                                    row.session_epoch, bool(row.active))
+
     def _existing(self, email: str) -> StaffMember:
         member = self.find(email)
         if member is None:

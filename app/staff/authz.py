@@ -166,3 +166,9 @@ def can_search_cases(member: StaffMember) -> bool:
     queue already shows every role, for closed cases too. The results open a case only under
     the rules above."""
     return member.role in STAFF_ROLES
+
+
+def can_manage_staff(member: StaffMember) -> bool:
+    """The staff page (accounts, and setting a colleague's own phone for call-backs): running
+    the service is the administrator's job, not casework."""
+    return member.role == "admin"

@@ -4,7 +4,8 @@ Threat (docs/threat-model.md, A4): a staff member's personal number is as sensit
 survivor's to someone who wants to find or pressure them. It is sealed under the advocate's own
 data key (like the TOTP secret), bound to the row and column, never logged, and shown only
 masked ("+44 … 123"), even to its owner: the page has no reason to hold it in clear. Set by
-the advocate on their account page or by an administrator (`flask advocates phone`).
+the advocate on their account page or by an administrator (`flask advocates phone`, or the
+staff page, app/advocates/staff_views.py, which shows no more than its last three digits).
 """
 
 from __future__ import annotations
@@ -50,6 +51,11 @@ def mask(number: str) -> str:
     return f"{number[:3]} … {number[-3:]}"
 
 
+def ending(number: str) -> str:
+    """For a page listing colleagues' phones: the last three digits and nothing else."""
+    return f"… {number[-3:]}"
+
+
 def _context(advocate_id: int, column: str) -> FieldContext:
     return FieldContext("advocates", column, str(advocate_id))
 
@@ -62,7 +68,10 @@ class StaffPhones:
         self.clock = clock
 
     def set(self, advocate_id: int, raw: str, *, actor: str) -> str:
-        """Seal and store the number (empty text clears it); returns it masked, or ""."""
+        """Seal and store the number (empty text clears it); returns it masked, or "".
+
+        Set by someone other than its owner (an administrator), the audit row names whose
+        phone it is ("account:<id>" in its purpose column): ids only, never the number."""
         number = normalise(raw) if raw.strip() else None
         with self.database.transaction() as connection:
             wrapped = connection.execute(select(advocates.c.wrapped_key).where(
@@ -73,7 +82,9 @@ class StaffPhones:
             connection.execute(update(advocates).where(advocates.c.id == advocate_id)
                                .values(phone_sealed=sealed))
             audit.record(connection, now=self.clock(), actor=actor,
-                         action="advocate.phone_set" if number else "advocate.phone_cleared")
+                         action="advocate.phone_set" if number else "advocate.phone_cleared",
+                         purpose=None if actor == audit.staff(advocate_id)
+                         else f"account:{advocate_id}")
         log.info("event=advocate.phone_%s advocate=%s", "set" if number else "cleared",
                  advocate_id)
         return "" if number is None else mask(number)
@@ -87,6 +98,18 @@ class StaffPhones:
             return None
         key = self.keyring.unwrap(row.wrapped_key, _context(advocate_id, "key"))
         return key.open(row.phone_sealed, _context(advocate_id, "phone"))
+
+    def endings(self) -> dict[int, str]:
+        """The last three digits of every phone set, by account id (the staff page)."""
+        with self.database.transaction() as connection:
+            rows = connection.execute(select(advocates.c.id, advocates.c.wrapped_key,
+                                             advocates.c.phone_sealed)
+                                      .where(advocates.c.phone_sealed.is_not(None))).all()
+        found = {}
+        for row in rows:
+            key = self.keyring.unwrap(row.wrapped_key, _context(row.id, "key"))
+            found[row.id] = ending(key.open(row.phone_sealed, _context(row.id, "phone")))
+        return found
 
     def masked(self, advocate_id: int) -> str | None:
         number = self.number(advocate_id)

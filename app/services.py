@@ -25,6 +25,7 @@ from app.casework.callbacks import CallBacks
 from app.casework.canned import CannedReplies
 from app.casework.desk import Casework
 from app.casework.handover import Handover
+from app.casework.kept_records import KeptAfterErasure
 from app.casework.notes import Notes
 from app.casework.referrals import Referrals
 from app.casework.replies import Replies
@@ -115,6 +116,8 @@ class Services:
     notes: Notes
     risk: RiskAssessments
     referrals: Referrals
+    # ...and what a deployment keeps of them after the survivor's erasure (supervisors only).
+    kept_records: KeptAfterErasure
     # The canned replies supervisors edit per language (the catalogue's are the defaults).
     canned: CannedReplies
     _sender: TwilioSender | None = field(default=None, repr=False)
@@ -264,6 +267,7 @@ def build_services(settings: Settings, clock: Callable[[], datetime] = utc_now) 
         referrals=Referrals(casework=casework, policy=settings.deployment.casework,
                             clock=clock, agencies=load_referral_agencies(settings),
                             notes=notes, risk=risk),
+        kept_records=KeptAfterErasure(casework=casework, risk=risk, clock=clock),
         canned=canned)
     for warning in settings.deployment.warnings():
         log.warning("event=deployment.warning %s", warning)

@@ -94,6 +94,7 @@ def init_app(app: Flask) -> None:
         canned_views,
         case_views,
         handover_views,
+        kept_views,
         queue_views,
         records_views,
         report_views,

@@ -6,7 +6,7 @@ plain page, or JSON for the queue page's fetch calls. Nothing here names a survi
 
 from __future__ import annotations
 
-from flask import Response, jsonify, render_template, request, url_for
+from flask import Response, g, jsonify, render_template, request, url_for
 
 from app.advocates import bp
 from app.casework.desk import (
@@ -19,6 +19,7 @@ from app.casework.desk import (
 from app.casework.replies import DraftRefused
 from app.casework.safe_time import WindowError
 from app.services import services
+from app.staff import records_authz
 
 REFUSALS = {
     "queue": "Your role cannot see the queue.",
@@ -46,16 +47,20 @@ REFUSALS = {
                 "record consent or a referral.",
     "search": "Your role cannot search cases.",
     "staff": "Only administrators can manage staff accounts.",
+    "kept": "Only a supervisor, stating why, can read the records kept after a survivor "
+            "deleted the conversation.",
 }
 
 
-def answer(status: int, text: str) -> Response:
+def answer(status: int, text: str, link: tuple[str, str] | None = None) -> Response:
+    """A refusal as a page (or JSON for fetch); `link` is (address, words) of a way on."""
     if request.headers.get("X-Requested-With") == "fetch":
         response = jsonify({"error": text})
         response.status_code = status
         return response
     return Response(render_template("advocates/message.html", title="That did not work",
-                                    text=text, back=url_for("advocates.queue")), status=status)
+                                    text=text, back=url_for("advocates.queue"), link=link),
+                    status=status)
 
 
 @bp.errorhandler(CaseNotFound)
@@ -72,10 +77,15 @@ def erased(error: CaseErased) -> Response:
     destroyed = f" It had {existed}, destroyed with it." if existed else ""
     if services().notes.kept_after_erasure(case_id):
         # `[casework] keep_notes_after_erasure`: saying "nothing is kept" would be untrue.
+        staff = getattr(g, "staff", None)
+        link = ((url_for("advocates.kept_records", case_id=case_id),
+                 "Read the kept records (you will be asked why)")
+                if staff is not None and records_authz.can_ask_for_kept_records(staff)
+                else None)
         return answer(410, "This case was closed by the survivor, who deleted the "
                            "conversation. The conversation is gone; the case's own records "
                            "(notes, risk assessments, referrals) are kept, sealed, until "
-                           f"retention, as this service is set up to do.{destroyed}")
+                           f"retention, as this service is set up to do.{destroyed}", link)
     return answer(410, "This case was closed by the survivor, who deleted the conversation. "
                        f"Nothing of it is kept.{destroyed}")
 

@@ -97,9 +97,13 @@ class RiskAssessments(CaseRecordsBase):
             found = case_records.assessments(connection, self.casework.keyring, opened.keys)
             if found:
                 self._audit_read(opened, member, "risk.read", viewing)
+        return [self.scored(a) for a in found]
+
+    def scored(self, stored: case_records.StoredAssessment) -> Assessment:
+        """An assessment as read, scored against today's checklist and threshold."""
         checklist = self.checklist
-        return [Assessment(
-            a.id, a.author_id, a.created_at, a.checklist, a.answers,
-            a.judgement.get("level", ""), a.judgement.get("text", ""),
-            score(checklist, a.answers, self.threshold) if checklist is not None
-            else Score((), self.threshold, 0)) for a in found]
+        return Assessment(
+            stored.id, stored.author_id, stored.created_at, stored.checklist, stored.answers,
+            stored.judgement.get("level", ""), stored.judgement.get("text", ""),
+            score(checklist, stored.answers, self.threshold) if checklist is not None
+            else Score((), self.threshold, 0))

@@ -32,3 +32,15 @@ def can_write_records(member: StaffMember, case: CaseFacts, purpose: str | None)
 def stated_purpose(member: StaffMember, case: CaseFacts, purpose: str | None) -> str | None:
     """The purpose the audit row records: only when the member had to give one."""
     return purpose if authz.needs_purpose(member, case) else None
+
+
+def can_ask_for_kept_records(member: StaffMember) -> bool:
+    """Whether to offer the records a deployment keeps after the survivor's erasure
+    (`[casework] keep_notes_after_erasure`): supervisors only, never an admin or advocate,
+    since nobody holds an erased case."""
+    return member.role == "supervisor"
+
+
+def can_read_kept_records(member: StaffMember, purpose: str | None) -> bool:
+    """Reading them: a supervisor, with a stated purpose (recorded in the audit trail)."""
+    return can_ask_for_kept_records(member) and purpose in authz.PURPOSES

@@ -50,11 +50,13 @@ COUNTED = {"notes": notes_table, "risk_assessments": assessments_table,
 
 @dataclass(frozen=True)
 class CaseKeys:
-    """What sealing a case's records needs: the case, its conversation and that one's key."""
+    """What sealing a case's records needs: the case, its conversation and that one's key.
+    After the survivor's erasure both are gone (None): only records sealed under the case's
+    own key (`[casework] keep_notes_after_erasure`) can be opened."""
 
     case_id: int
-    conversation_id: uuid.UUID
-    conversation_key: DataKey
+    conversation_id: uuid.UUID | None
+    conversation_key: DataKey | None
 
 
 @dataclass(frozen=True)
@@ -129,6 +131,8 @@ class _Keys:
 
     def for_scope(self, scope: str, now: datetime | None = None) -> DataKey:
         if scope == "conversation":
+            if self.case.conversation_key is None:
+                raise LookupError("the conversation's key is gone")
             return self.case.conversation_key
         if scope != "case":
             raise ValueError(f"unknown record scope {scope!r}")

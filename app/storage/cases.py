@@ -229,6 +229,27 @@ def mark_notified(connection: Connection, case_id: int, now: datetime) -> None:
                        .values(notified_at=now))
 
 
+@dataclass(frozen=True)
+class Tombstone:
+    """What is left of a case whose conversation the survivor erased: its id and dates. The
+    reference went with the conversation."""
+
+    id: int
+    created_at: datetime
+    erased_at: datetime | None
+    channel: str
+    language: str
+
+
+def tombstone(connection: Connection, case_id: int) -> Tombstone | None:
+    """The erased case's tombstone; None for a case that was not erased (or never was)."""
+    row = connection.execute(select(_e.id, _e.created_at, _e.closed_at, _e.channel,
+                                    _e.language).where(
+        _e.id == case_id, _e.conversation_id.is_(None))).first()
+    return None if row is None else Tombstone(row.id, utc(row.created_at),
+                                              aware(row.closed_at), row.channel, row.language)
+
+
 def is_erased(connection: Connection, case_id: int) -> bool:
     """A case whose conversation the survivor erased (the row stays as a closed tombstone)."""
     return connection.execute(select(_e.id).where(

@@ -47,7 +47,7 @@ def case(case_id: int) -> BaseResponse:
         "live_url": url_for("advocates.case_live", case_id=case_id, purpose=_purpose()),
         "live_interval": LIVE_INTERVAL_MS,
         "can_reply": authz.can_reply(g.staff, case_facts),
-        "canned": built.replies.canned(view.record.language),
+        "canned": built.replies.canned_choices(view.record.language),
         "close_reasons": CLOSE_REASONS, "max_chars": MAX_REPLY_CHARS,
         "advocates": built.accounts.assignable(g.staff),
         "can_reassign": authz.can_reassign(g.staff, case_facts),
@@ -102,20 +102,25 @@ def manage(case_id: int) -> BaseResponse:
         can_release=authz.can_release(g.staff, case_facts)))
 
 
-def _reply_text(case_id: int) -> str:
+def _reply_text(case_id: int) -> tuple[str, str]:
+    """The reply to check, and (for a canned reply not in the survivor's language) which
+    language it is in, in words."""
     canned = request.form.get("canned", "")
     if canned:
         record = services().casework.load(case_id)
-        for message_id, text in services().replies.canned(record.language):
-            if message_id == canned:
-                return text
-    return request.form.get("text", "")[: MAX_REPLY_CHARS * 2]
+        for offered in services().replies.canned_choices(record.language):
+            if offered.key == canned:
+                return offered.text, wording.canned_language(offered.language,
+                                                             record.language)
+    return request.form.get("text", "")[: MAX_REPLY_CHARS * 2], ""
 
 
 @bp.post("/cases/<int:case_id>/reply/preview")
 def preview(case_id: int) -> BaseResponse:
-    draft = services().replies.draft(case_id, g.staff, _reply_text(case_id))
-    return Response(render_template("advocates/preview.html", draft=draft, case_id=case_id),
+    text, language_note = _reply_text(case_id)
+    draft = services().replies.draft(case_id, g.staff, text)
+    return Response(render_template("advocates/preview.html", draft=draft, case_id=case_id,
+                                    language_note=language_note),
                     status=200 if not draft.problems else 422)
 
 

@@ -20,10 +20,10 @@ from datetime import datetime
 from sqlalchemy import select, update
 
 from app import audit
-from app.casework.canned import CannedReplies
+from app.casework.canned import CannedReplies, Offered
 from app.casework.desk import CaseNotFound, Casework, NotAllowed, facts
 from app.casework.outbound_gate import Gate
-from app.content.catalogues import Catalogues, MissingMessage
+from app.content.catalogues import FALLBACK_LANGUAGE, Catalogues
 from app.content.lockscreen import LockScreenRule
 from app.content.segments import encoding_of
 from app.flows import FlowError
@@ -102,17 +102,26 @@ class Replies:
         return self._rule
 
     def canned(self, language: str) -> list[tuple[str, str]]:
-        """The canned replies, rendered in the survivor's language (English if missing): the
-        deployment's edited versions when `canned_replies` is set (app/casework/canned.py)."""
+        """The canned replies as (id, text), as `canned_choices` offers them."""
+        return [(o.key, o.text) for o in self.canned_choices(language)]
+
+    def canned_choices(self, language: str) -> list[Offered]:
+        """The canned replies, rendered in the survivor's language, else the deployment's
+        default, else English, each saying which language it is in (the picker labels a
+        fallback): the deployment's edited versions when `canned_replies` is set
+        (app/casework/canned.py)."""
         if self.canned_replies is not None:
-            return [(o.key, o.text) for o in self.canned_replies.for_language(language)]
+            return self.canned_replies.for_language(language)
+        chain = list(dict.fromkeys((language, self.catalogues.default_language,
+                                    FALLBACK_LANGUAGE)))
         found = []
         for message_id in CANNED:
-            try:
-                found.append((message_id, self.catalogues.text(
-                    language, message_id, {"services": self.services_text()})))
-            except MissingMessage:
-                continue
+            for candidate in chain:
+                if self.catalogues.has(candidate, message_id):
+                    found.append(Offered(message_id, self.catalogues.text(
+                        candidate, message_id, {"services": self.services_text()}),
+                        candidate))
+                    break
         return found
 
     def draft(self, case_id: int, member: StaffMember, text: str) -> Draft:

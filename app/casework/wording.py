@@ -176,6 +176,15 @@ def say(table: Mapping[str, str], code: str | None) -> str:
     return table.get(code, code.replace("_", " ").replace(".", ": "))
 
 
+def canned_language(offered: str, wanted: str) -> str:
+    """How the reply picker labels a canned reply that is not in the survivor's language
+    ("English — no Polish version"), so nobody sends English to a Polish speaker without
+    knowing; "" when it is in their language."""
+    if offered == wanted:
+        return ""
+    return f"{say(LANGUAGES, offered)} — no {say(LANGUAGES, wanted)} version"
+
+
 def priority(rank: int) -> str:
     return say(PRIORITIES, PRIORITY_RANKS.get(rank, "routine"))
 

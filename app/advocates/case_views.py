@@ -13,6 +13,7 @@ from app.advocates.call_views import live_calls
 from app.advocates.queue_views import flood_note
 from app.casework import wording
 from app.casework.desk import CLOSE_REASONS, NotAllowed, facts
+from app.casework.handover import MAX_NOTE_CHARS as MAX_HANDOVER_CHARS
 from app.casework.replies import MAX_REPLY_CHARS
 from app.services import services
 from app.staff import authz
@@ -88,18 +89,23 @@ def case_live(case_id: int) -> Response:
 
 @bp.get("/cases/<int:case_id>/manage")
 def manage(case_id: int) -> BaseResponse:
-    """Release or reassign a case without reading it: no content, so no transcript audit."""
+    """Release, reassign or hand over a case without reading it: no content (not even the
+    earlier handover notes), so no transcript audit."""
     built = services()
     record = built.casework.load(case_id)
     case_facts = facts(record)
-    if not (authz.can_reassign(g.staff, case_facts) or authz.can_release(g.staff, case_facts)):
+    can_transfer = authz.can_transfer(g.staff, case_facts)
+    if not (authz.can_reassign(g.staff, case_facts) or authz.can_release(g.staff, case_facts)
+            or can_transfer):
         raise NotAllowed("manage")
     names = built.accounts.names()
     return Response(render_template(
         "advocates/manage.html", record=record, holder=names.get(record.claimed_by or -1),
         advocates=built.accounts.assignable(g.staff), wording=wording,
         can_reassign=authz.can_reassign(g.staff, case_facts),
-        can_release=authz.can_release(g.staff, case_facts)))
+        can_release=authz.can_release(g.staff, case_facts), can_transfer=can_transfer,
+        receivers=built.handover.receivers(g.staff, record) if can_transfer else [],
+        max_note_chars=MAX_HANDOVER_CHARS))
 
 
 def _reply_text(case_id: int) -> tuple[str, str]:

@@ -45,6 +45,10 @@ def transfer(case_id: int) -> BaseResponse:
         return answer(400, "Choose the colleague to hand the case to.")
     built.handover.transfer(case_id, g.staff, to, request.form.get("note", "")[
         : MAX_NOTE_CHARS * 2])
+    if request.form.get("from") == "manage":
+        # A supervisor handing over from the manage page goes back to it (it shows the new
+        # holder); the holder handing over from the case page sees their shift without it.
+        return redirect(url_for("advocates.manage", case_id=case_id, handed=1))
     return redirect(url_for("advocates.shift_page"))
 
 

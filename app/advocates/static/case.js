@@ -1,5 +1,6 @@
 // The live case page: asks the server what is new about this case once a second and adds it
-// in place (new messages, reply states, the case's status), no reload, no third parties.
+// in place (new messages, reply states, the case's status), no reload, no third parties. In a
+// hidden tab it asks every 10 s instead, and at once when the tab is shown again.
 // Each tab keeps its own state in this closure and reads its own case's address from its own
 // page, so a poll in one tab never writes into another. Text from the server is only ever set
 // with textContent, never parsed as HTML.
@@ -15,6 +16,10 @@
   var baseTitle = document.title;
   var unseen = 0;
   var stopped = false;
+  // A tab nobody is looking at need not ask every second; shown again, it asks at once.
+  var HIDDEN_INTERVAL_MS = 10000;
+  var timer = null;
+  var inFlight = false;
 
   function text(tag, className, value) {
     var node = document.createElement(tag);
@@ -139,8 +144,14 @@
     say(words);
   }
 
+  function schedule(delay) {
+    window.clearTimeout(timer);
+    timer = window.setTimeout(poll, delay);
+  }
+
   function poll() {
-    if (stopped) { return; }
+    if (stopped || inFlight) { return; }
+    inFlight = true;
     var started = Date.now();
     var seen = document.visibilityState === "visible" ? "1" : "0";
     var url = source + (source.indexOf("?") < 0 ? "?" : "&") + "after=" + count + "&seen=" + seen;
@@ -164,14 +175,20 @@
       .then(function (data) { if (data) { apply(data); } })
       .catch(function () { say("Could not reach the server; retrying."); })
       .finally(function () {
+        inFlight = false;
         if (!stopped) {
-          window.setTimeout(poll, Math.max(0, interval - (Date.now() - started)));
+          schedule(document.hidden ? HIDDEN_INTERVAL_MS
+                                   : Math.max(0, interval - (Date.now() - started)));
         }
       });
   }
 
   document.addEventListener("visibilitychange", function () {
-    if (document.visibilityState === "visible") { unseen = 0; setTitle(); }
+    if (document.visibilityState === "visible") {
+      unseen = 0;
+      setTitle();
+      if (!stopped && !inFlight) { schedule(0); }
+    }
   });
   box.scrollTop = box.scrollHeight;
   // On a phone the reply box sticks to the bottom of the screen: bring the newest messages up
@@ -181,5 +198,5 @@
     box.scrollIntoView({block: "end"});
     window.scrollBy(0, composer.offsetHeight);
   }
-  window.setTimeout(poll, interval);
+  schedule(interval);
 }());

@@ -37,6 +37,8 @@ DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sun
 PRIORITIES = ("routine", "high", "urgent")
 REPLY_TIMES = (*(name for _limit, name in REPLY_BUCKETS), REPLY_LATE)
 STILL_OPEN = "open"
+# A figure the counters never measured for the period's cases (not a small count).
+NOT_COUNTED = "not counted"
 
 __all__ = ["SUPPRESSED", "Report", "ReportRangeError", "build", "date_range"]
 
@@ -47,7 +49,10 @@ REPEAT_CONTACT = (
     "contact means the same phone number (kept only as a keyed hash) or, for the web chat, the "
     "same chat: a survivor who starts a new web chat is not recognised, so the web chat's "
     "repeat contact is undercounted. Cases deleted at the survivor's request, or after the "
-    "retention period, no longer count as earlier cases. Suppressed like the other figures.")
+    "retention period, no longer count as earlier cases. Suppressed like the other figures. "
+    "Cases opened before this service began counting repeat contact were never counted: for a "
+    "period that holds some, the share is of the cases that were counted, and the report says "
+    "how many and from which day.")
 
 
 class ReportRangeError(ValueError):
@@ -166,18 +171,74 @@ def build(database: Database, first: date, last: date, *, timezone: str,
         round(in_hours["out_of_hours"] / cases, 3)
         if cases >= threshold and sum(hours_cells.values()) == cases
         and SUPPRESSED not in shown.values() else SUPPRESSED)
-    # Repeat contact (issue 20, item 6): the share of the period's cases whose contact had an
-    # earlier case that was not erased, counted when each case opened (REPEAT_CONTACT says so
-    # on the report page). Shown under the same rule as the out-of-hours share.
-    contact_cells = {name: _sum(counts.get("case_contact", []))[name]
-                     for name in ("repeat", "first")}
-    report.figures["repeat_contact_share"] = (
-        round(contact_cells["repeat"] / cases, 3)
-        if cases >= threshold and sum(contact_cells.values()) == cases
-        and SUPPRESSED not in protected(contact_cells, threshold).values() else SUPPRESSED)
+    report.figures.update(repeat_contact(
+        _sum(counts.get("case_contact", [])), cases, threshold,
+        _counted_from(database, zone)))
     report.figures["first_human_reply_median"] = (
         _median_bucket(replies) if replied >= threshold else SUPPRESSED)
     return report
+
+
+def _counted_from(database: Database, zone: ZoneInfo) -> date | None:
+    """The local day repeat contact was first counted on this service (the `case_contact`
+    counter began with issue 20); None before any case was counted."""
+    with database.transaction() as connection:
+        first = connection.execute(select(func.min(report_counts.c.hour)).where(
+            report_counts.c.measure == "case_contact")).scalar()
+    return None if first is None else utc(first).astimezone(zone).date()
+
+
+def repeat_contact(contact: Counter[str], cases: int, threshold: int,
+                   counted_from: date | None) -> dict[str, float | str | None]:
+    """Repeat contact (issue 20, item 6): the share of the period's cases whose contact had an
+    earlier case that was not erased, counted when each case opened (REPEAT_CONTACT).
+
+    Cases opened before the counter began were never counted, and nothing can count them now
+    (their earlier cases may since have been erased). Rather than call the share "suppressed"
+    (which says: too few to show), it is measured on the cases that were counted, and the
+    report says so: how many, and from which day. Every count shown is at or above the
+    threshold; when the uncounted cases are fewer than the threshold (a number the share would
+    give back), the share is not shown and the note says which dates to choose instead.
+    """
+    cells = {"repeat": contact["repeat"], "first": contact["first"]}
+    counted = sum(cells.values())
+    uncounted = max(cases - counted, 0)
+    since = counted_from.isoformat() if counted_from else None
+    figures: dict[str, float | str | None] = {
+        "repeat_contact_counted_from": since, "repeat_contact_cases": None,
+        "repeat_contact_note": None}
+    small = (counted < threshold
+             or SUPPRESSED in protected(cells, threshold).values())
+    if uncounted == 0:
+        figures["repeat_contact_share"] = (SUPPRESSED if cases < threshold or small
+                                           else round(cells["repeat"] / cases, 3))
+        return figures
+    if counted == 0:
+        figures["repeat_contact_share"] = NOT_COUNTED
+        figures["repeat_contact_note"] = (
+            f"Not counted: repeat contact is counted for cases opened from {since} on; "
+            "choose dates from then." if since else
+            "Not counted: no case has been counted for repeat contact yet.")
+        return figures
+    if uncounted < threshold:
+        figures["repeat_contact_share"] = NOT_COUNTED
+        figures["repeat_contact_note"] = (
+            f"Not shown: a few of this period's cases opened before repeat contact was "
+            f"counted (from {since}); choose dates from {since} to see it.")
+        return figures
+    if small:
+        # No numbers at all: with the period's total, either would give back the other.
+        figures["repeat_contact_share"] = SUPPRESSED
+        figures["repeat_contact_note"] = (
+            f"Too few of this period's cases were counted to show (repeat contact is counted "
+            f"for cases opened from {since} on).")
+        return figures
+    figures["repeat_contact_share"] = round(cells["repeat"] / counted, 3)
+    figures["repeat_contact_cases"] = counted
+    figures["repeat_contact_note"] = (
+        f"Measured on the {counted} cases opened from {since} on; the other {uncounted} "
+        "opened before repeat contact was counted.")
+    return figures
 
 
 def _median_bucket(replies: Counter[str]) -> str:

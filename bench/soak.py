@@ -848,21 +848,37 @@ def _check_outbound(stack: Stack, ledger: Ledger, failures: list[str],
         failures.append(f"{held_without_reason} replies held without a reason")
     if unfinished:
         failures.append(f"{unfinished} advocate replies neither sent nor held")
-    # A reply whose conversation was erased afterwards has no row any more, and its copy at
-    # Twilio was deleted by the erasure; every other reply at the fake has its row, marked sent.
-    if sms_sent != len(by_reference) - len(erased_at_fake):
+    # Matched by Twilio's SID, both ways: every SMS reply marked sent is at the fake under its
+    # SID, and every reply at the fake is a row marked sent with that SID, or its conversation
+    # was erased afterwards (no row any more) and the erasure queued the copy for deletion.
+    # Deleting copies is a job with retries, so some may still be pending: reported, not failed.
+    sent_sids = {row[0] for row in _rows(
+        stack, "SELECT provider_sid FROM replies WHERE channel = 'sms' "
+               "AND status IN ('sent', 'delivered')")}
+    deletions = {row[0]: row[1] for row in _rows(
+        stack, "SELECT provider_sid, status FROM provider_deletions")}
+    replies_at_fake = {m.sid for m in at_fake if re.search(r"Ref (\d+-\d+)", m.body)}
+    not_at_fake = sent_sids - {m.sid for m in at_fake}
+    erased = {sid for sid in replies_at_fake - sent_sids if sid in deletions}
+    unaccounted = replies_at_fake - sent_sids - erased
+    if not_at_fake or unaccounted:
         # The soak's texts are its own, never a survivor's: show what the fake got instead.
         others = [message.body[:80] for message in at_fake
                   if not re.search(r"Ref (\d+-\d+)", message.body)]
-        failures.append(f"{sms_sent} SMS replies marked sent, {len(by_reference)} at the fake, "
-                        f"{len(erased_at_fake)} of them deleted by an erasure; other messages "
-                        f"at the fake: {others[:5]}")
+        failures.append(f"{sms_sent} SMS replies marked sent, {len(by_reference)} at the fake: "
+                        f"{len(not_at_fake)} marked sent but not at the fake, "
+                        f"{len(unaccounted)} at the fake with neither a row marked sent nor "
+                        f"an erasure's deletion; other messages at the fake: {others[:5]}")
     figures.update(
         advocate_replies_accepted=len(ledger.replies),
         advocate_replies_refused=ledger.refused_replies, reply_statuses=dict(statuses),
         outbound_sends_at_fake=len(at_fake),
         advocate_replies_at_fake=len(by_reference),
         advocate_replies_erased_at_fake=len(erased_at_fake),
+        advocate_replies_erased=len(erased),
+        advocate_reply_copies_deletion_pending=sum(
+            1 for sid in erased if deletions[sid] == "pending"),
+        provider_deletions=dict(Counter(deletions.values())),
         duplicate_outbound=len(duplicates))
 
 
@@ -910,7 +926,8 @@ def write_results(results: list[dict[str, Any]], started: float) -> None:
                     "left_after_erasure", "person_requests", "person_requests_queued",
                     "advocate_replies_accepted", "advocate_replies_refused",
                     "reply_statuses", "outbound_sends_at_fake", "advocate_replies_at_fake",
-                    "advocate_replies_erased_at_fake",
+                    "advocate_replies_erased_at_fake", "advocate_replies_erased",
+                    "advocate_reply_copies_deletion_pending", "provider_deletions",
                     "duplicate_outbound",
                     "rq_workers_killed"):
             lines.append(f"  {key.replace('_', ' ')}: {run[key]}")

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Table, or_, select, update
+from sqlalchemy import Connection, Table, insert, or_, select, update
 
 from app.outbound.twilio_rest import SendError, TwilioSender
 from app.storage.db import Database
@@ -89,8 +89,7 @@ class Delivery:
                 sid = sender.send(to, body)
         except SendError as error:
             return self._failed(table, row_id, lease, error)
-        self._finish(table, row_id, status="sent", provider_sid=sid, sent_at=self.clock(),
-                     lease_until=None, error_kind=None)
+        self._record_sent(table, row_id, sid, sent_at=self.clock(), error_kind=None)
         log.info("event=send.sent table=%s row=%s attempts=%s", table.name, row_id,
                  lease.attempts)
         return "sent"
@@ -136,7 +135,7 @@ class Delivery:
         except SendError as error:
             return self._failed(table, row_id, lease, error)
         if sid:
-            self._finish(table, row_id, status="sent", provider_sid=sid, lease_until=None)
+            self._record_sent(table, row_id, sid)
             return "sent"
         self._finish(table, row_id, status="cancelled", lease_until=None)
         return "cancelled"
@@ -144,6 +143,26 @@ class Delivery:
     def fail(self, table: Table, row_id: int, kind: str) -> None:
         """Give up on a leased row for a reason of our own (e.g. no address to send to)."""
         self._finish(table, row_id, status="failed", error_kind=kind, lease_until=None)
+
+    def _record_sent(self, table: Table, row_id: int, sid: str, **values: object) -> None:
+        """Mark the row sent with the provider's SID. If the row is gone, an erasure destroyed
+        it while the message was on its way and could not know the SID yet: the provider's
+        copy is queued for deletion like the rest of that conversation's (the sweeper enqueues
+        it), so nothing of an erased conversation stays at the provider."""
+        with self.database.transaction() as connection:
+            marked = connection.execute(update(table).where(
+                table.c.id == row_id, table.c.status == "sending")
+                .values(status="sent", provider_sid=sid, lease_until=None, **values)).rowcount
+            if marked or connection.execute(
+                    select(table.c.id).where(table.c.id == row_id)).first() is not None:
+                return
+            deletions = table_of(ProviderDeletion)
+            if connection.execute(select(deletions.c.id).where(
+                    deletions.c.provider_sid == sid)).first() is None:
+                connection.execute(insert(deletions).values(
+                    provider_sid=sid, status="pending", redacted=False, attempts=0,
+                    created_at=self.clock()))
+        log.warning("event=send.row_erased table=%s row=%s", table.name, row_id)
 
     def _finish(self, table: Table, row_id: int, **values: object) -> None:
         with self.database.transaction() as connection:

@@ -200,6 +200,7 @@ def build_services(settings: Settings, clock: Callable[[], datetime] = utc_now) 
         # Texts and calls to a safe number given in the web chat go from this number; without
         # one the chat does not offer them (app/conversation/safe_numbers.py).
         texts_safe_numbers=bool(settings.sms_from),
+        spool=spool,
     )
     web_catalogues = load_catalogues(settings, domain="web")
     casework = Casework(database=database, keyring=keyring, deployment=settings.deployment,

@@ -206,6 +206,7 @@ class ChatSessions:
             if conversation_id is None:
                 return False
             erasure.erase(connection, conversation_id, also=None, now=service.clock())
+        service.forget_spooled(CHANNEL, str(token))
         if service.dispatcher is not None:
             service.dispatcher.reclaim()
         return True

@@ -30,7 +30,7 @@ from app.content.language import LanguageGuesser
 from app.conversation import floods, optouts, resume_word, safe_numbers, spool
 from app.conversation.messages import InboundMessage, Outcome, Turn
 from app.conversation.return_codes import ReturnCodes
-from app.conversation.spool import Replay
+from app.conversation.spool import Replay, Spool
 from app.conversation.throttle import ALLOWED, Throttle, Verdict
 from app.crypto import ContactHasher, Keyring
 from app.deployment import Deployment
@@ -43,6 +43,7 @@ from app.flows.said import Said
 from app.flows.triage import NONE as NO_RISK
 from app.flows.triage import TriageRules
 from app.lifecycle import erasure
+from app.logs import exception_summary
 from app.storage import contact_values, tallies, vault
 from app.storage.db import Database
 
@@ -89,8 +90,10 @@ class ConversationService:
         throttle: Throttle | None = None,
         return_codes: ReturnCodes | None = None,
         texts_safe_numbers: bool = False,
+        spool: Spool | None = None,
     ) -> None:
         self.database = database
+        self.spool = spool
         self.keyring = keyring
         self.hasher = hasher
         self.flow = flow
@@ -140,6 +143,8 @@ class ConversationService:
                 with self.database.transaction() as connection:
                     outcome = self._handle(connection, inbound, contact_hash, replay, verdict)
                 # After the commit: the case row exists whatever happens to this enqueue.
+                if outcome.erased:
+                    self.forget_spooled(inbound.channel, inbound.address)
                 outcome = floods.follow_flood_lead(outcome, verdict, self.throttle,
                                                    self.database)
                 floods.cap_new_cases(outcome, self.throttle, self.database)
@@ -154,6 +159,20 @@ class ConversationService:
                 if attempt == 2:
                     raise
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def forget_spooled(self, channel: str, address: str) -> None:
+        """After an erasure: drop what the fail-safe spooled from this contact and is not stored
+        yet, so a message sent before the erasure does not come back after it, in a new
+        conversation (app/conversation/spool.py). Never raises: the erasure is done."""
+        if self.spool is None:
+            return
+        try:
+            removed = self.spool.forget(channel, address)
+        except Exception as error:  # noqa: BLE001 -- logged; the erasure itself stands
+            log.error("event=spool.forget_failed %s", exception_summary(error))
+            return
+        if removed:
+            log.info("event=spool.forgotten count=%s", removed)
 
     def _dispatch(self, outcome: Outcome) -> None:
         """After the commit: the rows exist whatever happens to these enqueues."""

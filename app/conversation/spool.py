@@ -20,7 +20,9 @@ the same sealed entry is written to a file in the host's private spool folder (i
 or by the next fail-safe that reaches Redis. Only if that write fails too is the message lost:
 the survivor still gets the fail-safe reply (it needs none of this), and the log says
 `event=spool.lost` with no content. An entry is removed only after the database took it (a
-file, after the stream took it; a copy moved twice is stored once, as above).
+file, after the stream took it; a copy moved twice is stored once, as above). An erasure
+removes its contact's waiting entries (`forget`), so a message sent before it is never stored
+after it, in a new conversation (a replay already under way at that instant still can be).
 """
 
 from __future__ import annotations
@@ -151,24 +153,35 @@ class Spool:
         if self.folder is None or not self.folder.is_dir():
             return 0
         moved = 0
-        waiting = sorted(self.folder.glob(f"*{DISK_SUFFIX}"), key=_modified)
-        for path in waiting:
-            try:
-                raw = json.loads(path.read_bytes())
-                entry = str(raw["entry"])
-                wrapped = base64.b64decode(raw["key"], validate=True)
-                sealed = base64.b64decode(raw["sealed"], validate=True)
-            except FileNotFoundError:
-                continue  # another process moved it
-            except (KeyError, ValueError, TypeError) as error:
-                log.error("event=spool.file_unreadable error=%s", type(error).__name__)
+        for path in sorted(self.folder.glob(f"*{DISK_SUFFIX}"), key=_modified):
+            fields = _read_file(path)
+            if fields is None:
                 continue
-            self.redis.xadd(STREAM, {"entry": entry, "key": wrapped, "sealed": sealed})
+            self.redis.xadd(STREAM, fields)  # type: ignore[arg-type]  # redis-py types field maps narrowly
             path.unlink(missing_ok=True)
             moved += 1
         if moved:
             log.warning("event=spool.moved_from_disk count=%s", moved)
         return moved
+
+    def forget(self, channel: str, address: str) -> int:
+        """Remove every waiting entry from this contact, on disk and in the stream: its
+        conversation was just erased, and a message sent before the erasure must not be stored
+        after it, in a new conversation. Returns how many. Raises if Redis is down (the files
+        are dealt with first)."""
+        removed = 0
+        if self.folder is not None and self.folder.is_dir():
+            for path in list(self.folder.glob(f"*{DISK_SUFFIX}")):
+                fields = _read_file(path)
+                if fields is not None and _from(self._open(fields), channel, address):
+                    path.unlink(missing_ok=True)
+                    removed += 1
+        entries: list[tuple[bytes, dict[bytes, bytes]]] = self.redis.xrange(STREAM)  # type: ignore[assignment]  # as in pending
+        for stream_id, fields in entries:
+            if _from(self._open(fields), channel, address):
+                self.redis.xdel(STREAM, _text(stream_id))
+                removed += 1
+        return removed
 
     def pending(self, count: int = BATCH) -> list[tuple[str, SpooledMessage | None]]:
         """The oldest entries: (stream id, message), message None if it does not open."""
@@ -201,6 +214,25 @@ class Spool:
 
 def _text(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
+
+
+def _from(message: SpooledMessage | None, channel: str, address: str) -> bool:
+    return (message is not None and message.inbound.channel == channel
+            and message.inbound.address == address)
+
+
+def _read_file(path: Path) -> dict[bytes, bytes] | None:
+    """A waiting file's fields, as the stream holds them; None if it is gone or unreadable."""
+    try:
+        raw = json.loads(path.read_bytes())
+        return {b"entry": str(raw["entry"]).encode(),
+                b"key": base64.b64decode(raw["key"], validate=True),
+                b"sealed": base64.b64decode(raw["sealed"], validate=True)}
+    except FileNotFoundError:
+        return None  # another process moved it
+    except (KeyError, ValueError, TypeError) as error:
+        log.error("event=spool.file_unreadable error=%s", type(error).__name__)
+        return None
 
 
 def _modified(path: Path) -> float:

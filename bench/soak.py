@@ -209,10 +209,12 @@ class Stack:
         return done.stdout
 
     def start_redis(self) -> None:
+        # With an append-only file, as docs/deploy.md requires in production: a Redis killed
+        # without one comes back empty, and the fail-safe's spool and the queued jobs with it.
         self.redis = start_process(
             self.stack, "redis-server",
             ["redis-server", "--port", str(self.redis_port), "--bind", "127.0.0.1", "--dir",
-             str(self.directory), "--save", "", "--appendonly", "no"],
+             str(self.directory), "--save", "", "--appendonly", "yes"],
             self.directory / "redis.log", port=self.redis_port)
         wait_until(lambda: http_status(self.redis_port, "GET", "/") is None
                    and _redis_pings(self.redis_port), READY_TIMEOUT, "redis")

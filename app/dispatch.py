@@ -11,6 +11,7 @@ tests/worker/test_job_paths.py imports every path below, so a renamed job fails 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from datetime import datetime, timedelta
 
@@ -30,11 +31,20 @@ RECLAIM = "app.worker.jobs.reclaim_space"
 CHASE_CASE = "app.worker.jobs.chase_overdue_case"
 JOB_PATHS = (SEND_REPLY, NOTIFY_CASE, DELETE_COPY, PURGE, RECLAIM, CHASE_CASE)
 RETRY_DELAY = timedelta(seconds=30)
+# Jobs the sweeper enqueues again on every sweep while their row is unfinished (a case not yet
+# notified, a provider copy not yet deleted): one waiting on the queue is enough. Without
+# this, a queue slower than the sweep grew by one job per unfinished row per sweep (1,100
+# notifications in the soak), and the copy deletions behind them never ran.
+ONCE_ON_THE_QUEUE = frozenset({NOTIFY_CASE, DELETE_COPY})
+# How long a "waiting on the queue" mark lasts if its job never starts (a worker killed between
+# taking the job and running it): the row is enqueued again after this at the latest.
+QUEUED_MARK_SECONDS = 60
 
 
 class Dispatcher:
     def __init__(self, connection: redis.Redis, *, is_async: bool = True) -> None:
         # `is_async=False` runs jobs inline, in the caller's app context (unit tests only).
+        self._redis = connection
         self.urgent = Queue(URGENT, connection=connection, is_async=is_async)
         self.default = Queue(DEFAULT, connection=connection, is_async=is_async)
 
@@ -84,12 +94,27 @@ class Dispatcher:
     def notify_later(self, case_id: int, now: datetime) -> bool:
         return self._enqueue_at(self.urgent, NOTIFY_CASE, case_id, now + RETRY_DELAY)
 
+    def started(self, job: str, row_id: int) -> None:
+        """Called by a job of ONCE_ON_THE_QUEUE as it starts: it no longer waits on the queue,
+        so the next sweep may enqueue its row again if this run does not finish it."""
+        if job in ONCE_ON_THE_QUEUE:
+            # If Redis is down the mark expires by itself (QUEUED_MARK_SECONDS).
+            with contextlib.suppress(redis.RedisError):
+                self._redis.delete(_queued_mark(job, row_id))
+
     def _enqueue(self, queue: Queue, job: str, row_id: int) -> bool:
+        """True if the job is on the queue (now, or already waiting there)."""
+        once = job in ONCE_ON_THE_QUEUE and queue.is_async
         try:
+            if once and not self._redis.set(_queued_mark(job, row_id), "1", nx=True,
+                                             ex=QUEUED_MARK_SECONDS):
+                return True  # one job for this row is waiting already: it will do the work
             queue.enqueue(job, row_id, result_ttl=0, failure_ttl=86400)
         except redis.RedisError as error:
             log.warning("event=dispatch.skipped job=%s row=%s error=%s", job.rsplit(".", 1)[1],
                         row_id, type(error).__name__)
+            if once:
+                self.started(job, row_id)  # nothing waits: let the next sweep enqueue it
             return False
         return True
 
@@ -103,3 +128,7 @@ class Dispatcher:
                         row_id, type(error).__name__)
             return False
         return True
+
+
+def _queued_mark(job: str, row_id: int) -> str:
+    return f"quietline:queued:{job.rsplit('.', 1)[1]}:{row_id}"

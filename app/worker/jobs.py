@@ -15,6 +15,7 @@ import functools
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
+from app.dispatch import DELETE_COPY, NOTIFY_CASE
 from app.logs import exception_summary
 from app.services import services
 
@@ -57,6 +58,7 @@ def notify_case(case_id: int) -> str:
     """Alert the on-call phones about a waiting case (app.casework.alerts). Each alert is a
     row unique per case and phone, so a second run sends nothing twice."""
     built = services()
+    built.dispatcher.started(NOTIFY_CASE, case_id)
     result = built.alerts.notify(case_id)
     if "retry" in result.split(","):
         built.dispatcher.notify_later(case_id, built.clock())
@@ -75,7 +77,9 @@ def chase_overdue_case(breach_id: int) -> str:
 def delete_provider_copy(deletion_id: int) -> str:
     """Delete the provider's copy of one erased message (app.lifecycle.provider_copies). The
     row is taken with a conditional UPDATE, and a copy already gone counts as done."""
-    return services().provider_copies.delete(deletion_id)
+    built = services()
+    built.dispatcher.started(DELETE_COPY, deletion_id)
+    return built.provider_copies.delete(deletion_id)
 
 
 @content_free

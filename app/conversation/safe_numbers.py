@@ -109,6 +109,8 @@ def on_text(connection: Connection, lookup: vault.Lookup, contact_hash: str,
     """A text from a number: if a web chat is waiting for it, join that chat to the number or
     keep it apart (see the module docstring). True if a chat was joined: the caller reads the
     number's conversation again and takes this text as the start of a conversation there."""
+    if not lookup.safe_number_waiting:  # nearly every text: no extra read
+        return False
     waiting = rows.waiting_for(connection, contact_hash)
     if not waiting:
         return False

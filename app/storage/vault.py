@@ -45,6 +45,7 @@ from app.storage.models import (
     OptOut,
     ProviderDeletion,
     ResumeWord,
+    SafeNumber,
     table_of,
 )
 
@@ -54,6 +55,7 @@ messages = table_of(Message)
 opt_outs = table_of(OptOut)
 resume_words = table_of(ResumeWord)
 provider_deletions = table_of(ProviderDeletion)
+safe_numbers = table_of(SafeNumber)
 
 # The hot-path statements are built once: constructing a SQLAlchemy statement costs more than
 # running it (about 0.2 ms against 0.05 ms for the look-up, measured in bench/webhook.py).
@@ -87,6 +89,10 @@ def _find_open(older_count: int) -> Select[Any]:
             # rotation, or the format before it): the caller moves it to the newest value
             # and looks again. Asked here so an ordinary message costs one read, not two.
             stale.label("stale_contact"),
+            # A web chat waiting for this number to write (app/conversation/safe_numbers.py):
+            # rare, so asked here rather than by a read of its own on every text.
+            exists().where(safe_numbers.c.contact_hash == bindparam("contact_hash"),
+                           safe_numbers.c.status == "waiting").label("safe_number_waiting"),
             _c.id, _c.wrapped_key, _c.state_sealed, _c.language,
             _e.id.label("case_id"), _e.priority.label("case_priority"),
             _e.reasons.label("case_reasons"),
@@ -160,6 +166,7 @@ class Lookup:
     resume_word_hash: str | None = None  # the stored keyed hash (resume_word.matches)
     # Rows are still stored under one of the `older` values given: move them, look again.
     stale_contact: bool = False
+    safe_number_waiting: bool = False  # a web chat gave this number and waits for it to write
 
 
 @dataclass(frozen=True)
@@ -185,16 +192,18 @@ def find_open(
         "channel": channel, "contact_hash": contact_hash, "provider_sid": provider_sid,
         **{f"older_{index}": value for index, value in enumerate(older)}}).one()
     opted_out, word, stale = bool(row.opted_out), row.resume_word_hash, bool(row.stale_contact)
+    waiting = bool(row.safe_number_waiting)
     if row.id is None:
         return Lookup(None, opted_out, None, word is not None, bool(row.erased_message), word,
-                      stale)
+                      stale, waiting)
     key = keyring.unwrap(row.wrapped_key, _ctx("conversations", "key", row.id))
     state = key.open(row.state_sealed, _ctx("conversations", "state", row.id)) \
         if row.state_sealed is not None else None
     case = None if row.case_id is None else OpenCase(
         row.case_id, row.case_priority, tuple(row.case_reasons or ()))
     return Lookup(OpenConversation(row.id, channel, key, state, row.language, False),
-                  opted_out, case, word is not None, bool(row.erased_message), word, stale)
+                  opted_out, case, word is not None, bool(row.erased_message), word, stale,
+                  waiting)
 
 
 def create(

@@ -19,7 +19,7 @@ help:
 	@echo "make run-prod-like - the same on PostgreSQL, with several web and worker processes"
 	@echo "make test   - set up and run lint, type checks and the whole test suite"
 	@echo "make bench  - run the benchmarks, results in bench/results/"
-	@echo "make second-opinion - choose the learned second opinion by cross-validation on eval dev/, retrain flows/second_opinion.json"
+	@echo "make second-opinion - choose the learned second opinion by cross-validation on eval dev/ + opened/, retrain flows/second_opinion.json"
 	@echo "make soak   - the worst day: load while parts fail, and long route fuzzing (about 15 min)"
 	@echo "make screenshots - each cover site at phone and desktop sizes, in bench/results/covers/"
 
@@ -93,11 +93,12 @@ bench: $(STAMP) system-deps
 	$(PY) bench/understanding.py
 
 # The learned second opinion (app/flows/learned.py): choose n-grams, smoothing and thresholds
-# by cross-validation on eval/messages/dev ONLY (bench/results/second-opinion-cv.txt), then
-# retrain flows/second_opinion.json from dev/ with them. Never reads eval/messages/heldout.
+# by cross-validation on the tuning splits eval/messages/dev and eval/messages/opened ONLY
+# (bench/results/second-opinion-cv.txt), then retrain flows/second_opinion.json from both with
+# them. Never reads eval/messages/heldout (batch d; the trainer refuses any "heldout" path).
 second-opinion: $(STAMP)
 	$(PY) bench/second_opinion.py --write
-	QUIETLINE_INSTANCE=$$(mktemp -d) $(VENV)/bin/flask --app wsgi flows train-second-opinion eval/messages/dev
+	QUIETLINE_INSTANCE=$$(mktemp -d) $(VENV)/bin/flask --app wsgi flows train-second-opinion eval/messages/dev eval/messages/opened
 
 # The worst day (bench/soak.py): steady load on the real stack while Redis, RQ workers, a web
 # worker and PostgreSQL are killed; then the route fuzzers with many more examples. About

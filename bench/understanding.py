@@ -1,6 +1,6 @@
 """How the service reads first messages it has never seen: eval/messages, per language.
 
-`make bench` runs this (or `python bench/understanding.py [--splits dev] [--misses]`): every
+`make bench` runs this (or `python bench/understanding.py [--splits opened dev] [--misses]`): every
 message in eval/messages/<split>/*.yaml is taken as a survivor's first message on a new
 number, the way the conversation service takes it (app/conversation/service.py `_turn`): the
 language guess, the triage rules, then one step of the real flows from flows/ (keywords,
@@ -23,9 +23,12 @@ both Arabic. It reports, per split and language, and overall:
 Each split is also measured batch by batch (`ar.yaml` is batch a, `ar-b.yaml` b, `ar-c.yaml`
 c): a batch written after the rules were last tuned is the freshest measure of them.
 
-The messages were written by helpers who never saw the rules (eval/README.md); rules are
-tuned on dev/ only, and heldout/ is read once, at the end. Results:
-bench/results/understanding.txt and .json, with the targets of issue 21 for held-out data.
+The messages were written by helpers who never saw the rules (eval/README.md). Three splits:
+dev/ and opened/ are for tuning (opened/ was the first held-out part: measured once for its
+final figures on 6 December 2026, then opened for tuning); heldout/ holds batch d, which whoever
+writes the rules never reads, and is measured once, at the end. While heldout/ is missing or
+empty the report says so. Results: bench/results/understanding.txt and .json, with the targets
+of issue 21 for held-out data.
 """
 
 from __future__ import annotations
@@ -60,6 +63,8 @@ NOW = datetime(2026, 12, 8, 11, 0, tzinfo=UTC)  # a Tuesday morning: the team is
 # Issue 21's targets, on held-out data.
 TARGETS = {"urgent recall": (0.97, "min"), "person recall": (0.95, "min"),
            "false urgent": (0.02, "max")}
+# heldout/ is never read while tuning (--misses refuses it); opened/ and dev/ are tuned on.
+SPLITS = ("heldout", "opened", "dev")
 MEASURES = ("urgent recall", "urgent precision", "person recall", "false urgent",
             "false urgent (info)", "false urgent (innocent)", "case for innocent",
             "help answered", "cannot talk", "own language")
@@ -115,11 +120,16 @@ def batch_of(path: Path) -> str:
     return path.stem.split("-")[1] if "-" in path.stem else "a"
 
 
+def files(split: str) -> list[Path]:
+    """The split's message files; none when its folder is missing (heldout/ before batch d)."""
+    return sorted((EVAL / split).glob("*.yaml"))
+
+
 def messages(split: str, batch: str | None = None) -> dict[str, list[dict[str, Any]]]:
     """Messages per language; `<lang>-b.yaml` (a later batch) is grouped with `<lang>`;
     `batch` keeps one batch only."""
     grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for path in sorted((EVAL / split).glob("*.yaml")):
+    for path in files(split):
         if batch is not None and batch_of(path) != batch:
             continue
         language = path.stem.split("-")[0]
@@ -186,13 +196,14 @@ def _verdict(name: str, hits: int, total: int) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--splits", nargs="+", default=["heldout", "dev"])
-    parser.add_argument("--misses", action="store_true", help="print each miss (dev only)")
+    parser.add_argument("--splits", nargs="+", choices=SPLITS, default=list(SPLITS))
+    parser.add_argument("--misses", action="store_true",
+                        help="print each miss (the tuning splits opened and dev only)")
     parser.add_argument("--second-opinion", action="store_true",
                         help="with the learned second opinion on (flows/second_opinion.json)")
     args = parser.parse_args()
     if args.misses and "heldout" in args.splits:
-        parser.error("--misses prints messages: use it on dev only")
+        parser.error("--misses prints messages: use it on the tuning splits (opened, dev) only")
     opinion = second_opinion_file.load(ROOT / "flows") if args.second_opinion else None
     read = reader(opinion)
     # With the second opinion on, the same split read by the rules alone, for comparison.
@@ -206,12 +217,22 @@ def main() -> int:
              "triage, intents, disclosure); a case opens when the step escalates or triage",
              "reads high or urgent risk.",
              *(["With the learned second opinion ON (flows/second_opinion.json, taught on all",
-                "of dev/: its dev figures below are in-sample; its cross-validated dev figures",
-                "are in second-opinion-cv.txt, beside this file)."] if opinion else
+                "of dev/ and opened/: its figures there are in-sample; its cross-validated",
+                "figures are in second-opinion-cv.txt, beside this file)."] if opinion else
                ["Rules only (the learned second opinion off)."]), "",
-             f"Set: {total} messages, split once: "
+             "Splits: dev/ and opened/ are tuned on (opened/ was the first held-out part,",
+             "measured once and then opened for tuning); heldout/ (batch d) is never read by",
+             "whoever tunes the rules.",
+             f"Set: {total} messages: "
              + ", ".join(f"{split} {sum(s.values())}" for split, s in sizes_all.items()), ""]
     for split in args.splits:
+        if not files(split):
+            # Before batch d is added there is no held-out part: say so, measure the rest.
+            lines += [f"== {split}: no messages (eval/messages/{split}/ is missing or empty)",
+                      ""]
+            report["splits"][split] = {"sizes": {}, "all": {}, "languages": {},
+                                       "batches": {}}
+            continue
         figures, sizes = measure(split, read, misses=args.misses)
         totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
         lines.append(f"== {split}: {sum(sizes.values())} messages ("
@@ -232,7 +253,7 @@ def main() -> int:
             lines.extend(_verdict(name, *totals.get(name, [0, 0])) for name in TARGETS)
         # Each batch alone: a batch written after the rules were last tuned is the freshest
         # measure of how they generalise.
-        batches = sorted({batch_of(p) for p in (EVAL / split).glob("*.yaml")})
+        batches = sorted({batch_of(p) for p in files(split)})
         by_batch: dict[str, Any] = {}
         lines.append("  by batch (all languages):")
         for batch in batches:
@@ -251,7 +272,7 @@ def main() -> int:
         report["splits"][split] = {"sizes": sizes, "all": dict(totals), "languages": figures,
                                    "batches": by_batch}
     RESULTS.mkdir(parents=True, exist_ok=True)
-    if set(args.splits) == {"dev", "heldout"} and not args.misses:
+    if set(args.splits) == set(SPLITS) and not args.misses:
         (RESULTS / "understanding.txt").write_text("\n".join(lines), encoding="utf-8")
         (RESULTS / "understanding.json").write_text(json.dumps(report, indent=2) + "\n",
                                                     encoding="utf-8")

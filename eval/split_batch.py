@@ -10,13 +10,17 @@ Write a batch (one YAML list per language, named <lang>.yaml, in SRC_DIR):
 
     python3 eval/split_batch.py --batch b --seed 20261206 SRC_DIR
 
-Check that dev/<lang>-b.yaml and heldout/<lang>-b.yaml are valid and are the split
-that the seed gives:
+Check that dev/<lang>-b.yaml and its held-out part are valid and are the split that the
+seed gives. The held-out parts of batches a-c were opened for tuning (eval/README.md) and now
+live in opened/<lang>-b.yaml; the check reads the part from opened/ when it is there, else from
+heldout/ (so a tuner checking batches a-c never reads heldout/, which holds batch d):
 
     python3 eval/split_batch.py --batch b --seed 20261206 --check
 
 List the batch's messages whose text (ignoring case, punctuation and spacing) is also in
-another file of dev/ or heldout/ (the batch's writer, blind to those files, did not run it):
+another file of dev/, opened/ or heldout/ (the batch's writer, blind to those files, did not
+run it). heldout/ is compared only for a batch that has files there itself, so checking
+batches a-c reads nothing of batch d:
 
     python3 eval/split_batch.py --batch b --seed 20261206 --dupes
 """
@@ -36,6 +40,8 @@ LABELS = ("urgent", "person", "cannot_talk", "help", "info", "greeting", "langua
 # Languages whose entries also say which script the message is written in.
 SCRIPTED = {"ar", "ur", "pa", "so"}
 DEV_SHARE = 0.6
+# dev/ and opened/ are tuned on; heldout/ is read only to measure, once (eval/README.md).
+FOLDERS = ("dev", "opened", "heldout")
 
 
 def validate(lang: str, messages: list[dict]) -> None:
@@ -111,19 +117,27 @@ def write(root: Path, src: Path, batch: str, seed: int) -> None:
             print(f"{folder}/{lang}-{batch}.yaml {len(part)}: {counts(part)}")
 
 
+def held_part(root: Path, lang: str, batch: str) -> Path:
+    """Where the batch's held-out part is: opened/ once it was opened for tuning (batches a-c),
+    else heldout/. opened/ is looked at first, so checking an opened batch reads no heldout/."""
+    opened = path(root, "opened", lang, batch)
+    return opened if opened.exists() else path(root, "heldout", lang, batch)
+
+
 def check(root: Path, batch: str, seed: int) -> bool:
     ok = True
     for dev_file in sorted((root / "dev").glob(f"*-{batch}.yaml")):
         lang = dev_file.name.removesuffix(f"-{batch}.yaml")
         dev = yaml.safe_load(dev_file.read_text(encoding="utf-8"))
-        heldout = yaml.safe_load(path(root, "heldout", lang, batch).read_text(encoding="utf-8"))
+        held = held_part(root, lang, batch)
+        heldout = yaml.safe_load(held.read_text(encoding="utf-8"))
         validate(lang, dev + heldout)
         want_dev, want_heldout = split(lang, dev + heldout, seed)
         same = want_dev == dev and want_heldout == heldout
         ok &= same
         verdict = "ok" if same else "NOT the seeded split"
-        print(f"{lang}: dev {len(dev)} heldout {len(heldout)} {verdict}")
-        print(f"  dev     {counts(dev)}\n  heldout {counts(heldout)}")
+        print(f"{lang}: dev {len(dev)} {held.parent.name} {len(heldout)} {verdict}")
+        print(f"  dev     {counts(dev)}\n  {held.parent.name:<7} {counts(heldout)}")
     return ok
 
 
@@ -139,7 +153,13 @@ def duplicates(root: Path, batch: str) -> bool:
     dev/ of one batch and heldout/ of another would leak heldout into tuning. Only the
     batch's own text is printed, so running this does not show anyone the other files.
     """
-    mine = {f: f.name.endswith(f"-{batch}.yaml") for f in sorted(root.glob("*/*.yaml"))}
+    def ours(f: Path) -> bool:
+        return f.name.endswith(f"-{batch}.yaml")
+
+    # heldout/ only when this batch is (partly) there: checking an opened batch reads none of it.
+    folders = [folder for folder in FOLDERS
+               if folder != "heldout" or any(ours(f) for f in (root / folder).glob("*.yaml"))]
+    mine = {f: ours(f) for folder in folders for f in sorted((root / folder).glob("*.yaml"))}
     others: dict[str, list[str]] = {}
     for f, is_mine in mine.items():
         if not is_mine:

@@ -220,21 +220,25 @@ def keys_generate() -> None:
 
 
 @flows_cli.command("train-second-opinion")
-@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("folders", nargs=-1, required=True,
+                type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--choice", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               default=Path("bench/results/second-opinion-cv.json"), show_default=True,
               help="N-gram sizes, smoothing and thresholds chosen by bench/second_opinion.py.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Where to write (default: second_opinion.json in the flows folder).")
 @with_appcontext
-def flows_train_second_opinion(folder: Path, choice: Path, out: Path | None) -> None:
-    """Retrain the learned second opinion (flows/second_opinion.json) from FOLDER/*.yaml,
-    labelled messages in eval/README.md's format. Never from a held-out folder."""
+def flows_train_second_opinion(folders: tuple[Path, ...], choice: Path, out: Path | None
+                               ) -> None:
+    """Retrain the learned second opinion (flows/second_opinion.json) from FOLDERS/*.yaml,
+    labelled messages in eval/README.md's format (`make second-opinion`: eval/messages/dev
+    and eval/messages/opened). Never from a held-out folder."""
     target = out or services().settings.flows_path / second_opinion.FILE
     try:
         taught = second_opinion.retrain(
-            folder, json.loads(choice.read_text(encoding="utf-8")), target,
-            f"flask --app wsgi flows train-second-opinion {folder} --choice {choice}")
+            folders, json.loads(choice.read_text(encoding="utf-8")), target,
+            f"flask --app wsgi flows train-second-opinion {' '.join(map(str, folders))} "
+            f"--choice {choice}")
     except (ValueError, KeyError) as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"taught from {taught} messages; written to {target}")

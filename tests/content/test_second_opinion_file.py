@@ -35,8 +35,8 @@ def test_the_trainer_makes_a_file_that_loads(tmp_path: Path) -> None:
     write_messages(tmp_path / "labelled")
     out = tmp_path / "flows"
     out.mkdir()
-    taught = second_opinion.retrain(tmp_path / "labelled", CHOICE, out / second_opinion.FILE,
-                                    "a test")
+    taught = second_opinion.retrain([tmp_path / "labelled"], CHOICE,
+                                    out / second_opinion.FILE, "a test")
     assert taught == 11  # noqa: PLR2004 -- both files, one language
     loaded = second_opinion.load(out)
     assert loaded.thresholds == CHOICE["thresholds"]
@@ -47,7 +47,33 @@ def test_the_trainer_makes_a_file_that_loads(tmp_path: Path) -> None:
 
 def test_the_trainer_refuses_a_held_out_folder(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="held-out"):
-        second_opinion.labelled(tmp_path / "eval" / "heldout")
+        second_opinion.labelled([tmp_path / "eval" / "heldout"])
+
+
+def test_the_trainer_learns_from_both_tuning_splits_and_refuses_any_heldout_path(
+        tmp_path: Path) -> None:
+    # make second-opinion teaches from dev/ and opened/ (the first held-out part, opened for
+    # tuning); any path that says "heldout", or leads to one, is refused before anything is
+    # read, even beside a tuning folder.
+    write_messages(tmp_path / "eval" / "dev")
+    write_messages(tmp_path / "eval" / "opened")
+    out = tmp_path / "flows"
+    out.mkdir()
+    taught = second_opinion.retrain([tmp_path / "eval" / "dev", tmp_path / "eval" / "opened"],
+                                    CHOICE, out / second_opinion.FILE, "a test")
+    assert taught == 22  # noqa: PLR2004 -- 11 in each folder
+    assert "dev/, opened/" in json.loads(
+        (out / second_opinion.FILE).read_text(encoding="utf-8"))["made"]
+    write_messages(tmp_path / "eval" / "old-heldout-copy")
+    (tmp_path / "eval" / "linked").symlink_to(tmp_path / "eval" / "old-heldout-copy")
+    for refused in ([tmp_path / "eval" / "dev", tmp_path / "eval" / "old-heldout-copy"],
+                    [tmp_path / "eval" / "linked"], [tmp_path / "HeldOut-d"]):
+        with pytest.raises(ValueError, match="held-out"):
+            second_opinion.labelled(refused)
+    (tmp_path / "eval" / "dev" / "en-heldout.yaml").symlink_to(
+        tmp_path / "eval" / "dev" / "en.yaml")
+    with pytest.raises(ValueError, match="held-out"):
+        second_opinion.labelled([tmp_path / "eval" / "dev"])
 
 
 def test_flows_check_names_a_broken_file(tmp_path: Path) -> None:

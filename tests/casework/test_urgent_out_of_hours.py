@@ -144,9 +144,9 @@ def test_the_urgent_answer_out_of_hours_is_in_the_survivors_language(
     twilio.sms("Dzień dobry, potrzebuję pomocy, proszę")
     text = reply_text(twilio.sms("on tu jest, próbował mnie udusić"))
     assert text is not None
-    assert text.startswith("Jeśli grozi ci teraz niebezpieczeństwo, zadzwoń pod 999.")
+    assert text.startswith("W razie zagrożenia dzwoń pod 999.")
     assert text.index("0808 2000 247") < text.index("poniedziałek")
-    assert "Powiadamiamy osobę dyżurną" in text
+    assert "Powiadamiamy dyżurnego" in text
 
 
 def without_on_call(directory: Path) -> Path:

@@ -2,7 +2,8 @@
 
 Owns the Babel catalogues (`catalogues`), the language guess for a first message
 (`language`), SMS encoding and segment counting (`segments`), the lock-screen rule
-(`lockscreen`), the fail-safe emergency text (`failsafe`), `flask flows check` (`lint`, with
+(`lockscreen`), the fail-safe emergency text (`failsafe`), when the team is next at work as
+each language writes it (`written_times`), `flask flows check` (`lint`, with
 each channel's own wording checked by `channels`) and the Babel extractor for the flow files
 (`babel_extract`).
 

@@ -35,6 +35,7 @@ from app.content.failsafe import EMERGENCY_TEXT_EN, emergency_text
 from app.content.lockscreen import LockScreenRule
 from app.content.numbers import RIGHT_TO_LEFT, unisolated_numbers
 from app.content.segments import Encoding, encoding_of
+from app.content.written_times import longest_written_time
 from app.deployment import Deployment
 from app.flows import Flow, FlowError, load_flows
 from app.flows.loader import read_yaml
@@ -42,7 +43,7 @@ from app.flows.triage import TriageRuleError, parse_rules
 
 PLACEHOLDERS = frozenset({"services", "opens"})
 # Replies the service composes outside any step (app/conversation/service.py), each checked
-# whole, with the longest reasonable {opens}.
+# whole, with the longest {opens} the language writes (app/content/written_times.py).
 COMPOSED_REPLIES = {
     "urgent out of hours, on call": ("urgent.closed", "hours.on_call", "hours.reads_from"),
     "urgent out of hours, no one on call": ("urgent.closed", "hours.off_duty",
@@ -52,7 +53,6 @@ COMPOSED_REPLIES = {
 # acknowledgement, when the team is back, then its question (checked whole, like the above).
 COMPOSED_REPLIES["a person asked for out of hours"] = ("person.requested", "hours.closed",
                                                        "person.safe_now")
-LONGEST_OPENING = "Wednesday 30 September, 09:00"
 
 
 @dataclass(frozen=True)
@@ -173,7 +173,8 @@ def _check_composed_replies(catalogues: Catalogues, rule: LockScreenRule,
         replies = {"failsafe, English second": emergency_text(catalogues, language)}
         for name, ids in COMPOSED_REPLIES.items():
             try:
-                replies[name] = catalogues.join(language, ids, {"opens": LONGEST_OPENING})
+                replies[name] = catalogues.join(language, ids,
+                                                {"opens": longest_written_time(language)})
             except (LookupError, ValueError):
                 continue  # reported above as a missing or broken text
         for name, whole in replies.items():

@@ -17,9 +17,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
-from functools import lru_cache
 
-from babel.dates import format_datetime
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
@@ -27,6 +25,7 @@ from app import hours
 from app.casework import escalation
 from app.content.catalogues import Catalogues
 from app.content.language import LanguageGuesser
+from app.content.written_times import written_time
 from app.conversation import floods, optouts, resume_word, safe_numbers, spool
 from app.conversation.messages import InboundMessage, Outcome, Turn
 from app.conversation.return_codes import ReturnCodes
@@ -56,16 +55,6 @@ ERASED_REPLY = ("erase.done",)
 URGENT = escalation.PRIORITY_RANK["urgent"]
 # Texts that name when the team is next at work ({opens}).
 _NAMES_OPENING = frozenset({"hours.closed", "hours.reads_from"})
-
-
-@lru_cache(maxsize=256)
-def _written_time(moment: datetime, language: str) -> str:
-    """A time as the survivor's language writes it; the same few openings recur all night,
-    so each is formatted once."""
-    try:
-        return format_datetime(moment, "EEEE d MMMM, HH:mm", locale=language)
-    except (ValueError, LookupError):  # a language Babel does not know: English
-        return format_datetime(moment, "EEEE d MMMM, HH:mm", locale="en")
 
 
 class FlowUnavailable(RuntimeError):
@@ -443,7 +432,7 @@ class ConversationService:
         """When the team is next at work, in the survivor's language ("Monday 7 December,
         09:00"), in the deployment's time zone."""
         opens = hours.next_opening(self.deployment.opening_hours, now)
-        return "" if opens is None else _written_time(opens, language or "en")
+        return "" if opens is None else written_time(opens, language or "en")
 
     def services_text(self) -> str:
         return "\n".join(

@@ -21,10 +21,14 @@ LRI, PDI, LRM, NBSP = "\u2066", "\u2069", "\u200e", "\u00a0"
 # Two or more digit groups separated by any kind of space: a phone number, not "999" or "24".
 NUMBER = re.compile(r"\d+(?:[ \u00a0\u202f]\d+)+")
 _MARKED_NUMBER = re.compile(f"[{LRI}{LRM}]?({NUMBER.pattern}){PDI}?")
+# A digit group joined by a space to an isolate, outside it: part of the number left out of its
+# isolate ("LRI 0808 2000 PDI 247"), which still wraps and reverses on its own.
+_LEFT_OUTSIDE = re.compile(f"{PDI}[ \u00a0\u202f]+\\d+|\\d+[ \u00a0\u202f]+{LRI}")
 
 
 def unisolated_numbers(text: str) -> list[str]:
-    """The numbers in `text` that are not LRI, groups joined by no-break spaces, PDI."""
+    """The numbers in `text` that are not LRI, groups joined by no-break spaces, PDI, and any
+    digit group left outside an isolate next to it."""
     wrong = []
     for number in NUMBER.finditer(text):
         before = text[number.start() - 1] if number.start() else ""
@@ -32,6 +36,8 @@ def unisolated_numbers(text: str) -> list[str]:
         joined = all(ch.isdigit() or ch == NBSP for ch in number.group())
         if before != LRI or after != PDI or not joined:
             wrong.append(number.group())
+    wrong.extend(found.group().strip(f"{LRI}{PDI} {NBSP}\u202f")
+                 for found in _LEFT_OUTSIDE.finditer(text))
     return wrong
 
 

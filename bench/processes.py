@@ -8,16 +8,20 @@ stack closes, whether the run finished, failed, or was interrupted (SIGTERM incl
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import http.client
+import os
 import signal
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 from bench import ROOT
 from bench.apps import WEBHOOK_PATH
@@ -92,18 +96,101 @@ class Server:
             )
 
 
+Popen = Callable[..., "subprocess.Popen[bytes]"]
+
+
 def start_process(
     stack: contextlib.ExitStack, name: str, argv: list[str], log: Path, *,
-    env: Mapping[str, str] | None = None, port: int = 0,
+    env: Mapping[str, str] | None = None, port: int = 0, popen: Popen = subprocess.Popen,
 ) -> Server:
-    """Start `argv` with output to `log`; it is stopped when `stack` closes, whatever happens."""
+    """Start `argv` with output to `log`; it is stopped when `stack` closes, whatever happens.
+    `popen` is how (a `Spawner`'s, for processes that must die with this one)."""
     with log.open("wb") as handle:
-        process = subprocess.Popen(
+        process = popen(
             argv, cwd=ROOT, env=dict(env) if env is not None else None,
             stdin=subprocess.DEVNULL, stdout=handle, stderr=subprocess.STDOUT,
         )
     stack.callback(stop_process, process)
     return Server(name, process, port, log)
+
+
+# Run by a fresh interpreter before it becomes the real program (exec keeps the setting):
+# the kernel sends it SIGKILL when its parent dies, however the parent dies (SIGKILL, a kill
+# of its process group, a closed terminal), so nothing is left running against a dead run.
+# If the parent died before the setting was made, it does not start at all.
+_DIE_WITH_PARENT = (
+    "import ctypes, os, signal, sys\n"
+    "ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG\n"
+    "if os.getppid() != int(sys.argv[1]):\n"
+    "    sys.exit(1)\n"
+    "os.execvp(sys.argv[2], sys.argv[2:])\n"
+)
+_PR_SET_CHILD_SUBREAPER = 36
+
+
+class Spawner:
+    """Starts processes that die with this one (PR_SET_PDEATHSIG), from one thread that lives
+    until `close`: Linux sends that signal when the *thread* that started a process ends, so
+    a process started from a short-lived thread (a fault's recovery) would die with it.
+
+    `adopt_orphans` makes this process the one that inherits its descendants' orphans (a work
+    horse whose RQ worker was killed, a gunicorn worker whose master died), so `stragglers`
+    finds them after a run, wherever they were started."""
+
+    def __init__(self) -> None:
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="spawner")
+
+    def popen(self, argv: list[str], **options: Any) -> subprocess.Popen[bytes]:
+        wrapped = [sys.executable, "-c", _DIE_WITH_PARENT, str(os.getpid()), *argv]
+
+        def start() -> subprocess.Popen[bytes]:
+            return subprocess.Popen(wrapped, **options)
+
+        return self._thread.submit(start).result()
+
+    def close(self) -> None:
+        self._thread.shutdown(wait=True)
+
+    @staticmethod
+    def adopt_orphans() -> None:
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_CHILD_SUBREAPER, 1)
+
+
+def descendants(pid: int) -> list[tuple[int, str]]:
+    """(pid, state) of every process below `pid`, children first; state "Z" is a zombie."""
+    parents: dict[int, list[tuple[int, str]]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                parents.setdefault(int(fields[1]), []).append((int(entry.name), fields[0]))
+    found: list[tuple[int, str]] = []
+    below = [pid]
+    while below:
+        children = parents.get(below.pop(), [])
+        found.extend(children)
+        below.extend(child for child, _state in children)
+    return found
+
+
+def stragglers() -> int:
+    """After a run: kill (SIGKILL) every process still running below this one, reap them and
+    any zombies, and return how many were still running. 0 means the run left nothing."""
+    running = [pid for pid, state in descendants(os.getpid()) if state != "Z"]
+    for pid in running:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + STOP_TIMEOUT
+    while time.monotonic() < deadline:
+        try:
+            reaped, _status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            break  # no children left at all
+        if reaped == 0:
+            if not [p for p, s in descendants(os.getpid()) if s != "Z"]:
+                break
+            time.sleep(0.05)  # polling interval: a killed process takes a moment to exit
+    return len(running)
 
 
 def start_redis(stack: contextlib.ExitStack, directory: Path) -> Server:

@@ -13,15 +13,18 @@ answers, free text, STOP and START, erasure. Three advocates sign in through the
 - one gunicorn worker is killed with SIGKILL (its master starts another);
 - on PostgreSQL, the database server is restarted once.
 
-When the load ends the advocates stop, and the run waits (up to 120 s) until every reply they
-wrote is sent or held and the fail-safe's spool is empty. Then it asserts (the exit status is 1
-if any fails), per database:
+When the load ends the advocates stop, and the run waits (up to 180 s) until every reply they
+wrote is sent or held, the fail-safe's spool is empty and every provider copy an erasure queued
+is deleted. Then it asserts (the exit status is 1 if any fails), per database:
 - every message was answered with 200 and TwiML (fail-safe answers counted apart);
 - every message sent after the survivor's last erasure is stored exactly once (by its
   provider id), and nothing sent before an erasure is left;
 - no duplicate outbound sends at the fake (each advocate reply carries its own reference);
 - every request for a person made after the last erasure is on the queue;
-- every advocate reply the service accepted was sent exactly once or is held with a reason.
+- every advocate reply the service accepted was sent exactly once or is held with a reason;
+- every provider copy an erasure queued for deletion (messages in and out) was deleted;
+- nothing the run started is still running after its clean-up (every process dies with the
+  run, too, however it ends: bench/processes.py Spawner).
 Latency percentiles are reported before, during and after each fault.
 
 Results: bench/results/soak.json and soak.txt. Run: `make soak` (about 12 minutes on 2 cores),
@@ -68,11 +71,12 @@ from bench.machine import git_revision, machine_info  # noqa: E402
 from bench.processes import (  # noqa: E402
     READY_TIMEOUT,
     Server,
+    Spawner,
     free_port,
     http_status,
     install_sigterm_handler,
     start_process,
-    stop_process,
+    stragglers,
     tail,
     wait_until,
 )
@@ -86,6 +90,12 @@ WEBHOOK_PATH = "/webhooks/twilio/sms"
 GUNICORN_WORKERS = 3
 RQ_WORKERS = 2
 ADVOCATES = 3
+# After the load: how long the queue may take to finish what the run left it (replies, the
+# spool, provider-copy deletions). A deletion's job runs within a sweep (15 s) of its erasure
+# and is retried after 30 s, 1 min, 2 min... if it failed; a worker killed under it leaves its
+# row taken for the lease (60 s) and its queued mark for 60 s: 3 minutes cover a copy whose
+# job was lost twice.
+DRAIN_SECONDS = 180.0
 SEED = 20261206
 FAILSAFE_MARK = EMERGENCY_TEXT_EN[:40]
 PASSWORD = "soak-password-" + "x" * 12  # noqa: S105 -- a throwaway account on a private stack
@@ -147,9 +157,20 @@ class Stack:
 
     def __init__(self, stack: contextlib.ExitStack, directory: Path, database: str,
                  web_workers: int = GUNICORN_WORKERS, access_log: bool = False) -> None:
-        self.stack = stack
         self.directory = directory
         self.database = database
+        # Every process of ours dies with this one, however it dies (bench/processes.py
+        # Spawner), and `shutdown` stops them in order: the RQ workers first (each with its
+        # work horse: a process group of its own), then gunicorn, then Redis. (Redis stopped
+        # first left the workers retrying a dead Redis through their warm shutdown.)
+        self.spawner = Spawner()
+        stack.callback(self.spawner.close)
+        self.processes = contextlib.ExitStack()  # gunicorn and Redis, however often restarted
+        self.lock = threading.Lock()
+        self.closing = False
+        self.workers: list[subprocess.Popen[bytes]] = []
+        self.worker_groups: set[int] = set()  # every worker's process group, killed or not
+        stack.callback(self.shutdown)
         self.redis_port = free_port()
         self.redis: Server | None = None
         self.start_redis()
@@ -158,7 +179,7 @@ class Stack:
         self.postgres: PostgresServer | None = None
         if database == "postgresql":
             self.postgres = PostgresServer().start()
-            stack.callback(self.postgres.stop)
+            self.processes.callback(self.postgres.stop)  # after the workers (`shutdown`)
             admin = self.postgres.url()
             import sqlalchemy  # noqa: PLC0415
 
@@ -182,19 +203,18 @@ class Stack:
         self.run_flask("db", "upgrade")
         self.port = free_port()
         self.gunicorn = start_process(
-            stack, "gunicorn",
+            self.processes, "gunicorn",
             [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
              "--workers", str(web_workers), "--bind", f"127.0.0.1:{self.port}",
              *(["--access-logfile", "-"] if access_log else []), "wsgi:app"],
-            directory / "gunicorn.log", env=self.env, port=self.port)
+            directory / "gunicorn.log", env=self.env, port=self.port,
+            popen=self.spawner.popen)
         wait_until(lambda: http_status(self.port, "GET", "/healthz") == 200, READY_TIMEOUT,
                    "gunicorn")
-        self.workers: list[subprocess.Popen[bytes]] = []
         self.worker_log = (directory / "workers.log").open("ab")
         stack.callback(self.worker_log.close)
         for _ in range(RQ_WORKERS):
             self.start_worker()
-        stack.callback(self.stop_workers)
 
     @property
     def url(self) -> str:
@@ -212,10 +232,10 @@ class Stack:
         # With an append-only file, as docs/deploy.md requires in production: a Redis killed
         # without one comes back empty, and the fail-safe's spool and the queued jobs with it.
         self.redis = start_process(
-            self.stack, "redis-server",
+            self.processes, "redis-server",
             ["redis-server", "--port", str(self.redis_port), "--bind", "127.0.0.1", "--dir",
              str(self.directory), "--save", "", "--appendonly", "yes"],
-            self.directory / "redis.log", port=self.redis_port)
+            self.directory / "redis.log", port=self.redis_port, popen=self.spawner.popen)
         wait_until(lambda: http_status(self.redis_port, "GET", "/") is None
                    and _redis_pings(self.redis_port), READY_TIMEOUT, "redis")
 
@@ -226,29 +246,48 @@ class Stack:
         self.redis.process.wait()
 
     def start_worker(self) -> None:
-        self.workers.append(subprocess.Popen(
-            [sys.executable, "worker.py"], cwd=ROOT, env=self.env, stdout=self.worker_log,
-            stderr=subprocess.STDOUT, start_new_session=True))
+        """An RQ worker in a process group of its own (with the work horses it forks); none
+        once the run is shutting down."""
+        with self.lock:
+            if self.closing:
+                return
+            worker = self.spawner.popen(
+                [sys.executable, "worker.py"], cwd=ROOT, env=self.env, stdout=self.worker_log,
+                stderr=subprocess.STDOUT, start_new_session=True)
+            self.workers.append(worker)
+            self.worker_groups.add(worker.pid)
 
     def kill_a_worker(self) -> None:
         """SIGKILL a worker's whole session (the worker and the job it is running), then
         start another, as systemd's Restart=always would."""
-        victim = self.workers.pop(0)
+        with self.lock:
+            if self.closing or not self.workers:
+                return
+            victim = self.workers.pop(0)
         with contextlib.suppress(ProcessLookupError):
             os.killpg(victim.pid, signal.SIGKILL)
         victim.wait()
         self.start_worker()
 
     def stop_workers(self) -> None:
-        for worker in self.workers:
+        """SIGTERM each worker's group (a warm shutdown: the job under way ends), wait, then
+        SIGKILL whatever is left of every group this run started, the killed workers' too."""
+        with self.lock:
+            self.closing = True
+            workers = list(self.workers)
+        for worker in workers:
             if worker.poll() is None:
-                os.killpg(worker.pid, signal.SIGTERM)
-        for worker in self.workers:
-            try:
-                worker.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(worker.pid, signal.SIGKILL)
-                worker.wait()
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(worker.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 20
+        for worker in workers:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                worker.wait(timeout=max(0.1, deadline - time.monotonic()))
+        for group in sorted(self.worker_groups):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(group, signal.SIGKILL)
+        for worker in workers:
+            worker.wait()
 
     def kill_a_web_worker(self) -> None:
         children = _children(self.gunicorn.process.pid)
@@ -259,8 +298,12 @@ class Stack:
         if self.postgres is not None:
             self.postgres.restart()
 
-    def close(self) -> None:
-        stop_process(self.gunicorn.process)
+    def shutdown(self) -> None:
+        """Everything of ours stopped, in order: workers, gunicorn, Redis."""
+        try:
+            self.stop_workers()
+        finally:
+            self.processes.close()
 
 
 def _redis_pings(port: int) -> bool:
@@ -549,19 +592,25 @@ def soak(database: str, sms_count: int, chat_count: int, survivors: int, rate: f
             exits.callback(shutil.rmtree, tmp, True)
         print(f"  working folder {tmp}", flush=True)
         stack = Stack(exits, Path(tmp), database)
-        exits.callback(stack.close)
         people = Survivors(stack, ledger)
         warm_up(stack, people)
         advocates = [Advocate(stack, ledger, n) for n in range(1, ADVOCATES + 1)]
         stop, desk_closed = threading.Event(), threading.Event()
         desk = [threading.Thread(target=a.work, args=(desk_closed,), daemon=True)
                 for a in advocates]
+        # However the run ends (an exception, SIGTERM, Ctrl-C), the faults and the advocates
+        # stop before the stack does: a fault's recovery must not start a worker or a Redis
+        # after the shutdown has stopped them. (Callbacks run last registered first.)
+        exits.callback(_join_all, desk)
+        exits.callback(desk_closed.set)
         for thread in desk:
             thread.start()
         faults = plan_faults(stack, duration)
         start = time.monotonic()
         chaos = threading.Thread(target=run_faults, args=(faults, start, ledger, stop),
                                  daemon=True)
+        exits.callback(_join_all, [chaos])
+        exits.callback(stop.set)
         chaos.start()
         ledger.event("load starts")
         send_all(people, order, rate, start)
@@ -569,19 +618,32 @@ def soak(database: str, sms_count: int, chat_count: int, survivors: int, rate: f
         # The advocates stop before the drain: a reply they wrote after it would still be on
         # its way (queued, or at the fake but not yet marked sent) while the counts are taken.
         desk_closed.set()
-        for thread in desk:
-            thread.join(timeout=30)
+        _join_all(desk)
         ledger.event("advocates stopped")
         drain(stack, people, ledger)
         stop.set()
-        chaos.join(timeout=60)
+        _join_all([chaos])
         result = verify(stack, ledger, start, faults)
         result.update(database=database, messages=len(order), survivors=survivors,
                       rate=rate, duration_s=round(time.monotonic() - start, 1))
         if result["failures"]:
             print(tail(Path(tmp) / "gunicorn.log", 40))
             print(tail(Path(tmp) / "workers.log", 40))
-        return result
+    # Everything this run started is stopped by now; anything still running below this
+    # process (a worker, a work horse, a gunicorn worker, a server) is a leak: killed, and
+    # the run fails.
+    result["left_running"] = stragglers()
+    if result["left_running"]:
+        result["failures"].append(f"{result['left_running']} processes left running after "
+                                  "the run's clean-up (killed)")
+    return result
+
+
+def _join_all(threads: list[threading.Thread], timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    for thread in threads:
+        if thread.is_alive():
+            thread.join(timeout=max(0.1, deadline - time.monotonic()))
 
 
 def warm_up(stack: Stack, people: Survivors) -> None:
@@ -677,19 +739,27 @@ def _last_was(ledger: Ledger, person: str, text: str) -> bool:
     return len(mine) >= 2 and mine[-2].text == text
 
 
-def drain(stack: Stack, people: Survivors, ledger: Ledger, timeout: float = 120.0) -> None:
-    """Wait until the replies the service accepted are sent or held, and the messages the
-    fail-safe answered are stored from its spool by the sweeper (or the time is up)."""
+def drain(stack: Stack, people: Survivors, ledger: Ledger, timeout: float = DRAIN_SECONDS
+          ) -> None:
+    """Wait until the replies the service accepted are sent or held, the messages the
+    fail-safe answered are stored from its spool by the sweeper, and every provider copy an
+    erasure queued for deletion is deleted (or the time is up: the checks then fail)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         pending = _query(stack, "SELECT count(*) FROM replies WHERE status NOT IN "
                                 "('sent', 'held', 'failed', 'delivered')")
-        if pending == 0 and _spooled(stack) == 0:
+        if pending == 0 and _spooled(stack) == 0 and _copies_pending(stack) == 0:
             break
         time.sleep(1.0)
         for name in list(people.chat_tokens):
             people.poll(name)  # the chats still open fetch their replies, as the page would
     ledger.event("queue drained" if time.monotonic() < deadline else "drain timed out")
+
+
+def _copies_pending(stack: Stack) -> int:
+    """Provider copies an erasure queued for deletion and not deleted yet."""
+    return int(_query(stack, "SELECT count(*) FROM provider_deletions "
+                             "WHERE status = 'pending'"))
 
 
 def _spooled(stack: Stack) -> int:
@@ -853,7 +923,7 @@ def _check_outbound(stack: Stack, ledger: Ledger, failures: list[str],
     # Matched by Twilio's SID, both ways: every SMS reply marked sent is at the fake under its
     # SID, and every reply at the fake is a row marked sent with that SID, or its conversation
     # was erased afterwards (no row any more) and the erasure queued the copy for deletion.
-    # Deleting copies is a job with retries, so some may still be pending: reported, not failed.
+    # Deleting copies is a job with retries: the drain waits for them (checked below).
     sent_sids = {row[0] for row in _rows(
         stack, "SELECT provider_sid FROM replies WHERE channel = 'sms' "
                "AND status IN ('sent', 'delivered')")}
@@ -863,6 +933,14 @@ def _check_outbound(stack: Stack, ledger: Ledger, failures: list[str],
     not_at_fake = sent_sids - {m.sid for m in at_fake}
     erased = {sid for sid in replies_at_fake - sent_sids if sid in deletions}
     unaccounted = replies_at_fake - sent_sids - erased
+    # Every provider copy an erasure queued (messages in and out, calls) deleted by the end
+    # of the drain: nothing of an erased conversation stays at the provider.
+    copies = Counter(deletions.values())
+    if copies["pending"]:
+        failures.append(f"{copies['pending']} provider-copy deletions still pending after "
+                        f"the drain (of {len(deletions)} queued by erasures)")
+    if copies["failed"]:
+        failures.append(f"{copies['failed']} provider-copy deletions failed")
     if not_at_fake or unaccounted:
         # The soak's texts are its own, never a survivor's: show what the fake got instead.
         others = [message.body[:80] for message in at_fake
@@ -880,7 +958,7 @@ def _check_outbound(stack: Stack, ledger: Ledger, failures: list[str],
         advocate_replies_erased=len(erased),
         advocate_reply_copies_deletion_pending=sum(
             1 for sid in erased if deletions[sid] == "pending"),
-        provider_deletions=dict(Counter(deletions.values())),
+        provider_deletions=dict(copies), provider_copies_pending=copies["pending"],
         duplicate_outbound=len(duplicates))
 
 
@@ -930,8 +1008,8 @@ def write_results(results: list[dict[str, Any]], started: float) -> None:
                     "reply_statuses", "outbound_sends_at_fake", "advocate_replies_at_fake",
                     "advocate_replies_erased_at_fake", "advocate_replies_erased",
                     "advocate_reply_copies_deletion_pending", "provider_deletions",
-                    "duplicate_outbound",
-                    "rq_workers_killed"):
+                    "provider_copies_pending", "duplicate_outbound",
+                    "rq_workers_killed", "left_running"):
             lines.append(f"  {key.replace('_', ' ')}: {run[key]}")
         lines.append("  faults (s into the run): " + ", ".join(
             f"{name} at {at}" for at, name in run["faults"]))
@@ -963,6 +1041,7 @@ def main() -> int:
     parser.add_argument("--databases", default="sqlite,postgresql")
     args = parser.parse_args()
     install_sigterm_handler()
+    Spawner.adopt_orphans()  # so `stragglers` sees every process the run left behind
     started = time.monotonic()
     results = [soak(database, args.sms, args.chat, args.survivors, args.rate)
                for database in args.databases.split(",")]

@@ -295,7 +295,6 @@ def run(database: str, case_count: int, advocate_count: int, seconds: float) -> 
             exits.callback(shutil.rmtree, tmp, True)
         directory = Path(tmp)
         stack = Stack(exits, directory, database, web_workers=WEB_WORKERS, access_log=True)
-        exits.callback(stack.close)
         started = time.monotonic()
         open_cases(stack, case_count)
         print(f"  {case_count} survivors asked for a person in "

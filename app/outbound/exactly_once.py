@@ -10,6 +10,11 @@ as sent if so; only if not does it send. So a message is delivered once, whateve
 A message at the provider that another row already recorded (its `provider_sid`) belongs to
 that row, not to this one: an advocate may send the same words twice to one survivor ("Are you
 safe to talk?"), and the second, in doubt, must not be taken for the first and never sent.
+Two such rows reconciled at the same instant must not both take one message either: a row
+claims a found message in one transaction that first inserts its id into
+`provider_sid_claims` (a primary key, so a second claimer of the same id waits there until the
+first commits), then checks no row records it, then records it, and deletes the claim again.
+The loser sees the message recorded and tries the next one found, or sends.
 """
 
 from __future__ import annotations
@@ -20,11 +25,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Table, insert, or_, select, update
+from sqlalchemy import Connection, Table, delete, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from app.outbound.twilio_rest import SendError, TwilioSender
 from app.storage.db import Database
-from app.storage.models import Alert, ProviderDeletion, Reply, SlaAlert, table_of
+from app.storage.models import (
+    Alert,
+    ProviderDeletion,
+    ProviderSidClaim,
+    Reply,
+    SlaAlert,
+    table_of,
+)
 from app.storage.times import aware
 
 log = logging.getLogger(__name__)
@@ -36,6 +49,7 @@ RECONCILE_MARGIN = timedelta(minutes=5)
 # destroyed: a provider SID recorded on any of these rows is that row's message, never another's.
 SENT_BY_ROWS: tuple[Table, ...] = (table_of(Reply), table_of(Alert), table_of(SlaAlert),
                                    table_of(ProviderDeletion))
+claims = table_of(ProviderSidClaim)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -80,13 +94,12 @@ class Delivery:
         """Send (or find the in-doubt message), then record the outcome. Returns the status."""
         sender = self.sender()
         try:
-            sid = None
             if lease.in_doubt:
-                sid = self._find_own(sender, table, row_id, lease, to=to, body=body)
-                if sid:
+                found = self._find_own(sender, table, row_id, lease, to=to, body=body)
+                if self._claim(table, row_id, found, sent_at=self.clock(), error_kind=None):
                     log.info("event=send.reconciled table=%s row=%s", table.name, row_id)
-            if sid is None:
-                sid = sender.send(to, body)
+                    return "sent"
+            sid = sender.send(to, body)
         except SendError as error:
             return self._failed(table, row_id, lease, error)
         self._record_sent(table, row_id, sid, sent_at=self.clock(), error_kind=None)
@@ -95,16 +108,41 @@ class Delivery:
         return "sent"
 
     def _find_own(self, sender: TwilioSender, table: Table, row_id: int, lease: Lease, *,
-                  to: str, body: str) -> str | None:
-        """The message an earlier attempt of this row created, if the provider has it: one to
-        `to` with exactly `body` since the attempt began that no other row has recorded as its
-        own (the newest such). Raises SendError."""
+                  to: str, body: str) -> list[str]:
+        """The messages an earlier attempt of this row may have created: those to `to` with
+        exactly `body` since the attempt began that no other row has recorded as its own,
+        newest first. Only `_claim` makes one of them this row's. Raises SendError."""
         found = sender.sent_matching(to, body, lease.started - RECONCILE_MARGIN)
         if not found:
-            return None
+            return []
         with self.database.transaction() as connection:
             taken = recorded_elsewhere(connection, found, table, row_id)
-        return next((sid for sid in found if sid not in taken), None)
+        return [sid for sid in found if sid not in taken]
+
+    def _claim(self, table: Table, row_id: int, found: list[str], **values: object) -> bool:
+        """Record the first of `found` that no other row holds as this row's message; False
+        if every one was taken meanwhile. One transaction per message tried: the claim row
+        (its id the primary key) makes a concurrent claimer of the same message wait until
+        this one commits, and then see it recorded; it is deleted before the commit."""
+        for sid in found:
+            try:
+                with self.database.transaction() as connection:
+                    connection.execute(insert(claims).values(provider_sid=sid))
+                    if recorded_elsewhere(connection, [sid], table, row_id):
+                        raise _Taken
+                    marked = connection.execute(update(table).where(
+                        table.c.id == row_id, table.c.status == "sending")
+                        .values(status="sent", provider_sid=sid, lease_until=None, **values)
+                    ).rowcount
+                    connection.execute(delete(claims).where(claims.c.provider_sid == sid))
+            except (_Taken, IntegrityError):
+                continue  # another row has it (or is claiming it): the next one found
+            if not marked:
+                # Not "sending" any more: erased meanwhile (the copy is then queued for
+                # deletion, as for a message sent) or recorded by another attempt of its own.
+                self._record_sent(table, row_id, sid, **values)
+            return True
+        return False
 
     def _failed(self, table: Table, row_id: int, lease: Lease, error: SendError) -> str:
         now = self.clock()
@@ -130,12 +168,10 @@ class Delivery:
         """For a message no longer wanted (the case was taken meanwhile): if an earlier attempt
         reached the provider, record it as sent; otherwise cancel it. Never sends."""
         try:
-            sid = self._find_own(self.sender(), table, row_id, lease, to=to,
-                                body=body)
+            found = self._find_own(self.sender(), table, row_id, lease, to=to, body=body)
         except SendError as error:
             return self._failed(table, row_id, lease, error)
-        if sid:
-            self._record_sent(table, row_id, sid)
+        if self._claim(table, row_id, found):
             return "sent"
         self._finish(table, row_id, status="cancelled", lease_until=None)
         return "cancelled"
@@ -168,6 +204,10 @@ class Delivery:
         with self.database.transaction() as connection:
             connection.execute(update(table).where(table.c.id == row_id,
                                                    table.c.status == "sending").values(**values))
+
+
+class _Taken(Exception):
+    """A message found at the provider is another row's: roll the claim back."""
 
 
 def recorded_elsewhere(connection: Connection, sids: list[str], table: Table,

@@ -457,6 +457,18 @@ class SlaBreach(Base):
     __table_args__ = (UniqueConstraint("escalation_id", "target", name="uq_sla_breach"),)
 
 
+class ProviderSidClaim(Base):
+    """A provider message id being claimed by an in-doubt row (app/outbound/exactly_once.py).
+
+    Inserted and deleted in the one transaction that records the id on its row: the primary
+    key makes a second row claiming the same message at the same instant wait for the first
+    and then find it recorded. Empty outside those transactions."""
+
+    __tablename__ = "provider_sid_claims"
+
+    provider_sid: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
 class SlaAlert(Base):
     """The content-free re-alert of one breach to one phone, sent exactly once (the same
     columns as `alerts`, so `app.outbound.exactly_once` leases and reconciles it)."""

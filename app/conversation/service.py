@@ -57,6 +57,19 @@ URGENT = escalation.PRIORITY_RANK["urgent"]
 _NAMES_OPENING = frozenset({"hours.closed", "hours.reads_from"})
 
 
+def _erased_since(lookup: vault.Lookup, arrived: datetime, seen: list[uuid.UUID]) -> bool:
+    """Whether the contact erased a conversation after this message arrived, or erased
+    the one an earlier attempt of this message found (its insert then failed on the deleted
+    row). Either way the message was that conversation's: storing it now would bring a part
+    of an erased conversation back, in a new one. Read in the look-up's single statement,
+    so the mark and the conversation agree; the erasure writes its mark in its own
+    transaction, so a message stored before it is erased with the rest."""
+    if lookup.erased_at is None:
+        return False
+    found = lookup.conversation.id if lookup.conversation is not None else None
+    return lookup.erased_at > arrived or any(earlier != found for earlier in seen)
+
+
 class FlowUnavailable(RuntimeError):
     """The flow failed to load; the channel answers with the fail-safe reply."""
 
@@ -125,12 +138,17 @@ class ConversationService:
         # A spooled message was answered (by the fail-safe) and counted when it came in.
         verdict = (self.throttle.check(contact_hash, inbound.source_address)
                    if self.throttle and replay is None else ALLOWED)
+        # When this message arrived: a spooled one when the fail-safe answered it. If the
+        # contact erased a conversation after that, the message was that conversation's.
+        arrived = replay.received_at if replay else self.clock()
+        seen: list[uuid.UUID] = []  # the conversation each attempt found
         # Two attempts: the second covers the race where two first messages from one number
         # both try to open a conversation and the database lets only one of them.
         for attempt in (1, 2):
             try:
                 with self.database.transaction() as connection:
-                    outcome = self._handle(connection, inbound, contact_hash, replay, verdict)
+                    outcome = self._handle(connection, inbound, contact_hash, replay, verdict,
+                                           arrived=arrived, seen=seen)
                 # After the commit: the case row exists whatever happens to this enqueue.
                 if outcome.erased:
                     self.forget_spooled(inbound.channel, inbound.address)
@@ -176,17 +194,19 @@ class ConversationService:
 
     def _handle(
         self, connection: Connection, inbound: InboundMessage, contact_hash: str,
-        replay: Replay | None = None, verdict: Verdict = ALLOWED,
+        replay: Replay | None, verdict: Verdict, *, arrived: datetime, seen: list[uuid.UUID],
     ) -> Outcome:
         now = replay.received_at if replay else self.clock()
         # One read, then the writes: on SQLite the first write takes the database's write
         # lock, so the flow is stepped and every text sealed before anything is written.
         lookup = self._lookup(connection, inbound, contact_hash)
-        if lookup.erased_message:
-            # The provider's retry of the message that erased a conversation: the same neutral
-            # confirmation, and nothing stored.
+        if lookup.erased_message or _erased_since(lookup, arrived, seen):
+            # The provider's retry of the message that erased a conversation, or a message of
+            # a conversation erased since it arrived: the same neutral confirmation, and
+            # nothing stored (docs/threat-model.md, A4).
             return Outcome(self.render(None, ERASED_REPLY, channel=inbound.channel),
                            uuid.uuid4(), None, replayed=True)
+        seen.extend([lookup.conversation.id] if lookup.conversation else [])
         # A text from a safe number a web chat gave: the chat may become this number's
         # conversation now (app/conversation/safe_numbers.py), and this text its first.
         joined = (inbound.channel == "sms" and replay is None

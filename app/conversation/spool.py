@@ -22,7 +22,9 @@ the survivor still gets the fail-safe reply (it needs none of this), and the log
 `event=spool.lost` with no content. An entry is removed only after the database took it (a
 file, after the stream took it; a copy moved twice is stored once, as above). An erasure
 removes its contact's waiting entries (`forget`), so a message sent before it is never stored
-after it, in a new conversation (a replay already under way at that instant still can be).
+after it, in a new conversation; a replay already under way at that instant is refused by the
+erasure's mark (`contact_erasures`, app/lifecycle/erasure.py), which the conversation service
+reads with the conversation.
 """
 
 from __future__ import annotations

@@ -15,7 +15,12 @@ recoverable. In the same transaction as the confirming message:
   them under the case's own key instead: those stay until retention, which destroys them with
   everything else (app/storage/case_records.py).
 The confirming message itself is never stored. Contact-level records that hold no content
-stay: a STOP (so nothing is sent after it) and the hashed resume word.
+stay: a STOP (so nothing is sent after it) and the hashed resume word. For a day, the contact's
+keyed value and the time of the erasure stay too (`contact_erasures`): a message that arrived
+before the erasure but is stored only after it (the fail-safe spooled it and the sweeper was
+already replaying it, or its request was under way) belongs to the erased conversation, and the
+conversation service stores nothing of it (app/conversation/service.py). The sweeper deletes
+the mark after ERASURE_MARK_LIFETIME (`forget_marks`).
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, delete, insert, select, update
 
@@ -31,6 +36,7 @@ from app import audit
 from app.storage import case_records, tallies
 from app.storage.models import (
     Call,
+    ContactErasure,
     Conversation,
     Escalation,
     Message,
@@ -46,6 +52,12 @@ messages = table_of(Message)
 replies = table_of(Reply)
 deletions = table_of(ProviderDeletion)
 calls = table_of(Call)
+marks = table_of(ContactErasure)
+# How long the mark of a survivor's erasure stays: far longer than a request or a replay is under
+# way, and than a Redis outage that kept the spool from being cleared (the fail-safe's entries
+# wait there until the database takes them); short, because it says that this contact erased
+# a conversation, and when.
+ERASURE_MARK_LIFETIME = timedelta(days=1)
 CLOSED_BY_SURVIVOR = "closed_by_survivor"
 CLOSED_BY_RETENTION = "retention"
 # Twilio's ids: messages (SM... for SMS, MM... for MMS) and calls (CA..., both legs of a
@@ -102,7 +114,26 @@ def erase(connection: Connection, conversation_id: uuid.UUID, *, also: str | Non
                  action="conversation.erased" if by_survivor else "conversation.purged",
                  conversation_id=conversation_id,
                  escalation_id=case_ids[-1] if case_ids else None)
+    if by_survivor:
+        _mark(connection, conversation_id, now)
     connection.execute(delete(conversations).where(conversations.c.id == conversation_id))
     log.info("event=conversation.%s conversation=%s provider_copies=%s",
              "erased" if by_survivor else "purged", conversation_id, len(ids))
     return ids
+
+
+def _mark(connection: Connection, conversation_id: uuid.UUID, now: datetime) -> None:
+    """Note when this contact erased a conversation (replacing an earlier note), in the
+    erasure's transaction: whoever stores a message for the contact after the commit sees it."""
+    contact_hash = connection.execute(select(conversations.c.contact_hash).where(
+        conversations.c.id == conversation_id)).scalar()
+    if contact_hash is None:
+        return
+    connection.execute(delete(marks).where(marks.c.contact_hash == contact_hash))
+    connection.execute(insert(marks).values(contact_hash=contact_hash, erased_at=now))
+
+
+def forget_marks(connection: Connection, now: datetime) -> int:
+    """The sweeper: delete the marks of erasures older than ERASURE_MARK_LIFETIME."""
+    return connection.execute(delete(marks).where(
+        marks.c.erased_at < now - ERASURE_MARK_LIFETIME)).rowcount

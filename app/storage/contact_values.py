@@ -1,7 +1,8 @@
 """Moving a contact's stored look-up values to the newest contact key.
 
 A contact (a phone number, a chat token) is found by its keyed value (`crypto.ContactHasher`)
-in four tables: conversations, opt-outs, resume words and the safe numbers a web chat gave.
+in five tables: conversations, opt-outs, resume words, the safe numbers a web chat gave, and
+the marks of recent erasures.
 When QUIETLINE_CONTACT_KEY gets a new key in front, values made under the old one must move,
 all together and in one transaction: an opt-out left under the old value while the
 conversation moved would let an advocate's reply go to a number that sent STOP.
@@ -16,15 +17,24 @@ from __future__ import annotations
 from sqlalchemy import Connection, bindparam, delete, func, select, union, update
 
 from app.crypto import ContactHasher
-from app.storage.models import Conversation, OptOut, ResumeWord, SafeNumber, table_of
+from app.storage.models import (
+    ContactErasure,
+    Conversation,
+    OptOut,
+    ResumeWord,
+    SafeNumber,
+    table_of,
+)
 
 conversations = table_of(Conversation)
 opt_outs = table_of(OptOut)
 resume_words = table_of(ResumeWord)
 # A web chat's safe number waits under the number's value for that phone's first text.
 safe_numbers = table_of(SafeNumber)
+# When the contact last erased a conversation (kept a day: app/lifecycle/erasure.py).
+erasure_marks = table_of(ContactErasure)
 # Every table that holds contact values (vault.find_open asks them all too).
-CONTACT_TABLES = (conversations, opt_outs, resume_words, safe_numbers)
+CONTACT_TABLES = (conversations, opt_outs, resume_words, safe_numbers, erasure_marks)
 
 
 # Built once: building the statement cost more than running it.
@@ -53,12 +63,13 @@ def move(connection: Connection, hasher: ContactHasher, old: str, new: str) -> N
                        .values(contact_hash=new))
     connection.execute(update(safe_numbers).where(safe_numbers.c.contact_hash == old)
                        .values(contact_hash=new))
-    if connection.execute(select(opt_outs.c.contact_hash)
-                          .where(opt_outs.c.contact_hash == new)).first():
-        connection.execute(delete(opt_outs).where(opt_outs.c.contact_hash == old))
-    else:
-        connection.execute(update(opt_outs).where(opt_outs.c.contact_hash == old)
-                           .values(contact_hash=new))
+    for table in (opt_outs, erasure_marks):  # one row per contact: a newer one wins
+        if connection.execute(select(table.c.contact_hash)
+                              .where(table.c.contact_hash == new)).first():
+            connection.execute(delete(table).where(table.c.contact_hash == old))
+        else:
+            connection.execute(update(table).where(table.c.contact_hash == old)
+                               .values(contact_hash=new))
     word = connection.execute(select(resume_words.c.word_hash)
                               .where(resume_words.c.contact_hash == old)).scalar()
     if word is None:

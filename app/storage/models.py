@@ -376,6 +376,19 @@ class ResumeWord(Base):
     set_at: Mapped[datetime]
 
 
+class ContactErasure(Base):
+    """When a contact last erased a conversation, for a day only (ERASURE_MARK_LIFETIME in
+    app/lifecycle/erasure.py; the sweeper deletes it after that). A message that arrived
+    before that moment and is stored only now (a spooled message the sweeper replays, a
+    request that was under way) belongs to the erased conversation and is not stored
+    (app/conversation/service.py). Holds the contact's keyed value and a time, nothing else."""
+
+    __tablename__ = "contact_erasures"
+
+    contact_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    erased_at: Mapped[datetime] = mapped_column(index=True)
+
+
 class ReturnCode(Base):
     """A web chat's "come back later" code, as a keyed value only (app.crypto.ReturnCodeKeys).
 

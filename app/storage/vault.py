@@ -39,6 +39,7 @@ from sqlalchemy import (
 from app.crypto import DataKey, FieldContext, Keyring
 from app.storage import contact_values
 from app.storage.models import (
+    ContactErasure,
     Conversation,
     Escalation,
     Message,
@@ -48,6 +49,7 @@ from app.storage.models import (
     SafeNumber,
     table_of,
 )
+from app.storage.times import aware
 
 conversations = table_of(Conversation)
 escalations = table_of(Escalation)
@@ -56,6 +58,7 @@ opt_outs = table_of(OptOut)
 resume_words = table_of(ResumeWord)
 provider_deletions = table_of(ProviderDeletion)
 safe_numbers = table_of(SafeNumber)
+contact_erasures = table_of(ContactErasure)
 
 # The hot-path statements are built once: constructing a SQLAlchemy statement costs more than
 # running it (about 0.2 ms against 0.05 ms for the look-up, measured in bench/webhook.py).
@@ -93,6 +96,12 @@ def _find_open(older_count: int) -> Select[Any]:
             # rare, so asked here rather than by a read of its own on every text.
             exists().where(safe_numbers.c.contact_hash == bindparam("contact_hash"),
                            safe_numbers.c.status == "waiting").label("safe_number_waiting"),
+            # When the contact last erased a conversation, if within the day: a message that
+            # arrived before that is not stored (app/conversation/service.py). Read in this
+            # same statement as the conversation, so the two always agree.
+            select(contact_erasures.c.erased_at)
+            .where(contact_erasures.c.contact_hash == bindparam("contact_hash"))
+            .scalar_subquery().label("erased_at"),
             _c.id, _c.wrapped_key, _c.state_sealed, _c.language,
             _e.id.label("case_id"), _e.priority.label("case_priority"),
             _e.reasons.label("case_reasons"),
@@ -167,6 +176,7 @@ class Lookup:
     # Rows are still stored under one of the `older` values given: move them, look again.
     stale_contact: bool = False
     safe_number_waiting: bool = False  # a web chat gave this number and waits for it to write
+    erased_at: datetime | None = None  # when the contact last erased a conversation (a day)
 
 
 @dataclass(frozen=True)
@@ -192,10 +202,10 @@ def find_open(
         "channel": channel, "contact_hash": contact_hash, "provider_sid": provider_sid,
         **{f"older_{index}": value for index, value in enumerate(older)}}).one()
     opted_out, word, stale = bool(row.opted_out), row.resume_word_hash, bool(row.stale_contact)
-    waiting = bool(row.safe_number_waiting)
+    waiting, erased_at = bool(row.safe_number_waiting), aware(row.erased_at)
     if row.id is None:
         return Lookup(None, opted_out, None, word is not None, bool(row.erased_message), word,
-                      stale, waiting)
+                      stale, waiting, erased_at)
     key = keyring.unwrap(row.wrapped_key, _ctx("conversations", "key", row.id))
     state = key.open(row.state_sealed, _ctx("conversations", "state", row.id)) \
         if row.state_sealed is not None else None
@@ -203,7 +213,7 @@ def find_open(
         row.case_id, row.case_priority, tuple(row.case_reasons or ()))
     return Lookup(OpenConversation(row.id, channel, key, state, row.language, False),
                   opted_out, case, word is not None, bool(row.erased_message), word, stale,
-                  waiting)
+                  waiting, erased_at)
 
 
 def create(

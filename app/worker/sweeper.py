@@ -4,7 +4,8 @@
 short Redis lock (so with several workers one sweeps per interval) and runs `sweep()`: replies
 due or whose lease expired because a worker died, held replies whose reason has gone,
 provider copies to delete, cases not yet notified, alerts left in doubt, urgent and high
-cases unclaimed past their target (app/casework/sla.py), audit rows to seal;
+cases unclaimed past their target (app/casework/sla.py), audit rows to seal, the marks of
+erasures older than a day;
 and once a day the retention run. First of all it stores the messages the fail-safe answered
 while the database was down (app/conversation/spool.py), so their cases are opened and
 notified like any other. If Redis is down it waits and tries again; it never stops
@@ -23,7 +24,7 @@ from app import hours
 from app.audit import chain as audit_chain
 from app.casework import alerts
 from app.conversation import safe_numbers, spool
-from app.lifecycle import provider_copies
+from app.lifecycle import erasure, provider_copies
 from app.logs import exception_summary
 from app.services import services
 
@@ -56,6 +57,8 @@ def sweep() -> dict[str, int]:
         # forgotten (app/conversation/safe_numbers.py), before the replies are rechecked.
         counts["numbers"] = safe_numbers.forget_unconfirmed(
             connection, now, built.settings.deployment.return_codes.resume_hours)
+        # The marks of survivors' erasures go after a day (app/lifecycle/erasure.py).
+        counts["erasure_marks"] = erasure.forget_marks(connection, now)
         due = built.reply_delivery.due(connection, now, grace)
         due += built.reply_delivery.recheck_waiting(connection, counts)
         copies = provider_copies.pending(connection, now)

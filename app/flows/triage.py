@@ -122,7 +122,8 @@ class TriageRules:
         return screen is None or screen.search(said) is not None
 
 
-def _compile_all(phrases: Any, where: str, negations: dict[str, Negation] | None = None
+def _compile_all(phrases: Any, where: str, negations: dict[str, Negation] | None = None,
+                 classes: dict[str, dict[str, list[str]]] | None = None
                  ) -> dict[str, tuple[re.Pattern[str], ...]]:
     if not isinstance(phrases, dict):
         raise TriageRuleError(f"{where}: must map languages to lists of phrases")
@@ -132,11 +133,33 @@ def _compile_all(phrases: Any, where: str, negations: dict[str, Negation] | None
             raise TriageRuleError(f"{where}.{language}: must be a list of phrases")
         try:
             negation = wording.negation_for(negations or {}, str(language))
-            pattern = wording.compile_phrases(listed, str(language), negation.words)
+            pattern = wording.compile_phrases(listed, str(language), negation.words,
+                                              wording.classes_for(classes or {}, str(language)))
         except ValueError as error:
             raise TriageRuleError(f"{where}.{language}: {error}") from error
         compiled[str(language)] = (pattern,) if pattern else ()
     return compiled
+
+
+def _classes(raw: Any, source: str) -> dict[str, dict[str, list[str]]]:
+    """`classes:` language ("*" for every language) -> class name -> words or short phrases,
+    named in phrases as `@name` (app/flows/wording.py)."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise TriageRuleError(f"{source}: classes must map languages to named word lists")
+    found: dict[str, dict[str, list[str]]] = {}
+    for language, named in raw.items():
+        if not isinstance(named, dict):
+            raise TriageRuleError(f"{source}: classes.{language} must map names to lists")
+        for name, listed in named.items():
+            if (not isinstance(name, str) or not re.match(r"^[a-z_]+$", name)
+                    or not isinstance(listed, list) or not listed
+                    or not all(isinstance(w, str) and w.strip() for w in listed)):
+                raise TriageRuleError(f"{source}: classes.{language}.{name}: a name like "
+                                      "pills and a list of words")
+            found.setdefault(str(language), {})[name] = listed
+    return found
 
 
 def parse_rules(raw: Any, source: str = "flows/triage.yaml") -> TriageRules:
@@ -149,7 +172,9 @@ def parse_rules(raw: Any, source: str = "flows/triage.yaml") -> TriageRules:
                                           for w in answers.get(language) or ()))
         for language, listed in (raw.get("negations") or {}).items()
     }
-    vocabulary: set[str] = set()
+    classes = _classes(raw.get("classes"), source)
+    vocabulary: set[str] = {word for by_name in classes.values() for entries in by_name.values()
+                            for word in wording.phrase_words(entries)}
     rules = []
     for index, entry in enumerate(raw["rules"]):
         where = f"{source}: rules[{index}]"
@@ -162,8 +187,9 @@ def parse_rules(raw: Any, source: str = "flows/triage.yaml") -> TriageRules:
             raise TriageRuleError(f"{where} ({reason}): level must be routine, high or urgent")
         if not isinstance(phrases, dict) or not phrases:
             raise TriageRuleError(f"{where} ({reason}): needs phrases per language")
-        compiled = _compile_all(phrases, f"{where} ({reason}): phrases", negations)
-        unless = _compile_all(entry.get("unless") or {}, f"{where} ({reason}): unless")
+        compiled = _compile_all(phrases, f"{where} ({reason}): phrases", negations, classes)
+        unless = _compile_all(entry.get("unless") or {}, f"{where} ({reason}): unless",
+                              classes=classes)
         not_with = entry.get("not_with") or []
         if not isinstance(not_with, list):
             raise TriageRuleError(f"{where} ({reason}): not_with must be a list of reasons")

@@ -15,7 +15,13 @@ before any phrase is matched, the text and the phrases are folded the same way:
 A phrase is words matched whole: `word*` matches any ending ("strangl*"), a lone `?` is
 exactly one word, `...` is up to three words ("talk ... someone"), and `a ~ b` is both parts in
 either order with up to three words between ("neck ~ squeez*": "squeezed my neck", "my
-neck, he squeezed" is two clauses and does not match). Welsh phrase words also
+neck, he squeezed" is two clauses and does not match). A word `@name` stands for any entry
+of the named word class, a per-language list of words or short phrases kept once in the data
+("@pills ~ @in_hand" is every tablet word near every way of saying "in my hand"), so a sense
+is written once and its words are listed once; `!@name` between two words says what may not
+stand there ("@he_is at !@away ... @now": "he's at the door now", not "he's at work now"), an
+exception kept to the one phrase rather than an `unless` that would silence the whole rule.
+Welsh phrase words also
 match their mutated forms (person: berson, pherson, mherson) and Arabic words their clitics
 (the article, و/ف/ب/ل/ك before, pronoun endings after), so the data lists each word once.
 
@@ -33,7 +39,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 # Kept out of words: a clause boundary in folded text (fold never produces it otherwise).
@@ -41,6 +47,8 @@ CLAUSE = "|"
 _NEGATION_WINDOW = 4
 _GAP = "..."
 _EITHER = "~"
+_CLASS = "@"
+_NOT = "!"
 _FUZZY_MIN = 6
 
 _CLAUSE_BREAK = re.compile(r"[.,;:!?\n\r،؛؟。！？]+")
@@ -120,8 +128,30 @@ def _word_pattern(word: str, language: str) -> str:
     return re.escape(core) + tail
 
 
-def phrase_pattern(phrase: str, language: str, negations: frozenset[str] = frozenset()
-                   ) -> str:
+def _class_pattern(name: str, language: str, classes: Mapping[str, Sequence[str]]) -> str:
+    """`@name`: any entry of the word class, each entry a phrase without '~' or classes."""
+    entries = classes.get(name)
+    if not entries:
+        raise ValueError(f"unknown word class {_CLASS}{name} for {language}")
+    parts = []
+    for entry in entries:
+        if _EITHER in entry.split() or any(w.startswith(_CLASS) for w in entry.split()):
+            raise ValueError(f"word class {_CLASS}{name}: {entry!r} may not use '~' or '@'")
+        parts.append(phrase_pattern(entry, language))
+    return "(?:" + "|".join(parts) + ")"
+
+
+def _part(word: str, language: str, classes: Mapping[str, Sequence[str]]) -> str:
+    """One phrase word as a pattern: `?` any word, `@name` a class, else the word itself."""
+    if word == "?":
+        return r"[^\s|]+"
+    if word.startswith(_CLASS) and len(word) > 1:
+        return _class_pattern(word[1:], language, classes)
+    return _word_pattern(word, language)
+
+
+def phrase_pattern(phrase: str, language: str, negations: frozenset[str] = frozenset(),
+                   classes: Mapping[str, Sequence[str]] | None = None) -> str:
     """One phrase as a regular expression over folded text (see the module docstring).
 
     A gap ("...") never spans a negation: "he didnt have a knife" is not "he ... knife"."""
@@ -129,28 +159,40 @@ def phrase_pattern(phrase: str, language: str, negations: frozenset[str] = froze
         left, _, right = phrase.partition(f" {_EITHER} ")
         if not left.strip() or not right.strip() or _EITHER in right.split():
             raise ValueError(f"phrase {phrase!r}: '~' joins exactly two parts")
-        one = phrase_pattern(f"{left} {_GAP} {right}", language, negations)
-        other = phrase_pattern(f"{right} {_GAP} {left}", language, negations)
+        one = phrase_pattern(f"{left} {_GAP} {right}", language, negations, classes)
+        other = phrase_pattern(f"{right} {_GAP} {left}", language, negations, classes)
         return f"(?:{one}|{other})"
     skip = ""
     if negations:
         skip = "(?!(?:" + "|".join(re.escape(n) for n in sorted(negations)) + r")(?:\s|$))"
     pattern = ""
     gap = False
+    unlike: list[str] = []  # `!@name`: the classes that may not stand where the next word does
     for word in phrase.split():
         if word == _GAP:
             gap = bool(pattern)
             continue
-        part = r"[^\s|]+" if word == "?" else _word_pattern(word, language)
+        if word.startswith(_NOT + _CLASS) and len(word) > len(_NOT + _CLASS):
+            if not pattern:
+                raise ValueError(f"phrase {phrase!r}: '{word}' must follow a word")
+            unlike.append(_class_pattern(word[2:], language, classes or {}))
+            continue
+        part = _part(word, language, classes or {})
         if not part:
             continue
         if pattern:
-            pattern += (r"(?:\s+" + skip + r"[^\s|]+){0,3}\s+") if gap else r"\s+"
+            # \s+ (word \s+){0,3} is the gap of up to three words; `unlike` is checked
+            # where the next word starts, before any gap.
+            not_here = "".join(rf"(?!{c}(?:\s|$))" for c in unlike)
+            pattern += (r"\s+" + not_here + r"(?:" + skip + r"[^\s|]+\s+){0,3}") if gap \
+                else r"\s+" + not_here
         pattern += part
         gap = False
+        unlike = []
     if not pattern:
         raise ValueError(f"phrase {phrase!r} has no words")
-    return pattern
+    # A trailing `!@name`: what may not follow the phrase's last word.
+    return pattern + "".join(rf"(?!\s+{c}(?:\s|$))" for c in unlike)
 
 
 # \b does not work for every script's combining marks, so boundaries are spaces or ends.
@@ -158,13 +200,28 @@ _BEFORE_WORD = r"(?:^|(?<=\s))(?:"
 _AFTER_WORD = r")(?=\s|$)"
 
 
+def classes_for(classes: Mapping[str, Mapping[str, Sequence[str]]], language: str
+                ) -> dict[str, Sequence[str]]:
+    """The word classes a language's phrases may name: those listed for every language
+    (`"*"`), then the base language's (`ur` for `ur-Latn`), then its own, each later one
+    replacing an earlier class of the same name."""
+    base = language.split("-", maxsplit=1)[0]
+    found: dict[str, Sequence[str]] = {}
+    for key in ("*", base, language):
+        found.update(classes.get(key) or {})
+    return found
+
+
 def compile_phrases(phrases: Iterable[str], language: str,
-                    negations: frozenset[str] = frozenset()) -> re.Pattern[str] | None:
-    """All of one language's phrases for one rule as one pattern: one scan of the text."""
+                    negations: frozenset[str] = frozenset(),
+                    classes: Mapping[str, Sequence[str]] | None = None
+                    ) -> re.Pattern[str] | None:
+    """All of one language's phrases for one rule as one pattern: one scan of the text.
+    `classes` are the word classes `@name` may name, for this language."""
     listed = [p for p in phrases if p.strip()]
     if not listed:
         return None
-    alternatives = "|".join(phrase_pattern(p, language, negations) for p in listed)
+    alternatives = "|".join(phrase_pattern(p, language, negations, classes) for p in listed)
     return re.compile(_BEFORE_WORD + alternatives + _AFTER_WORD)
 
 
@@ -189,7 +246,7 @@ def phrase_words(phrases: Iterable[str]) -> set[str]:
     words = set()
     for phrase in phrases:
         for word in phrase.split():
-            if word not in ("?", _GAP):
+            if word not in ("?", _GAP) and not word.startswith((_CLASS, _NOT)):
                 folded = fold_word(word.rstrip("*"))
                 if folded:
                     words.add(folded)

@@ -44,11 +44,18 @@ from app.flows.triage import TriageRuleError, parse_rules
 PLACEHOLDERS = frozenset({"services", "opens"})
 # Replies the service composes outside any step (app/conversation/service.py), each checked
 # whole, with the longest {opens} the language writes (app/content/written_times.py).
-COMPOSED_REPLIES = {
+COMPOSED_REPLIES: dict[str, tuple[str, ...]] = {
     "urgent out of hours, on call": ("urgent.closed", "hours.on_call", "hours.reads_from"),
     "urgent out of hours, no one on call": ("urgent.closed", "hours.off_duty",
                                             "hours.reads_unknown"),
 }
+# A request for a person that triage reads as urgent, out of hours: the emergency options
+# first, then the person step's own messages, then the on-call and reading lines.
+COMPOSED_REPLIES["urgent out of hours, asking for a person"] = (
+    "urgent.closed", "person.requested", "person.safe_now", "hours.on_call", "hours.reads_from")
+COMPOSED_REPLIES["urgent out of hours, asking for a person, no one on call"] = (
+    "urgent.closed", "person.requested", "person.safe_now", "hours.off_duty",
+    "hours.reads_unknown")
 # A routine request for a person out of hours, as the service composes it: the step's
 # acknowledgement, when the team is back, then its question (checked whole, like the above).
 COMPOSED_REPLIES["a person asked for out of hours"] = ("person.requested", "hours.closed",

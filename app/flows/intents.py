@@ -111,10 +111,12 @@ def parse_intents(raw: Any, source: str) -> Intents:
     if not isinstance(raw.get("intents"), list):
         raise FlowError(source, "intents", "must be a list")
     negations = _negations(raw, source)
+    classes = _classes(raw.get("classes"), source)
     intents: list[Intent] = []
-    vocabulary: set[str] = set()
+    vocabulary: set[str] = {word for by_name in classes.values() for entries in by_name.values()
+                            for word in wording.phrase_words(entries)}
     for index, entry in enumerate(raw["intents"]):
-        intent, words = _intent(entry, f"intents[{index}]", source, negations)
+        intent, words = _intent(entry, f"intents[{index}]", source, negations, classes)
         intents.append(intent)
         vocabulary |= words
     respellings = raw.get("respellings") or {}
@@ -127,8 +129,8 @@ def parse_intents(raw: Any, source: str) -> Intents:
                    by_language)
 
 
-def _intent(entry: Any, where: str, source: str, negations: dict[str, Negation]
-            ) -> tuple[Intent, set[str]]:
+def _intent(entry: Any, where: str, source: str, negations: dict[str, Negation],
+            classes: dict[str, dict[str, list[str]]] | None = None) -> tuple[Intent, set[str]]:
     """One intent of the list, and its phrases' words (for spelling correction)."""
     if not isinstance(entry, dict) or set(entry) - {"name", "goto", "phrases",
                                                       "sets_language", "triage"}:
@@ -155,13 +157,32 @@ def _intent(entry: Any, where: str, source: str, negations: dict[str, Negation]
             raise FlowError(source, f"{where}.{language}", "must be a list")
         try:
             pattern = wording.compile_phrases(
-                listed, str(language), wording.negation_for(negations, str(language)).words)
+                listed, str(language), wording.negation_for(negations, str(language)).words,
+                wording.classes_for(classes or {}, str(language)))
         except ValueError as error:
             raise FlowError(source, f"{where}.{language}", str(error)) from error
         if pattern is not None:
             patterns.append((str(language), pattern))
         words |= wording.phrase_words(listed)
     return Intent(name, goto, tuple(patterns), bool(entry.get("sets_language"))), words
+
+
+def _classes(raw: Any, source: str) -> dict[str, dict[str, list[str]]]:
+    """`classes:` language ("*" for every language) -> name -> words or short phrases, named
+    in phrases as `@name` (app/flows/wording.py), as in flows/triage.yaml."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict) or not all(isinstance(v, dict) for v in raw.values()):
+        raise FlowError(source, "classes", "must map languages to named word lists")
+    found: dict[str, dict[str, list[str]]] = {}
+    for language, named in raw.items():
+        for name, listed in named.items():
+            if (not isinstance(name, str) or not _NAME.match(name) or not isinstance(listed, list)
+                    or not listed or not all(isinstance(w, str) and w.strip() for w in listed)):
+                raise FlowError(source, f"classes.{language}.{name}",
+                                "needs a name like anyone and a list of words")
+            found.setdefault(str(language), {})[name] = listed
+    return found
 
 
 def _negations(raw: dict[str, Any], source: str) -> dict[str, Negation]:

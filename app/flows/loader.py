@@ -190,7 +190,8 @@ def _with_deployment_words(
 
 
 _ROLES = ("start", "cover", "urgent", "locked", "number_saved")
-_INTENT_KEYS = frozenset({"flow", "intents", "negations", "answers", "respellings"})
+_INTENT_KEYS = frozenset({"flow", "intents", "negations", "answers", "respellings",
+                          "classes"})
 
 
 def _intents_of(files: list[tuple[str, Any]]) -> tuple[Intents, str] | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from app.flows.intents import parse_intents
 from app.flows.triage import TriageRuleError, parse_rules
 from app.flows.wording import Negation, classes_for, compile_phrases, first_match, fold
 
@@ -74,3 +75,14 @@ def test_triage_rules_name_their_classes_and_refuse_bad_ones() -> None:
         parse_rules({"rules": [rule]})
     with pytest.raises(TriageRuleError, match="classes.cy.pills"):
         parse_rules({"classes": {"cy": {"pills": []}}, "rules": [rule]})
+
+
+def test_intents_name_their_classes_too() -> None:
+    intents = parse_intents({
+        "classes": {"en": {"anyone": ["anyone", "somebody"], "reach": ["ring", "message"]}},
+        "intents": [{"name": "person", "goto": "person",
+                     "phrases": {"en": ["@anyone i could @reach"]}}]}, "a test")
+    reading = intents.read("is there somebody i could message")
+    assert reading is not None
+    assert reading.name == "person"
+    assert intents.read("somebody i could see") is None

@@ -1,0 +1,118 @@
+"""Writers on one SQLite file take turns (app/storage/db.py `WriterTurns`).
+
+Without turns, a writer that finds the file locked sleeps in SQLite's busy handler (1, 2, 5 ...
+100 ms between tries); with them it waits for the writer before it and goes at once. These
+tests set the second writer's `busy_timeout` to 0, so SQLite's own lock would refuse it at
+once: only waiting for its turn lets it through.
+"""
+
+from __future__ import annotations
+
+import stat
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import OperationalError
+
+from app.storage import db
+from app.storage.db import WRITER_TURN_SUFFIX, make_engine
+
+DEADLINE = 10.0
+
+
+@pytest.fixture
+def engines(tmp_path: Path) -> Iterator[tuple[Engine, Engine]]:
+    path = tmp_path / "turns.sqlite3"
+    first, second = make_engine(f"sqlite:///{path}"), make_engine(f"sqlite:///{path}")
+    with first.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE t (n INTEGER)")
+    yield first, second
+    first.dispose()
+    second.dispose()
+
+
+def test_a_second_writer_waits_for_the_first_and_is_not_refused(
+        engines: tuple[Engine, Engine]) -> None:
+    first, second = engines
+    holding, results = threading.Event(), []
+
+    def write_second() -> None:
+        try:
+            with second.begin() as connection:
+                connection.exec_driver_sql("PRAGMA busy_timeout=0")
+                connection.execute(text("INSERT INTO t VALUES (2)"))
+            results.append("written")
+        except OperationalError as error:
+            results.append(str(error.orig))
+
+    with first.begin() as connection:
+        connection.execute(text("INSERT INTO t VALUES (1)"))  # the first writer's turn
+        holding.set()
+        waiting = threading.Thread(target=write_second)
+        waiting.start()
+        # The second writer is still waiting while the first holds its transaction open.
+        waiting.join(timeout=0.3)
+        assert waiting.is_alive(), results
+    waiting.join(timeout=DEADLINE)
+    assert results == ["written"]
+    with first.connect() as connection:
+        assert connection.execute(text("SELECT n FROM t ORDER BY n")).scalars().all() == [1, 2]
+
+
+def test_readers_do_not_wait_for_a_writer(engines: tuple[Engine, Engine]) -> None:
+    first, second = engines
+    with first.begin() as connection:
+        connection.execute(text("INSERT INTO t VALUES (1)"))
+        with second.connect() as reader:
+            assert reader.execute(text("SELECT count(*) FROM t")).scalar() == 0
+
+
+def test_a_thread_holding_a_turn_is_not_made_to_wait_for_itself(
+        engines: tuple[Engine, Engine], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Writing through a second connection inside one's own write transaction is refused by
+    SQLite, as it always was: it must not wait forever for a turn its own thread holds."""
+    first, second = engines
+    monkeypatch.setattr(db, "TURN_WAIT_SECONDS", 3600.0)
+    outcome: list[str] = []
+
+    def nested() -> None:
+        with first.begin() as connection:
+            connection.execute(text("INSERT INTO t VALUES (1)"))
+            try:
+                with second.begin() as other:
+                    other.exec_driver_sql("PRAGMA busy_timeout=0")
+                    other.execute(text("INSERT INTO t VALUES (2)"))
+                outcome.append("written")
+            except OperationalError:
+                outcome.append("refused by SQLite")
+
+    worker = threading.Thread(target=nested, daemon=True)
+    worker.start()
+    worker.join(timeout=DEADLINE)
+    assert not worker.is_alive(), "the thread waited for a turn it holds itself"
+    assert outcome == ["refused by SQLite"]
+
+
+def test_the_turn_is_given_back_after_a_rollback(engines: tuple[Engine, Engine]) -> None:
+    first, second = engines
+    with pytest.raises(RuntimeError), first.begin() as connection:
+        connection.execute(text("INSERT INTO t VALUES (1)"))
+        raise RuntimeError("the request failed")
+    with second.begin() as connection:
+        connection.exec_driver_sql("PRAGMA busy_timeout=0")
+        connection.execute(text("INSERT INTO t VALUES (2)"))
+    with first.connect() as connection:
+        assert connection.execute(text("SELECT n FROM t")).scalars().all() == [2]
+
+
+def test_the_turn_file_is_the_owners_only_and_holds_nothing(
+        engines: tuple[Engine, Engine], tmp_path: Path) -> None:
+    first, _ = engines
+    with first.begin() as connection:
+        connection.execute(text("INSERT INTO t VALUES (1)"))
+    turn_file = tmp_path / ("turns.sqlite3" + WRITER_TURN_SUFFIX)
+    assert stat.S_IMODE(turn_file.stat().st_mode) & 0o077 == 0
+    assert turn_file.read_bytes() == b""

@@ -1,5 +1,7 @@
 """The WSGI entry point: `gunicorn wsgi:app`, `flask --app wsgi ...`."""
 
+import os
+
 from app import create_app
 from app.private_files import restrict_new_files
 from app.services import services
@@ -13,3 +15,14 @@ with app.app_context():
     guesser = services().conversations.guesser
     if guesser is not None:
         guesser.preload()
+
+
+def _checkpoint_in_each_worker() -> None:
+    """In each worker gunicorn forks: SQLite's WAL checkpoints run in a thread of the worker,
+    not inside a survivor's request (app/storage/db.py `checkpoint_in_background`). Not in
+    the master: a thread there could be inside SQLite when it forks a worker."""
+    with app.app_context():
+        services().database.checkpoint_in_background()
+
+
+os.register_at_fork(after_in_child=_checkpoint_in_each_worker)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import stat
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -98,9 +99,14 @@ def test_a_thread_holding_a_turn_is_not_made_to_wait_for_itself(
 
 def test_the_turn_is_given_back_after_a_rollback(engines: tuple[Engine, Engine]) -> None:
     first, second = engines
-    with pytest.raises(RuntimeError), first.begin() as connection:
-        connection.execute(text("INSERT INTO t VALUES (1)"))
-        raise RuntimeError("the request failed")
+
+    def fail_after_writing() -> None:
+        with first.begin() as connection:
+            connection.execute(text("INSERT INTO t VALUES (1)"))
+            raise RuntimeError("the request failed")
+
+    with pytest.raises(RuntimeError):
+        fail_after_writing()
     with second.begin() as connection:
         connection.exec_driver_sql("PRAGMA busy_timeout=0")
         connection.execute(text("INSERT INTO t VALUES (2)"))
@@ -116,3 +122,35 @@ def test_the_turn_file_is_the_owners_only_and_holds_nothing(
     turn_file = tmp_path / ("turns.sqlite3" + WRITER_TURN_SUFFIX)
     assert stat.S_IMODE(turn_file.stat().st_mode) & 0o077 == 0
     assert turn_file.read_bytes() == b""
+
+
+def test_checkpoints_run_in_the_background_not_in_a_commit(tmp_path: Path) -> None:
+    """With checkpoint_in_background, a commit no longer copies the WAL into the database
+    (it would only past BACKSTOP_PAGES): the thread does, so the file grows without a commit
+    doing it."""
+    path = tmp_path / "checkpoints.sqlite3"
+    database = db.Database(f"sqlite:///{path}")
+    try:
+        with database.transaction() as connection:
+            connection.exec_driver_sql("CREATE TABLE t (b BLOB)")
+        with database.engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        assert database.checkpoint_in_background()
+        with database.transaction() as connection:
+            assert connection.exec_driver_sql(
+                "PRAGMA wal_autocheckpoint").scalar() == db.BACKSTOP_PAGES
+            connection.exec_driver_sql("INSERT INTO t VALUES (zeroblob(200000))")
+        deadline = time.monotonic() + DEADLINE
+        while path.stat().st_size < 200_000 and time.monotonic() < deadline:
+            time.sleep(0.05)  # polling the file, with a deadline
+        assert path.stat().st_size >= 200_000, "the WAL was not checkpointed in the background"
+    finally:
+        database.dispose()
+
+
+def test_no_background_checkpoints_without_a_file(tmp_path: Path) -> None:
+    database = db.Database("sqlite://")
+    try:
+        assert not database.checkpoint_in_background()
+    finally:
+        database.dispose()

@@ -99,6 +99,25 @@ class Server:
 Popen = Callable[..., "subprocess.Popen[bytes]"]
 
 
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU seconds (user and system) used so far by process `pid` and its children, as /proc
+    says: for gunicorn, the master and its workers. A worker that exits takes its count away,
+    so take the difference over a span in which none does."""
+    clock_ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        # After the command's ")": state, ppid, ... utime is field 14 of stat, stime 15.
+        if int(entry.name) == pid or int(fields[1]) == pid:
+            total += (int(fields[11]) + int(fields[12])) / clock_ticks
+    return total
+
+
 def start_process(
     stack: contextlib.ExitStack, name: str, argv: list[str], log: Path, *,
     env: Mapping[str, str] | None = None, port: int = 0, popen: Popen = subprocess.Popen,

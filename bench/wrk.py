@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.apps import WEBHOOK_PATH
-from bench.processes import Server
+from bench.processes import Server, tree_cpu_seconds
 
 WRK_THREADS = 2
 WRK_CONNECTIONS = 16
@@ -114,6 +114,9 @@ class Round:
     # The machine's 1-minute load average when the round ended: the machine may be shared,
     # and a round on a busy machine says less.
     load_1min: float = 0.0
+    # CPU milliseconds the app's gunicorn (master and workers) spent per answered request in
+    # the round: unlike req/s, hardly changed by other work on the machine.
+    cpu_ms_per_request: float = 0.0
 
     @property
     def ok_200(self) -> int:
@@ -138,9 +141,11 @@ def run_wrk(
     }
     argv = ["wrk", f"-t{WRK_THREADS}", f"-c{WRK_CONNECTIONS}", f"-d{seconds}s", "--latency",
             "--timeout", "10s", "-s", str(script), server.url + WEBHOOK_PATH]
+    cpu_before = tree_cpu_seconds(server.process.pid)
     # subprocess.run kills wrk if anything (Ctrl-C included) interrupts the wait.
     completed = subprocess.run(argv, env=env, capture_output=True, text=True, check=False,
                                timeout=seconds + 120)
+    cpu_seconds = tree_cpu_seconds(server.process.pid) - cpu_before
     (directory / f"wrk-{app}-{number}.txt").write_text(completed.stdout + completed.stderr)
     if completed.returncode != 0 or not summary_path.exists():
         raise RuntimeError(f"wrk failed ({completed.returncode}):\n{completed.stderr}")
@@ -158,6 +163,7 @@ def run_wrk(
         socket_errors={k: int(v) for k, v in data["errors"].items() if k != "status"},
         sent=int(data["sent"]), repeated_sids=int(data["wrapped"]),
         load_1min=os.getloadavg()[0],
+        cpu_ms_per_request=cpu_seconds * 1e3 / max(1, int(data["requests"])),
     )
 
 
@@ -171,4 +177,5 @@ def print_round(result: Round) -> None:
     if result.repeated_sids:
         problems += f"  repeated MessageSids: {result.repeated_sids}"
     print(f"  {result.app:<9} {label:<8} {result.rps:8.1f} req/s  p50 {result.p50_ms:6.2f} ms"
-          f"  p99 {result.p99_ms:7.2f} ms  load {result.load_1min:5.2f}{problems}", flush=True)
+          f"  p99 {result.p99_ms:7.2f} ms  cpu {result.cpu_ms_per_request:5.2f} ms/req"
+          f"  load {result.load_1min:5.2f}{problems}", flush=True)

@@ -36,6 +36,10 @@ GUNICORN_TARGETS = {
 }
 APPS = tuple(GUNICORN_TARGETS)
 WORKERS = 2
+# Threads per worker. gunicorn.conf.py (read from the repo root for all three apps) runs
+# gthread workers with 8 threads, as production does; gunicorn turns "sync" into gthread
+# whenever threads > 1. BENCH_GUNICORN_THREADS=1 measures true sync workers instead.
+THREADS = int(os.environ.get("BENCH_GUNICORN_THREADS") or 8)
 READY_TIMEOUT = 60.0
 STOP_TIMEOUT = 15.0
 
@@ -249,13 +253,14 @@ def http_status(port: int, method: str, path: str) -> int | None:
 
 def start_gunicorn(
     stack: contextlib.ExitStack, name: str, env: Mapping[str, str], directory: Path,
-    worker_class: str = "sync",
+    worker_class: str = "gthread",
 ) -> Server:
     port = free_port()
     server = start_process(
         stack, f"gunicorn ({name})",
         [sys.executable, "-m", "gunicorn", "--workers", str(WORKERS), "--worker-class",
-         worker_class, "--bind", f"127.0.0.1:{port}", GUNICORN_TARGETS[name]],
+         worker_class, "--threads", str(THREADS), "--bind", f"127.0.0.1:{port}",
+         GUNICORN_TARGETS[name]],
         directory / f"gunicorn-{name}.log", env=env, port=port,
     )
     # The real app has /healthz; the others answer the webhook path's GET with 405, which is

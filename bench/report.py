@@ -13,7 +13,7 @@ from typing import Any
 from bench import ROOT
 from bench.environment import REAL_INBOUND_SQL, REFERENCE_INBOUND_SQL, count_rows
 from bench.machine import machine_info
-from bench.processes import APPS, GUNICORN_TARGETS, WORKERS
+from bench.processes import APPS, GUNICORN_TARGETS, THREADS, WORKERS
 from bench.signed_requests import SENDERS, round_list_size
 from bench.wrk import WARMUP_SECONDS, WRK_CONNECTIONS, WRK_THREADS, Round
 
@@ -71,7 +71,8 @@ def build_report(
         "revision": revision,
         "machine": machine_info(directory),
         "config": {
-            "gunicorn_workers": WORKERS, "worker_class": "sync",
+            "gunicorn_workers": WORKERS, "worker_class": "gthread" if THREADS > 1 else "sync",
+            "threads_per_worker": THREADS,
             "wrk_threads": WRK_THREADS, "wrk_connections": WRK_CONNECTIONS,
             "round_seconds": duration, "rounds": rounds, "warmup_seconds": WARMUP_SECONDS,
             "distinct_senders": SENDERS, "order": "interleaved: " + ", ".join(APPS),
@@ -112,7 +113,8 @@ def render_table(report: Mapping[str, Any]) -> str:
         f"Quietline SMS webhook benchmark, {report['date']}, revision {report['revision']}",
         f"{machine['nproc']} CPUs ({machine['cpu']}), Python {machine['python']}, "
         f"SQLite {machine['sqlite']} on {machine['database_filesystem']}",
-        f"gunicorn {config['gunicorn_workers']} sync workers per app; wrk -t"
+        f"gunicorn {config['gunicorn_workers']} {config['worker_class']} workers per app"
+        f" ({config.get('threads_per_worker', 1)} threads each); wrk -t"
         f"{config['wrk_threads']} -c{config['wrk_connections']} from 127.0.0.1; "
         f"{config['rounds']} interleaved rounds of {config['round_seconds']:g} s",
         "load: the machine's 1-minute load average as each round ended (2 cores; other work "

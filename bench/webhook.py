@@ -1,6 +1,7 @@
 """Benchmark of the Twilio SMS webhook: the real app against a bare and a reference app.
 
-One run starts redis-server and three gunicorns (2 sync workers each, on free loopback ports):
+One run starts redis-server and three gunicorns (2 workers each, gthread with 8 threads as
+gunicorn.conf.py runs production, on free loopback ports; BENCH_GUNICORN_THREADS=1 for sync):
 
   bare       bench.apps:bare()       Flask answering a fixed TwiML: the framework floor;
   reference  bench.apps:reference()  only the irreducible work: signature check, HMAC of the
@@ -47,7 +48,14 @@ from collections.abc import Sequence
 from bench import ROOT
 from bench.environment import bench_environment, gunicorn_environment, prepare_databases
 from bench.machine import git_revision
-from bench.processes import APPS, WORKERS, install_sigterm_handler, start_gunicorn, start_redis
+from bench.processes import (
+    APPS,
+    THREADS,
+    WORKERS,
+    install_sigterm_handler,
+    start_gunicorn,
+    start_redis,
+)
 from bench.report import build_report, check_stored, write_profile, write_report
 from bench.signed_requests import LIST_RATE, RequestFactory, round_list_size
 from bench.webhook_profile import ProfileRun, logs_to, profile_real, render_profile, time_reference
@@ -87,7 +95,7 @@ def run_benchmark(duration: int, rounds: int, output: Path) -> int:
 
         servers = {app: start_gunicorn(stack, app, gunicorn_environment(app, env), directory)
                    for app in APPS}
-        print(f"Started gunicorn ({WORKERS} sync workers each): "
+        print(f"Started gunicorn ({WORKERS} workers of {THREADS} threads each): "
               + ", ".join(f"{a} on :{s.port}" for a, s in servers.items()), flush=True)
 
         # Round 0 is the warm-up. The apps take turns round by round, so a slow spell on the

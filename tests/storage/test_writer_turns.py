@@ -8,6 +8,7 @@ once: only waiting for its turn lets it through.
 
 from __future__ import annotations
 
+import os
 import stat
 import threading
 import time
@@ -154,3 +155,57 @@ def test_no_background_checkpoints_without_a_file(tmp_path: Path) -> None:
         assert not database.checkpoint_in_background()
     finally:
         database.dispose()
+
+
+def test_many_threads_of_one_process_all_write(engines: tuple[Engine, Engine]) -> None:
+    """Threads of one process (gunicorn's gthread workers) queue on the process's lock and
+    then on the file's: none is refused, with SQLite's own wait switched off."""
+    first, _ = engines
+    failures: list[str] = []
+
+    def write(n: int) -> None:
+        for i in range(20):
+            try:
+                with first.begin() as connection:
+                    connection.exec_driver_sql("PRAGMA busy_timeout=0")
+                    connection.execute(text("INSERT INTO t VALUES (:n)"), {"n": n * 100 + i})
+            except OperationalError as error:
+                failures.append(str(error.orig))
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=DEADLINE * 3)
+    assert failures == []
+    with first.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM t")).scalar() == 160
+
+
+def test_a_forked_child_does_not_inherit_a_turn_held_by_another_thread(
+        engines: tuple[Engine, Engine], tmp_path: Path) -> None:
+    """gunicorn forks workers and RQ forks work-horses: a turn another thread of the parent
+    held at that moment would never be given back in the child."""
+    first, _ = engines
+    database = str(tmp_path / "turns.sqlite3")
+    holding, done = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with first.begin() as connection:
+            connection.execute(text("INSERT INTO t VALUES (1)"))
+            holding.set()
+            done.wait(DEADLINE)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert holding.wait(DEADLINE)
+    try:
+        pid = os.fork()
+        if pid == 0:  # the child: is this process's lock for the file free?
+            locked = db._PROCESS_TURNS.lock_for(database + WRITER_TURN_SUFFIX).locked()
+            os._exit(1 if locked else 0)
+        _, status = os.waitpid(pid, 0)
+    finally:
+        done.set()
+        holder.join(DEADLINE)
+    assert os.waitstatus_to_exitcode(status) == 0, "the child inherited a held turn"

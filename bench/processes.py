@@ -104,20 +104,15 @@ Popen = Callable[..., "subprocess.Popen[bytes]"]
 
 
 def tree_cpu_seconds(pid: int) -> float:
-    """CPU seconds (user and system) used so far by process `pid` and its children, as /proc
-    says: for gunicorn, the master and its workers. A worker that exits takes its count away,
-    so take the difference over a span in which none does."""
+    """CPU seconds (user and system) used so far by process `pid` and every process below
+    it, as /proc says: for gunicorn, the master and its workers. A process that exits takes
+    its count away, so take the difference over a span in which none does."""
     clock_ticks = os.sysconf("SC_CLK_TCK")
     total = 0.0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        # After the command's ")": state, ppid, ... utime is field 14 of stat, stime 15.
-        if int(entry.name) == pid or int(fields[1]) == pid:
+    for member in [pid, *(child for child, _state in descendants(pid))]:
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
+            # After the command's ")": state, ppid, ...; utime is field 14 of stat, stime 15.
             total += (int(fields[11]) + int(fields[12])) / clock_ticks
     return total
 

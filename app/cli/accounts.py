@@ -8,7 +8,6 @@ import sys
 import time
 
 import click
-import segno
 from flask.cli import AppGroup
 
 from app.crypto import Totp
@@ -35,6 +34,9 @@ def _password(from_stdin: bool) -> str:
 def _enrolment(enrolment: Enrolment) -> None:
     click.echo("Scan this with an authenticator app, or enter the URI by hand. It is shown "
                "once; nobody else should see it.")
+    # Imported here: only this command draws a QR code, and every process builds the app.
+    import segno  # noqa: PLC0415
+
     qr = io.StringIO()
     segno.make(enrolment.uri, error="m").terminal(out=qr, compact=True)
     click.echo(qr.getvalue())

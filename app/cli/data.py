@@ -18,7 +18,6 @@ from app.lifecycle import retention, rotation
 from app.private_files import write_private_text
 from app.reporting import figures as report
 from app.services import services
-from app.storage import migrate
 
 db_cli = AppGroup("db", help="Create or migrate the database.")
 keys_cli = click.Group("keys", help="Encryption keys.")
@@ -133,6 +132,10 @@ def retention_verify(report_file: Path) -> None:
 @db_cli.command("upgrade")
 def db_upgrade() -> None:
     """Create or migrate the database to the newest schema (safe to run again)."""
+    # Imported here: alembic (with mako and pygments) costs every process that builds the
+    # app about 10 MiB, and only this command uses it (bench/memory.py).
+    from app.storage import migrate  # noqa: PLC0415
+
     engine = services().database.engine
     migrate.upgrade(engine)
     click.echo(f"database at revision {migrate.current_revision(engine)}")

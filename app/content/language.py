@@ -12,10 +12,12 @@ guess is worse than no guess (on our triage test set: 0 wrong and 16 unsure of 2
 from __future__ import annotations
 
 from functools import lru_cache
-
-from lingua import IsoCode639_1, Language, LanguageDetector, LanguageDetectorBuilder
+from typing import TYPE_CHECKING
 
 from app.flows.said import read_parts
+
+if TYPE_CHECKING:
+    from lingua import LanguageDetector
 
 # Fewer letters than this ("hi", "3") say nothing reliable about a language.
 _MIN_LETTERS = 6
@@ -25,7 +27,12 @@ _MIN_LETTERS = 6
 def _detector_for(languages: tuple[str, ...], preload: bool,
                   small: bool = False) -> LanguageDetector | None:
     """One detector per set of languages for the whole process: its models are large,
-    read-only and slow to load, so every app (and every test) shares them."""
+    read-only and slow to load, so every app (and every test) shares them.
+
+    lingua is imported here, not with this module: a process that never guesses (the RQ
+    worker, unless the fail-safe's spool is replayed; the CLI) does not load it at all."""
+    from lingua import IsoCode639_1, Language, LanguageDetectorBuilder  # noqa: PLC0415
+
     known = []
     for code in languages:
         try:

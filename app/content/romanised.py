@@ -1,0 +1,56 @@
+"""Texts in Latin letters that are in no Latin-script language: Urdu, Punjabi and Arabic typed
+in Latin letters.
+
+Survivors often type Urdu and Punjabi in Latin letters ("mujhe kisi se baat karni hai") and
+Arabic as Arabizi, with digits for the sounds Latin letters lack ("3ayza atkalem m3 7ad"). The
+language models know these languages only in their own scripts, so they can only choose among
+the Latin-script languages on offer, and sometimes do so with confidence. Answering a
+frightened person in a language they cannot read is worse than not guessing, so such a text is
+not guessed: the conversation stays in the default language, whose welcome offers the menu. On
+the evaluation set's tuning part (eval/messages/dev, 753 messages) this rule takes back 16 of
+the accurate models' 24 wrong guesses and 96 of the small models' 127, and no right guess.
+The words were chosen as these languages' most common words, but after seeing that set's
+wrong guesses: the held-out part is the fair measure of it.
+
+A text counts when every word is in plain ASCII letters and at least a quarter of its words
+(at least one) are very common Urdu or Punjabi words in Latin letters, or Arabizi words (letters
+with 3, 5, 7 or 9 inside). None of the listed words is a word of the Latin-script languages'
+catalogues (tests/content/test_romanised.py checks it), so "de", "nu", "to", "ka" are not
+listed: they are Romanian, English or Somali too. Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Very common words of Urdu (and Hindi) and of Punjabi as people type them in Latin letters.
+_LISTED = """
+    hai hain hoon hun hu nahi nahin nai mein mujhe mera meri mere tum tumhe aap kya kyun kyon
+    kaise kahan koi kisi kuch aur bhi abhi yeh woh usne uska uski unhe unko humein tha thi
+    raha rahi rahe karna karni karta karti kar sakti sakta sakte chahiye bahut bohat bohot
+    baat ghar mainu tainu ohne ohde ohnu naal nal vich kithe kiven kive hor sakdi sakda
+    chahidi reha hoyi gaya gayi diya liya dena deni jana jaana hota hoti kal aaj raat sab
+    theek ki ke ko ye aa ji
+    ana enta enti inti mish mesh msh bas wallah inshallah habibi salam shukran kifak shu leh
+    bdi bade
+"""
+_WORDS = frozenset(_LISTED.split())
+# Arabizi writes ع, ح, خ and ق as 3, 7, 5 and 9 inside a word. (2 and 8 are left out:
+# English txt-speak writes "2day" and "gr8".)
+_ARABIZI = re.compile(r"^(?=[a-z0-9]*[a-z])[a-z0-9]*[3579][a-z0-9]*$")
+_WORD = re.compile(r"[^\W_]+")
+_SHARE = 4  # at least one word in four
+
+
+def romanised(text: str) -> bool:
+    """True when `text` reads as Urdu, Punjabi or Arabic typed in Latin letters."""
+    words = [word for word in _WORD.findall(text.casefold()) if not word.isdigit()]
+    if not words or not all(word.isascii() for word in words):
+        return False
+    marked = sum(1 for word in words if word in _WORDS or _ARABIZI.match(word))
+    return marked > 0 and marked * _SHARE >= len(words)
+
+
+def listed_words() -> frozenset[str]:
+    """The listed words (for the test that none is a word of another language on offer)."""
+    return _WORDS

@@ -32,8 +32,8 @@ def audit_page() -> BaseResponse:
         return filters
     built = services()
     before = request.args.get("before", "")
-    rows = audit_log.entries(built.database, filters,
-                             before=int(before) if before.isdigit() else None)
+    rows = audit_log.entries(built.database, filters, before=int(before) if before.isdigit()
+                             and int(before) <= audit_log.LARGEST_ID else None)
     audit_log.record_reading(built.database, g.staff.id, "audit.viewed", built.clock())
     verdict = audit_chain.verify(built.database, built.chain_key)
     query = {k: v for k, v in request.args.items() if k != "before"}

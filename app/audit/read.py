@@ -29,6 +29,12 @@ class FilterError(ValueError):
     """A filter the page or command cannot use; the message says which and why."""
 
 
+# The largest id an `Integer` column holds on both databases (PostgreSQL's integer is 32-bit).
+# A larger number bound to a query made SQLite's driver raise (OverflowError): a 500 where the
+# filter should simply be refused (make soak's route fuzzer found it on /advocates/audit.csv).
+LARGEST_ID = 2**31 - 1
+
+
 @dataclass(frozen=True)
 class Filters:
     case: int | None = None
@@ -49,7 +55,7 @@ class Filters:
             raise FilterError("dates must look like 2026-12-01") from exc
         if start and end and end < start:
             raise FilterError("the end date is before the start date")
-        if case and not case.isdigit():
+        if case and (not case.isdigit() or int(case) > LARGEST_ID):
             raise FilterError("a case is its number")
         if actor and "@" in actor:
             if actor not in actors:

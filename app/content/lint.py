@@ -50,12 +50,12 @@ COMPOSED_REPLIES: dict[str, tuple[str, ...]] = {
                                             "hours.reads_unknown"),
 }
 # A request for a person that triage reads as urgent, out of hours: the emergency options
-# first, then the person step's own messages, then the on-call and reading lines.
+# first, then the on-call and reading lines, then the person step's question (its
+# acknowledgement is left out: those lines say when someone will reply).
 COMPOSED_REPLIES["urgent out of hours, asking for a person"] = (
-    "urgent.closed", "person.requested", "person.safe_now", "hours.on_call", "hours.reads_from")
+    "urgent.closed", "hours.on_call", "hours.reads_from", "person.safe_now")
 COMPOSED_REPLIES["urgent out of hours, asking for a person, no one on call"] = (
-    "urgent.closed", "person.requested", "person.safe_now", "hours.off_duty",
-    "hours.reads_unknown")
+    "urgent.closed", "hours.off_duty", "hours.reads_unknown", "person.safe_now")
 # A routine request for a person out of hours, as the service composes it: the step's
 # acknowledgement, when the team is back, then its question (checked whole, like the above).
 COMPOSED_REPLIES["a person asked for out of hours"] = ("person.requested", "hours.closed",

@@ -421,7 +421,7 @@ class ConversationService:
         Silent Solution, the 24-hour helpline), then whether the on-call phone is being
         alerted (only if the deployment has one), then when the team will read it. The flow's
         own urgent reply is left out then: it promises the team reads it first, which is not
-        true at night. Any other step's words (e.g. its options) are kept, after the numbers.
+        true at night. Any other step's question or confirmation is kept, last.
         A routine request says when the team is back right after the step's first message.
         """
         opening = self.deployment.opening_hours
@@ -435,8 +435,16 @@ class ConversationService:
             closed = "hours.closed" if known else "hours.unknown"
             return (*reply_ids[:1], closed, *reply_ids[1:])
         on_call = "hours.on_call" if self.deployment.staff.on_call_sms else "hours.off_duty"
-        return ("urgent.closed", *(() if urgent_step else reply_ids), on_call,
-                "hours.reads_from" if known else "hours.reads_unknown")
+        reads = "hours.reads_from" if known else "hours.reads_unknown"
+        if urgent_step:
+            return ("urgent.closed", on_call, reads)
+        # A step's own words come last, so the reply ends with what the survivor is asked
+        # (the person step's "is it safe to be texting now?"). Its acknowledgement, when it
+        # has one before its question ("someone will reply here when they can"), is left out:
+        # the on-call and reading lines say, truly for the night, when someone will; and the
+        # reply stays within what a phone shows as one message.
+        return ("urgent.closed", on_call, reads,
+                *(reply_ids[1:] if len(reply_ids) > 1 else reply_ids))
 
     def render(self, language: str | None, message_ids: tuple[str, ...],
                now: datetime | None = None, channel: str | None = None) -> str:

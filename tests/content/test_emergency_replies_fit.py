@@ -131,13 +131,13 @@ def test_a_reply_naming_an_opening_is_measured_with_the_languages_longest(
 
 def test_an_urgent_request_for_a_person_out_of_hours_is_checked_as_one_sms(
         tmp_path: Path) -> None:
-    # The service sends the emergency options, the person step's own messages, then the
-    # on-call and reading lines as one SMS (app/conversation/service.py `_out_of_hours`).
+    # The service sends the emergency options, the on-call and reading lines, then the person
+    # step's question as one SMS (app/conversation/service.py `_out_of_hours`).
     flows_dir = tmp_path / "flows"
     shutil.copytree(ROOT / "flows", flows_dir)
     loaded = Catalogues.load(ROOT / "translations", "en")
     texts = {language: dict(loaded.messages(language)) for language in loaded.languages}
-    texts["pl"]["person.requested"] = "Dziękujemy, odpiszemy tutaj. " * 8
+    texts["pl"]["person.safe_now"] = "Czy możesz teraz bezpiecznie pisać? " * 6
     catalogues = Catalogues(texts, "en", loaded.sources)
     catalogues.fuzzy = loaded.fuzzy
     found = [str(p) for p in check(flows_dir, catalogues, "en", ORGANISATION) if not p.warning]

@@ -127,5 +127,6 @@ def test_the_shipped_weights_load_and_say_how_they_were_made() -> None:
     raw = json.loads((ROOT / "flows" / "second_opinion.json").read_text(encoding="utf-8"))
     shipped = learned.parse(raw)
     assert "dev/" in raw["made"]
+    assert "opened/" in raw["made"]  # taught on both tuning splits (eval/README.md)
     assert "heldout" not in raw["made"]
     assert set(shipped.models) >= {"*", "en", "cy", "pl", "ro", "ar", "ur", "pa", "so"}

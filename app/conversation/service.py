@@ -55,6 +55,7 @@ ERASED_REPLY = ("erase.done",)
 URGENT = escalation.PRIORITY_RANK["urgent"]
 # Texts that name when the team is next at work ({opens}).
 _NAMES_OPENING = frozenset({"hours.closed", "hours.reads_from"})
+RACE_ATTEMPTS = 5
 
 
 def _erased_since(lookup: vault.Lookup, arrived: datetime, seen: list[uuid.UUID]) -> bool:
@@ -142,9 +143,12 @@ class ConversationService:
         # contact erased a conversation after that, the message was that conversation's.
         arrived = replay.received_at if replay else self.clock()
         seen: list[uuid.UUID] = []  # the conversation each attempt found
-        # Two attempts: the second covers the race where two first messages from one number
-        # both try to open a conversation and the database lets only one of them.
-        for attempt in (1, 2):
+        # Several messages from one number at once race to open its conversation, then its
+        # case (a unique index lets one of each win). A loser reads again and goes on; one
+        # that loses the conversation and then the case needs a third try, and every lost
+        # race means another message was stored, so RACE_ATTEMPTS bounds it: past that, the
+        # fail-safe answers and the spool keeps the message.
+        for attempt in range(1, RACE_ATTEMPTS + 1):
             try:
                 with self.database.transaction() as connection:
                     outcome = self._handle(connection, inbound, contact_hash, replay, verdict,
@@ -163,7 +167,7 @@ class ConversationService:
                                           inbound.provider_sid)
                     if stored is not None:
                         return stored
-                if attempt == 2:
+                if attempt == RACE_ATTEMPTS:
                     raise
         raise AssertionError("unreachable")  # pragma: no cover
 

@@ -107,12 +107,24 @@ class Catalogues:
         """The text in `language` (else the default language, else English); on `channel`, a
         language's wording for that channel comes before its plain one. The survivor's own
         language with SMS wording beats English with the channel's: a text they can read."""
+        found, key = self._find(language, message_id, channel)
+        return self._texts[found][key].format_map(_Params(params))
+
+    def language_of(self, language: str | None, message_id: str,
+                    channel: str | None = None) -> str:
+        """The language `text` takes this message from: `language`, or the one it falls back
+        to (a missing or unconfirmed translation), so what goes into the text (a date) is
+        written in the language of the words around it."""
+        return self._find(language, message_id, channel)[0]
+
+    def _find(self, language: str | None, message_id: str,
+              channel: str | None) -> tuple[str, str]:
         keys = (variant_id(message_id, channel), message_id) if channel else (message_id,)
         for candidate in (language, self.default_language, FALLBACK_LANGUAGE):
             texts = self._texts.get(candidate, {}) if candidate else {}
             for key in keys:
                 if key in texts:
-                    return texts[key].format_map(_Params(params))
+                    return str(candidate), key
         raise MissingMessage(message_id)
 
     def join(

@@ -456,8 +456,12 @@ class ConversationService:
         (`erase.done@web`, app/content/catalogues.py): the web chat is not told to delete a
         chat "from your phone" or asked whether it is safe to be "texting"."""
         params = {"services": self.services_text()}
-        if now is not None and _NAMES_OPENING.intersection(message_ids):
-            params["opens"] = self._opens_text(language, now)
+        opening = [mid for mid in message_ids if mid in _NAMES_OPENING]
+        if now is not None and opening:
+            # In the language of the sentence it goes into: an unconfirmed translation is
+            # sent in English, and "Isniin 7 Diseembar" inside English would read as noise.
+            written_in = self.catalogues.language_of(language, opening[0], channel)
+            params["opens"] = self._opens_text(written_in, now)
         return self.catalogues.join(language, message_ids, params, channel)
 
     def _opens_text(self, language: str | None, now: datetime) -> str:

@@ -1,7 +1,10 @@
-"""The senses of danger and of asking for a person, per language, on a fixed table
-(tests/flows/senses.yaml) written from each language's grammar: inflections, spellings
-without diacritics, clitics and word orders. Read as the service reads a first message:
-triage in the message's language (and those always tried), then one flow step."""
+"""The senses of danger, of asking for a person and of not being able to talk, per language,
+on fixed tables: tests/flows/senses.yaml, written from each language's grammar (inflections,
+spellings without diacritics, clitics and word orders), and senses_generalise.yaml, the senses
+the rules first missed on the opened evaluation part (issue 21), written in other words than
+any evaluation message, with the innocent look-alikes that must stay calm. Read as the service
+reads a first message: triage in the message's language (and those always tried), then one
+flow step."""
 
 from __future__ import annotations
 
@@ -14,19 +17,22 @@ import yaml
 
 from app.flows import ConversationState, Escalate, Flow, load_flows, step
 from app.flows.loader import read_yaml
+from app.flows.model import Pause
 from app.flows.triage import TriageRules, parse_rules
 from app.flows.wording import Negation, Speller, compile_phrases, first_match, fold
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 12, 8, 11, 0, tzinfo=UTC)
 IDLE = timedelta(hours=4)
-TABLE: dict[str, dict[str, list[str]]] = yaml.safe_load(
-    (Path(__file__).parent / "senses.yaml").read_text(encoding="utf-8"))
+TABLES: dict[str, dict[str, dict[str, list[str]]]] = {
+    name: yaml.safe_load((Path(__file__).parent / f"{name}.yaml").read_text(encoding="utf-8"))
+    for name in ("senses", "senses_generalise")}
 
 
 def rows(kind: str) -> list[Any]:
-    return [pytest.param(language, text, id=f"{language}:{text[:40]}")
-            for language, senses in TABLE.items() for text in senses.get(kind) or ()]
+    return [pytest.param(language, text, id=f"{name}:{language}:{text[:40]}")
+            for name, table in TABLES.items()
+            for language, senses in table.items() for text in senses.get(kind) or ()]
 
 
 @pytest.fixture(scope="module")
@@ -58,6 +64,15 @@ def test_a_request_for_a_person_reaches_one(rules: TriageRules, flow: Flow, lang
     result = step(flow, ConversationState(language=language), text, NOW, IDLE,
                   urgent=risk.at_least("urgent"), disclosure=risk.at_least("routine"))
     assert any(isinstance(a, Escalate) for a in result.actions) or risk.at_least("high")
+
+
+@pytest.mark.parametrize(("language", "text"), rows("cannot_talk"))
+def test_cannot_talk_pauses(rules: TriageRules, flow: Flow, language: str, text: str) -> None:
+    risk = rules.assess(text, language)
+    assert not risk.at_least("urgent")
+    result = step(flow, ConversationState(language=language), text, NOW, IDLE,
+                  urgent=False, disclosure=risk.at_least("routine"))
+    assert any(isinstance(a, Pause) for a in result.actions)
 
 
 @pytest.mark.parametrize(("text", "matches"), [

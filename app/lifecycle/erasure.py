@@ -72,6 +72,7 @@ def erase(connection: Connection, conversation_id: uuid.UUID, *, also: str | Non
     `also` is the provider id of the message that confirmed the erasure (never stored).
     `reason` is why: the survivor's erasure, or retention (app/lifecycle/retention.py).
     """
+    _hold(connection, conversation_id)
     sids = set(connection.execute(select(messages.c.provider_sid).where(
         messages.c.conversation_id == conversation_id,
         messages.c.provider_sid.is_not(None))).scalars())
@@ -101,9 +102,6 @@ def erase(connection: Connection, conversation_id: uuid.UUID, *, also: str | Non
     ).values(status="closed", closed_at=now, closed_reason=reason)
         .returning(escalations.c.id)).scalars())
     tallies.cases_closed(connection, closing, reason)
-    connection.execute(update(escalations).where(escalations.c.conversation_id ==
-                                                 conversation_id)
-                       .values(safe_window_sealed=None))
     case_records.note_erased(connection, case_records.count_for_conversation(
         connection, conversation_id))
     by_survivor = reason == CLOSED_BY_SURVIVOR
@@ -120,6 +118,23 @@ def erase(connection: Connection, conversation_id: uuid.UUID, *, also: str | Non
     log.info("event=conversation.%s conversation=%s provider_copies=%s",
              "erased" if by_survivor else "purged", conversation_id, len(ids))
     return ids
+
+
+def _hold(connection: Connection, conversation_id: uuid.UUID) -> None:
+    """Before reading which provider copies the conversation has: stop anything else adding
+    to it until this erasure commits. Otherwise a message or reply committed between that read
+    and the delete goes with the conversation (the delete cascades) while its copy at Twilio,
+    with the survivor's words and number, is never queued for deletion.
+
+    On PostgreSQL, FOR UPDATE on the conversation's row: a new message or reply needs a key
+    share of that row for its foreign key, so it waits, and then fails on the deleted row
+    (its retry finds the erasure, app/conversation/service.py). On SQLite, one write takes the
+    database's only write lock (FOR UPDATE means nothing there), so no other writer commits
+    in between, and the reads after it are inside this write transaction."""
+    connection.execute(select(conversations.c.id).where(
+        conversations.c.id == conversation_id).with_for_update())
+    connection.execute(update(escalations).where(
+        escalations.c.conversation_id == conversation_id).values(safe_window_sealed=None))
 
 
 def _mark(connection: Connection, conversation_id: uuid.UUID, now: datetime) -> None:

@@ -19,7 +19,7 @@ from sqlalchemy import select, text
 
 from app.lifecycle import erasure
 from app.services import Services
-from app.storage import db, vault
+from app.storage import vault, writer_turns
 from app.storage.models import ProviderDeletion
 from tests.conftest import MovableClock
 from tests.conversation.test_spool import TUESDAY_10AM
@@ -51,13 +51,13 @@ def test_a_message_committed_during_the_erasure_has_its_copy_deleted(
 
     # SQLite: the erasure waits for its writer's turn; PostgreSQL: for a row lock.
     waiting = threading.Event()
-    take = db._take_turn
+    take = writer_turns._take_turn
 
     def take_turn(path: str) -> Any:
         waiting.set()
         return take(path)
 
-    monkeypatch.setattr(db, "_take_turn", take_turn)
+    monkeypatch.setattr(writer_turns, "_take_turn", take_turn)
     queued: list[int] = []
 
     def erase() -> None:

@@ -1,4 +1,5 @@
-"""Writers on one SQLite file take turns (app/storage/db.py `WriterTurns`).
+"""Writers on one SQLite file take turns (app/storage/writer_turns.py), and checkpoints run
+in the background (app/storage/db.py).
 
 Without turns, a writer that finds the file locked sleeps in SQLite's busy handler (1, 2, 5 ...
 100 ms between tries); with them it waits for the writer before it and goes at once. These
@@ -19,8 +20,9 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError
 
-from app.storage import db
-from app.storage.db import WRITER_TURN_SUFFIX, make_engine
+from app.storage import db, writer_turns
+from app.storage.db import make_engine
+from app.storage.writer_turns import WRITER_TURN_SUFFIX
 
 DEADLINE = 10.0
 
@@ -77,7 +79,7 @@ def test_a_thread_holding_a_turn_is_not_made_to_wait_for_itself(
     """Writing through a second connection inside one's own write transaction is refused by
     SQLite, as it always was: it must not wait forever for a turn its own thread holds."""
     first, second = engines
-    monkeypatch.setattr(db, "TURN_WAIT_SECONDS", 3600.0)
+    monkeypatch.setattr(writer_turns, "TURN_WAIT_SECONDS", 3600.0)
     outcome: list[str] = []
 
     def nested() -> None:
@@ -202,7 +204,7 @@ def test_a_forked_child_does_not_inherit_a_turn_held_by_another_thread(
     try:
         pid = os.fork()
         if pid == 0:  # the child: is this process's lock for the file free?
-            locked = db._PROCESS_TURNS.lock_for(database + WRITER_TURN_SUFFIX).locked()
+            locked = writer_turns._PROCESS_TURNS.lock_for(database + WRITER_TURN_SUFFIX).locked()
             os._exit(1 if locked else 0)
         _, status = os.waitpid(pid, 0)
     finally:

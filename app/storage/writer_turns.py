@@ -115,7 +115,9 @@ _READING = ("SELECT", "PRAGMA", "EXPLAIN", "BEGIN", "COMMIT", "ROLLBACK", "RELEA
 
 
 def _writes(sql: str) -> bool:
-    return not sql.lstrip().upper().startswith(_READING)
+    # Called for every statement until the connection writes (the webhook's look-up too):
+    # only the first word is read, not the whole statement upper-cased.
+    return not sql.lstrip()[:9].upper().startswith(_READING)
 
 
 # One lock per database file per process: the threads of a process (gunicorn's gthread

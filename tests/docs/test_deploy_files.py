@@ -78,7 +78,7 @@ def nginx_in_front_of_nothing(tmp_path: Path) -> Iterator[str]:
         except OSError:
             assert process.poll() is None, (tmp_path / "logs" / "error.log").read_text()
             assert time.monotonic() < deadline, "nginx did not start"
-            time.sleep(0.05)
+            time.sleep(0.05)  # polling for nginx's port, with the deadline above
     try:
         yield base
     finally:

@@ -174,8 +174,8 @@ class Deployment:
     return_codes: ReturnCodeLimits = field(default_factory=ReturnCodeLimits)
     # `[triage] second_opinion`: the learned second opinion (app/flows/learned.py) may raise a
     # first message to urgent or read a request for a person the rules missed; it never
-    # lowers what the rules read. Off by default until batch d held-out decides, by the rule
-    # pre-registered in eval/README.md.
+    # lowers what the rules read. Off by default: batch d held-out kept it off, and batch e
+    # held-out decides next, by the rule pre-registered in eval/README.md.
     second_opinion: bool = False
     source: str = field(default="", compare=False)
 

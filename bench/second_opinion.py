@@ -2,7 +2,7 @@
 the tuning splits eval/messages/dev and eval/messages/opened ONLY.
 
 `python bench/second_opinion.py [--folds 5] [--write]`. It never reads eval/messages/heldout
-(batch d, measured once at the end).
+(batch e, measured once at the end; batch d, measured once, is now in opened/).
 
 Every tuning message (dev/ and opened/; "dev" below means both) is read by the rules as the
 service reads a first message (bench/understanding.py `reader`, without the second opinion):
@@ -22,7 +22,8 @@ person recall at those thresholds wins (the rules read every dev message right, 
 combination cannot tell candidates apart on dev).
 
 Whether it ships on is NOT decided here: the rule, pre-registered before batch d existed
-(eval/README.md), is measured once on batch d held-out: `[triage] second_opinion` ships on if
+(eval/README.md), is measured once on the held-out batch (batch d then, batch e now):
+`[triage] second_opinion` ships on if
 rules+model raise urgent recall or person recall by at least 0.02 over rules alone, lower
 neither, and false urgent rises by at most 0.01; otherwise it ships off. The cross-validated
 figures here are optimistic (the thresholds are chosen on the same scores they are reported
@@ -224,7 +225,7 @@ def main() -> int:
 
     lines += ["", f"chosen: n-grams {sizes[0]}-{sizes[1]}, alpha {alpha}, thresholds "
               f"urgent {thresholds['urgent']:.3f}, person {thresholds['person']:.3f}",
-              "default: decided once on batch d held-out by the rule pre-registered in "
+              "default: decided once on batch e held-out by the rule pre-registered in "
               "eval/README.md (on if rules+model raise urgent or person recall by >= 0.02 "
               "over rules alone, lower neither, and false urgent rises by <= 0.01), not here"]
     text = "\n".join(lines) + "\n"

@@ -21,14 +21,15 @@ both Arabic. It reports, per split and language, and overall:
 - own language: of the greetings, how many are answered in the message's language.
 
 Each split is also measured batch by batch (`ar.yaml` is batch a, `ar-b.yaml` b, `ar-c.yaml`
-c): a batch written after the rules were last tuned is the freshest measure of them.
+c, `ar-d.yaml` d): a batch written after the rules were last tuned is the freshest measure of
+them.
 
 The messages were written by helpers who never saw the rules (eval/README.md). Three splits:
-dev/ and opened/ are for tuning (opened/ was the first held-out part: measured once for its
-final figures on 6 December 2026, then opened for tuning); heldout/ holds batch d, which whoever
-writes the rules never reads, and is measured once, at the end. While heldout/ is missing or
-empty the report says so. Results: bench/results/understanding.txt and .json, with the targets
-of issue 21 for held-out data.
+dev/ and opened/ are for tuning (opened/ holds the earlier held-out parts, each measured once
+for its final figures and then opened for tuning: batches a-c on 6 December 2026, batch d on
+7 December 2026); heldout/ holds batch e, which whoever writes the rules never reads, and is
+measured once, at the end. While heldout/ is missing or empty the report says so. Results:
+bench/results/understanding.txt and .json, with the targets of issue 21 for held-out data.
 """
 
 from __future__ import annotations
@@ -121,7 +122,7 @@ def batch_of(path: Path) -> str:
 
 
 def files(split: str) -> list[Path]:
-    """The split's message files; none when its folder is missing (heldout/ before batch d)."""
+    """The split's message files; none when its folder is missing (heldout/ before batch e)."""
     return sorted((EVAL / split).glob("*.yaml"))
 
 
@@ -220,14 +221,14 @@ def main() -> int:
                 "of dev/ and opened/: its figures there are in-sample; its cross-validated",
                 "figures are in second-opinion-cv.txt, beside this file)."] if opinion else
                ["Rules only (the learned second opinion off)."]), "",
-             "Splits: dev/ and opened/ are tuned on (opened/ was the first held-out part,",
-             "measured once and then opened for tuning); heldout/ (batch d) is never read by",
-             "whoever tunes the rules.",
+             "Splits: dev/ and opened/ are tuned on (opened/ holds the earlier held-out parts,",
+             "batches a-c and d, each measured once and then opened for tuning); heldout/",
+             "(batch e) is never read by whoever tunes the rules.",
              f"Set: {total} messages: "
              + ", ".join(f"{split} {sum(s.values())}" for split, s in sizes_all.items()), ""]
     for split in args.splits:
         if not files(split):
-            # Before batch d is added there is no held-out part: say so, measure the rest.
+            # Before batch e is added there is no held-out part: say so, measure the rest.
             lines += [f"== {split}: no messages (eval/messages/{split}/ is missing or empty)",
                       ""]
             report["splits"][split] = {"sizes": {}, "all": {}, "languages": {},

@@ -13,14 +13,16 @@ Write a batch (one YAML list per language, named <lang>.yaml, in SRC_DIR):
 Check that dev/<lang>-b.yaml and its held-out part are valid and are the split that the
 seed gives. The held-out parts of batches a-c were opened for tuning (eval/README.md) and now
 live in opened/<lang>-b.yaml; the check reads the part from opened/ when it is there, else from
-heldout/ (so a tuner checking batches a-c never reads heldout/, which holds batch d):
+heldout/ (so a tuner checking batches a-c never reads heldout/, which holds batch e). Batch d
+was held out whole (no dev part) and is now opened too: with no dev/*-d.yaml there is nothing
+to check for it:
 
     python3 eval/split_batch.py --batch b --seed 20261206 --check
 
 List the batch's messages whose text (ignoring case, punctuation and spacing) is also in
 another file of dev/, opened/ or heldout/ (the batch's writer, blind to those files, did not
 run it). heldout/ is compared only for a batch that has files there itself, so checking
-batches a-c reads nothing of batch d:
+batches a-d reads nothing of batch e:
 
     python3 eval/split_batch.py --batch b --seed 20261206 --dupes
 """

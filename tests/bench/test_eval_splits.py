@@ -1,6 +1,7 @@
-"""The evaluation splits (eval/README.md): dev/ and opened/ are tuned on, heldout/ (batch d) is
-read only to measure. The bench says so when heldout/ is empty, and the split checker reads
-an opened batch's held-out part from opened/ without touching heldout/."""
+"""The evaluation splits (eval/README.md): dev/ and opened/ are tuned on (opened/ holds the
+earlier held-out parts, batches a-d), heldout/ (batch e) is read only to measure. The bench
+says so when heldout/ is empty, and the split checker reads an opened batch's held-out part
+from opened/ without touching heldout/."""
 
 from __future__ import annotations
 

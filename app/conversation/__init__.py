@@ -2,8 +2,9 @@
 
 Owns the conversation service (`service`: find or start the conversation by the contact's
 keyed hash, seal and store the message once, run the pure flow step, store the reply, open a
-case or an erasure when the flow says so), web-chat sessions (`chat_sessions`: tokens, send,
-collect, erase, leave), opt-outs (`optouts`: STOP, START, pause), the resume word
+case or an erasure when the flow says so), what its automated reply says (`reply_text`: the
+out-of-hours lines, message ids rendered into one text), web-chat sessions (`chat_sessions`:
+tokens, send, collect, erase, leave), opt-outs (`optouts`: STOP, START, pause), the resume word
 (`resume_word`), flood control (`throttle` counts allowances in Redis, `floods` decides the reply
 and the case's marking over one), the spool of messages the fail-safe answered (`spool`) and
 the values these pass between them (`messages`).

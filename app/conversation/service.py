@@ -25,8 +25,7 @@ from app import hours
 from app.casework import escalation
 from app.content.catalogues import Catalogues
 from app.content.language import LanguageGuesser
-from app.content.written_times import written_time
-from app.conversation import floods, optouts, resume_word, safe_numbers, spool
+from app.conversation import floods, optouts, reply_text, resume_word, safe_numbers, spool
 from app.conversation.messages import InboundMessage, Outcome, Turn
 from app.conversation.return_codes import ReturnCodes
 from app.conversation.spool import Replay, Spool
@@ -53,8 +52,6 @@ __all__ = ["ConversationService", "FlowUnavailable", "InboundMessage", "Outcome"
 log = logging.getLogger(__name__)
 ERASED_REPLY = ("erase.done",)
 URGENT = escalation.PRIORITY_RANK["urgent"]
-# Texts that name when the team is next at work ({opens}).
-_NAMES_OPENING = frozenset({"hours.closed", "hours.reads_from"})
 RACE_ATTEMPTS = 5
 
 
@@ -396,8 +393,9 @@ class ConversationService:
         escalations = [a for a in result.actions if isinstance(a, Escalate)]
         if not state.cover and escalations:
             urgent = risk.at_least("urgent") or any(a.priority == "urgent" for a in escalations)
-            reply_ids = self._out_of_hours(now, reply_ids, urgent=urgent,
-                                           urgent_step=result.keyword == "urgent")
+            reply_ids = reply_text.with_out_of_hours(self.deployment, now, reply_ids,
+                                                     urgent=urgent,
+                                                     urgent_step=result.keyword == "urgent")
         if state.locked and not state.cover and starting and not result.secret_refused:
             # The locked reply. (A try at setting a word while locked got it from the flow's
             # `locked` step already, and nothing more: rule 6 in app/flows/engine.py.)
@@ -417,63 +415,15 @@ class ConversationService:
         return Turn(state, reply_ids, actions=actions, risk=risk, keyword=result.keyword,
                     stored_body=stored_body)
 
-    def _out_of_hours(self, now: datetime, reply_ids: tuple[str, ...], *, urgent: bool,
-                      urgent_step: bool) -> tuple[str, ...]:
-        """A person was asked for: if no one is on duty, say honestly when someone will be.
-
-        An urgent case out of hours is answered with the emergency options first (999, the
-        Silent Solution, the 24-hour helpline), then whether the on-call phone is being
-        alerted (only if the deployment has one), then when the team will read it. The flow's
-        own urgent reply is left out then: it promises the team reads it first, which is not
-        true at night. Any other step's question or confirmation is kept, last.
-        A routine request says when the team is back right after the step's first message.
-        """
-        opening = self.deployment.opening_hours
-        if hours.is_open(opening, now):
-            return reply_ids
-        known = hours.next_opening(opening, now) is not None
-        if not urgent:
-            # After the step's acknowledgement ("someone will reply here") and before its
-            # question ("is it safe to talk? 1 Yes 2 No"), so the reply reads as one message
-            # and ends with what the survivor is asked to answer.
-            closed = "hours.closed" if known else "hours.unknown"
-            return (*reply_ids[:1], closed, *reply_ids[1:])
-        on_call = "hours.on_call" if self.deployment.staff.on_call_sms else "hours.off_duty"
-        reads = "hours.reads_from" if known else "hours.reads_unknown"
-        if urgent_step:
-            return ("urgent.closed", on_call, reads)
-        # A step's own words come last, so the reply ends with what the survivor is asked
-        # (the person step's "is it safe to be texting now?"). Its acknowledgement, when it
-        # has one before its question ("someone will reply here when they can"), is left out:
-        # the on-call and reading lines say, truly for the night, when someone will; and the
-        # reply stays within what a phone shows as one message.
-        return ("urgent.closed", on_call, reads,
-                *(reply_ids[1:] if len(reply_ids) > 1 else reply_ids))
-
     def render(self, language: str | None, message_ids: tuple[str, ...],
                now: datetime | None = None, channel: str | None = None) -> str:
-        """The messages as one reply. On `channel`, a message's wording for it comes first
-        (`erase.done@web`, app/content/catalogues.py): the web chat is not told to delete a
-        chat "from your phone" or asked whether it is safe to be "texting"."""
-        params = {"services": self.services_text()}
-        opening = [mid for mid in message_ids if mid in _NAMES_OPENING]
-        if now is not None and opening:
-            # In the language of the sentence it goes into: an unconfirmed translation is
-            # sent in English, and "Isniin 7 Diseembar" inside English would read as noise.
-            written_in = self.catalogues.language_of(language, opening[0], channel)
-            params["opens"] = self._opens_text(written_in, now)
-        return self.catalogues.join(language, message_ids, params, channel)
-
-    def _opens_text(self, language: str | None, now: datetime) -> str:
-        """When the team is next at work, in the survivor's language ("Monday 7 December,
-        09:00"), in the deployment's time zone."""
-        opens = hours.next_opening(self.deployment.opening_hours, now)
-        return "" if opens is None else written_time(opens, language or "en")
+        """The messages as one reply, in the channel's own wording where a message has one
+        (app/conversation/reply_text.py)."""
+        return reply_text.render(self.catalogues, self.deployment, language, message_ids,
+                                 now=now, channel=channel)
 
     def services_text(self) -> str:
-        return "\n".join(
-            f"{s.name}: {s.phone} ({s.hours})" for s in self.deployment.services
-        )
+        return reply_text.services_text(self.deployment)
 
     def _replay(self, channel: str, contact_hash: str, provider_sid: str) -> Outcome | None:
         """Answer a provider's retry with exactly what the first delivery was answered, found

@@ -132,7 +132,7 @@ def test_a_reply_naming_an_opening_is_measured_with_the_languages_longest(
 def test_an_urgent_request_for_a_person_out_of_hours_is_checked_as_one_sms(
         tmp_path: Path) -> None:
     # The service sends the emergency options, the on-call and reading lines, then the person
-    # step's question as one SMS (app/conversation/service.py `_out_of_hours`).
+    # step's question as one SMS (app/conversation/reply_text.py `with_out_of_hours`).
     flows_dir = tmp_path / "flows"
     shutil.copytree(ROOT / "flows", flows_dir)
     loaded = Catalogues.load(ROOT / "translations", "en")

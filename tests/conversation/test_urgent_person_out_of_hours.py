@@ -7,7 +7,7 @@ work", in 7-8 UCS-2 segments.
 
 With the shipped flows an urgent message goes to the urgent step before any step of its own;
 this reply is composed when a deployment's own keyword leads to the person step and triage
-reads the same message as urgent, so the composition is asked of the service directly (and
+reads the same message as urgent, so the composition is asked of reply_text directly (and
 `flows check` measures it in every language: app/content/lint.py COMPOSED_REPLIES)."""
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from app.conversation.reply_text import with_out_of_hours
 from app.services import Services
 
 SATURDAY = datetime(2026, 12, 5, 14, 0, tzinfo=UTC)
@@ -23,8 +24,8 @@ PERSON_STEP = ("person.requested", "person.safe_now")
 
 
 def test_the_step_question_comes_last_and_the_acknowledgement_goes(built: Services) -> None:
-    composed = built.conversations._out_of_hours(SATURDAY, PERSON_STEP, urgent=True,
-                                                 urgent_step=False)
+    composed = with_out_of_hours(built.conversations.deployment, SATURDAY, PERSON_STEP,
+                                 urgent=True, urgent_step=False)
     assert composed[0] == "urgent.closed"
     assert composed[-1] == "person.safe_now"
     assert "person.requested" not in composed
@@ -32,8 +33,8 @@ def test_the_step_question_comes_last_and_the_acknowledgement_goes(built: Servic
 
 
 def test_a_step_of_one_message_keeps_it_last(built: Services) -> None:
-    composed = built.conversations._out_of_hours(SATURDAY, ("pause.confirmed",), urgent=True,
-                                                 urgent_step=False)
+    composed = with_out_of_hours(built.conversations.deployment, SATURDAY,
+                                 ("pause.confirmed",), urgent=True, urgent_step=False)
     assert composed[0] == "urgent.closed"
     assert composed[-1] == "pause.confirmed"
 
@@ -41,8 +42,8 @@ def test_a_step_of_one_message_keeps_it_last(built: Services) -> None:
 @pytest.mark.parametrize("language", ["en", "pl", "ar"])
 def test_the_reply_reads_in_order_in_the_survivors_language(built: Services,
                                                             language: str) -> None:
-    ids = built.conversations._out_of_hours(SATURDAY, PERSON_STEP, urgent=True,
-                                            urgent_step=False)
+    ids = with_out_of_hours(built.conversations.deployment, SATURDAY, PERSON_STEP,
+                            urgent=True, urgent_step=False)
     reply = built.conversations.render(language, ids, SATURDAY)
     catalogues = built.catalogues
     numbers = reply.find("999")

@@ -1,0 +1,82 @@
+"""What the service's automated reply says: the out-of-hours lines a request for a person
+gets, and the rendering of message ids into the one text a survivor reads.
+
+Both read the deployment (opening hours, the on-call phone, the helplines) and the catalogues
+at the time of the call, never a copy taken earlier: the conversation service passes its own.
+Pure apart from the catalogues' look-ups: no storage, no clock (the time is an argument).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from app import hours
+from app.content.catalogues import Catalogues
+from app.content.written_times import written_time
+from app.deployment import Deployment
+
+# Texts that name when the team is next at work ({opens}).
+NAMES_OPENING = frozenset({"hours.closed", "hours.reads_from"})
+
+
+def with_out_of_hours(deployment: Deployment, now: datetime, reply_ids: tuple[str, ...], *,
+                      urgent: bool, urgent_step: bool) -> tuple[str, ...]:
+    """A person was asked for: if no one is on duty, say honestly when someone will be.
+
+    An urgent case out of hours is answered with the emergency options first (999, the
+    Silent Solution, the 24-hour helpline), then whether the on-call phone is being
+    alerted (only if the deployment has one), then when the team will read it. The flow's
+    own urgent reply is left out then: it promises the team reads it first, which is not
+    true at night. Any other step's question or confirmation is kept, last.
+    A routine request says when the team is back right after the step's first message.
+    (`flows check` measures each of these compositions as one SMS: app/content/lint.py.)
+    """
+    opening = deployment.opening_hours
+    if hours.is_open(opening, now):
+        return reply_ids
+    known = hours.next_opening(opening, now) is not None
+    if not urgent:
+        # After the step's acknowledgement ("someone will reply here") and before its
+        # question ("is it safe to talk? 1 Yes 2 No"), so the reply reads as one message
+        # and ends with what the survivor is asked to answer.
+        closed = "hours.closed" if known else "hours.unknown"
+        return (*reply_ids[:1], closed, *reply_ids[1:])
+    on_call = "hours.on_call" if deployment.staff.on_call_sms else "hours.off_duty"
+    reads = "hours.reads_from" if known else "hours.reads_unknown"
+    if urgent_step:
+        return ("urgent.closed", on_call, reads)
+    # A step's own words come last, so the reply ends with what the survivor is asked
+    # (the person step's "is it safe to be texting now?"). Its acknowledgement, when it
+    # has one before its question ("someone will reply here when they can"), is left out:
+    # the on-call and reading lines say, truly for the night, when someone will; and the
+    # reply stays within what a phone shows as one message.
+    return ("urgent.closed", on_call, reads,
+            *(reply_ids[1:] if len(reply_ids) > 1 else reply_ids))
+
+
+def render(catalogues: Catalogues, deployment: Deployment, language: str | None,
+           message_ids: tuple[str, ...], *, now: datetime | None = None,
+           channel: str | None = None) -> str:
+    """The messages as one reply. On `channel`, a message's wording for it comes first
+    (`erase.done@web`, app/content/catalogues.py): the web chat is not told to delete a
+    chat "from your phone" or asked whether it is safe to be "texting"."""
+    params = {"services": services_text(deployment)}
+    opening = [mid for mid in message_ids if mid in NAMES_OPENING]
+    if now is not None and opening:
+        # In the language of the sentence it goes into: an unconfirmed translation is
+        # sent in English, and "Isniin 7 Diseembar" inside English would read as noise.
+        written_in = catalogues.language_of(language, opening[0], channel)
+        params["opens"] = _opens_text(deployment, written_in, now)
+    return catalogues.join(language, message_ids, params, channel)
+
+
+def _opens_text(deployment: Deployment, language: str | None, now: datetime) -> str:
+    """When the team is next at work, in the survivor's language ("Monday 7 December,
+    09:00"), in the deployment's time zone."""
+    opens = hours.next_opening(deployment.opening_hours, now)
+    return "" if opens is None else written_time(opens, language or "en")
+
+
+def services_text(deployment: Deployment) -> str:
+    """The deployment's helplines, one a line, for a reply's {services}."""
+    return "\n".join(f"{s.name}: {s.phone} ({s.hours})" for s in deployment.services)

@@ -268,7 +268,8 @@ def build_services(settings: Settings, clock: Callable[[], datetime] = utc_now) 
         referrals=Referrals(casework=casework, policy=settings.deployment.casework,
                             clock=clock, agencies=load_referral_agencies(settings),
                             notes=notes, risk=risk),
-        kept_records=KeptAfterErasure(casework=casework, risk=risk, clock=clock),
+        kept_records=KeptAfterErasure(casework=casework, risk=risk, clock=clock,
+                                      retention_days=settings.deployment.retention_days),
         canned=canned)
     for warning in settings.deployment.warnings():
         log.warning("event=deployment.warning %s", warning)

@@ -17,7 +17,7 @@ from app.staff import authz
 def _filters() -> audit_log.Filters | Response:
     if not authz.can_view_audit(g.staff):
         raise NotAllowed("audit")
-    names = services().accounts.names()
+    names = services().accounts.names(disabled_too=True)
     try:
         return audit_log.Filters.parse(dict(request.args),
                                        {email: i for i, email in names.items()})
@@ -31,6 +31,7 @@ def audit_page() -> BaseResponse:
     if isinstance(filters, Response):
         return filters
     built = services()
+    names = built.accounts.names(disabled_too=True)
     before = request.args.get("before", "")
     rows = audit_log.entries(built.database, filters, before=int(before) if before.isdigit()
                              and int(before) <= audit_log.LARGEST_ID else None)
@@ -38,7 +39,8 @@ def audit_page() -> BaseResponse:
     verdict = audit_chain.verify(built.database, built.chain_key)
     query = {k: v for k, v in request.args.items() if k != "before"}
     return Response(render_template(
-        "advocates/audit.html", rows=rows, names=built.accounts.names(), verdict=verdict,
+        "advocates/audit.html", rows=rows, names=names, verdict=verdict,
+        who=audit_log.who, purpose=audit_log.purpose,
         args=request.args, query=query, page=audit_log.PAGE))
 
 
@@ -50,6 +52,7 @@ def audit_export() -> BaseResponse:
     built = services()
     rows = audit_log.entries(built.database, filters, limit=audit_log.MAX_EXPORT)
     audit_log.record_reading(built.database, g.staff.id, "audit.exported", built.clock())
-    response = Response(audit_log.as_csv(rows, built.accounts.names()), mimetype="text/csv")
+    names = built.accounts.names(disabled_too=True)
+    response = Response(audit_log.as_csv(rows, names), mimetype="text/csv")
     response.headers["Content-Disposition"] = 'attachment; filename="audit.csv"'
     return response

@@ -50,7 +50,7 @@ def case(case_id: int) -> BaseResponse:
         "can_reply": authz.can_reply(g.staff, case_facts),
         "canned": built.replies.canned_choices(view.record.language),
         "close_reasons": CLOSE_REASONS, "max_chars": MAX_REPLY_CHARS,
-        "advocates": built.accounts.assignable(g.staff),
+        "advocates": built.accounts.assignable(g.staff, record.claimed_by),
         "can_reassign": authz.can_reassign(g.staff, case_facts),
         "can_release": authz.can_release(g.staff, case_facts),
         "can_close": authz.can_close(g.staff, case_facts),
@@ -101,7 +101,7 @@ def manage(case_id: int) -> BaseResponse:
     names = built.accounts.names()
     return Response(render_template(
         "advocates/manage.html", record=record, holder=names.get(record.claimed_by or -1),
-        advocates=built.accounts.assignable(g.staff), wording=wording,
+        advocates=built.accounts.assignable(g.staff, record.claimed_by), wording=wording,
         can_reassign=authz.can_reassign(g.staff, case_facts),
         can_release=authz.can_release(g.staff, case_facts), can_transfer=can_transfer,
         receivers=built.handover.receivers(g.staff, record) if can_transfer else [],

@@ -1,5 +1,6 @@
 """Records kept after the survivor's erasure, for supervisors (`app.casework.kept_records`):
-a purpose first, then the records, each page marked as belonging to an erased conversation."""
+a list to find them by (erased cases are never found by a search, having no reference), then
+a purpose, then the records, each page marked as belonging to an erased conversation."""
 
 from __future__ import annotations
 
@@ -8,11 +9,21 @@ from werkzeug.wrappers.response import Response as BaseResponse
 
 from app.advocates import bp
 from app.advocates.answers import answer
+from app.casework import wording
 from app.casework.desk import NotAllowed
-from app.casework.kept_records import NothingKept
+from app.casework.kept_records import MOST_LISTED, NothingKept
 from app.casework.referrals import BASES
 from app.services import services
 from app.staff import authz, records_authz
+
+
+@bp.get("/kept")
+def kept_list() -> Response:
+    built = services()
+    return Response(render_template(
+        "advocates/kept_list.html", listed=built.kept_records.listing(g.staff),
+        wording=wording, most=MOST_LISTED,
+        keeping=built.settings.deployment.casework.keep_notes_after_erasure))
 
 
 @bp.get("/cases/<int:case_id>/kept")

@@ -7,6 +7,6 @@ reading, filtering and exporting the trail (`read`).
 May import: the foundation and `app.storage`. Everything that acts on a case imports this.
 """
 
-from app.audit.write import record, staff
+from app.audit.write import account, record, staff
 
-__all__ = ["record", "staff"]
+__all__ = ["account", "record", "staff"]

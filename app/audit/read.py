@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import Select, select
 
-from app.audit.write import record, staff
+from app.audit.write import ACCOUNT, record, staff
 from app.storage.db import Database
 from app.storage.models import AuditEvent, table_of
 from app.storage.times import utc
@@ -109,6 +109,22 @@ def record_reading(database: Database, advocate_id: int, action: str, now: datet
         record(connection, now=now, actor=staff(advocate_id), action=action)
 
 
+def who(actor: str, names: dict[int, str]) -> str:
+    """An actor as people read it: an advocate by e-mail, anyone else by their code."""
+    if actor.startswith("advocate:") and actor[9:].isdigit():
+        return names.get(int(actor[9:]), actor)
+    return actor
+
+
+def purpose(code: str | None, names: dict[int, str]) -> str:
+    """A purpose as people read it: a row about an account names its e-mail (the row keeps
+    the id, `audit.account`); a case purpose is its code."""
+    if code and code.startswith(ACCOUNT) and code[len(ACCOUNT):].isdigit():
+        account_id = int(code[len(ACCOUNT):])
+        return f"account {names.get(account_id, f'#{account_id}')}"
+    return code or ""
+
+
 def as_csv(rows: list[Entry], names: dict[int, str]) -> str:
     """Spreadsheet-ready; advocates named by e-mail. Cells that a spreadsheet would run as a
     formula are prefixed, though every value here is a code we wrote ourselves."""
@@ -116,11 +132,9 @@ def as_csv(rows: list[Entry], names: dict[int, str]) -> str:
     writer = csv.writer(out)
     writer.writerow(["id", "when_utc", "who", "action", "case", "purpose", "sealed"])
     for row in rows:
-        who = row.actor
-        if who.startswith("advocate:") and who[9:].isdigit():
-            who = names.get(int(who[9:]), who)
-        cells = [row.id, row.occurred_at.isoformat(timespec="seconds"), who, row.action,
-                 row.case or "", row.purpose or "", "yes" if row.sealed else "not yet"]
+        cells = [row.id, row.occurred_at.isoformat(timespec="seconds"), who(row.actor, names),
+                 row.action, row.case or "", purpose(row.purpose, names),
+                 "yes" if row.sealed else "not yet"]
         writer.writerow([_safe_cell(str(cell)) for cell in cells])
     return out.getvalue()
 

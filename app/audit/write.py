@@ -29,3 +29,12 @@ def record(connection: Connection, *, now: datetime, actor: str, action: str,
 
 def staff(advocate_id: int) -> str:
     return f"advocate:{advocate_id}"
+
+
+def account(advocate_id: int) -> str:
+    """The purpose column of a row about an account (created, reset, disabled, its phone set)
+    that someone else acted on: which account, by id, never its e-mail, which can change."""
+    return f"{ACCOUNT}{advocate_id}"
+
+
+ACCOUNT = "account:"

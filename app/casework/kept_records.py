@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from app import audit
 from app.casework.desk import CaseNotFound, Casework, NotAllowed
@@ -26,6 +26,9 @@ from app.storage import case_records, cases, viewings
 
 log = logging.getLogger(__name__)
 ACTION = "kept_records.read"
+LISTED = "kept_records.listed"
+# The list is for finding a case, not a report: the newest erasures, like a search's results.
+MOST_LISTED = 200
 
 
 class NothingKept(LookupError):
@@ -44,12 +47,36 @@ class KeptRecords:
     referrals: list[case_records.StoredReferral]
 
 
+@dataclass(frozen=True)
+class KeptListing:
+    """An erased case with kept records, as the supervisors' list shows it: facts, counts and
+    the day retention destroys them, if nothing is written to them before."""
+
+    case: case_records.KeptCase
+    destroyed_after: datetime
+
+
 class KeptAfterErasure:
     def __init__(self, *, casework: Casework, risk: RiskAssessments,
-                 clock: Callable[[], datetime]) -> None:
+                 clock: Callable[[], datetime], retention_days: int) -> None:
         self.casework = casework
         self.risk = risk
         self.clock = clock
+        self.retention_days = retention_days
+
+    def listing(self, member: StaffMember) -> list[KeptListing]:
+        """The erased cases whose records are kept, most recently erased first, for a
+        supervisor to find one without knowing its number. Nothing sealed is opened (a read
+        needs a purpose: `read`); looking at the list is audited like a search (who, when)."""
+        if not records_authz.can_ask_for_kept_records(member):
+            raise NotAllowed("kept")
+        with self.casework.database.transaction() as connection:
+            kept = case_records.kept_cases(connection, MOST_LISTED)
+            audit.record(connection, now=self.clock(), actor=audit.staff(member.id),
+                         action=LISTED)
+        log.info("event=%s advocate=%s found=%s", LISTED, member.id, len(kept))
+        return [KeptListing(case, case.last_written + timedelta(days=self.retention_days))
+                for case in kept]
 
     def read(self, case_id: int, member: StaffMember, purpose: str | None, *,
              viewing: int | None = None) -> KeptRecords:

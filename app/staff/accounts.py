@@ -148,9 +148,11 @@ class Accounts:
                     wrapped_key=self.keyring.wrap(key, _ctx("key", advocate_id)),
                     totp_sealed=key.seal(secret, _ctx("totp", advocate_id))))
                 codes = _new_recovery_codes(connection, advocate_id, now)
-                audit.record(connection, now=now, actor="admin", action="advocate.created")
+                named = audit.account(advocate_id)
+                audit.record(connection, now=now, actor="admin", action="advocate.created",
+                             purpose=named)
                 audit.record(connection, now=now, actor="admin",
-                             action="advocate.recovery_codes_issued")
+                             action="advocate.recovery_codes_issued", purpose=named)
         except IntegrityError as exc:
             raise AccountError(f"an account for {email} already exists") from exc
         log.info("event=advocate.created advocate=%s role=%s", advocate_id, role)
@@ -175,9 +177,11 @@ class Accounts:
             end_every_session(connection, member.id, now)
             self.throttle.clear(connection, self._email_key(member.email))
             codes = _new_recovery_codes(connection, member.id, now)
-            audit.record(connection, now=now, actor="admin", action="advocate.reset")
+            named = audit.account(member.id)
+            audit.record(connection, now=now, actor="admin", action="advocate.reset",
+                         purpose=named)
             audit.record(connection, now=now, actor="admin",
-                         action="advocate.recovery_codes_issued")
+                         action="advocate.recovery_codes_issued", purpose=named)
         log.info("event=advocate.reset advocate=%s", member.id)
         return Enrolment(member, Totp.provisioning_uri(secret, member.email), codes)
 
@@ -201,7 +205,8 @@ class Accounts:
                 active=active, session_epoch=advocates.c.session_epoch + 1))
             end_every_session(connection, member.id, self.clock())
             audit.record(connection, now=self.clock(), actor="admin",
-                         action="advocate.enabled" if active else "advocate.disabled")
+                         action="advocate.enabled" if active else "advocate.disabled",
+                         purpose=audit.account(member.id))
         log.info("event=advocate.%s advocate=%s", "enabled" if active else "disabled",
                  member.id)
 
@@ -337,21 +342,25 @@ class Accounts:
         return None if row is None else StaffMember(row.id, row.email, row.role,
                                                     row.session_epoch, bool(row.active))
 
-    def names(self) -> dict[int, str]:
-        """Advocates' e-mail addresses by id, for the queue's "claimed by" and reassignment."""
+    def names(self, *, disabled_too: bool = False) -> dict[int, str]:
+        """Advocates' e-mail addresses by id, for the queue's "claimed by" and reassignment;
+        with `disabled_too`, for the audit trail, which names a disabled account's past acts
+        and the rows about disabling it."""
+        query = select(advocates.c.id, advocates.c.email)
         with self.database.transaction() as connection:
-            rows = connection.execute(select(advocates.c.id, advocates.c.email)
-                                      .where(advocates.c.active.is_(True))).all()
+            rows = connection.execute(query if disabled_too
+                                      else query.where(advocates.c.active.is_(True))).all()
         return {row.id: row.email for row in rows}
 
-    def assignable(self, giver: StaffMember) -> list[str]:
+    def assignable(self, giver: StaffMember, holder: int | None = None) -> list[str]:
         """Whom `giver` may give a case to: active advocates and supervisors other than
         themselves (the same rule as `authz.can_reassign_to`, so the list offers nothing that
-        would be refused)."""
+        would be refused) and other than whoever holds the case now (a no-op otherwise)."""
+        others = [giver.id] if holder is None else [giver.id, holder]
         with self.database.transaction() as connection:
             rows = connection.execute(select(advocates.c.email).where(
                 advocates.c.active.is_(True), advocates.c.role.in_(("advocate", "supervisor")),
-                advocates.c.id != giver.id).order_by(advocates.c.email)).all()
+                advocates.c.id.not_in(others)).order_by(advocates.c.email)).all()
         return [row.email for row in rows]
 
 

@@ -84,7 +84,7 @@ class StaffPhones:
             audit.record(connection, now=self.clock(), actor=actor,
                          action="advocate.phone_set" if number else "advocate.phone_cleared",
                          purpose=None if actor == audit.staff(advocate_id)
-                         else f"account:{advocate_id}")
+                         else audit.account(advocate_id))
         log.info("event=advocate.phone_%s advocate=%s", "set" if number else "cleared",
                  advocate_id)
         return "" if number is None else mask(number)

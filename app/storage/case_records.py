@@ -335,3 +335,41 @@ def kept_after_erasure(connection: Connection, cutoff: datetime) -> list[int]:
         .join(record_keys, record_keys.c.escalation_id == escalations.c.id)
         .where(escalations.c.conversation_id.is_(None), escalations.c.closed_at < cutoff,
                func.coalesce(latest_note, escalations.c.closed_at) < cutoff)).scalars())
+
+
+@dataclass(frozen=True)
+class KeptCase:
+    """An erased case whose records are kept: its facts and how many of each record it holds,
+    nothing opened. `last_written` is the later of its erasure and its last note: retention
+    counts its days from there (`kept_after_erasure`)."""
+
+    case_id: int
+    opened_at: datetime
+    erased_at: datetime
+    channel: str
+    language: str
+    counts: dict[str, int]
+    last_written: datetime
+
+
+def kept_cases(connection: Connection, limit: int) -> list[KeptCase]:
+    """Tombstoned cases still holding kept records (their own key remains), most recently
+    erased first. Counts only: no sealed column is read, so the list is no record read."""
+    counted = {name: select(func.count()).where(table.c.escalation_id == escalations.c.id)
+               .scalar_subquery().label(name) for name, table in COUNTED.items()}
+    latest_note = select(func.max(notes_table.c.created_at)).where(
+        notes_table.c.escalation_id == escalations.c.id).scalar_subquery().label("latest_note")
+    rows = connection.execute(
+        select(escalations.c.id, escalations.c.created_at, escalations.c.closed_at,
+               escalations.c.channel, escalations.c.language, latest_note, *counted.values())
+        .join(record_keys, record_keys.c.escalation_id == escalations.c.id)
+        .where(escalations.c.conversation_id.is_(None))
+        .order_by(escalations.c.closed_at.desc(), escalations.c.id.desc()).limit(limit)).all()
+    kept = []
+    for row in rows:
+        # A tombstone is always closed; `created_at` stands in only for a row made by hand.
+        erased_at = utc(row.closed_at or row.created_at)
+        last = max(erased_at, utc(row.latest_note)) if row.latest_note else erased_at
+        kept.append(KeptCase(row.id, utc(row.created_at), erased_at, row.channel, row.language,
+                             {name: int(getattr(row, name)) for name in COUNTED}, last))
+    return kept

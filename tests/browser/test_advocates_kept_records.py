@@ -26,9 +26,9 @@ def keeping(environ: dict[str, str], tmp_path: Path) -> None:
     environ["QUIETLINE_CONFIG"] = deployment_with(tmp_path, keep_notes_after_erasure="true")
 
 
-def test_a_supervisor_reads_kept_records_by_keyboard(
-        keeping: None, live_server: LiveServer, browsers: Browsers,
-        environ: dict[str, str]) -> None:
+def erased_with_records(live_server: LiveServer, environ: dict[str, str]) -> int:
+    """A case with a note, an assessment and a referral without consent, then erased by the
+    survivor; its id."""
     app = live_server.app
     sms = TwilioSigner(app.test_client(), environ["TWILIO_AUTH_TOKEN"])
     holder = app.test_client()
@@ -38,7 +38,14 @@ def test_a_supervisor_reads_kept_records_by_keyboard(
     fill_records(holder, case_id)
     assert refer(holder, case_id, "marac", "without_consent", REASON) == 302
     erase_by_sms(sms)
+    return case_id
 
+
+def test_a_supervisor_reads_kept_records_by_keyboard(
+        keeping: None, live_server: LiveServer, browsers: Browsers,
+        environ: dict[str, str]) -> None:
+    app = live_server.app
+    case_id = erased_with_records(live_server, environ)
     supervisor = staff.make_advocate(app, "sam@example.org", "supervisor")
     page = browsers.launch().pages[0]
     sign_in(page, live_server, supervisor)

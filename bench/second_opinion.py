@@ -1,7 +1,7 @@
-"""Choose the learned second opinion's features and thresholds by k-fold cross-validation on
-the tuning splits eval/messages/dev and eval/messages/opened ONLY.
+"""Choose the learned second opinion's features and thresholds by cross-validation on the
+tuning splits eval/messages/dev and eval/messages/opened ONLY.
 
-`python bench/second_opinion.py [--folds 5] [--write]`. It never reads eval/messages/heldout
+`python bench/second_opinion.py [--folds batch|K] [--write]`. It never reads eval/messages/heldout
 (batch e, measured once at the end; batch d, measured once, is now in opened/).
 
 Every tuning message (dev/ and opened/; "dev" below means both) is read by the rules as the
@@ -12,9 +12,20 @@ k-1 folds scores the k-th, so every message gets a score from a model that never
 combination is the rules OR the model (the rules are the floor): urgent if either reads
 urgent; a case if the rules open one or the model reads urgent or a person.
 
-Thresholds, fixed before any figure was seen:
-- urgent: the lowest threshold at which false urgent (urgent read on a message labelled
-  innocent, info or greeting and not urgent) stays <= 0.02 on the cross-validated scores;
+The folds are the writing batches by default (`--folds batch`: a, b, c, d, each written by
+other people, at another time): each batch is scored by a model taught on the others only.
+Random folds (`--folds 5`) mix each writer's messages into every fold, so the model meets
+the style it is scored on; they promised a false urgent rate of 0.019 that became 0.26 on
+batch d, unseen. Leaving a whole batch out asks what the service will face: messages from
+people it never read.
+
+Thresholds:
+- urgent: the lowest threshold at which the model ADDS at most 0.01 false urgent (urgent read
+  on a message labelled innocent, info or greeting and not urgent, that the rules do not
+  already read urgent) on the cross-validated scores: the budget of the pre-registered rule
+  below. (Until 7 December the limit was 0.02 on rules and model together; with batch d
+  opened the rules alone read 0.046 of these urgent, which left the model no room at all,
+  and a budget shared with the rules moves with every rule change.)
 - person: the lowest at which the model alone reads a person on at most 5% of messages
   labelled innocent, info or greeting and not person.
 Among candidates, the one whose model ALONE has the highest cross-validated urgent recall +
@@ -44,16 +55,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app.content.language import LanguageGuesser  # noqa: E402 -- after the path is set
 from app.deployment import load_deployment  # noqa: E402
 from app.flows import learned  # noqa: E402
-from bench.understanding import RESULTS, messages, reader  # noqa: E402
+from bench.understanding import RESULTS, batch_of, files, reader  # noqa: E402
 
 CANDIDATES = [((1, 3), 0.5), ((2, 4), 0.5), ((2, 4), 1.0), ((2, 5), 0.5), ((3, 5), 0.5)]
-MAX_FALSE_URGENT = 0.02
+MAX_ADDED_FALSE_URGENT = 0.01
 MAX_FALSE_PERSON = 0.05
 SEED = "second-opinion-cv:20261206"
 
@@ -61,6 +74,7 @@ SEED = "second-opinion-cv:20261206"
 @dataclass(frozen=True)
 class Item:
     example: learned.Example
+    batch: str  # the writing batch, a-d (bench/understanding.py `batch_of`)
     guessed: str | None
     calm: bool  # labelled innocent, info or greeting
     rules_urgent: bool
@@ -76,19 +90,26 @@ def dev_items() -> list[Item]:
     guesser = LanguageGuesser(deployment.languages, preload=True)
     read = reader()
     items = []
-    grouped: dict[str, list[dict[str, Any]]] = {}
+    grouped: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for split in TUNING:
-        for language, listed in messages(split).items():
-            grouped.setdefault(language, []).extend(listed)
-    for language, listed in sorted(grouped.items()):
+        for path in files(split):
+            entries = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+            grouped.setdefault((path.stem.split("-")[0], batch_of(path)), []).extend(entries)
+    for (language, batch), listed in sorted(grouped.items()):
         for entry in listed:
             text, labels = str(entry["text"]), set(entry["labels"])
             seen = read(text)
             items.append(Item(
                 learned.Example(text, language, bool(entry["urgent"]), "person" in labels),
-                guesser.guess(text), bool(labels & {"innocent", "info", "greeting"}),
+                batch, guesser.guess(text), bool(labels & {"innocent", "info", "greeting"}),
                 seen.urgent, seen.case))
     return items
+
+
+def batch_folds(items: list[Item]) -> tuple[list[int], int]:
+    """A fold for each writing batch: (each item's fold, how many folds)."""
+    batches = sorted({item.batch for item in items})
+    return [batches.index(item.batch) for item in items], len(batches)
 
 
 def folds(items: list[Item], k: int) -> list[int]:
@@ -159,8 +180,10 @@ def choose(items: list[Item], scores: list[dict[str, float]]) -> dict[str, float
     calm_not_urgent = [i for i in every if items[i].calm and not items[i].example.urgent]
     calm_not_person = [i for i in every if items[i].calm and not items[i].example.person]
     return {
-        "urgent": lowest(scores, "urgent", already=lambda i: items[i].rules_urgent,
-                         limit=MAX_FALSE_URGENT, negatives=calm_not_urgent),
+        # What the model adds: negatives the rules already read urgent are not its doing.
+        "urgent": lowest(scores, "urgent", already=lambda i: False,
+                         limit=MAX_ADDED_FALSE_URGENT,
+                         negatives=[i for i in calm_not_urgent if not items[i].rules_urgent]),
         # The rules alone already open a case for about 6% of these on dev (a disclosure in
         # an info question): the limit is on what the model adds, read alone.
         "person": lowest(scores, "person", already=lambda i: False,
@@ -175,20 +198,28 @@ def ratio(pair: tuple[int, int]) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--folds", default="batch",
+                        help='"batch" (one fold per writing batch, the default) or a number '
+                             "of random folds stratified by language and label")
     parser.add_argument("--write", action="store_true",
                         help="write the chosen features and thresholds for the trainer")
     args = parser.parse_args()
     items = dev_items()
-    fold = folds(items, args.folds)
+    if args.folds == "batch":
+        fold, k = batch_folds(items)
+        how = (f"leave-one-batch-out cross-validation ({k} writing batches: each scored by "
+               "a model taught on the others)")
+    else:
+        k = int(args.folds)
+        fold, how = folds(items, k), f"{k}-fold cross-validation (random, stratified)"
     rules = figures(items, lambda i: items[i].rules_urgent, lambda i: items[i].rules_case)
-    lines = [f"Second opinion: {args.folds}-fold cross-validation on the tuning splits "
+    lines = [f"Second opinion: {how} on the tuning splits "
              f"eval/messages/dev and opened only ({len(items)} messages; heldout/ not read).",
              "", "rules alone on dev + opened (the rules were tuned on them: optimistic):"]
     lines += [f"  {name:<18} {ratio(value)}" for name, value in rules.items()]
     results: list[tuple[float, Any]] = []
     for sizes, alpha in CANDIDATES:
-        scores = cross_scores(items, fold, args.folds, sizes, alpha)
+        scores = cross_scores(items, fold, k, sizes, alpha)
         thresholds = choose(items, scores)
 
         def urgent(i: int, s: list[dict[str, float]] = scores,

@@ -13,8 +13,8 @@ from werkzeug.wrappers.response import Response as BaseResponse
 from app.advocates import bp
 from app.advocates.answers import answer
 from app.casework import presence, wording
-from app.casework.desk import QueueItem, QueueSnapshot
 from app.casework.outbound_gate import EXPLANATIONS
+from app.casework.queue_snapshots import QueueItem, QueueSnapshot
 from app.crypto import content_tag
 from app.services import services
 from app.staff import authz

@@ -1,7 +1,8 @@
 """Casework: from a survivor's request to an advocate's reply.
 
-Owns opening a case from a conversation (`escalation`), the queue, claims, reading and closing
-a case (`desk`), an advocate's reply from draft to the survivor's channel (`replies`), the one
+Owns opening a case from a conversation (`escalation`), who may see the queue, claims, reading
+and closing a case (`desk`), the queue's rows built once per change for every advocate
+(`queue_snapshots`), an advocate's reply from draft to the survivor's channel (`replies`), the one
 decision whether anything may be sent to a survivor now (`outbound_gate`, pure), the survivor's
 safe-contact window (`safe_time`, pure), who is watching the queue (`presence`), alerting the
 on-call phones (`alerts`), chasing cases left unclaimed past their target (`sla`), and handing a

@@ -1,4 +1,5 @@
-"""Casework: the queue, claiming, reading and closing cases. The advocates' views call this.
+"""Casework: the queue (who may see it; its rows are built in queue_snapshots.py), claiming,
+reading and closing cases. The advocates' views call this.
 
 Every decision about who may do what is in `app.staff.authz`; every action writes an audit row in
 the same transaction (`app.audit`); a case's status only changes through a conditional UPDATE
@@ -9,14 +10,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Connection
 
 from app import audit
 from app.casework import finding, outbound_gate, safe_time
-from app.casework.queue_snapshots import Snapshots
+from app.casework.queue_snapshots import QueueSnapshot, SharedQueue
 from app.crypto import Keyring
 from app.deployment import Deployment
 from app.flows import Choice, ConversationState
@@ -27,7 +28,6 @@ from app.storage.db import Database
 from app.storage.times import utc
 
 log = logging.getLogger(__name__)
-PRIORITY_NAMES = {1: "routine", 2: "high", 3: "urgent"}
 CLOSE_REASONS = {
     "supported": "Supported: the survivor has what they asked for",
     "referred": "Referred to another service",
@@ -59,30 +59,6 @@ class CaseConflict(RuntimeError):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
-
-
-@dataclass(frozen=True)
-class QueueItem:
-    id: int
-    reference: str
-    priority: str
-    status: str
-    language: str
-    channel: str
-    reasons: tuple[str, ...]
-    waiting_seconds: int
-    claimed_by: int | None
-    window: str  # "inside", "outside", "not_given", "not_needed", or a hold reason
-    flood_followers: int = 0  # cases listed under this one: a possible flood (floods.py)
-
-
-@dataclass(frozen=True)
-class QueueSnapshot:
-    """The queue built once for every advocate (queue_snapshots.py). `items` is the same
-    tuple, by identity, for as long as that build serves, so views may memoise on it."""
-
-    items: tuple[QueueItem, ...]
-    taken_at: datetime
 
 
 @dataclass(frozen=True)
@@ -131,21 +107,6 @@ def circumstances(record: cases.CaseRecord, timezone: str) -> outbound_gate.Circ
         safe_number=record.safe_number)
 
 
-def under_flood_leads(records: list[cases.CaseRecord]
-                      ) -> tuple[list[cases.CaseRecord], dict[int, int]]:
-    """The queue's rows without the cases listed under an unfinished flood lead, and how many
-    each lead has. A case whose lead is finished shows on its own again."""
-    unfinished = {record.id for record in records}
-    followers: dict[int, int] = {}
-    shown = []
-    for record in records:
-        if record.flood_lead_id in unfinished:
-            followers[record.flood_lead_id] = followers.get(record.flood_lead_id, 0) + 1
-        else:
-            shown.append(record)
-    return shown, followers
-
-
 def claim_flood_followers(connection: Connection, lead_id: int, member: StaffMember,
                           now: datetime) -> None:
     """Claiming a flood's first case claims the open cases listed under it too, each audited,
@@ -166,7 +127,8 @@ class Casework:
         self.keyring = keyring
         self.deployment = deployment
         self.clock = clock
-        self._snapshots: Snapshots[tuple[QueueItem, ...]] = Snapshots()
+        self.shared_queue = SharedQueue(database=database, keyring=keyring, clock=clock,
+                                        gate=self.gate)
 
     @property
     def timezone(self) -> str:
@@ -175,46 +137,16 @@ class Casework:
     def gate(self, record: cases.CaseRecord) -> outbound_gate.Gate:
         return outbound_gate.decide(circumstances(record, self.timezone), self.clock())
 
-    def queue(self, member: StaffMember) -> list[QueueItem]:
-        """Unfinished cases, most urgent first, then longest waiting. No content at all."""
-        snapshot = self.queue_snapshot(member)
-        return [replace(item, waiting_seconds=waited) for item, waited in
-                zip(snapshot.items, self.waiting(snapshot), strict=True)]
-
     def queue_snapshot(self, member: StaffMember) -> QueueSnapshot:
         """The queue as built for everyone at one moment (app/casework/queue_snapshots.py):
         its `waiting_seconds` are as of `taken_at`; `waiting` gives them as of now."""
         if not authz.can_view_queue(member):
             raise NotAllowed("queue")
-        now = self.clock()
-        with self.database.transaction() as connection:
-            fingerprint = cases.unfinished_fingerprint(connection)
-        shot = self._snapshots.get(fingerprint, now, lambda: self._build_queue(now))
-        return QueueSnapshot(shot.value, shot.taken_at)
+        return self.shared_queue.snapshot()
 
     def waiting(self, snapshot: QueueSnapshot) -> list[int]:
         """Each item's waiting time now, in whole seconds."""
-        since = max(0, int((self.clock() - snapshot.taken_at).total_seconds()))
-        return [item.waiting_seconds + since for item in snapshot.items]
-
-    def _build_queue(self, now: datetime) -> tuple[QueueItem, ...]:
-        with self.database.transaction() as connection:
-            records = cases.unfinished(connection, self.keyring)
-        records, followers = under_flood_leads(records)
-        return tuple(QueueItem(
-            r.id, r.reference, PRIORITY_NAMES.get(r.priority, "routine"), r.status, r.language,
-            r.channel, r.reasons, int((now - r.created_at).total_seconds()), r.claimed_by,
-            self._window_summary(r), followers.get(r.id, 0)) for r in records)
-
-    def _window_summary(self, record: cases.CaseRecord) -> str:
-        gate = self.gate(record)
-        if gate.reason == "outside_window":
-            return "outside"
-        if gate.reason is not None:
-            return gate.reason
-        if record.channel != "sms":
-            return "not_needed"
-        return "inside" if record.window_text else "not_given"
+        return self.shared_queue.waiting(snapshot)
 
     def load(self, case_id: int) -> cases.CaseRecord:
         with self.database.transaction() as connection:

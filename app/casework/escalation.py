@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 escalations = table_of(Escalation)
 
 PRIORITY_RANK = {"routine": 1, "high": 2, "urgent": 3}
+PRIORITY_NAMES = {rank: name for name, rank in PRIORITY_RANK.items()}
 # Added to a case opened or updated while its source was over its flood allowance, or beyond
 # the service-wide cap on new cases (app/conversation/throttle.py); advocates read "possible
 # flood", and its on-call alerts are coalesced (app/casework/alerts.py).

@@ -21,7 +21,8 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from app import audit
-from app.casework.desk import PRIORITY_NAMES, CaseConflict, CaseView, Casework, NotAllowed, facts
+from app.casework.desk import CaseConflict, CaseView, Casework, NotAllowed, facts
+from app.casework.escalation import PRIORITY_NAMES
 from app.staff import authz
 from app.staff.accounts import Accounts, StaffMember
 from app.staff.sessions import StaffSessions

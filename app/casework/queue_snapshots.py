@@ -16,6 +16,10 @@ which have unread messages, is added per request), so one build serves every pol
 One build at a time: a poll that finds the snapshot stale while another is building waits for
 that build instead of starting its own. Nothing here is sealed or stored: it is the same
 content-free data the queue has always shown, held in this process's memory.
+
+`SharedQueue` builds the queue's rows (`QueueItem`) and keeps them in `Snapshots`; who may see
+the queue is decided by the desk (app/casework/desk.py `Casework.queue_snapshot`), which asks
+it.
 """
 
 from __future__ import annotations
@@ -26,6 +30,12 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Generic, TypeVar
+
+from app.casework import outbound_gate
+from app.casework.escalation import PRIORITY_NAMES
+from app.crypto import Keyring
+from app.storage import cases
+from app.storage.db import Database
 
 MAX_AGE = 1.0  # seconds
 
@@ -74,3 +84,88 @@ class Snapshots(Generic[T]):
     def forget(self) -> None:
         """Drop the snapshot: this process just changed a case, so the next poll rebuilds."""
         self._current = None
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    id: int
+    reference: str
+    priority: str
+    status: str
+    language: str
+    channel: str
+    reasons: tuple[str, ...]
+    waiting_seconds: int
+    claimed_by: int | None
+    window: str  # "inside", "outside", "not_given", "not_needed", or a hold reason
+    flood_followers: int = 0  # cases listed under this one: a possible flood (floods.py)
+
+
+@dataclass(frozen=True)
+class QueueSnapshot:
+    """The queue built once for every advocate. `items` is the same tuple, by identity, for
+    as long as that build serves, so views may memoise on it."""
+
+    items: tuple[QueueItem, ...]
+    taken_at: datetime
+
+
+def under_flood_leads(records: list[cases.CaseRecord]
+                      ) -> tuple[list[cases.CaseRecord], dict[int, int]]:
+    """The queue's rows without the cases listed under an unfinished flood lead, and how many
+    each lead has. A case whose lead is finished shows on its own again."""
+    unfinished = {record.id for record in records}
+    followers: dict[int, int] = {}
+    shown = []
+    for record in records:
+        if record.flood_lead_id in unfinished:
+            followers[record.flood_lead_id] = followers.get(record.flood_lead_id, 0) + 1
+        else:
+            shown.append(record)
+    return shown, followers
+
+
+class SharedQueue:
+    """Unfinished cases, most urgent first, then longest waiting, built once per change for
+    everyone. No content at all. `gate` is the desk's delivery gate for a case."""
+
+    def __init__(self, *, database: Database, keyring: Keyring,
+                 clock: Callable[[], datetime],
+                 gate: Callable[[cases.CaseRecord], outbound_gate.Gate]) -> None:
+        self.database = database
+        self.keyring = keyring
+        self.clock = clock
+        self.gate = gate
+        self._snapshots: Snapshots[tuple[QueueItem, ...]] = Snapshots()
+
+    def snapshot(self) -> QueueSnapshot:
+        """The queue as built at one moment: its `waiting_seconds` are as of `taken_at`."""
+        now = self.clock()
+        with self.database.transaction() as connection:
+            fingerprint = cases.unfinished_fingerprint(connection)
+        shot = self._snapshots.get(fingerprint, now, lambda: self._build(now))
+        return QueueSnapshot(shot.value, shot.taken_at)
+
+    def waiting(self, snapshot: QueueSnapshot) -> list[int]:
+        """Each item's waiting time now, in whole seconds."""
+        since = max(0, int((self.clock() - snapshot.taken_at).total_seconds()))
+        return [item.waiting_seconds + since for item in snapshot.items]
+
+    def _build(self, now: datetime) -> tuple[QueueItem, ...]:
+        with self.database.transaction() as connection:
+            records = cases.unfinished(connection, self.keyring)
+        records, followers = under_flood_leads(records)
+        return tuple(QueueItem(
+            r.id, r.reference, PRIORITY_NAMES.get(r.priority, "routine"), r.status, r.language,
+            r.channel, r.reasons, int((now - r.created_at).total_seconds()), r.claimed_by,
+            self._window_summary(r), followers.get(r.id, 0)) for r in records)
+
+    def _window_summary(self, record: cases.CaseRecord) -> str:
+        gate = self.gate(record)
+        if gate.reason == "outside_window":
+            return "outside"
+        if gate.reason is not None:
+            return gate.reason
+        if record.channel != "sms":
+            return "not_needed"
+        return "inside" if record.window_text else "not_given"

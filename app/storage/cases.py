@@ -141,7 +141,7 @@ def unfinished_fingerprint(connection: Connection) -> tuple[Any, ...]:
     shows of them changes: a case opened, claimed, released, reassigned or closed, its
     priority, reasons, language, confirmed window or flood lead, and its conversation's state
     (saved with `last_activity_at`, vault.py) or opt-out. One aggregate row, no unsealing:
-    the queue is rebuilt only when this differs (app/casework/desk.py, QueueSnapshots), and
+    the queue is rebuilt only when this differs (app/casework/queue_snapshots.py), and
     at least once a second anyway for what it cannot see (a state of the same length saved
     in the same second, the clock moving a case into its safe-contact window)."""
     opted_out = exists().where(opt_outs.c.contact_hash == _c.contact_hash)

@@ -97,7 +97,7 @@ def test_many_advocates_polling_share_one_build_and_see_every_change_at_once(
     monkeypatch.setattr(cases, "unfinished", counted)
     # The wall clock stands still, so only what the test does decides a rebuild, however
     # slowly a loaded machine runs it.
-    monkeypatch.setattr(built.casework, "_snapshots", Snapshots(Ticks()))
+    monkeypatch.setattr(built.casework.shared_queue, "_snapshots", Snapshots(Ticks()))
     first = open_case(twilio, "+447700900301")
     desk = []
     for number, role in enumerate(["advocate", "advocate", "supervisor"]):

@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 from app.casework import escalation, wording
-from app.casework.desk import PRIORITY_NAMES
+from app.casework.escalation import PRIORITY_NAMES
 from app.casework.outbound_gate import EXPLANATIONS
 from app.flows.loader import load_flows, read_yaml
 from app.flows.model import Escalate, Record

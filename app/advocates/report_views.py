@@ -10,6 +10,7 @@ from werkzeug.wrappers.response import Response as BaseResponse
 
 from app.advocates import bp
 from app.advocates.answers import answer
+from app.casework import wording
 from app.casework.desk import NotAllowed
 from app.reporting import figures as report
 from app.services import services
@@ -24,6 +25,13 @@ TITLES = {
     "escalations_by_reason": "Requests for a person by reason",
     "first_human_reply_time": "Time to a first reply from a person",
     "outcomes": "Outcomes",
+}
+# Each chart's categories in words (codes in `flask report`'s JSON, words on the page).
+WORDS = {
+    "contacts_by_channel": wording.CHANNELS,
+    "contacts_by_language": {**wording.LANGUAGES, "unknown": "not known"},
+    "escalations_by_reason": wording.REASONS,
+    "outcomes": wording.OUTCOMES,
 }
 
 
@@ -41,14 +49,16 @@ def report_page() -> BaseResponse:
         return answer(400, f"The report was not made: {error}.")
     opening = built.settings.deployment.opening_hours
     figures = report.build(built.database, first, last, timezone=opening.timezone)
-    charts = {name: _bars(cells) for name, cells in figures.sections.items()}
+    charts = {name: _bars(cells, WORDS.get(name, {})) for name, cells in figures.sections.items()}
     return Response(render_template("advocates/report.html", figures=figures, titles=TITLES,
                                     charts=charts, start=start, end=end,
                                     repeat_contact=report.REPEAT_CONTACT))
 
 
-def _bars(cells: dict[str, int | str]) -> list[tuple[str, int | str, float]]:
-    """(label, value, bar width 0-100) for each cell; suppressed cells get no bar."""
+def _bars(cells: dict[str, int | str], words: dict[str, str]
+          ) -> list[tuple[str, int | str, float]]:
+    """(label in words, value, bar width 0-100) for each cell; suppressed cells get no bar."""
     largest = max((v for v in cells.values() if isinstance(v, int)), default=0) or 1
-    return [(label, value, 100.0 * value / largest if isinstance(value, int) else 0.0)
+    return [(wording.say(words, label), value,
+             100.0 * value / largest if isinstance(value, int) else 0.0)
             for label, value in cells.items()]

@@ -62,6 +62,12 @@ CASE_STATUSES = {"open": "open, waiting in the queue", "claimed": "claimed",
 PRIORITIES = {"routine": "routine", "high": "high", "urgent": "urgent"}
 PRIORITY_RANKS = {1: "routine", 2: "high", 3: "urgent"}  # escalations.priority
 CHANNELS = {"sms": "SMS", "web": "web chat"}
+# How cases ended, for the report: an advocate's close reasons (`desk.CLOSE_REASONS`, short
+# form) and the two ends no advocate chose (app/lifecycle/erasure.py's CLOSED_BY_*).
+OUTCOMES = {"open": "still open", "supported": "supported", "referred": "referred",
+            "no_response": "no response", "duplicate": "duplicate",
+            "closed_by_survivor": "the survivor deleted the conversation",
+            "retention": "deleted at the end of retention"}
 LANGUAGES = {"en": "English", "cy": "Welsh", "pl": "Polish", "pa": "Punjabi", "ur": "Urdu",
              "ar": "Arabic", "ro": "Romanian", "so": "Somali"}
 

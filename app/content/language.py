@@ -12,8 +12,9 @@ knows, are not guessed at all (app/content/romanised.py).
 
 from __future__ import annotations
 
+import threading
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from app.content.romanised import romanised
 from app.flows.said import read_parts
@@ -28,6 +29,11 @@ _MIN_LETTERS = 6
 # right and 31 wrong, at 0.9 562 right and 21 wrong (the accurate models at 0.7: 566 right,
 # 8 wrong). bench/memory.py measures them.
 SMALL_MODELS_THRESHOLD = 0.9
+# A guesser's detector before it is needed: built on the first guess (or by `preload`), so a
+# process that never guesses (the RQ worker, which replays a spooled message with the guess
+# the fail-safe kept; the CLI) never imports lingua, nor maps its 96 MB library.
+_NOT_BUILT: Final = object()
+_BUILDING = threading.Lock()
 
 
 @lru_cache(maxsize=4)
@@ -36,8 +42,8 @@ def _detector_for(languages: tuple[str, ...], preload: bool,
     """One detector per set of languages for the whole process: its models are large,
     read-only and slow to load, so every app (and every test) shares them.
 
-    lingua is imported here, not with this module: a process that never guesses (the RQ
-    worker, unless the fail-safe's spool is replayed; the CLI) does not load it at all."""
+    lingua is imported here, not with this module nor when a guesser is made: a process that
+    never guesses (the RQ worker, the CLI) does not load it at all."""
     from lingua import IsoCode639_1, Language, LanguageDetectorBuilder  # noqa: PLC0415
 
     known = []
@@ -63,14 +69,26 @@ class LanguageGuesser:
         self.threshold = max(threshold, SMALL_MODELS_THRESHOLD) if small else threshold
         self._languages = tuple(sorted(languages))
         self._small = small
-        self._detector = _detector_for(self._languages, preload, small)
+        self._detector: LanguageDetector | object | None = _NOT_BUILT
+        if preload:
+            self.preload()
 
     def preload(self) -> None:
         """Load every model now. Called by the web tier's entry point (wsgi.py), which gunicorn
         runs once in its master (preload_app): the models are then read-only pages that every
         forked worker shares, instead of a copy loaded by each worker on its first survivor.
         The RQ worker never answers a survivor and does not call this."""
-        self._detector = _detector_for(self._languages, True, self._small)
+        with _BUILDING:
+            self._detector = _detector_for(self._languages, True, self._small)
+
+    def _built(self) -> LanguageDetector | None:
+        """The detector, built on the first guess (two threads of a web worker may ask at once:
+        it is built once)."""
+        if self._detector is _NOT_BUILT:
+            with _BUILDING:
+                if self._detector is _NOT_BUILT:
+                    self._detector = _detector_for(self._languages, False, self._small)
+        return self._detector  # type: ignore[return-value]  # built above
 
     def guess(self, text: str) -> str | None:
         """An ISO 639-1 code when the text is clearly in one language, else None.
@@ -78,11 +96,14 @@ class LanguageGuesser:
         A long text is guessed from the part triage reads (`app/flows/said.py`): the detector's
         time grows with the text, and a huge body must not hold a web worker."""
         text = "\n".join(read_parts(text))
-        if self._detector is None or sum(ch.isalpha() for ch in text) < _MIN_LETTERS:
+        if sum(ch.isalpha() for ch in text) < _MIN_LETTERS:
             return None
         if romanised(text):
             return None  # Urdu, Punjabi or Arabic in Latin letters (app/content/romanised.py)
-        confidences = self._detector.compute_language_confidence_values(text)
+        detector = self._built()
+        if detector is None:
+            return None
+        confidences = detector.compute_language_confidence_values(text)
         if not confidences or confidences[0].value < self.threshold:
             return None
         return str(confidences[0].language.iso_code_639_1.name.lower())

@@ -11,7 +11,8 @@ The text is then that language's fail-safe followed by the English one (`app.con
 Every step is guarded: whatever fails here, the answer is the English text built into the code.
 
 The message itself is handed to the spool (`app.conversation.spool`), sealed, so that it is
-stored, and a request for a person reaches a person, once the database is back.
+stored, and a request for a person reaches a person, once the database is back; with it goes
+the language guess made here, so the worker that replays it needs no detector.
 """
 
 from __future__ import annotations
@@ -20,11 +21,13 @@ import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 
 from app.content.catalogues import Catalogues
 from app.content.failsafe import EMERGENCY_TEXT_EN, emergency_text
 from app.content.language import LanguageGuesser
+from app.conversation.messages import Guessed
 from app.conversation.service import InboundMessage
 from app.crypto import ContactHasher
 from app.logs import exception_summary
@@ -100,8 +103,20 @@ class FailSafe:
         text = self.text(inbound, hint)
         if inbound is not None and self.spool is not None:
             try:
-                self.spool(inbound, self.clock(), text)
+                self.spool(self._with_guess(inbound), self.clock(), text)
             except Exception as error:  # noqa: BLE001 -- the reply goes out whatever happens
                 log.error("event=spool.lost channel=%s %s", inbound.channel,
                           exception_summary(error))
         return text
+
+    def _with_guess(self, inbound: InboundMessage) -> InboundMessage:
+        """The message with its language guess made here, in the process that holds the
+        detector, so that its replay needs none (app/conversation/spool.py). If the guess
+        fails, the message goes to the spool without one and the replay guesses."""
+        if self.guesser is None:
+            return inbound
+        try:
+            return replace(inbound, guessed=Guessed(self.guesser.guess(inbound.body)))
+        except Exception as error:  # noqa: BLE001 -- the message is spooled whatever happens
+            log.error("event=failsafe.guess_failed %s", exception_summary(error))
+            return inbound

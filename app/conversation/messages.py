@@ -17,6 +17,14 @@ from app.flows.triage import Assessment
 
 
 @dataclass(frozen=True)
+class Guessed:
+    """The language guess made for a message (`app.content.language`): None when it was
+    not clear. Kept with a spooled message so that its replay needs no detector."""
+
+    language: str | None
+
+
+@dataclass(frozen=True)
 class InboundMessage:
     channel: str
     address: str  # E.164 for SMS, the chat token for the web; never logged
@@ -31,6 +39,10 @@ class InboundMessage:
     language_hint: str | None = None
     # The web chat's network address, for flood control only: never stored or logged.
     source_address: str | None = None
+    # A spooled message's language guess, made by the fail-safe in the web process that
+    # answered it (app/conversation/spool.py): its replay reads it instead of guessing again,
+    # so the RQ worker never loads a detector. None: not guessed yet (a message as it arrives).
+    guessed: Guessed | None = None
 
 
 @dataclass(frozen=True)

@@ -347,7 +347,8 @@ class ConversationService:
             raise FlowUnavailable("no valid flow is loaded")
         # The language this message reads as: the conversation's, when it has none yet, and
         # always one more for triage (a Polish message on an English page is read in Polish).
-        guessed = self.guesser.guess(inbound.body) if self.guesser else None
+        guessed = (inbound.guessed.language if inbound.guessed is not None  # a replay's
+                   else self.guesser.guess(inbound.body) if self.guesser else None)
         if state.language is None:
             state = replace(state, language=inbound.language_hint or guessed)
         idle = timedelta(minutes=self.deployment.conversation_idle_minutes)

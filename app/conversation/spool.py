@@ -11,8 +11,11 @@ path, to a Redis stream, which every web process and every worker share:
   id are all inside the ciphertext; the stream holds nothing readable.
 - replayed by the worker's sweeper (`replay`) into the conversation service, which stores it,
   opens or raises the case exactly as the message would have, and keeps the fail-safe text as
-  the reply the survivor was sent. The provider's message id is unique in the database, so a
-  replay never stores twice: an entry whose message is already stored is simply removed.
+  the reply the survivor was sent. The language guess the fail-safe made in the web process
+  (which holds the detector) is kept inside the entry, so the worker replays it without
+  loading a detector (about 170 MiB for the accurate models). The provider's message id is
+  unique in the database, so a replay never stores twice: an entry whose message is already
+  stored is simply removed.
 
 If Redis is down as well (the soak saw SQLite's write lock time out during a Redis restart),
 the same sealed entry is written to a file in the host's private spool folder (instance/spool,
@@ -42,7 +45,7 @@ from typing import TYPE_CHECKING
 import redis
 
 from app.conversation import optouts
-from app.conversation.messages import InboundMessage, Turn
+from app.conversation.messages import Guessed, InboundMessage, Turn
 from app.crypto import DataKey, DecryptionError, FieldContext, Keyring
 from app.flows import ConversationState, Escalate
 from app.logs import exception_summary
@@ -109,6 +112,8 @@ class Spool:
             "keyword": inbound.provider_keyword.value if inbound.provider_keyword else None,
             "reply_address": inbound.reply_address, "language_hint": inbound.language_hint,
             "received_at": received_at.isoformat(), "reply": reply_text,
+            # The fail-safe's language guess (absent: none was made; null: not clear).
+            **({"guess": inbound.guessed.language} if inbound.guessed is not None else {}),
         })
         wrapped = self.keyring.wrap(key, FieldContext("spool", "key", entry))
         sealed = key.seal(payload, FieldContext("spool", "message", entry))
@@ -206,7 +211,9 @@ class Spool:
             keyword = optouts.ProviderKeyword(raw["keyword"]) if raw["keyword"] else None
             inbound = InboundMessage(
                 raw["channel"], raw["address"], raw["body"], raw["sid"], keyword,
-                reply_address=raw["reply_address"], language_hint=raw["language_hint"])
+                reply_address=raw["reply_address"], language_hint=raw["language_hint"],
+                # An entry spooled before guesses were kept has none: its replay guesses.
+                guessed=Guessed(raw["guess"]) if "guess" in raw else None)
             return SpooledMessage(inbound, Replay(datetime.fromisoformat(raw["received_at"]),
                                                   raw["reply"]))
         except (KeyError, ValueError, DecryptionError) as error:

@@ -3,18 +3,21 @@
 import os
 
 from app import create_app
+from app.content import written_times
 from app.private_files import restrict_new_files
 from app.services import services
 
 # Before anything is created: the database, its WAL, instance/ are the owner's only.
 restrict_new_files()
 app = create_app()
-# gunicorn imports this module once in its master (preload_app): the language models loaded
-# here are shared by every forked worker (bench/memory.py measures it).
+# gunicorn imports this module once in its master (preload_app): the language models and
+# Babel's locale data loaded here are shared by every forked worker (bench/memory.py measures it).
 with app.app_context():
     guesser = services().conversations.guesser
     if guesser is not None:
         guesser.preload()
+    # Babel's locale data, shared the same way (a worker would otherwise load its own copy).
+    written_times.preload(services().settings.deployment.languages)
 
 
 def _checkpoint_in_each_worker() -> None:

@@ -8,7 +8,8 @@ each process's PSS is read from /proc/<pid>/smaps_rollup, a few times (RQ's work
 and go; the largest total is kept). PSS divides each shared page between the processes sharing
 it, so the total is what the stack really costs the machine; private is what a process holds
 alone. Each setting of `[languages] models` is measured (the default first), with how it
-guesses the language of eval/messages/dev's first messages (never the held-out part).
+guesses the language of eval/messages/dev's and opened's first messages (never the held-out
+part), and which processes have loaded the detector (lingua's library mapped).
 
 Target (a small charity's 1 GB virtual machine): at most 300 MiB for the whole stack.
 Results: bench/results/memory.txt and memory.json. Run: `.venv/bin/python bench/memory.py`.
@@ -54,6 +55,7 @@ from bench.signed_requests import ACCOUNT_SID, PUBLIC_BASE_URL, SERVICE_NUMBER  
 RESULTS = ROOT / "bench" / "results"
 TARGET_MIB = 300
 MODELS = ("accurate", "small")  # the default first
+GUESS_SPLITS = ("dev", "opened")  # never heldout/
 SAMPLES = 3
 WEBHOOK_PATH = "/webhooks/twilio/sms"
 TEXTS = ["hello", "person", "he hit me again last night and I am scared",
@@ -152,27 +154,48 @@ def read_stack(master: int, worker: int, redis: int) -> dict[str, dict[str, floa
     for number, pid in enumerate(children(worker), 1):
         processes[f"rq worker child {number}"] = pid
     processes["redis-server"] = redis
-    figures = {}
+    figures: dict[str, dict[str, float]] = {}
     for name, pid in processes.items():
         with contextlib.suppress(OSError):  # a work-horse that ended meanwhile
             figures[name] = {key: round(kib / 1024, 1) for key, kib in rollup_kib(pid).items()}
+            figures[name]["detector"] = float(maps_detector(pid))
     return figures
 
 
-def guesses(models: str) -> dict[str, int]:
-    """How the language guess with these models reads the evaluation set's tuning part
-    (eval/messages/dev; the held-out part is read once, by the lead, never here): right (the
-    file's language), wrong (another language: the survivor is answered in it) or none (the
-    default language and its menu)."""
+def maps_detector(pid: int) -> bool:
+    """Whether the process has loaded lingua (its library is mapped): the web processes
+    should, the RQ worker and its children should not (a spooled message carries its guess)."""
+    return "/lingua/" in Path(f"/proc/{pid}/maps").read_text()
+
+
+def guesses(models: str) -> dict[str, dict[str, Any]]:
+    """How the language guess with these models reads the evaluation set's tuning parts
+    (eval/messages/dev and opened; the held-out part is read once, by the lead, never here):
+    right (the file's language), wrong (another language: the survivor is answered in it) or
+    none (the default language and its menu), with each wrong guess and the time per guess.
+    bench/language_guess.py compares other detectors the same way."""
     deployment = load_deployment(DEFAULT_CONFIG)
     guesser = LanguageGuesser(deployment.languages, small=models == "small", preload=True)
-    counts = {"right": 0, "wrong": 0, "none": 0}
-    for path in sorted((ROOT / "eval" / "messages" / "dev").glob("*.yaml")):
-        language = path.stem.split("-")[0]
-        for item in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
-            guess = guesser.guess(item["text"])
-            counts["none" if guess is None else "right" if guess == language else "wrong"] += 1
-    return counts
+    found: dict[str, dict[str, Any]] = {}
+    for split in GUESS_SPLITS:
+        counts: dict[str, Any] = {"right": 0, "wrong": 0, "none": 0}
+        wrong: dict[str, int] = {}
+        spent, guessed = 0.0, 0
+        for path in sorted((ROOT / "eval" / "messages" / split).glob("*.yaml")):
+            language = path.stem.split("-")[0]
+            for item in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
+                started = time.perf_counter()
+                guess = guesser.guess(item["text"])
+                spent += time.perf_counter() - started
+                guessed += 1
+                if guess is not None and guess != language:
+                    wrong[f"{language}->{guess}"] = wrong.get(f"{language}->{guess}", 0) + 1
+                counts["none" if guess is None else "right" if guess == language
+                       else "wrong"] += 1
+        counts["wrong_guesses"] = dict(sorted(wrong.items()))
+        counts["microseconds_per_guess"] = round(1e6 * spent / max(guessed, 1), 1)
+        found[split] = counts
+    return found
 
 
 def main() -> int:
@@ -186,7 +209,8 @@ def main() -> int:
              "(the first is the default). PSS divides each shared page between the processes",
              "sharing it, so the PSS total is what the stack costs; private is what each",
              "process holds alone. The largest of a few readings (RQ's work-horses come and go).",
-             "Language guesses: the first messages of eval/messages/dev, right / wrong / none.",
+             "Language guesses: the first messages of eval/messages/dev and opened, right /",
+             "wrong / none (bench/language_guess.py compares other detectors).",
              f"git {results[0]['git']}", ""]
     for result in results:
         load = " ".join(f"{value:.1f}" for value in result["load_average"])
@@ -195,12 +219,16 @@ def main() -> int:
                      f"{result['failsafe']} by the fail-safe; "
                      f"load average {load} on {os.cpu_count()} cores, shared)")
         lines += [f"  {name:<22} {mib['pss']:7.1f} MiB PSS  {mib['private']:7.1f} private  "
-                  f"{mib['rss']:7.1f} RSS" for name, mib in result["mib"].items()]
+                  f"{mib['rss']:7.1f} RSS" + ("  (lingua loaded)" if mib.get("detector") else "")
+                  for name, mib in result["mib"].items()]
         lines.append(f"  {'total':<22} {result['total_mib']:7.1f} MiB PSS (target at most "
                      f"{TARGET_MIB} MiB: {'met' if result['met'] else 'NOT met'})")
-        counts = result["guesses"]
-        lines += [f"  language guesses on dev: {counts['right']} right, {counts['wrong']} "
-                  f"wrong, {counts['none']} none", ""]
+        for split, counts in result["guesses"].items():
+            wrong = ", ".join(f"{pair} {n}" for pair, n in counts["wrong_guesses"].items())
+            lines.append(f"  language guesses on {split}: {counts['right']} right, "
+                         f"{counts['wrong']} wrong ({wrong or 'none'}), {counts['none']} none; "
+                         f"{counts['microseconds_per_guess']:.0f} µs per guess")
+        lines.append("")
     (RESULTS / "memory.txt").write_text("\n".join(lines), encoding="utf-8")
     print("\n".join(lines))
     return 0

@@ -50,7 +50,7 @@ sys.path.insert(0, str(ROOT))
 
 from app.content import second_opinion as second_opinion_file  # noqa: E402 -- after the path
 from app.content.language import LanguageGuesser  # noqa: E402
-from app.deployment import load_deployment  # noqa: E402
+from app.deployment import LANGUAGE_MODELS, load_deployment  # noqa: E402
 from app.flows import ConversationState, Escalate, learned, load_flows  # noqa: E402
 from app.flows import step as flow_step  # noqa: E402
 from app.flows.loader import read_yaml  # noqa: E402
@@ -81,16 +81,18 @@ class Reading:
     step: str | None
 
 
-def reader(opinion: learned.SecondOpinion | None = None) -> Any:
+def reader(opinion: learned.SecondOpinion | None = None, models: str | None = None) -> Any:
     """Read a message as the service does; with `opinion`, the learned second opinion adds
-    what the rules missed, as app/conversation/service.py `_turn` lets it."""
+    what the rules missed, as app/conversation/service.py `_turn` lets it. The language is
+    guessed with the demo deployment's `[languages] models`, or `models`."""
     deployment = load_deployment(ROOT / "config" / "demo.toml")
     flow = load_flows(ROOT / "flows",
                       extra_words={k: list(v) for k, v in deployment.extra_keywords.items()},
                       duress_words=deployment.duress_words)
     triage = parse_rules(read_yaml(ROOT / "flows" / "triage.yaml"),
                          str(ROOT / "flows" / "triage.yaml"))
-    guesser = LanguageGuesser(deployment.languages, preload=True)
+    models = models or deployment.language_models
+    guesser = LanguageGuesser(deployment.languages, preload=True, small=models == "small")
     idle = timedelta(minutes=deployment.conversation_idle_minutes)
 
     def read(text: str) -> Reading:
@@ -202,13 +204,17 @@ def main() -> int:
                         help="print each miss (the tuning splits opened and dev only)")
     parser.add_argument("--second-opinion", action="store_true",
                         help="with the learned second opinion on (flows/second_opinion.json)")
+    parser.add_argument("--models", choices=LANGUAGE_MODELS,
+                        help="guess the language with these [languages] models (default: the "
+                             "demo deployment's)")
     args = parser.parse_args()
     if args.misses and "heldout" in args.splits:
         parser.error("--misses prints messages: use it on the tuning splits (opened, dev) only")
     opinion = second_opinion_file.load(ROOT / "flows") if args.second_opinion else None
-    read = reader(opinion)
+    models = args.models or load_deployment(ROOT / "config" / "demo.toml").language_models
+    read = reader(opinion, models)
     # With the second opinion on, the same split read by the rules alone, for comparison.
-    rules_alone = reader() if opinion else None
+    rules_alone = reader(models=models) if opinion else None
     report: dict[str, Any] = {"measured": datetime.now(UTC).isoformat(timespec="seconds"),
                               "targets": {k: v[0] for k, v in TARGETS.items()}, "splits": {}}
     sizes_all = {split: measure_sizes(split) for split in args.splits}
@@ -217,6 +223,7 @@ def main() -> int:
              "reads a first message: language guess, triage, one flow step (keywords, urgent",
              "triage, intents, disclosure); a case opens when the step escalates or triage",
              "reads high or urgent risk.",
+             f"Language guessed with [languages] models = \"{models}\".",
              *(["With the learned second opinion ON (flows/second_opinion.json, taught on all",
                 "of dev/ and opened/: its figures there are in-sample; its cross-validated",
                 "figures are in second-opinion-cv.txt, beside this file)."] if opinion else

@@ -8,6 +8,13 @@ languages, which makes it faster and surer; its high-accuracy mode is used becau
 guess is worse than no guess (on our triage test set: 0 wrong and 16 unsure of 227, against
 6 wrong in low-accuracy mode). Urdu, Punjabi and Arabic typed in Latin letters, which no model
 knows, are not guessed at all (app/content/romanised.py).
+
+`[languages] models = "small"` (low-accuracy mode, for a server with 1 GB) is the one leaner
+choice: fastText's compressed lid.176.ftz, CLD3 and langid.py, alone or as a check on the small
+models, each guessed fewer first messages right than the accurate models, or more wrong
+(bench/results/language-guess.txt). The detector is built on the first guess, so a process
+that never guesses (the RQ worker: a spooled message carries the fail-safe's guess) never
+loads it; the web tier preloads it in gunicorn's master (wsgi.py).
 """
 
 from __future__ import annotations
@@ -25,10 +32,12 @@ if TYPE_CHECKING:
 # Fewer letters than this ("hi", "3") say nothing reliable about a language.
 _MIN_LETTERS = 6
 # The small models are surer than they should be of short texts: they must be surer still.
-# On eval/messages/dev (753 messages), with the romanised rule: at 0.7 they guessed 570
-# right and 31 wrong, at 0.9 562 right and 21 wrong (the accurate models at 0.7: 566 right,
-# 8 wrong). bench/memory.py measures them.
-SMALL_MODELS_THRESHOLD = 0.9
+# On eval/messages/dev (753 first messages), with the romanised rule, they guessed 570 right
+# and 31 wrong at 0.7, 562 and 21 at 0.9, 542 and 11 at 0.99 (chosen there: the fewest
+# wrong; on eval/messages/opened 356 right and 17 wrong against 371 and 32 at 0.9); the
+# accurate models at 0.7: 566 and 8 on dev, 372 and 11 on opened. bench/language_guess.py
+# measures them (and fastText, CLD3 and langid.py, none as good as the accurate models).
+SMALL_MODELS_THRESHOLD = 0.99
 # A guesser's detector before it is needed: built on the first guess (or by `preload`), so a
 # process that never guesses (the RQ worker, which replays a spooled message with the guess
 # the fail-safe kept; the CLI) never imports lingua, nor maps its 96 MB library.
@@ -63,6 +72,16 @@ def _detector_for(languages: tuple[str, ...], preload: bool,
     return (builder.with_preloaded_language_models() if preload else builder).build()
 
 
+def readable(text: str) -> str | None:
+    """The part of a message a detector reads (`app/flows/said.py`), or None when no detector
+    should: too few letters, or Urdu, Punjabi or Arabic in Latin letters
+    (app/content/romanised.py). bench/language_guess.py gives every candidate the same."""
+    text = "\n".join(read_parts(text))
+    if sum(ch.isalpha() for ch in text) < _MIN_LETTERS or romanised(text):
+        return None
+    return text
+
+
 class LanguageGuesser:
     def __init__(self, languages: tuple[str, ...], threshold: float = 0.7,
                  preload: bool = False, small: bool = False) -> None:
@@ -95,15 +114,13 @@ class LanguageGuesser:
 
         A long text is guessed from the part triage reads (`app/flows/said.py`): the detector's
         time grows with the text, and a huge body must not hold a web worker."""
-        text = "\n".join(read_parts(text))
-        if sum(ch.isalpha() for ch in text) < _MIN_LETTERS:
+        part = readable(text)
+        if part is None:
             return None
-        if romanised(text):
-            return None  # Urdu, Punjabi or Arabic in Latin letters (app/content/romanised.py)
         detector = self._built()
         if detector is None:
             return None
-        confidences = detector.compute_language_confidence_values(text)
+        confidences = detector.compute_language_confidence_values(part)
         if not confidences or confidences[0].value < self.threshold:
             return None
         return str(confidences[0].language.iso_code_639_1.name.lower())

@@ -34,9 +34,9 @@ _MIN_LETTERS = 6
 # The small models are surer than they should be of short texts: they must be surer still.
 # On eval/messages/dev (753 first messages), with the romanised rule, they guessed 570 right
 # and 31 wrong at 0.7, 562 and 21 at 0.9, 542 and 11 at 0.99 (chosen there: the fewest
-# wrong; on eval/messages/opened 356 right and 17 wrong against 371 and 32 at 0.9); the
-# accurate models at 0.7: 566 and 8 on dev, 372 and 11 on opened. bench/language_guess.py
-# measures them (and fastText, CLD3 and langid.py, none as good as the accurate models).
+# wrong; on eval/messages/opened, 959 messages, 722 right and 34 wrong against 750 and 54 at
+# 0.9); the accurate models at 0.7: 566 and 8 on dev, 745 and 25 on opened.
+# bench/language_guess.py measures them (and fastText, CLD3 and langid.py: none as good).
 SMALL_MODELS_THRESHOLD = 0.99
 # A guesser's detector before it is needed: built on the first guess (or by `preload`), so a
 # process that never guesses (the RQ worker, which replays a spooled message with the guess

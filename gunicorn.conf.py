@@ -14,7 +14,7 @@ access_log_format = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 timeout = 30
 forwarded_allow_ips = "127.0.0.1"
 # Build the app once in the master and fork the workers from it, so the language models
-# (app/content/language.py, about 250 MiB) are loaded once and shared. The app opens no database or
+# (app/content/language.py, 160-290 MiB) are loaded once and shared. The app opens no database or
 # Redis connection while it is built, so no connection crosses the fork.
 preload_app = True
 # Browsers (the web chat) open connections they leave idle; a sync worker would sit on one

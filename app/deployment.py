@@ -165,9 +165,9 @@ class Deployment:
     # own translated wording ("From the team"). Shown as it is in every language.
     person_label: str | None = None
     # Which language models guess a first message's language: "accurate" (lingua's full
-    # models, about 250 MiB for eight languages, shared by the web workers) or "small" (its
-    # low-accuracy mode, about 25 MiB, for a server with 1 GB; bench/results/memory.txt and
-    # docs/deploy.md "Memory" say what it costs).
+    # models, 160-290 MiB for eight languages, shared by the web workers) or "small" (its
+    # low-accuracy mode, about 30 MiB, for a server with 1 GB; bench/results/memory.txt,
+    # language-guess.txt and docs/deploy.md "Memory" say what it costs).
     language_models: str = "accurate"
     floods: FloodLimits = field(default_factory=FloodLimits)
     casework: CaseworkPolicy = field(default_factory=CaseworkPolicy)

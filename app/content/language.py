@@ -67,7 +67,7 @@ def _detector_for(languages: tuple[str, ...], preload: bool,
     if small:
         # Trigram models only: a few MiB instead of about 200, less sure of short texts.
         builder = builder.with_low_accuracy_mode()
-    # Preloading costs about 0.6 s and 250 MiB at start-up (shared between gunicorn workers
+    # Preloading costs about 0.6 s and 160-290 MiB at start-up (shared by gunicorn workers
     # with preload_app), instead of 0.7 s inside the first survivor's request.
     return (builder.with_preloaded_language_models() if preload else builder).build()
 

@@ -43,7 +43,12 @@ def sms(body: str) -> InboundMessage:
 
 def test_the_failsafe_hands_the_spool_its_language_guess(built: Services) -> None:
     spooled: list[InboundMessage] = []
-    built.failsafe.spool = lambda inbound, _when, _text: spooled.append(inbound) or True
+
+    def spool(inbound: InboundMessage, _when: datetime, _text: str) -> bool:
+        spooled.append(inbound)
+        return True
+
+    built.failsafe.spool = spool
     built.failsafe.answer(sms(POLISH))
     built.failsafe.answer(sms("ok"))  # too short to say anything: guessed as unclear
     assert [message.guessed for message in spooled] == [Guessed("pl"), Guessed(None)]

@@ -3,7 +3,9 @@
 Starts the stack `make run` starts, on loopback: our own redis-server, a migrated SQLite
 database, gunicorn with gunicorn.conf.py (preloaded app) and 2 workers serving `wsgi:app`, and
 one `python worker.py`. Then a few survivors text it (first messages, a request for a person,
-free text in several languages, so the language models are used in every web worker), and
+free text in several languages, so the language models are used in every web worker), a few
+more while the database is down (the fail-safe answers and spools them; the worker's sweeper
+replays them once it is back), and
 each process's PSS is read from /proc/<pid>/smaps_rollup, a few times (RQ's work-horses come
 and go; the largest total is kept). PSS divides each shared page between the processes sharing
 it, so the total is what the stack really costs the machine; private is what a process holds
@@ -22,10 +24,12 @@ import json
 import os
 import re
 import secrets
+import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -33,12 +37,14 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import requests  # noqa: E402 -- after the path set-up
+import redis as redis_client  # noqa: E402 -- after the path set-up
+import requests  # noqa: E402
 import yaml  # noqa: E402
 from twilio.request_validator import RequestValidator  # noqa: E402
 
 from app.config import DEFAULT_CONFIG  # noqa: E402
 from app.content.language import LanguageGuesser  # noqa: E402
+from app.conversation.spool import STREAM as SPOOL_STREAM  # noqa: E402
 from app.deployment import load_deployment  # noqa: E402
 from bench.environment import bench_environment, gunicorn_environment  # noqa: E402
 from bench.machine import git_revision  # noqa: E402
@@ -58,6 +64,9 @@ MODELS = ("accurate", "small")  # the default first
 GUESS_SPLITS = ("dev", "opened")  # never heldout/
 SAMPLES = 3
 WEBHOOK_PATH = "/webhooks/twilio/sms"
+# Sent while the database is down: answered by the fail-safe, replayed by the worker.
+OUTAGE_TEXTS = ["potrzebuję pomocy, boję się go", "I need to talk to someone please",
+                "mae angen help arnaf i", "أحتاج إلى المساعدة من فضلك"]
 TEXTS = ["hello", "person", "he hit me again last night and I am scared",
          "potrzebuję z kimś porozmawiać", "أحتاج أن أتكلم مع أحد", "vreau să vorbesc cu cineva",
          "mujhe kisi se baat karni hai", "dw i angen siarad â rhywun", "1", "menu"]
@@ -105,6 +114,7 @@ def measure(models: str) -> dict[str, Any]:
                                  DEFAULT_CONFIG.read_text(encoding="utf-8"), count=1),
                           encoding="utf-8")
         env["QUIETLINE_CONFIG"] = str(config)
+        env["QUIETLINE_SWEEP_SECONDS"] = "5"  # the spool is replayed within seconds
         subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"],
                        cwd=ROOT, env=env, check=True, capture_output=True, timeout=300)
         port = free_port()
@@ -123,6 +133,16 @@ def measure(models: str) -> dict[str, Any]:
         with ThreadPoolExecutor(max_workers=6) as pool:
             statuses = list(pool.map(lambda job: text_it(url, env["TWILIO_AUTH_TOKEN"], *job),
                                      jobs))
+        # A database outage: the fail-safe answers a few first messages and spools them, and
+        # the RQ worker's sweeper replays them once the database is back (with the language
+        # guess the web process made: it loads no detector to read them).
+        outage = [(f"+447700900{400 + n:03d}", text) for n, text in enumerate(OUTAGE_TEXTS)]
+        with database_down(directory / "real.sqlite3"), \
+                ThreadPoolExecutor(max_workers=len(outage)) as pool:
+            statuses += list(pool.map(
+                lambda job: text_it(url, env["TWILIO_AUTH_TOKEN"], *job), outage))
+        jobs += outage
+        spooled = spool_emptied(redis.port)
         # The worker's jobs finish, and its RQ scheduler (a child process it starts after a
         # few seconds) is counted too. RQ's work-horses come and go: the stack is read a few
         # times and the largest total kept.
@@ -135,15 +155,38 @@ def measure(models: str) -> dict[str, Any]:
             samples.append(read_stack(web.process.pid, worker.process.pid, redis.process.pid))
         figures = max(samples, key=lambda sample: sum(f["pss"] for f in sample.values()))
         total = round(sum(f["pss"] for f in figures.values()), 1)
-        # Answered by the fail-safe (the database too slow or down, e.g. on a loaded machine):
-        # the RQ worker then replays them, and loads the language models to read them.
+        # Answered by the fail-safe (the outage above; also the database too slow, on a loaded
+        # machine): the RQ worker then replays them.
         failsafe = (directory / "gunicorn.log").read_text(encoding="utf-8",
                                                           errors="replace").count(
             "event=sms.failsafe")
         return {"models": models, "git": git_revision(), "messages": len(jobs),
-                "answered_200": statuses.count(200), "failsafe": failsafe, "mib": figures,
+                "answered_200": statuses.count(200), "failsafe": failsafe,
+                "spool_replayed": spooled, "mib": figures,
                 "total_mib": total, "target_mib": TARGET_MIB, "met": total <= TARGET_MIB,
                 "load_average": os.getloadavg(), "guesses": guesses(models)}
+
+
+@contextlib.contextmanager
+def database_down(path: Path) -> Iterator[None]:
+    """Inside the block every write to the SQLite database waits for a lock it never gets
+    (the service's busy timeout is 10 s, then the fail-safe answers); reads still work."""
+    holder = sqlite3.connect(path, timeout=0, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        yield
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+
+
+def spool_emptied(port: int) -> bool:
+    """Whether the worker's sweeper replayed every spooled message within two minutes."""
+    connection = redis_client.Redis(port=port)
+    deadline = time.monotonic() + 120
+    while connection.xlen(SPOOL_STREAM) and time.monotonic() < deadline:
+        time.sleep(1.0)
+    return int(connection.xlen(SPOOL_STREAM)) == 0
 
 
 def read_stack(master: int, worker: int, redis: int) -> dict[str, dict[str, float]]:
@@ -216,7 +259,8 @@ def main() -> int:
         load = " ".join(f"{value:.1f}" for value in result["load_average"])
         lines.append(f"[languages] models = \"{result['models']}\" "
                      f"({result['answered_200']}/{result['messages']} answered 200, "
-                     f"{result['failsafe']} by the fail-safe; "
+                     f"{result['failsafe']} by the fail-safe, "
+                     f"{'all' if result['spool_replayed'] else 'NOT all'} replayed by the worker; "
                      f"load average {load} on {os.cpu_count()} cores, shared)")
         lines += [f"  {name:<22} {mib['pss']:7.1f} MiB PSS  {mib['private']:7.1f} private  "
                   f"{mib['rss']:7.1f} RSS" + ("  (lingua loaded)" if mib.get("detector") else "")

@@ -62,8 +62,10 @@ def test_the_catalogue_text_comes_first_and_the_english_second() -> None:
     assert polish == catalogues.text("pl", "failsafe.emergency") + "\n\n" + EMERGENCY_TEXT_EN
     assert emergency_text(catalogues, "en") == EMERGENCY_TEXT_EN
     assert emergency_text(catalogues, None) == EMERGENCY_TEXT_EN
-    # Somali's is not confirmed (fuzzy): English alone, as for every fuzzy text.
-    assert emergency_text(catalogues, "so") == EMERGENCY_TEXT_EN
+    # Somali's is confirmed since issue 21 (a fuzzy one would give English alone, as every
+    # fuzzy text does: tests/content/test_i18n.py).
+    somali = emergency_text(catalogues, "so")
+    assert somali == catalogues.text("so", "failsafe.emergency") + "\n\n" + EMERGENCY_TEXT_EN
 
 
 @LANGUAGES

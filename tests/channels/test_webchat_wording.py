@@ -104,8 +104,8 @@ def test_the_web_chat_shows_no_sms_wording_in_any_language(
 
     for said in (*chat.shown, *later.shown, *paused.shown):
         assert sms_only(language, said, catalogues) == [], said
-    # Each message with a web wording shows it (Somali's drafts are unconfirmed, so the
-    # English web wording stands in for them, never the SMS one).
+    # Each message with a web wording shows it (were one unconfirmed, the English web
+    # wording would stand in for it, never the SMS one).
     for message_id, shown in (("welcome.greeting", welcome), ("person.safe_now", asked),
                               ("erase.done", erased)):
         web = catalogues.text(language, message_id, channel="web")

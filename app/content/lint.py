@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import string
 from collections import Counter
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,6 +35,7 @@ from app.content.checklist import checklist_problems
 from app.content.failsafe import EMERGENCY_TEXT_EN, emergency_text
 from app.content.lockscreen import LockScreenRule
 from app.content.numbers import RIGHT_TO_LEFT, unisolated_numbers
+from app.content.one_turn import FLOOD_REPLY, every_reply
 from app.content.segments import Encoding, encoding_of
 from app.content.written_times import longest_written_time
 from app.deployment import Deployment
@@ -81,6 +83,11 @@ class SegmentBudgets:
 
     def limit(self, reply: str, encoding: str) -> int:
         return self.replies.get(reply, self.default)[encoding]
+
+    def named(self, candidates: tuple[str, ...]) -> str:
+        """The first of `candidates` (most specific first) that has a budget of its own; the
+        first if none has (it gets `default`)."""
+        return next((name for name in candidates if name in self.replies), candidates[0])
 
 
 def _budget(raw: object) -> dict[str, int]:
@@ -157,7 +164,7 @@ def check(flows_dir: Path, catalogues: Catalogues, default_language: str,
     budgets = SegmentBudgets.load((read_yaml(outbound) or {}).get("segment_budgets"),
                                   rule.max_segments_per_reply)
     if flow is not None:
-        problems.extend(_check_whole_replies(flow, catalogues, budgets))
+        problems.extend(_check_every_reply(flow, catalogues, budgets))
     problems.extend(_check_composed_replies(catalogues, rule, budgets))
     return problems
 
@@ -178,6 +185,10 @@ def _check_composed_replies(catalogues: Catalogues, rule: LockScreenRule,
     problems = []
     for language in catalogues.languages:
         replies = {"failsafe, English second": emergency_text(catalogues, language)}
+        for channel in (None, "web"):
+            with suppress(LookupError, ValueError):  # reported above as a missing text
+                replies[f"flood notice{' (web)' if channel else ''}"] = catalogues.join(
+                    language, FLOOD_REPLY, channel=channel)
         for name, ids in COMPOSED_REPLIES.items():
             try:
                 replies[name] = catalogues.join(language, ids,
@@ -185,7 +196,8 @@ def _check_composed_replies(catalogues: Catalogues, rule: LockScreenRule,
             except (LookupError, ValueError):
                 continue  # reported above as a missing or broken text
         for name, whole in replies.items():
-            over = _over_budget(budgets, name, f"{name} [{language}]", whole)
+            over = _over_budget(budgets, name.removesuffix(" (web)"), f"{name} [{language}]",
+                                whole)
             if over is not None:
                 problems.append(over)
             banned = rule.violations(language, whole)
@@ -249,27 +261,28 @@ def summary(problems: list[Problem], details: str) -> list[str]:
     return lines
 
 
-def _check_whole_replies(flow: Flow, catalogues: Catalogues, budgets: SegmentBudgets
-                         ) -> list[Problem]:
-    """A step's messages (and its `next` chain) go out as ONE SMS: its size is what counts,
-    and one non-GSM character anywhere in it makes the whole SMS UCS-2."""
+def _check_every_reply(flow: Flow, catalogues: Catalogues, budgets: SegmentBudgets
+                       ) -> list[Problem]:
+    """Every reply a survivor can receive in one turn (app/content/one_turn.py), on each
+    channel, in each language, in and out of hours, whole: a step's messages (and its `next`
+    chain) go out as ONE SMS, and one non-GSM character anywhere makes all of it UCS-2. A
+    reply naming when the team is back is measured with the longest opening time its language
+    writes. The web chat sends no SMS, but what a phone shows there is measured the same way,
+    with the web wording of each message."""
     problems = []
-    for step in flow.steps.values():
-        ids = [ref.id for ref in step.say]
-        current = step
-        # As the engine does: a step that takes a reply (capture, secret, check) waits there.
-        while (current.next is not None and current.capture is None and current.secret is None
-               and current.check is None and len(ids) < 32):
-            current = flow.steps[current.next]
-            ids.extend(ref.id for ref in current.say)
+    for reply in every_reply(flow):
+        name = budgets.named(reply.budgets)
+        channel = "web" if reply.channel == "web" else None
+        head, _, tail = reply.where.partition(" (")
         for language in catalogues.languages:
             try:
-                whole = catalogues.join(language, ids, {"services": ""})
+                whole = catalogues.join(language, reply.message_ids,
+                                        {"services": "",
+                                         "opens": longest_written_time(language)}, channel)
             except (LookupError, ValueError):
                 continue  # reported above as a missing or broken text
-            over = _over_budget(budgets, step.id,
-                                f"{flow.source_of(step.id)}: step {step.id!r} [{language}]",
-                                whole)
+            where = f"{head} [{language}]" + (f" ({tail}" if tail else "")
+            over = _over_budget(budgets, name, where, whole)
             if over is not None:
                 problems.append(over)
     return problems

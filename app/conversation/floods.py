@@ -17,6 +17,7 @@ from datetime import datetime
 from sqlalchemy import Connection
 
 from app.casework import escalation
+from app.content.one_turn import FLOOD_REPLY
 from app.conversation.messages import Outcome, Turn
 from app.conversation.throttle import Throttle, Verdict
 from app.flows import Escalate
@@ -25,7 +26,6 @@ from app.storage import vault
 from app.storage.db import Database
 
 log = logging.getLogger(__name__)
-FLOOD_REPLY = ("flood.notice", "emergency.options")
 # Renders catalogue message ids in a language: ConversationService.render.
 Render = Callable[[str | None, tuple[str, ...]], str]
 

@@ -1,0 +1,119 @@
+"""Every reply a survivor can receive in one turn, for `flask flows check` to measure whole
+(issue 21, items 2 and 4).
+
+A reply goes out as ONE SMS (one web-chat bubble), so its size is what a phone shows and a
+carrier bills: one UCS-2 character anywhere makes all of it UCS-2. The service puts replies
+together from a step's messages in several ways (app/conversation/service.py, floods.py,
+failsafe.py); each is listed here, for each channel's flow (SMS, the web chat, and the web chat
+with a safe number to text), so none goes unmeasured:
+
+- a step's messages and its `next` chain, as the engine runs them;
+- out of hours, for a step that asks for a person (an `escalate` action): a routine request
+  says when the team is back after the step's first message (`hours.closed`, or
+  `hours.unknown` with no opening known); an urgent one is the emergency options, the
+  on-call line (`hours.on_call`, or `hours.off_duty` with no on-call phone), when the team
+  reads it, then the step's own words (the urgent step's are left out). Urgent is measured
+  for every such step, not only the urgent step: a deployment's keyword may lead to any of
+  them with a message triage reads as urgent;
+- on SMS, the first message of a later conversation on a number with a resume word: any reply
+  to a first message (from the start, a keyword, an intent or urgent triage) with
+  `resume.ask` after it;
+- the flood notice (`FLOOD_REPLY`) and the fail-safe, measured by the check itself.
+
+Each reply names the budgets it may be held to, most specific first (flows/outbound.yaml
+`segment_budgets`): the step's own id, then its kind ("urgent out of hours").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from app.flows import Flow
+from app.flows.model import Escalate, Step
+
+# What a message over its flood allowance is answered with (app/conversation/floods.py): the
+# notice, then the emergency options a phone can show in one SMS. `urgent.closed` (999, 999
+# then 55 from a mobile, the 24-hour helpline), not the longer `emergency.options`: with it
+# the reply took 5-7 UCS-2 segments.
+FLOOD_REPLY = ("flood.notice", "urgent.closed")
+LOCKED_ASK = "resume.ask"
+URGENT_OUT_OF_HOURS = "urgent out of hours"
+OUT_OF_HOURS = "out of hours"
+LOCKED = "first message, locked"
+_ON_CALL = ("hours.on_call", "hours.off_duty")
+_CLOSED = ((True, "hours.closed", "hours.reads_from"), (False, "hours.unknown",
+                                                        "hours.reads_unknown"))
+
+
+@dataclass(frozen=True)
+class Reply:
+    channel: str  # "sms" or "web"
+    budgets: tuple[str, ...]  # budget names, most specific first
+    where: str
+    message_ids: tuple[str, ...]
+
+
+def every_reply(flow: Flow) -> list[Reply]:
+    """Each distinct reply, per channel (see the module docstring)."""
+    found: dict[tuple[str, tuple[str, ...], tuple[str, ...]], Reply] = {}
+    for channel, runs in (("sms", flow), ("web", flow.for_channel("web")),
+                          ("web", flow.for_channel("web", texts=True))):
+        firsts = _first_message_steps(runs) if channel == "sms" else frozenset()
+        for step in runs.steps.values():
+            where = f"{flow.source_of(step.id)}: step {step.id!r} ({channel})"
+            for budgets, label, ids in _variants(runs, step):
+                replies = [(budgets, label, ids)]
+                if step.id in firsts:
+                    replies.append(((*(f"{b}, {LOCKED}" for b in budgets), *budgets),
+                                    f"{label}, {LOCKED}" if label else LOCKED,
+                                    (*ids, LOCKED_ASK)))
+                for names, said, message_ids in replies:
+                    key = (channel, names, message_ids)
+                    found.setdefault(key, Reply(channel, names,
+                                                f"{where}{', ' + said if said else ''}",
+                                                message_ids))
+    return list(found.values())
+
+
+def chain(flow: Flow, step: Step) -> tuple[str, ...]:
+    """A step's messages and its `next` chain, as the engine sends them: it waits at a step
+    that takes a reply (capture, secret, check)."""
+    ids = [ref.id for ref in step.say]
+    current = step
+    while (current.next is not None and current.capture is None and current.secret is None
+           and current.check is None and len(ids) < 32):
+        current = flow.steps[current.next]
+        ids.extend(ref.id for ref in current.say)
+    return tuple(ids)
+
+
+def _variants(flow: Flow, step: Step) -> Iterator[tuple[tuple[str, ...], str,
+                                                        tuple[str, ...]]]:
+    ids = chain(flow, step)
+    yield (step.id,), "", ids
+    escalations = [a for a in step.actions if isinstance(a, Escalate)]
+    if not escalations or step.id == flow.cover_step:
+        return  # in cover mode nothing is added: the cover reply stays an ordinary text
+    always_urgent = any(a.priority == "urgent" for a in escalations)
+    for known, closed, reads in _CLOSED:
+        opening = "opening known" if known else "no opening known"
+        if not always_urgent:
+            yield ((f"{step.id}, {OUT_OF_HOURS}", OUT_OF_HOURS), f"{OUT_OF_HOURS}, {opening}",
+                   (*ids[:1], closed, *ids[1:]))
+        for on_call in _ON_CALL:
+            own = () if step.id == flow.urgent_step else (ids[1:] if len(ids) > 1 else ids)
+            who = "on call" if on_call == "hours.on_call" else "no one on call"
+            yield ((f"{step.id}, {URGENT_OUT_OF_HOURS}", URGENT_OUT_OF_HOURS),
+                   f"{URGENT_OUT_OF_HOURS}, {who}, {opening}",
+                   ("urgent.closed", on_call, reads, *own))
+
+
+def _first_message_steps(flow: Flow) -> frozenset[str]:
+    """Where a first message can lead: the start, any keyword or intent, urgent triage."""
+    steps = {flow.start, *(k.goto for k in flow.keywords)}
+    if flow.urgent_step:
+        steps.add(flow.urgent_step)
+    if flow.intents is not None:
+        steps.update(intent.goto for intent in flow.intents.intents)
+    return frozenset(s for s in steps if s in flow.steps)

@@ -36,6 +36,7 @@ from app.content.failsafe import EMERGENCY_TEXT_EN, emergency_text
 from app.content.lockscreen import LockScreenRule
 from app.content.numbers import RIGHT_TO_LEFT, unisolated_numbers
 from app.content.one_turn import FLOOD_REPLY, every_reply
+from app.content.romanised import ROMANISED_OFFER
 from app.content.segments import Encoding, encoding_of
 from app.content.written_times import longest_written_time
 from app.deployment import Deployment
@@ -164,7 +165,7 @@ def check(flows_dir: Path, catalogues: Catalogues, default_language: str,
     budgets = SegmentBudgets.load((read_yaml(outbound) or {}).get("segment_budgets"),
                                   rule.max_segments_per_reply)
     if flow is not None:
-        problems.extend(_check_every_reply(flow, catalogues, budgets))
+        problems.extend(_check_every_reply(flow, catalogues, budgets, default_language))
     problems.extend(_check_composed_replies(catalogues, rule, budgets))
     return problems
 
@@ -261,20 +262,23 @@ def summary(problems: list[Problem], details: str) -> list[str]:
     return lines
 
 
-def _check_every_reply(flow: Flow, catalogues: Catalogues, budgets: SegmentBudgets
-                       ) -> list[Problem]:
+def _check_every_reply(flow: Flow, catalogues: Catalogues, budgets: SegmentBudgets,
+                       default_language: str) -> list[Problem]:
     """Every reply a survivor can receive in one turn (app/content/one_turn.py), on each
     channel, in each language, in and out of hours, whole: a step's messages (and its `next`
     chain) go out as ONE SMS, and one non-GSM character anywhere makes all of it UCS-2. A
     reply naming when the team is back is measured with the longest opening time its language
     writes. The web chat sends no SMS, but what a phone shows there is measured the same way,
-    with the web wording of each message."""
+    with the web wording of each message. The line on choosing Urdu or Punjabi is added only
+    while a conversation has no language, so only in the default language's replies."""
     problems = []
     for reply in every_reply(flow):
         name = budgets.named(reply.budgets)
         channel = "web" if reply.channel == "web" else None
         head, _, tail = reply.where.partition(" (")
-        for language in catalogues.languages:
+        languages = ((default_language,) if ROMANISED_OFFER in reply.message_ids
+                     else catalogues.languages)
+        for language in languages:
             try:
                 whole = catalogues.join(language, reply.message_ids,
                                         {"services": "",

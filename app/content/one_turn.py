@@ -15,8 +15,9 @@ with a safe number to text), so none goes unmeasured:
   reads it, then the step's own words (the urgent step's are left out). Urgent is measured
   for every such step, not only the urgent step: a deployment's keyword may lead to any of
   them with a message triage reads as urgent;
-- on SMS, the first message of a later conversation on a number with a resume word: any reply
-  to a first message (from the start, a keyword, an intent or urgent triage) with
+- on SMS, a reply to a first message (from the start, a keyword, an intent or urgent triage)
+  with the line on choosing Urdu or Punjabi after it (a text in Latin-letter Urdu or Punjabi,
+  app/content/romanised.py), and each of these, on a number with a resume word, with
   `resume.ask` after it;
 - the flood notice (`FLOOD_REPLY`) and the fail-safe, measured by the check itself.
 
@@ -29,6 +30,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from app.content.romanised import ROMANISED_OFFER, with_offer
 from app.flows import Flow
 from app.flows.model import Escalate, Step
 
@@ -41,6 +43,8 @@ LOCKED_ASK = "resume.ask"
 URGENT_OUT_OF_HOURS = "urgent out of hours"
 OUT_OF_HOURS = "out of hours"
 LOCKED = "first message, locked"
+ROMANISED = "Urdu or Punjabi in Latin letters"
+_URDU = "mujhe madad chahiye"  # a text that gets the line, where the reply may have it
 _ON_CALL = ("hours.on_call", "hours.off_duty")
 _CLOSED = ((True, "hours.closed", "hours.reads_from"), (False, "hours.unknown",
                                                         "hours.reads_unknown"))
@@ -65,15 +69,23 @@ def every_reply(flow: Flow) -> list[Reply]:
             for budgets, label, ids in _variants(runs, step):
                 replies = [(budgets, label, ids)]
                 if step.id in firsts:
-                    replies.append(((*(f"{b}, {LOCKED}" for b in budgets), *budgets),
-                                    f"{label}, {LOCKED}" if label else LOCKED,
-                                    (*ids, LOCKED_ASK)))
+                    offered = with_offer(ids, _URDU)
+                    if offered != ids:
+                        replies.append(_added(budgets, label, ids, ROMANISED, ROMANISED_OFFER))
+                    replies.extend(_added(*reply, LOCKED, LOCKED_ASK) for reply in list(replies))
                 for names, said, message_ids in replies:
                     key = (channel, names, message_ids)
                     found.setdefault(key, Reply(channel, names,
                                                 f"{where}{', ' + said if said else ''}",
                                                 message_ids))
     return list(found.values())
+
+
+def _added(budgets: tuple[str, ...], label: str, ids: tuple[str, ...], kind: str,
+           message_id: str) -> tuple[tuple[str, ...], str, tuple[str, ...]]:
+    """A reply with one more message after it: budgets named for that first, then its own."""
+    return ((*(f"{b}, {kind}" for b in budgets), *budgets),
+            f"{label}, {kind}" if label else kind, (*ids, message_id))
 
 
 def chain(flow: Flow, step: Step) -> tuple[str, ...]:

@@ -23,18 +23,42 @@ from __future__ import annotations
 
 import re
 
+# The line added to a reply in the default language when a text reads as Urdu or Punjabi in
+# Latin letters and the conversation has no language yet (app/conversation/service.py): "for
+# Urdu write URDU, for Punjabi PUNJABI" ("ke liye" is Urdu for "for", "lai" Punjabi). Typing
+# either word chooses the language (flows/intents.yaml, language_ur and language_pa). In Latin
+# letters and GSM-7, so the English welcome with it still fits 2 SMS segments.
+ROMANISED_OFFER = "welcome.romanised"
+# Never after the emergency options: that reply is about 999 and the helpline, whose numbers
+# read the same in any language, and must fit 3 GSM-7 / 4 UCS-2 segments; the line comes with
+# the survivor's next reply instead, while their language is still unknown.
+_NOT_AFTER = frozenset({"urgent.reply", "urgent.closed", "emergency.options"})
+
+
+def with_offer(reply_ids: tuple[str, ...], text: str) -> tuple[str, ...]:
+    """`reply_ids` with ROMANISED_OFFER after them when `text` reads as Urdu or Punjabi in Latin
+    letters and the reply is not an emergency one; the caller checks the conversation has no
+    language yet."""
+    if _NOT_AFTER.isdisjoint(reply_ids) and urdu_or_punjabi(text):
+        return (*reply_ids, ROMANISED_OFFER)
+    return reply_ids
+
 # Very common words of Urdu (and Hindi) and of Punjabi as people type them in Latin letters.
-_LISTED = """
+_URDU_PUNJABI = """
     hai hain hoon hun hu nahi nahin nai mein mujhe mera meri mere tum tumhe aap kya kyun kyon
     kaise kahan koi kisi kuch aur bhi abhi yeh woh usne uska uski unhe unko humein tha thi
     raha rahi rahe karna karni karta karti kar sakti sakta sakte chahiye bahut bohat bohot
     baat ghar mainu tainu ohne ohde ohnu naal nal vich kithe kiven kive hor sakdi sakda
     chahidi reha hoyi gaya gayi diya liya dena deni jana jaana hota hoti kal aaj raat sab
     theek ki ke ko ye aa ji
+"""
+# ... and of Arabic as Arabizi writes it without digits.
+_ARABIC = """
     ana enta enti inti mish mesh msh bas wallah inshallah habibi salam shukran kifak shu leh
     bdi bade
 """
-_WORDS = frozenset(_LISTED.split())
+_URDU_PUNJABI_WORDS = frozenset(_URDU_PUNJABI.split())
+_WORDS = _URDU_PUNJABI_WORDS | frozenset(_ARABIC.split())
 # Arabizi writes ع, ح, خ and ق as 3, 7, 5 and 9 inside a word. (2 and 8 are left out:
 # English txt-speak writes "2day" and "gr8".)
 _ARABIZI = re.compile(r"^(?=[a-z0-9]*[a-z])[a-z0-9]*[3579][a-z0-9]*$")
@@ -49,6 +73,20 @@ def romanised(text: str) -> bool:
         return False
     marked = sum(1 for word in words if word in _WORDS or _ARABIZI.match(word))
     return marked > 0 and marked * _SHARE >= len(words)
+
+
+def urdu_or_punjabi(text: str) -> bool:
+    """True when `text` reads as Urdu or Punjabi typed in Latin letters, not Arabizi: romanised,
+    with more of its marked words Urdu or Punjabi than Arabic or Arabizi. Such a survivor is
+    answered in the default language with one line in Latin-letter Urdu and Punjabi on how to
+    choose either (ROMANISED_OFFER; docs/languages.md)."""
+    if not romanised(text):
+        return False
+    words = [word for word in _WORD.findall(text.casefold()) if not word.isdigit()]
+    ours = sum(1 for word in words if word in _URDU_PUNJABI_WORDS)
+    arabic = sum(1 for word in words if word not in _URDU_PUNJABI_WORDS
+                 and (word in _WORDS or _ARABIZI.match(word)))
+    return ours > arabic
 
 
 def listed_words() -> frozenset[str]:

@@ -25,6 +25,7 @@ from app import hours
 from app.casework import escalation
 from app.content.catalogues import Catalogues
 from app.content.language import LanguageGuesser
+from app.content.romanised import with_offer
 from app.conversation import floods, optouts, reply_text, resume_word, safe_numbers, spool
 from app.conversation.messages import InboundMessage, Outcome, Turn
 from app.conversation.return_codes import ReturnCodes
@@ -397,6 +398,10 @@ class ConversationService:
             reply_ids = reply_text.with_out_of_hours(self.deployment, now, reply_ids,
                                                      urgent=urgent,
                                                      urgent_step=result.keyword == "urgent")
+        if not state.cover and state.language is None:
+            # Urdu or Punjabi in Latin letters, which no model reads: how to choose either,
+            # in the letters they wrote in (app/content/romanised.py).
+            reply_ids = with_offer(reply_ids, inbound.body)
         if state.locked and not state.cover and starting and not result.secret_refused:
             # The locked reply. (A try at setting a word while locked got it from the flow's
             # `locked` step already, and nothing more: rule 6 in app/flows/engine.py.)

@@ -1,0 +1,90 @@
+"""Urdu and Punjabi typed in Latin letters (issue 21, item 3): no model guesses them
+(app/content/romanised.py), so the reply is in the default language, English; it now ends with
+one line in Latin-letter Urdu and Punjabi saying how to choose either ("Urdu ke liye URDU
+likhein, Punjabi lai PUNJABI"), and the English welcome with it still fits 2 SMS segments.
+
+Found before: "mujhe madad chahiye" got the English welcome alone, which its writer may not
+read."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import pytest
+
+from app.content.romanised import ROMANISED_OFFER, urdu_or_punjabi, with_offer
+from app.content.segments import encoding_of
+from app.services import Services
+from tests.conftest import MovableClock
+from tests.support.sms import reply_text
+from tests.support.twilio_signing import SURVIVOR, TwilioSigner
+
+TUESDAY_MORNING = datetime(2026, 12, 8, 11, 0, tzinfo=UTC)  # the team is at work
+LINE = "Urdu ke liye URDU likhein, Punjabi lai PUNJABI"
+Send = Callable[[str], str]
+
+
+@pytest.fixture
+def send(twilio: TwilioSigner, clock: MovableClock) -> Send:
+    clock.set(TUESDAY_MORNING)
+
+    def by_sms(body: str) -> str:
+        reply = reply_text(twilio.sms(body, sender=SURVIVOR))
+        assert reply is not None
+        return reply
+    return by_sms
+
+
+@pytest.mark.parametrize("body", ["hello ji, mujhe madad chahiye",
+                                  "kya aap meri madad kar sakte hain",
+                                  "mainu madad chahidi hai ji"])
+def test_a_latin_letter_urdu_or_punjabi_message_is_told_how_to_choose_its_language(
+        send: Send, built: Services, body: str) -> None:
+    reply = send(body)  # read as asking for help: a person is asked for, in English
+    assert reply.startswith(built.catalogues.text("en", "person.requested")), reply
+    assert reply.endswith("\n\n" + LINE), reply
+    assert encoding_of(reply).name == "GSM-7"
+    assert encoding_of(reply).segments <= 2
+
+
+def test_the_english_welcome_with_the_line_fits_two_segments(send: Send, built: Services) -> None:
+    reply = send("kya haal hai ji")
+    assert reply.startswith(built.catalogues.text("en", "welcome.greeting")), reply
+    assert built.catalogues.text("en", "menu.main") in reply
+    assert reply.endswith("\n\n" + LINE), reply
+    assert encoding_of(reply).name == "GSM-7"
+    assert encoding_of(reply).segments == 2
+
+
+def test_writing_urdu_then_chooses_urdu_and_the_line_stops(send: Send, built: Services) -> None:
+    send("mujhe madad chahiye")
+    chosen = send("URDU")
+    assert chosen.startswith(built.catalogues.text("ur", "language.chosen")), chosen
+    assert LINE not in chosen
+    assert LINE not in send("mujhe madad chahiye")  # Urdu now: no line
+
+
+def test_writing_punjabi_chooses_punjabi(send: Send, built: Services) -> None:
+    send("mainu madad chahidi hai")
+    assert send("punjabi").startswith(built.catalogues.text("pa", "language.chosen"))
+
+
+@pytest.mark.parametrize("body", ["hello, I need some information",
+                                  "3ayza atkalem m3 7ad",  # Arabizi: no Urdu line
+                                  "Dzień dobry, potrzebuję pomocy"])
+def test_other_messages_get_no_line(send: Send, body: str) -> None:
+    assert LINE not in send(body)
+
+
+def test_never_after_the_emergency_options() -> None:
+    assert with_offer(("urgent.reply",), "mujhe bachao") == ("urgent.reply",)
+    assert with_offer(("urgent.closed", "hours.on_call"), "mujhe bachao") == (
+        "urgent.closed", "hours.on_call")
+    assert with_offer(("welcome.greeting",), "mujhe bachao") == (
+        "welcome.greeting", ROMANISED_OFFER)
+
+
+def test_arabizi_is_not_urdu_or_punjabi() -> None:
+    assert not urdu_or_punjabi("ana mish kwayes, bdi 7ad")
+    assert urdu_or_punjabi("mujhe kisi se baat karni hai")

@@ -169,7 +169,21 @@ def problems(flows_dir: Path, flow: Flow | None, catalogues: Catalogues,
                      for mid, _ in page_words.messages(language)}
             found.extend(_phrase_problems(wording, pages, page_words, page=True))
     found.extend(_unlisted_wordings(channels, catalogues))
+    found.extend(_unphrased_languages(channels, catalogues))
     return found
+
+
+def _unphrased_languages(channels: list[ChannelWording], catalogues: Catalogues
+                         ) -> list[Found]:
+    """A language with no SMS-only phrases of its own is checked for English's alone: its own
+    words for "text me" or "from your phone" would reach the web chat unseen (a warning, so
+    a partnership's new language can run while its phrases are written)."""
+    return [(f"flows/{CHANNELS_FILE}: {wording.channel}.sms_only_phrases [{language}]",
+             f"lists no phrases for {language!r}, so its {wording.channel} chat texts are "
+             "checked for English's SMS phrases only: add its words", True, None)
+            for wording in channels if wording.phrases
+            for language in catalogues.languages
+            if language not in wording.phrases and language != FALLBACK_LANGUAGE]
 
 
 def _phrase_problems(wording: ChannelWording, shown: dict[str, str],

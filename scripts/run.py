@@ -21,6 +21,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,6 +34,12 @@ RUNNING = INSTANCE / RUNNING_SERVER_FILE
 # Everything started here creates files for its owner only: the SQLite file and its WAL, Redis's
 # append-only files, instance/ (app/private_files.py does the same inside the app).
 OWNER_ONLY_UMASK = 0o077
+# How long the web server may take to answer /healthz. Building the app (the triage rules'
+# patterns compiled, the language detectors built) takes seconds on an idle machine and a
+# minute or more on a loaded one (two cores shared with test runs), and gunicorn's master
+# builds it after the worker has started doing the same. This bounds a hang only: a child that
+# stops ends the wait at once.
+STARTUP_DEADLINE = 600.0
 
 
 def port_is_free(port: int) -> bool:
@@ -40,11 +47,16 @@ def port_is_free(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) != 0
 
 
-def wait_until(check: object, what: str, timeout: float = 30.0) -> None:
+def wait_until(check: Callable[[], bool], what: str, *, alive: Callable[[], bool],
+               timeout: float = STARTUP_DEADLINE) -> None:
+    """Poll `check` until it is true; stop at once if `alive` says a process it waits on
+    has stopped, and after `timeout` seconds of neither."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if callable(check) and check():
+        if check():
             return
+        if not alive():
+            raise SystemExit(f"run: a process stopped before {what} came up")
         time.sleep(0.1)  # polling interval
     raise SystemExit(f"run: {what} did not come up within {timeout:.0f}s")
 
@@ -128,7 +140,8 @@ def main() -> int:
         web = (["--config", "gunicorn.conf.py", "--workers", "4"] if prod_like
                else ["--workers", "2", "--access-logfile", "-"])
         start([str(VENV_BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", *web, "wsgi:app"])
-        wait_until(lambda: http_ok(f"http://127.0.0.1:{port}/healthz"), "the web server")
+        wait_until(lambda: http_ok(f"http://127.0.0.1:{port}/healthz"), "the web server",
+                   alive=lambda: all(p.poll() is None for p in processes))
         # For `flask sms try` in another terminal, which has neither our PORT nor our
         # PUBLIC_BASE_URL (app/cli/sms.py); removed again when we stop.
         RUNNING.write_text(json.dumps({"url": f"http://127.0.0.1:{port}",

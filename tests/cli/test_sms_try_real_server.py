@@ -12,6 +12,7 @@ import os
 import signal
 import subprocess
 import sys
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,12 @@ from tests.support.servers import free_port, wait_for
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent.parent
 FLASK = Path(sys.executable).parent / "flask"
+# Starting builds the whole app five times (the migration, flows check and the demo advocate
+# one after another, then the worker and gunicorn's master), and `sms try` builds it once
+# more: a few seconds each on an idle machine, a minute or more each at a load of 10-25 on
+# two cores. The tests wait on readiness; these deadlines bound a hang only.
+START_DEADLINE = 900.0
+COMMAND_DEADLINE = 300.0
 
 
 def clean_environment(instance: Path) -> dict[str, str]:
@@ -53,9 +60,12 @@ def make_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
         process = subprocess.Popen([sys.executable, "scripts/run.py"], cwd=ROOT, env=environ,
                                    stdout=output, stderr=subprocess.STDOUT)
     try:
-        # The banner comes after the address file is written.
-        wait_for(lambda: "Quietline is running." in log.read_text(encoding="utf-8")
-                 or process.poll() is not None, timeout=120, what="make run to start")
+        # Up when its /healthz answers and it has printed the banner (which comes after the
+        # address file is written); a run.py that stops ends the wait at once.
+        wait_for(lambda: process.poll() is not None or (
+                     "Quietline is running." in log.read_text(encoding="utf-8")
+                     and answers_health(port)),
+                 timeout=START_DEADLINE, what="make run to start")
         assert process.poll() is None, log.read_text(encoding="utf-8")
         yield Running(instance, port, log)
     finally:
@@ -64,10 +74,19 @@ def make_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
     assert not (instance / RUNNING_SERVER_FILE).exists()
 
 
+def answers_health(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz",  # noqa: S310 -- ours
+                                    timeout=5) as answer:
+            return bool(answer.status == 200)
+    except OSError:
+        return False
+
+
 def sms_try(instance: Path, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([str(FLASK), "--app", "wsgi", "sms", "try", *args], cwd=ROOT,
                           env={**clean_environment(instance), **extra}, capture_output=True,
-                          text=True, timeout=60, check=False)
+                          text=True, timeout=COMMAND_DEADLINE, check=False)
 
 
 def test_sms_try_reaches_make_run_on_its_port_without_being_told(make_run: Running) -> None:

@@ -34,10 +34,11 @@ from tests.conftest import PG_TEMPLATE, MovableClock
 from tests.support.canary import Canary
 from tests.support.cases import claim, open_case, send_reply
 from tests.support.fake_twilio import FakeTwilio
-from tests.support.servers import PostgresServer, wait_for
+from tests.support.servers import PostgresServer
 from tests.support.twilio_signing import SURVIVOR, TwilioSigner
 
 TEMPLATE = PG_TEMPLATE
+HANG_DEADLINE = 300.0  # seconds; bounds a hang only, never the time a step may take
 # The fake Twilio first, so every app here is built pointing at it; PostgreSQL only.
 pytestmark = [pytest.mark.usefixtures("fake_twilio"), pytest.mark.databases("postgresql")]
 
@@ -88,22 +89,36 @@ def test_a_reply_raced_by_three_jobs_is_sent_once_on_postgresql(
     with app.app_context(), services().database.session() as session:
         reply_id = session.scalars(select(Reply.id)).one()
     barrier = threading.Barrier(3)
-
     results: list[str] = []
+    answered = threading.Lock()
+    two_answered = threading.Event()
 
     def run_job() -> None:
         with app.app_context():
             barrier.wait()
-            results.append(jobs.send_reply(reply_id))
+            result = jobs.send_reply(reply_id)
+        with answered:
+            results.append(result)
+            if len(results) == 2:
+                two_answered.set()
 
-    # The winner's request is held at the fake Twilio until the other two have answered, so
-    # all three overlap however the machine schedules them: the losers must find the lease.
-    fake_twilio.hold_next()
+    # Whoever takes the lease is held on its way to Twilio, after the lease is committed and
+    # before its request starts, until the other two have answered: all three overlap
+    # however slowly the machine schedules them, and no HTTP timeout runs meanwhile. (Two
+    # takers of one lease would both wait here for answers that never come; the deadline only
+    # bounds that hang, and the count at Twilio then fails the test.)
+    with app.app_context():
+        sender = services().sender()
+    send = sender.send
+
+    def send_after_the_others(to: str, body: str) -> str:
+        two_answered.wait(timeout=HANG_DEADLINE)
+        return send(to, body)
+
+    monkeypatch.setattr(sender, "send", send_after_the_others)
     threads = [threading.Thread(target=run_job) for _ in range(3)]
     for thread in threads:
         thread.start()
-    wait_for(lambda: len(results) == 2, timeout=30, what="two of the three jobs to answer")
-    fake_twilio.release()
     for thread in threads:
         thread.join()
     with app.app_context(), services().database.session() as session:

@@ -19,7 +19,7 @@ from typing import Any
 
 from playwright.sync_api import BrowserContext, Page, Request, Route, expect
 
-from tests.browser.harness import LiveServer, header_values
+from tests.browser.harness import DEFAULT_TIMEOUT_S, LiveServer, header_values
 
 # The demo deployment's `[webchat] exit_url` (config/demo.toml). There is no internet here, so
 # tests intercept it (and a neutral start page on the same host) with a small page of their own.
@@ -58,7 +58,7 @@ def names_the_service(text: str) -> list[str]:
 
 
 def wait_until(page: Page, condition: Callable[[], bool], what: str,
-               timeout: float = 5.0) -> None:
+               timeout: float = DEFAULT_TIMEOUT_S) -> None:
     """Poll `condition` while letting Playwright deliver events (route handlers, bindings)."""
     deadline = time.monotonic() + timeout
     while not condition():

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import APIRequestContext, Browser, Playwright, sync_playwright
+from playwright.sync_api import APIRequestContext, Browser, Playwright, expect, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 from werkzeug.serving import make_server
 
@@ -57,6 +57,13 @@ def live_server(environ: dict[str, str], database_path: Path) -> Iterator[LiveSe
         with app.app_context():
             services().database.dispose()
             services().redis.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def expect_waits_as_long_as_everything_else() -> None:
+    """Playwright's `expect` has a default of its own (5 s), apart from the contexts' that
+    harness.py sets: give it the same one deadline."""
+    expect.set_options(timeout=DEFAULT_TIMEOUT_MS)
 
 
 @pytest.fixture(scope="session")

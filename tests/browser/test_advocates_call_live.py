@@ -59,11 +59,9 @@ def test_the_call_state_updates_on_the_open_case_page_without_a_reload(
                            .get_data(as_text=True))
     dial = bridge.find("Dial")
     assert dial is not None
-    expect(page.locator("#calls")).not_to_contain_text("Ringing your phone now.",
-                                                        timeout=5000)
+    expect(page.locator("#calls")).not_to_contain_text("Ringing your phone now.")
     voice(sms, dial.attrib["action"], placed.sid, DialCallStatus="completed")
-    expect(page.locator("#calls")).to_contain_text("Connected: the survivor answered.",
-                                                   timeout=5000)
+    expect(page.locator("#calls")).to_contain_text("Connected: the survivor answered.")
     # The same page: no reload happened.
     assert page.evaluate("performance.getEntriesByType('navigation')[0].startTime") == loaded
     assert_no_number(page)

@@ -236,7 +236,8 @@ def build_services(settings: Settings, clock: Callable[[], datetime] = utc_now) 
     # casework in or out of hours: moving the casework clock must not sign people out.
     staff_sessions = StaffSessions(database=database, policy=settings.deployment.staff,
                                    clock=utc_now)
-    delivery = Delivery(database=database, sender=twilio, clock=clock, lease=lease)
+    delivery = Delivery(database=database, sender=twilio, clock=clock, lease=lease,
+                        recipient=lambda to: hasher.hash("sms", to))
     alerts = Alerts(database=database, keyring=keyring, deployment=settings.deployment,
                     delivery=delivery, redis=connection, clock=clock,
                     flood_alert_key=throttle.alert_key)

@@ -15,6 +15,18 @@ claims a found message in one transaction that first inserts its id into
 `provider_sid_claims` (a primary key, so a second claimer of the same id waits there until the
 first commits), then checks no row records it, then records it, and deletes the claim again.
 The loser sees the message recorded and tries the next one found, or sends.
+
+Nor may an in-doubt row take the message of a send still under way: another row with the same
+words to the same number may have had its message created a moment ago and not recorded it
+yet, and both rows would then record that one message while this row's own was never sent.
+So every send first commits a row to `sends_under_way` (this row, the contact key's value of
+the number, the lease's end) and deletes it with the outcome. A row reconciling asks the
+provider first and the database second: a send to the same number under way then makes it wait
+(retry shortly); one that registers after that question can only create its message after the
+provider was asked, so it is not among those found. A send whose worker died counts as under
+way until its lease ends; after that its message is in doubt like this row's own, and either
+row may take it (they are the same words to the same number, so each row still ends with
+exactly one message at the provider).
 """
 
 from __future__ import annotations
@@ -35,6 +47,7 @@ from app.storage.models import (
     ProviderDeletion,
     ProviderSidClaim,
     Reply,
+    SendUnderWay,
     SlaAlert,
     table_of,
 )
@@ -50,6 +63,10 @@ RECONCILE_MARGIN = timedelta(minutes=5)
 SENT_BY_ROWS: tuple[Table, ...] = (table_of(Reply), table_of(Alert), table_of(SlaAlert),
                                    table_of(ProviderDeletion))
 claims = table_of(ProviderSidClaim)
+under_way = table_of(SendUnderWay)
+# How soon an in-doubt row asks again after finding a send to its number under way: a send
+# takes a second or so, and at most until its lease ends.
+UNDER_WAY_WAIT = timedelta(seconds=15)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -70,6 +87,9 @@ class Delivery:
     sender: Callable[[], TwilioSender]
     clock: Callable[[], datetime]
     lease: timedelta
+    # The contact key's value of a number (`ContactHasher.hash("sms", to)`): which sends go to
+    # the same number, without storing it.
+    recipient: Callable[[str], str]
 
     def take(self, connection: Connection, table: Table, row: Any) -> Lease | None:
         """Take the lease on `row` (read in the same transaction), or None if another holds it."""
@@ -96,9 +116,12 @@ class Delivery:
         try:
             if lease.in_doubt:
                 found = self._find_own(sender, table, row_id, lease, to=to, body=body)
+                if found is None:
+                    return self._wait_for_send_under_way(table, row_id)
                 if self._claim(table, row_id, found, sent_at=self.clock(), error_kind=None):
                     log.info("event=send.reconciled table=%s row=%s", table.name, row_id)
                     return "sent"
+            self._register_send(table, row_id, to)
             sid = sender.send(to, body)
         except SendError as error:
             return self._failed(table, row_id, lease, error)
@@ -108,16 +131,48 @@ class Delivery:
         return "sent"
 
     def _find_own(self, sender: TwilioSender, table: Table, row_id: int, lease: Lease, *,
-                  to: str, body: str) -> list[str]:
+                  to: str, body: str) -> list[str] | None:
         """The messages an earlier attempt of this row may have created: those to `to` with
         exactly `body` since the attempt began that no other row has recorded as its own,
-        newest first. Only `_claim` makes one of them this row's. Raises SendError."""
+        newest first; None while another send to `to` is under way (its message may be among
+        them, not yet recorded). Only `_claim` makes one of them this row's. Raises SendError.
+
+        The provider is asked before the database: a send registered after the database
+        answered creates its message after the provider answered, so it is not found."""
         found = sender.sent_matching(to, body, lease.started - RECONCILE_MARGIN)
-        if not found:
-            return []
         with self.database.transaction() as connection:
-            taken = recorded_elsewhere(connection, found, table, row_id)
+            if self._under_way_elsewhere(connection, table, row_id, to):
+                return None
+            taken = recorded_elsewhere(connection, found, table, row_id) if found else set()
         return [sid for sid in found if sid not in taken]
+
+    def _under_way_elsewhere(self, connection: Connection, table: Table, row_id: int,
+                             to: str) -> bool:
+        """Whether another row's send to `to` is under way: registered and its lease not out."""
+        return connection.execute(select(under_way.c.row_id).where(
+            under_way.c.recipient == self.recipient(to), under_way.c.until > self.clock(),
+            or_(under_way.c.row_table != table.name, under_way.c.row_id != row_id),
+        ).limit(1)).first() is not None
+
+    def _register_send(self, table: Table, row_id: int, to: str) -> None:
+        """Committed before the request: this row's send to `to` is under way until its
+        lease ends (or its outcome is recorded). Registrations whose lease ended long ago
+        (a worker that died mid-request) are deleted on the way."""
+        now = self.clock()
+        with self.database.transaction() as connection:
+            connection.execute(delete(under_way).where(or_(
+                (under_way.c.row_table == table.name) & (under_way.c.row_id == row_id),
+                under_way.c.until < now - RECONCILE_MARGIN)))
+            connection.execute(insert(under_way).values(
+                row_table=table.name, row_id=row_id, recipient=self.recipient(to),
+                until=now + self.lease))
+
+    def _wait_for_send_under_way(self, table: Table, row_id: int) -> str:
+        """Still in doubt: ask the provider again shortly, when the other send is recorded."""
+        later = self.clock() + UNDER_WAY_WAIT
+        self._finish(table, row_id, lease_until=later, next_attempt_at=later)
+        log.info("event=send.waits_for_send_under_way table=%s row=%s", table.name, row_id)
+        return "retry"
 
     def _claim(self, table: Table, row_id: int, found: list[str], **values: object) -> bool:
         """Record the first of `found` that no other row holds as this row's message; False
@@ -135,6 +190,7 @@ class Delivery:
                         .values(status="sent", provider_sid=sid, lease_until=None, **values)
                     ).rowcount
                     connection.execute(delete(claims).where(claims.c.provider_sid == sid))
+                    _unregister(connection, table, row_id)
             except (_Taken, IntegrityError):
                 continue  # another row has it (or is claiming it): the next one found
             if not marked:
@@ -171,6 +227,8 @@ class Delivery:
             found = self._find_own(self.sender(), table, row_id, lease, to=to, body=body)
         except SendError as error:
             return self._failed(table, row_id, lease, error)
+        if found is None:
+            return self._wait_for_send_under_way(table, row_id)
         if self._claim(table, row_id, found):
             return "sent"
         self._finish(table, row_id, status="cancelled", lease_until=None)
@@ -186,6 +244,7 @@ class Delivery:
         copy is queued for deletion like the rest of that conversation's (the sweeper enqueues
         it), so nothing of an erased conversation stays at the provider."""
         with self.database.transaction() as connection:
+            _unregister(connection, table, row_id)
             marked = connection.execute(update(table).where(
                 table.c.id == row_id, table.c.status == "sending")
                 .values(status="sent", provider_sid=sid, lease_until=None, **values)).rowcount
@@ -202,8 +261,15 @@ class Delivery:
 
     def _finish(self, table: Table, row_id: int, **values: object) -> None:
         with self.database.transaction() as connection:
+            _unregister(connection, table, row_id)
             connection.execute(update(table).where(table.c.id == row_id,
                                                    table.c.status == "sending").values(**values))
+
+
+def _unregister(connection: Connection, table: Table, row_id: int) -> None:
+    """The row's send, if one was under way, has its outcome: it is not under way any more."""
+    connection.execute(delete(under_way).where(under_way.c.row_table == table.name,
+                                               under_way.c.row_id == row_id))
 
 
 class _Taken(Exception):

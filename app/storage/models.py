@@ -482,6 +482,22 @@ class ProviderSidClaim(Base):
     provider_sid: Mapped[str] = mapped_column(String(64), primary_key=True)
 
 
+class SendUnderWay(Base):
+    """A send request on its way to the provider (app/outbound/exactly_once.py): committed just
+    before the request, deleted with its outcome. An in-doubt row reconciling against the
+    provider's messages waits while a send to the same number is under way, because that
+    send's message may already be at the provider and not yet recorded by its row. A worker
+    that dies mid-request leaves its row here; it counts only until `until` (the lease's end)
+    and is deleted by a later send. No number: `recipient` is the contact key's keyed value."""
+
+    __tablename__ = "sends_under_way"
+
+    row_table: Mapped[str] = mapped_column(String(32), primary_key=True)
+    row_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    recipient: Mapped[str] = mapped_column(String(64), index=True)
+    until: Mapped[datetime] = mapped_column(index=True)
+
+
 class SlaAlert(Base):
     """The content-free re-alert of one breach to one phone, sent exactly once (the same
     columns as `alerts`, so `app.outbound.exactly_once` leases and reconciles it)."""

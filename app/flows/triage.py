@@ -54,6 +54,10 @@ class _Rule:
     unless: dict[str, tuple[re.Pattern[str], ...]]
     # Reasons that make this one redundant ("weapon" makes "weapon_mentioned" so).
     not_with: frozenset[str] = frozenset()
+    # Reasons of which one must also be read in the message for this one to count: a rule
+    # that says WHEN ("last night", "on Sunday") raises only what another rule said happened
+    # (sexual violence), wherever in the message the two are said.
+    needs: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -100,6 +104,10 @@ class TriageRules:
                         and not any(u.search(said) for u in rule.unless.get(lang, ()))):
                     matched[rule.reason] = rule.level
                     break
+        for rule in self.rules:
+            if (rule.reason in matched and rule.needs
+                    and not rule.needs.intersection(matched)):
+                del matched[rule.reason]
         for rule in self.rules:
             if rule.reason in matched and rule.not_with.intersection(matched):
                 del matched[rule.reason]
@@ -193,10 +201,19 @@ def parse_rules(raw: Any, source: str = "flows/triage.yaml") -> TriageRules:
         not_with = entry.get("not_with") or []
         if not isinstance(not_with, list):
             raise TriageRuleError(f"{where} ({reason}): not_with must be a list of reasons")
+        needs = entry.get("needs") or []
+        if not isinstance(needs, list):
+            raise TriageRuleError(f"{where} ({reason}): needs must be a list of reasons")
         rules.append(_Rule(reason, str(level), compiled, unless,
-                           frozenset(str(r) for r in not_with)))
+                           frozenset(str(r) for r in not_with),
+                           frozenset(str(r) for r in needs)))
         for listed in phrases.values():
             vocabulary |= wording.phrase_words(listed)
+    known = {rule.reason for rule in rules}
+    for rule in rules:
+        if not rule.needs <= known:
+            raise TriageRuleError(f"{source} ({rule.reason}): needs names no rule: "
+                                  + ", ".join(sorted(rule.needs - known)))
     always = frozenset(str(a) for a in raw.get("always_tried") or ("en",))
     respell = raw.get("respellings") or {}
     if not isinstance(respell, dict):

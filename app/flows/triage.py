@@ -50,7 +50,7 @@ class _Rule:
     reason: str
     level: str
     patterns: dict[str, tuple[re.Pattern[str], ...]]  # language -> compiled phrases
-    # Phrases that show an innocent sense ("knife and fork", "my boss will kill me").
+    # Phrases that show an innocent sense of the whole message ("knife and fork").
     unless: dict[str, tuple[re.Pattern[str], ...]]
     # Reasons that make this one redundant ("weapon" makes "weapon_mentioned" so).
     not_with: frozenset[str] = frozenset()
@@ -58,6 +58,9 @@ class _Rule:
     # that says WHEN ("last night", "on Sunday") raises only what another rule said happened
     # (sexual violence), wherever in the message the two are said.
     needs: frozenset[str] = frozenset()
+    # Narrow exceptions: a phrase match that lies inside one of these phrases' matches does not
+    # count ("my coach will kill me" holds "kill me"), and nothing else in the message changes.
+    excepted: dict[str, tuple[re.Pattern[str], ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -100,7 +103,8 @@ class TriageRules:
                 if not tried[lang]:
                     continue
                 negation = self.negations_by_language.get(lang, NO_NEGATION)
-                if (any(wording.first_match(p, said, negation) for p in patterns)
+                excepted = wording.spans(rule.excepted.get(lang, ()), said)
+                if (any(wording.first_match(p, said, negation, excepted) for p in patterns)
                         and not any(u.search(said) for u in rule.unless.get(lang, ()))):
                     matched[rule.reason] = rule.level
                     break
@@ -147,6 +151,26 @@ def _compile_all(phrases: Any, where: str, negations: dict[str, Negation] | None
             raise TriageRuleError(f"{where}.{language}: {error}") from error
         compiled[str(language)] = (pattern,) if pattern else ()
     return compiled
+
+
+def _exceptions(raw: Any, where: str, classes: dict[str, dict[str, list[str]]]
+                ) -> dict[str, tuple[re.Pattern[str], ...]]:
+    """`except:` compiled one pattern per phrase, so each finds its own longest span (one
+    alternation stops at the first phrase that matches: "the film ... kill" before "the film
+    ... kill me", whose span is the one that holds the whole threat phrase)."""
+    if not raw:
+        return {}
+    if not isinstance(raw, dict):
+        raise TriageRuleError(f"{where}: must map languages to lists of phrases")
+    found: dict[str, tuple[re.Pattern[str], ...]] = {}
+    for language, listed in raw.items():
+        if not isinstance(listed, list):
+            raise TriageRuleError(f"{where}.{language}: must be a list of phrases")
+        found[str(language)] = tuple(
+            pattern for phrase in listed
+            for pattern in _compile_all({language: [phrase]}, where, classes=classes)[
+                str(language)])
+    return found
 
 
 def _classes(raw: Any, source: str) -> dict[str, dict[str, list[str]]]:
@@ -198,6 +222,7 @@ def parse_rules(raw: Any, source: str = "flows/triage.yaml") -> TriageRules:
         compiled = _compile_all(phrases, f"{where} ({reason}): phrases", negations, classes)
         unless = _compile_all(entry.get("unless") or {}, f"{where} ({reason}): unless",
                               classes=classes)
+        excepted = _exceptions(entry.get("except"), f"{where} ({reason}): except", classes)
         not_with = entry.get("not_with") or []
         if not isinstance(not_with, list):
             raise TriageRuleError(f"{where} ({reason}): not_with must be a list of reasons")
@@ -206,7 +231,7 @@ def parse_rules(raw: Any, source: str = "flows/triage.yaml") -> TriageRules:
             raise TriageRuleError(f"{where} ({reason}): needs must be a list of reasons")
         rules.append(_Rule(reason, str(level), compiled, unless,
                            frozenset(str(r) for r in not_with),
-                           frozenset(str(r) for r in needs)))
+                           frozenset(str(r) for r in needs), excepted))
         for listed in phrases.values():
             vocabulary |= wording.phrase_words(listed)
     known = {rule.reason for rule in rules}

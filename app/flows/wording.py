@@ -15,9 +15,11 @@ before any phrase is matched, the text and the phrases are folded the same way:
 A phrase is words matched whole: `word*` matches any ending ("strangl*"), a lone `?` is
 exactly one word, `...` is up to three words ("talk ... someone"), and `a ~ b` is both parts in
 either order with up to three words between ("neck ~ squeez*": "squeezed my neck", "my
-neck, he squeezed" is two clauses and does not match). A word `@name` stands for any entry
-of the named word class, a per-language list of words or short phrases kept once in the data
-("@pills ~ @in_hand" is every tablet word near every way of saying "in my hand"), so a sense
+neck, he squeezed" is two clauses and does not match); `a ~~ b` is both parts in either order
+anywhere in one clause (for exceptions such as "ill kill you ~~ @laugh"). A word `@name`
+stands for any entry of the named word class, a per-language list of words or short phrases
+kept once in the data ("@pills ~ @in_hand" is every tablet word near every way of saying "in my
+hand"), so a sense
 is written once and its words are listed once; `!@name` between two words says what may not
 stand there ("@he_is at !@away ... @now": "he's at the door now", not "he's at work now"), an
 exception kept to the one phrase rather than an `unless` that would silence the whole rule.
@@ -47,6 +49,7 @@ CLAUSE = "|"
 _NEGATION_WINDOW = 4
 _GAP = "..."
 _EITHER = "~"
+_CLAUSE_WIDE = "~~"
 _CLASS = "@"
 _NOT = "!"
 _FUZZY_MIN = 6
@@ -150,11 +153,29 @@ def _part(word: str, language: str, classes: Mapping[str, Sequence[str]]) -> str
     return _word_pattern(word, language)
 
 
+def _clause_wide(phrase: str, language: str, negations: frozenset[str],
+                 classes: Mapping[str, Sequence[str]] | None) -> str:
+    """`a ~~ b`: both parts, in either order, anywhere in one clause (the gap, like `...`,
+    never spans a negation)."""
+    left, _, right = phrase.partition(f" {_CLAUSE_WIDE} ")
+    if not left.strip() or not right.strip() or _CLAUSE_WIDE in right.split():
+        raise ValueError(f"phrase {phrase!r}: '~~' joins exactly two parts")
+    skip = ""
+    if negations:
+        skip = "(?!(?:" + "|".join(re.escape(n) for n in sorted(negations)) + r")(?:\s|$))"
+    gap = r"\s+(?:" + skip + r"[^\s|]+\s+)*?"
+    first = phrase_pattern(left, language, negations, classes)
+    second = phrase_pattern(right, language, negations, classes)
+    return f"(?:{first}{gap}{second}|{second}{gap}{first})"
+
+
 def phrase_pattern(phrase: str, language: str, negations: frozenset[str] = frozenset(),
                    classes: Mapping[str, Sequence[str]] | None = None) -> str:
     """One phrase as a regular expression over folded text (see the module docstring).
 
     A gap ("...") never spans a negation: "he didnt have a knife" is not "he ... knife"."""
+    if _CLAUSE_WIDE in phrase.split():
+        return _clause_wide(phrase, language, negations, classes)
     if _EITHER in phrase.split():
         left, _, right = phrase.partition(f" {_EITHER} ")
         if not left.strip() or not right.strip() or _EITHER in right.split():
@@ -246,7 +267,8 @@ def phrase_words(phrases: Iterable[str]) -> set[str]:
     words = set()
     for phrase in phrases:
         for word in phrase.split():
-            if word not in ("?", _GAP) and not word.startswith((_CLASS, _NOT)):
+            if (word not in ("?", _GAP, _EITHER, _CLAUSE_WIDE)
+                    and not word.startswith((_CLASS, _NOT))):
                 folded = fold_word(word.rstrip("*"))
                 if folded:
                     words.add(folded)
@@ -286,12 +308,22 @@ def negation_for(negations: Mapping[str, Negation], language: str) -> Negation:
     return Negation(own.words | english.words, own.answers | english.answers)
 
 
-def first_match(pattern: re.Pattern[str], said: str, negation: Negation) -> bool:
-    """Whether the pattern matches somewhere that no negation cancels."""
+def first_match(pattern: re.Pattern[str], said: str, negation: Negation,
+                excepted: Sequence[tuple[int, int]] = ()) -> bool:
+    """Whether the pattern matches somewhere that no negation cancels and that lies inside
+    none of the `excepted` spans (where an exception phrase matched: "my coach will kill me"
+    is an exception that holds "kill me" inside it, and leaves a "kill me" elsewhere alone)."""
     for match in pattern.finditer(said):
+        if any(start <= match.start() and match.end() <= end for start, end in excepted):
+            continue
         if not negation.cancels(said[: match.start()].split()):
             return True
     return False
+
+
+def spans(patterns: Iterable[re.Pattern[str]], said: str) -> tuple[tuple[int, int], ...]:
+    """Where any of the patterns matches in the folded text, as (start, end) spans."""
+    return tuple(match.span() for pattern in patterns for match in pattern.finditer(said))
 
 
 class Speller:

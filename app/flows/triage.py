@@ -153,11 +153,12 @@ def _compile_all(phrases: Any, where: str, negations: dict[str, Negation] | None
     return compiled
 
 
-def _exceptions(raw: Any, where: str, classes: dict[str, dict[str, list[str]]]
-                ) -> dict[str, tuple[re.Pattern[str], ...]]:
+def _exceptions(raw: Any, where: str, classes: dict[str, dict[str, list[str]]],
+                negations: dict[str, Negation]) -> dict[str, tuple[re.Pattern[str], ...]]:
     """`except:` compiled one pattern per phrase, so each finds its own longest span (one
     alternation stops at the first phrase that matches: "the film ... kill" before "the film
-    ... kill me", whose span is the one that holds the whole threat phrase)."""
+    ... kill me", whose span is the one that holds the whole threat phrase). Their gaps never
+    span a negation, as a phrase's do: "he's back, it's not the delivery" is no exception."""
     if not raw:
         return {}
     if not isinstance(raw, dict):
@@ -168,7 +169,7 @@ def _exceptions(raw: Any, where: str, classes: dict[str, dict[str, list[str]]]
             raise TriageRuleError(f"{where}.{language}: must be a list of phrases")
         found[str(language)] = tuple(
             pattern for phrase in listed
-            for pattern in _compile_all({language: [phrase]}, where, classes=classes)[
+            for pattern in _compile_all({language: [phrase]}, where, negations, classes)[
                 str(language)])
     return found
 
@@ -222,7 +223,8 @@ def parse_rules(raw: Any, source: str = "flows/triage.yaml") -> TriageRules:
         compiled = _compile_all(phrases, f"{where} ({reason}): phrases", negations, classes)
         unless = _compile_all(entry.get("unless") or {}, f"{where} ({reason}): unless",
                               classes=classes)
-        excepted = _exceptions(entry.get("except"), f"{where} ({reason}): except", classes)
+        excepted = _exceptions(entry.get("except"), f"{where} ({reason}): except", classes,
+                               negations)
         not_with = entry.get("not_with") or []
         if not isinstance(not_with, list):
             raise TriageRuleError(f"{where} ({reason}): not_with must be a list of reasons")

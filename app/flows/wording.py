@@ -7,8 +7,9 @@ before any phrase is matched, the text and the phrases are folded the same way:
   "smae"); other punctuation and symbols are spaces, in every script;
 - Latin accents dropped ("zabić" -> "zabic", "ș"/"ş" -> "s", "ł" -> "l"), so one phrase
   matches a text typed with or without them;
-- Arabic-script spellings unified: the alifs, the yehs and kafs, heh and teh marbuta,
-  harakat and tatweel (Arabic and Urdu keyboards differ), and the Gurmukhi nukta;
+- Arabic-script spellings unified: the alifs, the yehs (alef maksura too) and kafs, heh and
+  teh marbuta, noon ghunna, harakat and tatweel (Arabic and Urdu keyboards differ); the
+  Gurmukhi nukta and addak dropped and tippi written as bindi;
 - laughing faces (😂, 🤣...) become the word "haha", so `unless` lists can name a joke;
 - the text is cut into clauses at sentence punctuation, and a phrase never spans two.
 
@@ -16,7 +17,8 @@ A phrase is words matched whole: `word*` matches any ending ("strangl*"), a lone
 exactly one word, `...` is up to three words ("talk ... someone"), and `a ~ b` is both parts in
 either order with up to three words between ("neck ~ squeez*": "squeezed my neck", "my
 neck, he squeezed" is two clauses and does not match); `a ~~ b` is both parts in either order
-anywhere in one clause (for exceptions such as "ill kill you ~~ @laugh"). A word `@name`
+anywhere in one clause (for exceptions such as "ill kill you ~~ @laugh"), and `a || b` is `a`
+in one clause and `b` in the next ("he's outside, washing the car"). A word `@name`
 stands for any entry of the named word class, a per-language list of words or short phrases
 kept once in the data ("@pills ~ @in_hand" is every tablet word near every way of saying "in my
 hand"), so a sense
@@ -50,6 +52,7 @@ _NEGATION_WINDOW = 4
 _GAP = "..."
 _EITHER = "~"
 _CLAUSE_WIDE = "~~"
+_NEXT_CLAUSE = "||"
 _CLASS = "@"
 _NOT = "!"
 _FUZZY_MIN = 6
@@ -61,6 +64,9 @@ _LETTERS = str.maketrans({
     # Arabic script: one spelling for letters Arabic and Urdu keyboards write differently.
     "أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ی": "ي", "ئ": "ي", "ك": "ک",
     "ة": "ه", "ۃ": "ه", "ہ": "ه", "ھ": "ه", "ۀ": "ه", "ؤ": "و", "ـ": "",
+    # Urdu noon ghunna written as a plain noon ("نہیں" / "نہین"); Gurmukhi tippi and bindi
+    # (the same nasal, chosen by the vowel, often swapped when typing).
+    "ں": "ن", "ੰ": "ਂ",
     "٠": "0", "١": "1", "٢": "2", "٣": "3", "٤": "4", "٥": "5", "٦": "6", "٧": "7",
     "٨": "8", "٩": "9", "۰": "0", "۱": "1", "۲": "2", "۳": "3", "۴": "4", "۵": "5",
     "۶": "6", "۷": "7", "۸": "8", "۹": "9",
@@ -74,7 +80,8 @@ def _dropped_mark(ch: str) -> bool:
     code = ord(ch)
     return (0x0300 <= code <= 0x036F  # Latin combining accents (after NFD)
             or 0x064B <= code <= 0x065F  # Arabic harakat
-            or code in {0x0670, 0x0A3C})  # superscript alif; Gurmukhi nukta (ਫ਼ / ਫ)
+            or code in {0x0670, 0x0A3C, 0x0A71})  # superscript alif; Gurmukhi nukta
+    # (ਫ਼ / ਫ) and addak, the doubling mark many leave out when typing (ਕੱਲ / ਕਲ)
 
 
 def _fold_clause(text: str) -> str:
@@ -153,6 +160,24 @@ def _part(word: str, language: str, classes: Mapping[str, Sequence[str]]) -> str
     return _word_pattern(word, language)
 
 
+def _next_clause(phrase: str, language: str, negations: frozenset[str],
+                 classes: Mapping[str, Sequence[str]] | None) -> str:
+    """`a || b`: `a` in one clause (at most four words before its end) and `b` near the start
+    of the next (at most three words in, none of them a negation): "he's outside, washing the
+    car", not "he's outside, it's not the car"."""
+    left, _, right = phrase.partition(f" {_NEXT_CLAUSE} ")
+    if not left.strip() or not right.strip() or _NEXT_CLAUSE in right.split():
+        raise ValueError(f"phrase {phrase!r}: '||' joins exactly two parts")
+    skip = ""
+    if negations:
+        skip = "(?!(?:" + "|".join(re.escape(n) for n in sorted(negations)) + r")(?:\s|$))"
+    first = phrase_pattern(left, language, negations, classes)
+    second = phrase_pattern(right, language, negations, classes)
+    rest = r"(?:\s+[^\s|]+){0,4}"  # up to four more words of the first clause
+    start = r"\s+(?:" + skip + r"[^\s|]+\s+){0,3}"  # up to three before `b`, no negation
+    return f"{first}{rest}\\s+\\{CLAUSE}{start}{second}"
+
+
 def _clause_wide(phrase: str, language: str, negations: frozenset[str],
                  classes: Mapping[str, Sequence[str]] | None) -> str:
     """`a ~~ b`: both parts, in either order, anywhere in one clause (the gap, like `...`,
@@ -174,6 +199,8 @@ def phrase_pattern(phrase: str, language: str, negations: frozenset[str] = froze
     """One phrase as a regular expression over folded text (see the module docstring).
 
     A gap ("...") never spans a negation: "he didnt have a knife" is not "he ... knife"."""
+    if _NEXT_CLAUSE in phrase.split():
+        return _next_clause(phrase, language, negations, classes)
     if _CLAUSE_WIDE in phrase.split():
         return _clause_wide(phrase, language, negations, classes)
     if _EITHER in phrase.split():
@@ -267,7 +294,7 @@ def phrase_words(phrases: Iterable[str]) -> set[str]:
     words = set()
     for phrase in phrases:
         for word in phrase.split():
-            if (word not in ("?", _GAP, _EITHER, _CLAUSE_WIDE)
+            if (word not in ("?", _GAP, _EITHER, _CLAUSE_WIDE, _NEXT_CLAUSE)
                     and not word.startswith((_CLASS, _NOT))):
                 folded = fold_word(word.rstrip("*"))
                 if folded:

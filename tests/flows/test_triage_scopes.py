@@ -66,3 +66,17 @@ def test_two_parts_anywhere_in_one_clause(text: str, found: bool) -> None:
     pattern = compile_phrases(["ill kill ~~ @laugh"], "en", classes={"laugh": ["lol"]})
     assert pattern is not None
     assert (pattern.search(fold(text)) is not None) is found
+
+
+@pytest.mark.parametrize(("text", "found"), [
+    ("hes outside, washing the car", True),
+    ("hes outside now. i think hes washing the car", True),
+    ("hes outside, it is not the car", False),  # a negation before the second part
+    ("hes outside washing the car", False),  # one clause: not "the next"
+    ("hes outside. ok. washing the car", False),  # two clauses on
+])
+def test_one_part_in_a_clause_and_the_other_in_the_next(text: str, found: bool) -> None:
+    pattern = compile_phrases(["hes outside || @chore"], "en", frozenset({"not"}),
+                              classes={"chore": ["washing", "the car"]})
+    assert pattern is not None
+    assert (pattern.search(fold(text)) is not None) is found

@@ -171,6 +171,7 @@ FLOW_MESSAGES = {
     "urgent.closed": "urgent: emergency options (closed now)",
     "urgent.reply": "urgent: emergency options",
     "welcome.greeting": "welcome",
+    "welcome.romanised": "how to choose Urdu or Punjabi (in Latin letters)",
 }
 
 

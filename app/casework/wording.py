@@ -31,6 +31,7 @@ REASONS = {
     "children_at_risk": "children at risk",
     "sexual_violence": "sexual violence",
     "sexual_violence_now": "sexual violence just now",
+    "sexual_violence_recent": "sexual violence, recently (today, last night)",
     "stalking": "stalking",
     "threats": "threats",
     "abuse_disclosed": "abuse disclosed",

@@ -160,6 +160,13 @@ def _part(word: str, language: str, classes: Mapping[str, Sequence[str]]) -> str
     return _word_pattern(word, language)
 
 
+def _not_a_negation(negations: frozenset[str]) -> str:
+    """A look-ahead refusing a word of `negations` here: the words a gap may skip."""
+    if not negations:
+        return ""
+    return "(?!(?:" + "|".join(re.escape(n) for n in sorted(negations)) + r")(?:\s|$))"
+
+
 def _next_clause(phrase: str, language: str, negations: frozenset[str],
                  classes: Mapping[str, Sequence[str]] | None) -> str:
     """`a || b`: `a` in one clause (at most four words before its end) and `b` near the start
@@ -168,9 +175,7 @@ def _next_clause(phrase: str, language: str, negations: frozenset[str],
     left, _, right = phrase.partition(f" {_NEXT_CLAUSE} ")
     if not left.strip() or not right.strip() or _NEXT_CLAUSE in right.split():
         raise ValueError(f"phrase {phrase!r}: '||' joins exactly two parts")
-    skip = ""
-    if negations:
-        skip = "(?!(?:" + "|".join(re.escape(n) for n in sorted(negations)) + r")(?:\s|$))"
+    skip = _not_a_negation(negations)
     first = phrase_pattern(left, language, negations, classes)
     second = phrase_pattern(right, language, negations, classes)
     rest = r"(?:\s+[^\s|]+){0,4}"  # up to four more words of the first clause
@@ -185,9 +190,7 @@ def _clause_wide(phrase: str, language: str, negations: frozenset[str],
     left, _, right = phrase.partition(f" {_CLAUSE_WIDE} ")
     if not left.strip() or not right.strip() or _CLAUSE_WIDE in right.split():
         raise ValueError(f"phrase {phrase!r}: '~~' joins exactly two parts")
-    skip = ""
-    if negations:
-        skip = "(?!(?:" + "|".join(re.escape(n) for n in sorted(negations)) + r")(?:\s|$))"
+    skip = _not_a_negation(negations)
     gap = r"\s+(?:" + skip + r"[^\s|]+\s+)*?"
     first = phrase_pattern(left, language, negations, classes)
     second = phrase_pattern(right, language, negations, classes)
@@ -210,9 +213,7 @@ def phrase_pattern(phrase: str, language: str, negations: frozenset[str] = froze
         one = phrase_pattern(f"{left} {_GAP} {right}", language, negations, classes)
         other = phrase_pattern(f"{right} {_GAP} {left}", language, negations, classes)
         return f"(?:{one}|{other})"
-    skip = ""
-    if negations:
-        skip = "(?!(?:" + "|".join(re.escape(n) for n in sorted(negations)) + r")(?:\s|$))"
+    skip = _not_a_negation(negations)
     pattern = ""
     gap = False
     unlike: list[str] = []  # `!@name`: the classes that may not stand where the next word does

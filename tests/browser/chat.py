@@ -19,7 +19,7 @@ from typing import Any
 
 from playwright.sync_api import BrowserContext, Page, Request, Route, expect
 
-from tests.browser.harness import DEFAULT_TIMEOUT_S, LiveServer, header_values
+from tests.browser.harness import DEFAULT_TIMEOUT_S, Browsers, LiveServer, header_values
 
 # The demo deployment's `[webchat] exit_url` (config/demo.toml). There is no internet here, so
 # tests intercept it (and a neutral start page on the same host) with a small page of their own.
@@ -280,3 +280,16 @@ def _csp_problems(values: list[str]) -> list[str]:
                 if "*" in source or "://" in source or source in ("http:", "https:"):
                     problems.append(f"Content-Security-Policy {directive} allows {source}")
     return problems
+
+
+def open_chat(live_server: LiveServer, browsers: Browsers, language: str,
+              width: int) -> ChatPage:
+    """The chat opened from the cover in `language` at `width` (a phone below 600 px: touch
+    and mobile viewport, as a survivor's phone)."""
+    phone = width < 600
+    context = browsers.launch(viewport={"width": width, "height": 844 if phone else 900},
+                              has_touch=phone, is_mobile=phone)
+    chat = ChatPage(context.pages[0], live_server)
+    chat.open_cover(f"?lang={language}")
+    chat.open_chat()
+    return chat

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.chat import ChatPage
+from tests.browser.chat import open_chat
 from tests.browser.harness import Browsers, LiveServer
 
 pytestmark = pytest.mark.browser
@@ -36,12 +36,7 @@ GROUPS = """() => {
 @pytest.mark.parametrize("language", ["ar", "ur"])
 def test_the_helpline_groups_read_left_to_right_on_one_line(
         live_server: LiveServer, browsers: Browsers, language: str, width: int) -> None:
-    phone = width < 600
-    context = browsers.launch(viewport={"width": width, "height": 844 if phone else 900},
-                              has_touch=phone, is_mobile=phone)
-    chat = ChatPage(context.pages[0], live_server)
-    chat.open_cover(f"?lang={language}")
-    chat.open_chat()
+    chat = open_chat(live_server, browsers, language, width)
     groups = chat.page.evaluate(GROUPS)
     assert [g["group"] for g in groups] == ["0808", "2000", "247"], groups
     assert all(g["isolated"] for g in groups), groups  # in <bdi dir="ltr">, whatever the app

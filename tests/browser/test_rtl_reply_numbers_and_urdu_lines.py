@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.chat import ChatPage
+from tests.browser.chat import open_chat
 from tests.browser.harness import Browsers, LiveServer
 
 pytestmark = pytest.mark.browser
@@ -41,17 +41,6 @@ LINE_HEIGHT = """() => {
   const style = getComputedStyle(document.getElementById("emergency"));
   return parseFloat(style.lineHeight) / parseFloat(style.fontSize);
 }"""
-
-
-def open_chat(live_server: LiveServer, browsers: Browsers, language: str,
-              width: int) -> ChatPage:
-    phone = width < 600
-    context = browsers.launch(viewport={"width": width, "height": 844 if phone else 900},
-                              has_touch=phone, is_mobile=phone)
-    chat = ChatPage(context.pages[0], live_server)
-    chat.open_cover(f"?lang={language}")
-    chat.open_chat()
-    return chat
 
 
 @pytest.mark.parametrize("width", [390, 1280])

@@ -15,14 +15,19 @@ from functools import lru_cache
 from babel.dates import format_datetime
 
 FORMAT = "EEEE d MMMM, HH:mm"
+# Arabic and Urdu write their own comma (U+060C); a Latin one reads as a stray mark in an
+# Arabic-script sentence. Same length, so the segment budgets do not move.
+ARABIC_SCRIPT_FORMAT = "EEEE d MMMM\u060c HH:mm"
+_ARABIC_SCRIPT = frozenset({"ar", "ur"})
 # Every weekday of every month, on two-digit days: the longest name of each is among them.
 _EVERY_NAME = tuple(datetime(2026, month, day, 9, 0)
                     for month in range(1, 13) for day in range(22, 29))
 
 
 def _format(moment: datetime, language: str) -> str:
+    pattern = ARABIC_SCRIPT_FORMAT if language in _ARABIC_SCRIPT else FORMAT
     try:
-        return format_datetime(moment, FORMAT, locale=language)
+        return format_datetime(moment, pattern, locale=language)
     except (ValueError, LookupError):  # a language Babel does not know: English
         return format_datetime(moment, FORMAT, locale="en")
 

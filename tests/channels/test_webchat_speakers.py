@@ -7,15 +7,15 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from app.config import DEFAULT_TRANSLATIONS, Settings
+from app.config import Settings
 from tests.support.cases import claim, send_reply, web_case
+from tests.support.catalogues import with_unconfirmed
 
 REPLY = "Hello, this is Sam. I can talk now if you can."
 
@@ -46,15 +46,7 @@ def unchecked_somali(tmp_path: Path, environ: dict[str, str]) -> None:
     """The shipped catalogues with the Somali speakers' words unconfirmed (fuzzy): every
     shipped text is confirmed (tests/content/test_every_text_translated.py), a partnership's
     translator may still run on drafts."""
-    copy = tmp_path / "translations"
-    shutil.copytree(DEFAULT_TRANSLATIONS, copy)
-    po = copy / "so" / "LC_MESSAGES" / "web.po"
-    text = po.read_text(encoding="utf-8")
-    for message_id in ("chat.from_service", "chat.from_person"):
-        entry = f'\nmsgid "{message_id}"\n'
-        assert entry in text
-        text = text.replace(entry, f"\n#, fuzzy{entry}", 1)
-    po.write_text(text, encoding="utf-8")
+    copy = with_unconfirmed(tmp_path, "so", "web", ("chat.from_service", "chat.from_person"))
     environ["QUIETLINE_TRANSLATIONS"] = str(copy)
 
 

@@ -5,15 +5,14 @@ still lists every one of them."""
 from __future__ import annotations
 
 import re
-import shutil
 from collections import Counter
 from pathlib import Path
 
 import pytest
 from flask import Flask
 
-from app.config import DEFAULT_TRANSLATIONS
 from app.content.lint import Problem, summary
+from tests.support.catalogues import with_unconfirmed
 
 UNCONFIRMED = re.compile(r"^warning: .*\[(\w+)\]: is fuzzy \(unconfirmed\); English is sent")
 
@@ -22,15 +21,7 @@ UNCONFIRMED = re.compile(r"^warning: .*\[(\w+)\]: is fuzzy \(unconfirmed\); Engl
 def translations(tmp_path: Path, environ: dict[str, str]) -> Path:
     """The shipped catalogues, with two Polish texts left unconfirmed (the shipped ones have
     none: tests/content/test_every_text_translated.py)."""
-    copy = tmp_path / "translations"
-    shutil.copytree(DEFAULT_TRANSLATIONS, copy)
-    po = copy / "pl" / "LC_MESSAGES" / "messages.po"
-    text = po.read_text(encoding="utf-8")
-    for message_id in ("welcome.greeting", "menu.hint"):
-        entry = f'\nmsgid "{message_id}"\n'
-        assert entry in text
-        text = text.replace(entry, f"\n#, fuzzy{entry}", 1)
-    po.write_text(text, encoding="utf-8")
+    copy = with_unconfirmed(tmp_path, "pl", "messages", ("welcome.greeting", "menu.hint"))
     environ["QUIETLINE_TRANSLATIONS"] = str(copy)
     return copy
 

@@ -66,13 +66,28 @@ _WORD = re.compile(r"[^\W_]+")
 _SHARE = 4  # at least one word in four
 
 
-def romanised(text: str) -> bool:
-    """True when `text` reads as Urdu, Punjabi or Arabic typed in Latin letters."""
+def _counted(text: str) -> tuple[int, int, int] | None:
+    """(words, Urdu or Punjabi words, Arabic or Arabizi words) of a text in plain ASCII
+    letters; None for any other text. One pass serves both questions below."""
     words = [word for word in _WORD.findall(text.casefold()) if not word.isdigit()]
     if not words or not all(word.isascii() for word in words):
+        return None
+    ours = sum(1 for word in words if word in _URDU_PUNJABI_WORDS)
+    arabic = sum(1 for word in words if word not in _URDU_PUNJABI_WORDS
+                 and (word in _WORDS or _ARABIZI.match(word)))
+    return len(words), ours, arabic
+
+
+def _is_romanised(counted: tuple[int, int, int] | None) -> bool:
+    if counted is None:
         return False
-    marked = sum(1 for word in words if word in _WORDS or _ARABIZI.match(word))
-    return marked > 0 and marked * _SHARE >= len(words)
+    words, ours, arabic = counted
+    return ours + arabic > 0 and (ours + arabic) * _SHARE >= words
+
+
+def romanised(text: str) -> bool:
+    """True when `text` reads as Urdu, Punjabi or Arabic typed in Latin letters."""
+    return _is_romanised(_counted(text))
 
 
 def urdu_or_punjabi(text: str) -> bool:
@@ -80,13 +95,8 @@ def urdu_or_punjabi(text: str) -> bool:
     with more of its marked words Urdu or Punjabi than Arabic or Arabizi. Such a survivor is
     answered in the default language with one line in Latin-letter Urdu and Punjabi on how to
     choose either (ROMANISED_OFFER; docs/languages.md)."""
-    if not romanised(text):
-        return False
-    words = [word for word in _WORD.findall(text.casefold()) if not word.isdigit()]
-    ours = sum(1 for word in words if word in _URDU_PUNJABI_WORDS)
-    arabic = sum(1 for word in words if word not in _URDU_PUNJABI_WORDS
-                 and (word in _WORDS or _ARABIZI.match(word)))
-    return ours > arabic
+    counted = _counted(text)
+    return counted is not None and _is_romanised(counted) and counted[1] > counted[2]
 
 
 def listed_words() -> frozenset[str]:

@@ -60,18 +60,30 @@ def test_a_message_committed_during_the_erasure_has_its_copy_deleted(
     monkeypatch.setattr(writer_turns, "_take_turn", take_turn)
     queued: list[int] = []
 
+    postgresql = database.engine.dialect.name == "postgresql"
+    eraser_pid: list[int] = []
+
     def erase() -> None:
         with database.transaction() as connection:
+            if postgresql:
+                eraser_pid.append(connection.execute(text("SELECT pg_backend_pid()")).scalar_one())
             queued.extend(erasure.erase(connection, conversation.id, also=None, now=clock()))
+
+    def eraser_waits_on_a_lock() -> bool:
+        # A fresh connection each time: PostgreSQL keeps one snapshot of pg_stat_activity for a
+        # whole transaction, so polling inside one would never see the wait begin.
+        if not eraser_pid:
+            return False
+        with database.engine.connect() as watcher:
+            return watcher.execute(text(
+                "SELECT wait_event_type FROM pg_stat_activity WHERE pid = :pid"),
+                {"pid": eraser_pid[0]}).scalar() == "Lock"
 
     eraser = threading.Thread(target=erase)
     eraser.start()
-    if database.engine.dialect.name == "postgresql":
-        with database.engine.connect() as watcher:
-            wait_for(lambda: watcher.execute(text(
-                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                "AND datname = current_database()")).scalar() == 1, timeout=30,
-                what="the erasure to wait for the other request")
+    if postgresql:
+        wait_for(eraser_waits_on_a_lock, timeout=30,
+                 what="the erasure to wait for the other request")
     else:
         wait_for(waiting.is_set, timeout=30, what="the erasure to wait for its turn")
     pending.commit()

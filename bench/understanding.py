@@ -26,9 +26,9 @@ them.
 
 The messages were written by helpers who never saw the rules (eval/README.md). Three splits:
 dev/ and opened/ are for tuning (opened/ holds the earlier held-out parts, each measured once
-for its final figures and then opened for tuning: batches a-c on 6 December 2026, batch d on
-7 December 2026); heldout/ holds batch e, which whoever writes the rules never reads, and is
-measured once, at the end. While heldout/ is missing or empty the report says so. Results:
+for its final figures and then opened for tuning: batches a-c on 6 December 2026, batches d and e
+on 7 December 2026; batch t was written for teaching only); heldout/ holds batch f, which
+whoever writes the rules never reads, and is measured once, at the end. While heldout/ is missing or empty the report says so. Results:
 bench/results/understanding.txt and .json, with the targets of issue 21 for held-out data.
 """
 
@@ -124,7 +124,7 @@ def batch_of(path: Path) -> str:
 
 
 def files(split: str) -> list[Path]:
-    """The split's message files; none when its folder is missing (heldout/ before batch e)."""
+    """The split's message files; none when its folder is missing (heldout/ before batch f)."""
     return sorted((EVAL / split).glob("*.yaml"))
 
 
@@ -229,13 +229,13 @@ def main() -> int:
                 "figures are in second-opinion-cv.txt, beside this file)."] if opinion else
                ["Rules only (the learned second opinion off)."]), "",
              "Splits: dev/ and opened/ are tuned on (opened/ holds the earlier held-out parts,",
-             "batches a-c and d, each measured once and then opened for tuning); heldout/",
-             "(batch e) is never read by whoever tunes the rules.",
+             "batches a-c, d and e, each measured once and then opened for tuning, and the",
+             "teaching batch t); heldout/ (batch f) is never read by whoever tunes the rules.",
              f"Set: {total} messages: "
              + ", ".join(f"{split} {sum(s.values())}" for split, s in sizes_all.items()), ""]
     for split in args.splits:
         if not files(split):
-            # Before batch e is added there is no held-out part: say so, measure the rest.
+            # Before batch f is added there is no held-out part: say so, measure the rest.
             lines += [f"== {split}: no messages (eval/messages/{split}/ is missing or empty)",
                       ""]
             report["splits"][split] = {"sizes": {}, "all": {}, "languages": {},

@@ -26,9 +26,10 @@ them.
 
 The messages were written by helpers who never saw the rules (eval/README.md). Three splits:
 dev/ and opened/ are for tuning (opened/ holds the earlier held-out parts, each measured once
-for its final figures and then opened for tuning: batches a-c on 6 December 2026, batches d and e
-on 7 December 2026; batch t was written for teaching only); heldout/ holds batch f, which
-whoever writes the rules never reads, and is measured once, at the end. While heldout/ is missing or empty the report says so. Results:
+for its final figures and then opened for tuning: batches a-c on 6 December 2026, batches d
+and e on 7 December 2026; batch t was written for teaching only); heldout/ holds batch f,
+which whoever writes the rules never reads, and is measured once, at the end. While heldout/
+is missing or empty the report says so. Results:
 bench/results/understanding.txt and .json, with the targets of issue 21 for held-out data.
 """
 

@@ -5,12 +5,17 @@ text (`app/flows/said.py`, so a long message is read in part, like the rules) an
 ADD what they missed: it raises a reading to urgent, or reads a request for a person; it
 never lowers a priority or takes a person away (docs/threat-model.md, "What we do not do").
 
-The model is small and readable: binarised multinomial naive Bayes over character n-grams
-of the folded text, one model per language (the language the message reads as) and one
-shared by all languages; a message's score is their mean log-odds (the shared one's alone
-when its language has no model), and a label is read when the score reaches the file's
-threshold for it. Character n-grams need no word list, so inflections, Welsh mutations,
-clitics and misspellings share most of their n-grams with the forms the model was taught.
+The model is small and readable: a linear model over the character n-grams of the folded
+text (a weight per n-gram and a prior, summed into log-odds), one per language (the language
+the message reads as) and one shared by all languages; a message's score is their mean
+log-odds (the shared one's alone when its language has no model), and a label is read when
+the score reaches the file's threshold for it. Its weights are taught one of two ways, which
+cross-validation chooses between (bench/second_opinion.py): binarised multinomial naive
+Bayes (each n-gram's weight from its counts alone) or L2-regularised logistic regression
+(each weight learned with the others, so n-grams that always come together are not counted
+twice: naive Bayes grows over-sure with many overlapping n-grams). Character n-grams need no
+word list, so inflections, Welsh mutations, clitics and misspellings share most of their
+n-grams with the forms the model was taught.
 
 The weights are data the partnership owns (flows/second_opinion.json), made by `train` from
 labelled messages (`flask --app wsgi flows train-second-opinion FOLDER`); thresholds and
@@ -23,6 +28,7 @@ Pure: no I/O; the parsed file is handed in.
 from __future__ import annotations
 
 import math
+import random
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -35,6 +41,7 @@ LABELS = ("urgent", "person")
 SHARED = "*"
 VERSION = 1
 REASON = "second_opinion"  # the reason an advocate sees when this raised a message to urgent
+METHODS = ("bayes", "logistic")
 
 
 class SecondOpinionError(ValueError):
@@ -143,20 +150,74 @@ def _train_model(grams: list[frozenset[str]], labels: dict[str, list[bool]], *,
     return _Model(priors, weights)
 
 
+def _sigmoid(z: float) -> float:
+    if z >= 0:
+        return 1.0 / (1.0 + math.exp(-z))
+    e = math.exp(z)
+    return e / (1.0 + e)
+
+
+def _train_logistic(grams: list[frozenset[str]], labels: dict[str, list[bool]], *,
+                    l2: float, min_count: int, epochs: int) -> _Model:
+    """L2-regularised logistic regression by stochastic gradient descent with AdaGrad steps
+    (each n-gram's step shrinks as it is seen, so rare n-grams still learn), in a seeded
+    order: the same examples always give the same weights. The weights are log-odds, like
+    naive Bayes', so the file and the scoring are the same for both."""
+    counts = Counter(gram for doc in grams for gram in doc)
+    vocabulary = sorted(gram for gram, n in counts.items() if n >= min_count)
+    index = {gram: i for i, gram in enumerate(vocabulary)}
+    rows = [[index[gram] for gram in doc if gram in index] for doc in grams]
+    rate = 0.5
+    priors: dict[str, float] = {}
+    weights: dict[str, dict[str, float]] = {}
+    for label in LABELS:
+        marks = [1.0 if mark else 0.0 for mark in labels[label]]
+        w = [0.0] * len(vocabulary)
+        seen = [1e-8] * len(vocabulary)  # AdaGrad: the sum of each weight's squared steps
+        bias, bias_seen = 0.0, 1e-8
+        order = list(range(len(rows)))
+        # A seeded order, not a secret: the same examples must give the same file.
+        shuffle = random.Random(f"{label}:{len(rows)}:{len(vocabulary)}").shuffle  # noqa: S311
+        for _ in range(epochs):
+            shuffle(order)
+            for i in order:
+                row = rows[i]
+                error = _sigmoid(bias + sum(w[j] for j in row)) - marks[i]
+                bias_seen += error * error
+                bias -= rate * error / math.sqrt(bias_seen)
+                for j in row:
+                    # The penalty is applied when an n-gram is seen ("lazy"): rare n-grams
+                    # are held back less than in full-batch training, which CV measures.
+                    step = error + l2 * w[j]
+                    seen[j] += step * step
+                    w[j] -= rate * step / math.sqrt(seen[j])
+        priors[label] = round(bias, 3)
+        # Weights that round to nothing are left out: the file holds what changes a score.
+        weights[label] = {gram: round(w[i], 3) for i, gram in enumerate(vocabulary)
+                          if round(w[i], 3) != 0.0}
+    return _Model(priors, weights)
+
+
 def train(examples: Iterable[Example], *, thresholds: Mapping[str, float],
           sizes: tuple[int, int] = (2, 4), alpha: float = 0.5, min_count: int = 2,
-          min_language: int = 30) -> SecondOpinion:
+          min_language: int = 30, method: str = "bayes", l2: float = 0.01,
+          epochs: int = 10) -> SecondOpinion:
     """A second opinion taught by `examples`: the shared model from all of them, and one
     model for each language with at least `min_language` examples. N-grams seen in fewer
-    than `min_count` messages are left out (they would be one message's quirks)."""
+    than `min_count` messages are left out (they would be one message's quirks). `method`
+    is "bayes" (smoothed by `alpha`) or "logistic" (penalised by `l2`, `epochs` passes)."""
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {', '.join(METHODS)}, not {method!r}")
     examples = list(examples)
     grams = [features(Said.of(e.text).folded, sizes) for e in examples]
 
     def fit(chosen: list[int]) -> _Model:
-        return _train_model([grams[i] for i in chosen],
-                            {"urgent": [examples[i].urgent for i in chosen],
-                             "person": [examples[i].person for i in chosen]},
-                            alpha=alpha, min_count=min_count)
+        taught = [grams[i] for i in chosen]
+        marks = {"urgent": [examples[i].urgent for i in chosen],
+                 "person": [examples[i].person for i in chosen]}
+        if method == "logistic":
+            return _train_logistic(taught, marks, l2=l2, min_count=min_count, epochs=epochs)
+        return _train_model(taught, marks, alpha=alpha, min_count=min_count)
 
     models = {SHARED: fit(list(range(len(examples))))}
     for language in sorted({e.language for e in examples}):

@@ -1,9 +1,12 @@
 """Run an RQ worker for Quietline's queues: `python worker.py`.
 
 The worker holds one app (and so one set of services) for its lifetime; jobs take ids and open
-their own database sessions from it. Beside it runs the sweeper (app/worker/sweeper.py), which
-re-enqueues whatever the database says is unfinished, so a job lost with a killed worker is
-done by the next one.
+their own database sessions from it. Beside it run two threads: the sweeper
+(app/worker/sweeper.py), which re-enqueues whatever the database says is unfinished, so a job
+lost with a killed worker is done by the next one; and the scheduler
+(app/worker/scheduled.py), which moves jobs scheduled for later onto their queues when due, in
+place of the process RQ would fork for it (`with_scheduler=True`), to save a small server that
+process's memory.
 
 RQ's worker quits when Redis fails outside its dequeue loop (for example while a Sentinel
 promotes a new primary). This process does not: it starts a new RQ worker after a short pause,
@@ -29,6 +32,7 @@ from app.config import ConfigError, Settings
 from app.dispatch import QUEUE_NAMES
 from app.private_files import restrict_new_files
 from app.services import connect_redis, services
+from app.worker.scheduled import ScheduledJobs
 from app.worker.sweeper import FORK_GUARD, Sweeper
 
 log = logging.getLogger(__name__)
@@ -50,18 +54,22 @@ def main() -> int:
     with app.app_context():
         sweeper = Sweeper(app)
         sweeper.start()
+        settings = services().settings
+        scheduler = ScheduledJobs(QUEUE_NAMES, lambda: connect_redis(settings))
+        scheduler.start()
         log.info("event=worker.start queues=%s", ",".join(QUEUE_NAMES))
         try:
-            work_until_stopped(services().settings)
+            work_until_stopped(settings)
         finally:
+            scheduler.stop()
             sweeper.stop()
             services().close()
     return 0
 
 
 def share_with_forks() -> None:
-    """Freeze the app's objects (gc.freeze) before RQ forks its scheduler and a work-horse
-    per job, so those children keep sharing the worker's pages: the cycle collector writes
+    """Freeze the app's objects (gc.freeze) before RQ forks a work-horse per job, so the
+    horses keep sharing the worker's pages: the cycle collector writes
     into every object it examines, and a collection in a child would copy nearly all of
     them. Frozen objects are never examined; they live as long as the worker anyway. Then
     the C allocator gives back the heap pages it holds free (glibc's malloc_trim), so no
@@ -132,7 +140,8 @@ def work_until_stopped(settings: Settings) -> None:
             # its blocking dequeue, and the sweeper's short timeouts must stay short.
             worker = StoppableWorker(list(QUEUE_NAMES), connection=connect_redis(settings),
                                      worker_ttl=WORKER_TTL_SECONDS)
-            worked = worker.work(with_scheduler=True, logging_level="INFO")
+            # No scheduler process: the scheduler thread (app/worker/scheduled.py) does its work.
+            worked = worker.work(with_scheduler=False, logging_level="INFO")
         except redis.RedisError as error:
             log.warning("event=worker.redis_failed error=%s", type(error).__name__)
         if worker is not None and worker.stop_asked:

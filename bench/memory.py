@@ -143,12 +143,9 @@ def measure(models: str) -> dict[str, Any]:
                 lambda job: text_it(url, env["TWILIO_AUTH_TOKEN"], *job), outage))
         jobs += outage
         spooled = spool_emptied(redis.port)
-        # The worker's jobs finish, and its RQ scheduler (a child process it starts after a
-        # few seconds) is counted too. RQ's work-horses come and go: the stack is read a few
-        # times and the largest total kept.
-        deadline = time.monotonic() + 20
-        while not children(worker.process.pid) and time.monotonic() < deadline:
-            time.sleep(0.5)
+        # RQ's work-horses come and go (the worker forks nothing else: its scheduler is a
+        # thread, app/worker/scheduled.py): the stack is read a few times and the largest
+        # total kept.
         samples = []
         for _ in range(SAMPLES):
             time.sleep(2.0)

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 # Why a case is in the queue: the flows' escalation reasons and the triage rules' reasons.
 REASONS = {
     "asked_for_person": "asked to talk to a person",
+    "texted_help": "texted HELP (the emergency options were sent as its automatic reply)",
     "triage_urgent": "said they are in danger now",
     "second_opinion": "the learned second opinion read danger the rules did not: read the message",
     "cannot_talk": "sent the duress word (cannot talk)",

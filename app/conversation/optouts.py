@@ -8,6 +8,9 @@ send the short confirmations ourselves.
 
 Whatever the mode, after STOP nothing is sent to that contact until START: no advocate reply,
 no reminder (docs/threat-model.md, A2).
+
+HELP is also a plea for help: it opens a case, so a person reads it (`keyword_actions`),
+whoever sends the reply to the word itself.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from datetime import datetime
 from sqlalchemy import Connection, delete, insert
 
 from app import audit
+from app.flows import Escalate
+from app.flows.model import Action
 from app.storage.models import OptOut, table_of
 
 log = logging.getLogger(__name__)
@@ -64,6 +69,22 @@ def keyword_reply(
         # the README explains), ours is the emergency options.
         ProviderKeyword.HELP: ("emergency.options",),
     }[keyword]
+
+
+# The reason the case page and the report give (app/casework/wording.py REASONS).
+HELP_REASON = "texted_help"
+
+
+def keyword_actions(keyword: ProviderKeyword | None, *, opted_out: bool,
+                    cover: bool) -> tuple[Action, ...]:
+    """What a carrier keyword does besides its reply: HELP opens a case (routine, like any
+    request for a person), so the shortest plea a frightened person can type reaches someone
+    and is not left to the provider's automatic answer alone. Never after STOP (nothing may
+    be sent until START, so no advocate could answer), nor in cover mode (after the duress
+    word, whoever holds the phone sees only ordinary texts; that case is open already)."""
+    if keyword is ProviderKeyword.HELP and not opted_out and not cover:
+        return (Escalate(priority="routine", reason=HELP_REASON),)
+    return ()
 
 
 def record(

@@ -226,7 +226,9 @@ class ConversationService:
                               stored=lookup.resume_word_hash, joined=joined)
         else:
             turn = Turn(state, optouts.keyword_reply(
-                keyword, self.deployment.provider_handles_keywords), flow_ran=False)
+                keyword, self.deployment.provider_handles_keywords), flow_ran=False,
+                actions=optouts.keyword_actions(keyword, opted_out=opted_out,
+                                                cover=state.cover))
         if replay is not None:
             turn = spool.replayed_turn(turn, state)
         state = turn.state
@@ -264,9 +266,10 @@ class ConversationService:
                                       now=now)
             return Outcome(text, conversation.id, state.language, step=state.step,
                            deletion_ids=tuple(deletions), erased=True)
-        if not turn.flow_ran:
-            optouts.record(connection, keyword, contact_hash=contact_hash, opted_out=opted_out,
-                           now=now)
+        # A carrier keyword's opt-out or opt-in (any other message records nothing).
+        optouts.record(connection, keyword, contact_hash=contact_hash, opted_out=opted_out,
+                       now=now)
+        if not turn.flow_ran and not turn.actions:  # HELP goes on, to open its case
             return Outcome(text, conversation.id, state.language, step=state.step)
         safe_numbers.follow_choice(connection, inbound.channel, conversation.id, turn.actions)
         for action in turn.actions:

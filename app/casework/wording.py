@@ -73,7 +73,7 @@ OUTCOMES = {"open": "still open", "supported": "supported", "referred": "referre
 LANGUAGES = {"en": "English", "cy": "Welsh", "pl": "Polish", "pa": "Punjabi", "ur": "Urdu",
              "ar": "Arabic", "ro": "Romanian", "so": "Somali"}
 
-# An advocate's reply on its way (app/storage/models.py, Reply.status).
+# An advocate's reply on its way (app/storage/models/casework.py, Reply.status).
 REPLY_STATUSES = {
     "queued": "waiting to go", "held": "held", "sending": "sending", "sent": "sent",
     "failed": "not sent", "cancelled": "will not be sent",

@@ -81,10 +81,6 @@ class Snapshots(Generic[T]):
             self._current = current
             return current
 
-    def forget(self) -> None:
-        """Drop the snapshot: this process just changed a case, so the next poll rebuilds."""
-        self._current = None
-
 
 @dataclass(frozen=True)
 class QueueItem:

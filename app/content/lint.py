@@ -32,6 +32,7 @@ from app.content import channels, second_opinion
 from app.content.agencies import agencies_problems
 from app.content.catalogues import FALLBACK_LANGUAGE, Catalogues
 from app.content.checklist import checklist_problems
+from app.content.emergency_replies import CEILING, is_emergency
 from app.content.failsafe import EMERGENCY_TEXT_EN, emergency_text
 from app.content.lockscreen import LockScreenRule
 from app.content.numbers import RIGHT_TO_LEFT, unisolated_numbers
@@ -52,13 +53,6 @@ COMPOSED_REPLIES: dict[str, tuple[str, ...]] = {
     "urgent out of hours, no one on call": ("urgent.closed", "hours.off_duty",
                                             "hours.reads_unknown"),
 }
-# A request for a person that triage reads as urgent, out of hours: the emergency options
-# first, then the on-call and reading lines, then the person step's question (its
-# acknowledgement is left out: those lines say when someone will reply).
-COMPOSED_REPLIES["urgent out of hours, asking for a person"] = (
-    "urgent.closed", "hours.on_call", "hours.reads_from", "person.safe_now")
-COMPOSED_REPLIES["urgent out of hours, asking for a person, no one on call"] = (
-    "urgent.closed", "hours.off_duty", "hours.reads_unknown", "person.safe_now")
 # A routine request for a person out of hours, as the service composes it: the step's
 # acknowledgement, when the team is back, then its question (checked whole, like the above).
 COMPOSED_REPLIES["a person asked for out of hours"] = ("person.requested", "hours.closed",
@@ -98,13 +92,36 @@ def _budget(raw: object) -> dict[str, int]:
             if str(name) in ("GSM-7", "UCS-2")}
 
 
-def _over_budget(budgets: SegmentBudgets, reply: str, where: str, whole: str) -> Problem | None:
+def _over_budget(budgets: SegmentBudgets, reply: str, where: str, whole: str, *,
+                 emergency: bool = False) -> Problem | None:
+    """`whole` over the budget named `reply`; an emergency reply is held to the ceiling too
+    (app/content/emergency_replies.py), whatever flows/outbound.yaml names for it."""
     encoding = encoding_of(whole)
     limit = budgets.limit(reply, encoding.name)
+    if emergency:
+        limit = min(limit, CEILING[encoding.name])
     if encoding.segments <= limit:
         return None
     return Problem(where, f"its reply takes {encoding.segments} SMS segments ({encoding.name}); "
-                          f"the budget for {reply!r} is {limit} (flows/outbound.yaml)")
+                          f"the budget for {reply!r} is {limit} (flows/outbound.yaml"
+                          f"{'; an emergency reply: issue 21' if emergency else ''})")
+
+
+def _budgets_above_ceiling(budgets: SegmentBudgets, names: set[str]) -> list[Problem]:
+    """A budget flows/outbound.yaml names for an emergency reply above the ceiling: an
+    exception pinned there would let the reply grow back, so it is an error of its own, not
+    only when a reply reaches it (issue 21, item 4)."""
+    problems = []
+    for name in sorted(names):
+        above = {encoding: limit for encoding, limit in budgets.replies.get(name, {}).items()
+                 if limit > CEILING[encoding]}
+        if above:
+            problems.append(Problem(
+                f"flows/outbound.yaml: segment_budgets: {name}",
+                f"allows an emergency reply {', '.join(f'{n} {e}' for e, n in above.items())} "
+                f"segments; the most is {CEILING['GSM-7']} GSM-7 / {CEILING['UCS-2']} UCS-2 "
+                "(app/content/emergency_replies.py): hold a question or prompt back instead"))
+    return problems
 
 
 @dataclass(frozen=True)
@@ -184,6 +201,11 @@ def _check_composed_replies(catalogues: Catalogues, rule: LockScreenRule,
     """What the service sends as one SMS without a flow step saying so: the fail-safe (the
     language's, then English) and the urgent answer out of hours."""
     problems = []
+    # Every one of these carries the emergency options (the fail-safe its own).
+    emergency = {"failsafe, English second", "flood notice", "flood notice (web)",
+                 *(name for name, ids in COMPOSED_REPLIES.items() if is_emergency(ids))}
+    problems.extend(_budgets_above_ceiling(budgets, {n.removesuffix(" (web)")
+                                                     for n in emergency}))
     for language in catalogues.languages:
         replies = {"failsafe, English second": emergency_text(catalogues, language)}
         for channel in (None, "web"):
@@ -198,7 +220,7 @@ def _check_composed_replies(catalogues: Catalogues, rule: LockScreenRule,
                 continue  # reported above as a missing or broken text
         for name, whole in replies.items():
             over = _over_budget(budgets, name.removesuffix(" (web)"), f"{name} [{language}]",
-                                whole)
+                                whole, emergency=name in emergency)
             if over is not None:
                 problems.append(over)
             banned = rule.violations(language, whole)
@@ -272,8 +294,12 @@ def _check_every_reply(flow: Flow, catalogues: Catalogues, budgets: SegmentBudge
     with the web wording of each message. The line on choosing Urdu or Punjabi is added only
     while a conversation has no language, so only in the default language's replies."""
     problems = []
-    for reply in every_reply(flow):
+    replies = every_reply(flow)
+    problems.extend(_budgets_above_ceiling(
+        budgets, {budgets.named(r.budgets) for r in replies if is_emergency(r.message_ids)}))
+    for reply in replies:
         name = budgets.named(reply.budgets)
+        emergency = is_emergency(reply.message_ids)
         channel = "web" if reply.channel == "web" else None
         head, _, tail = reply.where.partition(" (")
         languages = ((default_language,) if ROMANISED_OFFER in reply.message_ids
@@ -286,7 +312,7 @@ def _check_every_reply(flow: Flow, catalogues: Catalogues, budgets: SegmentBudge
             except (LookupError, ValueError):
                 continue  # reported above as a missing or broken text
             where = f"{head} [{language}]" + (f" ({tail}" if tail else "")
-            over = _over_budget(budgets, name, where, whole)
+            over = _over_budget(budgets, name, where, whole, emergency=emergency)
             if over is not None:
                 problems.append(over)
     return problems

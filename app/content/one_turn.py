@@ -11,14 +11,19 @@ with a safe number to text), so none goes unmeasured:
 - out of hours, for a step that asks for a person (an `escalate` action): a routine request
   says when the team is back after the step's first message (`hours.closed`, or
   `hours.unknown` with no opening known); an urgent one is the emergency options, the
-  on-call line (`hours.on_call`, or `hours.off_duty` with no on-call phone), when the team
-  reads it, then the step's own words (the urgent step's are left out). Urgent is measured
-  for every such step, not only the urgent step: a deployment's keyword may lead to any of
-  them with a message triage reads as urgent;
+  on-call line (`hours.on_call`, or `hours.off_duty` with no on-call phone) and when the team
+  reads it, whichever step it comes from, and the step's own words (but the urgent step's)
+  are held back and measured with the reply they follow, its `otherwise` step's ("held from
+  an emergency reply": app/conversation/held.py); a step that pauses keeps its own words
+  after the emergency options and `hours.off_duty` (app/conversation/reply_text.py). Urgent
+  is measured for every such step, not only the urgent step: a deployment's keyword may lead
+  to any of them with a message triage reads as urgent;
 - on SMS, a reply to a first message (from the start, a keyword, an intent or urgent triage)
   with the line on choosing Urdu or Punjabi after it (a text in Latin-letter Urdu or Punjabi,
-  app/content/romanised.py), and each of these, on a number with a resume word, with
-  `resume.ask` after it;
+  app/content/romanised.py), unless it is an emergency reply;
+- on SMS, every reply that is not an emergency one with `resume.ask` after it ("locked"): a
+  locked conversation's first message gets it, or, when that is answered with an emergency
+  reply, the next reply that is not one (app/conversation/held.py);
 - the flood notice (`FLOOD_REPLY`) and the fail-safe, measured by the check itself.
 
 Each reply names the budgets it may be held to, most specific first (flows/outbound.yaml
@@ -30,9 +35,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from app.content.emergency_replies import is_emergency
 from app.content.romanised import ROMANISED_OFFER, with_offer
 from app.flows import Flow
-from app.flows.model import Escalate, Step
+from app.flows.model import Escalate, Pause, Step
 
 # What a message over its flood allowance is answered with (app/conversation/floods.py): the
 # notice, then the emergency options a phone can show in one SMS. `urgent.closed` (999, 999
@@ -42,7 +48,8 @@ FLOOD_REPLY = ("flood.notice", "urgent.closed")
 LOCKED_ASK = "resume.ask"
 URGENT_OUT_OF_HOURS = "urgent out of hours"
 OUT_OF_HOURS = "out of hours"
-LOCKED = "first message, locked"
+LOCKED = "locked"
+HELD = "held from an emergency reply"
 ROMANISED = "Urdu or Punjabi in Latin letters"
 _URDU = "mujhe madad chahiye"  # a text that gets the line, where the reply may have it
 _ON_CALL = ("hours.on_call", "hours.off_duty")
@@ -68,10 +75,9 @@ def every_reply(flow: Flow) -> list[Reply]:
             where = f"{flow.source_of(step.id)}: step {step.id!r} ({channel})"
             for budgets, label, ids in _variants(runs, step):
                 replies = [(budgets, label, ids)]
-                if step.id in firsts:
-                    offered = with_offer(ids, _URDU)
-                    if offered != ids:
-                        replies.append(_added(budgets, label, ids, ROMANISED, ROMANISED_OFFER))
+                if step.id in firsts and with_offer(ids, _URDU) != ids:
+                    replies.append(_added(budgets, label, ids, ROMANISED, ROMANISED_OFFER))
+                if channel == "sms" and not is_emergency(ids):
                     replies.extend(_added(*reply, LOCKED, LOCKED_ASK) for reply in list(replies))
                 for names, said, message_ids in replies:
                     key = (channel, names, message_ids)
@@ -108,17 +114,27 @@ def _variants(flow: Flow, step: Step) -> Iterator[tuple[tuple[str, ...], str,
     if not escalations or step.id == flow.cover_step:
         return  # in cover mode nothing is added: the cover reply stays an ordinary text
     always_urgent = any(a.priority == "urgent" for a in escalations)
+    own = () if step.id == flow.urgent_step else (ids[1:] if len(ids) > 1 else ids)
+    pauses = any(isinstance(a, Pause) for a in step.actions)
+    urgent = (f"{step.id}, {URGENT_OUT_OF_HOURS}", URGENT_OUT_OF_HOURS)
     for known, closed, reads in _CLOSED:
         opening = "opening known" if known else "no opening known"
         if not always_urgent:
             yield ((f"{step.id}, {OUT_OF_HOURS}", OUT_OF_HOURS), f"{OUT_OF_HOURS}, {opening}",
                    (*ids[:1], closed, *ids[1:]))
+        if pauses:
+            # Its own words stay: the promise that nothing is sent (app/conversation/
+            # reply_text.py); no on-call or reading line, with or without an opening.
+            yield urgent, URGENT_OUT_OF_HOURS, ("urgent.closed", "hours.off_duty", *own)
+            continue
         for on_call in _ON_CALL:
-            own = () if step.id == flow.urgent_step else (ids[1:] if len(ids) > 1 else ids)
             who = "on call" if on_call == "hours.on_call" else "no one on call"
-            yield ((f"{step.id}, {URGENT_OUT_OF_HOURS}", URGENT_OUT_OF_HOURS),
-                   f"{URGENT_OUT_OF_HOURS}, {who}, {opening}",
-                   ("urgent.closed", on_call, reads, *own))
+            yield (urgent, f"{URGENT_OUT_OF_HOURS}, {who}, {opening}",
+                   ("urgent.closed", on_call, reads))
+    waits_at = flow.steps.get(step.otherwise or "")
+    if own and not pauses and waits_at is not None:
+        # The held words, with the reply they follow: the step's `otherwise` step's.
+        yield ((f"{step.id}, {HELD}", HELD), HELD, (*chain(flow, waits_at), *own))
 
 
 def _first_message_steps(flow: Flow) -> frozenset[str]:

@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import re
 
+from app.content.emergency_replies import is_emergency
+
 # The line added to a reply in the default language when a text reads as Urdu or Punjabi in
 # Latin letters and the conversation has no language yet (app/conversation/service.py): "for
 # Urdu write URDU, for Punjabi PUNJABI" ("ke liye" is Urdu for "for", "lai" Punjabi). Typing
@@ -32,14 +34,13 @@ ROMANISED_OFFER = "welcome.romanised"
 # Never after the emergency options: that reply is about 999 and the helpline, whose numbers
 # read the same in any language, and must fit 3 GSM-7 / 4 UCS-2 segments; the line comes with
 # the survivor's next reply instead, while their language is still unknown.
-_NOT_AFTER = frozenset({"urgent.reply", "urgent.closed", "emergency.options"})
 
 
 def with_offer(reply_ids: tuple[str, ...], text: str) -> tuple[str, ...]:
     """`reply_ids` with ROMANISED_OFFER after them when `text` reads as Urdu or Punjabi in Latin
     letters and the reply is not an emergency one; the caller checks the conversation has no
     language yet."""
-    if _NOT_AFTER.isdisjoint(reply_ids) and urdu_or_punjabi(text):
+    if not is_emergency(reply_ids) and urdu_or_punjabi(text):
         return (*reply_ids, ROMANISED_OFFER)
     return reply_ids
 

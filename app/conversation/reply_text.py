@@ -8,6 +8,7 @@ Pure apart from the catalogues' look-ups: no storage, no clock (the time is an a
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from app import hours
@@ -19,39 +20,62 @@ from app.deployment import Deployment
 NAMES_OPENING = frozenset({"hours.closed", "hours.reads_from"})
 
 
+@dataclass(frozen=True)
+class OutOfHours:
+    """A reply as the hours make it: what is sent now, and what an emergency reply left out so
+    that it fits what a phone shows as one message (a step's own words: they follow with the
+    next reply that is not an emergency one, app/conversation/held.py)."""
+
+    reply_ids: tuple[str, ...]
+    held: tuple[str, ...] = ()
+
+
 def with_out_of_hours(deployment: Deployment, now: datetime, reply_ids: tuple[str, ...], *,
-                      urgent: bool, urgent_step: bool) -> tuple[str, ...]:
+                      urgent: bool, urgent_step: bool, pauses: bool = False) -> OutOfHours:
     """A person was asked for: if no one is on duty, say honestly when someone will be.
 
     An urgent case out of hours is answered with the emergency options first (999, the
     Silent Solution, the 24-hour helpline), then whether the on-call phone is being
-    alerted (only if the deployment has one), then when the team will read it. The flow's
-    own urgent reply is left out then: it promises the team reads it first, which is not
-    true at night. Any other step's question or confirmation is kept, last.
+    alerted (only if the deployment has one), then when the team will read it: the same
+    reply whichever step it comes from, and nothing more (issue 21, item 4: it fits 3 GSM-7 /
+    4 UCS-2 segments in every language, with a few characters to spare). The flow's own
+    urgent reply is left out: it promises the team reads it first, which is not true at
+    night. Any other step's own words (the person step's "is it safe to be texting now? 1 Yes
+    2 No") are held back, and asked with the survivor's next reply that is not an emergency
+    one: someone in danger reads the numbers first and whole, on a phone someone else may
+    see, and a survivor who cannot write again is never sent the question unasked for (the
+    survivor always writes first). The step's acknowledgement before its question ("someone
+    will reply here when they can") is dropped: the on-call and reading lines say, truly for
+    the night, when someone will.
+
+    A step that pauses (`pauses`: "I can't talk now") is the exception: its own words are
+    the promise that nothing is sent until the survivor writes again, which cannot wait for
+    their next message (that message lifts the pause). It keeps them, and says only that the
+    team is not at work, instead of the on-call and reading lines: while paused, neither the
+    on-call person nor the team sends anything (app/casework/outbound_gate.py), so "we are
+    letting the person on call know, but we cannot promise a quick reply" would invite a
+    survivor who cannot talk to wait for a text that must not come. The on-call phone is
+    still alerted to the urgent case.
+
     A routine request says when the team is back right after the step's first message.
-    (`flows check` measures each of these compositions as one SMS: app/content/lint.py.)
+    (`flows check` measures each of these compositions as one SMS: app/content/one_turn.py.)
     """
     opening = deployment.opening_hours
     if hours.is_open(opening, now):
-        return reply_ids
+        return OutOfHours(reply_ids)
     known = hours.next_opening(opening, now) is not None
     if not urgent:
         # After the step's acknowledgement ("someone will reply here") and before its
         # question ("is it safe to talk? 1 Yes 2 No"), so the reply reads as one message
         # and ends with what the survivor is asked to answer.
         closed = "hours.closed" if known else "hours.unknown"
-        return (*reply_ids[:1], closed, *reply_ids[1:])
+        return OutOfHours((*reply_ids[:1], closed, *reply_ids[1:]))
+    own = () if urgent_step else (reply_ids[1:] if len(reply_ids) > 1 else reply_ids)
+    if pauses:
+        return OutOfHours(("urgent.closed", "hours.off_duty", *own))
     on_call = "hours.on_call" if deployment.staff.on_call_sms else "hours.off_duty"
     reads = "hours.reads_from" if known else "hours.reads_unknown"
-    if urgent_step:
-        return ("urgent.closed", on_call, reads)
-    # A step's own words come last, so the reply ends with what the survivor is asked
-    # (the person step's "is it safe to be texting now?"). Its acknowledgement, when it
-    # has one before its question ("someone will reply here when they can"), is left out:
-    # the on-call and reading lines say, truly for the night, when someone will; and the
-    # reply stays within what a phone shows as one message.
-    return ("urgent.closed", on_call, reads,
-            *(reply_ids[1:] if len(reply_ids) > 1 else reply_ids))
+    return OutOfHours(("urgent.closed", on_call, reads), held=own)
 
 
 def render(catalogues: Catalogues, deployment: Deployment, language: str | None,

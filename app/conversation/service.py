@@ -26,7 +26,15 @@ from app.casework import escalation
 from app.content.catalogues import Catalogues
 from app.content.language import LanguageGuesser
 from app.content.romanised import with_offer
-from app.conversation import floods, optouts, reply_text, resume_word, safe_numbers, spool
+from app.conversation import (
+    floods,
+    held,
+    optouts,
+    reply_text,
+    resume_word,
+    safe_numbers,
+    spool,
+)
 from app.conversation.messages import InboundMessage, Outcome, Turn
 from app.conversation.return_codes import ReturnCodes
 from app.conversation.spool import Replay, Spool
@@ -37,7 +45,7 @@ from app.dispatch import Dispatcher
 from app.flows import ConversationState, Escalate, Flow, learned
 from app.flows import step as flow_step
 from app.flows.learned import NO_OPINION, SecondOpinion
-from app.flows.model import Record, RequestErasure, SetSecret
+from app.flows.model import Pause, Record, RequestErasure, SetSecret
 from app.flows.said import Said
 from app.flows.triage import NONE as NO_RISK
 from app.flows.triage import TriageRules
@@ -370,7 +378,8 @@ class ConversationService:
                 stored is None or (given and resume_word.may_guess(state, now))):
             # The word (or no word any more): what was held for them can follow now.
             log.info("event=resume_word.given")
-            return Turn(replace(state, locked=False, last_activity=now, wrong_guesses=()),
+            return Turn(replace(state, locked=False, last_activity=now, wrong_guesses=(),
+                                word_prompt_held=False),
                         ("resume.accepted",), stored_body=resume_word.GIVEN_MARKER,
                         actions=resume_word.upgrade(stored, inbound.body))
         if starting and stored is not None:
@@ -396,19 +405,27 @@ class ConversationService:
         reply_ids = tuple(ref.id for ref in result.replies)
         # Never after the duress word: the cover reply must stay an ordinary text.
         escalations = [a for a in result.actions if isinstance(a, Escalate)]
+        held_back: tuple[str, ...] = ()
         if not state.cover and escalations:
             urgent = risk.at_least("urgent") or any(a.priority == "urgent" for a in escalations)
-            reply_ids = reply_text.with_out_of_hours(self.deployment, now, reply_ids,
-                                                     urgent=urgent,
-                                                     urgent_step=result.keyword == "urgent")
+            hours_said = reply_text.with_out_of_hours(
+                self.deployment, now, reply_ids, urgent=urgent,
+                urgent_step=result.keyword == "urgent",
+                pauses=any(isinstance(a, Pause) for a in result.actions))
+            reply_ids, held_back = hours_said.reply_ids, hours_said.held
+        # What an earlier emergency reply held back follows this reply, if it is the one it
+        # waits for; then what this one holds back waits in turn (app/conversation/held.py).
+        state, reply_ids = held.follow(flow, result, state, reply_ids)
+        state = held.hold(state, held_back)
         if not state.cover and state.language is None:
             # Urdu or Punjabi in Latin letters, which no model reads: how to choose either,
             # in the letters they wrote in (app/content/romanised.py).
             reply_ids = with_offer(reply_ids, inbound.body)
-        if state.locked and not state.cover and starting and not result.secret_refused:
-            # The locked reply. (A try at setting a word while locked got it from the flow's
-            # `locked` step already, and nothing more: rule 6 in app/flows/engine.py.)
-            reply_ids += ("resume.ask",)
+        # The locked reply, after this reply or, after an emergency one, the next that is not.
+        # (A try at setting a word while locked got it from the flow's `locked` step already,
+        # and nothing more: rule 6 in app/flows/engine.py.)
+        state, reply_ids = held.with_word_prompt(state, reply_ids, starting=starting,
+                                                 refused=result.secret_refused)
         actions = result.actions
         if state.locked:
             # The engine already refuses (rule 6); this keeps it so whatever a flow says.

@@ -105,6 +105,13 @@ class ConversationState:
     # When the latest wrong tries at the resume word were made (sealed with the rest of the
     # state): the service limits them per conversation (app/conversation/resume_word.py).
     wrong_guesses: tuple[datetime, ...] = ()
+    # What an emergency reply left out so that it fits what a phone shows as one message
+    # (issue 21, item 4; app/conversation/held.py): a step's own words (`held`, with the step
+    # whose options answer them), and the locked reply's "reply with your word". Each follows
+    # with the next reply that is not an emergency one; a fresh start forgets them.
+    held: tuple[str, ...] = ()
+    held_step: str | None = None
+    word_prompt_held: bool = False
 
     def to_json(self) -> str:
         return json.dumps(
@@ -119,6 +126,9 @@ class ConversationState:
                             for k, c in self.choices.items()},
                 "locked": self.locked,
                 "wrong_guesses": [moment.isoformat() for moment in self.wrong_guesses],
+                "held": list(self.held),
+                "held_step": self.held_step,
+                "word_prompt_held": self.word_prompt_held,
             },
             separators=(",", ":"),
             ensure_ascii=False,
@@ -142,6 +152,9 @@ class ConversationState:
             locked=bool(parsed.get("locked", False)),
             wrong_guesses=tuple(datetime.fromisoformat(moment)
                                 for moment in parsed.get("wrong_guesses") or ()),
+            held=tuple(str(message_id) for message_id in parsed.get("held") or ()),
+            held_step=parsed.get("held_step"),
+            word_prompt_held=bool(parsed.get("word_prompt_held", False)),
         )
 
 
@@ -202,9 +215,11 @@ def step(
         or now - state.last_activity > idle_timeout
     )
     if expired:
-        # A fresh start forgets the position, the pause and cover mode, not the language or
-        # the survivor's recorded choices.
-        state = replace(state, step=None, paused=False, cover=False)
+        # A fresh start forgets the position, the pause and cover mode, and what an emergency
+        # reply held back (a question about an old step; the service asks a locked new
+        # conversation for the word afresh), not the language or the survivor's choices.
+        state = replace(state, step=None, paused=False, cover=False, held=(), held_step=None,
+                        word_prompt_held=False)
     elif state.paused:
         state = replace(state, paused=False)
 

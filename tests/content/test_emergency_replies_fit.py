@@ -129,17 +129,19 @@ def test_a_reply_naming_an_opening_is_measured_with_the_languages_longest(
                for p in found), found
 
 
-def test_an_urgent_request_for_a_person_out_of_hours_is_checked_as_one_sms(
+def test_the_question_an_urgent_reply_holds_back_is_checked_with_the_reply_it_follows(
         tmp_path: Path) -> None:
-    # The service sends the emergency options, the on-call and reading lines, then the person
-    # step's question as one SMS (app/conversation/reply_text.py `with_out_of_hours`).
+    # Out of hours, an urgent request for a person is the emergency options and what is true
+    # tonight; the person step's question follows the survivor's next reply, "passed on"
+    # (app/conversation/held.py), and is measured there, not in the emergency reply.
     flows_dir = tmp_path / "flows"
     shutil.copytree(ROOT / "flows", flows_dir)
     loaded = Catalogues.load(ROOT / "translations", "en")
     texts = {language: dict(loaded.messages(language)) for language in loaded.languages}
-    texts["pl"]["person.safe_now"] = "Czy możesz teraz bezpiecznie pisać? " * 6
+    texts["pl"]["person.safe_now"] = "Czy możesz teraz bezpiecznie pisać? " * 16
     catalogues = Catalogues(texts, "en", loaded.sources)
     catalogues.fuzzy = loaded.fuzzy
     found = [str(p) for p in check(flows_dir, catalogues, "en", ORGANISATION) if not p.warning]
-    assert any(p.startswith("urgent out of hours, asking for a person [pl]") and "budget" in p
-               for p in found), found
+    assert any("step 'person' [pl]" in p and "held from an emergency reply" in p
+               and "budget" in p for p in found), found
+    assert not any("urgent out of hours" in p for p in found), found

@@ -196,7 +196,10 @@ class LocalPostgres:
                 shutil.chown(self.directory, "postgres", "postgres")
             self._run(str(self.bin / "initdb"), "-D", str(self.directory), "-U", "quietline",
                       "--auth=trust", "--encoding=UTF8", "--no-instructions")
-        self._run(str(self.bin / "pg_ctl"), "-D", str(self.directory), "-w", "-l",
+        # -t 300: pg_ctl's own wait gives up after 60 s, and a cluster recovering after its
+        # machine lost power (or starting on a loaded small server) can take longer than that;
+        # giving up would report a failed start for a server that is about to be ready.
+        self._run(str(self.bin / "pg_ctl"), "-D", str(self.directory), "-w", "-t", "300", "-l",
                   str(self.directory / "server.log"), "-o",
                   f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1", "start")
         if fresh:

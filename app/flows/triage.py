@@ -72,6 +72,10 @@ class TriageRules:
     # Languages tried whatever the conversation's language (English, and Urdu and Punjabi
     # written in Latin letters, which the language guess cannot tell apart).
     always: frozenset[str] = frozenset({"en"})
+    # Languages read together: a message guessed as a key is also read with the listed
+    # languages' phrases (Urdu and Punjabi in Shahmukhi share a script, and the guess often
+    # takes one for the other).
+    together: dict[str, frozenset[str]] = field(default_factory=dict)
     speller: Speller = field(default_factory=lambda: Speller((), {}))
     # Each rule language's negations, as `wording.negation_for` gives them.
     negations_by_language: dict[str, Negation] = field(default_factory=dict)
@@ -93,7 +97,7 @@ class TriageRules:
         said = understood(text).corrected(self.speller)
         if not said:
             return NONE
-        languages = None if language is None else {language, "en", *also}
+        languages = self._languages(language, also)
         tried: dict[str, bool] = {}  # each language screened once per message
         matched: dict[str, str] = {}
         for rule in self.rules:
@@ -123,6 +127,13 @@ class TriageRules:
             level = "urgent"
         ordered = sorted(matched, key=lambda reason: (-_RANK[matched[reason]], reason))
         return Assessment(level, tuple(ordered))
+
+    def _languages(self, language: str | None, also: tuple[str, ...]) -> set[str] | None:
+        """The languages read for a message (None: all), with those read together with them."""
+        if language is None:
+            return None
+        languages = {language, "en", *also}
+        return languages | {other for lang in languages for other in self.together.get(lang, ())}
 
     def _tried(self, lang: str, languages: set[str] | None, said: str) -> bool:
         """Whether a rule language is read for this message: it is one of `languages` (or
@@ -195,6 +206,13 @@ def _classes(raw: Any, source: str) -> dict[str, dict[str, list[str]]]:
     return found
 
 
+def _read_together(raw: Any, source: str) -> dict[str, frozenset[str]]:
+    """`read_together: {ur: [pa]}`: a message guessed as Urdu is read with Punjabi's phrases."""
+    if not isinstance(raw, dict) or not all(isinstance(v, list) for v in raw.values()):
+        raise TriageRuleError(f"{source}: read_together must map languages to lists of languages")
+    return {str(k): frozenset(str(x) for x in v) for k, v in raw.items()}
+
+
 def parse_rules(raw: Any, source: str = "flows/triage.yaml") -> TriageRules:
     if not isinstance(raw, dict) or not isinstance(raw.get("rules"), list):
         raise TriageRuleError(f"{source}: needs 'rules' (a list)")
@@ -242,6 +260,7 @@ def parse_rules(raw: Any, source: str = "flows/triage.yaml") -> TriageRules:
             raise TriageRuleError(f"{source} ({rule.reason}): needs names no rule: "
                                   + ", ".join(sorted(rule.needs - known)))
     always = frozenset(str(a) for a in raw.get("always_tried") or ("en",))
+    together = _read_together(raw.get("read_together") or {}, source)
     respell = raw.get("respellings") or {}
     if not isinstance(respell, dict):
         raise TriageRuleError(f"{source}: respellings must map words to words")
@@ -250,7 +269,7 @@ def parse_rules(raw: Any, source: str = "flows/triage.yaml") -> TriageRules:
     screens = {language: wording.screen(p for rule in rules
                                         for p in rule.patterns.get(language, ()))
                for language in by_language}
-    return TriageRules(tuple(rules), negations, always=always,
+    return TriageRules(tuple(rules), negations, always=always, together=together,
                        speller=Speller(vocabulary, {str(k): str(v) for k, v in respell.items()}),
                        negations_by_language=by_language,
                        screens={k: v for k, v in screens.items() if v is not None})

@@ -12,12 +12,13 @@ FONT_PACKAGES := font:NotoSansGurmukhi-Regular=fonts-noto-core \
 SYSTEM_PACKAGES += $(FONT_PACKAGES)
 BENCH_PACKAGES := wrk=wrk
 
-.PHONY: run run-prod-like test lint typecheck flows-check translations-check unit bench second-opinion soak screenshots translations system-deps clean help
+.PHONY: language-models run run-prod-like test lint typecheck flows-check translations-check unit bench second-opinion soak screenshots translations system-deps clean help
 
 help:
 	@echo "make run    - set up and start Quietline (Redis, worker, web) on http://127.0.0.1:$${PORT:-5000}"
 	@echo "make run-prod-like - the same on PostgreSQL, with several web and worker processes"
 	@echo "make test   - set up and run lint, type checks and the whole test suite"
+	@echo "make language-models - build the language guess's n-gram file for the deployment's languages"
 	@echo "make bench  - run the benchmarks, results in bench/results/"
 	@echo "make second-opinion - choose the learned second opinion by cross-validation on eval dev/ + opened/, retrain flows/second_opinion.json"
 	@echo "make soak   - the worst day: load while parts fail, and long route fuzzing (about 15 min)"
@@ -32,12 +33,25 @@ $(STAMP): pyproject.toml
 system-deps:
 	@scripts/ensure-system-packages $(SYSTEM_PACKAGES)
 
-run: $(STAMP) system-deps
+# The language guess's n-gram file (`[languages] models = "ngrams"`, the default;
+# app/content/ngram_build.py): built from lingua 1.4.2's wheel (Apache-2.0; its models are
+# brotli-compressed JSON) for the languages of the deployment file (QUIETLINE_CONFIG, else
+# config/demo.toml). The wheel is kept in .cache/ so it is downloaded once; the build does
+# nothing when the file already holds those languages, and builds it again when they change.
+LINGUA_WHEEL := .cache/lingua/lingua_language_detector-1.4.2-py3-none-any.whl
+$(LINGUA_WHEEL): | $(STAMP)
+	$(PY) -m pip download --quiet --no-deps --only-binary=:all: -d .cache/lingua \
+		'lingua-language-detector==1.4.2'
+
+language-models: $(STAMP) $(LINGUA_WHEEL)
+	$(PY) -m app.content.ngram_build --wheel $(LINGUA_WHEEL)
+
+run: $(STAMP) system-deps language-models
 	$(PY) scripts/run.py
 
 # The production shape on this machine: PostgreSQL, gunicorn with gunicorn.conf.py and four
 # workers, two RQ workers, Redis with AOF (docs/deploy.md); development secrets and content.
-run-prod-like: $(STAMP) system-deps
+run-prod-like: $(STAMP) system-deps language-models
 	QUIETLINE_RUN_PROFILE=prod-like $(PY) scripts/run.py
 
 lint: $(STAMP)
@@ -53,7 +67,7 @@ typecheck: $(STAMP)
 # (browsers, real servers) do not leave one core idle at the end.
 # TEST_PROCESSES=0 runs them all in this one process.
 TEST_PROCESSES ?= auto
-unit: $(STAMP) system-deps
+unit: $(STAMP) system-deps language-models
 	$(VENV)/bin/pytest -q -n $(TEST_PROCESSES) --dist worksteal --durations=15
 
 flows-check: $(STAMP)
@@ -83,7 +97,7 @@ translations: $(STAMP) system-deps
 		$(PY) scripts/merge_catalogue.py $(TRANSLATIONS)/$$domain.pot $$po; done; done
 	@scripts/check-catalogues $(TRANSLATIONS)
 
-bench: $(STAMP) system-deps
+bench: $(STAMP) system-deps language-models
 	@scripts/ensure-system-packages $(BENCH_PACKAGES)
 	$(PY) bench/webhook.py
 	$(PY) bench/chat.py
@@ -103,7 +117,7 @@ second-opinion: $(STAMP)
 # The worst day (bench/soak.py): steady load on the real stack while Redis, RQ workers, a web
 # worker and PostgreSQL are killed; then the route fuzzers with many more examples (100: at
 # 150 the whole run took 15 min 28 s, over the issue's 15). About 14 minutes on 2 cores; results in bench/results/soak.txt and soak.json. Not part of make test.
-soak: $(STAMP) system-deps
+soak: $(STAMP) system-deps language-models
 	$(PY) bench/soak.py
 	QUIETLINE_FUZZ_EXAMPLES=100 $(PY) -m pytest -q -p no:randomly \
 		tests/advocates/test_staff_routes_properties.py tests/channels/test_public_routes_properties.py

@@ -124,7 +124,8 @@ class CaseworkPolicy:
     marac_threshold: int = 14
 
 
-LANGUAGE_MODELS = ("accurate", "small")
+# The first is the default (app/content/language.py says what each is).
+LANGUAGE_MODELS = ("ngrams", "accurate", "small")
 
 
 @dataclass(frozen=True)
@@ -164,11 +165,13 @@ class Deployment:
     # How the web chat labels an advocate's replies ("Sam, from the team"); None: the page's
     # own translated wording ("From the team"). Shown as it is in every language.
     person_label: str | None = None
-    # Which language models guess a first message's language: "accurate" (lingua's full
-    # models, 160-290 MiB for eight languages, shared by the web workers) or "small" (its
-    # low-accuracy mode, about 30 MiB, for a server with 1 GB; bench/results/memory.txt,
-    # language-guess.txt and docs/deploy.md "Memory" say what it costs).
-    language_models: str = "accurate"
+    # Which language models guess a first message's language: "ngrams" (our detector over a
+    # memory-mapped file of lingua 1.4.2's n-grams for the deployment's languages, built at
+    # install time: as accurate as "accurate" in a 21 MiB file shared by every process),
+    # "accurate" (lingua 2's full models, 160-290 MiB for eight languages, in memory) or
+    # "small" (its low-accuracy mode, about 30 MiB); bench/results/memory.txt,
+    # language-guess.txt and docs/deploy.md "Memory" say what each costs.
+    language_models: str = "ngrams"
     floods: FloodLimits = field(default_factory=FloodLimits)
     casework: CaseworkPolicy = field(default_factory=CaseworkPolicy)
     return_codes: ReturnCodeLimits = field(default_factory=ReturnCodeLimits)
@@ -210,7 +213,7 @@ def parse_deployment(raw: dict[str, Any], source: str = "<deployment>") -> Deplo
     for number in numbers:
         if not isinstance(number, str) or not _E164.match(number):
             reader.fail("sms.numbers", f"{number!r} is not an E.164 number like +447700900123")
-    language_models = reader.get("languages.models", str, "accurate")
+    language_models = reader.get("languages.models", str, LANGUAGE_MODELS[0])
     if language_models not in LANGUAGE_MODELS:
         reader.fail("languages.models", f"must be one of {', '.join(LANGUAGE_MODELS)}")
     exit_url = reader.get("webchat.exit_url", str, "https://www.bbc.co.uk/weather")

@@ -169,7 +169,7 @@ def build_services(settings: Settings, clock: Callable[[], datetime] = utc_now) 
     # Loaded lazily here; the web tier's entry point preloads them once in gunicorn's master
     # (wsgi.py), so the RQ worker, the CLI and the tests do not pay for them.
     guesser = LanguageGuesser(settings.deployment.languages,
-                              small=settings.deployment.language_models == "small")
+                              models=settings.deployment.language_models)
     hasher = ContactHasher(settings.contact_hash_keys)
     if settings.production:
         try:

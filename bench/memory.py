@@ -11,7 +11,8 @@ and go; the largest total is kept). PSS divides each shared page between the pro
 it, so the total is what the stack really costs the machine; private is what a process holds
 alone. Each setting of `[languages] models` is measured (the default first), with how it
 guesses the language of eval/messages/dev's and opened's first messages (never the held-out
-part), and which processes have loaded the detector (lingua's library mapped).
+part), and which processes have loaded the detector (lingua's library or the n-gram file
+mapped).
 
 Target (a small charity's 1 GB virtual machine): at most 300 MiB for the whole stack.
 Results: bench/results/memory.txt and memory.json. Run: `.venv/bin/python bench/memory.py`.
@@ -44,6 +45,7 @@ from twilio.request_validator import RequestValidator  # noqa: E402
 
 from app.config import DEFAULT_CONFIG  # noqa: E402
 from app.content.language import LanguageGuesser  # noqa: E402
+from app.content.ngrams import NGRAM_FILE  # noqa: E402
 from app.conversation.spool import STREAM as SPOOL_STREAM  # noqa: E402
 from app.deployment import load_deployment  # noqa: E402
 from bench.environment import bench_environment, gunicorn_environment  # noqa: E402
@@ -60,7 +62,7 @@ from bench.signed_requests import ACCOUNT_SID, PUBLIC_BASE_URL, SERVICE_NUMBER  
 
 RESULTS = ROOT / "bench" / "results"
 TARGET_MIB = 300
-MODELS = ("accurate", "small")  # the default first
+MODELS = ("ngrams", "accurate", "small")  # the default first
 GUESS_SPLITS = ("dev", "opened")  # never heldout/
 SAMPLES = 3
 WEBHOOK_PATH = "/webhooks/twilio/sms"
@@ -203,9 +205,11 @@ def read_stack(master: int, worker: int, redis: int) -> dict[str, dict[str, floa
 
 
 def maps_detector(pid: int) -> bool:
-    """Whether the process has loaded lingua (its library is mapped): the web processes
-    should, the RQ worker and its children should not (a spooled message carries its guess)."""
-    return "/lingua/" in Path(f"/proc/{pid}/maps").read_text()
+    """Whether the process has loaded a detector (lingua's library, or the n-gram file, is
+    mapped): the web processes should, the RQ worker and its children should not (a spooled
+    message carries its guess)."""
+    maps = Path(f"/proc/{pid}/maps").read_text()
+    return "/lingua/" in maps or NGRAM_FILE.name in maps
 
 
 def guesses(models: str) -> dict[str, dict[str, Any]]:
@@ -215,7 +219,7 @@ def guesses(models: str) -> dict[str, dict[str, Any]]:
     none (the default language and its menu), with each wrong guess and the time per guess.
     bench/language_guess.py compares other detectors the same way."""
     deployment = load_deployment(DEFAULT_CONFIG)
-    guesser = LanguageGuesser(deployment.languages, small=models == "small", preload=True)
+    guesser = LanguageGuesser(deployment.languages, models=models, preload=True)
     found: dict[str, dict[str, Any]] = {}
     for split in GUESS_SPLITS:
         counts: dict[str, Any] = {"right": 0, "wrong": 0, "none": 0}
@@ -260,7 +264,7 @@ def main() -> int:
                      f"{'all' if result['spool_replayed'] else 'NOT all'} replayed by the worker; "
                      f"load average {load} on {os.cpu_count()} cores, shared)")
         lines += [f"  {name:<22} {mib['pss']:7.1f} MiB PSS  {mib['private']:7.1f} private  "
-                  f"{mib['rss']:7.1f} RSS" + ("  (lingua loaded)" if mib.get("detector") else "")
+                  f"{mib['rss']:7.1f} RSS" + ("  (detector loaded)" if mib.get("detector") else "")
                   for name, mib in result["mib"].items()]
         lines.append(f"  {'total':<22} {result['total_mib']:7.1f} MiB PSS (target at most "
                      f"{TARGET_MIB} MiB: {'met' if result['met'] else 'NOT met'})")

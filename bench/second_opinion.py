@@ -93,7 +93,8 @@ TUNING = ("dev", "opened")  # never "heldout"
 def dev_items() -> list[Item]:
     """Every message of the tuning splits (dev/ and opened/), read by the rules."""
     deployment = load_deployment(ROOT / "config" / "demo.toml")
-    guesser = LanguageGuesser(deployment.languages, preload=True)
+    guesser = LanguageGuesser(deployment.languages, preload=True,
+                              models=deployment.language_models)
     read = reader()
     items = []
     grouped: dict[tuple[str, str], list[dict[str, Any]]] = {}

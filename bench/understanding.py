@@ -93,7 +93,7 @@ def reader(opinion: learned.SecondOpinion | None = None, models: str | None = No
     triage = parse_rules(read_yaml(ROOT / "flows" / "triage.yaml"),
                          str(ROOT / "flows" / "triage.yaml"))
     models = models or deployment.language_models
-    guesser = LanguageGuesser(deployment.languages, preload=True, small=models == "small")
+    guesser = LanguageGuesser(deployment.languages, preload=True, models=models)
     idle = timedelta(minutes=deployment.conversation_idle_minutes)
 
     def read(text: str) -> Reading:

@@ -1,4 +1,4 @@
-"""[languages] models: the accurate models by default, a small set for a 1 GB server."""
+"""[languages] models: our n-gram file by default; lingua's accurate models, or its small set."""
 
 from __future__ import annotations
 
@@ -15,8 +15,9 @@ def deployment(**languages: object) -> dict[str, object]:
             "languages": {"enabled": ["en", "pl"], "default": "en", **languages}}
 
 
-def test_the_accurate_models_are_the_default() -> None:
-    assert parse_deployment(deployment()).language_models == "accurate"
+def test_the_n_gram_file_is_the_default() -> None:
+    assert parse_deployment(deployment()).language_models == "ngrams"
+    assert parse_deployment(deployment(models="accurate")).language_models == "accurate"
     assert parse_deployment(deployment(models="small")).language_models == "small"
 
 
@@ -25,8 +26,8 @@ def test_anything_else_is_refused_naming_the_setting() -> None:
         parse_deployment(deployment(models="tiny"))
 
 
-@pytest.mark.parametrize("small", [False, True])
-def test_both_read_a_clear_sentence_in_its_language(small: bool) -> None:
-    guesser = LanguageGuesser(LANGUAGES, small=small)
+@pytest.mark.parametrize("models", ["ngrams", "accurate", "small"])
+def test_each_reads_a_clear_sentence_in_its_language(models: str) -> None:
+    guesser = LanguageGuesser(LANGUAGES, models=models)
     assert guesser.guess("Potrzebuję pomocy, mój mąż mnie bije i boję się wracać do domu") == "pl"
     assert guesser.guess("I need help, my husband hits me and I am afraid to go home") == "en"

@@ -36,11 +36,14 @@ system-deps:
 # The language guess's n-gram file (`[languages] models = "ngrams"`, the default;
 # app/content/ngram_build.py): built from lingua 1.4.2's wheel (Apache-2.0; its models are
 # brotli-compressed JSON) for the languages of the deployment file (QUIETLINE_CONFIG, else
-# config/demo.toml). The wheel is kept in .cache/ so it is downloaded once; the build does
-# nothing when the file already holds those languages, and builds it again when they change.
-LINGUA_WHEEL := .cache/lingua/lingua_language_detector-1.4.2-py3-none-any.whl
+# config/demo.toml). The wheel is kept in the user's cache folder (~/.cache/quietline, or
+# $XDG_CACHE_HOME/quietline), so every clone on the machine downloads it once; the build
+# does nothing when the file already holds those languages, and builds it again when they
+# change.
+WHEEL_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/quietline
+LINGUA_WHEEL := $(WHEEL_CACHE)/lingua_language_detector-1.4.2-py3-none-any.whl
 $(LINGUA_WHEEL): | $(STAMP)
-	$(PY) -m pip download --quiet --no-deps --only-binary=:all: -d .cache/lingua \
+	$(PY) -m pip download --quiet --no-deps --only-binary=:all: -d $(WHEEL_CACHE) \
 		'lingua-language-detector==1.4.2'
 
 language-models: $(STAMP) $(LINGUA_WHEEL)

@@ -53,7 +53,9 @@ from app.deployment import load_deployment  # noqa: E402
 from bench.machine import git_revision  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
-LINGUA_WHEEL = ROOT / ".cache" / "lingua" / "lingua_language_detector-1.4.2-py3-none-any.whl"
+# Where `make language-models` keeps lingua 1.4.2's wheel (the Makefile's WHEEL_CACHE).
+LINGUA_WHEEL = (Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "quietline"
+                / "lingua_language_detector-1.4.2-py3-none-any.whl")
 SPLITS = ("dev", "opened")  # never heldout/
 LANGUAGES = load_deployment(ROOT / "config" / "demo.toml").languages
 Guess = Callable[[str], "str | None"]

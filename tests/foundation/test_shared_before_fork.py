@@ -1,6 +1,7 @@
 """Room on a small server (issue 22, item 6): what the web tier's entry point loads in
 gunicorn's master (preload_app), so that the forked workers share one copy of it instead of
-each loading its own after the fork (bench/memory.py measures the stack)."""
+each loading its own after the fork (bench/memory.py measures the stack). The language guess's
+n-gram file is mapped there (its pages are shared through the page cache anyway)."""
 
 from __future__ import annotations
 
@@ -19,9 +20,12 @@ from babel import localedata
 from app.services import services
 with wsgi.app.app_context():
     languages = services().settings.deployment.languages
+from app.content.ngrams import NGRAM_FILE
+with open("/proc/self/maps", encoding="utf-8") as maps:
+    mapped = str(NGRAM_FILE) in maps.read()
 print(json.dumps({"languages": list(languages), "babel": sorted(localedata._cache),
                   "modules": [m for m in ("babel.dates", "babel.numbers", "lingua")
-                              if m in sys.modules]}))
+                              if m in sys.modules], "ngrams_mapped": mapped}))
 """
 
 
@@ -33,4 +37,7 @@ def test_the_master_loads_babels_data_for_every_language_before_it_forks(
     loaded = json.loads(result.stdout.strip().splitlines()[-1])
     assert len(loaded["languages"]) > 1
     assert set(loaded["languages"]) <= set(loaded["babel"])
-    assert loaded["modules"] == ["babel.dates", "babel.numbers", "lingua"]
+    assert loaded["modules"] == ["babel.dates", "babel.numbers"]
+    # The language guess's n-gram file (the default `[languages] models`) is mapped in the
+    # master too, and lingua's library not loaded at all.
+    assert loaded["ngrams_mapped"]

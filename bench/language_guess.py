@@ -269,9 +269,9 @@ def main() -> int:
              "guess answers the survivor in a language they may not read, worse than none.",
              "Thresholds chosen on dev (most right with no more wrong than lingua accurate's",
              "on dev); opened at the same threshold. The n-grams ship at "
-             f"{NGRAMS_THRESHOLD}: the lowest",
-             "threshold with no more wrong than lingua accurate on dev AND on opened (both",
-             "tuning parts). Memory: RSS the detector adds to a fresh process after loading",
+             f"{NGRAMS_THRESHOLD}, lingua",
+             "accurate's own threshold (their confidences are the same softmax of the same",
+             "scores). Memory: RSS the detector adds to a fresh process after loading",
              "and guessing everything (for the n-grams: the pages of the file it maps, which",
              "every process shares). Time: mean per guess, in the same run.",
              f"git {git_revision()}; load average {load} on {os.cpu_count()} cores (shared)", ""]

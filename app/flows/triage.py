@@ -107,9 +107,7 @@ class TriageRules:
                 if not tried[lang]:
                     continue
                 negation = self.negations_by_language.get(lang, NO_NEGATION)
-                excepted = wording.spans(rule.excepted.get(lang, ()), said)
-                if (any(wording.first_match(p, said, negation, excepted) for p in patterns)
-                        and not any(u.search(said) for u in rule.unless.get(lang, ()))):
+                if self._matches(rule, lang, patterns, said, negation):
                     matched[rule.reason] = rule.level
                     break
         for rule in self.rules:
@@ -127,6 +125,20 @@ class TriageRules:
             level = "urgent"
         ordered = sorted(matched, key=lambda reason: (-_RANK[matched[reason]], reason))
         return Assessment(level, tuple(ordered))
+
+    @staticmethod
+    def _matches(rule: _Rule, lang: str, patterns: tuple[re.Pattern[str], ...], said: str,
+                 negation: Negation) -> bool:
+        """Whether one of the rule's phrases in `lang` matches outside its exceptions, and no
+        `unless` phrase does. The exceptions are looked for only once a phrase has matched:
+        most messages match none, and the search for the exceptions was most of the cost."""
+        if not any(wording.first_match(p, said, negation) for p in patterns):
+            return False
+        excepted = wording.spans(rule.excepted.get(lang, ()), said)
+        if excepted and not any(wording.first_match(p, said, negation, excepted)
+                                for p in patterns):
+            return False
+        return not any(u.search(said) for u in rule.unless.get(lang, ()))
 
     def _languages(self, language: str | None, also: tuple[str, ...]) -> set[str] | None:
         """The languages read for a message (None: all), with those read together with them."""

@@ -29,6 +29,8 @@ from __future__ import annotations
 
 import math
 import random
+from array import array
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -64,14 +66,57 @@ def features(folded: str, sizes: tuple[int, int]) -> frozenset[str]:
 
 @dataclass(frozen=True)
 class _Model:
-    """Naive Bayes log-odds for each label over one vocabulary."""
+    """Log-odds for each label over one vocabulary, as training makes them (dicts)."""
 
     priors: dict[str, float]
     weights: dict[str, dict[str, float]]  # label -> n-gram -> log-odds weight
 
-    def score(self, label: str, grams: frozenset[str]) -> float:
-        weights = self.weights[label]
-        return self.priors[label] + sum(weights.get(gram, 0.0) for gram in grams)
+    def scores(self, grams: frozenset[str]) -> tuple[float, ...]:
+        """Each label's log-odds (in LABELS' order)."""
+        return tuple(self.priors[label] + sum(self.weights[label].get(gram, 0.0)
+                                              for gram in grams) for label in LABELS)
+
+
+class _Packed:
+    """The same model as read from the file, packed for a long-lived process.
+
+    As dicts, the shipped weights (about 320,000) take some 25 MiB in every process, and a
+    forked web worker copies the pages it reads (each lookup writes a reference count), so
+    the web tier would hold them three times over (issue 22, item 6: the whole stack in 300
+    MiB). Packed, they are two flat arrays: the n-grams' hashes, sorted, and each n-gram's
+    weights in thousandths (the file rounds them to three decimals, so the integers are
+    exact); a message's n-grams are found by binary search, and reading never writes to the
+    arrays' pages. About 16 bytes an n-gram.
+
+    The hash is Python's own, for the n-gram's text: fixed for the life of a process and its
+    forks, which is all these arrays live for (they are built when the file is read). Two
+    n-grams of one model with the same 64-bit hash (about one chance in a billion for the
+    shipped file) would share the sum of their weights.
+    """
+
+    __slots__ = ("_keys", "_values", "priors")
+
+    def __init__(self, model: _Model) -> None:
+        self.priors = dict(model.priors)
+        merged: dict[int, list[int]] = {}
+        for column, label in enumerate(LABELS):
+            for gram, weight in model.weights[label].items():
+                merged.setdefault(hash(gram), [0] * len(LABELS))[column] += round(weight * 1000)
+        self._keys = array("q", sorted(merged))
+        self._values = array("i", [v for key in self._keys for v in merged[key]])
+
+    def scores(self, grams: frozenset[str]) -> tuple[float, ...]:
+        keys, values, width = self._keys, self._values, len(LABELS)
+        found = len(keys)
+        totals = [0] * width
+        for gram in grams:
+            key = hash(gram)
+            at = bisect_left(keys, key)
+            if at < found and keys[at] == key:
+                for column in range(width):
+                    totals[column] += values[at * width + column]
+        return tuple(self.priors[label] + totals[column] / 1000
+                     for column, label in enumerate(LABELS))
 
 
 @dataclass(frozen=True)
@@ -93,7 +138,7 @@ def raised(risk: Assessment, opinion: Opinion) -> Assessment:
 
 @dataclass(frozen=True)
 class SecondOpinion:
-    models: dict[str, _Model]  # language (or SHARED) -> model
+    models: Mapping[str, _Model | _Packed]  # language (or SHARED) -> model
     thresholds: dict[str, float]
     sizes: tuple[int, int]
 
@@ -103,11 +148,12 @@ class SecondOpinion:
         grams = features(understood(text).folded, self.sizes)
         if not grams:
             return {label: -math.inf for label in LABELS}
-        shared = self.models[SHARED]
-        own = self.models.get(language.split("-")[0]) if language else None
-        return {label: (shared.score(label, grams) if own is None
-                        else (shared.score(label, grams) + own.score(label, grams)) / 2)
-                for label in LABELS}
+        shared = self.models[SHARED].scores(grams)
+        own_model = self.models.get(language.split("-")[0]) if language else None
+        if own_model is None:
+            return dict(zip(LABELS, shared, strict=True))
+        own = own_model.scores(grams)
+        return {label: (shared[i] + own[i]) / 2 for i, label in enumerate(LABELS)}
 
     def read(self, text: str | Said, language: str | None = None) -> Opinion:
         scores = self.scores(text, language)
@@ -228,14 +274,20 @@ def train(examples: Iterable[Example], *, thresholds: Mapping[str, float],
 
 
 def to_data(opinion: SecondOpinion, made: str) -> dict[str, Any]:
-    """The file's content: `made` says how (from what, by which command) it was made."""
+    """The file's content: `made` says how (from what, by which command) it was made. For a
+    second opinion just taught (`train`): one read from a file is packed, and its file is
+    already written."""
+    trained = {language: model for language, model in opinion.models.items()
+               if isinstance(model, _Model)}
+    if len(trained) != len(opinion.models):
+        raise TypeError("to_data writes a second opinion made by train, not one read from a file")
     return {
         "version": VERSION,
         "made": made,
         "ngrams": list(opinion.sizes),
         "thresholds": dict(opinion.thresholds),
         "models": {language: {"priors": model.priors, "weights": model.weights}
-                   for language, model in sorted(opinion.models.items())},
+                   for language, model in sorted(trained.items())},
     }
 
 
@@ -275,9 +327,9 @@ def parse(raw: Any, source: str = "flows/second_opinion.json") -> SecondOpinion:
             if not isinstance(table, dict) or not all(
                     isinstance(k, str) and k and _finite(v) for k, v in table.items()):
                 raise fail(f"{where}.weights.{label}: must map n-grams to numbers")
-        models[str(language)] = _Model({k: float(v) for k, v in priors.items()},
-                                       {k: {g: float(w) for g, w in t.items()}
-                                        for k, t in weights.items()})
+        models[str(language)] = _Packed(_Model({k: float(v) for k, v in priors.items()},
+                                               {k: {g: float(w) for g, w in t.items()}
+                                                for k, t in weights.items()}))
     return SecondOpinion(models, {k: float(v) for k, v in thresholds.items()},
                          (sizes[0], sizes[1]))
 

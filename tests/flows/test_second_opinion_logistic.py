@@ -45,7 +45,9 @@ def test_the_same_examples_give_the_same_weights() -> None:
 
 def test_a_stronger_penalty_gives_smaller_weights() -> None:
     def largest(opinion: learned.SecondOpinion) -> float:
-        return max(abs(w) for w in opinion.models[learned.SHARED].weights["urgent"].values())
+        shared = opinion.models[learned.SHARED]
+        assert isinstance(shared, learned._Model)  # noqa: SLF001 -- as taught, not packed
+        return max(abs(w) for w in shared.weights["urgent"].values())
 
     assert largest(taught(l2=1.0, epochs=30)) < largest(taught(l2=0.0001, epochs=30))
 

@@ -177,9 +177,9 @@ class Deployment:
     return_codes: ReturnCodeLimits = field(default_factory=ReturnCodeLimits)
     # `[triage] second_opinion`: the learned second opinion (app/flows/learned.py) may raise a
     # first message to urgent or read a request for a person the rules missed; it never
-    # lowers what the rules read. Off by default: batch d held-out kept it off, and batch e
-    # held-out decides next, by the rule pre-registered in eval/README.md.
-    second_opinion: bool = False
+    # lowers what the rules read. On by default since batch g, held out, met the rule
+    # pre-registered in eval/README.md (batches d, e and f had kept it off).
+    second_opinion: bool = True
     source: str = field(default="", compare=False)
 
     def warnings(self) -> list[str]:
@@ -240,7 +240,7 @@ def parse_deployment(raw: dict[str, Any], source: str = "<deployment>") -> Deplo
         floods=_floods(reader),
         casework=_casework(reader),
         return_codes=_return_codes(reader),
-        second_opinion=reader.get("triage.second_opinion", bool, False),
+        second_opinion=reader.get("triage.second_opinion", bool, True),
         source=source,
     )
 

@@ -203,9 +203,10 @@ def step(
     `folded` is `text` as triage read it (`app/flows/said.py`), so the intents do not fold
     it again; without it the intents fold `text` themselves.
     `person` says the learned second opinion (`app.flows.learned`) read a request for a
-    person in free text: the person intent answers it unless the intents read one already,
-    or read "cannot talk" (pausing is what keeps that survivor safe). It adds, never removes:
-    keywords and urgent triage still come first.
+    person in free text: on a message that starts a conversation (what it was taught on),
+    the person intent answers it unless the intents read one already, or read "cannot talk"
+    (pausing is what keeps that survivor safe). It adds, never removes: keywords and urgent
+    triage still come first.
     """
     said = normalise(text)
     expired = (
@@ -238,7 +239,11 @@ def step(
     if flow.intents is not None and said and _free_text(current, said):
         allowed = current.intents if current else None
         reading = flow.intents.read(folded or text, allowed, disclosure=disclosure)
-        if person and (reading is None or reading.name not in _PERSON_STANDS_ASIDE):
+        # Only on a message that starts a conversation: the model was taught and measured on
+        # first messages, and mid-conversation "ok" or "thanks" read as asking for a person
+        # again (the second opinion's urgent reading, through triage, holds on any message).
+        if person and expired and (reading is None
+                                   or reading.name not in _PERSON_STANDS_ASIDE):
             reading = flow.intents.named(PERSON_INTENT, allowed) or reading
         if reading is not None:
             return _intent(flow, state, reading, now, secrets, expired=expired)

@@ -15,7 +15,9 @@ pytestmark = pytest.mark.databases("sqlite", "postgresql")
 
 
 def test_first_message_gets_the_discreet_welcome_and_menu(twilio: TwilioSigner) -> None:
-    text = reply_text(twilio.sms("hello there"))
+    # "hi there": the learned second opinion (on by default) reads "hello there" as asking
+    # for a person, which opens a case instead (README, "How well it reads messages").
+    text = reply_text(twilio.sms("hi there"))
     assert text is not None
     assert text.startswith("Hi, thanks for your message.")
     assert "1 Information" in text

@@ -87,10 +87,10 @@ def test_flows_check_names_a_broken_file(tmp_path: Path) -> None:
     assert second_opinion.problems(ROOT / "flows") == []
 
 
-def test_the_deployment_turns_it_on_and_it_is_off_by_default(settings: Settings) -> None:
+def test_it_is_on_by_default_and_the_deployment_can_turn_it_off(settings: Settings) -> None:
     base = {"organisation": {"name": "Test"}}
-    assert not parse_deployment(base).second_opinion
-    assert parse_deployment({**base, "triage": {"second_opinion": True}}).second_opinion
-    assert load_second_opinion(settings) is None
-    on = replace(settings, deployment=replace(settings.deployment, second_opinion=True))
-    assert isinstance(load_second_opinion(on), learned.SecondOpinion)
+    assert parse_deployment(base).second_opinion
+    assert not parse_deployment({**base, "triage": {"second_opinion": False}}).second_opinion
+    assert isinstance(load_second_opinion(settings), learned.SecondOpinion)
+    off = replace(settings, deployment=replace(settings.deployment, second_opinion=False))
+    assert load_second_opinion(off) is None

@@ -1,5 +1,5 @@
-"""The learned second opinion in the service (app/conversation/service.py): off by default;
-when a deployment turns it on, a first message through the real SMS webhook that the rules
+"""The learned second opinion in the service (app/conversation/service.py): on by default
+(a deployment can turn it off); a first message through the real SMS webhook that the rules
 read as nothing is raised to urgent, or opens a case for a person, when the model says so."""
 
 from __future__ import annotations
@@ -48,9 +48,11 @@ def morning(clock: MovableClock) -> None:
 
 
 @pytest.mark.usefixtures("morning")
-def test_it_is_off_by_default_and_the_rules_alone_read_these(
+def test_it_is_on_by_default_and_turned_off_the_rules_alone_read_these(
         twilio: TwilioSigner, built: Services) -> None:
-    assert built.conversations.second_opinion is None
+    # On by default since batch g (eval/README.md): the shipped model is loaded.
+    assert isinstance(built.conversations.second_opinion, learned.SecondOpinion)
+    built.conversations.second_opinion = None  # as a deployment with it off builds it
     twilio.sms(DANGER, sender=SURVIVOR)
     assert cases(built) == []
 

@@ -7,22 +7,8 @@ from __future__ import annotations
 import pytest
 
 from app.flows import learned
-from app.flows.learned import Example, Opinion
-
-TAUGHT = [
-    *(Example(text, "en", urgent=True, person=False) for text in (
-        "he is outside the door with a blade", "hes outside with a blade now",
-        "he has a blade and is outside", "outside my door with a blade again",
-        "blade in his hand outside the flat")),
-    *(Example(text, "en", urgent=False, person=True) for text in (
-        "any chance of a human to chat with", "a human to chat with please",
-        "i want a human to chat with", "chat with a human", "human chat please")),
-    *(Example(text, "en", urgent=False, person=False) for text in (
-        "what time do you open", "where is the nearest library", "thanks for the recipe",
-        "the weather is lovely today", "what are your opening times", "see you at the shop",
-        "my cat likes the garden", "lovely day for a walk", "bus times to town",
-        "how do I find the council office")),
-]
+from app.flows.learned import Opinion
+from tests.flows.test_second_opinion import TAUGHT
 
 
 def taught(**extra: float | int) -> learned.SecondOpinion:

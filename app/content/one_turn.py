@@ -18,6 +18,8 @@ with a safe number to text), so none goes unmeasured:
   after the emergency options and `hours.off_duty` (app/conversation/reply_text.py). Urgent
   is measured for every such step, not only the urgent step: a deployment's keyword may lead
   to any of them with a message triage reads as urgent;
+- in hours, for the same steps, an urgent message: the urgent reply in place of the step's
+  first message, with a pausing step's own words after it, any other's held as above;
 - on SMS, a reply to a first message (from the start, a keyword, an intent or urgent triage)
   with the line on choosing Urdu or Punjabi after it (a text in Latin-letter Urdu or Punjabi,
   app/content/romanised.py), unless it is an emergency reply;
@@ -47,6 +49,7 @@ from app.flows.model import Escalate, Pause, Step
 FLOOD_REPLY = ("flood.notice", "urgent.closed")
 LOCKED_ASK = "resume.ask"
 URGENT_OUT_OF_HOURS = "urgent out of hours"
+URGENT_IN_HOURS = "urgent in hours"
 OUT_OF_HOURS = "out of hours"
 LOCKED = "locked"
 HELD = "held from an emergency reply"
@@ -117,6 +120,12 @@ def _variants(flow: Flow, step: Step) -> Iterator[tuple[tuple[str, ...], str,
     own = () if step.id == flow.urgent_step else (ids[1:] if len(ids) > 1 else ids)
     pauses = any(isinstance(a, Pause) for a in step.actions)
     urgent = (f"{step.id}, {URGENT_OUT_OF_HOURS}", URGENT_OUT_OF_HOURS)
+    if step.id != flow.urgent_step and not is_emergency(ids):
+        # In hours, an urgent message answered from this step: the urgent reply in place of
+        # its first message; a pause keeps its promise after it, any other step's words are
+        # held (measured below with the reply they follow).
+        yield ((f"{step.id}, {URGENT_IN_HOURS}", URGENT_IN_HOURS), URGENT_IN_HOURS,
+               ("urgent.reply", *own) if pauses else ("urgent.reply",))
     for known, closed, reads in _CLOSED:
         opening = "opening known" if known else "no opening known"
         if not always_urgent:

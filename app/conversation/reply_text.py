@@ -1,5 +1,6 @@
-"""What the service's automated reply says: the out-of-hours lines a request for a person
-gets, and the rendering of message ids into the one text a survivor reads.
+"""What the service's automated reply says: the lines the hours add to a reply that opens or
+raises a case (out of hours, when someone will read it; urgent, the emergency options first),
+and the rendering of message ids into the one text a survivor reads.
 
 Both read the deployment (opening hours, the on-call phone, the helplines) and the catalogues
 at the time of the call, never a copy taken earlier: the conversation service passes its own.
@@ -13,6 +14,7 @@ from datetime import datetime
 
 from app import hours
 from app.content.catalogues import Catalogues
+from app.content.emergency_replies import is_emergency
 from app.content.written_times import written_time
 from app.deployment import Deployment
 
@@ -21,7 +23,7 @@ NAMES_OPENING = frozenset({"hours.closed", "hours.reads_from"})
 
 
 @dataclass(frozen=True)
-class OutOfHours:
+class HoursReply:
     """A reply as the hours make it: what is sent now, and what an emergency reply left out so
     that it fits what a phone shows as one message (a step's own words: they follow with the
     next reply that is not an emergency one, app/conversation/held.py)."""
@@ -30,9 +32,10 @@ class OutOfHours:
     held: tuple[str, ...] = ()
 
 
-def with_out_of_hours(deployment: Deployment, now: datetime, reply_ids: tuple[str, ...], *,
-                      urgent: bool, urgent_step: bool, pauses: bool = False) -> OutOfHours:
-    """A person was asked for: if no one is on duty, say honestly when someone will be.
+def with_hours(deployment: Deployment, now: datetime, reply_ids: tuple[str, ...], *,
+               urgent: bool, urgent_step: bool, pauses: bool = False) -> HoursReply:
+    """A case was opened or raised: say honestly when someone will read it, and put the
+    emergency options first when the message reads as urgent.
 
     An urgent case out of hours is answered with the emergency options first (999, the
     Silent Solution, the 24-hour helpline), then whether the on-call phone is being
@@ -58,24 +61,39 @@ def with_out_of_hours(deployment: Deployment, now: datetime, reply_ids: tuple[st
     still alerted to the urgent case.
 
     A routine request says when the team is back right after the step's first message.
+
+    In hours, an urgent message answered from a step other than the urgent one (a
+    deployment's own keyword comes before triage, app/flows/engine.py: its word for a person,
+    "caseworker", in "caseworker he is kicking the door in") gets the urgent reply in place
+    of the step's first message, whose words were at most "if you are in danger now, call
+    999": 999, then 55 from a mobile, and that the team reads it first. The rest of the step's
+    words are held back, or kept after it by a step that pauses, as out of hours.
     (`flows check` measures each of these compositions as one SMS: app/content/one_turn.py.)
     """
     opening = deployment.opening_hours
+    own = () if urgent_step else (reply_ids[1:] if len(reply_ids) > 1 else reply_ids)
     if hours.is_open(opening, now):
-        return OutOfHours(reply_ids)
+        if not urgent or urgent_step or is_emergency(reply_ids):
+            return HoursReply(reply_ids)
+        # In hours, an urgent message answered from another step (a deployment's keyword):
+        # that step's words alone said no more than "if you are in danger now, call 999".
+        # The urgent reply comes instead, with 999 then 55 and "our team reads it first";
+        # the step's question is held as out of hours, and a pause keeps its promise.
+        if pauses:
+            return HoursReply(("urgent.reply", *own))
+        return HoursReply(("urgent.reply",), held=own)
     known = hours.next_opening(opening, now) is not None
     if not urgent:
         # After the step's acknowledgement ("someone will reply here") and before its
         # question ("is it safe to talk? 1 Yes 2 No"), so the reply reads as one message
         # and ends with what the survivor is asked to answer.
         closed = "hours.closed" if known else "hours.unknown"
-        return OutOfHours((*reply_ids[:1], closed, *reply_ids[1:]))
-    own = () if urgent_step else (reply_ids[1:] if len(reply_ids) > 1 else reply_ids)
+        return HoursReply((*reply_ids[:1], closed, *reply_ids[1:]))
     if pauses:
-        return OutOfHours(("urgent.closed", "hours.off_duty", *own))
+        return HoursReply(("urgent.closed", "hours.off_duty", *own))
     on_call = "hours.on_call" if deployment.staff.on_call_sms else "hours.off_duty"
     reads = "hours.reads_from" if known else "hours.reads_unknown"
-    return OutOfHours(("urgent.closed", on_call, reads), held=own)
+    return HoursReply(("urgent.closed", on_call, reads), held=own)
 
 
 def render(catalogues: Catalogues, deployment: Deployment, language: str | None,

@@ -408,7 +408,7 @@ class ConversationService:
         held_back: tuple[str, ...] = ()
         if not state.cover and escalations:
             urgent = risk.at_least("urgent") or any(a.priority == "urgent" for a in escalations)
-            hours_said = reply_text.with_out_of_hours(
+            hours_said = reply_text.with_hours(
                 self.deployment, now, reply_ids, urgent=urgent,
                 urgent_step=result.keyword == "urgent",
                 pauses=any(isinstance(a, Pause) for a in result.actions))

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from app.conversation.reply_text import with_out_of_hours
+from app.conversation.reply_text import with_hours
 from app.services import Services
 
 SATURDAY = datetime(2026, 12, 5, 14, 0, tzinfo=UTC)
@@ -26,8 +26,8 @@ PERSON_STEP = ("person.requested", "person.safe_now")
 
 
 def test_the_step_question_is_held_back_and_the_acknowledgement_goes(built: Services) -> None:
-    composed = with_out_of_hours(built.conversations.deployment, SATURDAY, PERSON_STEP,
-                                 urgent=True, urgent_step=False)
+    composed = with_hours(built.conversations.deployment, SATURDAY, PERSON_STEP,
+                          urgent=True, urgent_step=False)
     assert composed.reply_ids[0] == "urgent.closed"
     assert composed.reply_ids[1] in ("hours.on_call", "hours.off_duty")
     assert composed.reply_ids[2] in ("hours.reads_from", "hours.reads_unknown")
@@ -38,16 +38,15 @@ def test_the_step_question_is_held_back_and_the_acknowledgement_goes(built: Serv
 
 def test_a_step_that_pauses_keeps_its_promise_in_place_of_the_on_call_lines(
         built: Services) -> None:
-    composed = with_out_of_hours(built.conversations.deployment, SATURDAY,
-                                 ("pause.confirmed",), urgent=True, urgent_step=False,
-                                 pauses=True)
+    composed = with_hours(built.conversations.deployment, SATURDAY,
+                          ("pause.confirmed",), urgent=True, urgent_step=False, pauses=True)
     assert composed.reply_ids == ("urgent.closed", "hours.off_duty", "pause.confirmed")
     assert composed.held == ()
 
 
 def test_the_urgent_steps_own_reply_is_left_out_not_held(built: Services) -> None:
-    composed = with_out_of_hours(built.conversations.deployment, SATURDAY, ("urgent.reply",),
-                                 urgent=True, urgent_step=True)
+    composed = with_hours(built.conversations.deployment, SATURDAY, ("urgent.reply",),
+                          urgent=True, urgent_step=True)
     assert composed.reply_ids[0] == "urgent.closed"
     assert composed.held == ()
 
@@ -55,8 +54,8 @@ def test_the_urgent_steps_own_reply_is_left_out_not_held(built: Services) -> Non
 @pytest.mark.parametrize("language", ["en", "pl", "ar"])
 def test_the_reply_reads_in_order_in_the_survivors_language(built: Services,
                                                             language: str) -> None:
-    ids = with_out_of_hours(built.conversations.deployment, SATURDAY, PERSON_STEP,
-                            urgent=True, urgent_step=False).reply_ids
+    ids = with_hours(built.conversations.deployment, SATURDAY, PERSON_STEP,
+                     urgent=True, urgent_step=False).reply_ids
     reply = built.conversations.render(language, ids, SATURDAY)
     catalogues = built.catalogues
     numbers = reply.find("999")

@@ -2,7 +2,7 @@
 
 `make bench` runs this (or `python bench/understanding.py [--splits opened dev] [--misses]`): every
 message in eval/messages/<split>/*.yaml is taken as a survivor's first message on a new
-number, the way the conversation service takes it (app/conversation/service.py `_turn`): the
+number, the way the conversation service takes it (app/conversation/turn.py `compose`): the
 language guess, the triage rules, then one step of the real flows from flows/ (keywords,
 urgent triage, intents, disclosure) with the demo deployment's words. A case is opened, as
 `app/casework/escalation.py` `apply` opens one, when the step escalates or triage reads high
@@ -84,7 +84,7 @@ class Reading:
 
 def reader(opinion: learned.SecondOpinion | None = None, models: str | None = None) -> Any:
     """Read a message as the service does; with `opinion`, the learned second opinion adds
-    what the rules missed, as app/conversation/service.py `_turn` lets it. The language is
+    what the rules missed, as app/conversation/turn.py `compose` lets it. The language is
     guessed with the demo deployment's `[languages] models`, or `models`."""
     deployment = load_deployment(ROOT / "config" / "demo.toml")
     flow = load_flows(ROOT / "flows",

@@ -1,13 +1,14 @@
 """The conversation service: one inbound message in, the reply out, everything stored sealed.
 
 Channels (SMS, web chat) turn provider requests into an `InboundMessage` and call
-`ConversationService.handle_inbound`; this module joins storage, crypto, the pure flow engine
-and the message catalogues. Everything for one message happens in one transaction: find the
-conversation, store the inbound message, step the flow, store the reply, record an escalation.
-The provider's message id is unique within its conversation, so a retried webhook fails that
-transaction and is answered from what the first delivery stored in the sender's own
-conversation (the database decides, not a prior SELECT); the same id from anyone else is their
-own new message.
+`ConversationService.handle_inbound`; this module joins storage, crypto and the message
+catalogues to the turn (app/conversation/turn.py: triage, the pure flow engine and what the
+reply holds back, composed before anything is written). Everything for one message happens in
+one transaction: find the conversation, store the inbound message, step the flow, store the
+reply, record an escalation. The provider's message id is unique within its conversation, so a
+retried webhook fails that transaction and is answered from what the first delivery stored in
+the sender's own conversation (the database decides, not a prior SELECT); the same id from
+anyone else is their own new message.
 """
 
 from __future__ import annotations
@@ -15,8 +16,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
-from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
@@ -25,10 +25,8 @@ from app import hours
 from app.casework import escalation
 from app.content.catalogues import Catalogues
 from app.content.language import LanguageGuesser
-from app.content.romanised import with_offer
 from app.conversation import (
     floods,
-    held,
     optouts,
     reply_text,
     resume_word,
@@ -39,15 +37,13 @@ from app.conversation.messages import InboundMessage, Outcome, Turn
 from app.conversation.return_codes import ReturnCodes
 from app.conversation.spool import Replay, Spool
 from app.conversation.throttle import ALLOWED, Throttle, Verdict
+from app.conversation.turn import Readers, compose
 from app.crypto import ContactHasher, Keyring
 from app.deployment import Deployment
 from app.dispatch import Dispatcher
-from app.flows import ConversationState, Escalate, Flow, learned
-from app.flows import step as flow_step
-from app.flows.learned import NO_OPINION, SecondOpinion
-from app.flows.model import Pause, Record, RequestErasure, SetSecret
-from app.flows.said import Said
-from app.flows.triage import NONE as NO_RISK
+from app.flows import ConversationState, Flow
+from app.flows.learned import SecondOpinion
+from app.flows.model import Record, RequestErasure, SetSecret
 from app.flows.triage import TriageRules
 from app.lifecycle import erasure
 from app.logs import exception_summary
@@ -352,94 +348,15 @@ class ConversationService:
 
     def _turn(self, inbound: InboundMessage, contact_hash: str, state: ConversationState,
               now: datetime, *, stored: str | None, joined: bool = False) -> Turn:
-        """What the flow answers to this message (reads only; the caller writes). `joined`:
-        this text joined a web chat to its number, and starts a conversation there."""
+        """What the flow answers to this message (app/conversation/turn.py; reads only, the
+        caller writes), with the flow of the message's channel."""
         flow = self.web_flow if inbound.channel == "web" else self.flow
         if flow is None:
             raise FlowUnavailable("no valid flow is loaded")
-        # The language this message reads as: the conversation's, when it has none yet, and
-        # always one more for triage (a Polish message on an English page is read in Polish).
-        guessed = (inbound.guessed.language if inbound.guessed is not None  # a replay's
-                   else self.guesser.guess(inbound.body) if self.guesser else None)
-        if state.language is None:
-            state = replace(state, language=inbound.language_hint or guessed)
-        idle = timedelta(minutes=self.deployment.conversation_idle_minutes)
-        # A later conversation on an SMS number: it starts locked if the survivor set a word.
-        # A web chat that has just become the number's counts as a later conversation on it,
-        # however recent the chat: the web chat never gets round the number's resume word.
-        starting = inbound.channel == "sms" and (
-            joined or state.last_activity is None or now - state.last_activity > idle)
-        # A reply to the locked prompt. In cover mode (after the duress word) even the right
-        # word gets only the cover reply; past the limit of wrong tries, it counts as one more.
-        locked_reply = inbound.channel == "sms" and state.locked and not starting
-        given = locked_reply and stored is not None and resume_word.matches(
-            self.hasher, contact_hash, stored, inbound.body, address=inbound.address)
-        if locked_reply and not state.cover and (
-                stored is None or (given and resume_word.may_guess(state, now))):
-            # The word (or no word any more): what was held for them can follow now.
-            log.info("event=resume_word.given")
-            return Turn(replace(state, locked=False, last_activity=now, wrong_guesses=(),
-                                word_prompt_held=False),
-                        ("resume.accepted",), stored_body=resume_word.GIVEN_MARKER,
-                        actions=resume_word.upgrade(stored, inbound.body))
-        if starting and stored is not None:
-            # Locked before the flow runs, so nothing this first message asks for (a new word,
-            # "my word") gets past the lock; even a duress message leaves it locked.
-            state = replace(state, locked=True)
-        # Folded once, for triage and the intents both; a long body is read in part, so a
-        # huge message cannot hold a web worker (app/flows/said.py). It is stored whole.
-        said = Said.of(inbound.body)
-        risk = (self.triage.assess(said, state.language, also=(guessed,) if guessed else ())
-                if self.triage else NO_RISK)
-        opinion = (self.second_opinion.read(said, guessed or state.language)
-                   if self.second_opinion else NO_OPINION)
-        risk = learned.raised(risk, opinion)
-        result = flow_step(flow, state, inbound.body, now, idle,
-                           urgent=risk.at_least("urgent"),
-                           disclosure=risk.at_least("routine"),
-                           person=opinion.person,
-                           secrets=resume_word.ContactSecrets(self.hasher, contact_hash, stored,
-                                                              inbound.address),
-                           folded=said)
-        state = result.state
-        reply_ids = tuple(ref.id for ref in result.replies)
-        # Never after the duress word: the cover reply must stay an ordinary text.
-        escalations = [a for a in result.actions if isinstance(a, Escalate)]
-        held_back: tuple[str, ...] = ()
-        if not state.cover and escalations:
-            urgent = risk.at_least("urgent") or any(a.priority == "urgent" for a in escalations)
-            hours_said = reply_text.with_hours(
-                self.deployment, now, reply_ids, urgent=urgent,
-                urgent_step=result.keyword == "urgent",
-                pauses=any(isinstance(a, Pause) for a in result.actions))
-            reply_ids, held_back = hours_said.reply_ids, hours_said.held
-        # What an earlier emergency reply held back follows this reply, if it is the one it
-        # waits for; then what this one holds back waits in turn (app/conversation/held.py).
-        state, reply_ids = held.follow(flow, result, state, reply_ids)
-        state = held.hold(state, held_back)
-        if not state.cover and state.language is None:
-            # Urdu or Punjabi in Latin letters, which no model reads: how to choose either,
-            # in the letters they wrote in (app/content/romanised.py).
-            reply_ids = with_offer(reply_ids, inbound.body)
-        # The locked reply, after this reply or, after an emergency one, the next that is not.
-        # (A try at setting a word while locked got it from the flow's `locked` step already,
-        # and nothing more: rule 6 in app/flows/engine.py.)
-        state, reply_ids = held.with_word_prompt(state, reply_ids, starting=starting,
-                                                 refused=result.secret_refused)
-        actions = result.actions
-        if state.locked:
-            # The engine already refuses (rule 6); this keeps it so whatever a flow says.
-            actions = tuple(a for a in actions if not isinstance(a, SetSecret))
-        secret_set = any(isinstance(a, SetSecret) for a in actions)
-        stored_body = (resume_word.SET_MARKER if secret_set
-                       else resume_word.WITHHELD_MARKER if result.secret_given else None)
-        if locked_reply and (given or resume_word.is_guess(inbound.body, result, risk)):
-            # A wrong try at the word (or the word past the limit): not kept, and counted.
-            log.info("event=resume_word.wrong_guess")
-            state, stored_body = (resume_word.count_wrong_guess(state, now),
-                                  resume_word.GUESS_MARKER)
-        return Turn(state, reply_ids, actions=actions, risk=risk, keyword=result.keyword,
-                    stored_body=stored_body)
+        readers = Readers(self.deployment, self.hasher, triage=self.triage,
+                          second_opinion=self.second_opinion, guesser=self.guesser)
+        return compose(readers, flow, inbound, state, now, contact_hash=contact_hash,
+                       stored=stored, joined=joined)
 
     def render(self, language: str | None, message_ids: tuple[str, ...],
                now: datetime | None = None, channel: str | None = None) -> str:

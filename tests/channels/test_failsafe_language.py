@@ -40,7 +40,7 @@ def raise_in_the_flow(monkeypatch: pytest.MonkeyPatch) -> None:
     def broken(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("the flow failed")
 
-    monkeypatch.setattr("app.conversation.service.flow_step", broken)
+    monkeypatch.setattr("app.conversation.turn.flow_step", broken)
 
 
 @pytest.fixture

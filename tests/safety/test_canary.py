@@ -45,7 +45,7 @@ def canary_sent(
     # One more while the flow is broken: the fail-safe answers and the message waits in the
     # spool (app/conversation/spool.py), so the Redis dump and the logs below include it.
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("app.conversation.service.flow_step", _broken_flow)
+        patch.setattr("app.conversation.turn.flow_step", _broken_flow)
         reply_text(twilio.sms(SPOOLED_BODY, sender=CANARY_NUMBER))
     client.get("/healthz")
 

@@ -97,7 +97,7 @@ def test_a_flow_that_raises_still_gets_the_emergency_reply(
     def broken_step(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError(f"flow exploded while reading {CANARY_BODY}")
 
-    monkeypatch.setattr("app.conversation.service.flow_step", broken_step)
+    monkeypatch.setattr("app.conversation.turn.flow_step", broken_step)
     assert_emergency(reply_text(twilio.sms(CANARY_BODY)))
     failsafe_logged_without_content(caplog)
 

@@ -114,6 +114,11 @@ def _page(template: str) -> Response:
         code_hint = ""
     chat_config = {
         "exitUrl": deployment.exit_url,
+        # Whether the survivor chose the page's language (?lang=): only then does it decide
+        # the language of the replies. On the page as it first opens, the language of what
+        # they write does, as on SMS: a Polish message on the English page is answered in
+        # Polish.
+        "languageChosen": request.args.get("lang", "") in deployment.languages,
         "text": {"empty": t("chat.error_empty"), "error": t("chat.error_generic"),
                  "network": t("chat.error_network"), "codeShown": t("chat.code_shown"),
                  "codeHint": code_hint, "codeEmpty": t("chat.code_empty")},
@@ -196,11 +201,15 @@ def send() -> Response:
     language = payload.get("language")
     if language not in services().settings.deployment.languages:
         language = None
+    # The page's language is the replies' only if the survivor chose it ("languageChosen"
+    # false: the page as it opened); else their own words' language, guessed, decides.
+    # The page's texts (errors below) stay in the page's language.
+    hint = None if payload.get("languageChosen") is False else language
     try:
         # remote_addr is the client's address as ProxyFix gives it (QUIETLINE_TRUSTED_PROXIES);
         # it only counts towards the flood allowance and is never stored.
         reply = _sessions().send(payload.get("token"), payload.get("id"), payload.get("text"),
-                                 language, request.remote_addr)
+                                 hint, request.remote_addr)
     except ChatInputError as error:
         status = 413 if error.code == "too_long" else 400
         return _json({"error": error.code,
@@ -208,7 +217,7 @@ def send() -> Response:
     except Exception as error:  # noqa: BLE001 -- the survivor gets the emergency numbers
         log.error("event=chat.failsafe request_id=%s %s", g.request_id,
                   exception_summary(error))
-        return _json({"error": "unavailable", "message": _failsafe_text(payload, language),
+        return _json({"error": "unavailable", "message": _failsafe_text(payload, hint),
                       "replies": []}, 503)
     notice = _text(reply.language, reply.notice_id) if reply.notice_id else None
     answer: dict[str, object] = {"token": reply.token, "replies": list(reply.replies),

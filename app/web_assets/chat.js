@@ -174,7 +174,8 @@
     add(text, "from-you");
     var answered = ensureToken().then(function (current) {
       return post("/chat/send", { token: current, id: randomId(), text: text,
-                                  language: chat.lang });
+                                  language: chat.lang,
+                                  languageChosen: config.languageChosen === true });
     }).then(function (result) {
       if (!result.ok) {
         add(result.data.message || config.text.error, "from-service notice");

@@ -7,7 +7,7 @@ way to get in touch that is the chat's own link (never a person's number, never 
 address) and a footer. Nothing in any of them may name the service or what it is for; a test
 checks every text here against a list of such words (tests/foundation/test_cover_sites.py).
 
-A deployment picks one with `[cover] site` and may replace its texts (app/deployment.py).
+A deployment picks one with `[cover] site` and may replace its texts (app/deployment/cover.py).
 The pictures are drawn inline (app/templates/cover_pictures.html, by `picture` name), so a
 page stays one request. Dates are fixed: a hobby site's dates do not move between two looks.
 """

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from app.deployment import OpeningHours
+from app.deployment.sections import OpeningHours
 
 # How far ahead to look for the next opening; beyond this the survivor is told we cannot say.
 LOOKAHEAD_DAYS = 14

@@ -16,7 +16,7 @@ from sqlalchemy import Connection
 
 from app import audit
 from app.casework.desk import CaseErased, CaseNotFound, Casework, NotAllowed, facts
-from app.deployment import CaseworkPolicy
+from app.deployment.sections import CaseworkPolicy
 from app.staff import records_authz
 from app.staff.accounts import StaffMember
 from app.storage import case_records, cases, viewings

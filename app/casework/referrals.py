@@ -25,7 +25,7 @@ from app.casework.notes import Note, Notes
 from app.casework.records import CaseRecordsBase, Opened, RecordRefused
 from app.casework.risk import Assessment, RiskAssessments
 from app.content.agencies import Agencies
-from app.deployment import CaseworkPolicy
+from app.deployment.sections import CaseworkPolicy
 from app.staff.accounts import StaffMember
 from app.storage import case_records, cases
 

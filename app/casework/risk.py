@@ -19,7 +19,7 @@ from datetime import datetime
 from app.casework.desk import Casework
 from app.casework.records import CaseRecordsBase, RecordRefused
 from app.content.checklist import ANSWERS, Checklist, Score, score
-from app.deployment import CaseworkPolicy
+from app.deployment.sections import CaseworkPolicy
 from app.staff.accounts import StaffMember
 from app.storage import case_records
 

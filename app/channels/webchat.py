@@ -26,8 +26,8 @@ from app.content.numbers import isolated_html
 from app.conversation.chat_sessions import ChatInputError, ChatSessions
 from app.conversation.return_codes import CodeRefused
 from app.conversation.safe_numbers import NumberRefused
+from app.cover_sites import CoverSite
 from app.crypto import csp_hash
-from app.deployment import CoverSite
 from app.logs import exception_summary
 from app.services import services
 

@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     from lingua import LanguageDetector
 
 log = logging.getLogger(__name__)
-# `[languages] models` (app/deployment.py): the first is the default.
+# `[languages] models` (app/deployment/__init__.py): the first is the default.
 MODEL_CHOICES: Final = ("ngrams", "accurate", "small")
 # Fewer letters than this ("hi", "3") say nothing reliable about a language.
 _MIN_LETTERS = 6

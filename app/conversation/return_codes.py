@@ -33,7 +33,7 @@ import redis
 from sqlalchemy import Connection
 
 from app.crypto import ContactHasher, ReturnCodeKeys
-from app.deployment import ReturnCodeLimits
+from app.deployment.sections import ReturnCodeLimits
 from app.storage import return_codes as rows
 
 log = logging.getLogger(__name__)

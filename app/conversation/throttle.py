@@ -30,7 +30,7 @@ from datetime import datetime
 import redis
 
 from app.crypto import ContactHasher
-from app.deployment import FloodLimits
+from app.deployment.sections import FloodLimits
 
 log = logging.getLogger(__name__)
 PREFIX = "quietline:flood"

@@ -32,7 +32,7 @@ from app.crypto import (
     RecoveryCodes,
     Totp,
 )
-from app.deployment import StaffPolicy
+from app.deployment.sections import StaffPolicy
 from app.staff.throttle import Admitted, Keys, Refused, Throttle
 from app.storage.db import Database
 from app.storage.models import Advocate, RecoveryCode, StaffSession, table_of

@@ -19,7 +19,7 @@ from sqlalchemy import insert, select, update
 
 from app import audit
 from app.crypto import new_session_token, session_token_digest
-from app.deployment import StaffPolicy
+from app.deployment.sections import StaffPolicy
 from app.staff.accounts import StaffMember, end_every_session
 from app.storage.db import Database
 from app.storage.models import Advocate, StaffSession, table_of

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from app.conversation.throttle import Throttle
 from app.crypto import ContactHasher, generate_key_token
-from app.deployment import FloodLimits
+from app.deployment.sections import FloodLimits
 from app.services import Services
 from app.storage.models import Alert, Escalation
 from tests.conftest import MovableClock

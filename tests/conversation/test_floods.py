@@ -23,7 +23,7 @@ from app import create_app
 from app.config import load_settings
 from app.conversation.throttle import Throttle
 from app.crypto import ContactHasher, generate_key_token
-from app.deployment import FloodLimits
+from app.deployment.sections import FloodLimits
 from app.services import Services, services
 from app.storage.models import Escalation, Message
 from tests.channels.test_webchat import next_id

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from app.deployment import CaseworkPolicy, DeploymentConfigError, load_deployment
+from app.deployment import DeploymentConfigError, load_deployment
+from app.deployment.sections import CaseworkPolicy
 from tests.foundation.test_deployment import DEMO, demo_with
 
 

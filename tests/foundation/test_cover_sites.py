@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from app.cover_sites import BUILT_IN
-from app.deployment import DeploymentConfigError, cover_text_names_the_service, parse_deployment
+from app.deployment import DeploymentConfigError, parse_deployment
+from app.deployment.cover import cover_text_names_the_service
 
 # What a look at the page must never read, whatever the deployment (the title check of
 # issue 12, now over every text of every cover), and a few words a hobby site has no use for.

@@ -1,4 +1,4 @@
-"""The partnership's deployment file, and the errors that name file and key (app/deployment.py)."""
+"""The partnership's deployment file, and the errors that name file and key (app/deployment/)."""
 
 from __future__ import annotations
 

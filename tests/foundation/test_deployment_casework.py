@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.deployment import CaseworkPolicy, DeploymentConfigError, parse_deployment
+from app.deployment import DeploymentConfigError, parse_deployment
+from app.deployment.sections import CaseworkPolicy
 
 BASE = {"organisation": {"name": "Example Partnership"}}
 

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from app.deployment import OpeningHours
+from app.deployment.sections import OpeningHours
 from app.hours import is_open, next_opening
 
 LONDON = ZoneInfo("Europe/London")

@@ -23,7 +23,7 @@ from sqlalchemy import select  # noqa: E402 -- after the path set-up above
 
 from app.crypto import Keyring, generate_key_token  # noqa: E402
 from app.lifecycle import rotation  # noqa: E402
-from app.storage import migrate, vault  # noqa: E402
+from app.storage import migrate, transcripts, vault  # noqa: E402
 from app.storage.db import Database  # noqa: E402
 from app.storage.models import Conversation  # noqa: E402
 from bench import ROOT  # noqa: E402
@@ -56,7 +56,7 @@ def verify(database: Database, keyring: Keyring, written: dict[uuid.UUID, str]) 
     wrong = 0
     with database.transaction() as connection:
         for conversation_id in connection.execute(select(Conversation.id)).scalars():
-            bodies = [m.body for m in vault.transcript(connection, keyring, conversation_id)]
+            bodies = [m.body for m in transcripts.transcript(connection, keyring, conversation_id)]
             wrong += bodies != [written[conversation_id]]
     return wrong + (CONVERSATIONS - len(written))
 

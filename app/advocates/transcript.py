@@ -13,7 +13,7 @@ from typing import Any
 
 from app.casework import wording
 from app.casework.replies import ReplyStatus
-from app.storage.vault import StoredMessage
+from app.storage.transcripts import StoredMessage
 
 KINDS = {"survivor": "survivor", "advocate": "advocate", "flow": "automated",
          "system": "automated"}

@@ -37,7 +37,7 @@ from app.outbound.twilio_rest import SendError
 from app.staff import authz
 from app.staff.accounts import StaffMember
 from app.staff.phones import StaffPhones
-from app.storage import cases, vault
+from app.storage import cases, transcripts
 from app.storage.models import Call, table_of
 from app.storage.times import utc
 
@@ -245,7 +245,7 @@ class CallBacks:
             if stopped:
                 return stopped
             record = cases.load(connection, self.keyring, row.escalation_id)
-            number = None if record is None else vault.reply_address(
+            number = None if record is None else transcripts.reply_address(
                 connection, self.keyring, record.conversation_id)
             if record is None or number is None:
                 self._end(connection, call_id, "stopped", stop_reason="no_address")

@@ -23,7 +23,7 @@ from app.deployment import Deployment
 from app.flows import Choice, ConversationState
 from app.staff import authz
 from app.staff.accounts import StaffMember
-from app.storage import case_search, cases, tallies, vault, viewings
+from app.storage import case_search, cases, tallies, transcripts, viewings
 from app.storage.db import Database
 from app.storage.times import utc
 
@@ -64,7 +64,7 @@ class CaseConflict(RuntimeError):
 @dataclass(frozen=True)
 class CaseView:
     record: cases.CaseRecord
-    messages: list[vault.StoredMessage]
+    messages: list[transcripts.StoredMessage]
     choices: dict[str, Choice]
     window: safe_time.SafeWindow | None
     suggested_window: safe_time.SafeWindow | None
@@ -77,7 +77,7 @@ class LiveView:
     status and delivery gate now (reply states come from `Replies.for_case`)."""
 
     record: cases.CaseRecord
-    messages: list[vault.StoredMessage]  # after the first `skip`
+    messages: list[transcripts.StoredMessage]  # after the first `skip`
     count: int  # messages in the whole transcript
     gate: outbound_gate.Gate
 
@@ -241,7 +241,7 @@ class Casework:
         with self.database.transaction() as connection:
             record = self._readable(connection, case_id, member, purpose)
             stated = purpose if authz.needs_purpose(member, facts(record)) else None
-            messages = vault.transcript(connection, self.keyring, record.conversation_id)
+            messages = transcripts.transcript(connection, self.keyring, record.conversation_id)
             first = viewing is None or viewings.start_viewing(
                 connection, staff_session_id=viewing, case_id=case_id, purpose=stated, now=now)
             if first:
@@ -280,8 +280,9 @@ class Casework:
             if not viewings.is_viewing(connection, staff_session_id=viewing, case_id=case_id,
                                        purpose=stated):
                 raise ViewingNotStarted(case_id)
-            size = vault.transcript_size(connection, record.conversation_id)
-            new = (vault.transcript(connection, self.keyring, record.conversation_id, skip=skip)
+            size = transcripts.transcript_size(connection, record.conversation_id)
+            new = (transcripts.transcript(connection, self.keyring, record.conversation_id,
+                                          skip=skip)
                    if size.messages > skip else [])
             if seen and size.newest_from_survivor is not None:
                 viewings.mark_read(connection, advocate_id=member.id, case_id=case_id,
@@ -323,7 +324,7 @@ class Casework:
 
     @staticmethod
     def _mark_read(connection: Connection, member: StaffMember, case_id: int,
-                   messages: list[vault.StoredMessage]) -> None:
+                   messages: list[transcripts.StoredMessage]) -> None:
         newest = max((m.created_at for m in messages if m.direction == "in"), default=None)
         if newest is not None:
             viewings.mark_read(connection, advocate_id=member.id, case_id=case_id,

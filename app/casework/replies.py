@@ -29,7 +29,7 @@ from app.content.segments import encoding_of
 from app.flows import FlowError
 from app.staff import authz
 from app.staff.accounts import StaffMember
-from app.storage import cases, tallies, vault
+from app.storage import cases, tallies, transcripts, vault
 from app.storage.models import DeliveryReceipt, Message, Reply, table_of
 from app.storage.times import aware, utc
 
@@ -214,7 +214,7 @@ class Replies:
             record = cases.load(connection, self.casework.keyring, waiting[0].escalation_id)
             if record is None or not self.casework.gate(record).open:
                 return []
-            texts = {m.id: m.body for m in vault.transcript(
+            texts = {m.id: m.body for m in transcripts.transcript(
                 connection, self.casework.keyring, conversation_id)}
             for row in waiting:
                 taken = connection.execute(

@@ -19,7 +19,7 @@ from sqlalchemy import Connection, insert, or_, select, update
 from app.casework.desk import Casework
 from app.crypto import Keyring
 from app.outbound.exactly_once import Delivery, Lease
-from app.storage import cases, vault
+from app.storage import cases, transcripts
 from app.storage.db import Database
 from app.storage.models import OptOut, Reply, table_of
 from app.storage.times import aware
@@ -78,8 +78,8 @@ class ReplyDelivery:
             lease = self.delivery.take(connection, replies, row)
             if lease is None:
                 return "held by another worker"
-            to = vault.reply_address(connection, self.keyring, record.conversation_id)
-            body = vault.message_body(connection, record.key, row.message_id)
+            to = transcripts.reply_address(connection, self.keyring, record.conversation_id)
+            body = transcripts.message_body(connection, record.key, row.message_id)
         return lease, to, body, record.contact_hash
 
     def _after_failure(self, reply_id: int, contact_hash: str | None) -> None:

@@ -28,7 +28,7 @@ from sqlalchemy import Table, func, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.crypto import ContactHasher, FieldContext, Keyring
-from app.storage import contact_values, vault
+from app.storage import contact_values, transcripts
 from app.storage.db import Database
 from app.storage.models import Advocate, Conversation, table_of
 
@@ -134,7 +134,7 @@ def rotate_contacts(database: Database, hasher: ContactHasher, keyring: Keyring,
                     row = connection.execute(select(conversations.c.id).where(
                         conversations.c.contact_hash == old, conversations.c.channel == "sms",
                         conversations.c.contact_sealed.is_not(None))).first()
-                    number = vault.reply_address(connection, keyring, row.id) if row else None
+                    number = transcripts.reply_address(connection, keyring, row.id) if row else None
                     new = hasher.hash("sms", number) if number else None
                 if new is None:
                     done.left += 1

@@ -1,8 +1,12 @@
-"""Conversations and messages, sealed on the way in and opened on the way out.
+"""Conversations and messages, sealed on the way in: the look-up before a survivor's message
+is stored, the new conversation, its messages and state, the retry's stored reply, and the
+conversation's end.
 
-The queries that touch sealed columns live here, so the rule "every ciphertext is bound to its
-table, column and row" is applied in one place. Callers deal in plain text and small row
-objects and never see a nonce, a data key's bytes or associated data.
+The queries that touch a conversation's sealed columns live here and, for reading one back
+(the transcript, the number a reply goes to), in app/storage/transcripts.py, so the rule
+"every ciphertext is bound to its table, column and row" is applied in one package. Callers
+deal in plain text and small row objects and never see a nonce, a data key's bytes or
+associated data.
 
 These queries run on the webhook's hot path, once per survivor message, so they are SQLAlchemy
 Core statements on a `Connection` rather than ORM units of work: one read, then the writes in
@@ -16,7 +20,7 @@ import secrets
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
@@ -28,7 +32,6 @@ from sqlalchemy import (
     bindparam,
     exists,
     false,
-    func,
     insert,
     literal,
     or_,
@@ -177,16 +180,6 @@ class Lookup:
     stale_contact: bool = False
     safe_number_waiting: bool = False  # a web chat gave this number and waits for it to write
     erased_at: datetime | None = None  # when the contact last erased a conversation (a day)
-
-
-@dataclass(frozen=True)
-class StoredMessage:
-    id: uuid.UUID
-    direction: str
-    author: str
-    created_at: datetime
-    body: str
-    flow_ids: tuple[str, ...] = ()  # an automated reply's catalogue message ids
 
 
 def find_open(
@@ -352,78 +345,6 @@ def end_by_id(connection: Connection, conversation_id: uuid.UUID, now: datetime)
     """Close this conversation (a number's own, when a web chat given that number joins it)."""
     connection.execute(update(conversations).where(_c.id == conversation_id,
                                                    _c.closed_at.is_(None)).values(closed_at=now))
-
-
-def data_key(keyring: Keyring, conversation: Conversation) -> DataKey:
-    return keyring.unwrap(conversation.wrapped_key, _ctx("conversations", "key", conversation.id))
-
-
-def contact_address(key: DataKey, conversation: Conversation) -> str | None:
-    """The survivor's number, for a reply on their own channel (never for display)."""
-    if conversation.contact_sealed is None:
-        return None
-    return key.open(conversation.contact_sealed, _ctx("conversations", "contact", conversation.id))
-
-
-def transcript(
-    connection: Connection, keyring: Keyring, conversation_id: uuid.UUID, *, skip: int = 0
-) -> list[StoredMessage]:
-    """Every message of a conversation, opened, oldest first (inbound before its reply);
-    with `skip`, only those after the first `skip` (a live page asks for what it lacks)."""
-    wrapped = connection.execute(
-        select(conversations.c.wrapped_key).where(conversations.c.id == conversation_id)
-    ).scalar_one()
-    key = keyring.unwrap(wrapped, _ctx("conversations", "key", conversation_id))
-    rows = connection.execute(
-        select(messages.c.id, messages.c.direction, messages.c.author, messages.c.created_at,
-               messages.c.body_sealed, messages.c.flow_sealed)
-        .where(messages.c.conversation_id == conversation_id)
-        .order_by(messages.c.created_at, messages.c.direction, messages.c.id)
-        .offset(max(0, skip))
-    )
-    return [
-        StoredMessage(row.id, row.direction, row.author, row.created_at,
-                      key.open(row.body_sealed, _ctx("messages", "body", row.id)),
-                      () if row.flow_sealed is None else tuple(json.loads(
-                          key.open(row.flow_sealed, _ctx("messages", "flow", row.id)))))
-        for row in rows
-    ]
-
-
-@dataclass(frozen=True)
-class TranscriptSize:
-    """How long a transcript is and when the survivor last wrote, read without opening it."""
-
-    messages: int
-    newest_from_survivor: datetime | None
-
-
-def transcript_size(connection: Connection, conversation_id: uuid.UUID) -> TranscriptSize:
-    row = connection.execute(
-        select(func.count(messages.c.id),
-               func.max(messages.c.created_at).filter(messages.c.direction == "in"))
-        .where(messages.c.conversation_id == conversation_id)).one()
-    newest = row[1]
-    if newest is not None and newest.tzinfo is None:  # SQLite returns naive datetimes (UTC)
-        newest = newest.replace(tzinfo=UTC)
-    return TranscriptSize(int(row[0]), newest)
-
-
-def reply_address(connection: Connection, keyring: Keyring, conversation_id: uuid.UUID
-                  ) -> str | None:
-    """The survivor's number for a reply on their own channel; never for display or logs."""
-    row = connection.execute(select(_c.wrapped_key, _c.contact_sealed)
-                             .where(_c.id == conversation_id)).first()
-    if row is None or row.contact_sealed is None:
-        return None
-    key = keyring.unwrap(row.wrapped_key, _ctx("conversations", "key", conversation_id))
-    return key.open(row.contact_sealed, _ctx("conversations", "contact", conversation_id))
-
-
-def message_body(connection: Connection, key: DataKey, message_id: uuid.UUID) -> str:
-    sealed = connection.execute(select(messages.c.body_sealed)
-                                .where(messages.c.id == message_id)).scalar_one()
-    return key.open(sealed, _ctx("messages", "body", message_id))
 
 
 def open_conversation_id(connection: Connection, *, channel: str, contact_hash: str

@@ -20,7 +20,7 @@ from playwright.sync_api import BrowserContext, Page, expect
 from sqlalchemy import select
 
 from app.services import services
-from app.storage import vault
+from app.storage import transcripts
 from app.storage.models import Conversation
 from tests.browser.chat import EXIT_URL, WELCOME_MARK, ChatPage, ExitSite, header_problems
 from tests.browser.harness import CONTROL_VALUE, Browsers, ControlSite, LiveServer, Served
@@ -37,7 +37,7 @@ def _conversations(app: Flask) -> dict[uuid.UUID, list[str]]:
     """Every conversation in the live server's database, with its messages opened."""
     with app.app_context(), services().database.transaction() as connection:
         ids = connection.execute(select(Conversation.id)).scalars().all()
-        return {conversation_id: [m.body for m in vault.transcript(
+        return {conversation_id: [m.body for m in transcripts.transcript(
             connection, services().keyring, conversation_id)] for conversation_id in ids}
 
 

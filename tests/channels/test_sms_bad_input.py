@@ -12,7 +12,7 @@ from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
 from app.services import Services
-from app.storage import vault
+from app.storage import transcripts
 from app.storage.models import Conversation, Message
 from tests.support.sms import assert_emergency, count, reply_text
 from tests.support.twilio_signing import TwilioSigner
@@ -23,7 +23,7 @@ pytestmark = pytest.mark.databases("sqlite", "postgresql")
 def stored_inbound_bodies(built: Services) -> list[str]:
     with built.database.transaction() as connection:
         conversation_id = connection.execute(select(Conversation.id)).scalar_one()
-        return [message.body for message in vault.transcript(connection, built.keyring,
+        return [message.body for message in transcripts.transcript(connection, built.keyring,
                                                              conversation_id)
                 if message.direction == "in"]
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from app.flows import wording
 from app.services import Services
-from app.storage import vault
+from app.storage import transcripts
 from app.storage.models import Escalation
 from tests.conftest import MovableClock
 from tests.support.sms import reply_text
@@ -56,7 +56,7 @@ def test_danger_in_a_100_kb_sms_is_urgent_and_the_body_is_stored_whole(
     assert case.priority == 3
     assert case.conversation_id is not None
     with built.database.transaction() as connection:
-        stored = vault.transcript(connection, built.keyring, case.conversation_id)
+        stored = transcripts.transcript(connection, built.keyring, case.conversation_id)
     assert [message.body for message in stored if message.direction == "in"] == [body]
 
 

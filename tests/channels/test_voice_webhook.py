@@ -138,7 +138,7 @@ def test_a_failure_while_bridging_dials_nobody(
     def broken(*_args: object) -> None:
         raise RuntimeError("the vault is unreachable")
 
-    monkeypatch.setattr("app.storage.vault.reply_address", broken)
+    monkeypatch.setattr("app.storage.transcripts.reply_address", broken)
     response = voice(twilio, connect_url(placed), placed.sid, Digits="1")
     assert response.status_code == 200
     text = response.get_data(as_text=True)

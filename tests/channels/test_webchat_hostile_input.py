@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from app.services import Services
-from app.storage import vault
+from app.storage import transcripts
 from app.storage.models import Conversation
 from tests.channels.test_webchat import next_id, start
 
@@ -41,7 +41,7 @@ def test_a_lone_surrogate_is_stored_replaced_and_the_message_answered(
     assert response.get_json()["replies"]
     with built.database.transaction() as connection:
         conversation_id = connection.execute(select(Conversation.id)).scalar_one()
-        bodies = [m.body for m in vault.transcript(connection, built.keyring, conversation_id)
+        bodies = [m.body for m in transcripts.transcript(connection, built.keyring, conversation_id)
                   if m.direction == "in"]
     assert bodies == ["help me \ufffd"]
 

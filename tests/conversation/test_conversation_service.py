@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app.conversation.service import InboundMessage
 from app.flows.loader import parse_flow
 from app.services import Services
-from app.storage import vault
+from app.storage import transcripts
 from app.storage.models import Conversation, Escalation
 from tests.conftest import MovableClock
 from tests.support.sms import count
@@ -69,7 +69,7 @@ def test_the_stored_transcript_opens_in_order_with_the_replies(built: Services) 
     send(built, "1")
     with built.database.transaction() as connection:
         conversation_id = connection.execute(select(Conversation.id)).scalar_one()
-        lines = vault.transcript(connection, built.keyring, conversation_id)
+        lines = transcripts.transcript(connection, built.keyring, conversation_id)
     bodies = [(m.direction, m.body[:12]) for m in lines]
     assert [d for d, _ in bodies] == ["in", "out", "in", "out"]
     assert bodies[0][1] == "hello"
@@ -82,8 +82,8 @@ def test_the_contact_number_is_sealed_and_opens_for_replies(built: Services) -> 
         conversation = session.scalars(select(Conversation)).one()
         assert conversation.contact_sealed is not None
         assert SURVIVOR.encode() not in conversation.contact_sealed
-        key = vault.data_key(built.keyring, conversation)
-        assert vault.contact_address(key, conversation) == SURVIVOR
+        key = transcripts.data_key(built.keyring, conversation)
+        assert transcripts.contact_address(key, conversation) == SURVIVOR
         assert conversation.contact_hash == built.conversations.contact_hash("sms", SURVIVOR)
 
 

@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from app.services import services
-from app.storage import vault
+from app.storage import transcripts
 from app.storage.models import Conversation, Reply, ResumeWord
 from app.worker import sweeper
 from tests.conftest import MovableClock
@@ -43,7 +43,7 @@ def texts(app: Flask) -> list[str]:
     """The only conversation's transcript, opened."""
     with app.app_context(), services().database.transaction() as connection:
         conversation_id = connection.execute(select(Conversation.id)).scalar_one()
-        return [m.body for m in vault.transcript(connection, services().keyring,
+        return [m.body for m in transcripts.transcript(connection, services().keyring,
                                                   conversation_id)]
 
 

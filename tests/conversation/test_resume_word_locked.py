@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from app.flows import ConversationState
 from app.services import services
-from app.storage import vault
+from app.storage import transcripts, vault
 from app.storage.models import Conversation, ResumeWord
 from app.worker import sweeper
 from tests.conftest import MovableClock
@@ -65,7 +65,7 @@ def stored_word(app: Flask) -> str:
 def transcript(app: Flask) -> str:
     with app.app_context(), services().database.transaction() as connection:
         conversation_id = connection.execute(select(Conversation.id)).scalar_one()
-        return "\n".join(m.body for m in vault.transcript(connection, services().keyring,
+        return "\n".join(m.body for m in transcripts.transcript(connection, services().keyring,
                                                            conversation_id))
 
 

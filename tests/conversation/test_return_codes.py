@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from app.content.code_words import code_words
 from app.services import Services, services
-from app.storage import vault
+from app.storage import transcripts, vault
 from app.storage.models import ReturnCode
 from app.worker.sweeper import sweep
 from tests.conversation.test_floods import closed_port
@@ -60,7 +60,7 @@ def test_the_code_is_three_list_words_shown_once_and_stored_only_as_a_keyed_valu
         conversation_id = vault.open_conversation_id(
             connection, channel="web", contact_hash=built.conversations.contact_hash(
                 "web", came.token))
-        transcript = vault.transcript(connection, built.keyring, row.conversation_id)
+        transcript = transcripts.transcript(connection, built.keyring, row.conversation_id)
     assert row.conversation_id == conversation_id
     assert came.code not in row.code_hash
     assert len(row.code_hash) == 64

@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from app.services import Services
-from app.storage import vault
+from app.storage import transcripts
 from app.storage.models import Conversation, SafeNumber
 from app.worker import sweeper
 from tests.conftest import MovableClock
@@ -142,8 +142,8 @@ def test_the_number_is_stored_only_sealed_and_never_in_the_transcript(
     with built.database.transaction() as connection:
         (conversation,) = connection.execute(select(Conversation)).all()
         (link,) = connection.execute(select(SafeNumber)).all()
-        transcript = vault.transcript(connection, built.keyring, conversation.id)
-        address = vault.reply_address(connection, built.keyring, conversation.id)
+        transcript = transcripts.transcript(connection, built.keyring, conversation.id)
+        address = transcripts.reply_address(connection, built.keyring, conversation.id)
     assert address == SAFE_NUMBER  # sealed in contact_sealed, as every number is
     assert conversation.contact_sealed is not None
     assert b"900321" not in conversation.contact_sealed
@@ -187,7 +187,7 @@ def test_a_number_that_wrote_before_without_a_case_is_joined_and_its_history_kep
         earlier, web = rows
         assert earlier.closed_at is not None  # its messages stay where they were
         assert (web.channel, web.closed_at) == ("sms", None)
-        moved = vault.transcript(connection, built.keyring, web.id)
+        moved = transcripts.transcript(connection, built.keyring, web.id)
     assert "what are your opening times" not in [m.body for m in moved]
     assert "hello" in [m.body for m in moved]
     claim(advocate, given.case_id)

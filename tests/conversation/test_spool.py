@@ -22,7 +22,7 @@ from sqlalchemy import Engine, event, select
 from app.content.failsafe import EMERGENCY_TEXT_EN
 from app.conversation.service import InboundMessage
 from app.services import Services, services
-from app.storage import vault
+from app.storage import transcripts
 from app.storage.models import Conversation, Escalation, Message
 from app.worker import sweeper
 from tests.channels.test_webchat import send, start
@@ -98,7 +98,7 @@ def transcript(built: Services) -> list[tuple[str, str, str]]:
     with built.database.transaction() as connection:
         conversation_id = connection.execute(select(Conversation.id)).scalar_one()
         return [(m.direction, m.author, m.body)
-                for m in vault.transcript(connection, built.keyring, conversation_id)]
+                for m in transcripts.transcript(connection, built.keyring, conversation_id)]
 
 
 def cases(built: Services) -> list[tuple[int, list[str], str]]:

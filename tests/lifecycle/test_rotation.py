@@ -15,7 +15,7 @@ from app.config import load_settings
 from app.crypto import Keyring, generate_key_token
 from app.lifecycle import rotation
 from app.services import services
-from app.storage import vault
+from app.storage import transcripts
 from app.storage.models import Advocate, Conversation
 from tests.support import staff
 from tests.support.staff import make_advocate, sign_in
@@ -45,7 +45,7 @@ def all_texts(app: Flask) -> list[str]:
     with app.app_context(), services().database.transaction() as connection:
         ids = list(connection.execute(select(Conversation.id)).scalars())
         return sorted(m.body for cid in ids
-                      for m in vault.transcript(connection, services().keyring, cid)
+                      for m in transcripts.transcript(connection, services().keyring, cid)
                       if m.direction == "in")
 
 

@@ -18,7 +18,7 @@ help:
 	@echo "make run    - set up and start Quietline (Redis, worker, web) on http://127.0.0.1:$${PORT:-5000}"
 	@echo "make run-prod-like - the same on PostgreSQL, with several web and worker processes"
 	@echo "make test   - set up and run lint, type checks and the whole test suite"
-	@echo "make language-models - build the language guess's n-gram file for the deployment's languages"
+	@echo "make language-models - build the language guess's n-gram file for the deployment's languages, and map the second opinion"
 	@echo "make bench  - run the benchmarks, results in bench/results/"
 	@echo "make second-opinion - choose the learned second opinion by cross-validation on eval dev/ + opened/, retrain flows/second_opinion.json"
 	@echo "make soak   - the worst day: load while parts fail, and long route fuzzing (about 15 min)"
@@ -46,8 +46,11 @@ $(LINGUA_WHEEL): | $(STAMP)
 	$(PY) -m pip download --quiet --no-deps --only-binary=:all: -d $(WHEEL_CACHE) \
 		'lingua-language-detector==1.4.2'
 
+# Also the learned second opinion's weights as a memory-mapped file, derived from
+# flows/second_opinion.json (app/content/second_opinion_map.py; made again when the JSON changes).
 language-models: $(STAMP) $(LINGUA_WHEEL)
 	$(PY) -m app.content.ngram_build --wheel $(LINGUA_WHEEL)
+	$(PY) -m app.content.second_opinion_map
 
 run: $(STAMP) system-deps language-models
 	$(PY) scripts/run.py
@@ -116,6 +119,7 @@ bench: $(STAMP) system-deps language-models
 second-opinion: $(STAMP)
 	$(PY) bench/second_opinion.py --write
 	QUIETLINE_INSTANCE=$$(mktemp -d) $(VENV)/bin/flask --app wsgi flows train-second-opinion eval/messages/dev eval/messages/opened
+	$(PY) -m app.content.second_opinion_map
 
 # The worst day (bench/soak.py): steady load on the real stack while Redis, RQ workers, a web
 # worker and PostgreSQL are killed; then the route fuzzers with many more examples (100: at

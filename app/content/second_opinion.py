@@ -12,20 +12,34 @@ written to bench/results/second-opinion-cv.json). `flows check` validates it.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from app.content import second_opinion_map
 from app.flows import learned
 
+log = logging.getLogger(__name__)
 FILE = "second_opinion.json"
 
 
-def load(flows_dir: Path) -> learned.SecondOpinion:
-    """The second opinion in `flows_dir`; `SecondOpinionError` if it is missing or invalid."""
+def load(flows_dir: Path, mapped_in: Path | None = None) -> learned.SecondOpinion:
+    """The second opinion in `flows_dir`; `SecondOpinionError` if it is missing or invalid.
+
+    With `mapped_in` (a long-lived process: app/services.py), its weights are read through
+    the memory-mapped file derived from the JSON in that folder, made there first if need be
+    (app/content/second_opinion_map.py), so the process holds no copy of them; if that cannot
+    be done, from the JSON, as without: the same decisions, with more memory."""
     path = flows_dir / FILE
+    if mapped_in is not None and path.exists():
+        try:
+            return second_opinion_map.load(path, mapped_in)
+        except second_opinion_map.MapError as error:
+            log.warning("event=second_opinion.unmapped reason=%s (run `make language-models`; "
+                        "docs/deploy.md)", error)
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as error:

@@ -37,9 +37,11 @@ from app.crypto.codes import ReturnCodeKeys
 from app.crypto.keyed import (
     ChatTokens,
     ContactHasher,
+    content_digest,
     content_tag,
     csp_hash,
     derived_keys,
+    file_digest,
     same_secret,
 )
 from app.crypto.sealing import (
@@ -60,8 +62,8 @@ from app.crypto.staff import Passwords, RecoveryCodes, Totp, new_session_token, 
 __all__ = [
     "FIELD_VERSION", "KEY_PREFIX", "WRAP_VERSION", "ChainKey", "ChatTokens", "ContactHasher",
     "DataKey", "DecryptionError", "FieldContext", "KeyFormatError", "Keyring", "Passwords",
-    "RecoveryCodes", "ReportSigner", "ReturnCodeKeys", "Totp", "content_tag",
-    "csp_hash", "derived_keys",
+    "RecoveryCodes", "ReportSigner", "ReturnCodeKeys", "Totp", "content_digest",
+    "content_tag", "csp_hash", "derived_keys", "file_digest",
     "generate_key_token", "new_session_token", "parse_key_token", "same_secret",
     "session_token_digest",
 ]

@@ -9,6 +9,7 @@ import hmac
 import re
 import secrets
 from collections.abc import Sequence
+from pathlib import Path
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
@@ -26,6 +27,18 @@ def same_secret(expected: str | bytes, given: str | bytes) -> bool:
 def csp_hash(text: str) -> str:
     """The Content-Security-Policy source for an inline script or style: 'sha256-...'."""
     return "sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode()
+
+
+def content_digest(data: bytes) -> str:
+    """SHA-256 of content that is not secret, hex: which version of a file a file derived from
+    it was made from (the learned second opinion's mapped weights)."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def file_digest(path: Path) -> str:
+    """`content_digest` of a file's bytes, read in pieces (a large file is not held whole)."""
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def content_tag(text: str) -> str:

@@ -34,7 +34,7 @@ from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from app.flows.said import Said, understood
 from app.flows.triage import Assessment
@@ -77,6 +77,24 @@ class _Model:
                                               for gram in grams) for label in LABELS)
 
 
+class Scorer(Protocol):
+    """A model as a second opinion reads it: each label's log-odds for a message's n-grams, in
+    LABELS' order (`_Model`, `_Packed`, or a mapped file's: app/content/second_opinion_map.py)."""
+
+    def scores(self, grams: frozenset[str]) -> tuple[float, ...]: ...
+
+
+def thousandths(model: _Model) -> dict[str, list[int]]:
+    """Each n-gram's weights in integer thousandths, one per label in LABELS' order: the file
+    rounds weights to three decimals, so these are exact, and a sum of them is the same in
+    any order. What a packed or mapped model holds."""
+    rows: dict[str, list[int]] = {}
+    for column, label in enumerate(LABELS):
+        for gram, weight in model.weights[label].items():
+            rows.setdefault(gram, [0] * len(LABELS))[column] = round(weight * 1000)
+    return rows
+
+
 class _Packed:
     """The same model as read from the file, packed for a long-lived process.
 
@@ -99,9 +117,10 @@ class _Packed:
     def __init__(self, model: _Model) -> None:
         self.priors = dict(model.priors)
         merged: dict[int, list[int]] = {}
-        for column, label in enumerate(LABELS):
-            for gram, weight in model.weights[label].items():
-                merged.setdefault(hash(gram), [0] * len(LABELS))[column] += round(weight * 1000)
+        for gram, row in thousandths(model).items():
+            summed = merged.setdefault(hash(gram), [0] * len(LABELS))
+            for column, value in enumerate(row):
+                summed[column] += value
         self._keys = array("q", sorted(merged))
         self._values = array("i", [v for key in self._keys for v in merged[key]])
 
@@ -138,7 +157,7 @@ def raised(risk: Assessment, opinion: Opinion) -> Assessment:
 
 @dataclass(frozen=True)
 class SecondOpinion:
-    models: Mapping[str, _Model | _Packed]  # language (or SHARED) -> model
+    models: Mapping[str, Scorer]  # language (or SHARED) -> model
     thresholds: dict[str, float]
     sizes: tuple[int, int]
 
@@ -292,7 +311,18 @@ def to_data(opinion: SecondOpinion, made: str) -> dict[str, Any]:
 
 
 def parse(raw: Any, source: str = "flows/second_opinion.json") -> SecondOpinion:
-    """The second opinion in a parsed file; `SecondOpinionError` names what is wrong."""
+    """The second opinion in a parsed file, packed (`_Packed`); `SecondOpinionError` names what
+    is wrong."""
+    models, thresholds, sizes = checked(raw, source)
+    return SecondOpinion({language: _Packed(model) for language, model in models.items()},
+                         thresholds, sizes)
+
+
+def checked(raw: Any, source: str = "flows/second_opinion.json"
+            ) -> tuple[dict[str, _Model], dict[str, float], tuple[int, int]]:
+    """A parsed file's models (as dicts, as `to_data` wrote them), thresholds and n-gram
+    sizes, checked; `SecondOpinionError` names what is wrong. `parse` packs them; the mapped
+    file is made from them (app/content/second_opinion_map.py)."""
     def fail(what: str) -> SecondOpinionError:
         return SecondOpinionError(f"{source}: {what}")
 
@@ -312,7 +342,7 @@ def parse(raw: Any, source: str = "flows/second_opinion.json") -> SecondOpinion:
     listed = raw.get("models")
     if not isinstance(listed, dict) or SHARED not in listed:
         raise fail(f"models must map languages to models, with a shared one ({SHARED!r})")
-    models = {}
+    models: dict[str, _Model] = {}
     for language, entry in listed.items():
         where = f"models.{language}"
         if not isinstance(entry, dict) or set(entry) != {"priors", "weights"}:
@@ -327,11 +357,10 @@ def parse(raw: Any, source: str = "flows/second_opinion.json") -> SecondOpinion:
             if not isinstance(table, dict) or not all(
                     isinstance(k, str) and k and _finite(v) for k, v in table.items()):
                 raise fail(f"{where}.weights.{label}: must map n-grams to numbers")
-        models[str(language)] = _Packed(_Model({k: float(v) for k, v in priors.items()},
-                                               {k: {g: float(w) for g, w in t.items()}
-                                                for k, t in weights.items()}))
-    return SecondOpinion(models, {k: float(v) for k, v in thresholds.items()},
-                         (sizes[0], sizes[1]))
+        models[str(language)] = _Model({k: float(v) for k, v in priors.items()},
+                                       {k: {g: float(w) for g, w in t.items()}
+                                        for k, t in weights.items()})
+    return models, {k: float(v) for k, v in thresholds.items()}, (sizes[0], sizes[1])
 
 
 def _finite(value: Any) -> bool:

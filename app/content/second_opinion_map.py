@@ -117,13 +117,20 @@ def load(source: Path, folder: Path = FOLDER) -> learned.SecondOpinion:
     """The second opinion in the JSON file `source`, read through its mapped file in `folder`,
     made there first if it is missing, stale or damaged. SecondOpinionError if the JSON is not
     valid; MapError if the mapped file cannot be made or read (the caller parses the JSON)."""
-    digest = file_digest(source)
+    try:
+        digest = file_digest(source)
+    except OSError as error:  # the caller's own read of the JSON says what is wrong
+        raise MapError(f"the JSON is unreadable: {type(error).__name__}") from error
     path = folder / file_name(digest)
     try:
         return open_mapped(path, digest)
     except MapError as error:
         log.info("event=second_opinion.map_make reason=%s", error)
-    return open_mapped(build(source, folder), digest)
+    try:
+        made = build(source, folder)
+    except OSError as error:
+        raise MapError(f"the JSON is unreadable: {type(error).__name__}") from error
+    return open_mapped(made, digest)
 
 
 def build(source: Path, folder: Path) -> Path:

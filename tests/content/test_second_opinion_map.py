@@ -155,4 +155,3 @@ def test_the_command_makes_the_file_and_removes_older_ones(tmp_path: Path) -> No
     digest = file_digest(flows / second_opinion.FILE)
     assert made == [folder / second_opinion_map.file_name(digest)]
     second_opinion_map.open_mapped(made[0], digest)
-

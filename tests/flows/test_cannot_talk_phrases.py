@@ -46,18 +46,21 @@ def paused(result: StepResult) -> bool:
     "ill get back to you tomorrow x",
     "will message when i can",
     "not right now sorry",
+    "until you hear from me, nothing please",
     # Welsh (mutations: "wna i decstio").
     "dim rŵan sori",
     "peidiwch ymateb plis",
     "mae o yma",
     "wna i decstio nes mlaen",
     "fedra i ddim sgwennu llawer",
+    "ddim heno sori",
     # Polish.
     "nie teraz, przepraszam",
     "on siedzi obok mnie",
     "napiszę jutro rano",
     "nie dzwonić proszę",
     "ciii",
+    "przez telefon nie mogę, sorki",
     # Romanian (with and without diacritics, "vb" for vorbi).
     "nu acum te rog",
     "nu mă sunați, vă scriu eu",
@@ -79,6 +82,7 @@ def paused(result: StepResult) -> bool:
     "saas paas baithi hai",
     "kal msg karungi",
     "baat nhi ho skti",
+    "jab tak main na kahun, kuch mat bhejna",
     # Punjabi: Gurmukhi, Latin letters, Shahmukhi.
     "ਹੁਣੇ ਨਹੀਂ, ਉਹ ਆ ਗਿਆ",
     "ਜਵਾਬ ਨਾ ਭੇਜਿਓ",
@@ -86,6 +90,7 @@ def paused(result: StepResult) -> bool:
     "hune ni, oh aa gaya",
     "reply na kareyo ji",
     "likh ni sakdi zyada",
+    "kal msg kardu",
     "ہنے نئیں، بعد چ",
     "مسیج نہ کریو",
     # Somali.
@@ -94,6 +99,7 @@ def paused(result: StepResult) -> bool:
     "ha ii soo wicina",
     "habeenkii ayaan idin soo qori",
     "wuu i eegayaa",
+    "maanta ma ahan walaal",
 ])
 def test_cannot_talk_said_many_ways_pauses(flow: Flow, text: str) -> None:
     result = first(flow, text)

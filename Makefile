@@ -76,7 +76,7 @@ TEST_PROCESSES ?= auto
 unit: $(STAMP) system-deps language-models
 	$(VENV)/bin/pytest -q -n $(TEST_PROCESSES) --dist worksteal --durations=15
 
-flows-check: $(STAMP)
+flows-check: $(STAMP) language-models
 	QUIETLINE_INSTANCE=$$(mktemp -d) $(VENV)/bin/flask --app wsgi flows check
 
 # GNU msgfmt --check over every catalogue; any warning fails (scripts/check-catalogues).

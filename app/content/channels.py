@@ -30,8 +30,8 @@ from typing import Any
 
 from app.content.catalogues import CHANNEL_MARK, FALLBACK_LANGUAGE, Catalogues, variant_id
 from app.flows import Flow, FlowError
+from app.flows.folding import fold
 from app.flows.loader import read_yaml
-from app.flows.wording import fold
 
 CHANNELS_FILE = "channels.yaml"
 ALL_LANGUAGES = "*"

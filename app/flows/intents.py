@@ -3,9 +3,10 @@
 A first message, and any text that is not an answer to the step it reaches, is read for
 intent in the order the file lists them (a request for a person first): ask for a person
 (including call-back and text-back), help, cannot talk, a language, an information topic, a
-greeting. Each intent leads to a step. Phrases are per language and matched as
-`app/flows/wording.py` describes (accents, apostrophes, Welsh mutations, Arabic clitics,
-misspellings, txt-speak, "..." gaps); Urdu and Punjabi written in Latin letters are listed
+greeting. Each intent leads to a step. Phrases are per language, folded
+(`app/flows/folding.py`: accents, apostrophes), spelled (`app/flows/spelling.py`:
+misspellings, txt-speak) and matched as `app/flows/wording.py` describes (Welsh mutations,
+Arabic clitics, "..." gaps); Urdu and Punjabi written in Latin letters are listed
 as `ur-Latn` and `pa-Latn`. Every language's phrases are tried, whatever the conversation's
 language, because survivors switch languages mid-sentence.
 
@@ -22,10 +23,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.flows import wording
+from app.flows import folding, wording
 from app.flows.errors import FlowError
 from app.flows.said import Said, understood
-from app.flows.wording import Negation, Speller
+from app.flows.spelling import Speller
+from app.flows.wording import Negation
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z]{4})?$")
@@ -71,7 +73,7 @@ class Intents:
         `disclosure`: triage read some risk in the text, so the disclosure intent matches.
         A long text is read in part (`app/flows/said.py`)."""
         said = understood(text).corrected(self.speller)
-        if not said.strip(f" {wording.CLAUSE}"):
+        if not said.strip(f" {folding.CLAUSE}"):
             return None
         for intent in self.intents:
             if allowed is not None and intent.name not in allowed:
@@ -190,8 +192,8 @@ def _negations(raw: dict[str, Any], source: str) -> dict[str, Negation]:
     if not isinstance(listed, dict) or not isinstance(answers, dict):
         raise FlowError(source, "negations", "negations and answers map languages to words")
     return {
-        str(language): Negation(frozenset(wording.fold_word(str(w)) for w in words),
-                                frozenset(wording.fold_word(str(w))
+        str(language): Negation(frozenset(folding.fold_word(str(w)) for w in words),
+                                frozenset(folding.fold_word(str(w))
                                           for w in answers.get(language) or ()))
         for language, words in listed.items()
     }

@@ -26,8 +26,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from app.flows import wording
-from app.flows.wording import CLAUSE, Speller
+from app.flows import folding
+from app.flows.folding import CLAUSE
+from app.flows.spelling import Speller
 
 # More than twice the longest message either channel delivers, and a bounded cost: tens of
 # milliseconds for the guess, triage and the intents together at most
@@ -55,7 +56,7 @@ def read_parts(text: str) -> tuple[str, ...]:
 
 @dataclass(frozen=True, eq=False)
 class Said:
-    """The read part of one message, folded (`app/flows/wording.py`): clauses joined by
+    """The read part of one message, folded (`app/flows/folding.py`): clauses joined by
     ` | `. Build it with `Said.of`, once per message."""
 
     folded: str
@@ -65,7 +66,7 @@ class Said:
 
     @classmethod
     def of(cls, text: str) -> Said:
-        parts = (wording.fold(part) for part in read_parts(text))
+        parts = (folding.fold(part) for part in read_parts(text))
         return cls(f" {CLAUSE} ".join(part for part in parts if part))
 
     def corrected(self, speller: Speller) -> str:

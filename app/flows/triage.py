@@ -6,13 +6,14 @@ escalation, children, stalking, sexual violence). Triage only ever RAISES a case
 tells the advocate why; it never withholds help, and a request for a person escalates whatever
 triage says (docs/threat-model.md, "What we do not do").
 
-Text and phrases are folded and matched as `app/flows/wording.py` describes: accents and
-apostrophes dropped, Arabic-script spellings unified, "word*" for any ending, "?" for one
-word, "..." for up to three, Welsh mutations and Arabic clitics matched from the plain word.
-A negation ("never", "not", per language) among the four words before a match, in the same
-clause, cancels it, because "he has never hit me" is not a disclosure of violence; an answer
-word opening a clause does not ("No, he has a knife"). Misspellings are corrected towards
-the rules' own words. Pure: no I/O; the rules are handed in.
+Text and phrases are folded (`app/flows/folding.py`) and matched as `app/flows/wording.py`
+describes: accents and apostrophes dropped, Arabic-script spellings unified, "word*" for any
+ending, "?" for one word, "..." for up to three, Welsh mutations and Arabic clitics matched
+from the plain word. A negation ("never", "not", per language) among the four words before a
+match, in the same clause, cancels it, because "he has never hit me" is not a disclosure of
+violence; an answer word opening a clause does not ("No, he has a knife"). Misspellings are
+corrected towards the rules' own words (`app/flows/spelling.py`). Pure: no I/O; the rules are
+handed in.
 """
 
 from __future__ import annotations
@@ -21,9 +22,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.flows import wording
+from app.flows import folding, wording
 from app.flows.said import Said, understood
-from app.flows.wording import NO_NEGATION, Negation, Speller
+from app.flows.spelling import Speller
+from app.flows.wording import NO_NEGATION, Negation
 
 LEVELS = ("none", "routine", "high", "urgent")
 _RANK = {level: index for index, level in enumerate(LEVELS)}
@@ -230,8 +232,8 @@ def parse_rules(raw: Any, source: str = "flows/triage.yaml") -> TriageRules:
         raise TriageRuleError(f"{source}: needs 'rules' (a list)")
     answers = raw.get("answers") or {}
     negations = {
-        str(language): Negation(frozenset(wording.fold_word(str(w)) for w in listed),
-                                frozenset(wording.fold_word(str(w))
+        str(language): Negation(frozenset(folding.fold_word(str(w)) for w in listed),
+                                frozenset(folding.fold_word(str(w))
                                           for w in answers.get(language) or ()))
         for language, listed in (raw.get("negations") or {}).items()
     }

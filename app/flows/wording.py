@@ -1,17 +1,8 @@
 """How a survivor's words are compared with the phrases in flows/ (intents and triage).
 
-People text in a hurry, on phones that drop accents, in more than one language at once. So
-before any phrase is matched, the text and the phrases are folded the same way:
-
-- NFKC, case-folded; apostrophes dropped ("he's" -> "hes", "don't" -> "dont", "s'mae" ->
-  "smae"); other punctuation and symbols are spaces, in every script;
-- Latin accents dropped ("zabić" -> "zabic", "ș"/"ş" -> "s", "ł" -> "l"), so one phrase
-  matches a text typed with or without them;
-- Arabic-script spellings unified: the alifs, the yehs (alef maksura too) and kafs, heh and
-  teh marbuta, noon ghunna, harakat and tatweel (Arabic and Urdu keyboards differ); the
-  Gurmukhi nukta and addak dropped and tippi written as bindi;
-- laughing faces (😂, 🤣...) become the word "haha", so `unless` lists can name a joke;
-- the text is cut into clauses at sentence punctuation, and a phrase never spans two.
+Both the text and the phrases are folded first (app/flows/folding.py: case, accents,
+apostrophes, Arabic-script spellings, clauses), and misspelt words corrected
+(app/flows/spelling.py).
 
 A phrase is words matched whole: `word*` matches any ending ("strangl*"), a lone `?` is
 exactly one word, `...` is up to three words ("talk ... someone"), and `a ~ b` is both parts in
@@ -31,10 +22,7 @@ match their mutated forms (person: berson, pherson, mherson) and Arabic words th
 
 A negation (per language) among the four words before a match, in the same clause, cancels
 it ("he has never hit me"); an answer word at the start of a clause is not a negation ("No,
-he has a knife": the "no" answers a question). Misspelt words ("somone", "plaese") are
-corrected to a phrase word one edit away, with the same first letter, when they are in Latin
-letters, at least six letters long and are not phrase words themselves (a deletion-neighbourhood
-look-up: no package or model needed).
+he has a knife": the "no" answers a question).
 
 Pure: no I/O.
 """
@@ -42,12 +30,11 @@ Pure: no I/O.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-# Kept out of words: a clause boundary in folded text (fold never produces it otherwise).
-CLAUSE = "|"
+from app.flows.folding import CLAUSE, fold_word
+
 _NEGATION_WINDOW = 4
 _GAP = "..."
 _EITHER = "~"
@@ -55,52 +42,6 @@ _CLAUSE_WIDE = "~~"
 _NEXT_CLAUSE = "||"
 _CLASS = "@"
 _NOT = "!"
-_FUZZY_MIN = 6
-
-_CLAUSE_BREAK = re.compile(r"[.,;:!?\n\r،؛؟。！？]+")
-_APOSTROPHES = "'’‘`´ʼ"
-_LETTERS = str.maketrans({
-    "ł": "l", "ø": "o", "đ": "d", "ß": "ss", "ı": "i", "æ": "ae", "œ": "oe",
-    # Arabic script: one spelling for letters Arabic and Urdu keyboards write differently.
-    "أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ی": "ي", "ئ": "ي", "ك": "ک",
-    "ة": "ه", "ۃ": "ه", "ہ": "ه", "ھ": "ه", "ۀ": "ه", "ؤ": "و", "ـ": "",
-    # Urdu noon ghunna written as a plain noon ("نہیں" / "نہین"); Gurmukhi tippi and bindi
-    # (the same nasal, chosen by the vowel, often swapped when typing).
-    "ں": "ن", "ੰ": "ਂ",
-    "٠": "0", "١": "1", "٢": "2", "٣": "3", "٤": "4", "٥": "5", "٦": "6", "٧": "7",
-    "٨": "8", "٩": "9", "۰": "0", "۱": "1", "۲": "2", "۳": "3", "۴": "4", "۵": "5",
-    "۶": "6", "۷": "7", "۸": "8", "۹": "9",
-    # Laughing faces say "joking" in every language ("this film is killing me 😂"): they
-    # become a word the rules' `unless` lists can name.
-    "😂": " haha ", "🤣": " haha ", "😆": " haha ", "😅": " haha ", "😹": " haha ",
-})
-
-
-def _dropped_mark(ch: str) -> bool:
-    code = ord(ch)
-    return (0x0300 <= code <= 0x036F  # Latin combining accents (after NFD)
-            or 0x064B <= code <= 0x065F  # Arabic harakat
-            or code in {0x0670, 0x0A3C, 0x0A71})  # superscript alif; Gurmukhi nukta
-    # (ਫ਼ / ਫ) and addak, the doubling mark many leave out when typing (ਕੱਲ / ਕਲ)
-
-
-def _fold_clause(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text).casefold()
-    text = "".join(ch for ch in text if ch not in _APOSTROPHES)
-    text = "".join(ch for ch in unicodedata.normalize("NFD", text) if not _dropped_mark(ch))
-    text = unicodedata.normalize("NFC", text).translate(_LETTERS)
-    kept = "".join(" " if unicodedata.category(ch)[0] in "PSZC" else ch for ch in text)
-    return " ".join(kept.split())
-
-
-def fold(text: str) -> str:
-    """Folded words, clauses joined by ` | ` (see the module docstring)."""
-    clauses = (_fold_clause(part) for part in _CLAUSE_BREAK.split(text))
-    return f" {CLAUSE} ".join(c for c in clauses if c)
-
-
-def fold_word(word: str) -> str:
-    return _fold_clause(word).replace(" ", "")
 
 
 # Welsh initial mutations: radical -> soft, nasal and aspirate forms (and h- before a vowel).
@@ -354,61 +295,3 @@ def spans(patterns: Iterable[re.Pattern[str]], said: str) -> tuple[tuple[int, in
     return tuple(match.span() for pattern in patterns for match in pattern.finditer(said))
 
 
-class Speller:
-    """Corrects a misspelt word to a known phrase word one edit away, and rewrites txt-speak
-    ("some1" -> "someone") from a table in the data. Only words of six letters or more, in Latin
-    letters, are corrected, and never a word that is itself a phrase word, so "kill" never
-    becomes "skill". The phrase words come from every language, and a short word of one is
-    often one edit from another's: Urdu "lekin" (but) from Romanian "lesin" (faint), "hello"
-    from "hell", Somali "garan" from Urdu "gardan" (neck). In Arabic script one letter is
-    another root ("الليله", tonight, is not "العيله", the family), and spellings that differ
-    by keyboard are already folded."""
-
-    def __init__(self, vocabulary: Iterable[str], respellings: Mapping[str, str]) -> None:
-        self.known = frozenset(vocabulary)
-        # A word longer than this is more than one edit from every known word.
-        self._longest = max((len(word) for word in self.known), default=0) + 1
-        self.respellings = {fold_word(k): _fold_clause(v) for k, v in respellings.items()}
-        self._near: dict[str, str | None] = {}
-        for word in sorted(self.known):
-            if len(word) < _FUZZY_MIN - 1:
-                continue
-            for variant in {word, *_deletions(word)}:
-                if variant in self._near and self._near[variant] != word:
-                    self._near[variant] = None  # two candidates: do not guess
-                else:
-                    self._near[variant] = word
-
-    def correct(self, said: str) -> str:
-        return " ".join(self._word(w) for w in said.split())
-
-    def _word(self, word: str) -> str:
-        if word in self.respellings:
-            return self.respellings[word]
-        if (word in self.known or not _FUZZY_MIN <= len(word) <= self._longest
-                or not word.isalpha() or not word.isascii()):
-            # Checked before the deletions are built, which cost the square of the length.
-            return word
-        for variant in (word, *_deletions(word)):
-            found = self._near.get(variant)
-            # Typos rarely touch the first letter; a different first letter is another word
-            # ("fatal" is not the Urdu "qatal").
-            if found is not None and found[0] == word[0] and _one_edit(word, found):
-                return found
-        return word
-
-
-def _deletions(word: str) -> list[str]:
-    return [word[:i] + word[i + 1:] for i in range(len(word))]
-
-
-def _one_edit(a: str, b: str) -> bool:
-    """One insertion, deletion, substitution or swap of neighbours apart."""
-    if abs(len(a) - len(b)) > 1:
-        return False
-    if len(a) == len(b):
-        diff = [i for i in range(len(a)) if a[i] != b[i]]
-        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1
-                                  and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
-    short, long_ = (a, b) if len(a) < len(b) else (b, a)
-    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))

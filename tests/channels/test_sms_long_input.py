@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from app.flows import wording
+from app.flows import folding
 from app.services import Services
 from app.storage import transcripts
 from app.storage.models import Escalation
@@ -29,15 +29,15 @@ def long_body(start: str = "", end: str = "") -> str:
 
 @pytest.fixture
 def counted_folds(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """The length of each text `wording.fold` folds from now on."""
+    """The length of each text `folding.fold` folds from now on."""
     folded: list[int] = []
-    original: Callable[[str], str] = wording.fold
+    original: Callable[[str], str] = folding.fold
 
     def counting(text: str) -> str:
         folded.append(len(text))
         return original(text)
 
-    monkeypatch.setattr(wording, "fold", counting)
+    monkeypatch.setattr(folding, "fold", counting)
     return folded
 
 

@@ -18,7 +18,7 @@ from flask.testing import FlaskClient
 
 from app.content import channels
 from app.content.catalogues import Catalogues
-from app.flows.wording import fold
+from app.flows.folding import fold
 from app.services import Services
 from tests.support.sms import reply_text
 from tests.support.twilio_signing import TwilioSigner

@@ -1,4 +1,4 @@
-"""Spellings that differ only by keyboard or habit fold the same (app/flows/wording.py), so a
+"""Spellings that differ only by keyboard or habit fold the same (app/flows/folding.py), so a
 phrase written one way matches a text written the other: Arabic alef maksura and yeh, Urdu noon
 ghunna and noon, Gurmukhi with and without the addak (doubling mark), tippi and bindi."""
 
@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
+from app.flows.folding import fold
 from app.flows.triage import parse_rules
-from app.flows.wording import fold
 
 
 @pytest.mark.parametrize(("one", "other"), [

@@ -9,10 +9,12 @@ from pathlib import Path
 import pytest
 
 from app.flows import ConversationState, Escalate, Flow, FlowError, load_flows, step
+from app.flows.folding import fold
 from app.flows.intents import parse_intents
 from app.flows.loader import parse_flows
 from app.flows.model import Pause, SetLanguage
-from app.flows.wording import Negation, Speller, compile_phrases, first_match, fold
+from app.flows.spelling import Speller
+from app.flows.wording import Negation, compile_phrases, first_match
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 12, 8, 11, 0, tzinfo=UTC)

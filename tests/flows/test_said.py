@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from app.flows import wording
+from app.flows import folding, spelling
 from app.flows.loader import read_yaml
 from app.flows.said import READ_HEAD, READ_TAIL, Said, read_parts
+from app.flows.spelling import Speller
 from app.flows.triage import TriageRules, parse_rules
-from app.flows.wording import Speller
 
 ROOT = Path(__file__).resolve().parents[2]
 # Innocent words, nothing triage or the intents read: the middle of a long message.
@@ -63,7 +63,7 @@ def test_a_word_cut_by_the_bound_is_left_out_not_read_as_another_word(
 
 def test_the_two_parts_are_separate_clauses() -> None:
     said = Said.of(long_text("he has", "a knife"))
-    assert f" {wording.CLAUSE} " in said.folded
+    assert f" {folding.CLAUSE} " in said.folded
     assert len(said.folded) <= READ_HEAD + READ_TAIL + 3
 
 
@@ -79,13 +79,13 @@ def test_a_huge_word_is_not_spell_checked(monkeypatch: pytest.MonkeyPatch) -> No
     # The deletions of a word cost the square of its length: 100 KB of "a" took 30 s.
     speller = Speller({"someone", "please"}, {})
     built: list[str] = []
-    original = wording._deletions
+    original = spelling._deletions
 
     def counting(word: str) -> list[str]:
         built.append(word)
         return original(word)
 
-    monkeypatch.setattr(wording, "_deletions", counting)
+    monkeypatch.setattr(spelling, "_deletions", counting)
     assert speller.correct("a" * 6000) == "a" * 6000
     assert built == []
     assert speller.correct("somone") == "someone"  # correction itself still works

@@ -17,10 +17,12 @@ import pytest
 import yaml
 
 from app.flows import ConversationState, Escalate, Flow, load_flows, step
+from app.flows.folding import fold
 from app.flows.loader import read_yaml
 from app.flows.model import Pause
+from app.flows.spelling import Speller
 from app.flows.triage import TriageRules, parse_rules
-from app.flows.wording import Negation, Speller, compile_phrases, first_match, fold
+from app.flows.wording import Negation, compile_phrases, first_match
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 12, 8, 11, 0, tzinfo=UTC)

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import pytest
 
+from app.flows.folding import fold
 from app.flows.triage import TriageRuleError, parse_rules
-from app.flows.wording import compile_phrases, fold
+from app.flows.wording import compile_phrases
 
 NEEDS = {
     "rules": [

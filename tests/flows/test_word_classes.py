@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import pytest
 
+from app.flows.folding import fold
 from app.flows.intents import parse_intents
 from app.flows.triage import TriageRuleError, parse_rules
-from app.flows.wording import Negation, classes_for, compile_phrases, first_match, fold
+from app.flows.wording import Negation, classes_for, compile_phrases, first_match
 
 CLASSES = {"pills": ["pills", "tablets", "sleeping pills"],
            "in_hand": ["in my hand", "lined up"],

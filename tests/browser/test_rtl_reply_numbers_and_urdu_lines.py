@@ -1,7 +1,7 @@
 """Arabic and Urdu in the web chat at phone and desktop widths (issue 21, items 1 and 5), as
 seen by hand on the landed texts:
 
-- a reply out of hours carries the helpline in the catalogue's isolates (U+2066 ... U+2069,
+- a reply carries the helpline in the catalogue's isolates (U+2066 ... U+2069,
   no-break spaces): in the chat's bubble its digit groups read 0808, 2000, 247 from left to
   right on one line (the banner's <bdi> is tested in test_numbers_in_order.py);
 - the emergency line in Urdu: Nastaliq at the page's 1.35 line height drew its lines over each
@@ -17,7 +17,10 @@ from tests.browser.harness import Browsers, LiveServer
 
 pytestmark = pytest.mark.browser
 
-FIRST = {"ar": "أحتاج أن أتكلم مع أحد", "ur": "مجھے کسی سے بات کرنی ہے"}
+# "999" gets the emergency options, which name the helpline in and out of hours, in the chosen
+# page's language. (A request for a person named it only out of hours, in hours.closed: the
+# test failed by the wall clock, in a CI run on a Monday morning.)
+FIRST = {"ar": "999", "ur": "999"}
 # Each digit group of 0808 2000 247 in the chat's replies: where it is drawn.
 GROUPS = """() => {
   const found = [];
@@ -48,7 +51,7 @@ LINE_HEIGHT = """() => {
 def test_the_helpline_in_a_reply_reads_left_to_right_on_one_line(
         live_server: LiveServer, browsers: Browsers, language: str, width: int) -> None:
     chat = open_chat(live_server, browsers, language, width)
-    chat.send(FIRST[language])  # out of hours or not, the reply names the helpline
+    chat.send(FIRST[language])
     chat.page.wait_for_function("() => document.querySelector('#messages')"
                                 ".innerText.includes('0808')")
     groups = chat.page.evaluate(GROUPS)

@@ -8,18 +8,12 @@ were written by a developer and need native review, as flows/intents.yaml says."
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
-
 import pytest
 
 from app.flows import ConversationState, Flow, load_flows, step
 from app.flows.engine import StepResult
 from app.flows.model import Pause
-
-ROOT = Path(__file__).resolve().parents[2]
-NOW = datetime(2026, 12, 8, 11, 0, tzinfo=UTC)
-IDLE = timedelta(hours=4)
+from tests.flows.test_intents import IDLE, NOW, ROOT
 
 
 @pytest.fixture(scope="module")

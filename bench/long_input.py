@@ -22,11 +22,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import argparse
 import contextlib
-import os
 import statistics
 import time
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -36,7 +34,7 @@ from app import create_app
 from app.config import load_settings
 from app.services import services
 from bench import ROOT
-from bench.machine import cpu_count, cpu_model, git_revision
+from bench.machine import heading, write_result
 from bench.signed_requests import STATIC_PARAMS, RequestFactory, SignedRequest
 from bench.webhook import set_up
 from bench.webhook_profile import logs_to, post_all
@@ -102,10 +100,7 @@ def measure(app: Flask, auth_token: str, size: int, kind: str, repeat: int
 
 def render(rows: Sequence[dict[str, Any]], repeat: int) -> str:
     lines = [
-        f"Quietline long-SMS cost, {datetime.now(UTC).isoformat(timespec='seconds')}, "
-        f"revision {git_revision()}",
-        f"{cpu_count()} CPUs ({cpu_model()}), load average "
-        + " ".join(f"{x:.2f}" for x in os.getloadavg()),
+        *heading("long-SMS cost"),
         f"In-process (Flask test client), one thread; median of {repeat} per size. Body: "
         "'words' has danger words, then ordinary words; 'one word' is all \"a\".",
         "",
@@ -142,10 +137,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             with app.app_context():
                 services().database.dispose()
                 services().redis.close()
-    text = render(rows, arguments.repeat)
-    arguments.output.parent.mkdir(parents=True, exist_ok=True)
-    arguments.output.write_text(text, encoding="utf-8")
-    print(text)  # noqa: T201 -- a benchmark prints its figures
+    write_result(arguments.output, render(rows, arguments.repeat))
     return 0
 
 

@@ -7,6 +7,7 @@ import os
 import platform
 import sqlite3
 import subprocess
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -71,3 +72,19 @@ def machine_info(directory: Path) -> dict[str, Any]:
         "redis": command_version(["redis-server", "--version"]),
         "packages": {name: metadata.version(name) for name in packages},
     }
+
+
+def heading(title: str) -> list[str]:
+    """A small bench's first two lines: what, when and which commit; on what, how busy (the
+    machine may be shared, so the load says how far to trust the figures)."""
+    return [f"Quietline {title}, {datetime.now(UTC).isoformat(timespec='seconds')}, "
+            f"revision {git_revision()}",
+            f"{cpu_count()} CPUs ({cpu_model()}), load average "
+            + " ".join(f"{x:.2f}" for x in os.getloadavg())]
+
+
+def write_result(path: Path, text: str) -> None:
+    """Write a small bench's figures to `path` and print them."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    print(text)  # noqa: T201 -- a benchmark prints its figures

@@ -211,6 +211,7 @@ STEPS = (
     ("language guess (lingua)", "app/content/language.py", "guess"),
     ("text folded once for triage and intents", "app/flows/said.py", "of"),
     ("triage", "app/flows/triage.py", "assess"),
+    ("learned second opinion (two models, one mapped file)", "app/flows/learned.py", "read"),
     ("flow step (keywords, intents, menu)", "app/flows/engine.py", "step"),
     ("reply rendered from the catalogue", "app/conversation/service.py", "render"),
     ("messages in and out sealed and inserted", "app/storage/vault.py", "add_messages"),

@@ -85,26 +85,43 @@ def key_table(alphabet: str) -> dict[int, str]:
     return table
 
 
+class _KeyTable:
+    """The file's one key table, shared by all its models (`learned.Keying`): a message's keys
+    are made once, whichever of its two models asks first (`learned.Grams.keyed`)."""
+
+    __slots__ = ("_table",)
+
+    def __init__(self, alphabet: str) -> None:
+        self._table = key_table(alphabet)
+
+    def keys(self, grams: frozenset[str]) -> list[int]:
+        """The key of each n-gram whose characters are all in the alphabet; the others are in
+        no model of the file."""
+        table, keys = self._table, []
+        for gram in grams:
+            try:
+                keys.append(int.from_bytes(gram.translate(table).encode("latin-1"), "little"))
+            except UnicodeEncodeError:  # a character no n-gram of the file has
+                continue
+        return keys
+
+
 class _MappedModel:
     """One model's keys and rows in the mapped file; scores as `learned._Packed` does."""
 
-    __slots__ = ("_count", "_keys", "_table", "_values", "priors")
+    __slots__ = ("_count", "_keying", "_keys", "_values", "priors")
 
     def __init__(self, keys: memoryview, values: memoryview, priors: dict[str, float],
-                 table: dict[int, str]) -> None:
+                 keying: _KeyTable) -> None:
         self._keys, self._values, self._count = keys, values, len(keys)
         self.priors = priors
-        self._table = table
+        self._keying = keying
 
-    def scores(self, grams: frozenset[str]) -> tuple[float, ...]:
-        keys, values, found, table = self._keys, self._values, self._count, self._table
+    def scores(self, message: learned.Grams) -> tuple[float, ...]:
+        keys, values, found = self._keys, self._values, self._count
         width = len(learned.LABELS)
         totals = [0] * width
-        for gram in grams:
-            try:
-                key = int.from_bytes(gram.translate(table).encode("latin-1"), "little")
-            except UnicodeEncodeError:  # a character no n-gram of the file has
-                continue
+        for key in message.keyed(self._keying):
             at = bisect_left(keys, key)
             if at < found and keys[at] == key:
                 for column in range(width):
@@ -236,7 +253,7 @@ def _opinion(header: dict[str, Any], body: memoryview) -> learned.SecondOpinion:
         raise ValueError("labels")
     low, high = (int(size) for size in header["ngrams"])
     thresholds = _numbers(header["thresholds"])
-    table = key_table(str(header["alphabet"]))
+    keying = _KeyTable(str(header["alphabet"]))
     models: dict[str, learned.Scorer] = {}
     for language, place in header["models"].items():
         count, keys_at, values_at = (int(place[name]) for name in ("count", "keys", "values"))
@@ -246,7 +263,7 @@ def _opinion(header: dict[str, Any], body: memoryview) -> learned.SecondOpinion:
         models[str(language)] = _MappedModel(
             body[keys_at:keys_at + 8 * count].cast("Q"),
             body[values_at:values_at + 4 * width * count].cast("i"),
-            _numbers(place["priors"]), table)
+            _numbers(place["priors"]), keying)
     if learned.SHARED not in models:
         raise ValueError("no shared model")
     return learned.SecondOpinion(models, thresholds, (low, high))

@@ -71,17 +71,46 @@ class _Model:
     priors: dict[str, float]
     weights: dict[str, dict[str, float]]  # label -> n-gram -> log-odds weight
 
-    def scores(self, grams: frozenset[str]) -> tuple[float, ...]:
+    def scores(self, message: Grams) -> tuple[float, ...]:
         """Each label's log-odds (in LABELS' order)."""
         return tuple(self.priors[label] + sum(self.weights[label].get(gram, 0.0)
-                                              for gram in grams) for label in LABELS)
+                                              for gram in message.grams) for label in LABELS)
+
+
+class Keying(Protocol):
+    """How a model looks n-grams up: each n-gram it can hold as an integer key (the mapped
+    file's key table: app/content/second_opinion_map.py)."""
+
+    def keys(self, grams: frozenset[str]) -> list[int]: ...
+
+
+class Grams:
+    """One message's n-grams as the models score them, with the keys they were looked up by.
+
+    A message is scored by two models, the shared one and its language's, and a mapped file's
+    models look n-grams up through one key table: making a key costs about as much as a
+    look-up, so the keys are made once for the message and the second model reuses them.
+    Lives while one message is scored; never shared between messages."""
+
+    __slots__ = ("_keyed", "_keying", "grams")
+
+    def __init__(self, grams: frozenset[str]) -> None:
+        self.grams = grams
+        self._keying: Keying | None = None
+        self._keyed: list[int] = []
+
+    def keyed(self, keying: Keying) -> list[int]:
+        """The n-grams' keys under `keying`, made on the first call with it."""
+        if keying is not self._keying:
+            self._keyed, self._keying = keying.keys(self.grams), keying
+        return self._keyed
 
 
 class Scorer(Protocol):
     """A model as a second opinion reads it: each label's log-odds for a message's n-grams, in
     LABELS' order (`_Model`, `_Packed`, or a mapped file's: app/content/second_opinion_map.py)."""
 
-    def scores(self, grams: frozenset[str]) -> tuple[float, ...]: ...
+    def scores(self, message: Grams) -> tuple[float, ...]: ...
 
 
 def thousandths(model: _Model) -> dict[str, list[int]]:
@@ -124,11 +153,11 @@ class _Packed:
         self._keys = array("q", sorted(merged))
         self._values = array("i", [v for key in self._keys for v in merged[key]])
 
-    def scores(self, grams: frozenset[str]) -> tuple[float, ...]:
+    def scores(self, message: Grams) -> tuple[float, ...]:
         keys, values, width = self._keys, self._values, len(LABELS)
         found = len(keys)
         totals = [0] * width
-        for gram in grams:
+        for gram in message.grams:  # Python caches a string's hash: no keys to share
             key = hash(gram)
             at = bisect_left(keys, key)
             if at < found and keys[at] == key:
@@ -167,11 +196,12 @@ class SecondOpinion:
         grams = features(understood(text).folded, self.sizes)
         if not grams:
             return {label: -math.inf for label in LABELS}
-        shared = self.models[SHARED].scores(grams)
+        message = Grams(grams)
+        shared = self.models[SHARED].scores(message)
         own_model = self.models.get(language.split("-")[0]) if language else None
         if own_model is None:
             return dict(zip(LABELS, shared, strict=True))
-        own = own_model.scores(grams)
+        own = own_model.scores(message)
         return {label: (shared[i] + own[i]) / 2 for i, label in enumerate(LABELS)}
 
     def read(self, text: str | Said, language: str | None = None) -> Opinion:

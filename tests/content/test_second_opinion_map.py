@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,6 +15,7 @@ from app.config import Settings
 from app.content import second_opinion, second_opinion_map
 from app.crypto import file_digest
 from app.flows import learned
+from app.flows.said import Said
 from app.services import load_second_opinion
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -58,6 +60,42 @@ def test_the_mapped_file_scores_the_fixed_table_as_the_parsed_json(tmp_path: Pat
         assert mapped.scores(text, language) == parsed.scores(text, language), text
         assert mapped.read(text, language) == parsed.read(text, language), text
     assert mapped.read(TABLE[0][0], "en").urgent
+
+
+@pytest.mark.parametrize("shared_first", [True, False])
+def test_each_mapped_model_scores_the_fixed_table_as_its_parsed_json_model(
+        tmp_path: Path, shared_first: bool) -> None:
+    # Both models of a message read the keys the first of them made (learned.Grams): each
+    # still scores exactly as the JSON's packed model, whichever asks first.
+    flows, folder = mapped_copy(tmp_path)
+    parsed = second_opinion.load(flows)
+    mapped = second_opinion.load(flows, mapped_in=folder)
+    for text, language in TABLE:
+        grams = learned.features(Said.of(text).folded, mapped.sizes)
+        names = [learned.SHARED, *([language] if language and language in mapped.models
+                                   else [])]
+        message = learned.Grams(grams)
+        for name in names if shared_first else names[::-1]:
+            expected = parsed.models[name].scores(learned.Grams(grams))
+            assert mapped.models[name].scores(message) == expected, (text, name)
+
+
+def test_a_message_is_keyed_once_for_both_its_models(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    flows, folder = mapped_copy(tmp_path)
+    mapped = second_opinion.load(flows, mapped_in=folder)
+    made: list[int] = []
+    keys = second_opinion_map._KeyTable.keys  # noqa: SLF001
+
+    def counted(table: Any, grams: frozenset[str]) -> list[int]:
+        made.append(len(grams))
+        return keys(table, grams)
+
+    monkeypatch.setattr(second_opinion_map._KeyTable, "keys", counted)  # noqa: SLF001
+    mapped.scores("can i talk to a real person please", "en")
+    assert len(made) == 1
+    mapped.scores("potrzebuję z kimś porozmawiać", "pl")
+    assert len(made) == 2  # noqa: PLR2004 -- another message, keyed again
 
 
 def test_a_taught_opinion_scores_the_same_mapped(tmp_path: Path) -> None:

@@ -6,13 +6,15 @@ and gets back message ids, the next state and actions. That keeps every conversa
 testable as a table, and keeps a survivor's reply independent of anything that can be down.
 
 Owns the flow model and its loader (YAML files in flows/, parsed once), the step function
-(`engine.step`) and the triage rules (`triage`). May import nothing of the app; the import
-contract in pyproject.toml also forbids Flask, SQLAlchemy, Redis, RQ, Twilio and Babel here.
+(`engine.step`), the conversation state it takes and returns (`state`) and the triage rules
+(`triage`). May import nothing of the app; the import contract in pyproject.toml also forbids
+Flask, SQLAlchemy, Redis, RQ, Twilio and Babel here.
 """
 
-from app.flows.engine import Choice, ConversationState, StepResult, step
+from app.flows.engine import StepResult, step
 from app.flows.loader import FlowError, load_flow, load_flows
 from app.flows.model import Escalate, Flow, MessageRef, RequestErasure
+from app.flows.state import Choice, ConversationState
 
 __all__ = [
     "Choice",

@@ -52,6 +52,15 @@ def classify(body: str) -> ProviderKeyword | None:
     return _KEYWORDS.get(body.strip().casefold())
 
 
+def in_effect(keyword: ProviderKeyword | None, *, opted_out: bool) -> ProviderKeyword | None:
+    """The keyword a message acts as. "Yes" is one of Twilio's opt-in words, and our questions
+    say "1 Yes": from a number that never opted out there is nothing to opt back in to, and
+    the word is the survivor's answer to the flow, which a keyword would swallow unanswered."""
+    if keyword is ProviderKeyword.START and not opted_out:
+        return None
+    return keyword
+
+
 def keyword_reply(
     keyword: ProviderKeyword | None, provider_handles_keywords: bool
 ) -> tuple[str, ...]:

@@ -224,7 +224,7 @@ class ConversationService:
                  else ConversationState(language=conversation.language if conversation else None))
         state = safe_numbers.first_text_state(state) if joined else state
 
-        keyword = inbound.provider_keyword
+        keyword = optouts.in_effect(inbound.provider_keyword, opted_out=opted_out)
         if keyword is None and not opted_out:
             turn = self._turn(inbound, contact_hash, state, now,
                               stored=lookup.resume_word_hash, joined=joined)

@@ -150,6 +150,9 @@ def step(
         return _run(flow, state, flow.urgent_step, now, secrets, restarted=expired,
                     keyword="urgent")
     current = None if expired else flow.steps[state.step or flow.start]
+    if current is not None and flow.answer_words is not None:
+        # "no" to "is it safe to be texting now? 1 Yes 2 No" is the option "2", not free text.
+        said = flow.answer_words.option(current, said, state.language) or said
     if flow.intents is not None and said and _free_text(current, said):
         allowed = current.intents if current else None
         reading = flow.intents.read(folded or text, allowed, disclosure=disclosure)
@@ -165,13 +168,13 @@ def step(
         return _run(flow, state, flow.start, now, secrets, restarted=True)
 
     return _answer(flow, state, flow.steps[state.step or flow.start], text, now,
-                   secrets=secrets)
+                   said=said, secrets=secrets)
 
 
 def _answer(flow: Flow, state: ConversationState, current: Step, text: str, now: datetime,
-            *, secrets: Secrets) -> StepResult:
-    """The survivor's reply to the step they are at: a secret, free text, or an option."""
-    said = normalise(text)
+            *, said: str, secrets: Secrets) -> StepResult:
+    """The survivor's reply to the step they are at: a secret, free text, or an option.
+    `said` is the text normalised, or the option a yes or a no in their words stands for."""
     takes_secret = current.secret is not None or current.check is not None
     if takes_secret and said and said not in current.options:
         if state.locked:

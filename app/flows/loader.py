@@ -12,6 +12,7 @@ from typing import Any
 
 import yaml
 
+from app.flows.answers import AnswerWords, check_steps, parse_answer_words
 from app.flows.errors import FlowError
 from app.flows.intents import Intents, parse_intents
 from app.flows.model import Flow, Keyword, Step
@@ -104,7 +105,7 @@ def parse_flows(
     for source, raw in [f for f in files if f not in intent_files]:
         if not isinstance(raw, dict):
             raise FlowError(source, "file", "must be a mapping (flow, start, steps, keywords)")
-        unknown = set(raw) - {"flow", "steps", "keywords", "messages", *_ROLES}
+        unknown = set(raw) - {"flow", "steps", "keywords", "messages", "answer_words", *_ROLES}
         if unknown:
             raise FlowError(source, "file", f"unknown keys: {', '.join(sorted(map(str, unknown)))}")
         for role in _ROLES:
@@ -133,6 +134,8 @@ def parse_flows(
     if not steps:
         raise FlowError(first_source, "steps", "must be a non-empty mapping of step ids")
     _check_targets(steps, roles, keywords, intents)
+    answer_words = _answer_words_of(files)
+    check_steps(steps, answer_words, sources)
     if "start" not in roles:
         raise FlowError(first_source, "file", "needs 'start' as text (in exactly one file)")
     cover = roles.get("cover")
@@ -145,9 +148,19 @@ def parse_flows(
                 number_saved_step=(roles["number_saved"][0] if "number_saved" in roles
                                    else None),
                 service_messages=service_messages,
-                intents=intents[0] if intents else None)
+                intents=intents[0] if intents else None,
+                answer_words=answer_words)
     _check_references(flow)
     return flow
+
+
+def _answer_words_of(files: list[tuple[str, Any]]) -> AnswerWords | None:
+    """The one `answer_words:` section of the flow files (flows/answers.yaml), if any."""
+    found = [(source, raw) for source, raw in files
+             if isinstance(raw, dict) and "answer_words" in raw]
+    if len(found) > 1:
+        raise FlowError(found[1][0], "answer_words", f"is already set in {found[0][0]}")
+    return parse_answer_words(found[0][1]["answer_words"], found[0][0]) if found else None
 
 
 def _check_targets(steps: dict[str, Step], roles: dict[str, tuple[str, str]],

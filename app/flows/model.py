@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from app.flows.intents import Intents
+
+if TYPE_CHECKING:  # answers.py reads Step, so it is imported here only for the type
+    from app.flows.answers import AnswerWords
 
 PRIORITIES = ("routine", "high", "urgent")
 
@@ -96,6 +100,8 @@ class Step:
     web: str | None = None
     # ... and by this one where the service can text and call a safe number the chat is given.
     web_texts: str | None = None
+    # Which option a yes or a no in the survivor's words stands for (app/flows/answers.py).
+    answers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -139,6 +145,8 @@ class Flow:
     service_messages: dict[str, str] = field(default_factory=dict, compare=False)
     # What free text asks for (flows/intents.yaml), read before any menu.
     intents: Intents | None = field(default=None, compare=False)
+    # Yes and no in the survivor's words, for steps that take them (app/flows/answers.py).
+    answer_words: AnswerWords | None = field(default=None, compare=False)
 
     def keyword_language(self, keyword_name: str, said: str) -> str | None:
         """The one language whose words for this keyword include `said`, if only one does."""

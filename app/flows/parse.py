@@ -36,7 +36,7 @@ def text_of(raw: dict[str, Any], key: str, source: str, where: str) -> str:
 
 
 _STEP_KEYS = frozenset({"say", "options", "otherwise", "next", "capture", "actions", "secret",
-                        "check", "intents", "web", "web_texts"})
+                        "check", "intents", "web", "web_texts", "answers"})
 
 
 def parse_step(step_id: str, body: Any, source: str) -> Step:
@@ -85,7 +85,19 @@ def parse_step(step_id: str, body: Any, source: str) -> Step:
         intents=frozenset(intents) if intents is not None else None,
         web=body.get("web"),
         web_texts=body.get("web_texts"),
+        answers=_answers(body.get("answers"), source, where),
     )
+
+
+def _answers(raw: Any, source: str, where: str) -> dict[str, str]:
+    """`answers: {yes: "1", no: "2"}`: the options a yes and a no in the survivor's words
+    stand for (app/flows/answers.py; the loader checks each is one of the step's options)."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict) or not all(isinstance(k, str) and isinstance(v, str)
+                                            for k, v in raw.items()):
+        raise FlowError(source, where, "'answers' must map yes or no to one of the options")
+    return {name: normalise(reply) for name, reply in raw.items()}
 
 
 def _secret(raw: Any, source: str, where: str) -> SecretCapture | None:

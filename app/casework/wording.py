@@ -40,6 +40,8 @@ REASONS = {
     "forced_marriage": "forced marriage",
     "weapon_mentioned": "weapon mentioned",
     "children_harmed": "children harmed",
+    "stalking_found": "stalking: found where they are now (a tracker, their new address)",
+    "says_unsafe": "said they are not safe (in danger now)",
 }
 
 # The survivor's recorded choices: what was asked, and each coded answer.

@@ -29,7 +29,7 @@ NOW = datetime(2026, 12, 8, 11, 0, tzinfo=UTC)
 IDLE = timedelta(hours=4)
 TABLES: dict[str, dict[str, dict[str, list[str]]]] = {
     name: yaml.safe_load((Path(__file__).parent / f"{name}.yaml").read_text(encoding="utf-8"))
-    for name in ("senses", "senses_generalise", "senses_reader")}
+    for name in ("senses", "senses_generalise", "senses_reader", "senses_reader4")}
 
 
 def rows(kind: str) -> list[Any]:

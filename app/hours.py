@@ -8,20 +8,27 @@ time zone database, not by us.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from app.deployment.sections import OpeningHours
+from app.deployment.sections import END_OF_DAY, OpeningHours
 
 # How far ahead to look for the next opening; beyond this the survivor is told we cannot say.
 LOOKAHEAD_DAYS = 14
+
+
+def within(start: time, end: time, moment: time) -> bool:
+    """Whether a local time of day is in the span [start, end); a span ending "24:00"
+    (`END_OF_DAY`) takes in every moment up to midnight."""
+    return start <= moment and (moment < end or end == END_OF_DAY)
 
 
 def is_open(hours: OpeningHours, now: datetime) -> bool:
     local = now.astimezone(ZoneInfo(hours.timezone))
     if local.date() in hours.holidays:
         return False
-    return any(start <= local.time() < end for start, end in hours.weekly.get(local.weekday(), ()))
+    return any(within(start, end, local.time())
+               for start, end in hours.weekly.get(local.weekday(), ()))
 
 
 def next_opening(hours: OpeningHours, now: datetime) -> datetime | None:

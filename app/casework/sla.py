@@ -52,7 +52,7 @@ def on_duty_since(opening: hours.OpeningHours, now: datetime) -> datetime | None
     zone = ZoneInfo(opening.timezone)
     local = now.astimezone(zone)
     starts = [start for start, end in opening.weekly.get(local.weekday(), ())
-              if start <= local.time() < end]
+              if hours.within(start, end, local.time())]
     return datetime.combine(local.date(), min(starts), tzinfo=zone) if starts else None
 
 

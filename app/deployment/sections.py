@@ -16,6 +16,11 @@ from app.deployment.reader import Reader
 
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _SPAN = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
+# A span may end at "24:00", midnight at the end of its day: the only way to say "until
+# midnight", since "23:59" leaves the day's last minute closed (a 24-hour team told its
+# survivors it was out of hours from 23:59 to 00:00). Held as the day's last instant, which
+# app/hours.py counts as inside the span.
+END_OF_DAY = time.max
 
 
 @dataclass(frozen=True)
@@ -30,7 +35,8 @@ class LocalService:
 
 @dataclass(frozen=True)
 class OpeningHours:
-    """When advocates are on duty, in the deployment's own time zone."""
+    """When advocates are on duty, in the deployment's own time zone. Each span is [start,
+    end) of local time, or to midnight when it ends at `END_OF_DAY` ("24:00")."""
 
     timezone: str
     weekly: dict[int, tuple[tuple[time, time], ...]]
@@ -210,7 +216,8 @@ def opening_hours(reader: Reader, raw: Any) -> OpeningHours:
                 reader.fail(f"opening_hours.{day}", f"{span!r} is not like '09:00-17:00'")
             h1, m1, h2, m2 = (int(g) for g in match.groups())
             try:
-                start, end = time(h1, m1), time(h2, m2)
+                start = time(h1, m1)
+                end = END_OF_DAY if (h2, m2) == (24, 0) else time(h2, m2)
             except ValueError:
                 reader.fail(f"opening_hours.{day}", f"{span!r} is not a real time")
             if end <= start:

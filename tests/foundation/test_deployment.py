@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from app.deployment import DeploymentConfigError, load_deployment, parse_deployment
+from app.deployment.sections import END_OF_DAY
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEMO = PROJECT_ROOT / "config" / "demo.toml"
@@ -62,6 +63,11 @@ def test_minimal_deployment_gets_safe_defaults() -> None:
     assert deployment.services == ()
 
 
+def test_a_span_may_end_at_midnight_as_24_00(tmp_path: Path) -> None:
+    path = demo_with(tmp_path, 'friday = ["09:00-17:00"]', 'friday = ["18:00-24:00"]')
+    assert load_deployment(path).opening_hours.weekly[4] == ((time(18, 0), END_OF_DAY),)
+
+
 def test_holidays_may_be_toml_dates(tmp_path: Path) -> None:
     path = demo_with(tmp_path, '"2026-12-28"', "2026-12-28")
     assert date(2026, 12, 28) in load_deployment(path).opening_hours.holidays
@@ -93,6 +99,10 @@ def test_holidays_may_be_toml_dates(tmp_path: Path) -> None:
                      "opening_hours.wednesday", id="span-of-no-time"),
         pytest.param('thursday = ["09:00-17:00"]', 'thursday = ["09:00-25:00"]',
                      "opening_hours.thursday", id="span-not-a-real-time"),
+        pytest.param('thursday = ["09:00-17:00"]', 'thursday = ["09:00-24:30"]',
+                     "opening_hours.thursday", id="span-past-midnight"),
+        pytest.param('thursday = ["09:00-17:00"]', 'thursday = ["24:00-24:00"]',
+                     "opening_hours.thursday", id="span-starting-at-the-days-end"),
         pytest.param('timezone = "Europe/London"', 'timezone = "Europe/Atlantis"',
                      "opening_hours.timezone", id="unknown-timezone"),
         pytest.param('"2026-12-25"', '"2026-25-12"', "opening_hours.holidays",

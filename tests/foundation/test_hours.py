@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from app.deployment.sections import OpeningHours
+from app.deployment.sections import END_OF_DAY, OpeningHours
 from app.hours import is_open, next_opening
 
 LONDON = ZoneInfo("Europe/London")
@@ -86,6 +86,24 @@ def test_a_holiday_closes_a_working_day(holidays: tuple[date, ...], expected: bo
 def test_a_holiday_is_judged_on_the_local_date(now: datetime, expected: bool) -> None:
     hours = every_day(((time(0), time(23, 59)),), date(2026, 7, 2))
     assert is_open(hours, now) is expected
+
+
+@pytest.mark.parametrize(
+    ("spans", "now", "expected"),
+    [
+        pytest.param(((time(0), END_OF_DAY),), datetime(2026, 1, 7, 23, 59, 59, tzinfo=LONDON),
+                     True, id="to-24-00-the-last-minute-is-open"),
+        pytest.param(((time(0), END_OF_DAY),), datetime(2026, 1, 8, 0, 0, tzinfo=LONDON), True,
+                     id="to-24-00-and-from-00-00-midnight-is-open"),
+        pytest.param(((time(18), END_OF_DAY),), datetime(2026, 1, 7, 17, 59, 59, tzinfo=LONDON),
+                     False, id="to-24-00-closed-before-its-start"),
+        pytest.param(((time(0), time(23, 59)),), datetime(2026, 1, 7, 23, 59, 30, tzinfo=LONDON),
+                     False, id="to-23-59-the-last-minute-is-closed"),
+    ],
+)
+def test_a_span_to_24_00_is_open_until_midnight(spans: tuple[tuple[time, time], ...],
+                                                now: datetime, expected: bool) -> None:
+    assert is_open(every_day(spans), now) is expected
 
 
 @pytest.mark.parametrize(

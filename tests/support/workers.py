@@ -23,7 +23,8 @@ def always_open_config(directory: Path, alerts: bool) -> Path:
     text = DEFAULT_CONFIG.read_text(encoding="utf-8")
     text = re.sub(r'(?m)^(monday|tuesday|wednesday|thursday|friday) = .*$', "", text)
     text = text.replace('timezone = "Europe/London"', 'timezone = "Europe/London"\n' + "\n".join(
-        f'{day} = ["00:00-23:59"]' for day in
+        # 24:00, not 23:59: a worker running in the minute before midnight is still in hours.
+        f'{day} = ["00:00-24:00"]' for day in
         ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")))
     text = text.replace('holidays = ["2026-12-25", "2026-12-28", "2027-01-01"]', "holidays = []")
     if not alerts:

@@ -1,7 +1,8 @@
 """Fixtures for the real-browser tests (see harness.py for what each piece does).
 
 - `live_server`: the app built exactly as tests/conftest.py builds it (the same `environ`: a
-  fresh migrated SQLite file, the session's real Redis), on a real HTTP server.
+  fresh migrated SQLite file, the session's real Redis, the same `clock`: the wall clock
+  until a test sets it), on a real HTTP server.
 - `browsers`: Chromium launches with their own profile directories, closed at teardown.
 - `api`: Playwright's HTTP client, for the JSON endpoints and headers without a browser.
 """
@@ -30,11 +31,13 @@ from tests.browser.harness import (
     QuietRequestHandler,
     RecordingMiddleware,
 )
+from tests.conftest import MovableClock
 
 
 @pytest.fixture
-def live_server(environ: dict[str, str], database_path: Path) -> Iterator[LiveServer]:
-    app = create_app(load_settings(environ))
+def live_server(environ: dict[str, str], database_path: Path,
+                clock: MovableClock) -> Iterator[LiveServer]:
+    app = create_app(load_settings(environ), clock)
     # The language models load on the first message read (once per process; no preload in
     # tests since the memory change): load them now, so no page's first answer waits on them
     # beyond its few seconds.

@@ -15,10 +15,11 @@ from tests.browser.test_advocates_call_now import (
     assert_no_number,
     save_window,
     sms,  # noqa: F401 -- the fixture, used by name
-    windows_around_now,
+    windows_around,
 )
 from tests.browser.test_advocates_queue import claim, sign_in
 from tests.browser.test_webchat_accessibility import _blocking_violations
+from tests.conftest import MovableClock
 from tests.support import staff
 from tests.support.calls import CALL_BACK_FLOW, voice
 from tests.support.fake_twilio import FakeTwilio
@@ -29,15 +30,16 @@ pytestmark = pytest.mark.browser
 
 def test_the_call_state_updates_on_the_open_case_page_without_a_reload(
         fake_twilio: FakeTwilio, live_server: LiveServer, browsers: Browsers,
-        sms: TwilioSigner) -> None:  # noqa: F811 -- the fixture imported above
+        sms: TwilioSigner, clock: MovableClock) -> None:  # noqa: F811 -- the fixture imported above
+    clock.set(staff.TUESDAY_10AM)  # see windows_around
     advocate = staff.make_advocate(live_server.app, "ana@example.org")
     with live_server.app.app_context():
         services().phones.set(advocate.id, "07700 900456", actor="test")
     for body in CALL_BACK_FLOW:
         assert sms.sms(body).status_code == 200
-    inside, _outside = windows_around_now()
+    inside, _outside = windows_around(clock())
     page = browsers.launch().pages[0]
-    sign_in(page, live_server, advocate)
+    sign_in(page, live_server, advocate, at=clock().timestamp())
     rows = page.locator("#queue tbody tr[data-case]")
     expect(rows).to_have_count(1)
     case_id = int(rows.nth(0).get_attribute("data-case") or 0)

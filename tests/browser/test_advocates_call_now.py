@@ -8,7 +8,7 @@ number. The pages pass axe and "Call now" works by keyboard; no number is on any
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from datetime import UTC, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -18,6 +18,7 @@ from app.casework.safe_time import DAY_NAMES
 from tests.browser.harness import Browsers, LiveServer
 from tests.browser.test_advocates_queue import claim, queue_row, sign_in
 from tests.browser.test_webchat_accessibility import _blocking_violations
+from tests.conftest import MovableClock
 from tests.support import staff  # not `TestAdvocate` itself: pytest would try to collect it
 from tests.support.calls import ADVOCATE_PHONE, CALL_BACK_FLOW, voice
 from tests.support.fake_twilio import FakeTwilio
@@ -33,9 +34,11 @@ def sms(live_server: LiveServer, environ: dict[str, str]) -> TwilioSigner:
     return TwilioSigner(live_server.app.test_client(), environ["TWILIO_AUTH_TOKEN"])
 
 
-def windows_around_now() -> tuple[str, str]:
-    """A window open all of today and one open every day but today (London time)."""
-    today = datetime.now(UTC).astimezone(ZoneInfo("Europe/London")).weekday()
+def windows_around(moment: datetime) -> tuple[str, str]:
+    """A window open all of the moment's day and one open every day but that one (London
+    time). The app's clock must stand at `moment`: "00:00-23:59" leaves out the day's last
+    minute, and on the wall clock the day could change between choosing and calling."""
+    today = moment.astimezone(ZoneInfo("Europe/London")).weekday()
     other_days = ",".join(name for day, name in enumerate(DAY_NAMES) if day != today)
     return f"{DAY_NAMES[today]} {ALL_DAY}", f"{other_days} {ALL_DAY}"
 
@@ -56,14 +59,15 @@ def assert_no_number(page: Page) -> None:
 
 def test_call_now_is_refused_outside_the_window_and_rings_the_advocate_inside_it(
         fake_twilio: FakeTwilio, live_server: LiveServer, browsers: Browsers,
-        sms: TwilioSigner) -> None:
+        sms: TwilioSigner, clock: MovableClock) -> None:
+    clock.set(staff.TUESDAY_10AM)
     advocate = staff.make_advocate(live_server.app, "ana@example.org")
     for body in CALL_BACK_FLOW:
         assert sms.sms(body).status_code == 200
-    inside, outside = windows_around_now()
+    inside, outside = windows_around(clock())
     page = browsers.launch().pages[0]
     found: dict[str, list[str]] = {}
-    sign_in(page, live_server, advocate)
+    sign_in(page, live_server, advocate, at=clock().timestamp())
     rows = page.locator("#queue tbody tr[data-case]")
     expect(rows).to_have_count(1)
     case_id = int(rows.nth(0).get_attribute("data-case") or 0)

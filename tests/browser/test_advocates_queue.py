@@ -52,12 +52,14 @@ def raise_case(sms: TwilioSigner, live_server: LiveServer, *bodies: str) -> tupl
     return int(rows[0][0]), str(rows[0][1])
 
 
-def sign_in(page: Page, live_server: LiveServer, advocate: staff.TestAdvocate) -> None:
-    """Through the form, as a person would; lands on the queue."""
+def sign_in(page: Page, live_server: LiveServer, advocate: staff.TestAdvocate,
+            at: float | None = None) -> None:
+    """Through the form, as a person would; lands on the queue. `at`: the moment whose code
+    is typed (the app's clock's, when a test has set it), else now."""
     page.goto(live_server.url("/advocates/login"))
     page.fill("#email", advocate.email)
     page.fill("#password", staff.PASSWORD)
-    page.fill("#code", advocate.code())
+    page.fill("#code", advocate.code(at))
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(live_server.url("/advocates/queue"))
 

@@ -106,7 +106,14 @@
       chat.style.height = "";
     }
     var rem = parseFloat(window.getComputedStyle(root).fontSize) || 16;
-    root.classList.toggle("short-screen", seen < SHORT_REM * rem);
+    var short = seen < SHORT_REM * rem;
+    root.classList.toggle("short-screen", short);
+    // On a phone the controls wrap, so that "delete this chat" is in sight; where that, in a
+    // language with longer words, leaves the messages less than half of the height, they go
+    // back to one sideways row (measured with the class off, so this never flips back and forth).
+    if (!short && !chat.hidden && list.getBoundingClientRect().height < seen / 2) {
+      root.classList.add("short-screen");
+    }
     list.scrollTop = list.scrollHeight;
   }
   if (viewport) {
@@ -354,6 +361,7 @@
     if (event) { event.preventDefault(); }  // no "#ask" in the address bar or history
     chat.hidden = false;
     root.classList.add("chat-open");
+    fitViewport();  // its layout is measured once it is drawn
     input.focus();
     ensureToken();
   }

@@ -370,7 +370,7 @@ def warm_up(survivors: Survivors, problems: list[str]) -> list[float]:
 
     In development (this benchmark's settings) the language guesser loads lingua's models
     lazily, in each gunicorn worker's first request with a message long enough to guess
-    (app/services.py preloads them only in production): about 0.85 s here. This keeps that
+    (app/services/wiring.py preloads them only in production): about 0.85 s here. This keeps that
     one-off cost per worker out of the measured cases; the report shows it.
     """
     numbers = itertools.count(WARMUP_FIRST_SENDER)

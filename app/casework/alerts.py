@@ -47,7 +47,7 @@ class Alerts:
     delivery: Delivery
     redis: redis.Redis
     clock: Callable[[], datetime]
-    # Where the time of the last flood alert is kept (named per deployment: services.py).
+    # Where the time of the last flood alert is kept (named per deployment: app/services/wiring.py).
     flood_alert_key: str = "quietline:alerts:last_flood_alert"
 
     def notify(self, case_id: int) -> str:

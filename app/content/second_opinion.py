@@ -29,7 +29,7 @@ FILE = "second_opinion.json"
 def load(flows_dir: Path, mapped_in: Path | None = None) -> learned.SecondOpinion:
     """The second opinion in `flows_dir`; `SecondOpinionError` if it is missing or invalid.
 
-    With `mapped_in` (a long-lived process: app/services.py), its weights are read through
+    With `mapped_in` (a long-lived process: app/services/start_up.py), its weights are read through
     the memory-mapped file derived from the JSON in that folder, made there first if need be
     (app/content/second_opinion_map.py), so the process holds no copy of them; if that cannot
     be done, from the JSON, as without: the same decisions, with more memory."""
@@ -52,7 +52,7 @@ def load(flows_dir: Path, mapped_in: Path | None = None) -> learned.SecondOpinio
 def problems(flows_dir: Path) -> list[tuple[str, str]]:
     """(where, why) for `flows check`: a file that is there must be valid. A flows folder
     without one is not a problem here (the second opinion is off unless the deployment turns
-    it on, and then a missing file stops a production start: app/services.py)."""
+    it on, and then a missing file stops a production start: app/services/start_up.py)."""
     if not (flows_dir / FILE).exists():
         return []
     try:

@@ -1,7 +1,9 @@
-"""The services one app instance uses, built once from its settings.
+"""Every service one app instance uses, built once from its settings with what each needs.
 
-Views and commands reach them through `services()`, never through module globals, so two apps
-(e.g. in tests) never share a database engine, a keyring or a Redis connection.
+`build_services` is the one place that knows how the concerns fit together: it hands each
+service its database, keyring, clock, sender (made on first use) or callable, so no concern
+reaches up for another (docs/architecture.md, "The import rules"). `Services` holds what it
+built; app/services/__init__.py gives views and commands `services()`.
 """
 
 from __future__ import annotations
@@ -11,14 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlsplit
 
 import redis
-from flask import Flask, current_app
-from redis.backoff import NoBackoff
-from redis.retry import Retry
-from redis.sentinel import Sentinel
 
 from app.casework.alerts import Alerts
 from app.casework.callbacks import CallBacks
@@ -33,11 +29,7 @@ from app.casework.reply_delivery import ReplyDelivery
 from app.casework.risk import RiskAssessments
 from app.casework.sla import Sla
 from app.config import ConfigError, Settings
-from app.content import lint as flowlint
-from app.content import second_opinion, second_opinion_map
-from app.content.agencies import Agencies, load_agencies
 from app.content.catalogues import Catalogues
-from app.content.checklist import Checklist, load_checklist
 from app.content.code_words import code_words
 from app.content.language import LanguageGuesser
 from app.content.lockscreen import LockScreenRule
@@ -57,22 +49,19 @@ from app.crypto import (
     ReturnCodeKeys,
 )
 from app.dispatch import Dispatcher
-from app.flows import Flow, FlowError, load_flows
-from app.flows.learned import SecondOpinion, SecondOpinionError
-from app.flows.loader import read_yaml
-from app.flows.triage import TriageRuleError, TriageRules, parse_rules
-from app.lifecycle import retention, rotation
+from app.flows import Flow
+from app.lifecycle import retention
 from app.lifecycle.provider_copies import ProviderCopies
 from app.outbound.exactly_once import Delivery
 from app.outbound.twilio_rest import TwilioSender
+from app.services import start_up
+from app.services.redis_client import connect_redis
 from app.staff.accounts import Accounts
 from app.staff.phones import StaffPhones
 from app.staff.sessions import StaffSessions
 from app.storage.db import Database
 
 log = logging.getLogger(__name__)
-EXTENSION = "quietline"
-TRIAGE_FILE = "triage.yaml"
 
 
 @dataclass
@@ -160,10 +149,10 @@ def utc_now() -> datetime:
 def build_services(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Services:
     database = Database(settings.database_url)
     keyring = Keyring(settings.data_keys)
-    catalogues = load_catalogues(settings)
-    flow = load_conversation_flow(settings)
+    catalogues = start_up.load_catalogues(settings)
+    flow = start_up.load_conversation_flow(settings)
     if settings.production:
-        refuse_unchecked_content(settings, catalogues)
+        start_up.refuse_unchecked_content(settings, catalogues)
     connection = connect_redis(settings)
     dispatcher = Dispatcher(connection)
     # Loaded lazily here; the web tier's entry point preloads them once in gunicorn's master
@@ -173,7 +162,7 @@ def build_services(settings: Settings, clock: Callable[[], datetime] = utc_now) 
     hasher = ContactHasher(settings.contact_hash_keys)
     if settings.production:
         try:
-            refuse_unlisted_contact_keys(database, hasher)
+            start_up.refuse_unlisted_contact_keys(database, hasher)
         except ConfigError:
             database.dispose()  # the check's connection, so a refused start leaves none open
             raise
@@ -191,8 +180,8 @@ def build_services(settings: Settings, clock: Callable[[], datetime] = utc_now) 
         catalogues=catalogues,
         deployment=settings.deployment,
         clock=clock,
-        triage=load_triage(settings),
-        second_opinion=load_second_opinion(settings),
+        triage=start_up.load_triage(settings),
+        second_opinion=start_up.load_second_opinion(settings),
         guesser=guesser,
         dispatcher=dispatcher,
         throttle=throttle,
@@ -202,7 +191,7 @@ def build_services(settings: Settings, clock: Callable[[], datetime] = utc_now) 
         texts_safe_numbers=bool(settings.sms_from),
         spool=spool,
     )
-    web_catalogues = load_catalogues(settings, domain="web")
+    web_catalogues = start_up.load_catalogues(settings, domain="web")
     casework = Casework(database=database, keyring=keyring, deployment=settings.deployment,
                         clock=clock)
     accounts = Accounts(
@@ -230,7 +219,7 @@ def build_services(settings: Settings, clock: Callable[[], datetime] = utc_now) 
     phones = StaffPhones(database=database, keyring=keyring, clock=clock)
     notes = Notes(casework=casework, policy=settings.deployment.casework, clock=clock)
     risk = RiskAssessments(casework=casework, policy=settings.deployment.casework,
-                           clock=clock, checklist=load_risk_checklist(settings))
+                           clock=clock, checklist=start_up.load_risk_checklist(settings))
     lease = timedelta(seconds=settings.send_lease_seconds)
     # Staff sessions expire by the wall clock, not the service clock that tests move to put
     # casework in or out of hours: moving the casework clock must not sign people out.
@@ -267,165 +256,11 @@ def build_services(settings: Settings, clock: Callable[[], datetime] = utc_now) 
         phones=phones,
         risk=risk,
         referrals=Referrals(casework=casework, policy=settings.deployment.casework,
-                            clock=clock, agencies=load_referral_agencies(settings),
+                            clock=clock, agencies=start_up.load_referral_agencies(settings),
                             notes=notes, risk=risk),
         kept_records=KeptAfterErasure(casework=casework, risk=risk, clock=clock,
                                       retention_days=settings.deployment.retention_days),
         canned=canned)
     for warning in settings.deployment.warnings():
         log.warning("event=deployment.warning %s", warning)
-    return built
-
-
-def connect_redis(settings: Settings) -> redis.Redis:
-    """The Redis client for the queue, presence and locks: REDIS_URL, or through Sentinel.
-
-    With Sentinel, the client asks the sentinels for the current primary whenever it connects,
-    so after a failover the next command reaches the new primary; the web tier, the workers and
-    the sweeper all use this one function. Short timeouts either way: a survivor's reply must
-    never wait on a Redis that is down (rows are committed first; the sweeper catches up).
-    """
-    # No retries, said explicitly: a client built with redis.Redis(...) in redis-py 6 and later
-    # retries a failed command up to 10 times with a growing back-off (from_url's does not
-    # today), and a survivor's webhook must never wait on that. The sweeper is the retry.
-    timeouts: dict[str, Any] = {"socket_connect_timeout": 0.5, "socket_timeout": 1.0,
-                                "retry": Retry(NoBackoff(), 0)}
-    if not settings.redis_sentinels:
-        return redis.Redis.from_url(settings.redis_url, **timeouts)
-    url = urlsplit(settings.redis_url)
-    database = int(url.path.strip("/") or 0)
-    sentinel = Sentinel(list(settings.redis_sentinels), sentinel_kwargs=dict(timeouts),
-                        **timeouts)
-    client: redis.Redis = sentinel.master_for(settings.redis_sentinel_master, db=database,
-                                              password=url.password, username=url.username)
-    return client
-
-
-def refuse_unchecked_content(settings: Settings, catalogues: Catalogues) -> None:
-    """Production does not start with content that fails `flask flows check`.
-
-    A text that breaks the lock-screen rule or a message with no text would reach survivors;
-    the deployer must hear about it now, with every problem named.
-    """
-    problems = flowlint.check(settings.flows_path, catalogues,
-                              settings.deployment.default_language,
-                              settings.deployment.organisation_name,
-                              settings.deployment.languages)
-    errors = [problem for problem in problems if not problem.warning]
-    if errors:
-        listed = "; ".join(str(problem) for problem in errors[:10])
-        raise ConfigError(f"flows check failed ({len(errors)} problems): {listed}")
-
-
-def refuse_unlisted_contact_keys(database: Database, hasher: ContactHasher) -> None:
-    """Production does not start when stored contact values were made by a contact key that
-    is no longer in QUIETLINE_CONTACT_KEY.
-
-    Those values are no longer recognised: an opt-out (STOP) or a resume word under them would
-    silently stop holding, and the survivor's earlier conversation would not be found. The key
-    was removed before `flask keys rotate-contacts` said nothing was left under it; the
-    deployer, who has just restarted, must hear it now. (While the web tier is down, nginx
-    answers survivors with the emergency options: docs/deploy.md.)
-    """
-    unlisted = rotation.unlisted_contacts(database, hasher)
-    if unlisted:
-        raise ConfigError(
-            f"{unlisted} stored contact values were made by a key no longer listed in "
-            "QUIETLINE_CONTACT_KEY: opt-outs and resume words under it would not be "
-            "recognised. Put the removed key back (after the new one), restart, run "
-            "`flask keys rotate-contacts`, and remove it only when that says nothing is left.")
-
-
-def load_conversation_flow(settings: Settings) -> Flow | None:
-    """The flows, or None in development when they are broken (every reply is the fail-safe).
-
-    Production refuses to start instead: a deployer must find out at start-up, not from a
-    survivor's unanswered message.
-    """
-    deployment = settings.deployment
-    try:
-        return load_flows(settings.flows_path,
-                          extra_words={k: list(v) for k, v in deployment.extra_keywords.items()},
-                          duress_words=deployment.duress_words)
-    except FlowError as error:
-        if settings.production:
-            raise
-        log.error("event=flows.invalid source=%s where=%s", error.source, error.where)
-        return None
-
-
-def load_triage(settings: Settings) -> TriageRules | None:
-    """The triage rules, or None in development when they are broken (triage is then off;
-    requests for a person still escalate)."""
-    try:
-        return parse_rules(read_yaml(settings.flows_path / TRIAGE_FILE),
-                           str(settings.flows_path / TRIAGE_FILE))
-    except (FlowError, TriageRuleError) as error:
-        if settings.production:
-            raise
-        log.error("event=triage.invalid error=%s", type(error).__name__)
-        return None
-
-
-def load_second_opinion(settings: Settings) -> SecondOpinion | None:
-    """The learned second opinion when the deployment turns it on (`[triage]
-    second_opinion`), else None. A missing or broken file refuses to start in production
-    (the partnership asked for it) and leaves it off in development."""
-    if not settings.deployment.second_opinion:
-        return None
-    try:
-        # Mapped, so every process of the stack shares one copy of the weights (issue 22,
-        # item 6: the whole stack in 300 MiB).
-        return second_opinion.load(settings.flows_path, mapped_in=second_opinion_map.FOLDER)
-    except SecondOpinionError as error:
-        if settings.production:
-            raise
-        log.error("event=second_opinion.invalid error=%s", type(error).__name__)
-        return None
-
-
-def load_risk_checklist(settings: Settings) -> Checklist | None:
-    """The DASH checklist, or None in development when it is broken (advocates are told the
-    form is unavailable). Production refuses to start instead (`refuse_unchecked_content`)."""
-    try:
-        return load_checklist(settings.flows_path)
-    except FlowError as error:
-        if settings.production:
-            raise
-        log.error("event=checklist.invalid where=%s", error.where)
-        return None
-
-
-def load_referral_agencies(settings: Settings) -> Agencies | None:
-    """The referral agencies, or None in development when the file is broken (advocates are
-    told referrals are unavailable). Production refuses to start instead."""
-    try:
-        return load_agencies(settings.flows_path)
-    except FlowError as error:
-        if settings.production:
-            raise
-        log.error("event=agencies.invalid where=%s", error.where)
-        return None
-
-
-def load_catalogues(settings: Settings, domain: str = "messages") -> Catalogues:
-    try:
-        return Catalogues.load(settings.translations_path,
-                               settings.deployment.default_language, domain)
-    except Exception as error:
-        if settings.production:
-            raise
-        log.error("event=translations.invalid error=%s", type(error).__name__)
-        return Catalogues({}, settings.deployment.default_language)
-
-
-def init_app(app: Flask, settings: Settings,
-             clock: Callable[[], datetime] = utc_now) -> Services:
-    built = build_services(settings, clock)
-    app.extensions[EXTENSION] = built
-    return built
-
-
-def services() -> Services:
-    built: Services = current_app.extensions[EXTENSION]
     return built

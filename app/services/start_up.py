@@ -1,0 +1,148 @@
+"""What an app reads and checks as it starts: the partnership's files and the refusals.
+
+Each of the partnership's files (flows, triage rules, the learned second opinion, the DASH
+checklist, referral agencies, catalogues) is loaded here once. In development a broken one
+leaves its part off, with an event logged, so the rest can be worked on; production refuses to
+start instead, as it does on content that fails `flask flows check` or on contact keys that
+would leave stored values unrecognised: a deployer must hear about it at start-up, not from a
+survivor's unanswered message.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from app.config import ConfigError, Settings
+from app.content import lint as flowlint
+from app.content import second_opinion, second_opinion_map
+from app.content.agencies import Agencies, load_agencies
+from app.content.catalogues import Catalogues
+from app.content.checklist import Checklist, load_checklist
+from app.crypto import ContactHasher
+from app.flows import Flow, FlowError, load_flows
+from app.flows.learned import SecondOpinion, SecondOpinionError
+from app.flows.loader import read_yaml
+from app.flows.triage import TriageRuleError, TriageRules, parse_rules
+from app.lifecycle import rotation
+from app.storage.db import Database
+
+log = logging.getLogger(__name__)
+TRIAGE_FILE = "triage.yaml"
+
+
+def refuse_unchecked_content(settings: Settings, catalogues: Catalogues) -> None:
+    """Production does not start with content that fails `flask flows check`.
+
+    A text that breaks the lock-screen rule or a message with no text would reach survivors;
+    the deployer must hear about it now, with every problem named.
+    """
+    problems = flowlint.check(settings.flows_path, catalogues,
+                              settings.deployment.default_language,
+                              settings.deployment.organisation_name,
+                              settings.deployment.languages)
+    errors = [problem for problem in problems if not problem.warning]
+    if errors:
+        listed = "; ".join(str(problem) for problem in errors[:10])
+        raise ConfigError(f"flows check failed ({len(errors)} problems): {listed}")
+
+
+def refuse_unlisted_contact_keys(database: Database, hasher: ContactHasher) -> None:
+    """Production does not start when stored contact values were made by a contact key that
+    is no longer in QUIETLINE_CONTACT_KEY.
+
+    Those values are no longer recognised: an opt-out (STOP) or a resume word under them would
+    silently stop holding, and the survivor's earlier conversation would not be found. The key
+    was removed before `flask keys rotate-contacts` said nothing was left under it; the
+    deployer, who has just restarted, must hear it now. (While the web tier is down, nginx
+    answers survivors with the emergency options: docs/deploy.md.)
+    """
+    unlisted = rotation.unlisted_contacts(database, hasher)
+    if unlisted:
+        raise ConfigError(
+            f"{unlisted} stored contact values were made by a key no longer listed in "
+            "QUIETLINE_CONTACT_KEY: opt-outs and resume words under it would not be "
+            "recognised. Put the removed key back (after the new one), restart, run "
+            "`flask keys rotate-contacts`, and remove it only when that says nothing is left.")
+
+
+def load_conversation_flow(settings: Settings) -> Flow | None:
+    """The flows, or None in development when they are broken (every reply is the fail-safe).
+
+    Production refuses to start instead: a deployer must find out at start-up, not from a
+    survivor's unanswered message.
+    """
+    deployment = settings.deployment
+    try:
+        return load_flows(settings.flows_path,
+                          extra_words={k: list(v) for k, v in deployment.extra_keywords.items()},
+                          duress_words=deployment.duress_words)
+    except FlowError as error:
+        if settings.production:
+            raise
+        log.error("event=flows.invalid source=%s where=%s", error.source, error.where)
+        return None
+
+
+def load_triage(settings: Settings) -> TriageRules | None:
+    """The triage rules, or None in development when they are broken (triage is then off;
+    requests for a person still escalate)."""
+    try:
+        return parse_rules(read_yaml(settings.flows_path / TRIAGE_FILE),
+                           str(settings.flows_path / TRIAGE_FILE))
+    except (FlowError, TriageRuleError) as error:
+        if settings.production:
+            raise
+        log.error("event=triage.invalid error=%s", type(error).__name__)
+        return None
+
+
+def load_second_opinion(settings: Settings) -> SecondOpinion | None:
+    """The learned second opinion when the deployment turns it on (`[triage]
+    second_opinion`), else None. A missing or broken file refuses to start in production
+    (the partnership asked for it) and leaves it off in development."""
+    if not settings.deployment.second_opinion:
+        return None
+    try:
+        # Mapped, so every process of the stack shares one copy of the weights (issue 22,
+        # item 6: the whole stack in 300 MiB).
+        return second_opinion.load(settings.flows_path, mapped_in=second_opinion_map.FOLDER)
+    except SecondOpinionError as error:
+        if settings.production:
+            raise
+        log.error("event=second_opinion.invalid error=%s", type(error).__name__)
+        return None
+
+
+def load_risk_checklist(settings: Settings) -> Checklist | None:
+    """The DASH checklist, or None in development when it is broken (advocates are told the
+    form is unavailable). Production refuses to start instead (`refuse_unchecked_content`)."""
+    try:
+        return load_checklist(settings.flows_path)
+    except FlowError as error:
+        if settings.production:
+            raise
+        log.error("event=checklist.invalid where=%s", error.where)
+        return None
+
+
+def load_referral_agencies(settings: Settings) -> Agencies | None:
+    """The referral agencies, or None in development when the file is broken (advocates are
+    told referrals are unavailable). Production refuses to start instead."""
+    try:
+        return load_agencies(settings.flows_path)
+    except FlowError as error:
+        if settings.production:
+            raise
+        log.error("event=agencies.invalid where=%s", error.where)
+        return None
+
+
+def load_catalogues(settings: Settings, domain: str = "messages") -> Catalogues:
+    try:
+        return Catalogues.load(settings.translations_path,
+                               settings.deployment.default_language, domain)
+    except Exception as error:
+        if settings.production:
+            raise
+        log.error("event=translations.invalid error=%s", type(error).__name__)
+        return Catalogues({}, settings.deployment.default_language)

@@ -34,6 +34,7 @@ from app.private_files import restrict_new_files
 from app.services import connect_redis, services
 from app.worker.scheduled import ScheduledJobs
 from app.worker.sweeper import FORK_GUARD, Sweeper
+from app.worker.warm_up import warm_for_jobs
 
 log = logging.getLogger(__name__)
 # RQ blocks on Redis for its TTL less 15 s waiting for a job, with a socket timeout 10 s
@@ -50,6 +51,8 @@ def main() -> int:
     except ConfigError as error:
         print(f"worker: {error}", file=sys.stderr)  # noqa: T201 -- the operator must see why
         return 2
+    with app.app_context():
+        warm_for_jobs(services())  # before the freeze, so the horses share what it loads
     share_with_forks()
     with app.app_context():
         sweeper = Sweeper(app)

@@ -162,6 +162,17 @@ class TwilioSender:
         self._client = Client(account_sid, auth_token, http_client=self._http,
                               environment=_NO_AMBIENT_SETTINGS)
 
+    def load_resources(self) -> None:
+        """Import the SDK's message and call resources now; no request is made.
+
+        The SDK imports its API on first use, and the first `messages` or `calls` brings in
+        about 90 modules (every resource of an account). In the RQ worker that first use
+        used to happen inside each work-horse, the process RQ forks for one job and throws
+        away, so every job that sent a text imported them again into pages of its own: about
+        8 MiB more per horse (bench/memory.py). Called in the worker before it forks
+        (app/worker/warm_up.py), the horses share the worker's copy."""
+        _ = (self._client.messages, self._client.calls)
+
     def send(self, to: str, body: str) -> str:
         """Create the message; return Twilio's message SID. Raises SendError."""
         options: dict[str, str] = {"to": to, "from_": self._from_number, "body": body}

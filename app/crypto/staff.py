@@ -3,6 +3,7 @@ session tokens."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import re
@@ -23,7 +24,7 @@ class Passwords:
     def __init__(self, *, time_cost: int = 3, memory_cost: int = 65536) -> None:
         # Tests lower the cost through settings; the algorithm and its checks stay the same.
         self._hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_cost)
-        self._dummy = self._hasher.hash(secrets.token_urlsafe(16))
+        self._dummy = _unmatchable_hash(self._hasher)
 
     def __repr__(self) -> str:
         return "Passwords(argon2id)"
@@ -40,6 +41,19 @@ class Passwords:
 
     def needs_rehash(self, password_hash: str) -> bool:
         return bool(self._hasher.check_needs_rehash(password_hash))
+
+
+def _unmatchable_hash(hasher: PasswordHasher) -> str:
+    """An argon2id hash string with the hasher's own parameters, a random salt and a random
+    digest, which no password matches: verifying against it does exactly the work a real
+    account's hash costs. Hashing a random password for it instead took 64 MiB for a moment
+    in every process that builds the app, the RQ worker included, which never signs anyone
+    in (issue 22, item 6: the stack held about 357 MiB while it started)."""
+    def encoded(length: int) -> str:
+        return base64.b64encode(secrets.token_bytes(length)).decode("ascii").rstrip("=")
+
+    return (f"$argon2id$v=19$m={hasher.memory_cost},t={hasher.time_cost},"
+            f"p={hasher.parallelism}${encoded(hasher.salt_len)}${encoded(hasher.hash_len)}")
 
 
 class Totp:

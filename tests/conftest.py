@@ -24,14 +24,13 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
 from app import create_app
-from app import services as services_module
 from app.config import Settings, load_settings
 from app.conversation.spool import STREAM as SPOOL_STREAM
 from app.crypto import generate_key_token
 from app.dispatch import Dispatcher
 from app.flows.model import Flow
 from app.flows.triage import TriageRules
-from app.services import Services, services
+from app.services import Services, services, start_up
 from app.storage import migrate
 from app.storage.db import make_engine
 from tests.support.fake_twilio import FakeTwilio
@@ -85,13 +84,16 @@ def parsed_flows_once() -> Iterator[None]:
     the loader directly, and every process that tests start (make run, workers, gunicorn)
     parses for itself.
     """
+    # Patched where the wiring looks them up (app/services/wiring.py calls start_up.*): the
+    # names app.services re-exports are not called, and patching those left every test app
+    # parsing flows/ for itself (tests/foundation/test_flows_parsed_once_in_tests.py).
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(services_module, "load_conversation_flow", _flows_cached(
-            services_module.load_conversation_flow,
+        patch.setattr(start_up, "load_conversation_flow", _flows_cached(
+            start_up.load_conversation_flow,
             lambda s: (tuple(sorted(s.deployment.extra_keywords.items())),
                        s.deployment.duress_words, s.production)))
-        patch.setattr(services_module, "load_triage", _flows_cached(
-            services_module.load_triage, lambda s: s.production))
+        patch.setattr(start_up, "load_triage", _flows_cached(
+            start_up.load_triage, lambda s: s.production))
         yield
 
 

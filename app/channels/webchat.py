@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -51,8 +52,8 @@ class Assets:
 
     @classmethod
     def build(cls, cover: CoverSite) -> Assets:
-        js = (ASSETS / "chat.js").read_text(encoding="utf-8")
-        css = ((ASSETS / "chat.css").read_text(encoding="utf-8")
+        js = _without_comments((ASSETS / "chat.js").read_text(encoding="utf-8"))
+        css = (_without_comments((ASSETS / "chat.css").read_text(encoding="utf-8"))
                .replace("%(background)s", cover.background).replace("%(accent)s", cover.accent))
         csp = "; ".join((
             "default-src 'none'",
@@ -65,6 +66,19 @@ class Assets:
             "frame-ancestors 'none'",
         ))
         return cls(js, css, csp)
+
+
+# A comment on a line of its own: `// ...` in the script, `/* ... */` (one or more lines) in
+# the styles. Comments inside a line of code are kept: telling them apart from a string
+# would need a parser, and they are few.
+_COMMENT_LINES = re.compile(r"^[ \t]*(?://[^\n]*|/\*(?:[^*]|\*(?!/))*\*/[ \t]*)\n", re.MULTILINE)
+
+
+def _without_comments(source: str) -> str:
+    """The asset as sent: its comments say why for whoever edits it, and cost every page
+    (each cover with the chat must stay one response under 50 KB, tests/channels/
+    test_webchat_covers.py), so the survivor's phone is not sent them."""
+    return _COMMENT_LINES.sub("", source)
 
 
 def _sha256(text: str) -> str:

@@ -32,6 +32,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from app.flows.folding import CLAUSE, fold_word
 
@@ -202,6 +203,17 @@ def classes_for(classes: Mapping[str, Mapping[str, Sequence[str]]], language: st
     return found
 
 
+@lru_cache(maxsize=4096)
+def _compiled(source: str) -> re.Pattern[str]:
+    """`re.compile` with room for every pattern of the rules and intents.
+
+    `re` keeps only the last 512 patterns it compiled, and the triage rules alone now make
+    more than that: each further parse (the `flows check` command, a worker, every test that
+    checks a changed copy of flows/) compiled them all again, about 4 s a time. Kept here,
+    a second parse of the same phrases costs what building their sources does."""
+    return re.compile(source)
+
+
 def compile_phrases(phrases: Iterable[str], language: str,
                     negations: frozenset[str] = frozenset(),
                     classes: Mapping[str, Sequence[str]] | None = None
@@ -212,7 +224,7 @@ def compile_phrases(phrases: Iterable[str], language: str,
     if not listed:
         return None
     alternatives = "|".join(phrase_pattern(p, language, negations, classes) for p in listed)
-    return re.compile(_BEFORE_WORD + alternatives + _AFTER_WORD)
+    return _compiled(_BEFORE_WORD + alternatives + _AFTER_WORD)
 
 
 def screen(patterns: Iterable[re.Pattern[str]]) -> re.Pattern[str] | None:
@@ -228,7 +240,7 @@ def screen(patterns: Iterable[re.Pattern[str]]) -> re.Pattern[str] | None:
         inner.append(source[len(_BEFORE_WORD):-len(_AFTER_WORD)])
     if not inner:
         return None
-    return re.compile(_BEFORE_WORD + "|".join(inner) + _AFTER_WORD)
+    return _compiled(_BEFORE_WORD + "|".join(inner) + _AFTER_WORD)
 
 
 def phrase_words(phrases: Iterable[str]) -> set[str]:

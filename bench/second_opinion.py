@@ -2,7 +2,7 @@
 tuning splits eval/messages/dev and eval/messages/opened ONLY.
 
 `python bench/second_opinion.py [--folds batch|K] [--write]`. It never reads eval/messages/heldout
-(batch i, measured once at the end; batches d-h, each measured once, are now in opened/).
+(batch j, measured once at the end; batches d-i, each measured once, are now in opened/).
 
 Every tuning message (dev/ and opened/; "dev" below means both) is read by the rules as the
 service reads a first message (bench/understanding.py `reader`, without the second opinion):
@@ -277,7 +277,7 @@ def main() -> int:
 
     lines += ["", f"chosen: {named(method, sizes, weight)}, thresholds "
               f"urgent {thresholds['urgent']:.3f}, person {thresholds['person']:.3f}",
-              "default: decided once on batch i held-out by the rule pre-registered in "
+              "default: decided once on batch j held-out by the rule pre-registered in "
               "eval/README.md (on if rules+model raise urgent or person recall by >= 0.02 "
               "over rules alone, lower neither, and false urgent rises by <= 0.01), not here"]
     text = "\n".join(lines) + "\n"

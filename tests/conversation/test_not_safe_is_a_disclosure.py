@@ -44,18 +44,21 @@ NOT_SAFE_TO_TALK = [
 ]
 
 
-def cases(built: Services) -> list[Escalation]:
+def first_message(twilio: TwilioSigner, clock: MovableClock, built: Services,
+                  body: str) -> tuple[str | None, Escalation]:
+    """The reply to `body` as a first text while the team is at work, and the one case."""
+    clock.set(TUESDAY_MORNING)
+    reply = reply_text(twilio.sms(body, sender=SURVIVOR))
     with built.database.session() as session:
-        return list(session.scalars(select(Escalation)))
+        [case] = session.scalars(select(Escalation))
+    return reply, case
 
 
 @pytest.mark.parametrize("body", NOT_SAFE)
 def test_saying_i_am_not_safe_is_urgent_and_offers_a_person(
     twilio: TwilioSigner, clock: MovableClock, built: Services, body: str
 ) -> None:
-    clock.set(TUESDAY_MORNING)
-    reply = reply_text(twilio.sms(body, sender=SURVIVOR))
-    [case] = cases(built)
+    reply, case = first_message(twilio, clock, built, body)
     assert case.priority == 3
     assert "says_unsafe" in case.reasons
     assert reply is not None
@@ -66,8 +69,6 @@ def test_saying_i_am_not_safe_is_urgent_and_offers_a_person(
 def test_not_safe_to_talk_still_pauses(
     twilio: TwilioSigner, clock: MovableClock, built: Services, body: str
 ) -> None:
-    clock.set(TUESDAY_MORNING)
-    reply = reply_text(twilio.sms(body, sender=SURVIVOR))
-    [case] = cases(built)
+    reply, case = first_message(twilio, clock, built, body)
     assert case.reasons == ["not_safe_to_talk"]
     assert reply == built.catalogues.text(case.language, "pause.confirmed")

@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 
 from app.content import second_opinion_map
-from app.flows import learned
+from app.flows import learned, learned_train
 
 log = logging.getLogger(__name__)
 FILE = "second_opinion.json"
@@ -70,7 +70,7 @@ def held_out(path: Path) -> bool:
     return any("heldout" in str(form).casefold() for form in (path, path.resolve()))
 
 
-def labelled(folders: Sequence[Path]) -> list[learned.Example]:
+def labelled(folders: Sequence[Path]) -> list[learned_train.Example]:
     """Every message in each folder's *.yaml, with its language from the file name; a
     ValueError for a held-out folder or file (refused before anything is read)."""
     paths = []
@@ -84,7 +84,7 @@ def labelled(folders: Sequence[Path]) -> list[learned.Example]:
         language = path.stem.split("-")[0]
         for entry in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
             labels = set(entry.get("labels") or ())
-            examples.append(learned.Example(str(entry["text"]), language,
+            examples.append(learned_train.Example(str(entry["text"]), language,
                                             bool(entry.get("urgent")), "person" in labels))
     if not examples:
         raise ValueError(f"{', '.join(map(str, folders))}: no labelled messages (*.yaml)")
@@ -99,11 +99,11 @@ def retrain(folders: Sequence[Path], choice: dict[str, Any], out: Path, made_by:
     # Files written before logistic regression was a choice name no method: naive Bayes.
     method = str(choice.get("method", "bayes"))
     if method == "logistic":
-        opinion = learned.train(examples, thresholds=choice["thresholds"], sizes=sizes,
+        opinion = learned_train.train(examples, thresholds=choice["thresholds"], sizes=sizes,
                                 method=method, l2=float(choice["l2"]))
         how = f"L2-regularised logistic regression (L2 {choice['l2']})"
     else:
-        opinion = learned.train(examples, thresholds=choice["thresholds"], sizes=sizes,
+        opinion = learned_train.train(examples, thresholds=choice["thresholds"], sizes=sizes,
                                 alpha=float(choice["alpha"]))
         how = f"binarised multinomial naive Bayes (alpha {choice['alpha']})"
     where = ", ".join(folder.name + "/" for folder in folders)
@@ -113,7 +113,7 @@ def retrain(folders: Sequence[Path], choice: dict[str, Any], out: Path, made_by:
             f"{how} over character {sizes[0]}-{sizes[1]}-grams, "
             "thresholds chosen by cross-validation "
             "(bench/second_opinion.py). Do not edit by hand: retrain.")
-    data = learned.to_data(opinion, made)
+    data = learned_train.to_data(opinion, made)
     learned.parse(data)  # what is written must load
     out.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
                    + "\n", encoding="utf-8")

@@ -17,10 +17,10 @@ twice: naive Bayes grows over-sure with many overlapping n-grams). Character n-g
 word list, so inflections, Welsh mutations, clitics and misspellings share most of their
 n-grams with the forms the model was taught.
 
-The weights are data the partnership owns (flows/second_opinion.json), made by `train` from
-labelled messages (`flask --app wsgi flows train-second-opinion FOLDER`); thresholds and
-features are chosen by cross-validation (bench/second_opinion.py). Whether it runs is a
-deployment setting (`[triage] second_opinion`).
+The weights are data the partnership owns (flows/second_opinion.json), made by
+`learned_train.train` from labelled messages (`flask --app wsgi flows train-second-opinion
+FOLDER`); thresholds and features are chosen by cross-validation (bench/second_opinion.py).
+Whether it runs is a deployment setting (`[triage] second_opinion`).
 
 Pure: no I/O; the parsed file is handed in.
 """
@@ -28,11 +28,9 @@ Pure: no I/O; the parsed file is handed in.
 from __future__ import annotations
 
 import math
-import random
 from array import array
 from bisect import bisect_left
-from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -43,7 +41,6 @@ LABELS = ("urgent", "person")
 SHARED = "*"
 VERSION = 1
 REASON = "second_opinion"  # the reason an advocate sees when this raised a message to urgent
-METHODS = ("bayes", "logistic")
 
 
 class SecondOpinionError(ValueError):
@@ -193,7 +190,12 @@ class SecondOpinion:
     def scores(self, text: str | Said, language: str | None = None) -> dict[str, float]:
         """Each label's score for a message: the shared model's log-odds, averaged with its
         language's when there is a model for that language."""
-        grams = features(understood(text).folded, self.sizes)
+        return self.scores_of(features(understood(text).folded, self.sizes), language)
+
+    def scores_of(self, grams: frozenset[str], language: str | None = None
+                  ) -> dict[str, float]:
+        """`scores` for a message's n-grams already made (`features` at `sizes`):
+        cross-validation scores each message under many models and makes them once."""
         if not grams:
             return {label: -math.inf for label in LABELS}
         message = Grams(grams)
@@ -208,136 +210,6 @@ class SecondOpinion:
         scores = self.scores(text, language)
         return Opinion(urgent=scores["urgent"] >= self.thresholds["urgent"],
                        person=scores["person"] >= self.thresholds["person"])
-
-
-@dataclass(frozen=True)
-class Example:
-    """One labelled message: its text, the language it is written in, and its labels."""
-
-    text: str
-    language: str
-    urgent: bool
-    person: bool
-
-
-def _train_model(grams: list[frozenset[str]], labels: dict[str, list[bool]], *,
-                 alpha: float, min_count: int) -> _Model:
-    counts = Counter(gram for doc in grams for gram in doc)
-    vocabulary = {gram for gram, n in counts.items() if n >= min_count}
-    priors: dict[str, float] = {}
-    weights: dict[str, dict[str, float]] = {}
-    for label in LABELS:
-        marks = labels[label]
-        positive, negative = Counter[str](), Counter[str]()
-        for doc, mark in zip(grams, marks, strict=True):
-            (positive if mark else negative).update(doc & vocabulary)
-        n_pos = sum(marks)
-        n_neg = len(marks) - n_pos
-        # Smoothed, so a label seen in no example is still a finite, very unlikely reading.
-        priors[label] = math.log((n_pos + alpha) / (n_neg + alpha))
-        total_pos = sum(positive.values()) + alpha * len(vocabulary)
-        total_neg = sum(negative.values()) + alpha * len(vocabulary)
-        weights[label] = {
-            gram: round(math.log((positive[gram] + alpha) / total_pos)
-                        - math.log((negative[gram] + alpha) / total_neg), 3)
-            for gram in sorted(vocabulary)
-        }
-    return _Model(priors, weights)
-
-
-def _sigmoid(z: float) -> float:
-    if z >= 0:
-        return 1.0 / (1.0 + math.exp(-z))
-    e = math.exp(z)
-    return e / (1.0 + e)
-
-
-def _train_logistic(grams: list[frozenset[str]], labels: dict[str, list[bool]], *,
-                    l2: float, min_count: int, epochs: int) -> _Model:
-    """L2-regularised logistic regression by stochastic gradient descent with AdaGrad steps
-    (each n-gram's step shrinks as it is seen, so rare n-grams still learn), in a seeded
-    order: the same examples always give the same weights. The weights are log-odds, like
-    naive Bayes', so the file and the scoring are the same for both."""
-    counts = Counter(gram for doc in grams for gram in doc)
-    vocabulary = sorted(gram for gram, n in counts.items() if n >= min_count)
-    index = {gram: i for i, gram in enumerate(vocabulary)}
-    rows = [[index[gram] for gram in doc if gram in index] for doc in grams]
-    rate = 0.5
-    priors: dict[str, float] = {}
-    weights: dict[str, dict[str, float]] = {}
-    for label in LABELS:
-        marks = [1.0 if mark else 0.0 for mark in labels[label]]
-        w = [0.0] * len(vocabulary)
-        seen = [1e-8] * len(vocabulary)  # AdaGrad: the sum of each weight's squared steps
-        bias, bias_seen = 0.0, 1e-8
-        order = list(range(len(rows)))
-        # A seeded order, not a secret: the same examples must give the same file.
-        shuffle = random.Random(f"{label}:{len(rows)}:{len(vocabulary)}").shuffle  # noqa: S311
-        for _ in range(epochs):
-            shuffle(order)
-            for i in order:
-                row = rows[i]
-                error = _sigmoid(bias + sum(w[j] for j in row)) - marks[i]
-                bias_seen += error * error
-                bias -= rate * error / math.sqrt(bias_seen)
-                for j in row:
-                    # The penalty is applied when an n-gram is seen ("lazy"): rare n-grams
-                    # are held back less than in full-batch training, which CV measures.
-                    step = error + l2 * w[j]
-                    seen[j] += step * step
-                    w[j] -= rate * step / math.sqrt(seen[j])
-        priors[label] = round(bias, 3)
-        # Weights that round to nothing are left out: the file holds what changes a score.
-        weights[label] = {gram: round(w[i], 3) for i, gram in enumerate(vocabulary)
-                          if round(w[i], 3) != 0.0}
-    return _Model(priors, weights)
-
-
-def train(examples: Iterable[Example], *, thresholds: Mapping[str, float],
-          sizes: tuple[int, int] = (2, 4), alpha: float = 0.5, min_count: int = 2,
-          min_language: int = 30, method: str = "bayes", l2: float = 0.01,
-          epochs: int = 10) -> SecondOpinion:
-    """A second opinion taught by `examples`: the shared model from all of them, and one
-    model for each language with at least `min_language` examples. N-grams seen in fewer
-    than `min_count` messages are left out (they would be one message's quirks). `method`
-    is "bayes" (smoothed by `alpha`) or "logistic" (penalised by `l2`, `epochs` passes)."""
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {', '.join(METHODS)}, not {method!r}")
-    examples = list(examples)
-    grams = [features(Said.of(e.text).folded, sizes) for e in examples]
-
-    def fit(chosen: list[int]) -> _Model:
-        taught = [grams[i] for i in chosen]
-        marks = {"urgent": [examples[i].urgent for i in chosen],
-                 "person": [examples[i].person for i in chosen]}
-        if method == "logistic":
-            return _train_logistic(taught, marks, l2=l2, min_count=min_count, epochs=epochs)
-        return _train_model(taught, marks, alpha=alpha, min_count=min_count)
-
-    models = {SHARED: fit(list(range(len(examples))))}
-    for language in sorted({e.language for e in examples}):
-        chosen = [i for i, e in enumerate(examples) if e.language == language]
-        if len(chosen) >= min_language:
-            models[language] = fit(chosen)
-    return SecondOpinion(models, dict(thresholds), sizes)
-
-
-def to_data(opinion: SecondOpinion, made: str) -> dict[str, Any]:
-    """The file's content: `made` says how (from what, by which command) it was made. For a
-    second opinion just taught (`train`): one read from a file is packed, and its file is
-    already written."""
-    trained = {language: model for language, model in opinion.models.items()
-               if isinstance(model, _Model)}
-    if len(trained) != len(opinion.models):
-        raise TypeError("to_data writes a second opinion made by train, not one read from a file")
-    return {
-        "version": VERSION,
-        "made": made,
-        "ngrams": list(opinion.sizes),
-        "thresholds": dict(opinion.thresholds),
-        "models": {language: {"priors": model.priors, "weights": model.weights}
-                   for language, model in sorted(trained.items())},
-    }
 
 
 def parse(raw: Any, source: str = "flows/second_opinion.json") -> SecondOpinion:

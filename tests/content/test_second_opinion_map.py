@@ -14,7 +14,7 @@ import pytest
 from app.config import Settings
 from app.content import second_opinion, second_opinion_map
 from app.crypto import file_digest
-from app.flows import learned
+from app.flows import learned, learned_train
 from app.flows.said import Said
 from app.services import load_second_opinion
 
@@ -101,10 +101,10 @@ def test_a_message_is_keyed_once_for_both_its_models(tmp_path: Path,
 def test_a_taught_opinion_scores_the_same_mapped(tmp_path: Path) -> None:
     from tests.flows.test_second_opinion_logistic import TAUGHT  # noqa: PLC0415
 
-    taught = learned.train(TAUGHT, thresholds={"urgent": 0.0, "person": 0.0},
+    taught = learned_train.train(TAUGHT, thresholds={"urgent": 0.0, "person": 0.0},
                            sizes=(2, 4), min_language=5, method="logistic")
     source = tmp_path / "taught.json"
-    source.write_text(json.dumps(learned.to_data(taught, "a test")), encoding="utf-8")
+    source.write_text(json.dumps(learned_train.to_data(taught, "a test")), encoding="utf-8")
     flows, folder = mapped_copy(tmp_path, source)
     parsed = second_opinion.load(flows)
     mapped = second_opinion.load(flows, mapped_in=folder)

@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from app.flows import learned
-from app.flows.learned import Example
+from app.flows import learned, learned_train
+from app.flows.learned_train import Example
 from app.services import Services
 from app.storage.models import Escalation
 from tests.conftest import MovableClock
@@ -34,7 +34,7 @@ def taught() -> learned.SecondOpinion:
             "lovely weather", "bus times to town", "my cat likes the garden",
             "see you at the shop", "opening hours please", "how is your day", "ok")),
     ]
-    return learned.train(examples, thresholds={"urgent": 0.0, "person": 0.0}, min_language=5)
+    return learned_train.train(examples, thresholds={"urgent": 0.0, "person": 0.0}, min_language=5)
 
 
 def cases(built: Services) -> list[Escalation]:

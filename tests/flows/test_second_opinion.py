@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from app.flows import ConversationState, Escalate, Flow, learned, load_flows, step
-from app.flows.learned import Example, Opinion, SecondOpinionError
+from app.flows import ConversationState, Escalate, Flow, learned, learned_train, load_flows, step
+from app.flows.learned import Opinion, SecondOpinionError
+from app.flows.learned_train import Example
 from app.flows.model import Pause
 from app.flows.said import READ_HEAD, READ_TAIL, Said
 from app.flows.triage import NONE, Assessment
@@ -43,7 +44,7 @@ def flow() -> Flow:
 
 @pytest.fixture(scope="module")
 def opinion() -> learned.SecondOpinion:
-    return learned.train(TAUGHT, thresholds={"urgent": 0.0, "person": 0.0}, sizes=(2, 4),
+    return learned_train.train(TAUGHT, thresholds={"urgent": 0.0, "person": 0.0}, sizes=(2, 4),
                          min_language=5)
 
 
@@ -105,7 +106,7 @@ def test_a_long_message_is_read_in_part_like_the_rules() -> None:
 
 
 def test_its_file_round_trips_and_is_checked(opinion: learned.SecondOpinion) -> None:
-    data = json.loads(json.dumps(learned.to_data(opinion, "made by a test")))
+    data = json.loads(json.dumps(learned_train.to_data(opinion, "made by a test")))
     again = learned.parse(data)
     assert again.read("he is outside with a blade", "en") == opinion.read(
         "he is outside with a blade", "en")

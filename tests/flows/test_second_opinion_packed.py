@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from app.flows import learned
+from app.flows import learned, learned_train
 from tests.flows.test_second_opinion_logistic import TAUGHT
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -18,11 +18,11 @@ MESSAGES = ["hes outside with a blade", "can i chat with a human please",
 
 @pytest.mark.parametrize("method", ["bayes", "logistic"])
 def test_read_from_its_file_it_scores_as_taught(method: str) -> None:
-    taught = learned.train(TAUGHT, thresholds={"urgent": 0.0, "person": 0.0},
+    taught = learned_train.train(TAUGHT, thresholds={"urgent": 0.0, "person": 0.0},
                            sizes=(2, 4), min_language=5, method=method)
     # The file rounds weights to three decimals, as training does: the packed integers are
     # those thousandths exactly.
-    read = learned.parse(json.loads(json.dumps(learned.to_data(taught, "a test"))))
+    read = learned.parse(json.loads(json.dumps(learned_train.to_data(taught, "a test"))))
     assert all(isinstance(model, learned._Packed) for model in read.models.values())  # noqa: SLF001
     for text in MESSAGES:
         for language in ("en", None, "pl"):
@@ -39,7 +39,7 @@ def test_the_shipped_file_is_packed_and_reads_danger() -> None:
 
 
 def test_a_packed_opinion_is_not_written_back() -> None:
-    taught = learned.train(TAUGHT, thresholds={"urgent": 0.0, "person": 0.0}, min_language=5)
-    read = learned.parse(learned.to_data(taught, "a test"))
+    taught = learned_train.train(TAUGHT, thresholds={"urgent": 0.0, "person": 0.0}, min_language=5)
+    read = learned.parse(learned_train.to_data(taught, "a test"))
     with pytest.raises(TypeError, match="made by train"):
-        learned.to_data(read, "again")
+        learned_train.to_data(read, "again")

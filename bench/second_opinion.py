@@ -85,6 +85,17 @@ CANDIDATES: list[Candidate] = [
     # more writers' batches favour either (0.003 won the first run; 0.01 and 0.03 then added).
     Candidate("logistic", (3, 5), 0.003), Candidate("logistic", (3, 5), 0.0003),
     Candidate("logistic", (3, 5), 0.01), Candidate("logistic", (3, 5), 0.03),
+    # Round 5, for writers the model has never read (urgent recall 0.76 on batch i against
+    # the issue's 0.97): urgent examples weighted above calm ones, so a missed danger costs
+    # more in training; one model for all languages (a language's model is taught on a
+    # tenth of the messages, by few writers); and 6-grams, which hold short words whole
+    # with the spaces around them ("kill", "knife", "cyllell"), within the mapped file's
+    # eight characters a key.
+    Candidate("logistic", (3, 5), 0.001, positive_weight=3.0),
+    Candidate("logistic", (3, 5), 0.003, positive_weight=3.0),
+    Candidate("logistic", (3, 5), 0.001, shared_only=True),
+    Candidate("bayes", (2, 4), 0.5, shared_only=True),
+    Candidate("logistic", (3, 6), 0.001),
 ]
 SEED = "second-opinion-cv:20261206"
 

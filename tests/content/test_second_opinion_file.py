@@ -45,6 +45,22 @@ def test_the_trainer_makes_a_file_that_loads(tmp_path: Path) -> None:
     assert second_opinion.problems(out) == []
 
 
+def test_the_trainer_weights_urgent_examples_as_cross_validation_chose(tmp_path: Path) -> None:
+    # bench/second_opinion.py may choose a candidate that weights positive examples: the
+    # file it makes must be taught that way, and say so.
+    write_messages(tmp_path / "labelled")
+    made = {}
+    for weight in (1.0, 3.0):
+        out = tmp_path / f"flows-{weight}"
+        out.mkdir()
+        choice = {**CHOICE, "method": "logistic", "l2": 0.001, "positive_weight": weight}
+        second_opinion.retrain([tmp_path / "labelled"], choice, out / second_opinion.FILE,
+                               "a test")
+        made[weight] = json.loads((out / second_opinion.FILE).read_text(encoding="utf-8"))
+    assert "weighted x3.0" in made[3.0]["made"]
+    assert made[3.0]["models"] != made[1.0]["models"]
+
+
 def test_the_trainer_refuses_a_held_out_folder(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="held-out"):
         second_opinion.labelled([tmp_path / "eval" / "heldout"])

@@ -7,18 +7,21 @@ Pure functions, no clock of their own; times are the deployment's local time.
 
 A window is days of the week plus a start and end time on each of those days, written in one
 canonical form that advocates can read and edit: "mon-fri 18:00-20:00", "daily 09:30-12:00",
-"sat,sun 10:00-16:00".
+"sat,sun 10:00-16:00". A window may end at "24:00", midnight at the end of its day, as opening
+hours may: "23:59" would leave the day's last minute outside it.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from app.casework import safe_time_words
 from app.casework.safe_time_words import EARLIEST, LATEST
+from app.deployment.sections import END_OF_DAY
+from app.hours import within
 
 DAY_NAMES = safe_time_words.DAY_NAMES
 __all__ = ["EARLIEST", "LATEST", "SafeWindow", "WindowError", "parse", "suggest"]
@@ -40,24 +43,49 @@ class SafeWindow:
     end: time
 
     def __str__(self) -> str:
-        return f"{_days_text(self.days)} {self.start:%H:%M}-{self.end:%H:%M}"
+        end = "24:00" if self.end == END_OF_DAY else f"{self.end:%H:%M}"
+        return f"{_days_text(self.days)} {self.start:%H:%M}-{end}"
 
     def contains(self, now: datetime, timezone: str) -> bool:
         local = now.astimezone(ZoneInfo(timezone))
-        return local.weekday() in self.days and self.start <= local.time() < self.end
+        return local.weekday() in self.days and within(self.start, self.end, local.time())
 
     def next_start(self, now: datetime, timezone: str) -> datetime:
-        """The next moment the window opens (now, if it is open now)."""
+        """The next moment the window opens (now, if it is open now), as a real local time.
+
+        Compared as instants, not as wall-clock readings: on the nights the clocks change, a
+        start the clocks skip (01:30 in London in late March) opens when they jump past it,
+        and one they pass twice (01:30 in late October) opens at whichever reading is next.
+        """
         if self.contains(now, timezone):
             return now
         zone = ZoneInfo(timezone)
         local = now.astimezone(zone)
         for offset in range(8):
             day = local.date() + timedelta(days=offset)
-            candidate = datetime.combine(day, self.start, tzinfo=zone)
-            if day.weekday() in self.days and candidate > local:
-                return candidate
+            if day.weekday() not in self.days:
+                continue
+            for moment in _moments_reading(datetime.combine(day, self.start), zone):
+                # A window wholly inside the skipped hour does not open that day.
+                if moment > now and self.contains(moment, timezone):
+                    return moment.astimezone(zone)
         raise AssertionError("a window with days opens within a week")  # pragma: no cover
+
+
+def _moments_reading(wall: datetime, zone: ZoneInfo) -> list[datetime]:
+    """The instants (UTC) at which local clocks read `wall` (naive): one on most days, two in
+    the hour repeated when clocks go back, and, for a reading skipped when they go forward,
+    the instant they jump past it."""
+    found = sorted({wall.replace(tzinfo=zone, fold=fold).astimezone(UTC) for fold in (0, 1)})
+    real = [m for m in found if m.astimezone(zone).replace(tzinfo=None) == wall]
+    if real:
+        return real
+    # Skipped: from the earlier candidate, step to the first instant whose reading is past it.
+    # Zone offsets and window starts are whole minutes, so this meets the jump exactly.
+    moment = found[0]
+    while moment.astimezone(zone).replace(tzinfo=None) < wall:
+        moment += timedelta(minutes=1)
+    return [moment]
 
 
 def _days_text(days: frozenset[int]) -> str:
@@ -81,9 +109,10 @@ def parse(text: str) -> SafeWindow:
         raise WindowError("times must look like 18:00-20:00")
     h1, m1, h2, m2 = (int(g) for g in match.groups())
     try:
-        start, end = time(h1, m1), time(h2, m2)
+        start = time(h1, m1)
+        end = END_OF_DAY if (h2, m2) == (24, 0) else time(h2, m2)
     except ValueError as exc:
-        raise WindowError("times must be real times of day, 00:00 to 23:59") from exc
+        raise WindowError("times must be real times of day, 00:00 to 24:00") from exc
     if end <= start:
         raise WindowError("the window must end after it starts, on the same day")
     return SafeWindow(days, start, end)

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from app.casework.safe_time import SafeWindow, WindowError, parse, suggest
+from app.deployment.sections import END_OF_DAY
 
 LONDON = ZoneInfo("Europe/London")
 UTC = ZoneInfo("UTC")
@@ -89,6 +90,7 @@ def test_str_gives_the_canonical_form(text: str, canonical: str) -> None:
         pytest.param(SafeWindow(SAT_SUN, time(10), time(16)), id="sat-sun"),
         pytest.param(SafeWindow(frozenset({4, 5, 6, 0}), time(7, 5), time(8)), id="fri-mon"),
         pytest.param(SafeWindow(frozenset({3}), time(0), time(23, 59)), id="one-day"),
+        pytest.param(SafeWindow(EVERY_DAY, time(22), END_OF_DAY), id="until-midnight"),
     ],
 )
 def test_canonical_form_parses_back_to_the_same_window(window: SafeWindow) -> None:
@@ -107,8 +109,9 @@ def test_canonical_form_parses_back_to_the_same_window(window: SafeWindow) -> No
         pytest.param("mon-fri 18-20", "times must look like 18:00-20:00", id="hours-only"),
         pytest.param("mon-fri 18:00", "times must look like 18:00-20:00", id="one-time"),
         pytest.param("mon-fri 18.00-20.00", "times must look like 18:00-20:00", id="dots"),
-        pytest.param("mon-fri 18:00-24:00", "times must be real times of day, 00:00 to 23:59",
-                     id="hour-24"),
+        pytest.param("mon-fri 18:00-24:30", "times must be real times of day, 00:00 to 24:00",
+                     id="past-midnight"),
+        pytest.param("mon-fri 24:00-24:00", "times must be real times of day", id="starts-at-24"),
         pytest.param("mon-fri 18:60-20:00", "times must be real times of day", id="minute-60"),
         pytest.param("mon-fri 20:00-18:00", "the window must end after it starts, on the same day",
                      id="ends-before-it-starts"),
@@ -148,6 +151,10 @@ def test_parse_refuses_other_forms_and_says_what_is_expected(text: str, message:
                      id="saturday-is-not-a-weekday"),
         pytest.param("sun 00:00-01:00", datetime(2026, 7, 4, 23, 30, tzinfo=UTC), True,
                      id="saturday-night-utc-is-sunday-bst"),
+        pytest.param("daily 22:00-24:00", datetime(2026, 12, 9, 23, 59, 30, tzinfo=UTC), True,
+                     id="a-window-until-midnight-holds-the-last-minute"),
+        pytest.param("daily 22:00-24:00", datetime(2026, 12, 10, 0, 0, tzinfo=UTC), False,
+                     id="a-window-until-midnight-ends-at-midnight"),
         pytest.param("sat 23:00-23:59", datetime(2026, 7, 4, 23, 30, tzinfo=UTC), False,
                      id="the-day-is-the-local-day"),
         pytest.param("fri-mon 10:00-12:00", datetime(2026, 7, 6, 11, 0, tzinfo=LONDON), True,
@@ -185,10 +192,30 @@ def test_next_start_is_now_while_the_window_is_open() -> None:
                      datetime(2026, 3, 29, 8, 0, tzinfo=UTC), id="into-bst-09-local-is-08-utc"),
         pytest.param("daily 09:00-10:00", datetime(2026, 10, 24, 12, 0, tzinfo=UTC),
                      datetime(2026, 10, 25, 9, 0, tzinfo=UTC), id="into-gmt-09-local-is-09-utc"),
+        # 29 March 2026: London's clocks go from 01:00 GMT straight to 02:00 BST.
+        pytest.param("sun 01:30-03:00", datetime(2026, 3, 29, 0, 10, tzinfo=UTC),
+                     datetime(2026, 3, 29, 1, 0, tzinfo=UTC), id="skipped-start"),
+        pytest.param("sun 01:00-01:59", datetime(2026, 3, 29, 0, 10, tzinfo=UTC),
+                     datetime(2026, 4, 5, 0, 0, tzinfo=UTC), id="skipped-window"),
+        # 25 October 2026: London's clocks read 01:00-02:00 twice, in BST and then in GMT.
+        pytest.param("sun 01:20-01:40", datetime(2026, 10, 25, 0, 10, tzinfo=UTC),
+                     datetime(2026, 10, 25, 0, 20, tzinfo=UTC), id="first-pass"),
+        pytest.param("sun 01:20-01:40", datetime(2026, 10, 25, 1, 10, tzinfo=UTC),
+                     datetime(2026, 10, 25, 1, 20, tzinfo=UTC), id="second-pass"),
+        pytest.param("daily 22:00-24:00", datetime(2026, 12, 10, 0, 0, tzinfo=UTC),
+                     datetime(2026, 12, 10, 22, 0, tzinfo=UTC), id="after-midnight"),
     ],
 )
 def test_next_start_is_the_next_local_opening(text: str, now: datetime, opens: datetime) -> None:
-    assert parse(text).next_start(now, TZ) == opens
+    window = parse(text)
+    found = window.next_start(now, TZ)
+    assert found.astimezone(UTC) == opens.astimezone(UTC)
+    # A reading London's clocks really show (next_start once built 01:30 on the night they
+    # skip from 01:00 to 02:00), so an advocate is told a time that happens.
+    assert found.astimezone(UTC).astimezone(LONDON).replace(tzinfo=None) == found.replace(
+        tzinfo=None)
+    assert found > now
+    assert window.contains(found.astimezone(UTC), TZ)
 
 
 @pytest.mark.parametrize(

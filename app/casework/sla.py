@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, insert, select, update
@@ -30,6 +30,7 @@ from app import audit, hours
 from app.casework.alerts import ALERT_TEXT, ON_CALL, TEAM
 from app.casework.escalation import FLOOD_REASON, PRIORITY_RANK, escalations
 from app.deployment import Deployment
+from app.deployment.sections import END_OF_DAY
 from app.outbound.exactly_once import Delivery
 from app.storage.db import Database
 from app.storage.models import Conversation, SlaAlert, SlaBreach, table_of
@@ -46,14 +47,31 @@ LISTED = 200
 
 
 def on_duty_since(opening: hours.OpeningHours, now: datetime) -> datetime | None:
-    """When the current span of opening hours began, or None out of hours."""
+    """When the current span of opening hours began, or None out of hours.
+
+    A shift across midnight is written as two spans ("22:00-24:00" one day, "00:00-06:00" the
+    next) but is one stretch on duty: its start is the evening's, or a high case waiting since
+    23:50 would have its clock restarted at midnight and be chased late.
+    """
     if not hours.is_open(opening, now):
         return None
     zone = ZoneInfo(opening.timezone)
     local = now.astimezone(zone)
-    starts = [start for start, end in opening.weekly.get(local.weekday(), ())
+    day = local.date()
+    starts = [start for start, end in opening.weekly.get(day.weekday(), ())
               if hours.within(start, end, local.time())]
-    return datetime.combine(local.date(), min(starts), tzinfo=zone) if starts else None
+    if not starts:
+        return None
+    start = min(starts)
+    # Bounded: a team open round the clock has been on duty "since" a week ago at most, which
+    # is longer than any target.
+    for _ in range(7):
+        before = day - timedelta(days=1)
+        evening = [s for s, end in opening.weekly.get(before.weekday(), ()) if end == END_OF_DAY]
+        if start != time(0) or before in opening.holidays or not evening:
+            break
+        day, start = before, min(evening)
+    return datetime.combine(day, start, tzinfo=zone)
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from app.lifecycle.retention import default_report_path, purge_and_sign
 from app.services import Services
 from app.storage.db import Database
 from tests.support.servers import free_port, wait_for
+from tests.support.workers import WORKER_START_SECONDS
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -142,7 +143,8 @@ def test_the_entry_points_set_an_owner_only_umask(environ: dict[str, str]) -> No
     worker = subprocess.Popen([sys.executable, "worker.py"], cwd=ROOT, env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        wait_for(lambda: process_umask(worker.pid) == "0077", timeout=60, what="worker umask")
+        wait_for(lambda: process_umask(worker.pid) == "0077", timeout=WORKER_START_SECONDS,
+                 what="worker umask")
     finally:
         worker.terminate()
         worker.wait(timeout=60)

@@ -17,6 +17,7 @@ from app import create_app
 from app.config import load_settings
 from app.services import services
 from tests.support.servers import RedisServer, wait_for
+from tests.support.workers import WORKER_START_SECONDS
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -50,7 +51,8 @@ def worker_process(environ: dict[str, str], tmp_path: Path) -> Iterator[None]:
 
 def test_all_ok_with_a_real_worker_running(worker_process: None, client: FlaskClient) -> None:
     # worker_process comes first: it points this test's settings at the worker's own Redis.
-    wait_for(lambda: health(client)[1]["status"] == "ok", timeout=30, what="worker heartbeat")
+    wait_for(lambda: health(client)[1]["status"] == "ok", timeout=WORKER_START_SECONDS,
+             what="worker heartbeat")
     code, body = health(client)
     assert code == 200
     assert body == {"status": "ok",

@@ -17,6 +17,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 ON_CALL = "+447700900999"  # the demo deployment's on-call phone (config/demo.toml)
 
+# How long a new worker may take to register with Redis. Idle, it takes a few seconds (it
+# reads flows/ and the triage rules, and warms up before it forks); on a machine at load 13 it
+# took over 30 s and four worker tests failed for that alone (a CI run on cd56b9f). The wait
+# ends as soon as the worker registers, so a generous bound costs a healthy run nothing.
+WORKER_START_SECONDS = 180.0
+
 
 def always_open_config(directory: Path, alerts: bool) -> Path:
     """The demo deployment, with someone on duty at every hour (the test runs any time)."""

@@ -23,7 +23,13 @@ from flask import Flask
 from tests.support.fake_twilio import FakeTwilio
 from tests.support.servers import free_port, wait_for
 from tests.support.twilio_signing import TwilioSigner
-from tests.support.workers import ON_CALL, always_open_config, start_worker, stop_worker
+from tests.support.workers import (
+    ON_CALL,
+    WORKER_START_SECONDS,
+    always_open_config,
+    start_worker,
+    stop_worker,
+)
 
 pytestmark = pytest.mark.slow
 MASTER = "quietline"
@@ -159,11 +165,13 @@ def worker(sentinel_environ: dict[str, str], cluster: Cluster,
            tmp_path: Path) -> Iterator[None]:
     log = (tmp_path / "worker.log").open("wb")
     process = start_worker(sentinel_environ, log)
-    wait_for(lambda: bool(cluster.primary.client.scard("rq:workers")), timeout=30,
-             what="the worker to register through the sentinels")
-    yield
-    stop_worker(process)
-    log.close()
+    try:
+        wait_for(lambda: bool(cluster.primary.client.scard("rq:workers")),
+                 timeout=WORKER_START_SECONDS, what="the worker to register through the sentinels")
+        yield
+    finally:  # also when it never registered: no worker or open log left to later tests
+        stop_worker(process)
+        log.close()
 
 
 def ask_for_a_person(twilio: TwilioSigner, number: str) -> str:

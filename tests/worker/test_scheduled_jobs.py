@@ -23,7 +23,7 @@ from rq.scheduler import RQScheduler
 
 from app.worker.scheduled import ScheduledJobs
 from tests.support.servers import RedisServer, wait_for
-from tests.support.workers import start_worker, stop_worker
+from tests.support.workers import WORKER_START_SECONDS, start_worker, stop_worker
 
 QUEUES = ("scheduled-test-urgent", "scheduled-test-default")
 
@@ -41,7 +41,7 @@ def worker_process(environ: dict[str, str], tmp_path: Path) -> Iterator[subproce
     with (tmp_path / "worker.log").open("wb") as output:
         process = start_worker(environ, output)
     try:
-        wait_for(lambda: bool(connection.scard("rq:workers")), timeout=30,
+        wait_for(lambda: bool(connection.scard("rq:workers")), timeout=WORKER_START_SECONDS,
                  what="the worker to register")
         yield process
     finally:

@@ -25,7 +25,13 @@ from tests.support.fake_twilio import FakeTwilio
 from tests.support.servers import wait_for
 from tests.support.staff import make_advocate, sign_in
 from tests.support.twilio_signing import SURVIVOR, TwilioSigner
-from tests.support.workers import ON_CALL, always_open_config, start_worker, stop_worker
+from tests.support.workers import (
+    ON_CALL,
+    WORKER_START_SECONDS,
+    always_open_config,
+    start_worker,
+    stop_worker,
+)
 
 pytestmark = pytest.mark.slow
 REPLY = "Hello, this is Sam. I can talk now if you can."
@@ -55,7 +61,7 @@ class Workers:
             process = start_worker(self.environ, output)
         self.processes.append(process)
         connection = redis.Redis.from_url(self.environ["REDIS_URL"])
-        wait_for(lambda: bool(connection.scard("rq:workers")), timeout=30,
+        wait_for(lambda: bool(connection.scard("rq:workers")), timeout=WORKER_START_SECONDS,
                  what="the worker to register")
         return process
 

@@ -14,7 +14,7 @@ import pytest
 import redis
 
 from tests.support.servers import wait_for
-from tests.support.workers import start_worker
+from tests.support.workers import WORKER_START_SECONDS, start_worker
 
 pytestmark = pytest.mark.slow
 
@@ -34,7 +34,8 @@ def test_sigterm_ends_an_idle_worker(environ: dict[str, str]) -> None:
     redis.Redis.from_url(environ["REDIS_URL"]).flushdb()
     process = start_worker(environ)
     try:
-        wait_for(lambda: listening(environ), timeout=30, what="the worker to wait for jobs")
+        wait_for(lambda: listening(environ), timeout=WORKER_START_SECONDS,
+                 what="the worker to wait for jobs")
         process.send_signal(signal.SIGTERM)  # as scripts/run.py and the health test stop it
         wait_for(lambda: ended(process), timeout=20, what="the worker to end after SIGTERM")
     finally:

@@ -63,6 +63,7 @@ from bench.processes import (  # noqa: E402
     wait_until,
 )
 from bench.signed_requests import ACCOUNT_SID, PUBLIC_BASE_URL, SERVICE_NUMBER  # noqa: E402
+from tests.support.fake_twilio import FakeTwilio  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 TARGET_MIB = 300
@@ -70,8 +71,8 @@ MODELS = ("ngrams", "accurate", "small")  # the default first
 GUESS_SPLITS = ("dev", "opened")  # never heldout/
 SAMPLES = 3
 # How long to wait for SAMPLES readings at rest once the spool is replayed: the alerts the
-# bench's cases send (to no Twilio: they fail and are retried) keep work-horses coming for a
-# while on a loaded machine.
+# bench's cases send (to the fake Twilio) keep work-horses coming for a while on a loaded
+# machine.
 REST_SECONDS = 180
 # How often the stack is read while messages come in: often enough to catch work-horses,
 # which live 0.05-1 s each here.
@@ -130,6 +131,13 @@ def measure(models: str) -> dict[str, Any]:
                                  DEFAULT_CONFIG.read_text(encoding="utf-8"), count=1),
                           encoding="utf-8")
         env["QUIETLINE_CONFIG"] = str(config)
+        # The jobs' texts (the on-call alerts of the cases opened below) go to the local fake
+        # of Twilio's REST API, as in the other benches: without it they went to
+        # api.twilio.com with a made-up account, were refused (or found no network) and were
+        # retried, so the work-horses measured were failing sends, not the ones a deployment runs.
+        fake = stack.enter_context(FakeTwilio(ACCOUNT_SID, env["TWILIO_AUTH_TOKEN"]))
+        env.update({"TWILIO_API_BASE_URL": fake.url, "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+                    "TWILIO_FROM_NUMBER": SERVICE_NUMBER})
         env["QUIETLINE_SWEEP_SECONDS"] = "5"  # the spool is replayed within seconds
         subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"],
                        cwd=ROOT, env=env, check=True, capture_output=True, timeout=300)
@@ -185,7 +193,8 @@ def measure(models: str) -> dict[str, Any]:
             "event=sms.failsafe")
         return {"models": models, "git": git_revision(), "messages": len(jobs),
                 "answered_200": statuses.count(200), "failsafe": failsafe,
-                "spool_replayed": spooled, "mib": figures,
+                "spool_replayed": spooled, "sent_at_fake_twilio": len(fake.messages),
+                "mib": figures,
                 "total_mib": total, "target_mib": TARGET_MIB, "met": met,
                 "job_running_mib": running, "job_running_total_mib": running_total,
                 "job_running_readings": sum(1 for sample in sampler.samples if horses(sample)),
@@ -342,7 +351,8 @@ def main() -> int:
         lines.append(f"[languages] models = \"{result['models']}\" "
                      f"({result['answered_200']}/{result['messages']} answered 200, "
                      f"{result['failsafe']} by the fail-safe, "
-                     f"{'all' if result['spool_replayed'] else 'NOT all'} replayed by the worker; "
+                     f"{'all' if result['spool_replayed'] else 'NOT all'} replayed by the worker, "
+                     f"{result['sent_at_fake_twilio']} texts sent to the fake Twilio; "
                      f"load average {load} on {os.cpu_count()} cores, shared)")
         lines += [f"  {name:<22} {mib['pss']:7.1f} MiB PSS  {mib['private']:7.1f} private  "
                   f"{mib['rss']:7.1f} RSS" + ("  (detector loaded)" if mib.get("detector") else "")

@@ -36,6 +36,14 @@ IN_DANGER = [
     "No, he has a knife",
 ]
 
+# Calm messages in the words of danger, each read as urgent before reader5's round (issue 21,
+# round 5): an urgent case here sends the emergency reply to someone asking about her post.
+CALM = [
+    "can my post be sent to my new address",
+    "i dont feel safe walking home from the gym",
+    "we've booked an escape room, locked in for an hour, can't wait",
+]
+
 
 Send = Callable[[str], str]
 
@@ -90,6 +98,16 @@ def test_danger_in_ordinary_words_is_urgent(
     [case] = cases(built)
     assert case.priority == 3
     assert reply.startswith(built.catalogues.text("en", "urgent.reply"))
+
+
+@pytest.mark.parametrize("body", CALM)
+def test_a_calm_message_in_the_words_of_danger_is_not_urgent(
+    channel: tuple[str, Send], built: Services, body: str
+) -> None:
+    _, send = channel
+    reply = send(body)
+    assert not reply.startswith(built.catalogues.text("en", "urgent.reply"))
+    assert [case for case in cases(built) if case.priority == 3] == []
 
 
 def test_a_disclosure_is_offered_a_person_at_once(

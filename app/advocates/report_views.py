@@ -40,14 +40,14 @@ def report_page() -> BaseResponse:
     if not authz.can_view_audit(g.staff):  # the same oversight roles
         raise NotAllowed("report")
     built = services()
-    today = built.clock().date()
+    opening = built.settings.deployment.opening_hours
+    today = report.local_today(built.clock(), opening.timezone)
     start = request.args.get("from") or (today - timedelta(days=30)).isoformat()
     end = request.args.get("to") or today.isoformat()
     try:
         first, last = report.date_range(start, end, today)
     except report.ReportRangeError as error:
         return answer(400, f"The report was not made: {error}.")
-    opening = built.settings.deployment.opening_hours
     figures = report.build(built.database, first, last, timezone=opening.timezone)
     charts = {name: _bars(cells, WORDS.get(name, {})) for name, cells in figures.sections.items()}
     return Response(render_template("advocates/report.html", figures=figures, titles=TITLES,

@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
 
 from app.casework.desk import Casework, state_of
 from app.casework.notes import Note, Notes
@@ -175,8 +176,10 @@ class Referrals(CaseRecordsBase):
             day = date.fromisoformat(on)
         except ValueError as exc:
             raise RecordRefused("Give the date of the referral (e.g. 2026-12-01).") from exc
+        # The advocate's today is the partnership's local date: in the first hour of a
+        # British Summer Time day the UTC date is still yesterday's.
         now = self.clock()
-        if day > now.date():
+        if day > now.astimezone(ZoneInfo(self.casework.timezone)).date():
             raise RecordRefused("The referral date is in the future.")
         if basis not in BASES:
             raise RecordRefused("Say what the referral rests on: consent, or a reason to "

@@ -50,7 +50,8 @@ def report_command(start: str | None, end: str | None, kind: str, threshold: int
         raise click.UsageError("give both --from and --to, or neither for the last full month")
     else:
         try:
-            first, last = report.date_range(start, end, built.clock().date())
+            first, last = report.date_range(
+                start, end, report.local_today(built.clock(), opening.timezone))
         except report.ReportRangeError as error:
             raise click.ClickException(str(error)) from error
     figures = report.build(built.database, first, last, timezone=opening.timezone,

@@ -6,6 +6,7 @@ carrying only what the survivor agreed to share."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from sqlalchemy import select
 from app.content.checklist import load_checklist
 from app.services import services
 from app.storage.models import ConsentEvent, Referral
+from tests.conftest import MovableClock
 from tests.support.cases import claim, latest_case
 from tests.support.records import audit_rows, erase_by_sms
 from tests.support.staff import csrf, make_advocate, sign_in
@@ -83,6 +85,17 @@ def test_a_referral_on_the_survivors_own_choice_is_linked_to_that_dated_choice(
         referral = session.scalars(select(Referral)).one()
         assert referral.consent_event_id == row.id
         assert referral.reason_sealed is None
+
+
+def test_a_referral_dated_today_in_london_is_taken_in_the_first_hour_of_a_bst_day(
+        advocate: FlaskClient, twilio: TwilioSigner, clock: MovableClock) -> None:
+    case_id = case_with_choice(twilio, advocate, "1")
+    clock.set(datetime(2027, 3, 31, 23, 30, tzinfo=UTC))  # 00:30 BST on 1 April in London
+    data: dict[str, object] = {"agency": "police", "on": "2027-04-01", "basis": "consent",
+                               "reason": ""}
+    assert post(advocate, case_id, "referrals", data) == 302
+    data["on"] = "2027-04-02"
+    assert post(advocate, case_id, "referrals", data) == 422
 
 
 def test_without_consent_a_referral_on_consent_is_refused(

@@ -116,6 +116,15 @@ def test_unusable_dates_are_refused_with_a_reason(app: Flask, clock: MovableCloc
     assert why in output
 
 
+def test_today_in_london_is_not_the_future_in_the_first_hour_of_a_bst_day(
+        app: Flask, clock: MovableClock) -> None:
+    clock.set(datetime(2027, 3, 31, 23, 30, tzinfo=UTC))  # 00:30 BST on 1 April in London
+    code, output = run(app, "--from", "2027-04-01", "--to", "2027-04-01")
+    assert code == 0, output
+    code, output = run(app, "--from", "2027-04-02", "--to", "2027-04-02")
+    assert "in the future" in output
+
+
 def test_an_empty_range_reports_zeros(app: Flask, clock: MovableClock) -> None:
     clock.set(datetime(2026, 12, 5, 9, 0, tzinfo=UTC))
     code, output = run(app, "--from", "2026-10-01", "--to", "2026-10-31", "--format", "json")

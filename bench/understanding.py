@@ -26,8 +26,8 @@ them.
 
 The messages were written by helpers who never saw the rules (eval/README.md). Three splits:
 dev/ and opened/ are for tuning (opened/ holds the earlier held-out parts, each measured once
-for its final figures and then opened for tuning: batches a-c on 6 December 2026, batches d-i
-on 7 December 2026; batches t and u were written for teaching only); heldout/ holds batch j,
+for its final figures and then opened for tuning: batches a-c on 6 December 2026, batches d-j
+on 7 December 2026; batches t and u were written for teaching only); heldout/ holds batch k,
 which whoever writes the rules never reads, and is measured once, at the end. While heldout/
 is missing or empty the report says so. Results:
 bench/results/understanding.txt and .json, with the targets of issue 21 for held-out data.
@@ -125,7 +125,7 @@ def batch_of(path: Path) -> str:
 
 
 def files(split: str) -> list[Path]:
-    """The split's message files; none when its folder is missing (heldout/ before batch j)."""
+    """The split's message files; none when its folder is missing (heldout/ before batch k)."""
     return sorted((EVAL / split).glob("*.yaml"))
 
 
@@ -230,14 +230,14 @@ def main() -> int:
                 "figures are in second-opinion-cv.txt, beside this file)."] if opinion else
                ["Rules only (the learned second opinion off)."]), "",
              "Splits: dev/ and opened/ are tuned on (opened/ holds the earlier held-out parts,",
-             "batches a-c and d-i, each measured once and then opened for tuning, and the",
-             "teaching batches t and u); heldout/ (batch j) is never read by whoever tunes",
+             "batches a-c and d-j, each measured once and then opened for tuning, and the",
+             "teaching batches t and u); heldout/ (batch k) is never read by whoever tunes",
              "the rules.",
              f"Set: {total} messages: "
              + ", ".join(f"{split} {sum(s.values())}" for split, s in sizes_all.items()), ""]
     for split in args.splits:
         if not files(split):
-            # Before batch j is added there is no held-out part: say so, measure the rest.
+            # Before batch k is added there is no held-out part: say so, measure the rest.
             lines += [f"== {split}: no messages (eval/messages/{split}/ is missing or empty)",
                       ""]
             report["splits"][split] = {"sizes": {}, "all": {}, "languages": {},

@@ -8,7 +8,7 @@ time zone database, not by us.
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from app.deployment.sections import END_OF_DAY, OpeningHours
@@ -46,3 +46,10 @@ def next_opening(hours: OpeningHours, now: datetime) -> datetime | None:
             if candidate > local:
                 return candidate
     return None
+
+
+def local_today(now: datetime, timezone: str) -> date:
+    """The deployment's date now, which is what a date typed by staff means: in the first hour
+    of a British Summer Time day the UTC date is still yesterday's, and today would be refused
+    as "in the future"."""
+    return now.astimezone(ZoneInfo(timezone)).date()

@@ -8,6 +8,7 @@ from datetime import timedelta
 from flask import Response, g, render_template, request
 from werkzeug.wrappers.response import Response as BaseResponse
 
+from app import hours
 from app.advocates import bp
 from app.advocates.answers import answer
 from app.casework import wording
@@ -41,7 +42,7 @@ def report_page() -> BaseResponse:
         raise NotAllowed("report")
     built = services()
     opening = built.settings.deployment.opening_hours
-    today = report.local_today(built.clock(), opening.timezone)
+    today = hours.local_today(built.clock(), opening.timezone)
     start = request.args.get("from") or (today - timedelta(days=30)).isoformat()
     end = request.args.get("to") or today.isoformat()
     try:

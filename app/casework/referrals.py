@@ -19,8 +19,8 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from zoneinfo import ZoneInfo
 
+from app import hours
 from app.casework.desk import Casework, state_of
 from app.casework.notes import Note, Notes
 from app.casework.records import CaseRecordsBase, Opened, RecordRefused
@@ -179,7 +179,7 @@ class Referrals(CaseRecordsBase):
         # The advocate's today is the partnership's local date: in the first hour of a
         # British Summer Time day the UTC date is still yesterday's.
         now = self.clock()
-        if day > now.astimezone(ZoneInfo(self.casework.timezone)).date():
+        if day > hours.local_today(now, self.casework.timezone):
             raise RecordRefused("The referral date is in the future.")
         if basis not in BASES:
             raise RecordRefused("Say what the referral rests on: consent, or a reason to "

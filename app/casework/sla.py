@@ -18,7 +18,7 @@ alerts' allowance; each phone's message is a row sent exactly once
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -47,31 +47,39 @@ LISTED = 200
 
 
 def on_duty_since(opening: hours.OpeningHours, now: datetime) -> datetime | None:
-    """When the current span of opening hours began, or None out of hours.
+    """When the current stretch on duty began, or None out of hours.
 
-    A shift across midnight is written as two spans ("22:00-24:00" one day, "00:00-06:00" the
-    next) but is one stretch on duty: its start is the evening's, or a high case waiting since
-    23:50 would have its clock restarted at midnight and be chased late.
+    A stretch may be written as several spans that meet: a shift across midnight ("22:00-24:00"
+    one day, "00:00-06:00" the next) or a day split at lunch ("09:00-12:00", "12:00-17:00").
+    The team has been on duty without a break, so the stretch starts at the first span's start;
+    otherwise a high case waiting since 23:50 (or 11:50) would have its clock restarted at
+    midnight (or noon) and be chased late.
     """
     if not hours.is_open(opening, now):
         return None
     zone = ZoneInfo(opening.timezone)
     local = now.astimezone(zone)
-    day = local.date()
-    starts = [start for start, end in opening.weekly.get(day.weekday(), ())
-              if hours.within(start, end, local.time())]
-    if not starts:
-        return None
-    start = min(starts)
+    day, start = local.date(), local.time()
     # Bounded: a team open round the clock has been on duty "since" a week ago at most, which
     # is longer than any target.
     for _ in range(7):
+        start = _stretch_start(opening.weekly.get(day.weekday(), ()), start)
         before = day - timedelta(days=1)
         evening = [s for s, end in opening.weekly.get(before.weekday(), ()) if end == END_OF_DAY]
         if start != time(0) or before in opening.holidays or not evening:
-            break
+            return datetime.combine(day, start, tzinfo=zone)
         day, start = before, min(evening)
-    return datetime.combine(day, start, tzinfo=zone)
+    return datetime.combine(day, _stretch_start(opening.weekly.get(day.weekday(), ()), start),
+                            tzinfo=zone)
+
+
+def _stretch_start(spans: Iterable[tuple[time, time]], start: time) -> time:
+    """The earliest start reached from `start` through spans of one day that meet or overlap
+    it ("09:00-12:00" then "12:00-17:00" is one stretch from 09:00)."""
+    spans = tuple(spans)
+    while earlier := [s for s, end in spans if s < start and (end >= start or end == END_OF_DAY)]:
+        start = min(earlier)
+    return start
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup, with_appcontext
 
-from app import crypto
+from app import crypto, hours
 from app.audit import chain as audit_chain
 from app.audit import read as audit_log
 from app.content import lint as flowlint
@@ -51,7 +51,7 @@ def report_command(start: str | None, end: str | None, kind: str, threshold: int
     else:
         try:
             first, last = report.date_range(
-                start, end, report.local_today(built.clock(), opening.timezone))
+                start, end, hours.local_today(built.clock(), opening.timezone))
         except report.ReportRangeError as error:
             raise click.ClickException(str(error)) from error
     figures = report.build(built.database, first, last, timezone=opening.timezone,

@@ -80,13 +80,6 @@ def date_range(start: str, end: str, today: date) -> tuple[date, date]:
     return first, last
 
 
-def local_today(now: datetime, timezone: str) -> date:
-    """The deployment's date now, which is what a date typed by staff means: in the first hour
-    of a British Summer Time day the UTC date is still yesterday's, and today would be refused
-    as "in the future"."""
-    return now.astimezone(ZoneInfo(timezone)).date()
-
-
 def last_full_month(now: datetime, timezone: str) -> tuple[date, date]:
     """The first and last day of the calendar month before `now`'s, in the deployment's time
     zone: just after midnight on 1 July in London is still 30 June in UTC, but June is over."""

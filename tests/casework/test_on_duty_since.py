@@ -48,3 +48,28 @@ def test_a_holiday_before_midnight_means_the_stretch_began_at_midnight() -> None
     opening = OpeningHours(TZ, NIGHT_SHIFT.weekly, frozenset({date(2026, 12, 7)}))
     assert on_duty_since(opening, datetime(2026, 12, 8, 1, 0, tzinfo=UTC)) == datetime(
         2026, 12, 8, 0, 0, tzinfo=UTC)
+
+
+# Monday: a day split at lunch ("09:00-12:00", "12:00-17:00"), the way some teams write their
+# rota; Tuesday: the same with a real lunch break, 12:00-13:00.
+SPLIT_DAY = OpeningHours(TZ, {
+    0: ((time(9), time(12)), (time(12), time(17))),
+    1: ((time(9), time(12)), (time(13), time(17))),
+}, frozenset())
+
+
+@pytest.mark.parametrize(
+    ("now", "since"),
+    [
+        pytest.param(datetime(2026, 12, 7, 12, 10, tzinfo=UTC),
+                     datetime(2026, 12, 7, 9, 0, tzinfo=UTC), id="spans-that-meet-are-one"),
+        pytest.param(datetime(2026, 12, 7, 12, 0, tzinfo=UTC),
+                     datetime(2026, 12, 7, 9, 0, tzinfo=UTC), id="at-the-seam"),
+        pytest.param(datetime(2026, 12, 8, 13, 10, tzinfo=UTC),
+                     datetime(2026, 12, 8, 13, 0, tzinfo=UTC), id="a-real-break-restarts"),
+        pytest.param(datetime(2026, 12, 8, 12, 30, tzinfo=UTC), None, id="in-the-break"),
+    ],
+)
+def test_spans_that_meet_within_a_day_are_one_stretch(
+        now: datetime, since: datetime | None) -> None:
+    assert on_duty_since(SPLIT_DAY, now) == since

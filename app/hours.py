@@ -8,7 +8,7 @@ time zone database, not by us.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from app.deployment.sections import END_OF_DAY, OpeningHours
@@ -53,3 +53,20 @@ def local_today(now: datetime, timezone: str) -> date:
     of a British Summer Time day the UTC date is still yesterday's, and today would be refused
     as "in the future"."""
     return now.astimezone(ZoneInfo(timezone)).date()
+
+
+def local_days(first: date | None, last: date | None, timezone: str
+               ) -> tuple[datetime | None, datetime | None]:
+    """When the partnership's calendar day `first` begins and the day after `last` begins, in
+    UTC: what a date typed by staff means, whatever the database does with a time zone (SQLite
+    compares the wall-clock digits and drops the zone, so a London-time bound in summer would
+    be an hour off). A day the calendar cannot go past (9999-12-31, or 0001-01-01 east of UTC)
+    raises ValueError, so the form refuses it instead of failing."""
+    zone = ZoneInfo(timezone)
+    try:
+        since = datetime.combine(first, time(), zone).astimezone(UTC) if first else None
+        until = (datetime.combine(last + timedelta(days=1), time(), zone).astimezone(UTC)
+                 if last else None)
+    except OverflowError as exc:
+        raise ValueError("the date is at the very end of the calendar") from exc
+    return since, until

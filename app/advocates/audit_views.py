@@ -19,8 +19,9 @@ def _filters() -> audit_log.Filters | Response:
         raise NotAllowed("audit")
     names = services().accounts.names(disabled_too=True)
     try:
-        return audit_log.Filters.parse(dict(request.args),
-                                       {email: i for i, email in names.items()})
+        return audit_log.Filters.parse(
+            dict(request.args), {email: i for i, email in names.items()},
+            services().settings.deployment.opening_hours.timezone)
     except audit_log.FilterError as error:
         return answer(400, f"The filter was not used: {error}.")
 

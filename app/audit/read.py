@@ -10,11 +10,12 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import Select, select
 
 from app.audit.write import ACCOUNT, record, staff
+from app.hours import local_days
 from app.storage.db import Database
 from app.storage.models import AuditEvent, table_of
 from app.storage.times import utc
@@ -42,10 +43,14 @@ class Filters:
     action: str | None = None
     start: date | None = None
     end: date | None = None  # inclusive
+    # The days are the partnership's calendar days, as the page shows each row's time: a
+    # read at 00:30 on a summer morning in London belongs to that day, not the one before.
+    timezone: str = "UTC"
 
     @classmethod
-    def parse(cls, raw: dict[str, str], actors: dict[str, int]) -> Filters:
-        """From a query string or command options; `actors` maps e-mail to advocate id."""
+    def parse(cls, raw: dict[str, str], actors: dict[str, int], timezone: str) -> Filters:
+        """From a query string or command options; `actors` maps e-mail to advocate id;
+        dates are days in `timezone`."""
         case = raw.get("case", "").strip()
         actor = raw.get("actor", "").strip().casefold()
         try:
@@ -55,6 +60,10 @@ class Filters:
             raise FilterError("dates must look like 2026-12-01") from exc
         if start and end and end < start:
             raise FilterError("the end date is before the start date")
+        try:
+            local_days(start, end, timezone)
+        except ValueError as exc:
+            raise FilterError("the dates must be within the calendar") from exc
         if case and (not case.isdigit() or int(case) > LARGEST_ID):
             raise FilterError("a case is its number")
         if actor and "@" in actor:
@@ -62,7 +71,7 @@ class Filters:
                 raise FilterError("no advocate has that e-mail address")
             actor = f"advocate:{actors[actor]}"
         return cls(int(case) if case else None, actor or None,
-                   raw.get("action", "").strip() or None, start, end)
+                   raw.get("action", "").strip() or None, start, end, timezone)
 
     def apply(self, query: Select[tuple[AuditEvent]]) -> Select[tuple[AuditEvent]]:
         if self.case is not None:
@@ -71,12 +80,11 @@ class Filters:
             query = query.where(_a.actor == self.actor)
         if self.action:
             query = query.where(_a.action == self.action)
-        if self.start:
-            query = query.where(_a.occurred_at >= datetime.combine(self.start, time(),
-                                                                    tzinfo=UTC))
-        if self.end:
-            query = query.where(_a.occurred_at < datetime.combine(self.end + timedelta(days=1),
-                                                                   time(), tzinfo=UTC))
+        since, until = local_days(self.start, self.end, self.timezone)
+        if since is not None:
+            query = query.where(_a.occurred_at >= since)
+        if until is not None:
+            query = query.where(_a.occurred_at < until)
         return query
 
 

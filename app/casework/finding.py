@@ -5,10 +5,10 @@ turned into a query for `app.storage.case_search`; `Casework.search` runs it (au
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from app.casework import wording
+from app.hours import local_days
 from app.storage import case_search
 
 STATUSES = ("open", "claimed", "closed")
@@ -60,10 +60,11 @@ def criteria(terms: Terms, timezone: str) -> case_search.Criteria:
     first, last = _day(terms.opened_from, "From"), _day(terms.opened_to, "To")
     if first and last and last < first:
         raise SearchRefused("To is before From")
-    zone = ZoneInfo(timezone)
+    try:
+        since, until = local_days(first, last, timezone)
+    except ValueError as exc:
+        raise SearchRefused("the dates must be within the calendar") from exc
     return case_search.Criteria(
         reference=reference, status=terms.status or None,
         priority=RANKS[terms.priority] if terms.priority else None,
-        language=terms.language or None,
-        opened_from=datetime.combine(first, time(), zone) if first else None,
-        opened_before=datetime.combine(last + timedelta(days=1), time(), zone) if last else None)
+        language=terms.language or None, opened_from=since, opened_before=until)

@@ -86,7 +86,8 @@ def audit_export(start: str | None, end: str | None, case: str | None,
     try:
         filters = audit_log.Filters.parse(
             {"from": start or "", "to": end or "", "case": case or ""},
-            {email: i for i, email in names.items()})
+            {email: i for i, email in names.items()},
+            built.settings.deployment.opening_hours.timezone)
     except audit_log.FilterError as error:
         raise click.ClickException(str(error)) from error
     text = audit_log.as_csv(audit_log.entries(built.database, filters,

@@ -20,11 +20,12 @@ import json
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
+from app.hours import local_days
 from app.reporting.suppression import SUPPRESSED, protected, total
 from app.storage.db import Database
 from app.storage.models import ReportCount, table_of
@@ -77,6 +78,9 @@ def date_range(start: str, end: str, today: date) -> tuple[date, date]:
         raise ReportRangeError("--to is before --from")
     if first > today:
         raise ReportRangeError("--from is in the future: there is nothing to count yet")
+    if last == date.max:
+        # `build` counts up to the start of the day after `last`, which this day has not.
+        raise ReportRangeError("--to is past the end of the calendar")
     return first, last
 
 
@@ -119,8 +123,9 @@ def build(database: Database, first: date, last: date, *, timezone: str,
           threshold: int = DEFAULT_THRESHOLD) -> Report:
     """The figures for the local days `first` to `last`, suppressed so none can be derived."""
     zone = ZoneInfo(timezone)
-    since = datetime.combine(first, time(), tzinfo=zone).astimezone(UTC)
-    until = datetime.combine(last + timedelta(days=1), time(), tzinfo=zone).astimezone(UTC)
+    since, until = local_days(first, last, timezone)
+    if since is None or until is None:
+        raise ReportRangeError("a report needs its first and last day")
     counts = _counts(database, since, until)
     contacts_rows = counts.get("contact_channel", [])
     # Hour and day are those of the UTC hour's start in local time: exact for the UK (and any

@@ -82,7 +82,8 @@ def audit_export(start: str | None, end: str | None, case: str | None,
                  output: Path | None) -> None:
     """The audit trail as CSV: who did what to which case, when and why; no content."""
     built = services()
-    names = built.accounts.names()
+    # Disabled accounts too: the trail names who read a case after they have left.
+    names = built.accounts.names(disabled_too=True)
     try:
         filters = audit_log.Filters.parse(
             {"from": start or "", "to": end or "", "case": case or ""},

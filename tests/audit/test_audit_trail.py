@@ -149,3 +149,16 @@ def test_the_export_command_writes_csv(app: Flask, trail: int) -> None:
     assert result.exit_code == 0, result.output
     assert "transcript.viewed" in result.output
     assert CANARY not in result.output
+
+
+def test_the_export_command_still_names_an_advocate_whose_account_is_disabled(
+        app: Flask, trail: int) -> None:
+    """Who read a case matters most after they have left: the page names them (staff6's
+    findings), and the command must too, not "advocate:<id>"."""
+    with app.app_context():
+        services().accounts.set_active("a@example.org", False)
+    result = app.test_cli_runner().invoke(args=["audit", "export", "--case", str(trail)])
+    assert result.exit_code == 0, result.output
+    viewed = [line for line in result.output.splitlines() if "transcript.viewed" in line]
+    assert viewed
+    assert all("a@example.org" in line for line in viewed)

@@ -135,7 +135,7 @@ class Replies:
             problems.append("Write a reply first.")
         if len(text) > MAX_REPLY_CHARS:
             problems.append(f"The reply is longer than {MAX_REPLY_CHARS} characters.")
-        found = self.rule.violations(record.language, text)
+        found = self.rule.violations_in_any_language(text)
         if found:
             problems.append(
                 f"The first {self.rule.preview} characters would show on a locked phone and "

@@ -53,7 +53,21 @@ class LockScreenRule:
 
     def violations(self, language: str, text: str) -> list[str]:
         """The banned stems a lock screen would show for this text."""
-        stems = self.stems.get(language, ()) + self.stems.get(FALLBACK_LANGUAGE, ())
+        return self._found(self.stems.get(language, ()) + self.stems.get(FALLBACK_LANGUAGE, ()),
+                           text)
+
+    def violations_in_any_language(self, text: str) -> list[str]:
+        """The banned stems of every language a lock screen would show for this text.
+
+        For text a person writes (an advocate's reply): it may not be in the language the case
+        was recorded in (a survivor who started with "hi" and went on in Polish is answered in
+        Polish), and "infolinia o przemocy domowej" on a lock screen gives the survivor away
+        whatever the case says. A stem of another language may refuse an ordinary word (Welsh
+        "drin" in "drink"); the advocate is told which and can say it another way."""
+        return self._found(tuple(dict.fromkeys(
+            stem for stems in self.stems.values() for stem in stems)), text)
+
+    def _found(self, stems: tuple[str, ...], text: str) -> list[str]:
         cut = (len(text) > self.preview and _is_word_char(text[self.preview - 1])
                and _is_word_char(text[self.preview]))
         tokens = _words(text[: self.preview])

@@ -75,6 +75,26 @@ def test_the_preview_shows_the_lock_screen_and_refuses_revealing_words(
     assert fake_twilio.count(to=SURVIVOR) == 0
 
 
+@pytest.mark.parametrize("bad_text", [
+    "Tu infolinia o przemocy domowej. Jak się czujesz?",
+    "مرحبا، هنا خط المساعدة للعنف الأسري",
+    "Helo, dyma'r llinell gymorth cam-drin domestig",
+])
+def test_revealing_words_are_refused_in_any_language_not_only_the_cases(
+        app: Flask, advocate: FlaskClient, twilio: TwilioSigner, fake_twilio: FakeTwilio,
+        bad_text: str) -> None:
+    # Found by trying it: an English-language case (the survivor began with "person") took a
+    # Polish reply naming the domestic-violence helpline, as a survivor who writes in Polish
+    # after an English start would be answered; the lock screen would show it whole.
+    case_id = open_case(twilio)
+    claim(advocate, case_id)
+    sent = send_reply(advocate, case_id, bad_text)
+    assert sent.status_code == 422
+    assert "locked phone" in sent.get_data(as_text=True)
+    assert reply_rows(app) == []
+    assert fake_twilio.count(to=SURVIVOR) == 0
+
+
 def test_a_canned_reply_is_offered_in_the_survivors_language(
         advocate: FlaskClient, twilio: TwilioSigner) -> None:
     twilio.sms("Dzień dobry, potrzebuję pomocy, proszę")

@@ -52,8 +52,22 @@ def refuse_impossible_ids(_endpoint: str | None, values: dict[str, Any] | None) 
         abort(404)
 
 
+def _holds_nul() -> bool:
+    """A NUL character anywhere in the query string or the form. PostgreSQL's text cannot
+    hold one (its driver raises before the query runs), so a NUL that reached a look-up or an
+    insert (the sign-in e-mail, an audit filter, a canned reply) was a 500 there; nobody types
+    one, so the whole request is refused, before anything is read or stored."""
+    return any("\x00" in text for values in (request.args, request.form)
+               for key, value in values.items(multi=True) for text in (key, value))
+
+
 @bp.before_request
 def require_sign_in() -> BaseResponse | None:
+    if _holds_nul():
+        log.warning("event=advocates.nul_refused request_id=%s", g.request_id)
+        return Response(render_template("advocates/message.html", title="That was not sent",
+                                        text="It held a character that cannot be saved. "
+                                             "Go back, retype it and try again."), status=400)
     if request.method == "POST" and not staff_session.csrf_ok():
         log.warning("event=advocates.csrf_refused request_id=%s", g.request_id)
         return Response(render_template("advocates/message.html", title="This form has expired",

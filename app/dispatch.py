@@ -29,7 +29,8 @@ DELETE_COPY = "app.worker.jobs.delete_provider_copy"
 PURGE = "app.worker.jobs.purge_expired"
 RECLAIM = "app.worker.jobs.reclaim_space"
 CHASE_CASE = "app.worker.jobs.chase_overdue_case"
-JOB_PATHS = (SEND_REPLY, NOTIFY_CASE, DELETE_COPY, PURGE, RECLAIM, CHASE_CASE)
+REPLAY_SPOOL = "app.worker.jobs.replay_spool"
+JOB_PATHS = (SEND_REPLY, NOTIFY_CASE, DELETE_COPY, PURGE, RECLAIM, CHASE_CASE, REPLAY_SPOOL)
 RETRY_DELAY = timedelta(seconds=30)
 # Jobs the sweeper enqueues again on every sweep while their row is unfinished (a case not yet
 # notified, a provider copy not yet deleted): one waiting on the queue is enough. Without
@@ -39,6 +40,7 @@ ONCE_ON_THE_QUEUE = frozenset({NOTIFY_CASE, DELETE_COPY})
 # How long a "waiting on the queue" mark lasts if its job never starts (a worker killed between
 # taking the job and running it): the row is enqueued again after this at the latest.
 QUEUED_MARK_SECONDS = 60
+_REPLAY_MARK = "quietline:queued:replay_spool"
 
 
 class Dispatcher:
@@ -87,6 +89,28 @@ class Dispatcher:
                         type(error).__name__)
             return False
         return True
+
+    def replay_spool(self) -> bool:
+        """Store what the fail-safe spooled (no arguments: the job reads the spool itself), on
+        the urgent queue: a request for a person may be waiting in it. One run at a time: while
+        one waits or runs (its mark, cleared by `replayed`), a sweep enqueues none."""
+        try:
+            if self.urgent.is_async and not self._redis.set(
+                    _REPLAY_MARK, "1", nx=True, ex=QUEUED_MARK_SECONDS):
+                return True
+            self.urgent.enqueue(REPLAY_SPOOL, result_ttl=0, failure_ttl=86400)
+        except redis.RedisError as error:
+            log.warning("event=dispatch.skipped job=replay_spool error=%s",
+                        type(error).__name__)
+            self.replayed()
+            return False
+        return True
+
+    def replayed(self) -> None:
+        """Called by the replay job as it ends, however it ends: the next sweep may enqueue
+        another (a horse killed mid-run leaves the mark to expire, QUEUED_MARK_SECONDS)."""
+        with contextlib.suppress(redis.RedisError):
+            self._redis.delete(_REPLAY_MARK)
 
     def reply_later(self, reply_id: int, now: datetime) -> bool:
         return self._enqueue_at(self.urgent, SEND_REPLY, reply_id, now + RETRY_DELAY)

@@ -53,17 +53,17 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]
     return report
 
 
-def _flows_cached(load: Callable[[Settings], Flow | TriageRules | None],
-                  key: Callable[[Settings], object]) -> Callable[[Settings], object]:
+def _flows_cached(load: Callable[..., Flow | TriageRules | None],
+                  key: Callable[[Settings], object]) -> Callable[..., object]:
     """`load`, remembering what it returned for the same inputs (see `parsed_flows_once`)."""
     cache: dict[object, object] = {}
 
-    def cached(settings: Settings) -> object:
+    def cached(settings: Settings, **options: bool) -> object:
         folder = settings.flows_path
         files = tuple((path.name, path.read_bytes()) for path in sorted(folder.glob("*.yaml")))
-        found = (str(folder.resolve()), files, key(settings))
+        found = (str(folder.resolve()), files, key(settings), tuple(sorted(options.items())))
         if found not in cache:
-            loaded = load(settings)
+            loaded = load(settings, **options)
             if loaded is None:  # broken flows: not kept, so each app logs and falls back again
                 return None
             cache[found] = loaded

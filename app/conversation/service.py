@@ -14,6 +14,7 @@ anyone else is their own new message.
 from __future__ import annotations
 
 import logging
+import threading
 import uuid
 from collections.abc import Callable
 from datetime import datetime
@@ -89,6 +90,7 @@ class ConversationService:
         deployment: Deployment,
         clock: Callable[[], datetime],
         triage: TriageRules | None = None,
+        load_triage: Callable[[bool], TriageRules | None] | None = None,
         second_opinion: SecondOpinion | None = None,
         guesser: LanguageGuesser | None = None,
         dispatcher: Dispatcher | None = None,
@@ -105,7 +107,12 @@ class ConversationService:
         self.catalogues = catalogues
         self.deployment = deployment
         self.clock = clock
-        self.triage = triage
+        self._triage = triage
+        # Else loaded on the first message read: the RQ worker reads none (the spool's replay
+        # is a job, app/worker/jobs.py) and never holds their 15-22 MiB (issue 22, item 6).
+        self._load_triage = load_triage
+        self._triage_lock = threading.Lock()
+        self._triage_screens = True
         # The learned second opinion (app/flows/learned.py), when the deployment turns it on:
         # it only adds an urgent or a person reading the rules missed.
         self.second_opinion = second_opinion
@@ -118,6 +125,32 @@ class ConversationService:
         # offers a safe number only where the service has a number to text and call from.
         self.web_flow = (flow.for_channel("web", texts=texts_safe_numbers)
                          if flow is not None else None)
+
+    @property
+    def triage(self) -> TriageRules | None:
+        """The triage rules, loaded now if they were not yet (once, whichever thread asks).
+        A load that raises is tried again on the next message: the web tier loads them at
+        start-up (wsgi.py), and a spooled message whose replay raises stays spooled."""
+        if self._load_triage is not None:
+            with self._triage_lock:
+                if self._load_triage is not None:
+                    self._triage = self._load_triage(self._triage_screens)
+                    self._load_triage = None
+        return self._triage
+
+    def triage_loaded(self) -> bool:
+        """Whether the rules are loaded (or were given): no load waits on the first message."""
+        return self._load_triage is None
+
+    def triage_without_screens(self) -> None:
+        """Rules not loaded yet will load without their screens (app/flows/triage.py
+        `parse_rules`): the same readings for a third less memory. For the RQ worker, whose
+        replay job reads a few messages in a work-horse of its own (worker.py)."""
+        self._triage_screens = False
+
+    def load_triage_now(self) -> None:
+        """Load the rules now, not on the first message (gunicorn's master, before it forks)."""
+        _ = self.triage
 
     def contact_hash(self, channel: str, address: str) -> str:
         return self.hasher.hash(channel, address)

@@ -83,12 +83,12 @@ def load_conversation_flow(settings: Settings) -> Flow | None:
         return None
 
 
-def load_triage(settings: Settings) -> TriageRules | None:
+def load_triage(settings: Settings, *, screens: bool = True) -> TriageRules | None:
     """The triage rules, or None in development when they are broken (triage is then off;
-    requests for a person still escalate)."""
+    requests for a person still escalate). `screens`: see `parse_rules`."""
     try:
         return parse_rules(read_yaml(settings.flows_path / TRIAGE_FILE),
-                           str(settings.flows_path / TRIAGE_FILE))
+                           str(settings.flows_path / TRIAGE_FILE), screens=screens)
     except (FlowError, TriageRuleError) as error:
         if settings.production:
             raise

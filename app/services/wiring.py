@@ -180,7 +180,8 @@ def build_services(settings: Settings, clock: Callable[[], datetime] = utc_now) 
         catalogues=catalogues,
         deployment=settings.deployment,
         clock=clock,
-        triage=start_up.load_triage(settings),
+        # On first use, like the guesser above; wsgi.py loads them in gunicorn's master.
+        load_triage=lambda screens: start_up.load_triage(settings, screens=screens),
         second_opinion=start_up.load_second_opinion(settings),
         guesser=guesser,
         dispatcher=dispatcher,

@@ -12,13 +12,16 @@ every path it names, so a rename fails the suite, not the worker.
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
+from app.conversation import spool
 from app.dispatch import DELETE_COPY, NOTIFY_CASE
 from app.logs import exception_summary
 from app.services import services
 
+log = logging.getLogger(__name__)
 JobResult = TypeVar("JobResult")
 JobArgs = ParamSpec("JobArgs")
 
@@ -99,3 +102,24 @@ def reclaim_space() -> str:
     Safe to run any number of times."""
     services().database.reclaim()
     return "reclaimed"
+
+
+@content_free
+def replay_spool() -> str:
+    """Store the messages the fail-safe answered while the database was down
+    (app/conversation/spool.py), so their cases open and are notified like any other.
+
+    A job, not the sweeper's own work: reading a message needs the triage rules, loaded on
+    first use (app/conversation/service.py), so only this job's work-horse holds them, for its
+    run, and the worker and every other job's horse never do (issue 22, item 6). Safe to run
+    twice or on two workers at once: the provider's message id is unique, so a second run
+    finds each message stored and removes its entry; a message that fails stays spooled."""
+    built = services()
+    try:
+        counts = spool.replay(built.spool, built.conversations)
+    finally:
+        built.dispatcher.replayed()
+    if counts["failed"] or counts["unreadable"]:
+        log.warning("event=spool.waiting failed=%s unreadable=%s", counts["failed"],
+                    counts["unreadable"])
+    return " ".join(f"{kind}={number}" for kind, number in counts.items())

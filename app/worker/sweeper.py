@@ -6,9 +6,10 @@ due or whose lease expired because a worker died, held replies whose reason has 
 provider copies to delete, cases not yet notified, alerts left in doubt, urgent and high
 cases unclaimed past their target (app/casework/sla.py), audit rows to seal, the marks of
 erasures older than a day;
-and once a day the retention run. First of all it stores the messages the fail-safe answered
-while the database was down (app/conversation/spool.py), so their cases are opened and
-notified like any other. If Redis is down it waits and tries again; it never stops
+and once a day the retention run. First of all it hands the messages the fail-safe answered
+while the database was down (app/conversation/spool.py) to the replay job, which stores them,
+so their cases are opened and notified like any other (a job, so that only its work-horse loads
+the triage rules to read them). If Redis is down it waits and tries again; it never stops
 the worker, and a job lost with a killed worker is done by the next one.
 """
 
@@ -23,7 +24,7 @@ from flask import Flask
 from app import hours
 from app.audit import chain as audit_chain
 from app.casework import alerts
-from app.conversation import safe_numbers, spool
+from app.conversation import safe_numbers
 from app.lifecycle import erasure, provider_copies
 from app.logs import exception_summary
 from app.services import services
@@ -86,14 +87,12 @@ def sweep() -> dict[str, int]:
 
 
 def replay_spool() -> int:
-    """Messages answered by the fail-safe, stored now that the database takes them; the
-    number stored. A database still down leaves them spooled for the next sweep."""
+    """Messages answered by the fail-safe, handed to the replay job (app/worker/jobs.py),
+    which stores them once the database takes them: 1 if the job is on the queue, else 0.
+    This host's entries written to disk while Redis was down go to the stream first."""
     built = services()
-    counts = spool.replay(built.spool, built.conversations)
-    if counts["failed"] or counts["unreadable"]:
-        log.warning("event=spool.waiting failed=%s unreadable=%s", counts["failed"],
-                    counts["unreadable"])
-    return counts["stored"] + counts["already"]
+    built.spool.move_files()
+    return int(built.spool.size() > 0 and built.dispatcher.replay_spool())
 
 
 def schedule_daily_purge() -> bool:

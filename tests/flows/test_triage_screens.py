@@ -42,6 +42,14 @@ def test_screened_and_unscreened_triage_agree_on_every_case(
         assert rules.assess(text, language) == unscreened.assess(text, language), text
 
 
+def test_rules_parsed_without_screens_are_the_rules_with_none(rules: TriageRules) -> None:
+    """What the RQ worker's replay job loads (worker.py): the same rules, no screens."""
+    parsed = parse_rules(read_yaml(ROOT / "flows" / "triage.yaml"), screens=False)
+    assert rules.screens
+    assert parsed.screens == {}
+    assert parsed.rules == rules.rules
+
+
 def test_a_screen_matches_wherever_one_of_its_patterns_does() -> None:
     patterns = [wording.compile_phrases(["he ... knife"], "en"),
                 wording.compile_phrases(["strangl*", "choked me"], "en")]

@@ -20,12 +20,14 @@ from babel import localedata
 from app.services import services
 with wsgi.app.app_context():
     languages = services().settings.deployment.languages
+    triage = services().conversations.triage_loaded()
 from app.content.ngrams import NGRAM_FILE
 with open("/proc/self/maps", encoding="utf-8") as maps:
     mapped = str(NGRAM_FILE) in maps.read()
 print(json.dumps({"languages": list(languages), "babel": sorted(localedata._cache),
                   "modules": [m for m in ("babel.dates", "babel.numbers", "lingua")
-                              if m in sys.modules], "ngrams_mapped": mapped}))
+                              if m in sys.modules], "ngrams_mapped": mapped,
+                  "triage_loaded": triage}))
 """
 
 
@@ -41,3 +43,5 @@ def test_the_master_loads_babels_data_for_every_language_before_it_forks(
     # The language guess's n-gram file (the default `[languages] models`) is mapped in the
     # master too, and lingua's library not loaded at all.
     assert loaded["ngrams_mapped"]
+    # The triage rules too (elsewhere they load on first use): one copy for every worker.
+    assert loaded["triage_loaded"]

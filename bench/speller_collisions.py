@@ -1,15 +1,14 @@
-"""Which ordinary words of one language the triage speller respells into another's rule words.
+"""Which ordinary words of each language the triage speller respells.
 
-The speller (app/flows/spelling.py) corrects a word one edit from a rule word. A word of
-another language, or an ordinary English word, one edit from a rule word is no typo: Welsh
-"traffig" is not "traffic", "strange" is not "strangl*", "tables" is not "tablets". For each
-language's tuning messages (eval/messages/dev and opened), this lists every word the
-spellers of that language's rules change (txt-speak aside), so that a reader can tell real
-typos from ordinary words respelt. English, and Urdu and Punjabi in Latin letters, read
-every message but correct only those written in them, so no other language's word reaches
-their rules respelt; before reader6 all the languages' words were every speller's
-candidates, and 560 words of the tuning messages were respelt into another language's rule
-words (Somali "bilood", months, into "blood"; Polish "polsce" into "police").
+The speller (app/flows/spelling.py) corrects a word one edit from a rule word, and its
+candidates are the rule words of every language at once. A word of another language, or an
+ordinary English word, one edit from a rule word is no typo: Welsh "traffig" is not "traffic",
+"strange" is not "strangl*", Somali "bilood" (months) is not "blood". For each language's
+tuning messages (eval/messages/dev and opened), this lists every word the speller changes
+(those its `respellings` pin aside), so that a reader can tell real typos from ordinary words
+respelt. reader6 scoped the speller to each rule language (560 cross-language respellings
+fewer on the tuning messages); batch k, measured once, lost one urgent message with that
+change, and by round 6's pre-registered rule it was reverted (eval/README.md).
 
 `python bench/speller_collisions.py [--examples N]`. Never reads eval/messages/heldout/.
 """
@@ -49,26 +48,21 @@ def main() -> int:
     parser.add_argument("--examples", type=int, default=12, help="words shown per pair")
     args = parser.parse_args()
     rules = parse_rules(read_yaml(ROOT / "flows" / "triage.yaml"))
-    # (message language, rule language) -> respelt word -> (its correction, how often)
-    pairs: dict[tuple[str, str], dict[str, tuple[str, int]]] = defaultdict(dict)
+    # message language -> respelt word -> (its correction, how often)
+    respelt_in: dict[str, dict[str, tuple[str, int]]] = defaultdict(dict)
+    speller = rules.speller
     for language, counts in sorted(words_by_language().items()):
         for word, times in counts.items():
-            # A message is corrected only by the spellers of the languages it is written in
-            # (app/flows/triage.py): the others read it as it is, bar txt-speak.
-            for rule_language in rules.spelling_languages():
-                if rule_language.split("-", maxsplit=1)[0] != language:
-                    continue
-                speller = rules.speller_for(rule_language)
-                corrected = speller.correct(word)
-                if corrected != word and word not in speller.respellings:
-                    pairs[(language, rule_language)][word] = (corrected, times)
+            corrected = speller.correct(word)
+            if corrected != word and word not in speller.respellings:
+                respelt_in[language][word] = (corrected, times)
     total = 0
-    for (language, rule_language), respelt in sorted(pairs.items()):
+    for language, respelt in sorted(respelt_in.items()):
         written = sum(times for _, times in respelt.values())
         total += written
         shown = sorted(respelt.items(), key=lambda kv: -kv[1][1])[: args.examples]
         listing = ", ".join(f"{w}->{c} x{n}" for w, (c, n) in shown)
-        print(f"{language} words -> {rule_language} rules: {len(respelt)} words, "  # noqa: T201
+        print(f"{language} words respelt: {len(respelt)} words, "  # noqa: T201
               f"{written} times: {listing}")
     print(f"total: {total} words respelt")  # noqa: T201 -- a report
     return 0

@@ -5,13 +5,6 @@ same first letter, when they are in Latin letters, at least six letters long and
 phrase words themselves (a deletion-neighbourhood look-up: no package or model needed).
 Txt-speak ("some1") is rewritten from a table in the data.
 
-Triage keeps one speller per rule language (app/flows/triage.py): a word is corrected only
-towards the words of the rules that will read it, because the words of all the languages
-together put ordinary words of one language one edit from another's rule words (Somali
-"bilood", months, became English "blood"; Polish "polsce", in Poland, became "police";
-Romanian "cheile", the keys, Polish "chwile"). `bench/speller_collisions.py` lists what each
-language's speller still changes in the tuning messages.
-
 Pure: no I/O.
 """
 
@@ -34,19 +27,13 @@ class Speller:
     another root ("الليله", tonight, is not "العيله", the family), and spellings that differ
     by keyboard are already folded."""
 
-    def __init__(self, vocabulary: Iterable[str], respellings: Mapping[str, str],
-                 known: Iterable[str] = ()) -> None:
-        # Whole words only: a stem ("dostawc" of "dostawc*", delivery) is no word to correct
-        # towards (Polish "dostac", to get).
-        candidates = frozenset(vocabulary)
-        # Never corrected: the candidates, and `known` words (every language's rule words: a
-        # word of one language is no typo of another's).
-        self.known = candidates | frozenset(known)
+    def __init__(self, vocabulary: Iterable[str], respellings: Mapping[str, str]) -> None:
+        self.known = frozenset(vocabulary)
         # A word longer than this is more than one edit from every known word.
-        self._longest = max((len(word) for word in candidates), default=0) + 1
+        self._longest = max((len(word) for word in self.known), default=0) + 1
         self.respellings = {fold_word(k): fold_clause(v) for k, v in respellings.items()}
         self._near: dict[str, str | None] = {}
-        for word in sorted(candidates):
+        for word in sorted(self.known):
             if len(word) < _FUZZY_MIN - 1:
                 continue
             for variant in {word, *_deletions(word)}:

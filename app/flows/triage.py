@@ -78,9 +78,7 @@ class TriageRules:
     # languages' phrases (Urdu and Punjabi in Shahmukhi share a script, and the guess often
     # takes one for the other).
     together: dict[str, frozenset[str]] = field(default_factory=dict)
-    # Per rule language, the speller that corrects a message before that language's phrases
-    # read it: towards that language's words only (app/flows/spelling.py).
-    spellers: dict[str, Speller] = field(default_factory=dict)
+    speller: Speller = field(default_factory=lambda: Speller((), {}))
     # Each rule language's negations, as `wording.negation_for` gives them.
     negations_by_language: dict[str, Negation] = field(default_factory=dict)
     # Per language, one pattern for all the rules' phrases (`wording.screen`): most messages
@@ -98,19 +96,17 @@ class TriageRules:
         rape, inside the English "violent"). A long text is read in part (`app/flows/said.py`);
         pass a `Said` when the intents will read the same message.
         """
-        message = understood(text)
-        if not message.folded:
+        said = understood(text).corrected(self.speller)
+        if not said:
             return NONE
         languages = self._languages(language, also)
-        own = self._languages(language, also, english=False)
-        tried: dict[str, str | None] = {}  # each language corrected and screened once
+        tried: dict[str, bool] = {}  # each language screened once per message
         matched: dict[str, str] = {}
         for rule in self.rules:
             for lang, patterns in rule.patterns.items():
                 if lang not in tried:
-                    tried[lang] = self._tried(lang, languages, own, message)
-                said = tried[lang]
-                if said is None:
+                    tried[lang] = self._tried(lang, languages, said)
+                if not tried[lang]:
                     continue
                 negation = self.negations_by_language.get(lang, NO_NEGATION)
                 if self._matches(rule, lang, patterns, said, negation):
@@ -146,40 +142,21 @@ class TriageRules:
             return False
         return not any(u.search(said) for u in rule.unless.get(lang, ()))
 
-    def _languages(self, language: str | None, also: tuple[str, ...], *, english: bool = True
-                   ) -> set[str] | None:
-        """The languages read for a message (None: all), with those read together with them;
-        with `english` false, only those it is written in (English only when it is one)."""
+    def _languages(self, language: str | None, also: tuple[str, ...]) -> set[str] | None:
+        """The languages read for a message (None: all), with those read together with them."""
         if language is None:
             return None
-        languages = {language, *also} | ({"en"} if english else set())
+        languages = {language, "en", *also}
         return languages | {other for lang in languages for other in self.together.get(lang, ())}
 
-    def _tried(self, lang: str, languages: set[str] | None, own: set[str] | None,
-               message: Said) -> str | None:
-        """The message as a rule language reads it (folded, spelling corrected towards its
-        words when it is one of the `own` languages the message is written in), or None when
-        it is not read: it is not one of `languages` (nor always tried), or no phrase of it
-        matches anywhere in the text."""
-        base = lang.split("-", maxsplit=1)[0]
-        if languages is not None and lang not in self.always and base not in languages:
-            return None
-        # English, and Urdu and Punjabi in Latin letters, read every message, but correct
-        # only their own language's words: respelt towards them, a word of the message's
-        # language is no typo (Somali "bilood", months, is not "blood"; Polish "polsce" is not
-        # "police"). Their txt-speak table still applies.
-        written = own is None or base in own
-        said = message.corrected(self.speller_for(lang if written else ""))
+    def _tried(self, lang: str, languages: set[str] | None, said: str) -> bool:
+        """Whether a rule language is read for this message: it is one of `languages` (or
+        always tried), and some phrase of it matches somewhere in the folded text."""
+        if (languages is not None and lang not in self.always
+                and lang.split("-", maxsplit=1)[0] not in languages):
+            return False
         screen = self.screens.get(lang)
-        return said if screen is None or screen.search(said) is not None else None
-
-    def speller_for(self, lang: str) -> Speller:
-        """The speller of a rule language (one that only rewrites txt-speak if it has none)."""
-        return self.spellers.get(lang) or self.spellers.get("", Speller((), {}))
-
-    def spelling_languages(self) -> tuple[str, ...]:
-        """The rule languages with a speller of their own."""
-        return tuple(sorted(lang for lang in self.spellers if lang))
+        return screen is None or screen.search(said) is not None
 
 
 def _compile_all(phrases: Any, where: str, negations: dict[str, Negation] | None = None,
@@ -243,31 +220,6 @@ def _classes(raw: Any, source: str) -> dict[str, dict[str, list[str]]]:
     return found
 
 
-def _spellers(entries: list[Any], classes: dict[str, dict[str, list[str]]],
-              respellings: dict[str, str]) -> dict[str, Speller]:
-    """One speller per rule language, correcting towards the whole words of its own phrases
-    and word classes only (not towards the stems of `word*`); a word of any language's rules
-    (phrases, exceptions, classes) is never corrected (app/flows/spelling.py). The speller
-    under "" only rewrites txt-speak."""
-    own: dict[str, set[str]] = {}
-    everything: list[str] = [entry for by_name in classes.values()
-                             for listed in by_name.values() for entry in listed]
-    for entry in entries:
-        for key in ("phrases", "except", "unless"):
-            for language, listed in (entry.get(key) or {}).items():
-                everything.extend(listed)
-                if key == "phrases":
-                    own.setdefault(str(language), set()).update(
-                        wording.phrase_words(listed, stems=False))
-    known = wording.phrase_words(everything)
-    spellers = {"": Speller((), respellings, known)}
-    for language, words in own.items():
-        class_words = {word for listed in wording.classes_for(classes, language).values()
-                       for word in wording.phrase_words(listed, stems=False)}
-        spellers[language] = Speller(words | class_words, respellings, known)
-    return spellers
-
-
 def _read_together(raw: Any, source: str) -> dict[str, frozenset[str]]:
     """`read_together: {ur: [pa]}`: a message guessed as Urdu is read with Punjabi's phrases."""
     if not isinstance(raw, dict) or not all(isinstance(v, list) for v in raw.values()):
@@ -292,6 +244,8 @@ def parse_rules(raw: Any, source: str = "flows/triage.yaml", *,
         for language, listed in (raw.get("negations") or {}).items()
     }
     classes = _classes(raw.get("classes"), source)
+    vocabulary: set[str] = {word for by_name in classes.values() for entries in by_name.values()
+                            for word in wording.phrase_words(entries)}
     rules = []
     for index, entry in enumerate(raw["rules"]):
         where = f"{source}: rules[{index}]"
@@ -318,6 +272,8 @@ def parse_rules(raw: Any, source: str = "flows/triage.yaml", *,
         rules.append(_Rule(reason, str(level), compiled, unless,
                            frozenset(str(r) for r in not_with),
                            frozenset(str(r) for r in needs), excepted))
+        for listed in phrases.values():
+            vocabulary |= wording.phrase_words(listed)
     known = {rule.reason for rule in rules}
     for rule in rules:
         if not rule.needs <= known:
@@ -334,7 +290,6 @@ def parse_rules(raw: Any, source: str = "flows/triage.yaml", *,
                                          for p in rule.patterns.get(language, ()))
                 for language in by_language} if screens else {}
     return TriageRules(tuple(rules), negations, always=always, together=together,
-                       spellers=_spellers(raw["rules"], classes,
-                                          {str(k): str(v) for k, v in respell.items()}),
+                       speller=Speller(vocabulary, {str(k): str(v) for k, v in respell.items()}),
                        negations_by_language=by_language,
                        screens={k: v for k, v in screened.items() if v is not None})

@@ -243,26 +243,17 @@ def screen(patterns: Iterable[re.Pattern[str]]) -> re.Pattern[str] | None:
     return _compiled(_BEFORE_WORD + "|".join(inner) + _AFTER_WORD)
 
 
-def phrase_words(phrases: Iterable[str], *, stems: bool = True) -> set[str]:
-    """The plain words of phrases (no wildcards), for spelling correction; with `stems`
-    false, only whole words ("strangl*" gives "strangl" only with `stems`)."""
+def phrase_words(phrases: Iterable[str]) -> set[str]:
+    """The plain words of phrases (no wildcards), for spelling correction."""
     words = set()
     for phrase in phrases:
         for word in phrase.split():
             if (word not in ("?", _GAP, _EITHER, _CLAUSE_WIDE, _NEXT_CLAUSE)
-                    and not word.startswith((_CLASS, _NOT))
-                    and (stems or not word.endswith("*"))):
+                    and not word.startswith((_CLASS, _NOT))):
                 folded = fold_word(word.rstrip("*"))
                 if folded:
                     words.add(folded)
     return words
-
-
-def phrase_stems(phrases: Iterable[str]) -> set[str]:
-    """The stems of phrases' `word*` words, folded ("strangl*" gives "strangl")."""
-    return {folded for phrase in phrases for word in phrase.split()
-            if word.endswith("*") and not word.startswith((_CLASS, _NOT))
-            and (folded := fold_word(word.rstrip("*")))}
 
 
 @dataclass(frozen=True)

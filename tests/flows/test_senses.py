@@ -4,8 +4,7 @@ spellings without diacritics, clitics and word orders), and senses_generalise.ya
 the rules first missed on the opened evaluation part (issue 21), written in other words than
 any evaluation message, with the innocent look-alikes that must stay calm, and senses_reader.yaml,
 the same for the senses first missed on batch d once it was opened, and senses_reader5.yaml,
-bare phrases narrowed in the fifth round (issue 21), and senses_reader6.yaml, the speller
-scoped to each rule language in the sixth. Read as the service
+bare phrases narrowed in the fifth round (issue 21). Read as the service
 reads a first message: triage in the message's language (and those always tried), then one
 flow step."""
 
@@ -32,7 +31,7 @@ IDLE = timedelta(hours=4)
 TABLES: dict[str, dict[str, dict[str, list[str]]]] = {
     name: yaml.safe_load((Path(__file__).parent / f"{name}.yaml").read_text(encoding="utf-8"))
     for name in ("senses", "senses_generalise", "senses_reader", "senses_reader4",
-                 "senses_reader5", "senses_reader6")}
+                 "senses_reader5")}
 
 
 def rows(kind: str) -> list[Any]:

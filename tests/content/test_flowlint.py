@@ -21,6 +21,7 @@ from app.content.lint import Problem, check, encodings
 from app.content.segments import Encoding
 from app.deployment import load_deployment
 from app.services import refuse_unchecked_content
+from tests.support.workers import APP_PROCESS_SECONDS
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 FLOWS = PROJECT_ROOT / "flows"
@@ -410,7 +411,7 @@ def flows_check(tmp_path: Path, *args: str, **extra: str) -> subprocess.Complete
     }
     return subprocess.run(
         [str(FLASK), "--app", "wsgi", "flows", "check", *args], cwd=PROJECT_ROOT, env=env,
-        capture_output=True, text=True, check=False, timeout=120,
+        capture_output=True, text=True, check=False, timeout=APP_PROCESS_SECONDS,
     )
 
 

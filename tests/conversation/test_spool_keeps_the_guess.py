@@ -18,6 +18,7 @@ from sqlalchemy import select
 from app.conversation.messages import Guessed, InboundMessage
 from app.services import Services
 from app.storage.models import Conversation
+from tests.support.workers import APP_PROCESS_SECONDS
 
 ROOT = Path(__file__).resolve().parents[2]
 SURVIVOR = "+447700900123"
@@ -67,7 +68,8 @@ def test_the_worker_replays_a_spooled_message_without_loading_a_detector(
         built.failsafe.answer(sms(POLISH))  # as the webhook does when the database fails
     assert built.spool.size() == 1
     result = subprocess.run([sys.executable, "-c", REPLAY], cwd=ROOT, env={**os.environ, **environ},
-                            check=True, capture_output=True, text=True, timeout=120)
+                            check=True, capture_output=True, text=True,
+                            timeout=APP_PROCESS_SECONDS)
     report = json.loads(result.stdout.strip().splitlines()[-1])
     assert report["counts"]["stored"] == 1
     assert report["loaded"] == []

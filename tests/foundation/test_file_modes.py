@@ -27,7 +27,7 @@ from app.lifecycle.retention import default_report_path, purge_and_sign
 from app.services import Services
 from app.storage.db import Database
 from tests.support.servers import free_port, wait_for
-from tests.support.workers import WORKER_START_SECONDS
+from tests.support.workers import APP_PROCESS_SECONDS, WORKER_START_SECONDS
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -138,7 +138,7 @@ def test_the_entry_points_set_an_owner_only_umask(environ: dict[str, str]) -> No
     env = environ | {"PATH": os.environ.get("PATH", ""), "LANG": "C.UTF-8"}
     web = subprocess.run(
         [sys.executable, "-c", "import os, wsgi; print(oct(os.umask(0o077)))"],
-        cwd=ROOT, env=env, capture_output=True, text=True, check=False, timeout=120)
+        cwd=ROOT, env=env, capture_output=True, text=True, check=False, timeout=APP_PROCESS_SECONDS)
     assert web.stdout.strip().splitlines()[-1] == "0o77", web.stderr
     worker = subprocess.Popen([sys.executable, "worker.py"], cwd=ROOT, env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

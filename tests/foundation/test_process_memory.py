@@ -14,6 +14,7 @@ import pytest
 from flask import Flask
 
 import worker as worker_module
+from tests.support.workers import APP_PROCESS_SECONDS
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 # Loaded only by the commands that use them: migrations (alembic, which brings mako and
@@ -27,7 +28,8 @@ def test_building_the_app_loads_no_package_only_one_command_or_the_guess_uses() 
     script = ("import sys, app.factory, worker; "
               f"print(' '.join(m for m in {ONLY_WHEN_USED!r} if m in sys.modules))")
     loaded = subprocess.run([sys.executable, "-c", script], cwd=ROOT, check=True,
-                            capture_output=True, text=True, timeout=120).stdout.split()
+                            capture_output=True, text=True,
+                            timeout=APP_PROCESS_SECONDS).stdout.split()
     assert loaded == []
 
 

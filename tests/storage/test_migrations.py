@@ -19,6 +19,7 @@ from app.crypto import KEY_PREFIX, parse_key_token
 from app.storage import migrate
 from app.storage.db import make_engine
 from app.storage.models import Base, OptOut
+from tests.support.workers import APP_PROCESS_SECONDS
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 FLASK = Path(sys.executable).parent / "flask"
@@ -117,7 +118,7 @@ def test_keys_generate_works_in_production_before_any_key_exists(tmp_path: Path)
     }
     completed = subprocess.run(
         [str(FLASK), "--app", "wsgi", "keys", "generate"], cwd=PROJECT_ROOT, env=env,
-        capture_output=True, text=True, check=False, timeout=120,
+        capture_output=True, text=True, check=False, timeout=APP_PROCESS_SECONDS,
     )
     assert completed.returncode == 0, completed.stderr
     token = completed.stdout.splitlines()[-1]

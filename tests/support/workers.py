@@ -22,6 +22,10 @@ ON_CALL = "+447700900999"  # the demo deployment's on-call phone (config/demo.to
 # took over 30 s and four worker tests failed for that alone (a CI run on cd56b9f). The wait
 # ends as soon as the worker registers, so a generous bound costs a healthy run nothing.
 WORKER_START_SECONDS = 180.0
+# The same for a fresh Python process that imports the app (wsgi, worker, `flask ...`): idle,
+# 5-15 s (the language models, flows/ and the triage rules); under load 10-13 one took over
+# 120 s (CI run on f2d6446). A bound against a hang, never a measure of speed.
+APP_PROCESS_SECONDS = 300.0
 
 
 def always_open_config(directory: Path, alerts: bool) -> Path:

@@ -20,6 +20,7 @@ from sqlalchemy.pool import QueuePool
 import worker as worker_module
 from app.services import services
 from app.worker.warm_up import warm_for_jobs
+from tests.support.workers import APP_PROCESS_SECONDS
 
 ROOT = Path(__file__).resolve().parents[2]
 # Imported by the first `messages` or `calls` of Twilio's client, and so, without the
@@ -45,7 +46,7 @@ print(json.dumps({"before": before, "after": after, "pooled": pooled}))
 def warm_in_a_fresh_worker(environ: dict[str, str]) -> dict[str, list[str] | int]:
     done = subprocess.run([sys.executable, "-c", FRESH_WORKER, *TWILIO_RESOURCES], cwd=ROOT,
                           env=environ, capture_output=True,
-                          text=True, timeout=120, check=True)
+                          text=True, timeout=APP_PROCESS_SECONDS, check=True)
     found: dict[str, list[str] | int] = json.loads(done.stdout.splitlines()[-1])
     return found
 

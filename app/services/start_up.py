@@ -10,7 +10,10 @@ survivor's unanswered message.
 
 from __future__ import annotations
 
+import json
 import logging
+import os
+from collections.abc import Callable
 
 from app.config import ConfigError, Settings
 from app.content import lint as flowlint
@@ -35,15 +38,53 @@ def refuse_unchecked_content(settings: Settings, catalogues: Catalogues) -> None
 
     A text that breaks the lock-screen rule or a message with no text would reach survivors;
     the deployer must hear about it now, with every problem named.
+
+    The check compiles every triage pattern, and the patterns' cache (app/flows/wording.py)
+    would keep them for the life of the process: 20-30 MiB in an RQ worker that otherwise
+    never reads a message (issue 22, item 6). So it runs in a forked child, which reports the
+    problems and exits; the process that starts keeps nothing of it. If the child cannot
+    report, the start is refused: an unchecked start is the one outcome not allowed.
     """
-    problems = flowlint.check(settings.flows_path, catalogues,
-                              settings.deployment.default_language,
-                              settings.deployment.organisation_name,
-                              settings.deployment.languages)
-    errors = [problem for problem in problems if not problem.warning]
+    errors = _errors_in_a_child(lambda: [str(problem) for problem in flowlint.check(
+        settings.flows_path, catalogues, settings.deployment.default_language,
+        settings.deployment.organisation_name, settings.deployment.languages)
+        if not problem.warning])
     if errors:
-        listed = "; ".join(str(problem) for problem in errors[:10])
+        listed = "; ".join(errors[:10])
         raise ConfigError(f"flows check failed ({len(errors)} problems): {listed}")
+
+
+def _errors_in_a_child(check: Callable[[], list[str]]) -> list[str]:
+    """`check()` run in a forked child; its list comes back through a pipe as JSON."""
+    incoming, outgoing = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        # The child: never return into the parent's code (its atexit handlers, its pools).
+        code = 0
+        try:
+            os.close(incoming)
+            try:
+                report: dict[str, object] = {"errors": check()}
+            except Exception as error:  # noqa: BLE001 -- named to the parent, which refuses
+                report = {"failed": f"{type(error).__name__}: {error}"}
+            with os.fdopen(outgoing, "w", encoding="utf-8") as out:
+                json.dump(report, out)
+        except BaseException:  # noqa: BLE001 -- the parent sees no report and refuses
+            code = 1
+        finally:
+            os._exit(code)
+    os.close(outgoing)
+    with os.fdopen(incoming, encoding="utf-8") as reader:
+        text = reader.read()
+    os.waitpid(pid, 0)
+    try:
+        received = json.loads(text)
+    except ValueError:
+        received = {"failed": "the check stopped without a report"}
+    if "failed" in received:
+        raise ConfigError(f"flows check could not run ({received['failed']}): run "
+                          "`flask flows check` to see why")
+    return [str(error) for error in received["errors"]]
 
 
 def refuse_unlisted_contact_keys(database: Database, hasher: ContactHasher) -> None:

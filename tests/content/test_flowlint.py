@@ -16,11 +16,14 @@ from babel.messages.catalog import Catalog
 from babel.messages.pofile import write_po
 
 from app.config import ConfigError, Settings, load_settings
+from app.content import lint as flowlint
 from app.content.catalogues import Catalogues
 from app.content.lint import Problem, check, encodings
 from app.content.segments import Encoding
 from app.deployment import load_deployment
+from app.flows import wording
 from app.services import refuse_unchecked_content
+from app.services.start_up import load_catalogues
 from tests.support.workers import APP_PROCESS_SECONDS
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -383,6 +386,34 @@ def test_production_start_up_is_not_refused_for_warnings(
                                   {"en": complete(), "cy": complete({"note.absent": "Drafft."})},
                                   fuzzy=[("cy", "note.absent")])
     refuse_unchecked_content(settings, catalogues)  # a fuzzy translation is only a warning
+
+
+def test_production_start_up_keeps_nothing_the_check_compiled(tmp_path: Path) -> None:
+    """The check runs in a forked child: the triage patterns it compiles stay there, not in
+    an RQ worker that never reads a message (issue 22, item 6). The shipped flows/ and
+    catalogues, as a production start reads them."""
+    settings = dataclasses.replace(load_settings({"QUIETLINE_INSTANCE": str(tmp_path)}),
+                                   env="production")
+    catalogues = load_catalogues(settings)
+    wording._compiled.cache_clear()
+    refuse_unchecked_content(settings, catalogues)
+    assert wording._compiled.cache_info().currsize == 0
+    deployment = settings.deployment
+    check(settings.flows_path, catalogues, deployment.default_language,
+          deployment.organisation_name, deployment.languages)
+    assert wording._compiled.cache_info().currsize > 0  # what the child spared this process
+
+
+def test_production_start_up_is_refused_when_the_check_cannot_run(
+    flows_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_: object) -> list[object]:
+        raise OSError("disk gone")
+
+    monkeypatch.setattr(flowlint, "check", broken)
+    settings = production_settings(tmp_path, flows_dir, ("en",))
+    with pytest.raises(ConfigError, match=r"could not run \(OSError: disk gone\)"):
+        refuse_unchecked_content(settings, Catalogues({"en": complete()}, "en"))
 
 
 # --- the command -------------------------------------------------------------------------------

@@ -55,7 +55,7 @@ def main() -> int:
         # The triage rules load only in the spool's replay job's work-horse
         # (app/worker/jobs.py), and without the screens, which only spare a busy web worker
         # scans: that horse held 54 MiB private with them, 42 without (another job's 17-22).
-        services().conversations.triage_without_screens()
+        services().conversations.triage_source.without_screens()
         warm_for_jobs(services())  # before the freeze, so the horses share what it loads
     share_with_forks()
     with app.app_context():

@@ -18,7 +18,7 @@ with app.app_context():
         guesser.preload()
     # The triage rules too (loaded on first use elsewhere): shared by the workers, and a
     # broken file stops a production start here rather than at a survivor's message.
-    services().conversations.load_triage_now()
+    services().conversations.triage_source.load_now()
     # Babel's locale data, shared the same way (a worker would otherwise load its own copy).
     written_times.preload(services().settings.deployment.languages)
 

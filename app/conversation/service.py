@@ -14,7 +14,6 @@ anyone else is their own new message.
 from __future__ import annotations
 
 import logging
-import threading
 import uuid
 from collections.abc import Callable
 from datetime import datetime
@@ -38,6 +37,7 @@ from app.conversation.messages import InboundMessage, Outcome, Turn
 from app.conversation.return_codes import ReturnCodes
 from app.conversation.spool import Replay, Spool
 from app.conversation.throttle import ALLOWED, Throttle, Verdict
+from app.conversation.triage_source import TriageSource
 from app.conversation.turn import Readers, compose
 from app.crypto import ContactHasher, Keyring
 from app.deployment import Deployment
@@ -107,12 +107,8 @@ class ConversationService:
         self.catalogues = catalogues
         self.deployment = deployment
         self.clock = clock
-        self._triage = triage
-        # Else loaded on the first message read: the RQ worker reads none (the spool's replay
-        # is a job, app/worker/jobs.py) and never holds their 15-22 MiB (issue 22, item 6).
-        self._load_triage = load_triage
-        self._triage_lock = threading.Lock()
-        self._triage_screens = True
+        # Given, or loaded on the first message read (app/conversation/triage_source.py).
+        self.triage_source = TriageSource(triage, load_triage)
         # The learned second opinion (app/flows/learned.py), when the deployment turns it on:
         # it only adds an urgent or a person reading the rules missed.
         self.second_opinion = second_opinion
@@ -128,29 +124,7 @@ class ConversationService:
 
     @property
     def triage(self) -> TriageRules | None:
-        """The triage rules, loaded now if they were not yet (once, whichever thread asks).
-        A load that raises is tried again on the next message: the web tier loads them at
-        start-up (wsgi.py), and a spooled message whose replay raises stays spooled."""
-        if self._load_triage is not None:
-            with self._triage_lock:
-                if self._load_triage is not None:
-                    self._triage = self._load_triage(self._triage_screens)
-                    self._load_triage = None
-        return self._triage
-
-    def triage_loaded(self) -> bool:
-        """Whether the rules are loaded (or were given): no load waits on the first message."""
-        return self._load_triage is None
-
-    def triage_without_screens(self) -> None:
-        """Rules not loaded yet will load without their screens (app/flows/triage.py
-        `parse_rules`): the same readings for a third less memory. For the RQ worker, whose
-        replay job reads a few messages in a work-horse of its own (worker.py)."""
-        self._triage_screens = False
-
-    def load_triage_now(self) -> None:
-        """Load the rules now, not on the first message (gunicorn's master, before it forks)."""
-        _ = self.triage
+        return self.triage_source.get()
 
     def contact_hash(self, channel: str, address: str) -> str:
         return self.hasher.hash(channel, address)

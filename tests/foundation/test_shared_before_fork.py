@@ -20,7 +20,7 @@ from babel import localedata
 from app.services import services
 with wsgi.app.app_context():
     languages = services().settings.deployment.languages
-    triage = services().conversations.triage_loaded()
+    triage = services().conversations.triage_source.loaded()
 from app.content.ngrams import NGRAM_FILE
 with open("/proc/self/maps", encoding="utf-8") as maps:
     mapped = str(NGRAM_FILE) in maps.read()

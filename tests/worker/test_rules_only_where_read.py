@@ -88,14 +88,14 @@ def test_the_worker_s_app_and_an_alert_job_leave_the_rules_unloaded(
     assert [m.to for m in fake_twilio.messages] == [ON_CALL]
     assert cases(built) == [(3, ["triage_urgent", "strangulation"])]
     assert loads == ["screened"]
-    assert not built.conversations.triage_loaded()
+    assert not built.conversations.triage_source.loaded()
 
 
 def test_the_replay_job_loads_the_rules_and_reads_the_message_with_them(
         loads: list[str], app: Flask, built: Services, fake_twilio: FakeTwilio,
         clock: MovableClock) -> None:
     clock.set(SATURDAY_2PM)
-    built.conversations.triage_without_screens()  # as worker.py does
+    built.conversations.triage_source.without_screens()  # as worker.py does
     spool_one(built, "he tried to strangle me")
     with app.app_context():
         assert sweep()["spooled"] == 1  # handed to the job...
@@ -111,18 +111,19 @@ def test_a_replay_whose_rules_fail_to_load_keeps_the_message_for_the_next_sweep(
         app: Flask, built: Services, clock: MovableClock, monkeypatch: pytest.MonkeyPatch
         ) -> None:
     clock.set(SATURDAY_2PM)
-    load: Callable[[bool], TriageRules | None] | None = built.conversations._load_triage  # noqa: SLF001 -- the loader the wiring gave it
+    source = built.conversations.triage_source
+    load: Callable[[bool], TriageRules | None] | None = source._load  # noqa: SLF001 -- the loader the wiring gave it
     assert load is not None
 
     def broken(_screens: bool) -> TriageRules | None:
         raise OSError("the rules could not be read")
 
-    monkeypatch.setattr(built.conversations, "_load_triage", broken)
+    monkeypatch.setattr(source, "_load", broken)
     spool_one(built, "he tried to strangle me")
     sweep_and_work(app)
     assert built.spool.size() == 1  # kept, not stored without the rules
     assert cases(built) == []
-    monkeypatch.setattr(built.conversations, "_load_triage", load)
+    monkeypatch.setattr(source, "_load", load)
     assert sweep_and_work(app)["spooled"] == 1  # the failed run left no mark behind
     assert built.spool.size() == 0
     assert cases(built) == [(3, ["triage_urgent", "strangulation"])]

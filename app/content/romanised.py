@@ -45,6 +45,9 @@ def with_offer(reply_ids: tuple[str, ...], text: str) -> tuple[str, ...]:
     return reply_ids
 
 # Very common words of Urdu (and Hindi) and of Punjabi as people type them in Latin letters.
+# The second paragraph's Punjabi words ("sanu", "tusi", "lodd"...) were added from first
+# messages written for tests/conversation/test_romanised_first_message.py, not from the evaluation
+# set: without them "sanu madad di lodd hai" (we need help) was guessed Welsh and answered so.
 _URDU_PUNJABI = """
     hai hain hoon hun hu nahi nahin nai mein mujhe mera meri mere tum tumhe aap kya kyun kyon
     kaise kahan koi kisi kuch aur bhi abhi yeh woh usne uska uski unhe unko humein tha thi
@@ -52,6 +55,8 @@ _URDU_PUNJABI = """
     baat ghar mainu tainu ohne ohde ohnu naal nal vich kithe kiven kive hor sakdi sakda
     chahidi reha hoyi gaya gayi diya liya dena deni jana jaana hota hoti kal aaj raat sab
     theek ki ke ko ye aa ji
+    sanu tusi tuhade tuhadi tuhada tuhanu kiddan kidda lodd sakde chahundi chahunda lagda
+    lagdi aundi haal samajh
 """
 # ... and of Arabic as Arabizi writes it without digits.
 _ARABIC = """

@@ -22,6 +22,9 @@ LATIN_SCRIPT = ("en", "cy", "pl", "ro", "so")
     "kya aap meri madad kar sakti hain",
     "mainu madad chahidi hai ji",
     "oh mainu roz kutda, ki karan",
+    "sanu madad di lodd hai",
+    "tusi meri gal sun sakde ho",
+    "kiddan",
     "bade a7ki ma3 7ada",
 ])
 def test_urdu_punjabi_and_arabizi_in_latin_letters_are_recognised(text: str) -> None:

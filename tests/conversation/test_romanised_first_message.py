@@ -4,7 +4,14 @@ one line in Latin-letter Urdu and Punjabi saying how to choose either ("Urdu ke 
 likhein, Punjabi lai PUNJABI"), and the English welcome with it still fits 2 SMS segments.
 
 Found before: "mujhe madad chahiye" got the English welcome alone, which its writer may not
-read."""
+read.
+
+Punjabi in Latin letters is answered as Urdu in Latin letters is: a greeting that only
+Punjabi has ("sat sri akal") chooses Punjabi, as "aoa" chooses Urdu; anything else stays in
+English with the line, because the service cannot tell which script its writer reads
+(Gurmukhi or Shahmukhi). Found before (survivor6, N6): "sanu madad di lodd hai" (we need help)
+was guessed Welsh and answered in Welsh; "kiddan" (how are you) and "tusi meri gal sun sakde
+ho" (can you listen to me) got English without the line."""
 
 from __future__ import annotations
 
@@ -88,3 +95,56 @@ def test_never_after_the_emergency_options() -> None:
 def test_arabizi_is_not_urdu_or_punjabi() -> None:
     assert not urdu_or_punjabi("ana mish kwayes, bdi 7ad")
     assert urdu_or_punjabi("mujhe kisi se baat karni hai")
+
+
+@pytest.mark.parametrize(("body", "language"), [
+    ("sat sri akal ji", "pa"), ("Sat Shri Akal", "pa"), ("ssa ji", "pa"),
+    ("aoa", "ur"), ("adaab", "ur"),  # the Urdu it is consistent with
+])
+def test_a_greeting_only_one_language_has_chooses_it(send: Send, built: Services, body: str,
+                                                      language: str) -> None:
+    reply = send(body)
+    assert reply.startswith(built.catalogues.text(language, "welcome.greeting")), reply
+    assert LINE not in reply
+
+
+@pytest.mark.parametrize(("body", "first"), [
+    # greetings
+    ("kiddan", "welcome.greeting"),
+    ("kidda ji", "welcome.greeting"),
+    ("ki haal aa", "welcome.greeting"),
+    ("kiddan ji ki haal chaal", "welcome.greeting"),
+    # asking for a person
+    ("mainu kise naal gal karni hai", "person.requested"),
+    ("main kise naal gal karna chahundi haan", "person.requested"),
+    ("mainu kise bande naal gal karni aa", "person.requested"),
+    ("tusi meri gal sun sakde ho", "person.requested"),
+    ("koi mainu call kar sakda hai", "person.requested"),
+    # help
+    ("mainu madad chahidi hai", "person.requested"),
+    ("meri madad karo ji", "person.requested"),
+    ("main ki karan mainu samajh nahi aundi", "person.requested"),
+    ("sanu madad di lodd hai", "welcome.greeting"),
+    ("hello mainu tuhadi lodd aa", "welcome.greeting"),
+    # the Urdu it is consistent with
+    ("mujhe kisi se baat karni hai", "person.requested"),
+    ("kya haal hai ji", "welcome.greeting"),
+])
+def test_other_latin_letter_punjabi_is_answered_in_english_with_the_line(
+        send: Send, built: Services, body: str, first: str) -> None:
+    reply = send(body)
+    assert reply.startswith(built.catalogues.text("en", first)), reply
+    assert reply.endswith("\n\n" + LINE), reply
+
+
+@pytest.mark.parametrize(("body", "first"), [
+    ("hi", "welcome.greeting"),
+    ("hello, can I talk to someone please", "person.requested"),
+    ("I need help", "person.requested"),
+    ("Is this the right number", "welcome.greeting"),
+])
+def test_english_is_not_taken_for_punjabi(send: Send, built: Services, body: str,
+                                          first: str) -> None:
+    reply = send(body)
+    assert reply.startswith(built.catalogues.text("en", first)), reply
+    assert LINE not in reply

@@ -11,10 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
-import re
-from dataclasses import dataclass
 from functools import partial
-from pathlib import Path
 from urllib.parse import quote
 
 from flask import Blueprint, Flask, Response, current_app, g, render_template, request
@@ -22,67 +19,23 @@ from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from app.channels.webchat_assets import Assets
 from app.content.catalogues import MissingMessage, text_id
 from app.content.numbers import isolated_html
 from app.conversation.chat_sessions import ChatInputError, ChatSessions
 from app.conversation.return_codes import CodeRefused
 from app.conversation.safe_numbers import NumberRefused
 from app.cover_sites import CoverSite
-from app.crypto import csp_hash
 from app.logs import exception_summary
 from app.services import services
 
 log = logging.getLogger(__name__)
 bp = Blueprint("webchat", __name__)
 
-ASSETS = Path(__file__).resolve().parent.parent / "web_assets"
 RTL = frozenset({"ar", "ur"})
 LANGUAGE_NAMES = {"en": "English", "cy": "Cymraeg", "pl": "Polski", "pa": "ਪੰਜਾਬੀ", "ur": "اردو",
                   "ar": "العربية", "ro": "Română", "so": "Soomaali"}
 EXTENSION = "quietline.webchat"
-
-
-@dataclass(frozen=True)
-class Assets:
-    """The inline script and styles, and the CSP that allows exactly them."""
-
-    js: str
-    css: str
-    csp: str
-
-    @classmethod
-    def build(cls, cover: CoverSite) -> Assets:
-        js = _without_comments((ASSETS / "chat.js").read_text(encoding="utf-8"))
-        css = (_without_comments((ASSETS / "chat.css").read_text(encoding="utf-8"))
-               .replace("%(background)s", cover.background).replace("%(accent)s", cover.accent))
-        csp = "; ".join((
-            "default-src 'none'",
-            f"script-src '{_sha256(js)}'",
-            f"style-src '{_sha256(css)}'",
-            "img-src data:",
-            "connect-src 'self'",
-            "form-action 'self'",
-            "base-uri 'none'",
-            "frame-ancestors 'none'",
-        ))
-        return cls(js, css, csp)
-
-
-# A comment on a line of its own: `// ...` in the script, `/* ... */` (one or more lines) in
-# the styles. Comments inside a line of code are kept: telling them apart from a string
-# would need a parser, and they are few.
-_COMMENT_LINES = re.compile(r"^[ \t]*(?://[^\n]*|/\*(?:[^*]|\*(?!/))*\*/[ \t]*)\n", re.MULTILINE)
-
-
-def _without_comments(source: str) -> str:
-    """The asset as sent: its comments say why for whoever edits it, and cost every page
-    (each cover with the chat must stay one response under 50 KB, tests/channels/
-    test_webchat_covers.py), so the survivor's phone is not sent them."""
-    return _COMMENT_LINES.sub("", source)
-
-
-def _sha256(text: str) -> str:
-    return csp_hash(text)
 
 
 def init_app(app: Flask, cover: CoverSite) -> None:
@@ -109,7 +62,7 @@ def _language() -> str:
     return asked if asked in deployment.languages else deployment.default_language
 
 
-def _page(template: str) -> Response:
+def _page(template: str, *, notes: bool = False) -> Response:
     language = _language()
     cover = services().settings.deployment.cover
     assets = _assets()
@@ -140,7 +93,8 @@ def _page(template: str) -> Response:
     }
     # The script and styles are our own files (never user input); they must reach the page
     # unescaped, byte for byte, or their CSP hashes would not match.
-    css, js = Markup(assets.css), Markup(assets.js)  # noqa: S704 -- our own assets, see above
+    css = Markup(assets.css)  # noqa: S704 -- our own assets, see above
+    js = Markup(assets.notes_js if notes else assets.js)  # noqa: S704 -- the same
     html = render_template(
         template, language=language, direction="rtl" if language in RTL else "ltr",
         cover=cover, favicon=_favicon(cover), css=css, js=js,
@@ -166,7 +120,7 @@ def safety_page() -> Response:
     """The guidance on covering tracks, standalone (for a link an advocate sends, and without
     JavaScript). Its address is in the browser's history once opened, so it names nothing:
     not "/safety" (the address before), which on a gardening site would stand out."""
-    return _page("safety.html")
+    return _page("safety.html", notes=True)
 
 
 def _json(payload: dict[str, object], status: int = 200) -> Response:
@@ -394,7 +348,9 @@ def no_trace_headers(response: Response) -> Response:
     response.headers.pop("Last-Modified", None)
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = _assets().csp
+    # The guidance page runs only its own small script; the chat's is not allowed there.
+    response.headers["Content-Security-Policy"] = (
+        _assets().notes_csp if request.endpoint == "webchat.safety_page" else _assets().csp)
     response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
     response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
     return response

@@ -42,27 +42,8 @@
     window.location.replace(config.exitUrl);
   }
 
-  // Shift pressed three times within a second exits, also while typing. Shift held to type
-  // a capital letter does not count: any other key while Shift is down cancels that press.
-  var shiftPresses = [];
-  var shiftAlone = false;
-  document.addEventListener("keydown", function (event) {
-    if (event.key === "Shift") {
-      if (!event.repeat) { shiftAlone = true; }
-      return;
-    }
-    shiftAlone = false;
-    shiftPresses = [];
-  }, true);
-  document.addEventListener("keyup", function (event) {
-    if (event.key !== "Shift") { return; }
-    if (!shiftAlone) { return; }
-    shiftAlone = false;
-    var now = performance.now();
-    shiftPresses = shiftPresses.filter(function (t) { return now - t < 1000; });
-    shiftPresses.push(now);
-    if (shiftPresses.length >= 3) { quickExit(event); }
-  }, true);
+  // @include shift_three_times.js
+  onShiftThreeTimes(quickExit);
 
   // Who is speaking: a line of words above each run of messages from the service (automatic)
   // or from a person (the chat poll says "from": "person"), so the two never look alike.

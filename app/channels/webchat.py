@@ -188,7 +188,8 @@ def send() -> Response:
                   exception_summary(error))
         return _json({"error": "unavailable", "message": _failsafe_text(payload, hint),
                       "replies": []}, 503)
-    notice = _text(reply.language, reply.notice_id) if reply.notice_id else None
+    notice = (_saved_text(reply.language or language) if reply.number_saved
+              else _text(reply.language, reply.notice_id) if reply.notice_id else None)
     answer: dict[str, object] = {"token": reply.token, "replies": list(reply.replies),
                                  "notice": notice}
     if reply.code:

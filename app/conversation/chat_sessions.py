@@ -21,20 +21,23 @@ from sqlalchemy import Connection
 
 from app.content.catalogues import text_id
 from app.conversation.return_codes import CodeRefused
-from app.conversation.safe_numbers import NumberRefused, asked_for_a_number, uk_mobile
+from app.conversation.safe_numbers import (
+    ASKING_STEPS,
+    NumberRefused,
+    asked_for_a_number,
+    take,
+    uk_mobile,
+)
 from app.conversation.service import ConversationService, InboundMessage
 from app.crypto import ChatTokens
 from app.flows import ConversationState
 from app.lifecycle import erasure
-from app.storage import safe_numbers, vault
+from app.storage import vault
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "web"
 MAX_MESSAGE_CHARS = 2000  # far more than anyone types in a chat box; refuse, do not truncate
-# The web chat's steps that ask for a safe number (flows/webchat.yaml): a number saved there
-# moves the conversation on to the flow's `number_saved` step.
-ASKING_STEPS = frozenset({"web_person_text_back", "web_person_call_back"})
 _CLIENT_ID = re.compile(r"^[0-9a-f]{32}$")
 # Python's json joins a valid surrogate pair into one character, so any surrogate left in a
 # string is half an emoji (a paste cut in two); it cannot be encoded to be sealed.
@@ -60,6 +63,9 @@ class ChatReply:
     code: str | None = field(default=None, repr=False)
     # The survivor chose to be texted or called: the page shows the safe-number form.
     ask_number: bool = False
+    # The message gave the safe number itself (app/conversation/typed_numbers.py): the page
+    # says it is saved, as after its form.
+    number_saved: bool = False
 
 
 @dataclass(frozen=True)
@@ -108,7 +114,7 @@ class ChatSessions:
             source_address=address))
         replies = (outcome.text,) if outcome.text else ()
         return ChatReply(str(token), replies, notice, outcome.language, outcome.return_code,
-                         outcome.ask_number)
+                         outcome.ask_number, outcome.number_saved)
 
     def give_number(self, token: object, typed: object) -> tuple[str, ...]:
         """The survivor typed a safe number into the chat's form, after choosing to be texted
@@ -134,8 +140,7 @@ class ChatSessions:
                      if conversation is not None and conversation.state_json else None)
             if conversation is None or state is None or not asked_for_a_number(state):
                 raise NumberRefused("not_asked")
-            safe_numbers.save(connection, conversation, number,
-                              service.contact_hash("sms", number), now)
+            take(connection, conversation, number, service.contact_hash("sms", number), now)
             replies: tuple[str, ...] = ()
             following = flow.number_saved_step if flow is not None else None
             if flow is not None and following is not None and state.step in ASKING_STEPS:
@@ -147,7 +152,6 @@ class ChatSessions:
                 moved = replace(state, step=following, last_activity=now)
                 vault.save_state(connection, conversation, moved.to_json(), moved.language, now)
                 replies = (text,)
-        log.info("event=safe_number.given conversation=%s", conversation.id)
         return replies
 
     def resume(self, code: object, address: str | None = None) -> Resumed:

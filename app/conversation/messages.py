@@ -70,6 +70,9 @@ class Outcome:
     return_code: str | None = field(default=None, repr=False)
     # This web chat message chose to be texted or called: the page asks for a safe number.
     ask_number: bool = False
+    # This web chat message gave the safe number in its words (typed_numbers.answer): the page
+    # says it is saved, as after its number box.
+    number_saved: bool = False
 
 
 @dataclass(frozen=True)
@@ -84,3 +87,6 @@ class Turn:
     keyword: str | None = None
     # What the transcript keeps instead of the survivor's words, when those were a secret.
     stored_body: str | None = None
+    # A UK mobile typed into the web chat's message box where it asks for a safe number, taken
+    # as that number (app/conversation/typed_numbers.py): saved sealed, never in the transcript.
+    safe_number: str | None = field(default=None, repr=False)

@@ -26,14 +26,15 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-import uuid
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection
 
+from app.conversation.messages import Turn
 from app.flows import ConversationState
-from app.flows.model import Action, Record
+from app.flows.model import Record
 from app.storage import safe_numbers as rows
 from app.storage import vault
 
@@ -46,6 +47,9 @@ _SEPARATORS = re.compile(r"[\s\-.()\u00a0]+")
 _MOBILE = re.compile(r"^7(?:[1-57-9]\d{8}|624\d{6})$")
 # The choices that ask to be texted or called (flows/webchat.yaml).
 ASKS_FOR_A_NUMBER = frozenset({"text_back", "call_back"})
+# The web chat's steps that ask for a safe number (flows/webchat.yaml): a number saved there
+# moves the conversation on to the flow's `number_saved` step.
+ASKING_STEPS = frozenset({"web_person_text_back", "web_person_call_back"})
 
 
 class NumberRefused(Exception):
@@ -85,16 +89,40 @@ def asked_for_a_number(state: ConversationState) -> bool:
     return wants is not None and wants.value in ASKS_FOR_A_NUMBER and not state.cover
 
 
-def follow_choice(connection: Connection, channel: str, conversation_id: uuid.UUID,
-                  actions: tuple[Action, ...]) -> None:
-    """A web chat that gave a number and then chose another way (chat now, come back with a
-    code, information only): the latest choice wins, and the number waiting for its first text
-    is forgotten, so replies are not held for a number the survivor no longer wants used."""
+def asks_again(turn: Turn) -> bool:
+    """This web chat message chose "text me" or "call me" (flows/webchat.yaml), so the page
+    shows its safe-number form; not when the message gave the number itself
+    (app/conversation/typed_numbers.py), and never in cover mode."""
+    return turn.safe_number is None and not turn.state.cover and any(
+        isinstance(a, Record) and a.choice == "wants" and a.value in ASKS_FOR_A_NUMBER
+        for a in turn.actions)
+
+
+def take(connection: Connection, conversation: vault.OpenConversation, number: str,
+         contact_hash: str, now: datetime) -> None:
+    """Save `number` (E.164, a UK mobile) as the web conversation's safe number: sealed, found
+    only by `contact_hash`, its keyed value; it waits for that phone to write. From the chat's
+    number box (ChatSessions.give_number) or typed into a message at the step that asks for
+    it (typed_numbers.answer): the number is never logged, and never in the transcript."""
+    rows.save(connection, conversation, number, contact_hash, now)
+    log.info("event=safe_number.given conversation=%s", conversation.id)
+
+
+def follow_turn(connection: Connection, channel: str, conversation: vault.OpenConversation,
+                turn: Turn, now: datetime, *, keyed: Callable[[str, str], str]) -> None:
+    """A web chat message that gave the safe number in its words is taken (`take`; `keyed`
+    gives the number's contact value). A web chat that gave a number and then chose another
+    way (chat now, come back with a code, information only): the latest choice wins, and the
+    number waiting for its first text is forgotten, so replies are not held for a number the
+    survivor no longer wants used."""
     if channel != "web":
         return
-    chose = [a.value for a in actions if isinstance(a, Record) and a.choice == "wants"]
-    if chose and chose[-1] not in ASKS_FOR_A_NUMBER and rows.forget(connection, conversation_id):
-        log.info("event=safe_number.withdrawn conversation=%s", conversation_id)
+    if turn.safe_number is not None:
+        take(connection, conversation, turn.safe_number, keyed("sms", turn.safe_number), now)
+    chose = [a.value for a in turn.actions if isinstance(a, Record) and a.choice == "wants"]
+    if (chose and chose[-1] not in ASKS_FOR_A_NUMBER
+            and rows.forget(connection, conversation.id)):
+        log.info("event=safe_number.withdrawn conversation=%s", conversation.id)
 
 
 def first_text_state(state: ConversationState) -> ConversationState:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import Connection
@@ -32,6 +33,7 @@ from app.conversation import (
     resume_word,
     safe_numbers,
     spool,
+    typed_numbers,
 )
 from app.conversation.messages import InboundMessage, Outcome, Turn
 from app.conversation.return_codes import ReturnCodes
@@ -97,6 +99,7 @@ class ConversationService:
         throttle: Throttle | None = None,
         return_codes: ReturnCodes | None = None,
         texts_safe_numbers: bool = False,
+        service_number: str = "",
         spool: Spool | None = None,
     ) -> None:
         self.database = database
@@ -121,6 +124,10 @@ class ConversationService:
         # offers a safe number only where the service has a number to text and call from.
         self.web_flow = (flow.for_channel("web", texts=texts_safe_numbers)
                          if flow is not None else None)
+        # Numbers the service publishes, kept when a survivor writes one (typed_numbers).
+        self.published_numbers = typed_numbers.published(
+            [service.phone for service in deployment.services]
+            + [*deployment.sms_numbers, service_number])
 
     @property
     def triage(self) -> TriageRules | None:
@@ -145,6 +152,10 @@ class ConversationService:
         """Store the message, run the flow, store and return the reply; once per provider id.
         With `replay`, a spooled message is stored as described on `Replay`."""
         contact_hash = self.contact_hash(inbound.channel, inbound.address)
+        # A phone number typed into the message is withheld before anything reads or stores
+        # the message (app/conversation/typed_numbers.py).
+        typed = typed_numbers.withhold(inbound.body, self.published_numbers)
+        inbound = replace(inbound, body=typed.text) if typed is not None else inbound
         # A spooled message was answered (by the fail-safe) and counted when it came in.
         verdict = (self.throttle.check(contact_hash, inbound.source_address)
                    if self.throttle and replay is None else ALLOWED)
@@ -161,7 +172,7 @@ class ConversationService:
             try:
                 with self.database.transaction() as connection:
                     outcome = self._handle(connection, inbound, contact_hash, replay, verdict,
-                                           arrived=arrived, seen=seen)
+                                           arrived=arrived, seen=seen, typed=typed)
                 # After the commit: the case row exists whatever happens to this enqueue.
                 if outcome.erased:
                     self.forget_spooled(inbound.channel, inbound.address)
@@ -208,6 +219,7 @@ class ConversationService:
     def _handle(
         self, connection: Connection, inbound: InboundMessage, contact_hash: str,
         replay: Replay | None, verdict: Verdict, *, arrived: datetime, seen: list[uuid.UUID],
+        typed: typed_numbers.Typed | None = None,
     ) -> Outcome:
         now = replay.received_at if replay else self.clock()
         # One read, then the writes: on SQLite the first write takes the database's write
@@ -234,7 +246,8 @@ class ConversationService:
         keyword = optouts.in_effect(inbound.provider_keyword, opted_out=opted_out)
         if keyword is None and not opted_out:
             turn = self._turn(inbound, contact_hash, state, now,
-                              stored=lookup.resume_word_hash, joined=joined)
+                              stored=lookup.resume_word_hash, joined=joined,
+                              typed=typed if replay is None else None)
         else:
             turn = Turn(state, optouts.keyword_reply(
                 keyword, self.deployment.provider_handles_keywords), flow_ran=False,
@@ -282,7 +295,8 @@ class ConversationService:
                        now=now)
         if not turn.flow_ran and not turn.actions:  # HELP goes on, to open its case
             return Outcome(text, conversation.id, state.language, step=state.step)
-        safe_numbers.follow_choice(connection, inbound.channel, conversation.id, turn.actions)
+        safe_numbers.follow_turn(connection, inbound.channel, conversation, turn, now,
+                                 keyed=self.contact_hash)
         for action in turn.actions:
             if isinstance(action, SetSecret) and action.name == resume_word.SECRET_NAME:
                 resume_word.save(connection, contact_hash,
@@ -310,7 +324,8 @@ class ConversationService:
                        and case.priority >= URGENT > was.priority,
                        throttled=verdict.limited, stands_alone=stands_alone,
                        return_code=code, ask_number=inbound.channel == "web"
-                       and replay is None and self._asks_for_a_number(turn))
+                       and replay is None and safe_numbers.asks_again(turn),
+                       number_saved=turn.safe_number is not None)
 
     def _lookup(self, connection: Connection, inbound: InboundMessage, contact_hash: str
                 ) -> vault.Lookup:
@@ -345,25 +360,23 @@ class ConversationService:
         return vault.find_open(connection, self.keyring, channel=inbound.channel,
                                contact_hash=contact_hash, provider_sid=inbound.provider_sid)
 
-    @staticmethod
-    def _asks_for_a_number(turn: Turn) -> bool:
-        """This message chose "text me" or "call me" on the web chat (flows/webchat.yaml), so
-        the page shows its safe-number form. Never in cover mode."""
-        return not turn.state.cover and any(
-            isinstance(a, Record) and a.choice == "wants"
-            and a.value in safe_numbers.ASKS_FOR_A_NUMBER for a in turn.actions)
-
     def _turn(self, inbound: InboundMessage, contact_hash: str, state: ConversationState,
-              now: datetime, *, stored: str | None, joined: bool = False) -> Turn:
+              now: datetime, *, stored: str | None, joined: bool = False,
+              typed: typed_numbers.Typed | None = None) -> Turn:
         """What the flow answers to this message (app/conversation/turn.py; reads only, the
-        caller writes), with the flow of the message's channel."""
+        caller writes), with the flow of the message's channel; when a number was withheld
+        from it, what the reply says about that (typed_numbers.answer)."""
         flow = self.web_flow if inbound.channel == "web" else self.flow
         if flow is None:
             raise FlowUnavailable("no valid flow is loaded")
         readers = Readers(self.deployment, self.hasher, triage=self.triage,
                           second_opinion=self.second_opinion, guesser=self.guesser)
-        return compose(readers, flow, inbound, state, now, contact_hash=contact_hash,
+        turn = compose(readers, flow, inbound, state, now, contact_hash=contact_hash,
                        stored=stored, joined=joined)
+        if typed is None or not turn.flow_ran:
+            return turn
+        return typed_numbers.answer(turn, typed, flow=flow, channel=inbound.channel,
+                                    before=state)
 
     def render(self, language: str | None, message_ids: tuple[str, ...],
                now: datetime | None = None, channel: str | None = None) -> str:

@@ -190,6 +190,8 @@ def build_services(settings: Settings, clock: Callable[[], datetime] = utc_now) 
         # Texts and calls to a safe number given in the web chat go from this number; without
         # one the chat does not offer them (app/conversation/safe_numbers.py).
         texts_safe_numbers=bool(settings.sms_from),
+        # Kept when a survivor writes it back (app/conversation/typed_numbers.py).
+        service_number=settings.sms_from,
         spool=spool,
     )
     web_catalogues = start_up.load_catalogues(settings, domain="web")

@@ -195,6 +195,10 @@ def send() -> Response:
     if reply.code:
         # Shown once by the page and kept nowhere: not in the transcript, a log or the URL.
         answer["code"] = reply.code
+    if reply.number_saved:
+        # The message gave the safe number (saved as from the form): the page takes its form
+        # away, as after the form, so nothing asks for the number again.
+        answer["numberSaved"] = True
     if reply.ask_number:
         # The survivor chose to be texted or called: the page shows its safe-number form, in
         # these words (sent now, not with every page: the page stays under 50 KB).

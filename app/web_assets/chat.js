@@ -174,6 +174,7 @@
       result.data.replies.forEach(function (reply) { add(reply, "from-service"); });
       if (result.data.code) { showCode(result.data.code); }
       if (result.data.askNumber) { showNumberForm(result.data.askNumber); }
+      if (result.data.numberSaved) { removeNumberForm(); }
     }).catch(function () {
       add(config.text.network, "from-service notice");
     });
@@ -256,6 +257,13 @@
           status.textContent = config.text.network;
         });
     });
+  }
+
+  // The safe number was typed into the message box and saved from there (the server says
+  // numberSaved): the form that asked for it goes, as after it saved the number itself.
+  function removeNumberForm() {
+    var entry = document.getElementById("number-entry");
+    if (entry && entry.parentNode) { entry.parentNode.removeChild(entry); }
   }
 
   // "I have a code" belongs to the start screen: once a conversation is going it leaves.

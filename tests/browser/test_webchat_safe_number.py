@@ -152,3 +152,23 @@ def test_the_number_leaves_no_trace_in_the_browser(texting_server: LiveServer,
         assert all(form not in url for form in FORMS), url
     # Chromium's form-autocomplete store ("Web Data") and every other profile file.
     assert profile.files_containing(list(FORMS)) == {}, "the number is in the profile"
+
+
+def test_a_number_typed_in_the_message_box_is_saved_and_the_form_goes(
+        texting_server: LiveServer, browsers: Browsers) -> None:
+    """survivor6's N4: typed into the chat's own box instead of the form, the number is taken
+    as from the form (app/conversation/typed_numbers.py): not asked again, the form goes, and
+    the page says to text the service from that phone."""
+    live_server = texting_server
+    context = browsers.launch(**PHONE)
+    page = context.pages[0]
+    chat = ask_to_be_texted(page, live_server, "en")
+    expect(page.locator("#number-form")).to_be_visible()
+
+    replies = chat.send(f"my number is {TYPED}")
+
+    expect(page.locator("#number-form")).to_have_count(0)
+    expect(page.locator("li.message.notice").last).to_contain_text(SERVICE_NUMBER)
+    assert links(live_server) == ["waiting"]
+    assert not any(form in reply for reply in replies for form in FORMS), replies
+    screenshot(page, "safe-number-typed-in-chat-en")

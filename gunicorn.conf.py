@@ -5,8 +5,11 @@ about anyone who uses the service (docs/threat-model.md, "What we do not do"), a
 no content, but a misconfigured client's might.
 """
 
+import contextlib
 import ctypes
 import gc
+from collections.abc import Iterator
+from typing import Any
 
 access_log_format = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 # A survivor's reply is made inside the request; a request that takes longer than this is
@@ -24,6 +27,8 @@ worker_class = "gthread"
 threads = 8
 # Files and sockets gunicorn itself creates are its owner's only, like the app's (wsgi.py).
 umask = 0o077
+# How long a forked RQ worker may take to finish its job when the master stops (when_ready).
+RQ_STOP_SECONDS = 110
 
 
 def pre_fork(server: object, worker: object) -> None:
@@ -42,6 +47,57 @@ def pre_fork(server: object, worker: object) -> None:
     gc.collect()
     gc.freeze()
     give_back_free_memory()
+
+
+def when_ready(server: Any) -> None:
+    """Fork the RQ workers QUIETLINE_WEB_RQ_WORKERS asks for from the app built here, and
+    keep them running while the master runs (app/worker/beside_web.py): on one small server
+    they share this app's pages with the web workers instead of building their own copy.
+    Before the web workers are forked, and before gunicorn starts its control socket's thread."""
+    import wsgi  # noqa: PLC0415 -- the preloaded app (imported already)
+    from app.services import services  # noqa: PLC0415
+    from app.worker.beside_web import ForkedWorkers, leave_master  # noqa: PLC0415
+
+    with wsgi.app.app_context():
+        count = services().settings.web_rq_workers
+    if not count:
+        return
+
+    @contextlib.contextmanager
+    def around_fork() -> Iterator[None]:
+        gc.collect()
+        gc.freeze()  # as pre_fork, for the same reason
+        give_back_free_memory()
+        with wsgi.forking_rq_worker():
+            yield
+
+    def in_child() -> None:
+        leave_master(server.SIGNALS, [listener.fileno() for listener in server.LISTENERS])
+
+    def run() -> int:
+        import worker  # noqa: PLC0415 -- the entry point, imported in the child only
+
+        return worker.main(wsgi.app)
+
+    workers = ForkedWorkers(count, run, around_fork=around_fork, in_child=in_child)
+    workers.keep_running()
+    # The master calls manage_workers about once a second, and after each signal.
+    manage_workers = server.manage_workers
+
+    def manage_all() -> None:
+        manage_workers()
+        workers.keep_running()
+
+    server.manage_workers = manage_all
+    server.quietline_rq_workers = workers
+
+
+def on_exit(server: Any) -> None:
+    """Stop the forked RQ workers (SIGTERM: each finishes its job) once the web workers have
+    stopped, waiting as long as systemd gives a worker unit (TimeoutStopSec)."""
+    workers = getattr(server, "quietline_rq_workers", None)
+    if workers is not None:
+        workers.stop(timeout=RQ_STOP_SECONDS)
 
 
 def give_back_free_memory() -> None:

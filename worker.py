@@ -11,6 +11,10 @@ process's memory.
 RQ's worker quits when Redis fails outside its dequeue loop (for example while a Sentinel
 promotes a new primary). This process does not: it starts a new RQ worker after a short pause,
 until it is asked to stop, so a Redis failover needs no one to restart the workers.
+
+On one small server gunicorn's master forks the RQ workers instead (QUIETLINE_WEB_RQ_WORKERS,
+app/worker/beside_web.py) and runs `main` with the app it has built, whose pages the worker
+then shares with the web tier.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from types import FrameType
 from typing import Any
 
 import redis
+from flask import Flask
 from rq import Worker
 
 from app import create_app
@@ -44,17 +49,20 @@ WORKER_TTL_SECONDS = 35
 MAX_PAUSE_SECONDS = 30.0
 
 
-def main() -> int:
+def main(built: Flask | None = None) -> int:
+    """Run until stopped; `built`: an app already built (by gunicorn's master, whose child
+    this is), else this process builds its own."""
     restrict_new_files()  # before anything is created (app/private_files.py)
     try:
-        app = create_app()
+        app = built or create_app()
     except ConfigError as error:
         print(f"worker: {error}", file=sys.stderr)  # noqa: T201 -- the operator must see why
         return 2
     with app.app_context():
-        # The triage rules load only in the spool's replay job's work-horse
+        # Built here, the triage rules load only in the spool's replay job's work-horse
         # (app/worker/jobs.py), and without the screens, which only spare a busy web worker
         # scans: that horse held 54 MiB private with them, 42 without (another job's 17-22).
+        # Built by gunicorn's master, they are loaded already, and shared.
         services().conversations.triage_source.without_screens()
         warm_for_jobs(services())  # before the freeze, so the horses share what it loads
     share_with_forks()

@@ -1,6 +1,8 @@
 """The WSGI entry point: `gunicorn wsgi:app`, `flask --app wsgi ...`."""
 
+import contextlib
 import os
+from collections.abc import Iterator
 
 from app import create_app
 from app.content import written_times
@@ -23,12 +25,30 @@ with app.app_context():
     written_times.preload(services().settings.deployment.languages)
 
 
+class _Forks:
+    web_workers = True  # False while the master forks an RQ worker (`forking_rq_worker`)
+
+
 def _checkpoint_in_each_worker() -> None:
-    """In each worker gunicorn forks: SQLite's WAL checkpoints run in a thread of the worker,
-    not inside a survivor's request (app/storage/db.py `checkpoint_in_background`). Not in
-    the master: a thread there could be inside SQLite when it forks a worker."""
+    """In each web worker gunicorn forks: SQLite's WAL checkpoints run in a thread of the
+    worker, not inside a survivor's request (app/storage/db.py `checkpoint_in_background`).
+    Not in the master: a thread there could be inside SQLite when it forks a worker. Nor in an
+    RQ worker it forks, nor (inherited) in that worker's work-horses, for the same reason: the
+    sweeper's fork guard (app/worker/sweeper.py) does not cover the thread."""
+    if not _Forks.web_workers:
+        return
     with app.app_context():
         services().database.checkpoint_in_background()
+
+
+@contextlib.contextmanager
+def forking_rq_worker() -> Iterator[None]:
+    """Fork an RQ worker inside this (gunicorn.conf.py): it starts no checkpoint thread."""
+    _Forks.web_workers = False
+    try:
+        yield
+    finally:
+        _Forks.web_workers = True
 
 
 os.register_at_fork(after_in_child=_checkpoint_in_each_worker)

@@ -70,6 +70,10 @@ class Settings:
     # a message it is sending before another may take it over (longer than a provider call).
     sweep_seconds: float = 15.0
     send_lease_seconds: float = 60.0
+    # RQ workers that gunicorn's master forks from the app it has built (gunicorn.conf.py,
+    # app/worker/beside_web.py), in place of `python worker.py` processes: on one small
+    # server they share the web tier's pages (issue 22, item 6). 0: none (separate workers).
+    web_rq_workers: int = 0
     # How many proxies in front of gunicorn set X-Forwarded-For/-Proto (nginx: 1). Only then
     # is the forwarded address believed; it is used for sign-in throttling, never stored.
     trusted_proxies: int = 0
@@ -190,6 +194,7 @@ def load_settings(environ: Mapping[str, str], instance_path: Path | None = None)
         sweep_seconds=_number(values, "QUIETLINE_SWEEP_SECONDS", 15.0, float),
         send_lease_seconds=_number(values, "QUIETLINE_SEND_LEASE_SECONDS", 60.0, float),
         trusted_proxies=_count(values, "QUIETLINE_TRUSTED_PROXIES"),
+        web_rq_workers=_count(values, "QUIETLINE_WEB_RQ_WORKERS"),
         redis_sentinels=_sentinels(values.get("REDIS_SENTINELS", "")),
         redis_sentinel_master=values.get("REDIS_SENTINEL_MASTER", "").strip() or "quietline",
         generated_secrets=generated,

@@ -2,7 +2,8 @@
 
 Starts the stack `make run` starts, on loopback: our own redis-server, a migrated SQLite
 database, gunicorn with gunicorn.conf.py (preloaded app) and 2 workers serving `wsgi:app`, and
-one `python worker.py`. Then a few survivors text it (first messages, a request for a person,
+one RQ worker that gunicorn's master forks from its app (QUIETLINE_WEB_RQ_WORKERS=1,
+app/worker/beside_web.py). Then a few survivors text it (first messages, a request for a person,
 free text in several languages, so the language models are used in every web worker), a few
 more while the database is down (the fail-safe answers and spools them; the worker's sweeper
 replays them once it is back). Each process's PSS is read from /proc/<pid>/smaps_rollup every
@@ -52,6 +53,7 @@ from app.content.language import LanguageGuesser  # noqa: E402
 from app.content.ngrams import NGRAM_FILE  # noqa: E402
 from app.conversation.spool import STREAM as SPOOL_STREAM  # noqa: E402
 from app.deployment import load_deployment  # noqa: E402
+from app.worker.beside_web import PROCESS_NAME  # noqa: E402
 from bench.environment import bench_environment, gunicorn_environment  # noqa: E402
 from bench.machine import git_revision  # noqa: E402
 from bench.processes import (  # noqa: E402
@@ -144,6 +146,9 @@ def measure(models: str) -> dict[str, Any]:
         env.update({"TWILIO_API_BASE_URL": fake.url, "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
                     "TWILIO_FROM_NUMBER": SERVICE_NUMBER})
         env["QUIETLINE_SWEEP_SECONDS"] = "5"  # the spool is replayed within seconds
+        # As `make run`: gunicorn's master forks the RQ worker from the app it has built
+        # (app/worker/beside_web.py), where a `python worker.py` built its own copy.
+        env["QUIETLINE_WEB_RQ_WORKERS"] = "1"
         subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"],
                        cwd=ROOT, env=env, check=True, capture_output=True, timeout=300)
         port = free_port()
@@ -153,10 +158,7 @@ def measure(models: str) -> dict[str, Any]:
             directory / "gunicorn.log", env=env, port=port)
         wait_until(lambda: http_status(port, "GET", "/healthz") == 200, STACK_READY_TIMEOUT,
                    "gunicorn")
-        worker = start_process(stack, "worker", [sys.executable, "worker.py"],
-                               directory / "worker.log", env=env)
-        sampler = stack.enter_context(StackSampler(web.process.pid, worker.process.pid,
-                                                   redis.process.pid))
+        sampler = stack.enter_context(StackSampler(web.process.pid, redis.process.pid))
         url = f"http://127.0.0.1:{port}"
         # Several at once, so that both web workers answer some and use the models.
         jobs = [(f"+447700900{200 + n:03d}", text) for n in range(12) for text in TEXTS[:4]]
@@ -232,8 +234,8 @@ def spool_emptied(port: int) -> bool:
 class StackSampler:
     """Reads the stack every SAMPLE_SECONDS on a thread until stopped, keeping every reading."""
 
-    def __init__(self, master: int, worker: int, redis: int) -> None:
-        self.pids = (master, worker, redis)
+    def __init__(self, master: int, redis: int) -> None:
+        self.pids = (master, redis)
         self.samples: list[dict[str, dict[str, float]]] = []
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="memory-sampler", daemon=True)
@@ -275,13 +277,20 @@ def largest(samples: list[dict[str, dict[str, float]]]) -> dict[str, dict[str, f
     return max(samples, key=total_pss, default=None)
 
 
-def read_stack(master: int, worker: int, redis: int) -> dict[str, dict[str, float]] | None:
+def read_stack(master: int, redis: int) -> dict[str, dict[str, float]] | None:
     """Every process's figures, or None if a work-horse started or ended while they were read:
     the worker's PSS halves while a horse shares its pages, so a reading that caught the
-    worker with a horse and missed the horse would show the stack smaller than it ever was."""
+    worker with a horse and missed the horse would show the stack smaller than it ever was.
+    The RQ worker is the master's child named as app/worker/beside_web.py names it; None
+    while there is none (before it is forked, or between two)."""
+    forked = children(master)
+    workers = [pid for pid in forked if is_rq_worker(pid)]
+    if len(workers) != 1:
+        return None
+    worker = workers[0]
     horses = children(worker)
     processes = {"gunicorn master": master}
-    for number, pid in enumerate(children(master), 1):
+    for number, pid in enumerate((pid for pid in forked if pid != worker), 1):
         processes[f"gunicorn worker {number}"] = pid
     processes["rq worker"] = worker
     for number, pid in enumerate(horses, 1):
@@ -297,10 +306,18 @@ def read_stack(master: int, worker: int, redis: int) -> dict[str, dict[str, floa
     return figures if children(worker) == horses else None
 
 
+def is_rq_worker(pid: int) -> bool:
+    with contextlib.suppress(OSError):
+        return Path(f"/proc/{pid}/comm").read_text().strip() == PROCESS_NAME.decode()
+    return False
+
+
 def maps_detector(pid: int) -> bool:
-    """Whether the process has loaded a detector (lingua's library, or the n-gram file, is
-    mapped): the web processes should, the RQ worker and its children should not (a spooled
-    message carries its guess)."""
+    """Whether the process has a detector loaded (lingua's library, or the n-gram file, is
+    mapped): the web processes load it; the RQ worker and its children never use it (a spooled
+    message carries its guess), but forked from gunicorn's master they share its mapping
+    (with "accurate" or "small", the models' pages too), which costs them nothing of their
+    own."""
     maps = Path(f"/proc/{pid}/maps").read_text()
     return "/lingua/" in maps or NGRAM_FILE.name in maps
 
@@ -341,8 +358,9 @@ def main() -> int:
     (RESULTS / "memory.json").write_text(json.dumps(results, indent=2) + "\n",
                                          encoding="utf-8")
     lines = ["Room on a small server: bench/memory.py. Memory per process of the make run stack",
-             "(gunicorn with gunicorn.conf.py and 2 workers, one RQ worker and its children,",
-             "Redis) after a few dozen signed SMS, with each setting of [languages] models",
+             "(gunicorn with gunicorn.conf.py and 2 workers, one RQ worker that gunicorn's",
+             "master forks from its app and the RQ worker's children, Redis) after a few dozen",
+             "signed SMS, with each setting of [languages] models",
              "(the first is the default). PSS divides each shared page between the processes",
              "sharing it, so the PSS total is what the stack costs; private is what each",
              "process holds alone. The largest total at rest (no RQ work-horse alive) and the",

@@ -5,9 +5,10 @@ PostgreSQL (a cluster of its own under instance/postgres), gunicorn with gunicor
 four workers, and two RQ workers, still with development secrets and demo content.
 
 Starts, in order: the database migration, a Redis server of our own (its data under
-instance/redis, on its own port so it never touches a system Redis), one RQ worker and the
-web server (gunicorn), then prints where everything is. Secrets for development are generated
-into instance/ on first start (see app/config.py).
+instance/redis, on its own port so it never touches a system Redis) and the web server
+(gunicorn, whose master forks one RQ worker from the app it has built, as
+QUIETLINE_WEB_RQ_WORKERS=1 asks), then prints where everything is. Secrets for development
+are generated into instance/ on first start (see app/config.py).
 """
 
 from __future__ import annotations
@@ -36,9 +37,8 @@ RUNNING = INSTANCE / RUNNING_SERVER_FILE
 OWNER_ONLY_UMASK = 0o077
 # How long the web server may take to answer /healthz. Building the app (the triage rules'
 # patterns compiled, the language detectors built) takes seconds on an idle machine and a
-# minute or more on a loaded one (two cores shared with test runs), and gunicorn's master
-# builds it after the worker has started doing the same. This bounds a hang only: a child that
-# stops ends the wait at once.
+# minute or more on a loaded one (two cores shared with test runs). This bounds a hang only:
+# a child that stops ends the wait at once.
 STARTUP_DEADLINE = 600.0
 
 
@@ -85,6 +85,19 @@ def prepare_instance(instance: Path, *, prod_like: bool) -> Path:
 def redis_command(port: int, directory: Path) -> list[str]:
     return ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--dir", str(directory),
             "--appendonly", "yes", "--save", "", "--loglevel", "warning"]
+
+
+def separate_workers(env: dict[str, str], *, prod_like: bool) -> int:
+    """How many `python worker.py` to start; sets QUIETLINE_WEB_RQ_WORKERS if it is not set.
+
+    `make run`: none; gunicorn's master forks the RQ worker from the app it has built, so the
+    worker shares the web tier's pages (app/worker/beside_web.py: a small server's shape,
+    issue 22 item 6). `make run-prod-like`: two, as the quietline-worker@ units of a
+    deployment on several hosts."""
+    forked = env.setdefault("QUIETLINE_WEB_RQ_WORKERS", "0" if prod_like else "1").strip()
+    if forked not in ("", "0"):
+        return 0
+    return 2 if prod_like else 1
 
 
 def spawn(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
@@ -135,7 +148,7 @@ def main() -> int:
 
     try:
         start(redis_command(redis_port, redis_dir))
-        for _ in range(2 if prod_like else 1):
+        for _ in range(separate_workers(env, prod_like=prod_like)):
             start([sys.executable, "worker.py"])
         web = (["--config", "gunicorn.conf.py", "--workers", "4"] if prod_like
                else ["--workers", "2", "--access-logfile", "-"])

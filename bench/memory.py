@@ -213,7 +213,8 @@ def measure(models: str) -> dict[str, Any]:
 def database_down(path: Path) -> Iterator[None]:
     """Inside the block every write to the SQLite database waits for a lock it never gets
     (the service's busy timeout is 10 s, then the fail-safe answers); reads still work."""
-    holder = sqlite3.connect(path, timeout=0, isolation_level=None)
+    # Waits for a write in progress (a job's, in a work-horse) rather than failing at once.
+    holder = sqlite3.connect(path, timeout=60, isolation_level=None)
     holder.execute("BEGIN EXCLUSIVE")
     try:
         yield

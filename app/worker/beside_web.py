@@ -102,6 +102,10 @@ class ForkedWorkers:
             try:
                 name_this_process()
                 stop_with_parent()
+                # A process group of its own: a signal to the master's group (`make run`'s
+                # stop, a terminal's Ctrl-C) would otherwise reach it beside the master's own
+                # SIGTERM, and RQ takes a second SIGTERM as "kill the job now".
+                os.setpgid(0, 0)
                 self._in_child()
                 code = self._run()
             except BaseException:  # noqa: BLE001 -- the child must end here, whatever happened

@@ -85,7 +85,8 @@ def test_stop_asks_each_worker_to_stop_and_kills_one_that_does_not(tmp_path: Pat
     assert ended(pid)
 
 
-def test_the_child_is_named_and_leaves_the_masters_signals_and_files(tmp_path: Path) -> None:
+def test_the_child_is_named_in_its_own_group_and_leaves_the_masters_signals_and_files(
+        tmp_path: Path) -> None:
     report = tmp_path / "child"
     kept, closed = os.pipe()
 
@@ -102,7 +103,8 @@ def test_the_child_is_named_and_leaves_the_masters_signals_and_files(tmp_path: P
             open_after = True
         except OSError:
             open_after = False
-        report.write_text(f"{name} {handler == signal.SIG_DFL} {open_after}")
+        own_group = os.getpgid(0) == os.getpid()
+        report.write_text(f"{name} {handler == signal.SIG_DFL} {open_after} {own_group}")
         return 0
 
     try:
@@ -110,13 +112,13 @@ def test_the_child_is_named_and_leaves_the_masters_signals_and_files(tmp_path: P
                                                                      [closed]))
         workers.keep_running()
         wait_for(report.exists, timeout=10, what="the child's report")
-        wait_for(lambda: len(report.read_text().split()) == 3, timeout=10, what="the report")
+        wait_for(lambda: len(report.read_text().split()) == 4, timeout=10, what="the report")
         workers.stop(timeout=5)
     finally:
         signal.signal(signal.SIGUSR1, previous)
         os.close(kept)
         os.close(closed)
-    assert report.read_text() == f"{PROCESS_NAME.decode()} True False"
+    assert report.read_text() == f"{PROCESS_NAME.decode()} True False True"
 
 
 def children(pid: int) -> list[int]:

@@ -13,6 +13,7 @@ from app.casework.desk import (
     CaseConflict,
     CaseErased,
     CaseNotFound,
+    FormIncomplete,
     NotAllowed,
     ViewingNotStarted,
 )
@@ -27,6 +28,7 @@ REFUSALS = {
     "release": "You are not allowed to release this case.",
     "reassign": "Your role cannot reassign cases.",
     "close": "You are not allowed to close this case.",
+    "withdraw": "Only the advocate who holds this case, or a supervisor, can withdraw a reply.",
     "read": "Only the advocate who holds this case (or a supervisor who states why) can read "
             "it.",
     "window": "Only the advocate who holds this case can set its safe time.",
@@ -50,11 +52,23 @@ REFUSALS = {
     "kept": "Only a supervisor, stating why, can read the records kept after a survivor "
             "deleted the conversation.",
 }
+# The open case page's live updates refused to read on: the case was yours when the page
+# loaded, so the likely story is that it moved, and the page says so (case.js shows it).
+TAKEN = ("This case is no longer yours: it was released to the queue or given to a colleague. "
+         "What it showed has been taken off this page.")
+
+
+def wants_json() -> bool:
+    """A page's script asking (fetch), or an address that only ever answers JSON (the open
+    case page's live.json): a script cannot show an HTML page, so it gets the words as JSON
+    with the same status, whoever made the request."""
+    return (request.headers.get("X-Requested-With") == "fetch"
+            or request.path.endswith(".json"))
 
 
 def answer(status: int, text: str, link: tuple[str, str] | None = None) -> Response:
     """A refusal as a page (or JSON for fetch); `link` is (address, words) of a way on."""
-    if request.headers.get("X-Requested-With") == "fetch":
+    if wants_json():
         response = jsonify({"error": text})
         response.status_code = status
         return response
@@ -99,6 +113,8 @@ ERASED_KINDS = {"notes": ("note", "notes"),
 @bp.errorhandler(NotAllowed)
 def not_allowed(error: NotAllowed) -> Response:
     action = str(error.args[0]) if error.args else ""
+    if action == "read" and request.endpoint == "advocates.case_live":
+        return answer(403, TAKEN)
     return answer(403, REFUSALS.get(action, "You are not allowed to do that."))
 
 
@@ -110,6 +126,11 @@ def viewing_not_started(_error: ViewingNotStarted) -> Response:
 @bp.errorhandler(CaseConflict)
 def conflict(error: CaseConflict) -> Response:
     return answer(409, error.message)
+
+
+@bp.errorhandler(FormIncomplete)
+def incomplete(error: FormIncomplete) -> Response:
+    return answer(400, error.message)
 
 
 @bp.errorhandler(DraftRefused)

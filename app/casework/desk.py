@@ -61,6 +61,15 @@ class CaseConflict(RuntimeError):
         self.message = message
 
 
+class FormIncomplete(ValueError):
+    """The form lacks what the action needs (whom to give the case to); `message` says what.
+    Raised only after the member was found allowed to act on the case."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
 @dataclass(frozen=True)
 class CaseView:
     record: cases.CaseRecord
@@ -190,10 +199,13 @@ class Casework:
         self._change(record, member, "case.released", expect=("claimed",),
                      holder=record.claimed_by, status="open", claimed_by=None, claimed_at=None)
 
-    def reassign(self, case_id: int, member: StaffMember, to: StaffMember) -> None:
+    def reassign(self, case_id: int, member: StaffMember, to: StaffMember | None) -> None:
+        """Give the case to `to` (None: the form named nobody, refused once allowed)."""
         record = self.load(case_id)
         if not authz.can_reassign(member, facts(record)):
             raise NotAllowed("reassign")
+        if to is None:
+            raise FormIncomplete("Choose an advocate to give the case to.")
         if not authz.can_reassign_to(member, facts(record), to):
             raise CaseConflict(
                 "Cases can only be given to another active advocate or supervisor. To work on "
@@ -202,18 +214,23 @@ class Casework:
                      holder=None, assignee_active=to.id, status="claimed", claimed_by=to.id,
                      claimed_at=self.clock())
 
-    def close(self, case_id: int, member: StaffMember, reason: str) -> None:
+    def close(self, case_id: int, member: StaffMember, reason: str, *,
+              then: Callable[[Connection], None] | None = None) -> None:
+        """Close the case; `then` runs in the same transaction once it is closed (withdrawing
+        its waiting replies: app/casework/held_replies.py)."""
         record = self.load(case_id)
         if not authz.can_close(member, facts(record)):
             raise NotAllowed("close")
         if reason not in CLOSE_REASONS:
             raise CaseConflict("Choose why the case is being closed.")
         self._change(record, member, "case.closed", expect=("open", "claimed"),
-                     holder=None, status="closed", closed_at=self.clock(), closed_reason=reason)
+                     holder=None, then=then, status="closed", closed_at=self.clock(),
+                     closed_reason=reason)
 
     def _change(self, record: cases.CaseRecord, member: StaffMember, action: str, *,
                 expect: tuple[str, ...], holder: int | None,
-                assignee_active: int | None = None, **values: object) -> None:
+                assignee_active: int | None = None,
+                then: Callable[[Connection], None] | None = None, **values: object) -> None:
         now = self.clock()
         with self.database.transaction() as connection:
             changed = cases.transition(connection, record.id, expect=expect,
@@ -224,6 +241,8 @@ class Casework:
             if changed:
                 audit.record(connection, now=now, actor=audit.staff(member.id), action=action,
                              conversation_id=record.conversation_id, escalation_id=record.id)
+                if then is not None:
+                    then(connection)
         if not changed:
             raise CaseConflict("The case changed while you were looking at it; reload.")
         log.info("event=%s escalation=%s advocate=%s", action, record.id, member.id)

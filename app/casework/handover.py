@@ -21,7 +21,14 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from app import audit
-from app.casework.desk import CaseConflict, CaseView, Casework, NotAllowed, facts
+from app.casework.desk import (
+    CaseConflict,
+    CaseView,
+    Casework,
+    FormIncomplete,
+    NotAllowed,
+    facts,
+)
 from app.casework.escalation import PRIORITY_NAMES
 from app.staff import authz
 from app.staff.accounts import Accounts, StaffMember
@@ -84,11 +91,15 @@ class Handover:
                 found.append(email)
         return found
 
-    def transfer(self, case_id: int, member: StaffMember, to: StaffMember, note: str) -> None:
-        """Hand the case to `to` with a note for them, in one transaction with its audit row."""
+    def transfer(self, case_id: int, member: StaffMember, to: StaffMember | None,
+                 note: str) -> None:
+        """Hand the case to `to` with a note for them, in one transaction with its audit row
+        (None: the form named nobody, refused once the member was found allowed)."""
         record = self.casework.load(case_id)
         if not authz.can_transfer(member, facts(record)):
             raise NotAllowed("transfer")
+        if to is None:
+            raise FormIncomplete("Choose the colleague to hand the case to.")
         note = note.strip()
         if not note:
             raise CaseConflict("Write a note for the colleague taking the case over.")

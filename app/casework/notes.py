@@ -32,15 +32,17 @@ class Note:
 class Notes(CaseRecordsBase):
     def add(self, case_id: int, member: StaffMember, text: str, purpose: str | None = None
             ) -> uuid.UUID:
-        body = text.strip()
-        if not body:
-            raise RecordRefused("The note is empty: write something first.")
-        if len(body) > MAX_NOTE_CHARS:
-            raise RecordRefused(f"A note can be at most {MAX_NOTE_CHARS} characters; "
-                                "split it in two.")
         now = self.clock()
         with self.casework.database.transaction() as connection:
+            # Who may write is decided before what they wrote is judged: someone who may not
+            # add notes is told so, not how to fix a note they cannot save.
             opened = self._open(connection, case_id, member, purpose, write=True, action="note")
+            body = text.strip()
+            if not body:
+                raise RecordRefused("The note is empty: write something first.")
+            if len(body) > MAX_NOTE_CHARS:
+                raise RecordRefused(f"A note can be at most {MAX_NOTE_CHARS} characters; "
+                                    "split it in two.")
             note_id = case_records.add_note(connection, self.casework.keyring, opened.keys,
                                             scope=self.scope, author_id=member.id, body=body,
                                             now=now)

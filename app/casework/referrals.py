@@ -61,6 +61,9 @@ class ReferralsPanel:
     withdrawn: list[ConsentNow]  # to show prominently
     referrals: list[ReferralView]
     choice_to_record: ConsentNow | None  # the survivor's choice, not yet in the ledger
+    # The days a referral may be dated (the form's date picker offers no others).
+    first_day: date | None = None
+    last_day: date | None = None
 
 
 @dataclass(frozen=True)
@@ -124,18 +127,19 @@ class Referrals(CaseRecordsBase):
     def record_consent(self, case_id: int, member: StaffMember, *, agency: str, action: str,
                        shares: list[str], purpose: str | None = None) -> None:
         """Consent the survivor gave or withdrew to the advocate: a new ledger row."""
-        agencies = self._agencies()
-        if agency not in agencies.names:
-            raise RecordRefused("Choose the agency the consent is about.")
-        if action not in ("given", "withdrawn"):
-            raise RecordRefused("Say whether consent was given or withdrawn.")
-        chosen = [s for s in shares if s in agencies.shares] if action == "given" else []
-        if action == "given" and not chosen:
-            raise RecordRefused("Say what the survivor agreed to share.")
         now = self.clock()
         with self.casework.database.transaction() as connection:
+            # Authorised before the form is judged (a refusal here rolls back, writing nothing).
             opened = self._open(connection, case_id, member, purpose, write=True,
                                 action="referral")
+            agencies = self._agencies()
+            if agency not in agencies.names:
+                raise RecordRefused("Choose the agency the consent is about.")
+            if action not in ("given", "withdrawn"):
+                raise RecordRefused("Say whether consent was given or withdrawn.")
+            chosen = [s for s in shares if s in agencies.shares] if action == "given" else []
+            if action == "given" and not chosen:
+                raise RecordRefused("Say what the survivor agreed to share.")
             case_records.add_consent(connection, opened.keys, scope=self.scope, agency=agency,
                                      action=action, source="advocate", shares=chosen,
                                      stated_at=now, recorded_by=member.id, now=now)
@@ -169,30 +173,26 @@ class Referrals(CaseRecordsBase):
 
     def refer(self, case_id: int, member: StaffMember, *, agency: str, on: str, basis: str,
               reason: str, purpose: str | None = None) -> uuid.UUID:
-        agencies = self._agencies()
-        if agency not in agencies.names:
-            raise RecordRefused("Choose the agency the case was referred to.")
-        try:
-            day = date.fromisoformat(on)
-        except ValueError as exc:
-            raise RecordRefused("Give the date of the referral (e.g. 2026-12-01).") from exc
-        # The advocate's today is the partnership's local date: in the first hour of a
-        # British Summer Time day the UTC date is still yesterday's.
         now = self.clock()
-        if day > hours.local_today(now, self.casework.timezone):
-            raise RecordRefused("The referral date is in the future.")
-        if basis not in BASES:
-            raise RecordRefused("Say what the referral rests on: consent, or a reason to "
-                                "share without it.")
-        text = reason.strip()
-        if basis == "without_consent" and not text:
-            raise RecordRefused("Sharing without consent needs the reason: write why the risk "
-                                "is high enough to share without the survivor's consent.")
-        if len(text) > MAX_REASON_CHARS:
-            raise RecordRefused(f"The reason can be at most {MAX_REASON_CHARS} characters.")
         with self.casework.database.transaction() as connection:
+            # Authorised before the form is judged (a refusal here rolls back, writing nothing).
             opened = self._open(connection, case_id, member, purpose, write=True,
                                 action="referral")
+            agencies = self._agencies()
+            if agency not in agencies.names:
+                raise RecordRefused("Choose the agency the case was referred to.")
+            day = self._referral_day(on, opened.record, now)
+            if basis not in BASES:
+                raise RecordRefused("Say what the referral rests on: consent, or a reason to "
+                                    "share without it.")
+            text = reason.strip()
+            if basis == "without_consent" and not text:
+                raise RecordRefused("Sharing without consent needs the reason: write why the "
+                                    "risk is high enough to share without the survivor's "
+                                    "consent.")
+            if len(text) > MAX_REASON_CHARS:
+                raise RecordRefused(f"The reason can be at most {MAX_REASON_CHARS} "
+                                    "characters.")
             consent_id = None
             if basis == "consent":
                 consent_id = self._consent_row(opened, member, agency, now)
@@ -206,6 +206,24 @@ class Referrals(CaseRecordsBase):
         log.info("event=referral.recorded escalation=%s advocate=%s basis=%s", case_id,
                  member.id, basis)
         return referral_id
+
+    def _referral_day(self, on: str, record: cases.CaseRecord, now: datetime) -> date:
+        """The referral's date as typed: a calendar day in the partnership's time zone, from
+        the day the case was opened to today. A case cannot have been referred before the
+        survivor asked for help here (0001-01-01 was taken, and would have printed on the
+        summary an agency receives); in the first hour of a British Summer Time day the UTC
+        date is still yesterday's, so both ends are local days."""
+        try:
+            day = date.fromisoformat(on)
+        except ValueError as exc:
+            raise RecordRefused("Give the date of the referral (e.g. 2026-12-01).") from exc
+        opened = hours.local_today(record.created_at, self.casework.timezone)
+        if day < opened:
+            raise RecordRefused(f"The referral date is before this case was opened "
+                                f"({opened:%d %b %Y}): give the day it was made.")
+        if day > hours.local_today(now, self.casework.timezone):
+            raise RecordRefused("The referral date is in the future.")
+        return day
 
     def _consent_row(self, opened: Opened, member: StaffMember, agency: str, now: datetime
                      ) -> uuid.UUID:
@@ -246,7 +264,9 @@ class Referrals(CaseRecordsBase):
             withdrawn=[c for c in standing.values() if c.action == "withdrawn"],
             referrals=[ReferralView(r, by_id.get(r.consent_event_id)
                                     if r.consent_event_id else None) for r in found],
-            choice_to_record=pending)
+            choice_to_record=pending,
+            first_day=hours.local_today(opened.record.created_at, self.casework.timezone),
+            last_day=hours.local_today(self.clock(), self.casework.timezone))
 
     def summary(self, case_id: int, referral_id: uuid.UUID, member: StaffMember,
                 purpose: str | None = None) -> Summary:

@@ -62,22 +62,25 @@ class RiskAssessments(CaseRecordsBase):
 
     def assess(self, case_id: int, member: StaffMember, *, answers: dict[str, str],
                level: str, judgement: str, purpose: str | None = None) -> uuid.UUID:
-        checklist = self._checklist()
-        given = {q.id: answers.get(q.id, "") for q in checklist.questions}
-        missing = [str(q.number) for q in checklist.questions if given[q.id] not in ANSWERS]
-        if missing:
-            raise RecordRefused("Answer every question (\"not asked\" is an answer): "
-                                f"question {', '.join(missing)} has none.")
-        if level not in checklist.judgement:
-            raise RecordRefused("Choose your professional judgement of the risk.")
-        text = judgement.strip()
-        if len(text) > MAX_JUDGEMENT_CHARS:
-            raise RecordRefused(f"The judgement can be at most {MAX_JUDGEMENT_CHARS} "
-                                "characters.")
         now = self.clock()
         with self.casework.database.transaction() as connection:
+            # Authorised first: a member who may not assess is told that, not which question
+            # they left out (the refusal rolls the transaction back; nothing is written).
             opened = self._open(connection, case_id, member, purpose, write=True,
                                 action="risk")
+            checklist = self._checklist()
+            given = {q.id: answers.get(q.id, "") for q in checklist.questions}
+            missing = [str(q.number) for q in checklist.questions
+                       if given[q.id] not in ANSWERS]
+            if missing:
+                raise RecordRefused("Answer every question (\"not asked\" is an answer): "
+                                    f"question {', '.join(missing)} has none.")
+            if level not in checklist.judgement:
+                raise RecordRefused("Choose your professional judgement of the risk.")
+            text = judgement.strip()
+            if len(text) > MAX_JUDGEMENT_CHARS:
+                raise RecordRefused(f"The judgement can be at most {MAX_JUDGEMENT_CHARS} "
+                                    "characters.")
             assessment_id = case_records.add_assessment(
                 connection, self.casework.keyring, opened.keys, scope=self.scope,
                 author_id=member.id, checklist=checklist.label, answers=given,

@@ -140,6 +140,26 @@ def test_a_released_case_stops_updating_at_once(
     assert CANARY not in str(data)
 
 
+@pytest.mark.parametrize("headers", [{}, {"Accept": "text/html"}])
+def test_the_live_address_answers_its_refusals_in_json_whoever_asks(
+        app: Flask, client: FlaskClient, twilio: TwilioSigner, held: int,
+        headers: dict[str, str]) -> None:
+    """staff6: without the page script's header, live.json answered 403/410 as HTML pages,
+    which the desk's script cannot read; now the same status, as JSON, saying what happened."""
+    with app.app_context():
+        ana = services().accounts.find("ana@example.org")
+        assert ana is not None
+        services().casework.release(held, ana)
+    taken = client.get(f"/advocates/cases/{held}/live.json?after=0", headers=headers)
+    assert (taken.status_code, taken.mimetype) == (403, "application/json")
+    assert "no longer yours" in taken.get_json()["error"]
+    twilio.sms("delete", sender=SENDER)
+    twilio.sms("1", sender=SENDER)
+    erased = client.get(f"/advocates/cases/{held}/live.json?after=0", headers=headers)
+    assert (erased.status_code, erased.mimetype) == (410, "application/json")
+    assert "deleted the conversation" in erased.get_json()["error"]
+
+
 def test_a_supervisor_polls_only_with_the_purpose_they_opened_the_case_with(
         app: Flask, client: FlaskClient, twilio: TwilioSigner, held: int,
         clock: MovableClock) -> None:

@@ -98,6 +98,33 @@ def test_a_referral_dated_today_in_london_is_taken_in_the_first_hour_of_a_bst_da
     assert post(advocate, case_id, "referrals", data) == 422
 
 
+@pytest.mark.parametrize("on", ["0001-01-01", "2026-11-30"])
+def test_a_referral_dated_before_the_case_was_opened_is_refused_and_not_stored(
+        app: Flask, advocate: FlaskClient, twilio: TwilioSigner, on: str) -> None:
+    """The case opened on 1 December 2026 (London): no referral can predate it, and the date
+    picker offers none (staff6's finding: 0001-01-01 was stored and printed)."""
+    case_id = case_with_choice(twilio, advocate, "1")
+    page = advocate.get(f"/advocates/cases/{case_id}").get_data(as_text=True)
+    assert 'min="2026-12-01" max="2026-12-01"' in page
+    response = advocate.post(f"/advocates/cases/{case_id}/referrals", data={
+        "csrf_token": csrf(page), "agency": "police", "on": on, "basis": "consent"})
+    assert response.status_code == 422
+    assert "before this case was opened (01 Dec 2026)" in response.get_data(as_text=True)
+    with app.app_context(), services().database.session() as session:
+        assert session.scalars(select(Referral)).all() == []
+
+
+def test_a_referral_dated_the_local_day_the_case_opened_is_taken_in_summer_time(
+        advocate: FlaskClient, twilio: TwilioSigner, clock: MovableClock) -> None:
+    """Opened at 00:30 BST on 1 April (still 31 March in UTC): 1 April is its first day."""
+    clock.set(datetime(2027, 3, 31, 23, 30, tzinfo=UTC))
+    case_id = case_with_choice(twilio, advocate, "1")
+    data: dict[str, object] = {"agency": "police", "on": "2027-03-31", "basis": "consent"}
+    assert post(advocate, case_id, "referrals", data) == 422
+    data["on"] = "2027-04-01"
+    assert post(advocate, case_id, "referrals", data) == 302
+
+
 def test_without_consent_a_referral_on_consent_is_refused(
         app: Flask, advocate: FlaskClient, twilio: TwilioSigner) -> None:
     case_id = case_with_choice(twilio, advocate, None)

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from app.services import services
 from tests.browser.harness import Browsers, LiveServer
 from tests.browser.test_advocates_queue import claim, sign_in
 from tests.support import staff  # not `TestAdvocate` itself: pytest would try to collect it
@@ -238,19 +239,48 @@ def check_page(page: Page) -> list[str]:
     return _blocking_violations(page)
 
 
-def test_an_erased_conversation_leaves_the_open_case_page_at_once(
-        live_server: LiveServer, browsers: Browsers, sms: TwilioSigner) -> None:
+def open_on_the_desk(live_server: LiveServer, browsers: Browsers, sms: TwilioSigner,
+                     width: int, height: int) -> tuple[Page, int]:
+    """Ana claims a case whose survivor sent CANARY and has its page open."""
     advocate = staff.make_advocate(live_server.app, "ana@example.org")
     sms.sms(CANARY, sender=FIRST)
     case_id, _reference = raise_case_from(sms, live_server, FIRST)
-    page = browsers.launch(viewport={"width": 1280, "height": 800}).pages[0]
+    page = browsers.launch(viewport={"width": width, "height": height}).pages[0]
     sign_in(page, live_server, advocate)
     claim(page, live_server, case_id)
     expect(page.locator("#transcript")).to_contain_text(CANARY)
-    sms.sms("delete", sender=FIRST)
-    sms.sms("1", sender=FIRST)
-    expect(page.locator("#live-status")).to_contain_text("deleted the conversation",
-                                                         timeout=NEW_MESSAGE_WITHIN_MS)
+    return page, case_id
+
+
+def left_the_screen(page: Page, words: str) -> None:
+    """The page said `words` and shows nothing of the case any more."""
+    expect(page.locator("#live-status")).to_contain_text(words, timeout=NEW_MESSAGE_WITHIN_MS)
     expect(page.locator("#transcript li")).to_have_count(0)
     expect(page.locator("#text")).to_have_count(0)
     assert CANARY not in page.content()
+
+
+def test_an_erased_conversation_leaves_the_open_case_page_at_once(
+        live_server: LiveServer, browsers: Browsers, sms: TwilioSigner) -> None:
+    page, _case_id = open_on_the_desk(live_server, browsers, sms, 1280, 800)
+    sms.sms("delete", sender=FIRST)
+    sms.sms("1", sender=FIRST)
+    left_the_screen(page, "deleted the conversation")
+
+
+def test_a_case_taken_from_the_open_page_says_so_and_leaves_the_screen(
+        live_server: LiveServer, browsers: Browsers, sms: TwilioSigner) -> None:
+    """A supervisor gives the case to a colleague while its holder has it open: the page says
+    the case is no longer theirs, plainly (not as a quiet aside), and shows nothing of it."""
+    colleague = staff.make_advocate(live_server.app, "bo@example.org")
+    boss_account = staff.make_advocate(live_server.app, "sue@example.org", "supervisor")
+    page, case_id = open_on_the_desk(live_server, browsers, sms, 1366, 768)
+    with live_server.app.app_context():
+        boss = services().accounts.find(boss_account.email)
+        bo = services().accounts.find(colleague.email)
+        assert boss is not None
+        assert bo is not None
+        services().casework.reassign(case_id, boss, bo)
+    left_the_screen(page, "no longer yours")
+    expect(page.locator("#live-status")).to_have_class("live-stopped")
+    screenshot(page, "case-taken-1366")

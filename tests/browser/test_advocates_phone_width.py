@@ -33,3 +33,43 @@ def test_no_staff_page_scrolls_sideways_on_a_phone(
         if width > 390:
             wide[path] = width
     assert wide == {}
+
+
+# Every filter form's labels and fields, where they touch: a label neither above its own field
+# nor clear of it, or a field on the same line as the next label and closer than 8 px.
+CRAMPED = """() => {
+  const found = [];
+  const box = (e) => e.getBoundingClientRect();
+  const sameLine = (a, b) => a.top < b.bottom && b.top < a.bottom;
+  for (const form of document.querySelectorAll("form.filters")) {
+    let previous = null;
+    for (const label of form.querySelectorAll("label[for]")) {
+      const field = document.getElementById(label.htmlFor);
+      const l = box(label), f = box(field);
+      if (!(l.bottom <= f.top + 1 || l.right + 4 <= f.left)) { found.push(label.htmlFor); }
+      if (previous && sameLine(previous, l) && l.left - previous.right < 8) {
+        found.push("before " + label.htmlFor);
+      }
+      previous = f;
+    }
+  }
+  return found;
+}"""
+
+
+@pytest.mark.parametrize(("width", "height"), [(1366, 768), (390, 844)])
+def test_filter_labels_and_fields_stand_apart(
+        live_server: LiveServer, browsers: Browsers, width: int, height: int) -> None:
+    """The audit trail's filters ran together at 1366 px (staff6): "Case[   ]Who[   ]"."""
+    supervisor = staff.make_advocate(live_server.app, "sam@example.org", "supervisor")
+    page = browsers.launch().pages[0]
+    page.set_viewport_size({"width": width, "height": height})
+    sign_in(page, live_server, supervisor)
+    cramped = {}
+    for path in ("/advocates/audit", "/advocates/report", "/advocates/search",
+                 "/advocates/queue"):
+        assert page.goto(live_server.url(path)).status == 200, path  # type: ignore[union-attr]
+        found = page.evaluate(CRAMPED)
+        if found:
+            cramped[path] = found
+    assert cramped == {}

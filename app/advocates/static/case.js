@@ -141,6 +141,10 @@
 
   function stop(words) {
     stopped = true;
+    // Not a quiet aside any more: the advocate must see that this page no longer follows
+    // the case (staff.css, .live-stopped).
+    status.classList.remove("quiet");
+    status.classList.add("live-stopped");
     say(words);
   }
 
@@ -159,14 +163,17 @@
                 headers: {"Accept": "application/json", "X-Requested-With": "fetch"}})
       .then(function (response) {
         if (response.status === 401) { window.location.assign("/advocates/login"); return null; }
-        return response.json().then(function (data) {
+        if (response.status >= 500) { throw new Error("server"); }  // passing: ask again
+        // A refusal that is not JSON (a proxy's page, say) still stops the page, by status.
+        var body = response.ok ? response.json() : response.json().catch(function () { return {}; });
+        return body.then(function (data) {
           if (!response.ok) {
             if (response.status === 403 || response.status === 410) {
               // No longer this advocate's to read (released, given to someone else), or the
               // survivor deleted the conversation: take what was shown off the screen too.
               withdraw();
             }
-            stop(data.error || "This case stopped updating; reload.");
+            stop(data.error || "This case stopped updating; reload the page.");
             return null;
           }
           return data;

@@ -108,6 +108,7 @@ def init_app(app: Flask) -> None:
         canned_views,
         case_views,
         handover_views,
+        held_views,
         kept_views,
         queue_views,
         records_views,

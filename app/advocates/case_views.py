@@ -149,5 +149,7 @@ def window(case_id: int) -> BaseResponse:
 
 @bp.post("/cases/<int:case_id>/close")
 def close(case_id: int) -> BaseResponse:
-    services().casework.close(case_id, g.staff, request.form.get("reason", ""))
+    """Close the case; replies not yet sent go or are withdrawn as the form says."""
+    services().replies.held.close(case_id, g.staff, request.form.get("reason", ""),
+                                  request.form.get("held", ""))
     return redirect(url_for("advocates.queue"))

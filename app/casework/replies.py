@@ -22,6 +22,7 @@ from sqlalchemy import select, update
 from app import audit
 from app.casework.canned import CannedReplies, Offered
 from app.casework.desk import CaseNotFound, Casework, NotAllowed, facts
+from app.casework.held_replies import HeldReplies
 from app.casework.outbound_gate import Gate
 from app.content.catalogues import FALLBACK_LANGUAGE, Catalogues
 from app.content.lockscreen import LockScreenRule
@@ -87,6 +88,8 @@ class Replies:
         self._rule: LockScreenRule | None = None
         self.services_text = services_text
         self.clock = clock
+        # Replies not yet gone, and withdrawing them (also when the case is closed).
+        self.held = HeldReplies(casework=casework, clock=clock)
 
     @property
     def rule(self) -> LockScreenRule:

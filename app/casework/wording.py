@@ -94,6 +94,7 @@ HOLD_REASONS = {
     "information_only": "information only",
     "needs_window": "set the safe time first",
     "outside_window": "outside the safe time",
+    "withdrawn": "withdrawn by an advocate",
 }
 # What went wrong sending it (app/outbound/twilio_rest.py error kinds).
 ERROR_KINDS = {

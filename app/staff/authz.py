@@ -119,6 +119,17 @@ def can_close(member: StaffMember, case: CaseFacts) -> bool:
     return holds(member, case) or member.role == "supervisor"
 
 
+def can_withdraw_reply(member: StaffMember, case: CaseFacts) -> bool:
+    """Withdraw a reply that has not gone yet (held for the safe time, say): the advocate who
+    holds the case, also once they closed it, or a supervisor on any case (one released or
+    closed with replies still waiting). It reads nothing of the case; an admin does no
+    casework."""
+    if member.role == "supervisor":
+        return True
+    return (member.role in CLAIMING_ROLES and case.status in ("claimed", "closed")
+            and holds(member, case))
+
+
 def can_view_audit(member: StaffMember) -> bool:
     """Supervisors and admins oversee who read what; advocates do not read each other's."""
     return member.role in ("supervisor", "admin")

@@ -242,6 +242,25 @@ def test_who_may_close(role: str, holds: bool, status: str, expected: bool) -> N
     assert authz.can_close(member(role), case(status, holds)) is expected
 
 
+# Withdrawing a reply not yet sent: the holder (also after closing it) or any supervisor.
+WITHDRAW_REPLY: list[Row] = [
+    #                              open claimed closed
+    ("advocate", HOLDS,             F,   T,      T),
+    ("advocate", NOT_HOLDING,       F,   F,      F),
+    ("supervisor", HOLDS,           T,   T,      T),
+    ("supervisor", NOT_HOLDING,     T,   T,      T),
+    ("admin", HOLDS,                F,   F,      F),
+    ("admin", NOT_HOLDING,          F,   F,      F),
+    ("volunteer", HOLDS,            F,   F,      F),
+]
+
+
+@pytest.mark.parametrize(CASE_ARGS, table(WITHDRAW_REPLY))
+def test_who_may_withdraw_a_reply_not_yet_sent(role: str, holds: bool, status: str,
+                                               expected: bool) -> None:
+    assert authz.can_withdraw_reply(member(role), case(status, holds)) is expected
+
+
 @pytest.mark.parametrize("role", ["advocate", "supervisor", "admin"])
 def test_nobody_holds_an_unclaimed_case(role: str) -> None:
     assert not authz.holds(member(role), CaseFacts(status="open", claimed_by=None))

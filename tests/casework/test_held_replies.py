@@ -1,0 +1,156 @@
+"""Replies held for the safe time when the case is closed, released or handed over
+(app/casework/held_replies.py; staff6's finding: they went when the window opened, and nothing
+said so). A reply written for the survivor still goes; the case page, the manage page and the
+close form say how many wait and until when; an advocate can withdraw one (audited, never
+sent); closing asks whether they go or are withdrawn. STOP and erasure still hold them."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from app.worker import sweeper
+from tests.conftest import MovableClock
+from tests.support.cases import claim, latest_case, reply_rows, send_reply
+from tests.support.fake_twilio import FakeTwilio
+from tests.support.records import audit_rows, erase_by_sms
+from tests.support.staff import csrf, csrf_from, make_advocate, sign_in
+from tests.support.twilio_signing import SURVIVOR, TwilioSigner
+
+pytestmark = [pytest.mark.usefixtures("fake_twilio", "inline_jobs"),
+              pytest.mark.databases("sqlite", "postgresql")]
+REPLY = "Hello, this is Sam. Text me back whenever suits you."
+WINDOW_OPENS = datetime(2026, 12, 1, 18, 1, tzinfo=UTC)  # Tuesday 18:01 in London (GMT)
+
+
+def sweep(app: Flask) -> None:
+    with app.app_context():
+        sweeper.sweep()
+
+
+@pytest.fixture
+def held(app: Flask, advocate: FlaskClient, twilio: TwilioSigner) -> int:
+    """A case whose survivor asked to be texted at a safe time (18:00-20:00, confirmed), with
+    one reply written at 10:00, held until 18:00."""
+    for text in ("person", "1", "3", "evenings 6-8pm"):
+        twilio.sms(text)
+    case_id = latest_case(twilio)
+    claim(advocate, case_id)
+    token = csrf_from(advocate, "/advocates/queue")
+    advocate.post(f"/advocates/cases/{case_id}/window",
+                  data={"csrf_token": token, "window": "daily 18:00-20:00"})
+    assert send_reply(advocate, case_id, REPLY).status_code == 302
+    (row,) = reply_rows(app)
+    assert (row.status, row.hold_reason) == ("held", "outside_window")
+    return case_id
+
+
+def close(client: FlaskClient, case_id: int, **form: str) -> int:
+    page = client.get(f"/advocates/cases/{case_id}").get_data(as_text=True)
+    return client.post(f"/advocates/cases/{case_id}/close",
+                       data={"csrf_token": csrf(page), "reason": "supported", **form}
+                       ).status_code
+
+
+def test_the_case_page_and_the_close_form_say_what_is_held_and_until_when(
+        advocate: FlaskClient, held: int) -> None:
+    page = advocate.get(f"/advocates/cases/{held}").get_data(as_text=True)
+    assert "1 reply not sent yet, held until Tue 01 Dec 18:00" in page
+    assert "held until Tue 01 Dec 18:00 (outside the safe time)" in page
+    assert "Withdraw this reply" in page
+    assert 'id="close-held"' in page
+    assert REPLY not in re.sub(r'<ol class="transcript".*?</ol>', "", page, flags=re.S)
+
+
+def test_closing_with_replies_held_asks_what_becomes_of_them_first(
+        app: Flask, advocate: FlaskClient, held: int) -> None:
+    assert close(advocate, held) == 400
+    assert audit_rows(app, "case.closed") == []
+    assert reply_rows(app)[0].status == "held"
+
+
+def test_a_reply_kept_on_closing_still_goes_when_the_window_opens(
+        app: Flask, advocate: FlaskClient, held: int, fake_twilio: FakeTwilio,
+        clock: MovableClock) -> None:
+    assert close(advocate, held, held="send") == 302
+    clock.set(WINDOW_OPENS)
+    sweep(app)
+    sweep(app)
+    assert [m.body for m in fake_twilio.messages if m.to == SURVIVOR] == [REPLY]
+
+
+def test_replies_withdrawn_on_closing_never_go_and_the_withdrawal_is_audited(
+        app: Flask, advocate: FlaskClient, held: int, fake_twilio: FakeTwilio,
+        clock: MovableClock) -> None:
+    assert close(advocate, held, held="withdraw") == 302
+    (row,) = reply_rows(app)
+    assert (row.status, row.hold_reason) == ("cancelled", "withdrawn")
+    assert len(audit_rows(app, "reply.withdrawn")) == 1
+    assert len(audit_rows(app, "case.closed")) == 1
+    clock.set(WINDOW_OPENS)
+    sweep(app)
+    assert fake_twilio.count(to=SURVIVOR) == 0
+    page = advocate.get(f"/advocates/cases/{held}").get_data(as_text=True)
+    assert "will not be sent (withdrawn by an advocate)" in page
+
+
+def test_the_holder_withdraws_a_held_reply_once_and_others_cannot(
+        app: Flask, advocate: FlaskClient, held: int, fake_twilio: FakeTwilio,
+        clock: MovableClock) -> None:
+    (row,) = reply_rows(app)
+    path = f"/advocates/cases/{held}/replies/{row.id}/withdraw"
+    clock.advance(timedelta(seconds=60))
+    other = app.test_client()
+    sign_in(other, make_advocate(app, "b@example.org"))
+    assert other.post(path, data={"csrf_token": csrf_from(other, "/advocates/queue")}
+                      ).status_code == 403
+    token = csrf_from(advocate, f"/advocates/cases/{held}")
+    assert advocate.post(path, data={"csrf_token": token}).status_code == 302
+    assert advocate.post(path, data={"csrf_token": token}).status_code == 409
+    assert len(audit_rows(app, "reply.withdrawn")) == 1
+    clock.set(WINDOW_OPENS)
+    sweep(app)
+    assert fake_twilio.count(to=SURVIVOR) == 0
+    assert 'id="close-held"' not in advocate.get(f"/advocates/cases/{held}").get_data(
+        as_text=True)
+
+
+def test_after_release_the_manage_page_shows_it_and_a_supervisor_withdraws_it(
+        app: Flask, advocate: FlaskClient, held: int, fake_twilio: FakeTwilio,
+        clock: MovableClock) -> None:
+    token = csrf_from(advocate, f"/advocates/cases/{held}")
+    assert advocate.post(f"/advocates/cases/{held}/release",
+                         data={"csrf_token": token}).status_code == 302
+    clock.advance(timedelta(seconds=60))
+    boss = app.test_client()
+    sign_in(boss, make_advocate(app, "sue@example.org", "supervisor"))
+    page = boss.get(f"/advocates/cases/{held}/manage").get_data(as_text=True)
+    assert "1 reply not sent yet, held until Tue 01 Dec 18:00" in page
+    assert REPLY not in page  # the manage page reads nothing of the case
+    (row,) = reply_rows(app)
+    response = boss.post(f"/advocates/cases/{held}/replies/{row.id}/withdraw",
+                         data={"csrf_token": csrf(page), "from": "manage"})
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/advocates/cases/{held}/manage")
+    clock.set(WINDOW_OPENS)
+    sweep(app)
+    assert fake_twilio.count(to=SURVIVOR) == 0
+
+
+@pytest.mark.parametrize("survivor_says", [("STOP",), ("delete", "1")])
+def test_stop_or_erasure_after_closing_still_hold_a_kept_reply(
+        app: Flask, advocate: FlaskClient, twilio: TwilioSigner, held: int,
+        fake_twilio: FakeTwilio, clock: MovableClock, survivor_says: tuple[str, ...]) -> None:
+    assert close(advocate, held, held="send") == 302
+    if survivor_says == ("delete", "1"):
+        erase_by_sms(twilio)
+    else:
+        twilio.sms("STOP")
+    clock.set(WINDOW_OPENS)
+    sweep(app)
+    sweep(app)
+    assert fake_twilio.count(to=SURVIVOR, body=REPLY) == 0

@@ -257,6 +257,7 @@ def left_the_screen(page: Page, words: str) -> None:
     expect(page.locator("#live-status")).to_contain_text(words, timeout=NEW_MESSAGE_WITHIN_MS)
     expect(page.locator("#transcript li")).to_have_count(0)
     expect(page.locator("#text")).to_have_count(0)
+    expect(page.locator(".case-side > *")).to_have_count(0)  # choices, notes, risk...
     assert CANARY not in page.content()
 
 

@@ -137,6 +137,10 @@
     list.replaceChildren();
     var composer = document.getElementById("composer");
     if (composer) { composer.remove(); }
+    // The side column holds the survivor's choices, notes, risk answers and referrals: as
+    // much the case as the transcript, so it goes too.
+    var side = document.querySelector(".case-side");
+    if (side) { side.replaceChildren(); }
   }
 
   function stop(words) {

@@ -156,9 +156,11 @@ def can_transfer(member: StaffMember, case: CaseFacts) -> bool:
 def can_transfer_to(member: StaffMember, case: CaseFacts, to: StaffMember,
                     on_shift: bool) -> bool:
     """To an active advocate or supervisor who is on shift (signed in and active now), never
-    to oneself: a case handed to someone away would sit with nobody answering it."""
+    to oneself: a case handed to someone away would sit with nobody answering it. Nor to
+    whoever holds it already (a supervisor's manage page offered the holder: a "handover"
+    that moved nothing and told them so in a note)."""
     return (can_transfer(member, case) and to.active and to.role in CLAIMING_ROLES
-            and to.id != member.id and on_shift)
+            and to.id not in (member.id, case.claimed_by) and on_shift)
 
 
 def can_see_every_shift(member: StaffMember) -> bool:

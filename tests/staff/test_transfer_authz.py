@@ -69,6 +69,13 @@ def test_whom_a_case_may_be_handed_to(role: str, is_self: bool, active: bool, on
     assert authz.can_transfer_to(giver, CaseFacts("claimed", ME), to, on_shift) is expected
 
 
+def test_a_supervisor_cannot_hand_a_case_to_the_advocate_who_holds_it() -> None:
+    holder = member("advocate", HOLDER)
+    case = CaseFacts("claimed", HOLDER)
+    assert not authz.can_transfer_to(member("supervisor"), case, holder, True)
+    assert authz.can_transfer_to(member("supervisor"), case, member("advocate", OTHER), True)
+
+
 @pytest.mark.parametrize(("role", "expected"), [("advocate", F), ("supervisor", T),
                                                 ("admin", T), ("volunteer", F)])
 def test_who_sees_everyones_shift_summary(role: str, expected: bool) -> None:

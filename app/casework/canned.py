@@ -100,7 +100,8 @@ class CannedReplies:
     catalogues: Catalogues
     deployment: Deployment
     rule: Callable[[], LockScreenRule]
-    services_text: Callable[[], str]
+    # The deployment's services for {services}, in the language the reply is written in.
+    services_text: Callable[[str], str]
     clock: Callable[[], datetime]
 
     def _newest(self, connection: Connection) -> dict[tuple[str, str], Version]:
@@ -166,13 +167,13 @@ class CannedReplies:
                 saved = newest.get((key, candidate))
                 text = saved.text if saved else self.catalogues.raw_text(candidate, key)
                 if text:
-                    offered.append(Offered(key, self._filled(text), candidate))
+                    offered.append(Offered(key, self._filled(text, candidate), candidate))
                     break
         return offered
 
-    def _filled(self, text: str) -> str:
+    def _filled(self, text: str, language: str) -> str:
         try:
-            return text.format_map(_Blank({"services": self.services_text()}))
+            return text.format_map(_Blank({"services": self.services_text(language)}))
         except (ValueError, MissingMessage):
             return text
 

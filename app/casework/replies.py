@@ -78,7 +78,7 @@ class ReplyStatus:
 
 class Replies:
     def __init__(self, *, casework: Casework, catalogues: Catalogues,
-                 rule: Callable[[], LockScreenRule], services_text: Callable[[], str],
+                 rule: Callable[[], LockScreenRule], services_text: Callable[[str], str],
                  clock: Callable[[], datetime],
                  canned_replies: CannedReplies | None = None) -> None:
         self.casework = casework
@@ -122,7 +122,7 @@ class Replies:
             for candidate in chain:
                 if self.catalogues.has(candidate, message_id):
                     found.append(Offered(message_id, self.catalogues.text(
-                        candidate, message_id, {"services": self.services_text()}),
+                        candidate, message_id, {"services": self.services_text(candidate)}),
                         candidate))
                     break
         return found

@@ -264,6 +264,7 @@ def flows_check(verbose: bool, summary: bool) -> None:
         built.settings.deployment.organisation_name,
         built.settings.deployment.languages,
         page_words=built.web_catalogues,
+        deployment=built.settings.deployment,
     ) + flowlint.deployment_problems(built.settings.deployment)
     lines = (flowlint.summary(problems, details="flask --app wsgi flows check") if summary
              else [str(problem) for problem in problems])

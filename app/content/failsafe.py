@@ -14,7 +14,7 @@ Helpline); local numbers belong to the deployment's configuration and are delibe
 from __future__ import annotations
 
 from app.content.catalogues import FALLBACK_LANGUAGE, Catalogues
-from app.content.numbers import LRI, NBSP, PDI, RIGHT_TO_LEFT
+from app.content.numbers import isolated
 
 FAILSAFE_MESSAGE_ID = "failsafe.emergency"
 
@@ -51,6 +51,4 @@ def english_second(language: str) -> str:
     """The short English after a translation; in a right-to-left language the number isolated
     left-to-right, as in the translation (app/content/numbers.py), since a phone may lay out
     the whole SMS right-to-left."""
-    helpline = (f"{LRI}{HELPLINE.replace(' ', NBSP)}{PDI}" if language in RIGHT_TO_LEFT
-                else HELPLINE)
-    return EMERGENCY_SECOND_EN.format(helpline=helpline)
+    return EMERGENCY_SECOND_EN.format(helpline=isolated(HELPLINE, language))

@@ -34,6 +34,7 @@ from app.content.catalogues import FALLBACK_LANGUAGE, Catalogues
 from app.content.checklist import checklist_problems
 from app.content.emergency_replies import CEILING, is_emergency
 from app.content.failsafe import EMERGENCY_TEXT_EN, emergency_text
+from app.content.local_services import services_problems, services_text
 from app.content.lockscreen import LockScreenRule
 from app.content.numbers import RIGHT_TO_LEFT, unisolated_numbers
 from app.content.one_turn import FLOOD_REPLY, every_reply
@@ -140,11 +141,14 @@ class Problem:
 
 def check(flows_dir: Path, catalogues: Catalogues, default_language: str,
           organisation: str, languages: tuple[str, ...] = (), *,
-          page_words: Catalogues | None = None) -> list[Problem]:
+          page_words: Catalogues | None = None,
+          deployment: Deployment | None = None) -> list[Problem]:
     """Every problem found; those with `warning` set do not fail the check.
 
     `languages` are the deployment's enabled languages: each needs a catalogue. `page_words`
-    are the web pages' own words (the `web` domain), checked for SMS-only phrases too.
+    are the web pages' own words (the `web` domain), checked for SMS-only phrases too. With
+    `deployment`, every reply listing its local services is checked with them, in each
+    language (app/content/local_services.py); without, `{services}` is measured empty.
     """
     problems: list[Problem] = [
         Problem(f"translations/{language}/LC_MESSAGES/messages.po",
@@ -179,10 +183,14 @@ def check(flows_dir: Path, catalogues: Catalogues, default_language: str,
             problems.extend(check_text(rule, language, where, text, english))
     problems.extend(check_text(rule, FALLBACK_LANGUAGE, "failsafe (built in)",
                                 EMERGENCY_TEXT_EN, None))
+    if deployment is not None:
+        problems.extend(Problem(where, why)
+                        for where, why in services_problems(catalogues, deployment, rule))
     budgets = SegmentBudgets.load((read_yaml(outbound) or {}).get("segment_budgets"),
                                   rule.max_segments_per_reply)
     if flow is not None:
-        problems.extend(_check_every_reply(flow, catalogues, budgets, default_language))
+        problems.extend(_check_every_reply(flow, catalogues, budgets, default_language,
+                                           deployment))
     problems.extend(_check_composed_replies(catalogues, rule, budgets))
     return problems
 
@@ -285,7 +293,8 @@ def summary(problems: list[Problem], details: str) -> list[str]:
 
 
 def _check_every_reply(flow: Flow, catalogues: Catalogues, budgets: SegmentBudgets,
-                       default_language: str) -> list[Problem]:
+                       default_language: str,
+                       deployment: Deployment | None = None) -> list[Problem]:
     """Every reply a survivor can receive in one turn (app/content/one_turn.py), on each
     channel, in each language, in and out of hours, whole: a step's messages (and its `next`
     chain) go out as ONE SMS, and one non-GSM character anywhere makes all of it UCS-2. A
@@ -306,8 +315,9 @@ def _check_every_reply(flow: Flow, catalogues: Catalogues, budgets: SegmentBudge
                      else catalogues.languages)
         for language in languages:
             try:
+                listed = services_text(deployment, language) if deployment else ""
                 whole = catalogues.join(language, reply.message_ids,
-                                        {"services": "",
+                                        {"services": listed,
                                          "opens": longest_written_time(language)}, channel)
             except (LookupError, ValueError):
                 continue  # reported above as a missing or broken text

@@ -26,6 +26,15 @@ _MARKED_NUMBER = re.compile(f"[{LRI}{LRM}]?({NUMBER.pattern}){PDI}?")
 _LEFT_OUTSIDE = re.compile(f"{PDI}[ \u00a0\u202f]+\\d+|\\d+[ \u00a0\u202f]+{LRI}")
 
 
+def isolated(number: str, language: str | None) -> str:
+    """A phone number as a text in `language` writes it: in a right-to-left language, LRI, its
+    digit groups joined by no-break spaces, PDI; in any other, as it is (GSM-7 stays GSM-7)."""
+    if language not in RIGHT_TO_LEFT:
+        return number
+    joined = re.sub(r"[ \u00a0\u202f]", NBSP, number)
+    return f"{LRI}{joined}{PDI}"
+
+
 def unisolated_numbers(text: str) -> list[str]:
     """The numbers in `text` that are not LRI, groups joined by no-break spaces, PDI, and any
     digit group left outside an isolate next to it."""

@@ -15,6 +15,7 @@ from datetime import datetime
 from app import hours
 from app.content.catalogues import Catalogues
 from app.content.emergency_replies import is_emergency
+from app.content.local_services import NAMES_SERVICES, services_text
 from app.content.written_times import written_time
 from app.deployment import Deployment
 
@@ -102,7 +103,10 @@ def render(catalogues: Catalogues, deployment: Deployment, language: str | None,
     """The messages as one reply. On `channel`, a message's wording for it comes first
     (`erase.done@web`, app/content/catalogues.py): the web chat is not told to delete a
     chat "from your phone" or asked whether it is safe to be "texting"."""
-    params = {"services": services_text(deployment)}
+    listing = [mid for mid in message_ids if mid in NAMES_SERVICES]
+    # Like {opens} below: in the language of the sentence the lines go into.
+    params = {"services": services_text(deployment, catalogues.language_of(
+        language, listing[0], channel) if listing else language)}
     opening = [mid for mid in message_ids if mid in NAMES_OPENING]
     if now is not None and opening:
         # In the language of the sentence it goes into: an unconfirmed translation is
@@ -117,8 +121,3 @@ def _opens_text(deployment: Deployment, language: str | None, now: datetime) -> 
     09:00"), in the deployment's time zone."""
     opens = hours.next_opening(deployment.opening_hours, now)
     return "" if opens is None else written_time(opens, language or "en")
-
-
-def services_text(deployment: Deployment) -> str:
-    """The deployment's helplines, one a line, for a reply's {services}."""
-    return "\n".join(f"{s.name}: {s.phone} ({s.hours})" for s in deployment.services)

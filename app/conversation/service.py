@@ -26,6 +26,7 @@ from app import hours
 from app.casework import escalation
 from app.content.catalogues import Catalogues
 from app.content.language import LanguageGuesser
+from app.content.local_services import services_text
 from app.conversation import (
     floods,
     optouts,
@@ -385,8 +386,9 @@ class ConversationService:
         return reply_text.render(self.catalogues, self.deployment, language, message_ids,
                                  now=now, channel=channel)
 
-    def services_text(self) -> str:
-        return reply_text.services_text(self.deployment)
+    def services_text(self, language: str | None) -> str:
+        """The deployment's services for a reply's {services}, in `language`."""
+        return services_text(self.deployment, language)
 
     def _replay(self, channel: str, contact_hash: str, provider_sid: str) -> Outcome | None:
         """Answer a provider's retry with exactly what the first delivery was answered, found

@@ -7,7 +7,7 @@ together. A value that is wrong raises `DeploymentConfigError` naming the file a
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, time
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from app.deployment.reader import Reader
 
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+# A language code as languages.enabled writes them: "ur", "cy".
+_LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}$")
 _SPAN = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
 # A span may end at "24:00", midnight at the end of its day: the only way to say "until
 # midnight", since "23:59" leaves the day's last minute closed (a 24-hour team told its
@@ -23,14 +25,35 @@ _SPAN = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
 END_OF_DAY = time.max
 
 
+# The service's texts a partnership may write per language (`hours = { en = "...", ur = "..." }`).
+WORDED = ("name", "hours", "description")
+# What a text falls back to when a language has none: the language every catalogue has.
+ENGLISH = "en"
+
+
 @dataclass(frozen=True)
 class LocalService:
-    """A service the flows can offer: a refuge, an IDVA service, a helpline."""
+    """A service the flows can offer: a refuge, an IDVA service, a helpline.
+
+    `name`, `hours` and `description` are the English (or the one text for every language);
+    `translations` holds the others a partnership wrote (field -> language -> text), so a
+    reply in Urdu says the hours in Urdu, not "(free, 24 hours, every day)"."""
 
     name: str
     phone: str
     hours: str
     description: str = ""
+    translations: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def worded(self, name: str, language: str | None, default_language: str = ENGLISH) -> str:
+        """The text `name` ("name", "hours", "description") in `language`, else the
+        deployment's default language, else English: the catalogues' own order, so a text
+        a partnership has not translated yet reads as the rest of the reply falls back."""
+        texts = {ENGLISH: str(getattr(self, name)), **self.translations.get(name, {})}
+        for candidate in (language, default_language):
+            if candidate in texts:
+                return texts[candidate]
+        return texts[ENGLISH]
 
 
 @dataclass(frozen=True)
@@ -190,13 +213,46 @@ def extra_keywords(reader: Reader, raw: Any) -> dict[str, tuple[str, ...]]:
 
 
 def local_service(reader: Reader, index: int, raw: Any) -> LocalService:
+    """One `[[services]]` entry. Its name, hours and description are each a text (the same
+    in every language) or a table of texts by language code that includes English, the
+    fallback. A key not shaped like a language code ("urdu", "UR") is refused here; a code
+    of no language at all (a typo, "ue" for "ur") by `flows check` and production's start-up
+    check, which know the languages (app/content/local_services.py). A language that is not
+    enabled keeps its texts unused, so a partnership can turn it off without deleting them."""
     key = f"services[{index}]"
     if not isinstance(raw, dict):
         reader.fail(key, "must be a table with name, phone and hours")
-    missing = [k for k in ("name", "phone", "hours") if not isinstance(raw.get(k), str)]
+    wanted: dict[str, tuple[type, ...]] = {"name": (str, dict), "phone": (str,),
+                                           "hours": (str, dict)}
+    missing = [k for k, kinds in wanted.items() if not isinstance(raw.get(k), kinds)]
     if missing:
         reader.fail(key, f"needs text for {', '.join(missing)}")
-    return LocalService(raw["name"], raw["phone"], raw["hours"], str(raw.get("description", "")))
+    english: dict[str, str] = {}
+    translations: dict[str, dict[str, str]] = {}
+    for name in WORDED:
+        texts = _worded(reader, f"{key}.{name}", raw.get(name, ""))
+        english[name] = texts.pop(ENGLISH)
+        if texts:
+            translations[name] = texts
+    return LocalService(english["name"], raw["phone"], english["hours"],
+                        english["description"], translations)
+
+
+def _worded(reader: Reader, key: str, raw: Any) -> dict[str, str]:
+    """A text or a table of texts by language, as {language: text} with English in it."""
+    if isinstance(raw, str):
+        return {ENGLISH: raw}
+    if not isinstance(raw, dict):
+        reader.fail(key, "must be text, or a table of texts by language (en = \"...\")")
+    for language, text in raw.items():
+        if not _LANGUAGE_CODE.match(language):
+            reader.fail(f"{key}.{language}", f"{language!r} is not a language code like ur")
+        if not isinstance(text, str) or not text.strip():
+            reader.fail(f"{key}.{language}", "must be text")
+    if ENGLISH not in raw:
+        reader.fail(key, "needs an English text (en = \"...\"): what every language without "
+                         "its own falls back to")
+    return dict(raw)
 
 
 def opening_hours(reader: Reader, raw: Any) -> OpeningHours:

@@ -47,8 +47,8 @@ def refuse_unchecked_content(settings: Settings, catalogues: Catalogues) -> None
     """
     errors = _errors_in_a_child(lambda: [str(problem) for problem in flowlint.check(
         settings.flows_path, catalogues, settings.deployment.default_language,
-        settings.deployment.organisation_name, settings.deployment.languages)
-        if not problem.warning])
+        settings.deployment.organisation_name, settings.deployment.languages,
+        deployment=settings.deployment) if not problem.warning])
     if errors:
         listed = "; ".join(errors[:10])
         raise ConfigError(f"flows check failed ({len(errors)} problems): {listed}")

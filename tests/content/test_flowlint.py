@@ -407,7 +407,7 @@ def test_production_start_up_keeps_nothing_the_check_compiled(tmp_path: Path) ->
 def test_production_start_up_is_refused_when_the_check_cannot_run(
     flows_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def broken(*_: object) -> list[object]:
+    def broken(*_: object, **__: object) -> list[object]:
         raise OSError("disk gone")
 
     monkeypatch.setattr(flowlint, "check", broken)

@@ -27,6 +27,12 @@ worker_class = "gthread"
 threads = 8
 # Files and sockets gunicorn itself creates are its owner's only, like the app's (wsgi.py).
 umask = 0o077
+# gunicorn 24 and later open a control socket by default, at one path per user
+# ($HOME/.gunicorn/gunicorn.ctl) whatever the instance, served by a thread in the master.
+# Nothing here uses it: it would be one more way to reload or stop the service, two
+# instances on one host would take each other's socket, and the master forks the RQ worker
+# (app/worker/beside_web.py) where no thread of its own should be running.
+control_socket_disable = True
 # How long a forked RQ worker may take to finish its job when the master stops (when_ready).
 RQ_STOP_SECONDS = 110
 

@@ -13,6 +13,7 @@ are generated into instance/ on first start (see app/config.py).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -139,9 +140,12 @@ def main() -> int:
                           capture_output=True, text=True).stdout
 
     processes: list[subprocess.Popen[bytes]] = []
-    # A supervisor's SIGTERM (systemd, `timeout`, a closed terminal) stops everything, as
-    # Ctrl-C does, instead of leaving Redis, the worker and gunicorn running.
-    signal.signal(signal.SIGTERM, _interrupt)
+    # A supervisor's SIGTERM (systemd, `timeout`) and a closed terminal's SIGHUP stop
+    # everything, as Ctrl-C does. Each child is in a session of its own, so nothing else stops
+    # them: a signal left at its default would end this process alone and leave Redis, the
+    # worker and gunicorn running, holding their ports.
+    for stop_signal in STOP_SIGNALS:
+        signal.signal(stop_signal, _interrupt)
 
     def start(args: list[str]) -> None:
         processes.append(spawn(args, env))
@@ -166,22 +170,31 @@ def main() -> int:
         print("run: a process stopped unexpectedly; stopping the rest", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("\nrun: stopping")
+        with contextlib.suppress(OSError):  # the terminal may be gone (SIGHUP)
+            print("\nrun: stopping", flush=True)
         return 0
     finally:
+        # Stopping the children takes seconds; a second signal meanwhile (Ctrl-C pressed again,
+        # or the terminal's SIGHUP right after Ctrl-C ends `make`) must not cut it short.
+        for stop_signal in STOP_SIGNALS:
+            signal.signal(stop_signal, signal.SIG_IGN)
         RUNNING.unlink(missing_ok=True)
-        # In reverse order, each stopped before the next: the web server, then the worker
-        # (which finishes its job), then the Redis both of them need until the end.
-        for process in reversed(processes):
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+        stop_in_reverse(processes)
         if postgres is not None:
             postgres.stop()
+
+
+def stop_in_reverse(processes: list[subprocess.Popen[bytes]]) -> None:
+    """In reverse order, each stopped before the next: the web server, then the worker (which
+    finishes its job), then the Redis both of them need until the end."""
+    for process in reversed(processes):
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
 
 
 class LocalPostgres:
@@ -224,7 +237,13 @@ class LocalPostgres:
         self._run(str(self.bin / "pg_ctl"), "-D", str(self.directory), "-m", "fast", "stop")
 
 
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
 def _interrupt(_signum: int, _frame: object) -> None:
+    """Stop once: the signals that follow (see `main`) are ignored from here on."""
+    for stop_signal in STOP_SIGNALS:
+        signal.signal(stop_signal, signal.SIG_IGN)
     raise KeyboardInterrupt
 
 

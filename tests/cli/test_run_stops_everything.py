@@ -1,0 +1,84 @@
+"""`make run` closed with its terminal: nothing of the stack is left running.
+
+scripts/run.py starts Redis, the RQ worker and gunicorn each in a session of its own (so one
+Ctrl-C does not reach them half-way through a job), which means only run.py can stop them.
+Closing the terminal sends SIGHUP; left at its default it ended run.py alone, and Redis,
+gunicorn and the worker kept running and holding their ports. After Ctrl-C in a terminal the
+SIGHUP can also arrive while run.py is still stopping its children.
+
+Real parts: scripts/run.py and everything it starts.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.cli.test_sms_try_real_server import (
+    ROOT,
+    START_DEADLINE,
+    answers_health,
+    clean_environment,
+)
+from tests.support.servers import free_port, wait_for
+
+pytestmark = pytest.mark.slow
+
+
+def processes_of(instance: Path) -> list[int]:
+    """Every live process started with our instance folder in its environment."""
+    marker = f"QUIETLINE_INSTANCE={instance}".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            environ = (entry / "environ").read_bytes()
+            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue  # gone meanwhile, or not ours to read
+        if state != "Z" and marker in environ.split(b"\0"):
+            found.append(int(entry.name))
+    return found
+
+
+def test_a_closed_terminal_stops_the_whole_stack(tmp_path: Path) -> None:
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    port = free_port()
+    log = tmp_path / "run.log"
+    environ = {**clean_environment(instance), "PORT": str(port),
+               "QUIETLINE_REDIS_PORT": str(free_port()),
+               "QUIETLINE_ARGON2_TIME_COST": "1", "QUIETLINE_ARGON2_MEMORY_KIB": "1024"}
+    with log.open("wb") as output:
+        process = subprocess.Popen([sys.executable, "scripts/run.py"], cwd=ROOT, env=environ,
+                                   stdout=output, stderr=subprocess.STDOUT)
+    try:
+        wait_for(lambda: process.poll() is not None or (
+                     "Quietline is running." in log.read_text(encoding="utf-8")
+                     and answers_health(port)),
+                 timeout=START_DEADLINE, what="make run to start")
+        assert process.poll() is None, log.read_text(encoding="utf-8")
+        children = [pid for pid in processes_of(instance) if pid != process.pid]
+        assert len(children) >= 3, "Redis, gunicorn and an RQ worker"  # noqa: PLR2004
+
+        process.send_signal(signal.SIGHUP)   # the terminal closes
+        time.sleep(0.5)
+        process.send_signal(signal.SIGINT)   # and a Ctrl-C arrives while it stops
+        process.wait(timeout=300)
+
+        wait_for(lambda: not processes_of(instance), timeout=60,
+                 what="every process of the stack to stop")
+        assert not answers_health(port)
+        assert "run: stopping" in log.read_text(encoding="utf-8")
+    finally:
+        if process.poll() is None:
+            process.kill()
+        for pid in processes_of(instance):  # on failure, leave nothing behind
+            os.kill(pid, signal.SIGKILL)

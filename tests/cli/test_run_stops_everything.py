@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -31,30 +32,41 @@ from tests.support.servers import free_port, wait_for
 pytestmark = pytest.mark.slow
 
 
-def processes_of(instance: Path) -> list[int]:
-    """Every live process started with our instance folder in its environment."""
+def processes_of(instance: Path, redis_port: int) -> list[int]:
+    """Every live process started with our instance folder in its environment, and our Redis
+    (which writes its process title, "redis-server 127.0.0.1:PORT", over its environment)."""
     marker = f"QUIETLINE_INSTANCE={instance}".encode()
+    title = f"redis-server 127.0.0.1:{redis_port}".encode()
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
             environ = (entry / "environ").read_bytes()
+            command = (entry / "cmdline").read_bytes()
             state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
         except OSError:
             continue  # gone meanwhile, or not ours to read
-        if state != "Z" and marker in environ.split(b"\0"):
+        if state != "Z" and (marker in environ.split(b"\0") or command.startswith(title)):
             found.append(int(entry.name))
     return found
+
+
+def listening(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
+        return False
 
 
 def test_a_closed_terminal_stops_the_whole_stack(tmp_path: Path) -> None:
     instance = tmp_path / "instance"
     instance.mkdir()
-    port = free_port()
+    port, redis_port = free_port(), free_port()
     log = tmp_path / "run.log"
     environ = {**clean_environment(instance), "PORT": str(port),
-               "QUIETLINE_REDIS_PORT": str(free_port()),
+               "QUIETLINE_REDIS_PORT": str(redis_port),
                "QUIETLINE_ARGON2_TIME_COST": "1", "QUIETLINE_ARGON2_MEMORY_KIB": "1024"}
     with log.open("wb") as output:
         process = subprocess.Popen([sys.executable, "scripts/run.py"], cwd=ROOT, env=environ,
@@ -65,7 +77,7 @@ def test_a_closed_terminal_stops_the_whole_stack(tmp_path: Path) -> None:
                      and answers_health(port)),
                  timeout=START_DEADLINE, what="make run to start")
         assert process.poll() is None, log.read_text(encoding="utf-8")
-        children = [pid for pid in processes_of(instance) if pid != process.pid]
+        children = [pid for pid in processes_of(instance, redis_port) if pid != process.pid]
         assert len(children) >= 3, "Redis, gunicorn and an RQ worker"  # noqa: PLR2004
 
         process.send_signal(signal.SIGHUP)   # the terminal closes
@@ -73,12 +85,13 @@ def test_a_closed_terminal_stops_the_whole_stack(tmp_path: Path) -> None:
         process.send_signal(signal.SIGINT)   # and a Ctrl-C arrives while it stops
         process.wait(timeout=300)
 
-        wait_for(lambda: not processes_of(instance), timeout=60,
+        wait_for(lambda: not processes_of(instance, redis_port), timeout=60,
                  what="every process of the stack to stop")
         assert not answers_health(port)
+        assert not listening(redis_port)
         assert "run: stopping" in log.read_text(encoding="utf-8")
     finally:
         if process.poll() is None:
             process.kill()
-        for pid in processes_of(instance):  # on failure, leave nothing behind
+        for pid in processes_of(instance, redis_port):  # on failure, leave nothing behind
             os.kill(pid, signal.SIGKILL)

@@ -154,9 +154,10 @@ class ConversationService:
         With `replay`, a spooled message is stored as described on `Replay`."""
         contact_hash = self.contact_hash(inbound.channel, inbound.address)
         # A phone number typed into the message is withheld before anything reads or stores
-        # the message (app/conversation/typed_numbers.py).
+        # the message (app/conversation/typed_numbers.py): what is read has a wordless mark in
+        # its place, and what is stored says it was withheld (`_handle`).
         typed = typed_numbers.withhold(inbound.body, self.published_numbers)
-        inbound = replace(inbound, body=typed.text) if typed is not None else inbound
+        inbound = replace(inbound, body=typed.read) if typed is not None else inbound
         # A spooled message was answered (by the fail-safe) and counted when it came in.
         verdict = (self.throttle.check(contact_hash, inbound.source_address)
                    if self.throttle and replay is None else ALLOWED)
@@ -277,7 +278,8 @@ class ConversationService:
             tallies.contact_started(connection, now, channel=inbound.channel,
                                     language=state.language)
         received = uuid.uuid4()
-        new = [vault.NewMessage("in", "survivor", turn.stored_body or inbound.body,
+        kept = typed.text if typed is not None else inbound.body
+        new = [vault.NewMessage("in", "survivor", turn.stored_body or kept,
                                 inbound.provider_sid, received)]
         if text is not None:
             new.append(vault.NewMessage("out", "flow", text, reply_to=received,

@@ -39,6 +39,11 @@ NOT_KEPT = "numbers.not_kept"
 # What the transcript keeps instead of the number. In English, as the transcript's other markers
 # are (app/conversation/resume_word.py): advocates read it, survivors never do.
 WITHHELD = "[phone number withheld]"
+# What the service reads (language guess, flow, triage) in the number's place: a mark with no
+# words. WITHHELD's English words tipped short messages in other languages to English, e.g.
+# "zadzwoń do mnie na [phone number withheld]", and "phone" is one of the words of asking to
+# be called.
+READ_AS = "\u2026"
 
 # A run of digit groups, each group possibly in brackets, separated by one or two of a space,
 # a no-break space, a dash or a dot (or nothing after a bracket: +44 (0)7700...). Not preceded
@@ -58,9 +63,10 @@ class Typed:
     """A message with its phone numbers withheld: the text to use from now on, and the
     numbers that were in it as E.164, UK mobiles apart (only a mobile can be a safe number)."""
 
-    text: str
+    text: str  # what the transcript keeps: each number as WITHHELD
     numbers: tuple[str, ...]
     mobiles: tuple[str, ...]
+    read: str  # what the service reads: each number as READ_AS
 
 
 def national(digits: str) -> str | None:
@@ -98,15 +104,20 @@ def withhold(text: str, keep: frozenset[str] = frozenset()) -> Typed | None:
         found.extend(_numbers_in(run, keep))
     if not found:
         return None
+    numbers = tuple(number for _s, _e, number in found)
+    mobiles = tuple(n for n in numbers if uk_mobile(n) is not None)
+    return Typed(_replaced(text, found, WITHHELD), numbers, mobiles,
+                 read=_replaced(text, found, READ_AS))
+
+
+def _replaced(text: str, found: list[tuple[int, int, str]], mark: str) -> str:
     pieces: list[str] = []
     at = 0
     for start, end, _number in found:
-        pieces.extend((text[at:start], WITHHELD))
+        pieces.extend((text[at:start], mark))
         at = end
     pieces.append(text[at:])
-    numbers = tuple(number for _s, _e, number in found)
-    mobiles = tuple(n for n in numbers if uk_mobile(n) is not None)
-    return Typed("".join(pieces), numbers, mobiles)
+    return "".join(pieces)
 
 
 def answer(turn: Turn, typed: Typed, *, flow: Flow, channel: str,

@@ -131,6 +131,30 @@ def test_a_number_written_in_a_text_is_not_kept_and_the_reply_says_so(
     assert_withheld(built)
 
 
+# Short texts whose language the marker's English words tipped: "zadzwoń do mnie na
+# [phone number withheld]" was answered in English. The service reads a wordless mark instead.
+SHORT = {
+    "zadzwoń do mnie na 07700 900321": "pl",
+    "mój numer to 07700 900321": "pl",
+    "fy rhif i yw 07700 900321": "cy",
+    "numărul meu este 07700 900321": "ro",
+    "lambarkaygu waa 07700 900321": "so",
+}
+
+
+@pytest.mark.parametrize(("text", "language"), sorted(SHORT.items()))
+def test_a_short_text_with_a_number_is_answered_in_its_own_language(
+        built: Services, twilio: TwilioSigner, text: str, language: str) -> None:
+    response = twilio.sms(text)
+
+    body = html.unescape(response.get_data(as_text=True))
+    with built.database.transaction() as connection:
+        (answered_in,) = connection.execute(select(Conversation.language)).scalars()
+    assert answered_in == language
+    assert not_kept(built, language, "sms") in body, body
+    assert_withheld(built)
+
+
 def test_numbers_the_service_publishes_are_kept_and_nothing_is_added(
         app: Flask, built: Services) -> None:
     survivor = app.test_client()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.conversation.typed_numbers import WITHHELD, published, withhold
+from app.conversation.typed_numbers import READ_AS, WITHHELD, published, withhold
 
 SERVICE_OWN = published(["0808 2000 247", "+447700900000", "029 2046 0566"])
 
@@ -43,6 +43,8 @@ def test_a_uk_phone_number_is_withheld(typed: str, stored: str,
     assert found.text == stored
     assert found.mobiles == mobiles
     assert len(found.numbers) == stored.count(WITHHELD)
+    # What the service reads has the same text with a wordless mark for each number.
+    assert found.read == stored.replace(WITHHELD, READ_AS)
 
 
 @pytest.mark.parametrize("typed", [

@@ -62,8 +62,17 @@ def test_the_case_page_and_the_close_form_say_what_is_held_and_until_when(
     assert "1 reply not sent yet, held until Tue 01 Dec 18:00" in page
     assert "held until Tue 01 Dec 18:00 (outside the safe time)" in page
     assert "Withdraw this reply" in page
+    assert "It still goes to the survivor when it is safe" in page  # one reply: "it"
     assert 'id="close-held"' in page
     assert REPLY not in re.sub(r'<ol class="transcript".*?</ol>', "", page, flags=re.S)
+
+
+def test_two_held_replies_are_spoken_of_as_them(
+        app: Flask, advocate: FlaskClient, held: int) -> None:
+    assert send_reply(advocate, held, "And one more thing.").status_code == 302
+    page = advocate.get(f"/advocates/cases/{held}").get_data(as_text=True)
+    assert "2 replies not sent yet" in page
+    assert "They still go to the survivor when it is safe" in page
 
 
 def test_closing_with_replies_held_asks_what_becomes_of_them_first(

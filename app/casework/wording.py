@@ -145,6 +145,7 @@ FLOW_MESSAGES = {
     "menu.languages": "languages offered",
     "menu.main": "menu sent",
     "menu.return": "back to the menu",
+    "numbers.not_kept": "said a phone number typed in was not kept",
     "pause.confirmed": "pause confirmed",
     "person.consent": "asked about sharing with police or MARAC",
     "person.how": "asked how they want contact",

@@ -36,7 +36,8 @@ def erased_with_records(live_server: LiveServer, environ: dict[str, str]) -> int
     case_id = open_case(sms)
     assert claim(holder, case_id).status_code == 302
     fill_records(holder, case_id)
-    assert refer(holder, case_id, "marac", "without_consent", REASON) == 302
+    assert refer(holder, case_id, "marac", "without_consent", REASON,
+                 on=staff.local_today(app)) == 302
     erase_by_sms(sms)
     return case_id
 

@@ -120,7 +120,7 @@ def test_a_referral_without_consent_prints_a_summary_with_its_reason_and_no_navi
 
     page.get_by_text("Record a referral").click()
     page.select_option("#referral-agency", "marac")
-    page.fill("#referral-on", "2026-12-01")
+    page.fill("#referral-on", staff.local_today(live_server.app))
     page.get_by_label("Without consent: high risk (reason recorded)").check()
     page.fill("#referral-reason", "Threat to kill this week; she is too frightened to agree.")
     page.locator("#save-referral").click()

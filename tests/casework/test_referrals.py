@@ -46,8 +46,9 @@ def post(staff: FlaskClient, case_id: int, path: str, data: dict[str, object]) -
                       data={"csrf_token": csrf(page), **data}).status_code
 
 
-def refer(staff: FlaskClient, case_id: int, agency: str, basis: str, reason: str = "") -> int:
-    return post(staff, case_id, "referrals", {"agency": agency, "on": "2026-12-01",
+def refer(staff: FlaskClient, case_id: int, agency: str, basis: str, reason: str = "",
+          on: str = "2026-12-01") -> int:
+    return post(staff, case_id, "referrals", {"agency": agency, "on": on,
                                               "basis": basis, "reason": reason})
 
 

@@ -52,7 +52,7 @@ def month(app: Flask, client: FlaskClient, twilio: TwilioSigner, clock: MovableC
             send_reply(staff, case_id, "Hello, this is Sam.")
             staff.post(f"/advocates/cases/{case_id}/close",
                        data={"csrf_token": csrf_from(staff, "/advocates/queue"),
-                             "reason": "supported"})
+                             "reason": "supported", "held": "send"})
     clock.set(OUTSIDE)
     twilio.sms("person", sender="+447700900399")
     clock.set(datetime(2026, 12, 5, 9, 0, tzinfo=UTC))

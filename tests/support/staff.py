@@ -12,6 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from app import hours
 from app.crypto import Totp
 from app.services import services
 
@@ -42,6 +43,15 @@ def make_advocate(app: Flask, email: str, role: str = "advocate") -> TestAdvocat
     member = enrolment.member
     return TestAdvocate(member.id, member.email, member.role, secret.group(1),
                         enrolment.recovery_codes)
+
+
+def local_today(app: Flask) -> str:
+    """Today in the deployment's time zone by the app's clock (the wall clock unless a test
+    set it), as a date field takes it: a referral may be dated no earlier than the local day
+    its case opened, so a test that opens a case now cannot use a fixed date."""
+    with app.app_context():
+        built = services()
+        return hours.local_today(built.clock(), built.casework.timezone).isoformat()
 
 
 def csrf(page: str) -> str:

@@ -14,19 +14,12 @@ from __future__ import annotations
 import os
 import signal
 import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.cli.test_sms_try_real_server import (
-    ROOT,
-    START_DEADLINE,
-    answers_health,
-    clean_environment,
-)
+from tests.cli.test_sms_try_real_server import answers_health, start_run
 from tests.support.servers import free_port, wait_for
 
 pytestmark = pytest.mark.slow
@@ -65,23 +58,13 @@ def test_a_closed_terminal_stops_the_whole_stack(tmp_path: Path) -> None:
     instance.mkdir()
     port, redis_port = free_port(), free_port()
     log = tmp_path / "run.log"
-    environ = {**clean_environment(instance), "PORT": str(port),
-               "QUIETLINE_REDIS_PORT": str(redis_port),
-               "QUIETLINE_ARGON2_TIME_COST": "1", "QUIETLINE_ARGON2_MEMORY_KIB": "1024"}
-    with log.open("wb") as output:
-        process = subprocess.Popen([sys.executable, "scripts/run.py"], cwd=ROOT, env=environ,
-                                   stdout=output, stderr=subprocess.STDOUT)
+    process = start_run(instance, log, port, redis_port)
     try:
-        wait_for(lambda: process.poll() is not None or (
-                     "Quietline is running." in log.read_text(encoding="utf-8")
-                     and answers_health(port)),
-                 timeout=START_DEADLINE, what="make run to start")
-        assert process.poll() is None, log.read_text(encoding="utf-8")
         children = [pid for pid in processes_of(instance, redis_port) if pid != process.pid]
         assert len(children) >= 3, "Redis, gunicorn and an RQ worker"  # noqa: PLR2004
 
         process.send_signal(signal.SIGHUP)   # the terminal closes
-        time.sleep(0.5)
+        time.sleep(0.5)  # the behaviour under test: the next signal comes while it stops
         process.send_signal(signal.SIGINT)   # and a Ctrl-C arrives while it stops
         process.wait(timeout=300)
 

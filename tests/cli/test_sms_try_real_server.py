@@ -47,13 +47,12 @@ class Running:
     log: Path
 
 
-@pytest.fixture(scope="module")
-def make_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
-    instance = tmp_path_factory.mktemp("instance")
-    port = free_port()
-    log = instance.parent / "run.log"
+def start_run(instance: Path, log: Path, port: int, redis_port: int
+              ) -> subprocess.Popen[bytes]:
+    """scripts/run.py on ports of its own, for `instance`, writing to `log`; returned once it
+    is up. The caller stops it."""
     environ = {**clean_environment(instance), "PORT": str(port),
-               "QUIETLINE_REDIS_PORT": str(free_port()),
+               "QUIETLINE_REDIS_PORT": str(redis_port),
                # the demo advocate's password hash at argon2id's cheapest (same checks)
                "QUIETLINE_ARGON2_TIME_COST": "1", "QUIETLINE_ARGON2_MEMORY_KIB": "1024"}
     with log.open("wb") as output:
@@ -67,6 +66,20 @@ def make_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
                      and answers_health(port)),
                  timeout=START_DEADLINE, what="make run to start")
         assert process.poll() is None, log.read_text(encoding="utf-8")
+    except BaseException:
+        process.send_signal(signal.SIGTERM)  # run.py stops its children in order
+        process.wait(timeout=60)
+        raise
+    return process
+
+
+@pytest.fixture(scope="module")
+def make_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
+    instance = tmp_path_factory.mktemp("instance")
+    port = free_port()
+    log = instance.parent / "run.log"
+    process = start_run(instance, log, port, free_port())
+    try:
         yield Running(instance, port, log)
     finally:
         process.send_signal(signal.SIGTERM)  # run.py stops its children in order

@@ -22,16 +22,15 @@ from datetime import datetime
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
-from app import hours
-from app.casework import escalation
 from app.content.catalogues import Catalogues
 from app.content.language import LanguageGuesser
 from app.content.local_services import services_text
 from app.conversation import (
+    case_side,
     floods,
+    lookup,
     optouts,
     reply_text,
-    resume_word,
     safe_numbers,
     spool,
     typed_numbers,
@@ -47,11 +46,11 @@ from app.deployment import Deployment
 from app.dispatch import Dispatcher
 from app.flows import ConversationState, Flow
 from app.flows.learned import SecondOpinion
-from app.flows.model import Record, RequestErasure, SetSecret
+from app.flows.model import Record, RequestErasure
 from app.flows.triage import TriageRules
 from app.lifecycle import erasure
 from app.logs import exception_summary
-from app.storage import contact_values, tallies, vault
+from app.storage import tallies, vault
 from app.storage.db import Database
 
 # Re-exported: the channels and chat sessions import these from here.
@@ -60,21 +59,7 @@ __all__ = ["ConversationService", "FlowUnavailable", "InboundMessage", "Outcome"
 
 log = logging.getLogger(__name__)
 ERASED_REPLY = ("erase.done",)
-URGENT = escalation.PRIORITY_RANK["urgent"]
 RACE_ATTEMPTS = 5
-
-
-def _erased_since(lookup: vault.Lookup, arrived: datetime, seen: list[uuid.UUID]) -> bool:
-    """Whether the contact erased a conversation after this message arrived, or erased
-    the one an earlier attempt of this message found (its insert then failed on the deleted
-    row). Either way the message was that conversation's: storing it now would bring a part
-    of an erased conversation back, in a new one. Read in the look-up's single statement,
-    so the mark and the conversation agree; the erasure writes its mark in its own
-    transaction, so a message stored before it is erased with the rest."""
-    if lookup.erased_at is None:
-        return False
-    found = lookup.conversation.id if lookup.conversation is not None else None
-    return lookup.erased_at > arrived or any(earlier != found for earlier in seen)
 
 
 class FlowUnavailable(RuntimeError):
@@ -138,16 +123,8 @@ class ConversationService:
         return self.hasher.hash(channel, address)
 
     def adopt_contact(self, connection: Connection, channel: str, address: str) -> str:
-        """The contact's value under the newest contact key, after moving anything stored
-        under an older key (or the format before it) to it: the dual look-up of a contact-key
-        rotation, so a returning survivor finds their conversation, opt-out and resume word."""
-        new = self.contact_hash(channel, address)
-        self._move_contact(connection, self.hasher.older(channel, address), new)
-        return new
-
-    def _move_contact(self, connection: Connection, older: list[str], new: str) -> None:
-        for old in contact_values.stored_under(connection, older):
-            contact_values.move(connection, self.hasher, old, new)
+        """The contact's value under the newest contact key (app/conversation/lookup.py)."""
+        return lookup.adopt(connection, self.hasher, channel, address)
 
     def handle_inbound(self, inbound: InboundMessage, replay: Replay | None = None) -> Outcome:
         """Store the message, run the flow, store and return the reply; once per provider id.
@@ -226,20 +203,21 @@ class ConversationService:
         now = replay.received_at if replay else self.clock()
         # One read, then the writes: on SQLite the first write takes the database's write
         # lock, so the flow is stepped and every text sealed before anything is written.
-        lookup = self._lookup(connection, inbound, contact_hash)
-        if lookup.erased_message or _erased_since(lookup, arrived, seen):
+        found = lookup.find(connection, self.keyring, self.hasher, inbound, contact_hash)
+        if found.erased_message or lookup.erased_since(found, arrived, seen):
             # The provider's retry of the message that erased a conversation, or a message of
             # a conversation erased since it arrived: the same neutral confirmation, and
             # nothing stored (docs/threat-model.md, A4).
             return Outcome(self.render(None, ERASED_REPLY, channel=inbound.channel),
                            uuid.uuid4(), None, replayed=True)
-        seen.extend([lookup.conversation.id] if lookup.conversation else [])
+        seen.extend([found.conversation.id] if found.conversation else [])
         # A text from a safe number a web chat gave: the chat may become this number's
         # conversation now (app/conversation/safe_numbers.py), and this text its first.
         joined = (inbound.channel == "sms" and replay is None
-                  and safe_numbers.on_text(connection, lookup, contact_hash, now))
-        lookup = self._lookup_again(connection, inbound, contact_hash) if joined else lookup
-        conversation, opted_out = lookup.conversation, lookup.opted_out
+                  and safe_numbers.on_text(connection, found, contact_hash, now))
+        if joined:
+            found = lookup.find_again(connection, self.keyring, inbound, contact_hash)
+        conversation, opted_out = found.conversation, found.opted_out
         state = (ConversationState.from_json(conversation.state_json)
                  if conversation and conversation.state_json
                  else ConversationState(language=conversation.language if conversation else None))
@@ -248,7 +226,7 @@ class ConversationService:
         keyword = optouts.in_effect(inbound.provider_keyword, opted_out=opted_out)
         if keyword is None and not opted_out:
             turn = self._turn(inbound, contact_hash, state, now,
-                              stored=lookup.resume_word_hash, joined=joined,
+                              stored=found.resume_word_hash, joined=joined,
                               typed=typed if replay is None else None)
         else:
             turn = Turn(state, optouts.keyword_reply(
@@ -266,29 +244,15 @@ class ConversationService:
 
         text = (replay.reply_text if replay is not None  # what the fail-safe already sent
                 else floods.sent_text(inbound.channel, turn, rendered, verdict, render,
-                                      has_case=lookup.open_case is not None))
+                                      has_case=found.open_case is not None))
         # The case page names an automated reply by its messages ("menu sent"); only when it
         # is the flow's own reply (a flood notice or a replayed answer is not).
         flow_ids = turn.reply_ids if text is not None and text is rendered else ()
 
-        if conversation is None:
-            conversation = vault.create(
-                connection, self.keyring, channel=inbound.channel, contact_hash=contact_hash,
-                address=inbound.reply_address, now=now)
-            tallies.contact_started(connection, now, channel=inbound.channel,
-                                    language=state.language)
-        received = uuid.uuid4()
-        kept = typed.text if typed is not None else inbound.body
-        new = [vault.NewMessage("in", "survivor", turn.stored_body or kept,
-                                inbound.provider_sid, received)]
-        if text is not None:
-            new.append(vault.NewMessage("out", "flow", text, reply_to=received,
-                                        flow_ids=tuple(flow_ids)))
-        vault.add_messages(connection, conversation, new, now)
-        if spool.moves_state(replay, new_conversation=conversation.is_new):
-            vault.save_state(connection, conversation, state.to_json(), state.language, now)
-        if conversation is not None and any(isinstance(a, RequestErasure)
-                                            for a in turn.actions):
+        conversation = self._store(connection, conversation, inbound, turn,
+                                   contact_hash=contact_hash, text=text, flow_ids=flow_ids,
+                                   typed=typed, replay=replay, now=now)
+        if any(isinstance(a, RequestErasure) for a in turn.actions):
             deletions = erasure.erase(connection, conversation.id, also=inbound.provider_sid,
                                       now=now)
             return Outcome(text, conversation.id, state.language, step=state.step,
@@ -298,54 +262,47 @@ class ConversationService:
                        now=now)
         if not turn.flow_ran and not turn.actions:  # HELP goes on, to open its case
             return Outcome(text, conversation.id, state.language, step=state.step)
-        safe_numbers.follow_turn(connection, inbound.channel, conversation, turn, now,
-                                 keyed=self.contact_hash)
-        for action in turn.actions:
-            if isinstance(action, SetSecret) and action.name == resume_word.SECRET_NAME:
-                resume_word.save(connection, contact_hash,
-                            resume_word.word_hash(self.hasher, contact_hash, action.value), now)
-                log.info("event=resume_word.set conversation=%s", conversation.id)
-        language = state.language or self.deployment.default_language
-        case = escalation.apply(
-            connection, conversation.id, lookup.open_case, turn.actions, turn.risk,
-            channel=conversation.channel, language=language, now=now,
-        )
-        tallies.case_changed(connection, now, lookup.open_case, case,
-                             out_of_hours=not hours.is_open(self.deployment.opening_hours, now))
-        if verdict.limited:  # after the tallies: the report counts survivors' reasons, not ours
-            case = floods.mark_flood(connection, conversation, case, language, now)
-        was = lookup.open_case
-        stands_alone = (case is not None and was is not None and case != was
-                        and escalation.stand_alone_if_needed(connection, case))
+        change = case_side.follow(
+            connection, turn, conversation=conversation, was=found.open_case,
+            contact_hash=contact_hash, channel=inbound.channel, limited=verdict.limited,
+            deployment=self.deployment, hasher=self.hasher, keyed=self.contact_hash, now=now)
+        case = change.case
         code = (self._return_code(connection, conversation.id, turn, now)
                 if replay is None and not verdict.limited and inbound.channel == "web" else None)
         return Outcome(text, conversation.id, state.language, step=state.step,
                        escalation_id=case.id if case else None, keyword=turn.keyword,
                        risk=turn.risk.level,
-                       case_opened=case is not None and was is None,
-                       raised_to_urgent=case is not None and was is not None
-                       and case.priority >= URGENT > was.priority,
-                       throttled=verdict.limited, stands_alone=stands_alone,
+                       case_opened=change.opened, raised_to_urgent=change.raised_to_urgent,
+                       throttled=verdict.limited, stands_alone=change.stands_alone,
                        return_code=code, ask_number=inbound.channel == "web"
                        and replay is None and safe_numbers.asks_again(turn),
                        number_saved=turn.safe_number is not None)
 
-    def _lookup(self, connection: Connection, inbound: InboundMessage, contact_hash: str
-                ) -> vault.Lookup:
-        """The contact's open conversation and what else the message needs to know. The same
-        read says whether a contact-key rotation left anything of this contact under an
-        older value (as adopt_contact would find): then that is moved first, and looked up
-        again. An ordinary message costs one read."""
-        older = self.hasher.older(inbound.channel, inbound.address)
-        lookup = vault.find_open(
-            connection, self.keyring, channel=inbound.channel, contact_hash=contact_hash,
-            provider_sid=inbound.provider_sid, older=older)
-        if not lookup.stale_contact:
-            return lookup
-        self._move_contact(connection, older, contact_hash)
-        return vault.find_open(
-            connection, self.keyring, channel=inbound.channel, contact_hash=contact_hash,
-            provider_sid=inbound.provider_sid)
+    def _store(self, connection: Connection, conversation: vault.OpenConversation | None,
+               inbound: InboundMessage, turn: Turn, *, contact_hash: str, text: str | None,
+               flow_ids: tuple[str, ...], typed: typed_numbers.Typed | None,
+               replay: Replay | None, now: datetime) -> vault.OpenConversation:
+        """The message and its reply, sealed, in the contact's conversation (opened now if it
+        has none), and the flow's state moved on. The message is stored as kept: with any
+        typed phone number withheld, or as the turn says (a resume word is never stored)."""
+        if conversation is None:
+            conversation = vault.create(
+                connection, self.keyring, channel=inbound.channel, contact_hash=contact_hash,
+                address=inbound.reply_address, now=now)
+            tallies.contact_started(connection, now, channel=inbound.channel,
+                                    language=turn.state.language)
+        received = uuid.uuid4()
+        kept = typed.text if typed is not None else inbound.body
+        new = [vault.NewMessage("in", "survivor", turn.stored_body or kept,
+                                inbound.provider_sid, received)]
+        if text is not None:
+            new.append(vault.NewMessage("out", "flow", text, reply_to=received,
+                                        flow_ids=tuple(flow_ids)))
+        vault.add_messages(connection, conversation, new, now)
+        if spool.moves_state(replay, new_conversation=conversation.is_new):
+            vault.save_state(connection, conversation, turn.state.to_json(),
+                             turn.state.language, now)
+        return conversation
 
     def _return_code(self, connection: Connection, conversation_id: uuid.UUID, turn: Turn,
                      now: datetime) -> str | None:
@@ -357,11 +314,6 @@ class ConversationService:
         if not chose or turn.state.cover or self.return_codes is None:
             return None
         return self.return_codes.issue(connection, conversation_id, now)
-
-    def _lookup_again(self, connection: Connection, inbound: InboundMessage,
-                      contact_hash: str) -> vault.Lookup:
-        return vault.find_open(connection, self.keyring, channel=inbound.channel,
-                               contact_hash=contact_hash, provider_sid=inbound.provider_sid)
 
     def _turn(self, inbound: InboundMessage, contact_hash: str, state: ConversationState,
               now: datetime, *, stored: str | None, joined: bool = False,

@@ -21,8 +21,9 @@ import pytest
 from sqlalchemy import Connection
 
 from app.content.failsafe import EMERGENCY_TEXT_EN
-from app.conversation import spool
-from app.conversation.service import ConversationService, InboundMessage
+from app.conversation import lookup, spool
+from app.conversation.service import InboundMessage
+from app.crypto import ContactHasher, Keyring
 from app.services import Services
 from app.storage.models import ContactErasure, Conversation, Message
 from tests.conftest import MovableClock
@@ -74,19 +75,20 @@ def test_a_message_under_way_when_the_survivor_erases_is_not_stored(
     clock.set(TUESDAY_10AM)
     twilio.sms("hello")
     twilio.sms("delete")
-    look_up = ConversationService._lookup
+    look_up = lookup.find
     erased: list[str] = []
 
-    def erased_after_the_look_up(self: ConversationService, connection: Connection,
-                                 inbound: InboundMessage, contact_hash: str) -> Any:
-        found = look_up(self, connection, inbound, contact_hash)
+    def erased_after_the_look_up(connection: Connection, keyring: Keyring,
+                                 hasher: ContactHasher, inbound: InboundMessage,
+                                 contact_hash: str) -> Any:
+        found = look_up(connection, keyring, hasher, inbound, contact_hash)
         if inbound.body == "I am scared" and not erased:
             # This message found the conversation; the survivor's "1" erases it before this
             # message is stored (the clock does not move: same instant).
             erased.append(erase(twilio))
         return found
 
-    monkeypatch.setattr(ConversationService, "_lookup", erased_after_the_look_up)
+    monkeypatch.setattr(lookup, "find", erased_after_the_look_up)
     outcome = built.conversations.handle_inbound(InboundMessage(
         "sms", SURVIVOR, "I am scared", new_sid(), reply_address=SURVIVOR))
 

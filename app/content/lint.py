@@ -37,7 +37,7 @@ from app.content.failsafe import EMERGENCY_TEXT_EN, emergency_text
 from app.content.local_services import services_problems, services_text
 from app.content.lockscreen import LockScreenRule
 from app.content.numbers import RIGHT_TO_LEFT, unisolated_numbers
-from app.content.one_turn import FLOOD_REPLY, every_reply
+from app.content.one_turn import FLOOD_REPLY, WITHHELD, Reply, every_reply
 from app.content.romanised import ROMANISED_OFFER
 from app.content.segments import Encoding, encoding_of
 from app.content.written_times import longest_written_time
@@ -68,6 +68,9 @@ class SegmentBudgets:
 
     default: dict[str, int]
     replies: dict[str, dict[str, int]]
+    # How many segments more a reply may take with the line on a typed phone number after it
+    # (`withheld_extra`; app/content/one_turn.py): one rule, not a budget for each name.
+    withheld_extra: int = 0
 
     @classmethod
     def load(cls, raw: object, fallback: int) -> SegmentBudgets:
@@ -75,7 +78,7 @@ class SegmentBudgets:
         default = {"GSM-7": fallback, "UCS-2": fallback, **_budget(data.get("default"))}
         replies = {str(name): {**default, **_budget(budget)}
                    for name, budget in (data.get("replies") or {}).items()}
-        return cls(default, replies)
+        return cls(default, replies, int(data.get("withheld_extra") or 0))
 
     def limit(self, reply: str, encoding: str) -> int:
         return self.replies.get(reply, self.default)[encoding]
@@ -84,6 +87,13 @@ class SegmentBudgets:
         """The first of `candidates` (most specific first) that has a budget of its own; the
         first if none has (it gets `default`)."""
         return next((name for name in candidates if name in self.replies), candidates[0])
+
+    def extra_for(self, reply: Reply, name: str) -> int:
+        """The segments `reply` may take beyond the budget `name`: `withheld_extra` when it
+        has the line on a typed number after it and is held to its own reply's budget, none
+        when a budget is named for it with the line (that budget says it all)."""
+        named = name in self.replies and name.endswith(f", {WITHHELD}")
+        return self.withheld_extra if reply.withheld and not named else 0
 
 
 def _budget(raw: object) -> dict[str, int]:
@@ -94,17 +104,19 @@ def _budget(raw: object) -> dict[str, int]:
 
 
 def _over_budget(budgets: SegmentBudgets, reply: str, where: str, whole: str, *,
-                 emergency: bool = False) -> Problem | None:
-    """`whole` over the budget named `reply`; an emergency reply is held to the ceiling too
+                 emergency: bool = False, extra: int = 0) -> Problem | None:
+    """`whole` over the budget named `reply` (and `extra` segments more: the line on a typed
+    phone number); an emergency reply is held to the ceiling too
     (app/content/emergency_replies.py), whatever flows/outbound.yaml names for it."""
     encoding = encoding_of(whole)
     limit = budgets.limit(reply, encoding.name)
     if emergency:
         limit = min(limit, CEILING[encoding.name])
-    if encoding.segments <= limit:
+    if encoding.segments <= limit + extra:
         return None
+    more = f" and {extra} more with the line on a typed phone number" if extra else ""
     return Problem(where, f"its reply takes {encoding.segments} SMS segments ({encoding.name}); "
-                          f"the budget for {reply!r} is {limit} (flows/outbound.yaml"
+                          f"the budget for {reply!r} is {limit}{more} (flows/outbound.yaml"
                           f"{'; an emergency reply: issue 21' if emergency else ''})")
 
 
@@ -322,7 +334,8 @@ def _check_every_reply(flow: Flow, catalogues: Catalogues, budgets: SegmentBudge
             except (LookupError, ValueError):
                 continue  # reported above as a missing or broken text
             where = f"{head} [{language}]" + (f" ({tail}" if tail else "")
-            over = _over_budget(budgets, name, where, whole, emergency=emergency)
+            over = _over_budget(budgets, name, where, whole, emergency=emergency,
+                                extra=budgets.extra_for(reply, name))
             if over is not None:
                 problems.append(over)
     return problems

@@ -26,6 +26,11 @@ with a safe number to text), so none goes unmeasured:
 - on SMS, every reply that is not an emergency one with `resume.ask` after it ("locked"): a
   locked conversation's first message gets it, or, when that is answered with an emergency
   reply, the next reply that is not one (app/conversation/held.py);
+- on both channels, every reply above that is not an emergency one and says something, but
+  the cover step's, with `numbers.not_kept` last ("a phone number withheld"): the answer to a
+  message with a phone number typed in it (app/conversation/typed_numbers.py). Its budget is
+  its own reply's plus the allowance flows/outbound.yaml gives the line (`withheld_extra`),
+  unless a budget is named for it;
 - the flood notice (`FLOOD_REPLY`) and the fail-safe, measured by the check itself.
 
 Each reply names the budgets it may be held to, most specific first (flows/outbound.yaml
@@ -48,12 +53,16 @@ from app.flows.model import Escalate, Pause, Step
 # the reply took 5-7 UCS-2 segments.
 FLOOD_REPLY = ("flood.notice", "urgent.closed")
 LOCKED_ASK = "resume.ask"
+# The line after a reply to a message whose phone number was withheld (the service adds it:
+# app/conversation/typed_numbers.py imports it from here, so the check measures what is sent).
+NOT_KEPT = "numbers.not_kept"
 URGENT_OUT_OF_HOURS = "urgent out of hours"
 URGENT_IN_HOURS = "urgent in hours"
 OUT_OF_HOURS = "out of hours"
 LOCKED = "locked"
 HELD = "held from an emergency reply"
 ROMANISED = "Urdu or Punjabi in Latin letters"
+WITHHELD = "a phone number withheld"
 _URDU = "mujhe madad chahiye"  # a text that gets the line, where the reply may have it
 _ON_CALL = ("hours.on_call", "hours.off_duty")
 _CLOSED = ((True, "hours.closed", "hours.reads_from"), (False, "hours.unknown",
@@ -66,6 +75,9 @@ class Reply:
     budgets: tuple[str, ...]  # budget names, most specific first
     where: str
     message_ids: tuple[str, ...]
+    # With the line on a typed phone number after it: held to its own reply's budget plus
+    # the line's allowance, unless a budget is named for it (see SegmentBudgets.limit_of).
+    withheld: bool = False
 
 
 def every_reply(flow: Flow) -> list[Reply]:
@@ -82,11 +94,18 @@ def every_reply(flow: Flow) -> list[Reply]:
                     replies.append(_added(budgets, label, ids, ROMANISED, ROMANISED_OFFER))
                 if channel == "sms" and not is_emergency(ids):
                     replies.extend(_added(*reply, LOCKED, LOCKED_ASK) for reply in list(replies))
-                for names, said, message_ids in replies:
+                # A message with a phone number typed in it: the line saying it was not kept
+                # last. Never in cover mode (whoever is there sees only the cover reply), nor
+                # after an emergency reply or one that sends nothing (typed_numbers.answer).
+                withheld = ([_added(*reply, WITHHELD, NOT_KEPT) for reply in replies
+                             if reply[2] and not is_emergency(reply[2])]
+                            if step.id != runs.cover_step else [])
+                for (names, said, message_ids), typed in [*((r, False) for r in replies),
+                                                          *((r, True) for r in withheld)]:
                     key = (channel, names, message_ids)
                     found.setdefault(key, Reply(channel, names,
                                                 f"{where}{', ' + said if said else ''}",
-                                                message_ids))
+                                                message_ids, withheld=typed))
     return list(found.values())
 
 

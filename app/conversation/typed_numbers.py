@@ -29,13 +29,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from app.content.emergency_replies import is_emergency
+from app.content.one_turn import NOT_KEPT
 from app.conversation.messages import Turn
 from app.conversation.safe_numbers import ASKING_STEPS, asked_for_a_number, uk_mobile
 from app.flows import ConversationState, Flow
 
-# Added to a reply whose message had a number withheld that was not taken as a safe number: in
-# the survivor's language, that it was not kept, and how to give one (flows/safety.yaml).
-NOT_KEPT = "numbers.not_kept"
+# NOT_KEPT is added to a reply whose message had a number withheld that was not taken as a safe
+# number: in the survivor's language, that it was not kept (flows/safety.yaml). Imported from
+# app/content/one_turn.py, where `flask flows check` measures every reply with it after.
 # What the transcript keeps instead of the number. In English, as the transcript's other markers
 # are (app/conversation/resume_word.py): advocates read it, survivors never do.
 WITHHELD = "[phone number withheld]"
@@ -126,10 +127,12 @@ def answer(turn: Turn, typed: Typed, *, flow: Flow, channel: str,
     asks for a safe number (`before`), a UK mobile in the message is taken exactly as if typed
     into the number box: the conversation goes on at the flow's `number_saved` step, and the
     turn carries the number for the service to save sealed (the last one, if several), so the
-    survivor is not asked again. Otherwise the reply says, in their language, that the number
-    was not kept and how to give a safe number. Nothing is added in cover mode (whoever is
-    there sees only the cover reply), to a reply that sends nothing, or to an emergency reply
-    (its words are 999 and the helpline, and it must stay short)."""
+    survivor is not asked again. Otherwise the reply ends with NOT_KEPT, in their language: the
+    number was not kept, and (SMS) we only reply to this phone or (web chat) how to give a safe
+    number; `flows check` holds every reply with it to one segment over its own budget
+    (flows/outbound.yaml `withheld_extra`), so it is kept short. Nothing is added in cover
+    mode (whoever is there sees only the cover reply), to a reply that sends nothing, or to an
+    emergency reply (its words are 999 and the helpline, and it must stay short)."""
     if turn.state.cover or not turn.reply_ids or is_emergency(turn.reply_ids):
         return turn
     following = flow.number_saved_step

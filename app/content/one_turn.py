@@ -76,7 +76,7 @@ class Reply:
     where: str
     message_ids: tuple[str, ...]
     # With the line on a typed phone number after it: held to its own reply's budget plus
-    # the line's allowance, unless a budget is named for it (see SegmentBudgets.limit_of).
+    # the line's allowance, unless a budget is named for it (lint.SegmentBudgets.extra_for).
     withheld: bool = False
 
 

@@ -34,6 +34,7 @@ from sqlalchemy import Connection
 
 from app.crypto import ContactHasher, ReturnCodeKeys
 from app.deployment.sections import ReturnCodeLimits
+from app.networks import network_of
 from app.storage import return_codes as rows
 
 log = logging.getLogger(__name__)
@@ -99,7 +100,9 @@ class ReturnCodes:
         """The conversation this code opens, or `CodeRefused`. Counts a wrong code."""
         words = normalise(typed) if isinstance(typed, str) else ()
         well_formed = len(words) == WORDS_IN_CODE and all(w in self._known for w in words)
-        counters = [self._key("address", address or "unknown",
+        # Per network (an IPv6 address's /64: app/networks.py): a guesser with a /64 would
+        # otherwise have a fresh allowance for every guess.
+        counters = [self._key("address", network_of(address) if address else "unknown",
                               self.limits.wrong_codes_per_address)]
         if well_formed:
             counters.append(self._key("bucket", words[0], self.limits.wrong_codes_per_code))

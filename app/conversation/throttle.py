@@ -31,6 +31,7 @@ import redis
 
 from app.crypto import ContactHasher
 from app.deployment.sections import FloodLimits
+from app.networks import network_of
 
 log = logging.getLogger(__name__)
 PREFIX = "quietline:flood"
@@ -123,7 +124,9 @@ class Throttle:
         if address:
             # The address is hashed with the contact key before it reaches Redis; it is never
             # stored with a conversation, logged or kept longer than its allowance needs.
-            sources.append(("address", self.hasher.hash("flood-address", address),
+            # Counted per network (an IPv6 address's /64: app/networks.py), or one client
+            # with a /64 would have 2^64 allowances.
+            sources.append(("address", self.hasher.hash("flood-address", network_of(address)),
                             Bucket(limits.address_burst, limits.address_per_minute)))
         verdict = ALLOWED if not address else Verdict(address_hash=sources[-1][1])
         for source, key, bucket in sources:

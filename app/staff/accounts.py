@@ -33,6 +33,7 @@ from app.crypto import (
     Totp,
 )
 from app.deployment.sections import StaffPolicy
+from app.networks import network_of
 from app.staff.throttle import Admitted, Keys, Refused, Throttle
 from app.storage.db import Database
 from app.storage.models import Advocate, RecoveryCode, StaffSession, table_of
@@ -256,6 +257,9 @@ class Accounts:
 
     def _keys(self, email: str, address: str) -> Keys:
         normal = email.strip().casefold()
+        # Per network (an IPv6 address's /64: app/networks.py): otherwise a guesser with a
+        # /64 gets a fresh address, and a fresh try at a guarded e-mail, for every guess.
+        address = network_of(address)
         return Keys(address="address:" + self.hasher.hash("staff-sign-in", address),
                     email=self._email_key(normal),
                     pair="pair:" + self.hasher.hash("staff-sign-in-pair", f"{normal}|{address}"))

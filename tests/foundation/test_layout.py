@@ -16,7 +16,9 @@ COMPOSITION_ROOT = {"__init__", "factory"}
 # The composition root's services, a package (wiring, start-up, Redis) imported as one name.
 COMPOSITION_PACKAGES = {"services"}
 # cover_sites: the built-in covers the deployment file picks from (data only, under it).
-FOUNDATION = {"config", "cover_sites", "logs", "hours", "dispatch", "private_files"}
+# networks: which network a client address counts as; both the conversation's and the staff
+# sign-in's allowances need it, and it needs nothing but the standard library.
+FOUNDATION = {"config", "cover_sites", "logs", "hours", "dispatch", "private_files", "networks"}
 # Foundation large enough to be split into modules, still imported as one name (`app.crypto`,
 # `app.deployment`).
 FOUNDATION_PACKAGES = {"crypto", "deployment"}

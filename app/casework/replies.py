@@ -28,6 +28,7 @@ from app.content.catalogues import FALLBACK_LANGUAGE, Catalogues
 from app.content.lockscreen import LockScreenRule
 from app.content.segments import encoding_of
 from app.flows import FlowError
+from app.outbound import receipts as provider_receipts
 from app.staff import authz
 from app.staff.accounts import StaffMember
 from app.storage import cases, tallies, transcripts, vault
@@ -195,7 +196,11 @@ class Replies:
                 select(receipts_table.c.provider_sid, receipts_table.c.status)
                 .where(receipts_table.c.provider_sid.in_(sids))
                 .order_by(receipts_table.c.received_at, receipts_table.c.id)).all() if sids else []
-        latest = {sid: status for sid, status in receipts}  # later rows win
+        arrived: dict[str, list[str]] = {}
+        for sid, status in receipts:
+            arrived.setdefault(sid, []).append(status)
+        # The furthest status, not the latest to arrive: callbacks come out of order.
+        latest = {sid: provider_receipts.furthest(statuses) for sid, statuses in arrived.items()}
         return [ReplyStatus(r.id, r.status, r.hold_reason, aware(r.not_before),
                             r.error_kind, utc(r.created_at), aware(r.sent_at),
                             latest.get(r.provider_sid), r.message_id, r.advocate_id)

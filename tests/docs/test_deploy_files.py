@@ -52,14 +52,14 @@ def survivor_server_block() -> str:
     return NGINX_CONF[start:end]
 
 
-@pytest.fixture
-def nginx_in_front_of_nothing(tmp_path: Path) -> Iterator[str]:
-    port, dead = free_port(), free_port()
-    block = survivor_server_block()
+def start_nginx(tmp_path: Path, block: str, upstream: str) -> tuple[subprocess.Popen[bytes], str]:
+    """The real nginx with `block` (one server block of the shipped file) on a free local
+    port, without TLS, proxying to `upstream` instead of gunicorn; returns it and its URL."""
+    port = free_port()
     assert UPSTREAM in block
     block = block.replace("listen 443 ssl http2;", f"listen 127.0.0.1:{port};")
     block = re.sub(r"\n\s*ssl_certificate(_key)?\s[^\n]*", "", block)
-    block = block.replace(UPSTREAM, f"127.0.0.1:{dead}")
+    block = block.replace(UPSTREAM, upstream)
     (tmp_path / "logs").mkdir()
     conf = tmp_path / "nginx.conf"
     # One process, in the foreground, as whoever runs the tests (no privilege drop).
@@ -69,16 +69,20 @@ def nginx_in_front_of_nothing(tmp_path: Path) -> Iterator[str]:
         f"http {{ server_tokens off;\n{block}\n}}\n", encoding="utf-8")
     process = subprocess.Popen(["nginx", "-p", str(tmp_path), "-c", str(conf)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 10
     while True:
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                break
+                return process, f"http://127.0.0.1:{port}"
         except OSError:
             assert process.poll() is None, (tmp_path / "logs" / "error.log").read_text()
             assert time.monotonic() < deadline, "nginx did not start"
             time.sleep(0.05)  # polling for nginx's port, with the deadline above
+
+
+@pytest.fixture
+def nginx_in_front_of_nothing(tmp_path: Path) -> Iterator[str]:
+    process, base = start_nginx(tmp_path, survivor_server_block(), f"127.0.0.1:{free_port()}")
     try:
         yield base
     finally:

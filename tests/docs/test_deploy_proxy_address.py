@@ -12,11 +12,7 @@ the shipped file, in front of a small app wrapped exactly as Quietline's is.
 
 from __future__ import annotations
 
-import re
-import socket
-import subprocess
 import threading
-import time
 import urllib.request
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -26,7 +22,7 @@ import pytest
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.serving import make_server
 
-from tests.docs.test_deploy_files import NGINX_CONF, UPSTREAM, free_port
+from tests.docs.test_deploy_files import NGINX_CONF, start_nginx
 
 FORGED = "203.0.113.66"
 BLOCKS = {  # host: (where its server block starts, where the next part of the file starts)
@@ -61,32 +57,6 @@ def upstream() -> Iterator[int]:
         server.server_close()
 
 
-def start_nginx(tmp_path: Path, host: str, upstream: int) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    block = server_block(host)
-    assert UPSTREAM in block
-    block = block.replace("listen 443 ssl http2;", f"listen 127.0.0.1:{port};")
-    block = re.sub(r"\n\s*ssl_certificate(_key)?\s[^\n]*", "", block)
-    block = block.replace(UPSTREAM, f"127.0.0.1:{upstream}")
-    (tmp_path / "logs").mkdir()
-    conf = tmp_path / "nginx.conf"
-    conf.write_text(
-        f"daemon off; master_process off; pid {tmp_path}/nginx.pid;\n"
-        f"error_log {tmp_path}/logs/error.log;\nevents {{}}\n"
-        f"http {{ server_tokens off;\n{block}\n}}\n", encoding="utf-8")
-    process = subprocess.Popen(["nginx", "-p", str(tmp_path), "-c", str(conf)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return process, f"http://127.0.0.1:{port}"
-        except OSError:
-            assert process.poll() is None, (tmp_path / "logs" / "error.log").read_text()
-            assert time.monotonic() < deadline, "nginx did not start"
-            time.sleep(0.05)  # polling for nginx's port, with the deadline above
-
-
 def counted_address(url: str, headers: dict[str, str]) -> str:
     request = urllib.request.Request(url, data=b"x=1", headers=headers,  # noqa: S310
                                      method="POST")
@@ -97,7 +67,7 @@ def counted_address(url: str, headers: dict[str, str]) -> str:
 @pytest.mark.parametrize("host", sorted(BLOCKS))
 def test_a_forged_forwarded_for_is_not_believed(tmp_path: Path, upstream: int,
                                                 host: str) -> None:
-    process, base = start_nginx(tmp_path, host, upstream)
+    process, base = start_nginx(tmp_path, server_block(host), f"127.0.0.1:{upstream}")
     try:
         for path in PATHS[host]:
             for headers in ({"X-Forwarded-For": FORGED},

@@ -311,13 +311,14 @@ def too_large(_error: RequestEntityTooLarge) -> Response:
 
 @bp.post("/chat/erase")
 def erase() -> Response:
-    """Delete this conversation now (the page asked the survivor to confirm first)."""
+    """Delete this conversation now (the page asked the survivor to confirm first), with any
+    earlier one this page held and still shows (`earlier`: ChatSessions.erase)."""
     payload = _payload()
     token, language = payload.get("token"), payload.get("language")
     if language not in services().settings.deployment.languages:
         language = None
     try:
-        erased = _sessions().erase(token)
+        erased = _sessions().erase(token, payload.get("earlier", []))
     except Exception as error:  # noqa: BLE001 -- say it failed; never a trace
         log.error("event=chat.erase_failed request_id=%s %s", g.request_id,
                   exception_summary(error))

@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "web"
 MAX_MESSAGE_CHARS = 2000  # far more than anyone types in a chat box; refuse, do not truncate
+MAX_EARLIER_TOKENS = 50  # tokens one page held before its current one, read by `erase`
 _CLIENT_ID = re.compile(r"^[0-9a-f]{32}$")
 # Python's json joins a valid surrogate pair into one character, so any surrogate left in a
 # string is half an emoji (a paste cut in two); it cannot be encoded to be sealed.
@@ -197,23 +198,43 @@ class ChatSessions:
             return []
         return self.collect_replies(conversation_id)
 
-    def erase(self, token: object) -> bool:
+    def erase(self, token: object, earlier: object = ()) -> bool:
         """The survivor pressed "delete this conversation" (and confirmed): destroy it now, as
-        the SMS keyword does (app/lifecycle/erasure.py). True if there was a conversation to
-        erase."""
-        if not self.tokens.is_valid(token):
+        the SMS keyword does (app/lifecycle/erasure.py). `earlier` are the other tokens this
+        page held (a conversation left idle past the timeout is ended and the page given a
+        new token, but its messages are still on the screen, so they are still "this
+        conversation" to the survivor): theirs are destroyed too, open or ended. True if
+        there was anything to erase."""
+        tokens = self._page_tokens(token, earlier)
+        if not tokens:
             return False
         service = self.conversations
+        erased = 0
         with service.database.transaction() as connection:
-            conversation_id = vault.open_conversation_id(
-                connection, channel=CHANNEL, contact_hash=self._hash(connection, str(token)))
-            if conversation_id is None:
-                return False
-            erasure.erase(connection, conversation_id, also=None, now=service.clock())
-        service.forget_spooled(CHANNEL, str(token))
-        if service.dispatcher is not None:
+            for each in tokens:
+                for conversation_id in vault.conversation_ids(
+                        connection, channel=CHANNEL, contact_hash=self._hash(connection, each)):
+                    erasure.erase(connection, conversation_id, also=None, now=service.clock())
+                    erased += 1
+        for each in tokens:
+            service.forget_spooled(CHANNEL, each)
+        if erased and service.dispatcher is not None:
             service.dispatcher.reclaim()
-        return True
+        if len(tokens) > 1:
+            log.info("event=chat.erased_with_earlier tokens=%s conversations=%s",
+                     len(tokens), erased)
+        return erased > 0
+
+    def _page_tokens(self, token: object, earlier: object) -> list[str]:
+        """The valid tokens among the page's current one and its earlier ones, each once; at
+        most MAX_EARLIER_TOKENS earlier ones are read (a page that went idle that often over
+        a day would have ended most of them by retention long before)."""
+        given = [token, *(earlier[:MAX_EARLIER_TOKENS] if isinstance(earlier, list) else [])]
+        valid: list[str] = []
+        for each in given:
+            if self.tokens.is_valid(each) and str(each) not in valid:
+                valid.append(str(each))
+        return valid
 
     def end(self, token: object) -> bool:
         """The survivor left: end the conversation so the token opens nothing any more."""

@@ -347,6 +347,14 @@ def end_by_id(connection: Connection, conversation_id: uuid.UUID, now: datetime)
                                                    _c.closed_at.is_(None)).values(closed_at=now))
 
 
+def conversation_ids(connection: Connection, *, channel: str, contact_hash: str
+                     ) -> list[uuid.UUID]:
+    """Every conversation of this contact, open or ended (a web chat's token has at most
+    one, but an idle one is ended, not gone, until retention)."""
+    return list(connection.execute(
+        select(_c.id).where(_c.channel == channel, _c.contact_hash == contact_hash)).scalars())
+
+
 def open_conversation_id(connection: Connection, *, channel: str, contact_hash: str
                          ) -> uuid.UUID | None:
     found: uuid.UUID | None = connection.execute(

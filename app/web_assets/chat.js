@@ -21,6 +21,10 @@
   var codeInput = document.getElementById("code-input");
   var codeStatus = document.getElementById("code-status");
   var token = null;
+  // Tokens this page held before its current one (a conversation left idle is ended and the
+  // page given a new token; a code brings another conversation in), kept only here: their
+  // messages are still on the screen, so "delete this conversation" deletes them too.
+  var earlier = [];
   var exited = false;
   var sending = Promise.resolve();  // settles once every message sent so far has its answer
   var erasing = null;               // while a deletion runs: settles when it has finished
@@ -119,6 +123,11 @@
     });
   }
 
+  function adopt(next) {
+    if (token && next !== token && earlier.indexOf(token) < 0) { earlier.push(token); }
+    token = next;
+  }
+
   function ensureToken() {
     if (token) { return Promise.resolve(token); }
     return post("/chat/start", {}).then(function (result) {
@@ -169,7 +178,7 @@
         add(result.data.message || config.text.error, "from-service notice");
         return;
       }
-      token = result.data.token;
+      adopt(result.data.token);
       if (result.data.notice) { add(result.data.notice, "from-service notice"); }
       result.data.replies.forEach(function (reply) { add(reply, "from-service"); });
       if (result.data.code) { showCode(result.data.code); }
@@ -282,11 +291,11 @@
         return;
       }
       codeInput.value = "";
-      var earlier = token;
-      token = result.data.token;
-      if (earlier && earlier !== token && navigator.sendBeacon) {
+      var before = token;
+      adopt(result.data.token);
+      if (before && before !== token && navigator.sendBeacon) {
         // The page's own unused conversation, if it had started one, ends here.
-        navigator.sendBeacon("/chat/exit", new Blob([earlier], { type: "text/plain" }));
+        navigator.sendBeacon("/chat/exit", new Blob([before], { type: "text/plain" }));
       }
       leaveCodeEntry();
       add(result.data.message, "from-service notice");
@@ -322,7 +331,7 @@
     // that the page has forgotten, or brings its token back.
     erasing = sending.then(function () {
       if (!token) { return { ok: true, data: {} }; }  // nothing was sent: nothing to delete
-      return post("/chat/erase", { token: token, language: chat.lang });
+      return post("/chat/erase", { token: token, earlier: earlier, language: chat.lang });
     }).then(function (result) {
       if (!result.ok) {
         // The server could not delete it: say so and keep the token, so that "Yes" can be
@@ -333,6 +342,7 @@
       // Deleted: nothing of this conversation stays on the page, and the next message
       // starts a new one.
       token = null;
+      earlier = [];
       list.textContent = "";
       notice.textContent = result.data.message || notice.getAttribute("data-erased");
     }, function () {

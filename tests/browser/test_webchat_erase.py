@@ -12,6 +12,7 @@ again. Quick exit works as ever while the question is open.
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -19,7 +20,7 @@ from flask import Flask
 from playwright.sync_api import BrowserContext, Page, expect
 from sqlalchemy import select
 
-from app.services import services
+from app.services import Services, services
 from app.storage import transcripts
 from app.storage.models import Conversation
 from tests.browser.chat import EXIT_URL, WELCOME_MARK, ChatPage, ExitSite, header_problems
@@ -27,6 +28,7 @@ from tests.browser.harness import CONTROL_VALUE, Browsers, ControlSite, LiveServ
 from tests.browser.profile import Profile, origin_forms
 from tests.browser.test_webchat_accessibility import _blocking_violations
 from tests.browser.test_webchat_traces import LINGER_MS
+from tests.conftest import MovableClock
 
 pytestmark = pytest.mark.browser
 
@@ -39,6 +41,11 @@ def _conversations(app: Flask) -> dict[uuid.UUID, list[str]]:
         ids = connection.execute(select(Conversation.id)).scalars().all()
         return {conversation_id: [m.body for m in transcripts.transcript(
             connection, services().keyring, conversation_id)] for conversation_id in ids}
+
+
+def services_of(server: LiveServer) -> Services:
+    with server.app.app_context():
+        return services()
 
 
 def _chat_with_canary(server: LiveServer, context: BrowserContext, query: str = "") -> ChatPage:
@@ -118,6 +125,31 @@ def test_yes_empties_the_page_erases_on_the_server_and_starts_afresh(
     [fresh] = _conversations(live_server.app).values()
     assert "hello again" in fresh
     assert not [text for text in fresh if CANARY in text], fresh
+
+
+def test_yes_also_erases_the_conversation_the_page_left_idle(
+        live_server: LiveServer, browsers: Browsers, clock: MovableClock) -> None:
+    """A page left open past the idle timeout starts a new conversation with its next message,
+    but the earlier messages are still on the screen: "delete this conversation" must not
+    leave them on the server while the page says it was deleted."""
+    clock.set(datetime(2026, 11, 25, 21, 0, tzinfo=UTC))
+    chat = _chat_with_canary(live_server, browsers.launch_on_disk())
+    idle = services_of(live_server).settings.deployment.conversation_idle_minutes
+    clock.advance(timedelta(minutes=idle + 1))
+    chat.send("are you still there")
+    assert len(_conversations(live_server.app)) == 2, "the idle one was not replaced"
+    _ask_to_erase(chat.page)
+
+    with chat.page.expect_request(live_server.url("/chat/erase")) as sent:
+        answer = _confirm_erase(chat)
+
+    assert answer["erased"] is True, answer
+    asked = sent.value.post_data_json
+    # The page's messages went out under its first token; the new one came with the answer.
+    assert asked["earlier"] == chat.tokens, asked
+    assert asked["token"] not in chat.tokens, asked
+    expect(chat.page.locator("#messages li")).to_have_count(0)
+    assert _conversations(live_server.app) == {}, "the idle conversation was left behind"
 
 
 def test_a_failed_request_keeps_the_token_to_try_again(live_server: LiveServer,

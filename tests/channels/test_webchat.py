@@ -259,6 +259,41 @@ def test_the_erase_button_destroys_the_conversation_at_once(client: FlaskClient,
     assert answer.headers["Cache-Control"].startswith("no-store")
 
 
+def test_erase_also_destroys_the_conversation_this_page_left_idle(
+    client: FlaskClient, built: Services
+) -> None:
+    """Left idle, a page's next message starts a new conversation under a new token, but the
+    page still shows the earlier messages: erasing with the page's earlier tokens destroys
+    them too, open or ended. Forged or repeated tokens among them change nothing."""
+    clock = MovableClock(datetime(2026, 11, 25, 21, 0, tzinfo=UTC))
+    built.conversations.clock = clock
+    first = start(client)
+    send(client, first, "hello")
+    clock.advance(timedelta(minutes=built.settings.deployment.conversation_idle_minutes + 1))
+    second = send(client, first, "2").get_json()["token"]
+    other_page = start(client)
+    send(client, other_page, "someone else's chat")
+    assert count(built, Conversation) == 3
+
+    answer = client.post("/chat/erase", json={
+        "token": second, "earlier": [first, first, "forged", None, 7], "language": "en"})
+
+    assert answer.get_json()["erased"] is True
+    assert count(built, Conversation) == 1  # only the other page's conversation is left
+    assert send(client, other_page, "still here").get_json()["token"] == other_page
+
+
+@pytest.mark.parametrize("earlier", ["not a list", {"a": 1}, None])
+def test_erase_ignores_earlier_tokens_that_are_not_a_list(
+    client: FlaskClient, built: Services, earlier: object
+) -> None:
+    token = start(client)
+    send(client, token, "hello")
+    answer = client.post("/chat/erase", json={"token": token, "earlier": earlier})
+    assert answer.get_json()["erased"] is True
+    assert count(built, Conversation) == 0
+
+
 @pytest.mark.parametrize("payload", [{}, {"token": "forged"}, {"token": None}, []])
 def test_erasing_with_no_or_a_forged_token_erases_nothing_and_says_so(
         client: FlaskClient, payload: object) -> None:

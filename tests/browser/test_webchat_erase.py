@@ -145,6 +145,7 @@ def test_yes_also_erases_the_conversation_the_page_left_idle(
 
     assert answer["erased"] is True, answer
     asked = sent.value.post_data_json
+    assert isinstance(asked, dict), asked
     # The page's messages went out under its first token; the new one came with the answer.
     assert asked["earlier"] == chat.tokens, asked
     assert asked["token"] not in chat.tokens, asked

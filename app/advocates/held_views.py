@@ -16,7 +16,7 @@ from werkzeug.wrappers.response import Response as BaseResponse
 from app.advocates import bp, local_time
 from app.casework import wording
 from app.casework.desk import facts
-from app.casework.held_replies import HELD_CHOICES, WaitingReply, count_words
+from app.casework.held_replies import WaitingReply, count_words, held_choices
 from app.services import services
 from app.staff import authz
 from app.storage.cases import CaseRecord
@@ -50,7 +50,8 @@ def held_panel(record: CaseRecord) -> HeldPanel:
     only = next(iter(times)) if len(times) == 1 else None
     return HeldPanel(lines, authz.can_withdraw_reply(g.staff, facts(record)),
                      f"{count_words(len(waiting))} not sent yet" if waiting else "",
-                     f"held until {local_time(only)}" if only else "", HELD_CHOICES)
+                     f"held until {local_time(only)}" if only else "",
+                     held_choices(len(waiting)))
 
 
 @bp.post("/cases/<int:case_id>/replies/<int:reply_id>/withdraw")

@@ -38,9 +38,12 @@ replies = table_of(Reply)
 # A reply that has not gone: held by the gate, or queued (an SMS about to be sent, a web reply
 # waiting for the survivor's page to collect it). "sending" has left our hands.
 WAITING = ("queued", "held")
-# What the close form asks when replies are waiting.
+# What the close form asks when replies are waiting, of one reply and of several: the advocate
+# reads "it" of one and "they" of several in every sentence about them (like the panel).
 HELD_CHOICES = {"send": "Still send them when it is safe for the survivor",
                 "withdraw": "Withdraw them: they will not be sent"}
+HELD_CHOICE_ONE = {"send": "Still send it when it is safe for the survivor",
+                   "withdraw": "Withdraw it: it will not be sent"}
 
 
 @dataclass(frozen=True)
@@ -61,13 +64,7 @@ class HeldReplies:
     def waiting(self, case_id: int) -> list[WaitingReply]:
         """The case's replies not yet gone, oldest first: times and authors, no text."""
         with self.casework.database.transaction() as connection:
-            rows = connection.execute(
-                select(replies.c.id, replies.c.advocate_id, replies.c.created_at,
-                       replies.c.status, replies.c.hold_reason, replies.c.not_before)
-                .where(replies.c.escalation_id == case_id, replies.c.status.in_(WAITING))
-                .order_by(replies.c.created_at, replies.c.id)).all()
-        return [WaitingReply(r.id, r.advocate_id, utc(r.created_at), r.status, r.hold_reason,
-                             aware(r.not_before)) for r in rows]
+            return waiting_in(connection, case_id)
 
     def withdraw(self, case_id: int, member: StaffMember, reply_id: int) -> None:
         """Withdraw one reply that has not gone; CaseConflict if it went (or was withdrawn)
@@ -83,22 +80,26 @@ class HeldReplies:
 
     def close(self, case_id: int, member: StaffMember, reason: str, held: str) -> None:
         """Close the case; with replies waiting, `held` says whether they still go ("send") or
-        are withdrawn ("withdraw"), in the same transaction as the close."""
+        are withdrawn ("withdraw").
+
+        The replies are counted, and the choice applied, inside the transaction that closes
+        the case, after its UPDATE: that holds the case's row (PostgreSQL) or the database's
+        write lock (SQLite) until the commit, and `Replies.send` takes the same lock before it
+        stores a reply, so no reply can be written between the count and the close and go
+        without the advocate having chosen. Refusing (no choice made) rolls the close back."""
         record = self.casework.load(case_id)
         if not authz.can_close(member, facts(record)):
             raise NotAllowed("close")
-        waiting = self.waiting(case_id)
-        if waiting and held not in HELD_CHOICES:
-            raise FormIncomplete(
-                f"{count_words(len(waiting))} not sent yet: choose whether they still go to "
-                "the survivor when it is safe, or are withdrawn, then close the case.")
 
-        def withdraw_all(connection: Connection) -> None:
-            for reply in waiting:
-                self._withdraw(connection, record, member, reply.id)
+        def decide(connection: Connection) -> None:
+            waiting = waiting_in(connection, case_id)
+            if waiting and held not in HELD_CHOICES:
+                raise FormIncomplete(close_question(len(waiting)))
+            if waiting and held == "withdraw":
+                for reply in waiting:
+                    self._withdraw(connection, record, member, reply.id)
 
-        self.casework.close(case_id, member, reason,
-                            then=withdraw_all if waiting and held == "withdraw" else None)
+        self.casework.close(case_id, member, reason, then=decide)
 
     def _withdraw(self, connection: Connection, record: cases.CaseRecord,
                   member: StaffMember, reply_id: int) -> bool:
@@ -116,6 +117,32 @@ class HeldReplies:
         return bool(taken)
 
 
+def waiting_in(connection: Connection, case_id: int) -> list[WaitingReply]:
+    """The case's replies not yet gone, oldest first, read on `connection` (so inside the
+    caller's transaction): times and authors, no text."""
+    rows = connection.execute(
+        select(replies.c.id, replies.c.advocate_id, replies.c.created_at,
+               replies.c.status, replies.c.hold_reason, replies.c.not_before)
+        .where(replies.c.escalation_id == case_id, replies.c.status.in_(WAITING))
+        .order_by(replies.c.created_at, replies.c.id)).all()
+    return [WaitingReply(r.id, r.advocate_id, utc(r.created_at), r.status, r.hold_reason,
+                         aware(r.not_before)) for r in rows]
+
+
 def count_words(count: int) -> str:
     """"1 reply" / "3 replies"."""
     return f"{count} repl{'y' if count == 1 else 'ies'}"
+
+
+def held_choices(count: int) -> dict[str, str]:
+    """The close form's choices for `count` waiting replies, "it" of one, "them" of several."""
+    return HELD_CHOICE_ONE if count == 1 else HELD_CHOICES
+
+
+def close_question(count: int) -> str:
+    """Why a close with `count` replies waiting and no choice made is refused."""
+    if count == 1:
+        return ("1 reply not sent yet: choose whether it still goes to the survivor when it "
+                "is safe, or is withdrawn, then close the case.")
+    return (f"{count_words(count)} not sent yet: choose whether they still go to the "
+            "survivor when it is safe, or are withdrawn, then close the case.")

@@ -21,7 +21,7 @@ from sqlalchemy import select, update
 
 from app import audit
 from app.casework.canned import CannedReplies, Offered
-from app.casework.desk import CaseNotFound, Casework, NotAllowed, facts
+from app.casework.desk import CaseConflict, CaseNotFound, Casework, NotAllowed, facts
 from app.casework.held_replies import HeldReplies
 from app.casework.outbound_gate import Gate
 from app.content.catalogues import FALLBACK_LANGUAGE, Catalogues
@@ -43,6 +43,8 @@ receipts_table = table_of(DeliveryReceipt)
 CANNED = ("canned.received", "canned.safe_now", "canned.when_safe", "canned.services",
           "canned.closing")
 MAX_REPLY_CHARS = 1000
+STILL_YOURS = ("The case was closed, released or handed over while you were writing, so the "
+               "reply was not stored. Reload the case to see where it is.")
 
 
 class DraftRefused(ValueError):
@@ -176,6 +178,13 @@ class Replies:
                 status="queued" if gate.open else "held", hold_reason=gate.reason,
                 not_before=gate.opens_at, attempts=0, created_at=now,
             ).returning(replies.c.id)).scalar_one()
+            # Checked again with the case held: a close, release or handover that committed
+            # since the draft was checked must not leave a reply nobody chose to send (a close
+            # counts the waiting replies under the same lock, app/casework/held_replies.py).
+            cases.hold_row(connection, case_id)
+            current = cases.load(connection, self.casework.keyring, case_id)
+            if current is None or not authz.can_reply(member, facts(current)):
+                raise CaseConflict(STILL_YOURS)
             tallies.first_reply(connection, case_id, now)
             audit.record(connection, now=now, actor=audit.staff(member.id),
                          action="reply.written", conversation_id=record.conversation_id,

@@ -224,6 +224,18 @@ def transition(connection: Connection, case_id: int, *, expect: tuple[str, ...],
     return bool(connection.execute(statement.values(**values)).rowcount)
 
 
+def hold_row(connection: Connection, case_id: int) -> None:
+    """Hold the case's row until this transaction ends, as a change to it would: a close (or
+    any `transition`) in flight finishes first, and one that comes later waits for this.
+
+    A write that changes nothing, not SELECT ... FOR UPDATE: on SQLite only a write takes the
+    database's write lock (FOR UPDATE means nothing there), and the reads after it are then
+    inside this write transaction. Take it after the transaction's inserts that reference the
+    conversation: erasure locks the conversation's row and then updates its cases, so taking
+    this first could wait on erasure while erasure waits on us (app/lifecycle/erasure.py)."""
+    connection.execute(update(escalations).where(_e.id == case_id).values(status=_e.status))
+
+
 def mark_notified(connection: Connection, case_id: int, now: datetime) -> None:
     connection.execute(update(escalations).where(_e.id == case_id, _e.notified_at.is_(None))
                        .values(notified_at=now))

@@ -7,12 +7,17 @@ sent); closing asks whether they go or are withdrawn. STOP and erasure still hol
 from __future__ import annotations
 
 import re
+import threading
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import event
 
+from app.casework.desk import CaseConflict
+from app.services import services
 from app.worker import sweeper
 from tests.conftest import MovableClock
 from tests.support.cases import claim, latest_case, reply_rows, send_reply
@@ -163,3 +168,81 @@ def test_stop_or_erasure_after_closing_still_hold_a_kept_reply(
     sweep(app)
     sweep(app)
     assert fake_twilio.count(to=SURVIVOR, body=REPLY) == 0
+
+
+def close_page(client: FlaskClient, case_id: int, **form: str) -> str:
+    page = client.get(f"/advocates/cases/{case_id}").get_data(as_text=True)
+    return client.post(f"/advocates/cases/{case_id}/close",
+                       data={"csrf_token": csrf(page), "reason": "supported", **form}
+                       ).get_data(as_text=True)
+
+
+def test_one_held_reply_is_it_in_the_close_form_and_its_refusal(
+        advocate: FlaskClient, held: int) -> None:
+    page = advocate.get(f"/advocates/cases/{held}").get_data(as_text=True)
+    form = page[page.index('id="close-held"'):]
+    assert "Still send it when it is safe" in form
+    assert "Withdraw it: it will not be sent" in form
+    refusal = close_page(advocate, held)
+    assert "1 reply not sent yet: choose whether it still goes" in refusal
+    assert "or is withdrawn" in refusal
+    assert " they " not in refusal
+
+
+def test_two_held_replies_are_them_in_the_close_form_and_its_refusal(
+        advocate: FlaskClient, held: int) -> None:
+    assert send_reply(advocate, held, "And one more thing.").status_code == 302
+    page = advocate.get(f"/advocates/cases/{held}").get_data(as_text=True)
+    assert "Still send them when it is safe" in page
+    refusal = close_page(advocate, held)
+    assert "2 replies not sent yet: choose whether they still go" in refusal
+    assert "or are withdrawn" in refusal
+
+
+def test_a_reply_written_while_the_case_is_closing_does_not_escape_the_choice(
+        app: Flask, advocate: FlaskClient, twilio: TwilioSigner) -> None:
+    """The close counts the waiting replies (none) and a reply is written right after that
+    count, from another request: either the close sees it and asks, or the reply is refused
+    because the case closed. Never a closed case with a reply nobody chose to send."""
+    twilio.sms("person")
+    case_id = latest_case(twilio)
+    claim(advocate, case_id)
+    outcome: dict[str, object] = {}
+
+    def write_reply() -> None:
+        with app.app_context():
+            member = services().accounts.find("a@example.org")
+            assert member is not None
+            try:
+                outcome["reply"] = services().replies.send(case_id, member, REPLY)[0]
+            except CaseConflict as refused:
+                outcome["refused"] = refused.message
+
+    writer = threading.Thread(target=write_reply)
+    started: list[bool] = []
+
+    def after_the_count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if (statement.lstrip().startswith("SELECT replies.id, replies.advocate_id")
+                and threading.current_thread() is not writer and not started):
+            started.append(True)
+            writer.start()
+            # Long enough for the reply to be stored if nothing holds it back; with the
+            # close holding the case it waits for the commit instead.
+            writer.join(timeout=2)
+
+    token = csrf_from(advocate, f"/advocates/cases/{case_id}")
+    with app.app_context():
+        engine = services().database.engine
+    event.listen(engine, "after_cursor_execute", after_the_count)
+    try:
+        status = advocate.post(f"/advocates/cases/{case_id}/close",
+                               data={"csrf_token": token, "reason": "supported"}).status_code
+    finally:
+        event.remove(engine, "after_cursor_execute", after_the_count)
+    writer.join(timeout=30)
+    assert not writer.is_alive()
+    assert "reply" in outcome or "refused" in outcome
+    waiting = [r for r in reply_rows(app) if r.status in ("queued", "held")]
+    closed = audit_rows(app, "case.closed") != []
+    assert not (closed and waiting), (status, outcome)
+

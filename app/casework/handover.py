@@ -67,7 +67,11 @@ class Held:
     last_survivor_at: datetime | None
     # When the survivor's last message has had no advocate reply since (None: answered).
     unanswered_since: datetime | None
+    # Replies written but held (for the safe time, or by the survivor's STOP, pause...): they
+    # still go when it is safe, also after a handover, so whoever hands over must see them.
     held_replies: int
+    held_first: datetime | None = None  # the earliest safe time one of them waits for
+    held_last: datetime | None = None  # the latest (the same as the first for one time)
 
 
 @dataclass(kw_only=True)
@@ -146,12 +150,15 @@ class Handover:
         last_advocate = (select(_m.conversation_id, func.max(_m.created_at).label("at"))
                          .where(_m.author == "advocate").group_by(_m.conversation_id)
                          .subquery())
-        held = (select(replies.c.escalation_id, func.count().label("n"))
+        held = (select(replies.c.escalation_id, func.count().label("n"),
+                       func.min(replies.c.not_before).label("first"),
+                       func.max(replies.c.not_before).label("last"))
                 .where(replies.c.status == "held").group_by(replies.c.escalation_id)
                 .subquery())
         query = (select(_e.id, _e.priority, _e.status, _e.created_at, _e.claimed_by,
                         conversations.c.reference, last_in.c.at.label("last_in"),
-                        last_advocate.c.at.label("last_out"), held.c.n.label("held"))
+                        last_advocate.c.at.label("last_out"), held.c.n.label("held"),
+                        held.c.first.label("held_first"), held.c.last.label("held_last"))
                  .join(conversations, conversations.c.id == _e.conversation_id)
                  .outerjoin(last_in, last_in.c.conversation_id == _e.conversation_id)
                  .outerjoin(last_advocate,
@@ -171,5 +178,6 @@ class Handover:
                 last_out_at is None or last_out_at < last_in_at) else None
             found.append(Held(r.id, r.reference, names.get(r.claimed_by, "-"),
                               PRIORITY_NAMES.get(r.priority, "routine"), r.status,
-                              utc(r.created_at), last_in_at, waiting, int(r.held or 0)))
+                              utc(r.created_at), last_in_at, waiting, int(r.held or 0),
+                              aware(r.held_first), aware(r.held_last)))
         return found

@@ -246,3 +246,21 @@ def test_a_reply_written_while_the_case_is_closing_does_not_escape_the_choice(
     closed = audit_rows(app, "case.closed") != []
     assert not (closed and waiting), (status, outcome)
 
+
+def test_the_shift_summary_says_which_replies_are_held_and_until_when(
+        advocate: FlaskClient, held: int) -> None:
+    """An advocate handing over at the end of a shift sees the held reply: count and time,
+    never its text."""
+    page = advocate.get("/advocates/shift").get_data(as_text=True)
+    assert "1 reply is held, not sent yet, until Tue 01 Dec 18:00" in page
+    assert "It still goes to the survivor when it is safe" in page
+    assert "<td>1 until Tue 01 Dec 18:00</td>" in page
+    assert REPLY not in page
+
+
+def test_the_shift_summary_speaks_of_several_held_replies_as_them(
+        advocate: FlaskClient, held: int) -> None:
+    assert send_reply(advocate, held, "And one more thing.").status_code == 302
+    page = advocate.get("/advocates/shift").get_data(as_text=True)
+    assert "2 replies are held, not sent yet, the first until Tue 01 Dec 18:00" in page
+    assert "They still go to the survivor when it is safe" in page

@@ -11,6 +11,7 @@ from app.advocates import bp
 from app.advocates.answers import answer
 from app.casework.canned import MAX_CHARS, MAX_LABEL, CannedRefused, UnknownCanned
 from app.casework.desk import NotAllowed
+from app.content.numbers import RIGHT_TO_LEFT
 from app.content.segments import encoding_of
 from app.services import services
 from app.staff import authz
@@ -36,11 +37,15 @@ def _edit_page(key: str, language: str, text: str, problems: list[str] | tuple[s
     built = services()
     names = built.accounts.names()
     rule = built.canned.rule()
-    encoding = encoding_of(text)
+    # The lock screen, the parts and the whole are those of the text the survivor gets, with
+    # the local services written in, not of the template with "{services}" in it.
+    sent = built.canned.as_sent(text, language)
+    encoding = encoding_of(sent)
     return Response(render_template(
-        "advocates/canned_edit.html", key=key, language=language, text=text,
+        "advocates/canned_edit.html", key=key, language=language, text=text, sent=sent,
+        right_to_left=language in RIGHT_TO_LEFT,
         problems=problems, history=built.canned.history(key, language), names=names,
-        preview=text[: rule.preview], preview_chars=rule.preview, segments=encoding.segments,
+        preview=sent[: rule.preview], preview_chars=rule.preview, segments=encoding.segments,
         encoding=encoding.name, max_chars=MAX_CHARS,
         label=next((e.label for e in built.canned.entries() if e.key == key), key)),
         status=status)

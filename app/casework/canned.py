@@ -171,6 +171,12 @@ class CannedReplies:
                     break
         return offered
 
+    def as_sent(self, text: str, language: str) -> str:
+        """`text` as a survivor writing in `language` receives it: {services} filled with the
+        deployment's services in that language (numbers isolated in right-to-left text), as
+        the picker and `flows check` fill it. The editor previews this, not the template."""
+        return self._filled(text, language)
+
     def _filled(self, text: str, language: str) -> str:
         try:
             return text.format_map(_Blank({"services": self.services_text(language)}))

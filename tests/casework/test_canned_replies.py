@@ -4,6 +4,8 @@ check` refuses a catalogue text, offered to advocates in the survivor's language
 
 from __future__ import annotations
 
+import html
+
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -140,3 +142,23 @@ def test_a_translation_keeps_the_english_placeholders(
         app: Flask, supervisor: FlaskClient) -> None:
     assert save(supervisor, "canned.services", "pl", "Oto przydatne numery.") == 422
     assert save(supervisor, "canned.services", "pl", "Oto przydatne numery.\n{services}") == 302
+
+
+@pytest.mark.parametrize("language", ["en", "ur", "pl"])
+def test_the_editor_previews_useful_numbers_as_the_survivor_receives_them(
+        app: Flask, supervisor: FlaskClient, language: str) -> None:
+    """The "Useful numbers" preview shows the deployment's services written in, in the reply's
+    language, exactly as the picker offers it (and the survivor gets it): not "{services}"."""
+    page = supervisor.get(f"/advocates/canned/canned.services/{language}").get_data(
+        as_text=True)
+    with app.app_context():
+        built = services()
+        listed = built.conversations.services_text(language)
+        as_offered = dict(built.replies.canned(language))["canned.services"]
+    shown = page[page.index('id="as-sent"'):]
+    shown = html.unescape(shown[shown.index(">") + 1:shown.index("</p>")])
+    assert shown == as_offered
+    assert listed in shown
+    lock_screen = page[page.index('id="lockscreen"'):page.index("</p>", page.index(
+        'id="lockscreen"'))]
+    assert "{services}" not in lock_screen

@@ -73,3 +73,34 @@ def test_filter_labels_and_fields_stand_apart(
         if found:
             cramped[path] = found
     assert cramped == {}
+
+
+# Where each of the header's items starts, left to right: the name, each link, the e-mail and
+# the sign-out button.
+HEADER_ITEMS = """() => [...document.querySelectorAll(
+    "header strong, header nav a, header .who, header button")].map((e) => {
+  const r = e.getBoundingClientRect();
+  return {top: Math.round(r.top + r.height / 2), right: Math.round(r.right), text: e.textContent};
+})"""
+
+
+@pytest.mark.parametrize(("width", "height"), [(1366, 768), (390, 844)])
+def test_the_supervisors_header_is_one_line_on_a_desktop_and_whole_on_a_phone(
+        live_server: LiveServer, browsers: Browsers, width: int, height: int) -> None:
+    """A supervisor has the most links; with a long e-mail they still sit on one line at
+    1366 px (the e-mail cut short, whole in its tooltip), and on a phone they wrap inside the
+    screen, none cut off."""
+    email = "alexandra.whitfield-jones@partnership.example"
+    supervisor = staff.make_advocate(live_server.app, email, "supervisor")
+    page = browsers.launch().pages[0]
+    page.set_viewport_size({"width": width, "height": height})
+    sign_in(page, live_server, supervisor)
+    page.goto(live_server.url("/advocates/queue"))
+    items = page.evaluate(HEADER_ITEMS)
+    assert len(items) == 12  # the name, nine links, the e-mail, Sign out
+    assert all(item["right"] <= width for item in items), items
+    if width >= 1366:
+        middles = {item["top"] for item in items}
+        assert max(middles) - min(middles) <= 4, items
+    assert page.locator("header .who").get_attribute("title") == f"{email} (supervisor)"
+    assert page.evaluate("document.documentElement.scrollWidth") <= width

@@ -73,8 +73,21 @@ def answer(status: int, text: str, link: tuple[str, str] | None = None) -> Respo
         response.status_code = status
         return response
     return Response(render_template("advocates/message.html", title="That did not work",
-                                    text=text, back=url_for("advocates.queue"), link=link),
+                                    text=text, back=url_for("advocates.queue"),
+                                    link=link or _back_to_the_case(status)),
                     status=status)
+
+
+def _back_to_the_case(status: int) -> tuple[str, str] | None:
+    """A form on a case refused as incomplete, in conflict or not sendable (a close without
+    the held replies' choice, a referral without consent): the next step is the case again,
+    not the queue (found on shift: the advocate had to find the case again)."""
+    case_id = (request.view_args or {}).get("case_id")
+    if status not in (400, 409, 422) or not isinstance(case_id, int):
+        return None
+    if request.form.get("from") == "manage":
+        return url_for("advocates.manage", case_id=case_id), "Back to the case"
+    return url_for("advocates.case", case_id=case_id), "Back to the case"
 
 
 @bp.errorhandler(CaseNotFound)

@@ -262,5 +262,10 @@ def test_the_shift_summary_speaks_of_several_held_replies_as_them(
         advocate: FlaskClient, held: int) -> None:
     assert send_reply(advocate, held, "And one more thing.").status_code == 302
     page = advocate.get("/advocates/shift").get_data(as_text=True)
-    assert "2 replies are held, not sent yet, the first until Tue 01 Dec 18:00" in page
+    assert "2 replies are held, not sent yet, until Tue 01 Dec 18:00" in page
     assert "They still go to the survivor when it is safe" in page
+
+
+def test_a_refused_close_leads_back_to_the_case(advocate: FlaskClient, held: int) -> None:
+    refusal = close_page(advocate, held)
+    assert f'id="next-step" href="/advocates/cases/{held}">Back to the case' in refusal

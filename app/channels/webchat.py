@@ -99,7 +99,7 @@ def _page(template: str, *, notes: bool = False) -> Response:
         template, language=language, direction="rtl" if language in RTL else "ltr",
         cover=cover, favicon=_favicon(cover), css=css, js=js,
         exit_url=deployment.exit_url,
-        t=t, numbers=isolated_html, speakers=speakers,
+        t=t, numbers=isolated_html, speakers=speakers, guide_page=notes,
         # As UTF-8, not \u escapes (still safe inside <script>: <, >, & and ' are escaped):
         # a Gurmukhi or Arabic letter takes 3 bytes, not 6, and the page stays under 50 KB.
         chat_config=htmlsafe_json_dumps(chat_config,

@@ -7,7 +7,11 @@ safety policy, so it is written out here once:
    conversation goes idle: whoever holds the phone now learns nothing.
 2. Global keywords ("999", "person", "pause", in any supported language) win from any step,
    even on first contact: a survivor whose first words are "help me" gets the emergency
-   options, not a welcome.
+   options, not a welcome. One exception: at a step that asks a yes-or-no question
+   (`answers`), a whole-message yes or no (flows/answers.yaml) answers it before the pause and
+   greeting keywords, some of whose words are answers ("not now", "nie teraz"; Somali "haye").
+   Read as the keyword, "not now" to "delete this conversation?" paused and never said that
+   nothing was deleted, and to "is it safe to be texting now?" it skipped recording "not safe".
 3. A message that triage reads as immediate danger goes to the flow's urgent step.
 4. A first message, or free text that is not an answer to the current step (not one of its
    options, and the step does not take free text or a secret), is read for intent
@@ -55,6 +59,9 @@ from app.flows.said import Said
 from app.flows.state import Choice, ConversationState
 from app.flows.text import normalise
 
+# The global keywords a step's yes or no answers before (rule 2). Not the others: "999" and the
+# duress word must win from anywhere, and no answer word is one of theirs.
+ANSWERS_BEFORE_KEYWORDS = frozenset({"pause", "greeting"})
 # A chain of `next` steps longer than this is a flow error the loader should have caught.
 _MAX_CHAIN = 32
 
@@ -141,18 +148,19 @@ def step(
     if state.cover and flow.cover_step is not None:
         return _run(flow, state, flow.cover_step, now, secrets, restarted=False, keyword="cover")
 
+    current = None if expired else flow.steps[state.step or flow.start]
+    answered = (flow.answer_words.option(current, said, state.language)
+                if current is not None and flow.answer_words is not None else None)
     keyword = _keyword(flow, said)
-    if keyword is not None:
+    if keyword is not None and not (answered and keyword[0] in ANSWERS_BEFORE_KEYWORDS):
         language = flow.keyword_language(keyword[0], said) if expired else None
         return _run(flow, state, keyword[1], now, secrets, restarted=False, keyword=keyword[0],
                     extra=(SetLanguage(language),) if language else ())
     if urgent and flow.urgent_step is not None:
         return _run(flow, state, flow.urgent_step, now, secrets, restarted=expired,
                     keyword="urgent")
-    current = None if expired else flow.steps[state.step or flow.start]
-    if current is not None and flow.answer_words is not None:
-        # "no" to "is it safe to be texting now? 1 Yes 2 No" is the option "2", not free text.
-        said = flow.answer_words.option(current, said, state.language) or said
+    # "no" to "is it safe to be texting now? 1 Yes 2 No" is the option "2", not free text.
+    said = answered or said
     if flow.intents is not None and said and _free_text(current, said):
         allowed = current.intents if current else None
         reading = flow.intents.read(folded or text, allowed, disclosure=disclosure)

@@ -44,6 +44,28 @@ def with_offer(reply_ids: tuple[str, ...], text: str) -> tuple[str, ...]:
         return (*reply_ids, ROMANISED_OFFER)
     return reply_ids
 
+# The person step's question ("is it safe for you to be texting now? 1 Yes 2 No"): asked of a
+# conversation read as Latin-letter Urdu or Punjabi, it comes with the line whatever the
+# message it answers ("3" on the menu, "ok" after an emergency reply), so that it is never a
+# bare English question to someone who may not read English.
+PERSON_QUESTION = "person.safe_now"
+
+
+def offer_in_conversation(reply_ids: tuple[str, ...], text: str, *, read: bool,
+                          given: bool) -> tuple[tuple[str, ...], bool, bool]:
+    """(reply ids, read, given) for a conversation with no language yet. `read`: a text of
+    it was read as Urdu or Punjabi in Latin letters (this one counts); `given`: the line has
+    been sent since. The line follows a reply that is not an emergency one when this text
+    reads so (`with_offer`), when it has not been sent yet (an emergency reply held it back:
+    the next reply carries it), and with the person step's question."""
+    this_one = urdu_or_punjabi(text)
+    read = read or this_one
+    if (not read or is_emergency(reply_ids) or ROMANISED_OFFER in reply_ids
+            or (given and not this_one and PERSON_QUESTION not in reply_ids)):
+        return reply_ids, read, given
+    return (*reply_ids, ROMANISED_OFFER), read, True
+
+
 # Very common words of Urdu (and Hindi) and of Punjabi as people type them in Latin letters.
 # The second paragraph's Punjabi words ("sanu", "tusi", "lodd"...) were added from first
 # messages written for tests/conversation/test_romanised_first_message.py, not from the evaluation

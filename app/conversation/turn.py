@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from app.content.language import LanguageGuesser
-from app.content.romanised import with_offer
+from app.content.romanised import offer_in_conversation
 from app.conversation import held, reply_text, resume_word
 from app.conversation.messages import InboundMessage, Turn
 from app.crypto import ContactHasher
@@ -143,7 +143,9 @@ def _reply(deployment: Deployment, flow: Flow, result: StepResult, risk: Assessm
     if not state.cover and state.language is None:
         # Urdu or Punjabi in Latin letters, which no model reads: how to choose either,
         # in the letters they wrote in (app/content/romanised.py).
-        reply_ids = with_offer(reply_ids, body)
+        reply_ids, read, given = offer_in_conversation(
+            reply_ids, body, read=state.romanised, given=state.romanised_line_given)
+        state = replace(state, romanised=read, romanised_line_given=given)
     # The locked reply, after this reply or, after an emergency one, the next that is not.
     # (A try at setting a word while locked got it from the flow's `locked` step already,
     # and nothing more: rule 6 in app/flows/engine.py.)

@@ -45,6 +45,11 @@ class ConversationState:
     held: tuple[str, ...] = ()
     held_step: str | None = None
     word_prompt_held: bool = False
+    # While the conversation has no language: a text of it read as Urdu or Punjabi in Latin
+    # letters (`romanised`), and whether the line on choosing either has been sent since
+    # (app/content/romanised.py `offer_in_conversation`).
+    romanised: bool = False
+    romanised_line_given: bool = False
 
     def to_json(self) -> str:
         return json.dumps(
@@ -62,6 +67,8 @@ class ConversationState:
                 "held": list(self.held),
                 "held_step": self.held_step,
                 "word_prompt_held": self.word_prompt_held,
+                "romanised": self.romanised,
+                "romanised_line_given": self.romanised_line_given,
             },
             separators=(",", ":"),
             ensure_ascii=False,
@@ -88,6 +95,8 @@ class ConversationState:
             held=tuple(str(message_id) for message_id in parsed.get("held") or ()),
             held_step=parsed.get("held_step"),
             word_prompt_held=bool(parsed.get("word_prompt_held", False)),
+            romanised=bool(parsed.get("romanised", False)),
+            romanised_line_given=bool(parsed.get("romanised_line_given", False)),
         )
 
 

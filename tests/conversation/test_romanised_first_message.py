@@ -148,3 +148,37 @@ def test_english_is_not_taken_for_punjabi(send: Send, built: Services, body: str
     reply = send(body)
     assert reply.startswith(built.catalogues.text("en", first)), reply
     assert LINE not in reply
+
+
+SATURDAY_NIGHT = datetime(2026, 12, 12, 23, 0, tzinfo=UTC)  # the team is not at work
+
+
+@pytest.mark.parametrize("when", [TUESDAY_MORNING, SATURDAY_NIGHT], ids=["in hours", "at night"])
+def test_the_person_steps_question_comes_with_the_line_however_it_is_reached(
+        send: Send, built: Services, clock: MovableClock, when: datetime) -> None:
+    # Found (survivor8): after a Latin-letter Urdu welcome, "3" for a person got "is it safe for
+    # you to be texting now?" in English alone, with no way shown to read it in Urdu.
+    clock.set(when)
+    send("kya haal hai ji")
+    reply = send("3")
+    assert built.catalogues.text("en", "person.safe_now").rstrip() in reply
+    assert reply.endswith("\n\n" + LINE), reply
+    assert encoding_of(reply).name == "GSM-7"
+
+
+def test_the_line_an_emergency_reply_left_out_follows_the_next_reply_once(
+        send: Send, clock: MovableClock) -> None:
+    # docs/languages.md: never after the emergency options; "the next reply carries the line".
+    # Found (survivor8): it did only if the next message was Latin-letter Urdu too ("ok" got
+    # English alone).
+    clock.set(SATURDAY_NIGHT)
+    urgent = send("woh mujhe maar dega, mujhe madad chahiye")
+    assert "999" in urgent
+    assert LINE not in urgent
+    assert send("ok").endswith("\n\n" + LINE)
+    assert LINE not in send("ok")  # once
+
+
+def test_an_english_conversation_gets_no_line_with_the_question(send: Send) -> None:
+    send("hello")
+    assert LINE not in send("3")

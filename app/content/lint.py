@@ -34,7 +34,7 @@ from app.content.catalogues import FALLBACK_LANGUAGE, Catalogues
 from app.content.checklist import checklist_problems
 from app.content.emergency_replies import CEILING, is_emergency
 from app.content.failsafe import EMERGENCY_TEXT_EN, emergency_text
-from app.content.local_services import services_problems, services_text
+from app.content.local_services import services_problems, services_text, services_warnings
 from app.content.lockscreen import LockScreenRule
 from app.content.numbers import RIGHT_TO_LEFT, unisolated_numbers
 from app.content.one_turn import FLOOD_REPLY, WITHHELD, Reply, every_reply
@@ -198,6 +198,8 @@ def check(flows_dir: Path, catalogues: Catalogues, default_language: str,
     if deployment is not None:
         problems.extend(Problem(where, why)
                         for where, why in services_problems(catalogues, deployment, rule))
+        problems.extend(Problem(where, why, warning=True)
+                        for where, why in services_warnings(deployment))
     budgets = SegmentBudgets.load((read_yaml(outbound) or {}).get("segment_budgets"),
                                   rule.max_segments_per_reply)
     if flow is not None:

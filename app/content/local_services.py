@@ -70,15 +70,36 @@ def services_problems(catalogues: Catalogues, deployment: Deployment,
 
 
 def _unknown_languages(catalogues: Catalogues, deployment: Deployment) -> list[tuple[str, str]]:
-    """A service's text under a code that is no language at all: a typo ("ue" for "ur") that
-    would leave that language's survivors the English. A real language the service does not
-    enable or ship is not refused: its texts are kept unused (a partnership can turn a
-    language off, or remove its catalogue, without deleting them)."""
+    """A service's text under a code whose language the service can never show it in: no
+    language at all (a typo like "ue" for "ur"), or a real one that the deployment does not
+    enable and no catalogue ships ("ru" typed for "ur", "de"): turning it on would not show
+    it either, and the language meant gets the default's text. A shipped language that is not
+    enabled is only warned of (`services_warnings`): a partnership may turn one off."""
     known = set(catalogues.languages) | set(deployment.languages)
     return [(f"{deployment.source}: services[{index}].{field}.{language}",
-             f"{language!r} is no language code (the enabled ones: "
-             f"{', '.join(deployment.languages)})")
+             (f"{language!r} is no language code" if not localedata.exists(language)
+              else f"{language!r} is a language this service neither offers nor has texts "
+                   "for, so this text is never shown")
+             + f" (the enabled ones: {', '.join(deployment.languages)})")
             for index, service in enumerate(deployment.services)
             for field, texts in service.translations.items()
             for language in texts
-            if language not in known and not localedata.exists(language)]
+            if language not in known]
+
+
+def services_warnings(deployment: Deployment) -> list[tuple[str, str]]:
+    """(where, why) once for each language the services have texts in that the deployment
+    does not enable: shown to no survivor, and perhaps a slip for an enabled language ("pa"
+    for "ur"), whose survivors then get the default language's text. A warning, not a
+    refusal: a copy of the demo file with fewer languages enabled keeps the others' texts."""
+    unserved: dict[str, list[str]] = {}
+    for index, service in enumerate(deployment.services):
+        for field, texts in service.translations.items():
+            for language in texts:
+                if language not in deployment.languages:
+                    unserved.setdefault(language, []).append(f"services[{index}].{field}")
+    return [(f"{deployment.source}: services ({', '.join(places)}).{language}",
+             f"texts in {language!r}, which this deployment does not offer (it offers "
+             f"{', '.join(deployment.languages)}): no survivor sees them; if another language "
+             "was meant, its survivors get the default language's text")
+            for language, places in sorted(unserved.items())]

@@ -21,6 +21,7 @@ from app.content import second_opinion, second_opinion_map
 from app.content.agencies import Agencies, load_agencies
 from app.content.catalogues import Catalogues
 from app.content.checklist import Checklist, load_checklist
+from app.content.local_services import services_warnings
 from app.crypto import ContactHasher
 from app.flows import Flow, FlowError, load_flows
 from app.flows.learned import SecondOpinion, SecondOpinionError
@@ -45,6 +46,10 @@ def refuse_unchecked_content(settings: Settings, catalogues: Catalogues) -> None
     problems and exits; the process that starts keeps nothing of it. If the child cannot
     report, the start is refused: an unchecked start is the one outcome not allowed.
     """
+    # Not refused, but said at start-up too: a services text under a language the deployment
+    # does not offer may be a slip ("pa" for "ur") that leaves those survivors the default's.
+    for where, why in services_warnings(settings.deployment):
+        log.warning("event=start.services_language_not_offered where=%r why=%r", where, why)
     errors = _errors_in_a_child(lambda: [str(problem) for problem in flowlint.check(
         settings.flows_path, catalogues, settings.deployment.default_language,
         settings.deployment.organisation_name, settings.deployment.languages,

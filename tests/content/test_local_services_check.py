@@ -5,6 +5,7 @@ to the lock-screen rule, isolated numbers in right-to-left text and the SMS limi
 from __future__ import annotations
 
 import dataclasses
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -86,9 +87,37 @@ def test_a_misspelt_language_code_fails(catalogues: Catalogues, rule: LockScreen
     found = services_problems(catalogues, with_service(hours={"en": "free", "ue": "مفت"}), rule)
     assert [where for where, _ in found] == ["partnership.toml: services[0].hours.ue"], found
     assert "'ue' is no language code" in found[0][1]
-    # A real language the service does not enable keeps its text unused, unrefused.
-    assert services_problems(catalogues, with_service(hours={"en": "free", "de": "kostenlos"}),
-                             rule) == []
+
+
+
+def test_a_language_neither_offered_nor_shipped_fails(catalogues: Catalogues,
+                                                       rule: LockScreenRule) -> None:
+    # Found (survivor8): "ru" typed for "ur" was accepted silently, and Urdu replies listed the
+    # services with the English hours. No catalogue ships Russian, so no survivor could ever
+    # see that text, even with the language turned on.
+    deployment = with_service(hours={"en": "free", "ru": "مفت، 24 گھنٹے"})
+    found = services_problems(catalogues, deployment, rule)
+    assert [where for where, _ in found] == ["partnership.toml: services[0].hours.ru"], found
+    assert "neither offers nor has texts for" in found[0][1]
+
+
+def test_a_shipped_language_not_offered_is_warned_of_once(catalogues: Catalogues) -> None:
+    deployment = dataclasses.replace(
+        with_service(hours={"en": "free", "pa": "ਮੁਫ਼ਤ"}, name={"en": "Samaritans",
+                                                             "pa": "Samaritans"}),
+        languages=("en", "ur"))
+    warnings = [p for p in check(ROOT / "flows", catalogues, "en", ORGANISATION,
+                                 ("en", "ur"), deployment=deployment)
+                if "does not offer" in p.why]
+    assert len(warnings) == 1, warnings
+    assert warnings[0].warning
+    assert warnings[0].where == ("partnership.toml: services (services[0].name, "
+                                 "services[0].hours).pa")
+    # Nothing to say when every text is in an offered language.
+    offered = dataclasses.replace(deployment, languages=("en", "ur", "pa"))
+    assert not [p for p in check(ROOT / "flows", catalogues, "en", ORGANISATION,
+                                 ("en", "ur", "pa"), deployment=offered)
+                if "does not offer" in p.why]
 
 
 def test_flows_check_reports_them_with_the_deployment(catalogues: Catalogues) -> None:
@@ -105,3 +134,25 @@ def test_production_does_not_start_with_them(catalogues: Catalogues, tmp_path: P
                                    deployment=with_service(name="Refuge outreach"))
     with pytest.raises(ConfigError, match=r"\[\[services\]\] in services\.list \[en\]"):
         refuse_unchecked_content(settings, catalogues)
+
+
+def test_production_does_not_start_with_a_language_neither_offered_nor_shipped(
+        catalogues: Catalogues, tmp_path: Path) -> None:
+    settings = load_settings({"QUIETLINE_INSTANCE": str(tmp_path / "instance")})
+    settings = dataclasses.replace(
+        settings, env="production",
+        deployment=with_service(hours={"en": "free", "ru": "مفت"}))
+    with pytest.raises(ConfigError, match=r"services\[0\]\.hours\.ru"):
+        refuse_unchecked_content(settings, catalogues)
+
+
+def test_production_says_at_start_up_which_texts_no_one_is_offered(
+        catalogues: Catalogues, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    settings = load_settings({"QUIETLINE_INSTANCE": str(tmp_path / "instance")})
+    deployment = dataclasses.replace(with_service(hours={"en": "free", "pa": "ਮੁਫ਼ਤ"}),
+                                     languages=("en", "ur"))
+    settings = dataclasses.replace(settings, env="production", deployment=deployment)
+    with caplog.at_level(logging.WARNING, logger="app.services.start_up"):
+        refuse_unchecked_content(settings, catalogues)  # a warning: it starts
+    assert any("event=start.services_language_not_offered" in r.getMessage()
+               and "hours).pa" in r.getMessage() for r in caplog.records), caplog.records

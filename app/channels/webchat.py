@@ -178,7 +178,8 @@ def send() -> Response:
         # remote_addr is the client's address as ProxyFix gives it (QUIETLINE_TRUSTED_PROXIES);
         # it only counts towards the flood allowance and is never stored.
         reply = _sessions().send(payload.get("token"), payload.get("id"), payload.get("text"),
-                                 hint, request.remote_addr)
+                                 hint, request.remote_addr,
+                                 number_mark=_text(language, text_id("chat.number_hidden")))
     except ChatInputError as error:
         status = 413 if error.code == "too_long" else 400
         return _json({"error": error.code,
@@ -192,6 +193,11 @@ def send() -> Response:
               else _text(reply.language, reply.notice_id) if reply.notice_id else None)
     answer: dict[str, object] = {"token": reply.token, "replies": list(reply.replies),
                                  "notice": notice}
+    if reply.shown is not None:
+        # A phone number the service withheld (app/conversation/typed_numbers.py): the page
+        # shows the survivor's message with it hidden, as it was kept, so the screen does not
+        # keep the number the service promised not to keep.
+        answer["shown"] = reply.shown
     if reply.code:
         # Shown once by the page and kept nowhere: not in the transcript, a log or the URL.
         answer["code"] = reply.code

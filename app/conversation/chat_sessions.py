@@ -20,6 +20,7 @@ from datetime import timedelta
 from sqlalchemy import Connection
 
 from app.content.catalogues import text_id
+from app.conversation import typed_numbers
 from app.conversation.return_codes import CodeRefused
 from app.conversation.safe_numbers import (
     ASKING_STEPS,
@@ -67,6 +68,9 @@ class ChatReply:
     # The message gave the safe number itself (app/conversation/typed_numbers.py): the page
     # says it is saved, as after its form.
     number_saved: bool = False
+    # The survivor's message as their screen should keep it: each phone number the service
+    # withheld (app/conversation/typed_numbers.py) as the page's words for it; None when none.
+    shown: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -89,13 +93,15 @@ class ChatSessions:
         return self.tokens.issue()
 
     def send(self, token: object, client_id: object, text: object,
-             language: str | None = None, address: str | None = None) -> ChatReply:
+             language: str | None = None, address: str | None = None, *,
+             number_mark: str = typed_numbers.WITHHELD) -> ChatReply:
         """Take one message from the page; answer with the flow's reply.
 
         A token the server did not issue, one whose conversation has ended (the survivor left
         with quick exit), or one idle past the timeout gets a fresh conversation and a notice
         saying so, never an error page. `address` is the page's network address, for flood
-        control only (app/conversation/throttle.py): it is never stored.
+        control only (app/conversation/throttle.py): it is never stored. `number_mark` is
+        what the page shows in place of a phone number the service withheld from the message.
         """
         if not isinstance(text, str) or not text.strip():
             raise ChatInputError("empty", "chat.error_empty")
@@ -115,7 +121,9 @@ class ChatSessions:
             source_address=address))
         replies = (outcome.text,) if outcome.text else ()
         return ChatReply(str(token), replies, notice, outcome.language, outcome.return_code,
-                         outcome.ask_number, outcome.number_saved)
+                         outcome.ask_number, outcome.number_saved,
+                         shown=typed_numbers.shown(text, number_mark,
+                                                   self.conversations.published_numbers))
 
     def give_number(self, token: object, typed: object) -> tuple[str, ...]:
         """The survivor typed a safe number into the chat's form, after choosing to be texted

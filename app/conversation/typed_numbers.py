@@ -98,17 +98,30 @@ def published(numbers: Iterable[str]) -> frozenset[str]:
 def withhold(text: str, keep: frozenset[str] = frozenset()) -> Typed | None:
     """`text` with each UK phone number in it replaced by WITHHELD, or None when it has none
     (nearly every message). `keep`: national forms of numbers never withheld (`published`)."""
-    if not any(ch.isdigit() for ch in text):
-        return None
-    found: list[tuple[int, int, str]] = []
-    for run in _RUN.finditer(text):
-        found.extend(_numbers_in(run, keep))
+    found = _found(text, keep)
     if not found:
         return None
     numbers = tuple(number for _s, _e, number in found)
     mobiles = tuple(n for n in numbers if uk_mobile(n) is not None)
     return Typed(_replaced(text, found, WITHHELD), numbers, mobiles,
                  read=_replaced(text, found, READ_AS))
+
+
+def shown(text: str, mark: str, keep: frozenset[str] = frozenset()) -> str | None:
+    """`text` as the survivor's own screen should keep it once the service has answered: each
+    number it withheld as `mark` (words in the survivor's language), or None when it withheld
+    none. The page must not go on showing a number the service promised not to keep."""
+    found = _found(text, keep)
+    return _replaced(text, found, mark) if found else None
+
+
+def _found(text: str, keep: frozenset[str]) -> list[tuple[int, int, str]]:
+    if not any(ch.isdigit() for ch in text):
+        return []
+    found: list[tuple[int, int, str]] = []
+    for run in _RUN.finditer(text):
+        found.extend(_numbers_in(run, keep))
+    return found
 
 
 def _replaced(text: str, found: list[tuple[int, int, str]], mark: str) -> str:

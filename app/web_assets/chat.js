@@ -69,6 +69,7 @@
     list.appendChild(item);
     // Scroll the list only: scrollIntoView could also move the panel and hide its top.
     list.scrollTop = list.scrollHeight;
+    return item;
   }
 
   // With the on-screen keyboard open, some browsers (Safari) shrink only the visual viewport:
@@ -168,7 +169,7 @@
     }
     notice.textContent = "";
     leaveCodeEntry();
-    add(text, "from-you");
+    var mine = add(text, "from-you");
     var answered = ensureToken().then(function (current) {
       return post("/chat/send", { token: current, id: randomId(), text: text,
                                   language: chat.lang,
@@ -179,6 +180,9 @@
         return;
       }
       adopt(result.data.token);
+      // A phone number the service withheld: the bubble shows the message as it was kept, so
+      // the screen does not keep the number either.
+      if (typeof result.data.shown === "string") { mine.textContent = result.data.shown; }
       if (result.data.notice) { add(result.data.notice, "from-service notice"); }
       result.data.replies.forEach(function (reply) { add(reply, "from-service"); });
       if (result.data.code) { showCode(result.data.code); }

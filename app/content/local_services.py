@@ -70,21 +70,19 @@ def services_problems(catalogues: Catalogues, deployment: Deployment,
 
 
 def _unknown_languages(catalogues: Catalogues, deployment: Deployment) -> list[tuple[str, str]]:
-    """A service's text under a code whose language the service can never show it in: no
-    language at all (a typo like "ue" for "ur"), or a real one that the deployment does not
-    enable and no catalogue ships ("ru" typed for "ur", "de"): turning it on would not show
-    it either, and the language meant gets the default's text. A shipped language that is not
-    enabled is only warned of (`services_warnings`): a partnership may turn one off."""
+    """A service's text under a code that is no language at all: a typo ("ue" for "ur") that
+    would leave that language's survivors the English. A real language the deployment does not
+    enable is warned of, not refused (`services_warnings`): a partnership may turn one off and
+    keep its texts (the catalogues loaded here are only the enabled ones', so "shipped" cannot
+    be told apart from "typed by mistake" here)."""
     known = set(catalogues.languages) | set(deployment.languages)
     return [(f"{deployment.source}: services[{index}].{field}.{language}",
-             (f"{language!r} is no language code" if not localedata.exists(language)
-              else f"{language!r} is a language this service neither offers nor has texts "
-                   "for, so this text is never shown")
-             + f" (the enabled ones: {', '.join(deployment.languages)})")
+             f"{language!r} is no language code (the enabled ones: "
+             f"{', '.join(deployment.languages)})")
             for index, service in enumerate(deployment.services)
             for field, texts in service.translations.items()
             for language in texts
-            if language not in known]
+            if language not in known and not localedata.exists(language)]
 
 
 def services_warnings(deployment: Deployment) -> list[tuple[str, str]]:

@@ -21,7 +21,12 @@ is deleted. Then it asserts (the exit status is 1 if any fails), per database:
   provider id), and nothing sent before an erasure is left;
 - no duplicate outbound sends at the fake (each advocate reply carries its own reference);
 - every request for a person made after the last erasure is on the queue;
-- every advocate reply the service accepted was sent exactly once or is held with a reason;
+- every advocate reply the service accepted was sent exactly once or is held with a reason:
+  at least one SMS reply was accepted (the desk takes cases of both channels), and each
+  accepted SMS reply, by its "Ref n-m", is at the fake exactly once, held with a reason or
+  erased with its conversation; accepted replies are reconciled with reply rows and erasures
+  (bench/soak_replies.py). Advocates' stalls (a case page not 200, a timeout) are counted;
+- the warm-up's texts were stored and opened their cases;
 - every provider copy an erasure queued for deletion (messages in and out) was deleted;
 - nothing the run started is still running after its clean-up (every process dies with the
   run, too, however it ends: bench/processes.py Spawner).
@@ -81,6 +86,13 @@ from bench.processes import (  # noqa: E402
     wait_until,
 )
 from bench.signed_requests import ACCOUNT_SID, PUBLIC_BASE_URL, SERVICE_NUMBER  # noqa: E402
+from bench.soak_replies import (  # noqa: E402
+    Accepted,
+    ReplyRow,
+    account,
+    next_case,
+    references_at_fake,
+)
 from tests.support.fake_twilio import FakeTwilio  # noqa: E402
 from tests.support.servers import PostgresServer  # noqa: E402
 from tests.support.workers import always_open_config  # noqa: E402
@@ -90,6 +102,9 @@ WEBHOOK_PATH = "/webhooks/twilio/sms"
 GUNICORN_WORKERS = 3
 RQ_WORKERS = 2
 ADVOCATES = 3
+# A case whose page or reply form keeps failing is left after this many tries, so it cannot
+# hold its advocate for the rest of the run (the stalls are counted and reported).
+CASE_TRIES = 3
 # After the load: how long the queue may take to finish what the run left it (replies, the
 # spool, provider-copy deletions). A deletion's job runs within a sweep (15 s) of its erasure
 # and is retried after 30 s, 1 min, 2 min... if it failed; a worker killed under it leaves its
@@ -140,9 +155,17 @@ class Ledger:
     lock: threading.Lock = field(default_factory=threading.Lock)
     sent: list[Sent] = field(default_factory=list)
     erasures: Counter[str] = field(default_factory=Counter)
-    replies: dict[str, int] = field(default_factory=dict)  # reference -> case id
+    replies: dict[str, Accepted] = field(default_factory=dict)  # by reference
+    accepted_by_channel: Counter[str] = field(default_factory=Counter)
     refused_replies: int = 0
+    stalls: Counter[str] = field(default_factory=Counter)  # what held an advocate up
+    warm_up_sids: list[str] = field(default_factory=list)
+    warm_up_numbers: int = 0
     events: list[tuple[float, str]] = field(default_factory=list)
+
+    def stall(self, what: str) -> None:
+        with self.lock:
+            self.stalls[what] += 1
 
     def event(self, what: str) -> None:
         with self.lock:
@@ -498,6 +521,8 @@ class Advocate:
         self.session = requests.Session()
         self.references = itertools.count(1)
         self.replied: set[int] = set()
+        self.failed: Counter[int] = Counter()  # tries that stalled, per case
+        self.given_up: set[int] = set()
 
     def sign_in(self) -> None:
         for _ in range(30):
@@ -516,8 +541,10 @@ class Advocate:
     def work(self, stop: threading.Event) -> None:
         self.sign_in()
         while not stop.is_set():
-            with contextlib.suppress(requests.RequestException, ValueError, KeyError):
+            try:
                 self.shift()
+            except (requests.RequestException, ValueError, KeyError) as error:
+                self.ledger.stall(f"queue: {type(error).__name__}")
             stop.wait(1.0)
 
     def shift(self) -> None:
@@ -527,25 +554,42 @@ class Advocate:
             self.sign_in()
             return
         if answer.status_code != 200:
+            self.ledger.stall(f"queue.json {answer.status_code}")
             return
         cases = answer.json()["cases"]
-        for case in cases:
-            if case["status"] == "open" and case.get("can_claim"):
-                token = _csrf(self.session.get(self.stack.url + "/advocates/queue",
-                                               timeout=15).text)
-                self.session.post(f"{self.stack.url}/advocates/cases/{case['id']}/claim",
-                                  data={"csrf_token": token}, timeout=15,
-                                  allow_redirects=False)
-                break
-        for case in cases:
-            if case.get("mine") and case["id"] not in self.replied:
-                self.reply(int(case["id"]))
-                break
+        with self.ledger.lock:
+            accepted = Counter(self.ledger.accepted_by_channel)
+        case = next_case(cases, accepted)
+        if case is not None:
+            token = _csrf(self.session.get(self.stack.url + "/advocates/queue",
+                                           timeout=15).text)
+            self.session.post(f"{self.stack.url}/advocates/cases/{case['id']}/claim",
+                              data={"csrf_token": token}, timeout=15,
+                              allow_redirects=False)
+        mine = [c for c in cases if c.get("mine")
+                and int(c["id"]) not in self.replied | self.given_up]
+        if mine:
+            self.try_reply(int(mine[0]["id"]), str(mine[0].get("channel", "")))
 
-    def reply(self, case_id: int) -> None:
+    def try_reply(self, case_id: int, channel: str) -> None:
+        """Reply once to a claimed case; a case that stalls CASE_TRIES times is left."""
+        try:
+            done = self.reply(case_id, channel)
+        except (requests.RequestException, KeyError) as error:
+            self.ledger.stall(f"reply: {type(error).__name__}")
+            done = False
+        if not done:
+            self.failed[case_id] += 1
+            if self.failed[case_id] >= CASE_TRIES:
+                self.given_up.add(case_id)
+                self.ledger.stall("case left after repeated stalls")
+
+    def reply(self, case_id: int, channel: str) -> bool:
+        """False if the case page did not open (a stall: tried again later)."""
         page = self.session.get(f"{self.stack.url}/advocates/cases/{case_id}", timeout=15)
         if page.status_code != 200:
-            return
+            self.ledger.stall(f"case page {page.status_code}")
+            return False
         reference = f"{self.number}-{next(self.references)}"
         text = f"Thanks for your message. We can talk when you are ready. Ref {reference}"
         done = self.session.post(f"{self.stack.url}/advocates/cases/{case_id}/reply",
@@ -554,9 +598,11 @@ class Advocate:
         self.replied.add(case_id)
         with self.ledger.lock:
             if done.status_code == 302:
-                self.ledger.replies[reference] = case_id
+                self.ledger.replies[reference] = Accepted(reference, case_id, channel)
+                self.ledger.accepted_by_channel[channel] += 1
             else:
                 self.ledger.refused_replies += 1
+        return True
 
 
 def _csrf(page: str) -> str:
@@ -593,7 +639,7 @@ def soak(database: str, sms_count: int, chat_count: int, survivors: int, rate: f
         print(f"  working folder {tmp}", flush=True)
         stack = Stack(exits, Path(tmp), database)
         people = Survivors(stack, ledger)
-        warm_up(stack, people)
+        warm_up(stack, people, ledger)
         advocates = [Advocate(stack, ledger, n) for n in range(1, ADVOCATES + 1)]
         stop, desk_closed = threading.Event(), threading.Event()
         desk = [threading.Thread(target=a.work, args=(desk_closed,), daemon=True)
@@ -646,16 +692,21 @@ def _join_all(threads: list[threading.Thread], timeout: float = 60.0) -> None:
             thread.join(timeout=max(0.1, deadline - time.monotonic()))
 
 
-def warm_up(stack: Stack, people: Survivors) -> None:
+def warm_up(stack: Stack, people: Survivors, ledger: Ledger) -> None:
     """Bursts of first messages that open a case, from numbers outside the run, until every
     gunicorn worker answers fast: in development the language models load on first use in
     each worker (production preloads them in the master), and the run measures the service,
-    not that one-off load. The warm-up's messages are not counted."""
+    not that one-off load. The warm-up's messages are not counted as the run's, but that they
+    were stored and opened their cases is checked (`_check_warm_up`): ids the webhook refused
+    would get the fail-safe's answer and warm nothing."""
     validator = people.validator
     numbers = (f"+447700900{n:03d}" for n in itertools.count(900))
 
     def text(number: str, body: str) -> float:
-        sid = f"SM{people.prefix}w{secrets.token_hex(9)}"
+        # As Twilio's: two letters and 32 hex digits (app/channels/sms.py _SID).
+        sid = f"SM{secrets.token_hex(16)}"
+        with ledger.lock:
+            ledger.warm_up_sids.append(sid)
         params = {"MessageSid": sid, "AccountSid": ACCOUNT_SID, "From": number,
                   "To": SERVICE_NUMBER, "Body": body}
         signature = validator.compute_signature(PUBLIC_BASE_URL + WEBHOOK_PATH, params)
@@ -670,6 +721,7 @@ def warm_up(stack: Stack, people: Survivors) -> None:
         return text(number, "person")  # opening a case guesses the language: models load
 
     for _burst in range(12):
+        ledger.warm_up_numbers += GUNICORN_WORKERS * 2
         with ThreadPoolExecutor(max_workers=GUNICORN_WORKERS * 2) as pool:
             times = list(pool.map(one, [next(numbers) for _ in range(GUNICORN_WORKERS * 2)]))
         if max(times) < 300:
@@ -812,7 +864,7 @@ def percentiles(values: list[float]) -> dict[str, float | int]:
 def verify(stack: Stack, ledger: Ledger, start: float, faults: list[Fault]) -> dict[str, Any]:
     failures: list[str] = []
     figures: dict[str, Any] = {}
-    for check in (_check_answers, _check_storage, _check_outbound):
+    for check in (_check_warm_up, _check_answers, _check_storage, _check_outbound):
         check(stack, ledger, failures, figures)
     figures.update(
         failures=failures,
@@ -824,6 +876,23 @@ def verify(stack: Stack, ledger: Ledger, start: float, faults: list[Fault]) -> d
                  for s in sorted(ledger.sent, key=lambda s: -s.ms)[:12]],
         events=[(round(at - start, 1), what) for at, what in ledger.events])
     return figures
+
+
+def _check_warm_up(stack: Stack, ledger: Ledger, failures: list[str],
+                   figures: dict[str, Any]) -> None:
+    """The warm-up's texts stored, and each of its numbers' requests for a person a case."""
+    mine = set(ledger.warm_up_sids)
+    found = [(sid, case) for sid, case in _rows(
+        stack, "SELECT m.provider_sid, e.id FROM messages m LEFT JOIN escalations e "
+               "ON e.conversation_id = m.conversation_id WHERE m.direction = 'in'")
+             if sid in mine]
+    stored = len({sid for sid, _ in found})
+    opened = len({case for _, case in found if case is not None})
+    if stored != len(ledger.warm_up_sids) or opened != ledger.warm_up_numbers:
+        failures.append(f"the warm-up stored {stored} of its {len(ledger.warm_up_sids)} texts "
+                        f"and opened {opened} cases for {ledger.warm_up_numbers} numbers")
+    figures["warm_up"] = {"texts": len(ledger.warm_up_sids), "stored": stored,
+                          "numbers": ledger.warm_up_numbers, "cases_opened": opened}
 
 
 def _check_answers(_stack: Stack, ledger: Ledger, failures: list[str],
@@ -941,6 +1010,15 @@ def _check_outbound(stack: Stack, ledger: Ledger, failures: list[str],
                         f"the drain (of {len(deletions)} queued by erasures)")
     if copies["failed"]:
         failures.append(f"{copies['failed']} provider-copy deletions failed")
+    accepted_failures, accepted_figures = account(
+        list(ledger.replies.values()),
+        [ReplyRow(int(row[0]), row[1], row[2], row[3]) for row in _rows(
+            stack, "SELECT escalation_id, channel, status, hold_reason FROM replies")],
+        {int(row[0]) for row in _rows(
+            stack, "SELECT id FROM escalations WHERE conversation_id IS NULL")},
+        references_at_fake(message.body for message in at_fake))
+    failures.extend(accepted_failures)
+    figures.update(accepted_figures)
     if not_at_fake or unaccounted:
         # The soak's texts are its own, never a survivor's: show what the fake got instead.
         others = [message.body[:80] for message in at_fake
@@ -952,6 +1030,7 @@ def _check_outbound(stack: Stack, ledger: Ledger, failures: list[str],
     figures.update(
         advocate_replies_accepted=len(ledger.replies),
         advocate_replies_refused=ledger.refused_replies, reply_statuses=dict(statuses),
+        advocate_stalls=dict(ledger.stalls),
         outbound_sends_at_fake=len(at_fake),
         advocate_replies_at_fake=len(by_reference),
         advocate_replies_erased_at_fake=len(erased_at_fake),
@@ -1000,11 +1079,13 @@ def write_results(results: list[dict[str, Any]], started: float) -> None:
                      f"{run['rate']:g}/s, {run['duration_s']} s")
         lines.append("  " + ("PASSED" if not run["failures"] else
                              "FAILED: " + "; ".join(run["failures"])))
-        for key in ("answered_200", "failsafe_answers", "empty_answers", "retried",
+        for key in ("warm_up", "answered_200", "failsafe_answers", "empty_answers", "retried",
                     "spool_left", "spool_lost",
                     "checked_for_storage", "stored_exactly_once", "erasures",
                     "left_after_erasure", "person_requests", "person_requests_queued",
-                    "advocate_replies_accepted", "advocate_replies_refused",
+                    "advocate_replies_accepted", "advocate_replies_by_channel",
+                    "advocate_replies_refused", "advocate_stalls", "sms_replies_accounted",
+                    "reply_reconciliation",
                     "reply_statuses", "outbound_sends_at_fake", "advocate_replies_at_fake",
                     "advocate_replies_erased_at_fake", "advocate_replies_erased",
                     "advocate_reply_copies_deletion_pending", "provider_deletions",

@@ -692,6 +692,12 @@ def _join_all(threads: list[threading.Thread], timeout: float = 60.0) -> None:
             thread.join(timeout=max(0.1, deadline - time.monotonic()))
 
 
+def message_sid() -> str:
+    """A MessageSid as Twilio's: two letters and 32 hex digits (app/channels/sms.py `_SID`);
+    any other shape gets the fail-safe's answer and is not stored."""
+    return f"SM{secrets.token_hex(16)}"
+
+
 def warm_up(stack: Stack, people: Survivors, ledger: Ledger) -> None:
     """Bursts of first messages that open a case, from numbers outside the run, until every
     gunicorn worker answers fast: in development the language models load on first use in
@@ -703,8 +709,7 @@ def warm_up(stack: Stack, people: Survivors, ledger: Ledger) -> None:
     numbers = (f"+447700900{n:03d}" for n in itertools.count(900))
 
     def text(number: str, body: str) -> float:
-        # As Twilio's: two letters and 32 hex digits (app/channels/sms.py _SID).
-        sid = f"SM{secrets.token_hex(16)}"
+        sid = message_sid()
         with ledger.lock:
             ledger.warm_up_sids.append(sid)
         params = {"MessageSid": sid, "AccountSid": ACCOUNT_SID, "From": number,

@@ -77,3 +77,11 @@ def test_the_desk_takes_the_oldest_case_of_the_channel_with_fewer_replies() -> N
     # No open case of the channel behind: the other channel's is taken, not nothing.
     assert chosen_id(next_case(cases, Counter({"sms": 5}), skip={1})) == 3
     assert chosen_id(next_case(cases[3:], Counter())) is None
+
+
+def test_the_warm_up_ids_are_ones_the_webhook_accepts() -> None:
+    # The warm-up once sent SM{12 hex}w{18 hex}: refused, answered by the fail-safe, unstored.
+    from app.channels.sms import _SID  # noqa: PLC0415,PLC2701 -- the webhook's own rule
+    from bench.soak import message_sid  # noqa: PLC0415 -- the soak's imports are heavy
+
+    assert _SID.fullmatch(message_sid())

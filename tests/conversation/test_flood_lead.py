@@ -7,6 +7,8 @@ always shows on its own. Redis down: every case stands alone, as before.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 import redis
 from flask import Flask
@@ -30,6 +32,20 @@ pytestmark = pytest.mark.databases("sqlite", "postgresql")
 # Read as high risk by triage (escalation): it opens a case without asking for a person.
 WORSE = "it is getting worse"
 URGENT = "he is here now, help"
+
+
+@pytest.fixture(autouse=True)
+def allowances_kept_for_the_whole_test(built: Services) -> None:
+    """These tests pin the app's clock, so an allowance never refills; but Redis expires the
+    flood counts in real seconds (`_GCRA`: how far ahead the allowance runs, plus a minute).
+    At 20 a minute, the address's count outlived the last allowed chat by 150 s, and on a
+    loaded machine 32 chats took longer: the address was no longer over its allowance and a
+    chat meant to be listed under the lead stood alone. At one a minute the counts are kept
+    for half an hour of real time; the pinned clock refills nothing either way."""
+    throttle = built.conversations.throttle
+    assert throttle is not None
+    throttle.limits = replace(throttle.limits, address_per_minute=1,
+                              address_new_cases_per_minute=1)
 
 
 def over_the_allowance(client: FlaskClient, built: Services) -> None:

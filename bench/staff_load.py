@@ -60,7 +60,10 @@ import requests  # noqa: E402 -- after the path set-up
 from app.crypto import Totp  # noqa: E402
 from bench.machine import git_revision, machine_info  # noqa: E402
 from bench.processes import install_sigterm_handler  # noqa: E402
-from bench.soak import Ledger, Stack, Survivors, _csrf, percentiles  # noqa: E402
+from bench.soak_checks import percentiles  # noqa: E402
+from bench.soak_desk import csrf  # noqa: E402
+from bench.soak_stack import Stack  # noqa: E402
+from bench.soak_survivors import Ledger, Survivors  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 SEED = 20261206
@@ -132,10 +135,10 @@ class OnShift:
                 page = self.session.get(self.stack.url + "/advocates/login", timeout=30)
                 done = self.session.post(self.stack.url + "/advocates/login", timeout=30,
                                          allow_redirects=False, data={
-                    "csrf_token": _csrf(page.text), "email": self.email, "password": PASSWORD,
+                    "csrf_token": csrf(page.text), "email": self.email, "password": PASSWORD,
                     "code": Totp.code_at(self.secret, time.time())})
                 if done.status_code == 302:
-                    self.csrf = _csrf(self.session.get(self.stack.url + "/advocates/queue",
+                    self.csrf = csrf(self.session.get(self.stack.url + "/advocates/queue",
                                                        timeout=30).text)
                     return
             time.sleep(2.0)  # a TOTP code is used once: wait for the next one
@@ -203,7 +206,7 @@ class OnShift:
                 return  # another advocate won the claim: the page is refused, as it should be
             started = time.monotonic()
             done = self.session.post(base + "/reply", timeout=30, allow_redirects=False, data={
-                "csrf_token": _csrf(page.text),
+                "csrf_token": csrf(page.text),
                 "text": "Thank you for your message. We can talk when you are ready."})
             self.timings.add("reply", started, done.status_code)
             self.worked += 1

@@ -54,3 +54,32 @@ def test_the_readme_names_commands() -> None:
 @pytest.mark.parametrize("path", PATHS)
 def test_every_path_in_the_readme_exists(path: str) -> None:
     assert (ROOT / path.rstrip("/")).exists(), f"README names {path}, which is not there"
+
+
+def commands_offered(app: Flask) -> list[str]:
+    """Every command Quietline adds to `flask` ("keys rotate", "report"), not Flask's own."""
+    group = FlaskGroup(create_app=lambda: app)
+    offered = []
+    with click.Context(group, obj=ScriptInfo(create_app=lambda: app)) as context:
+        for name in group.list_commands(context):
+            command = group.get_command(context, name)
+            if name in ("run", "shell", "routes") or command is None:
+                continue
+            if isinstance(command, click.Group):
+                offered += [f"{name} {sub}" for sub in command.list_commands(context)]
+            else:
+                offered.append(name)
+    return offered
+
+
+def test_the_readme_lists_every_command_the_service_offers(app: Flask) -> None:
+    # The README's "Commands" table is where an administrator looks for what they can run;
+    # a command added without a row there is one they never learn of.
+    first_cells = [line.split(" | ")[0] for line in README.splitlines()
+                   if line.startswith("| `flask --app wsgi ")]
+    missing = [name for name in commands_offered(app)
+               if not any(f"wsgi {name.split()[0]}" in cell and
+                          re.search(rf"[ `]{re.escape(name.split()[-1])}\b", cell)
+                          for cell in first_cells)]
+    assert commands_offered(app), "no commands found"
+    assert not missing, f"the README's Commands table has no row for: {missing}"

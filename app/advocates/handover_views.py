@@ -15,7 +15,7 @@ from werkzeug.wrappers.response import Response as BaseResponse
 
 from app.advocates import bp
 from app.casework.desk import CaseView, facts
-from app.casework.handover import MAX_NOTE_CHARS, Handed
+from app.casework.handover import MAX_NOTE_CHARS, Handed, HandedOver
 from app.services import services
 from app.staff import authz
 
@@ -36,6 +36,16 @@ def handover_panel(view: CaseView) -> Panel:
                  built.handover.receivers(g.staff, view.record) if can else [])
 
 
+@bp.app_template_global()
+def handed_to_you(view: CaseView) -> HandedOver | None:
+    """The handover that gave the signed-in holder this case, shown at the top of the case
+    until someone else takes it: they were given it, they did not take it from the queue."""
+    if view.record.claimed_by != g.staff.id:
+        return None
+    handed = services().handover.handed_over(g.staff, view.record.id)
+    return handed if handed is not None and handed.to_email == g.staff.email else None
+
+
 @bp.post("/cases/<int:case_id>/transfer")
 def transfer(case_id: int) -> BaseResponse:
     built = services()
@@ -46,7 +56,8 @@ def transfer(case_id: int) -> BaseResponse:
         # A supervisor handing over from the manage page goes back to it (it shows the new
         # holder); the holder handing over from the case page sees their shift without it.
         return redirect(url_for("advocates.manage", case_id=case_id, handed=1))
-    return redirect(url_for("advocates.shift_page"))
+    # The giver may no longer read the case, so the confirmation is on their shift page.
+    return redirect(url_for("advocates.shift_page", handed=case_id))
 
 
 @bp.get("/shift")
@@ -54,6 +65,8 @@ def shift_page() -> BaseResponse:
     """The cases the signed-in member holds; a supervisor may ask for everyone's."""
     everyone = request.args.get("everyone") == "1"
     built = services()
+    handed = request.args.get("handed", "")
     return Response(render_template(
         "advocates/shift.html", rows=built.handover.shift(g.staff, everyone), everyone=everyone,
+        handed=built.handover.handed_over(g.staff, int(handed)) if handed.isdigit() else None,
         can_see_everyone=authz.can_see_every_shift(g.staff), now=built.clock()))

@@ -74,6 +74,20 @@ class Held:
     held_last: datetime | None = None  # the latest (the same as the first for one time)
 
 
+@dataclass(frozen=True)
+class HandedOver:
+    """A handover just made, as the giver and the receiver are told of it: the facts only,
+    never the note. Nothing goes to the survivor when a case changes hands; what was held for
+    them (`held_replies`) still goes at its safe time unless the new holder withdraws it."""
+
+    case_id: int
+    reference: str
+    from_email: str
+    to_email: str
+    at: datetime
+    held_replies: int
+
+
 @dataclass(kw_only=True)
 class Handover:
     casework: Casework
@@ -129,6 +143,25 @@ class Handover:
             raise CaseConflict("The case changed while you were looking at it; reload.")
         log.info("event=case.transferred escalation=%s advocate=%s to=%s", case_id, member.id,
                  to.id)
+
+    def handed_over(self, member: StaffMember, case_id: int) -> HandedOver | None:
+        """The case's newest handover if `member` gave or received it (None otherwise, so a
+        case id in a confirmation's address tells nobody else anything)."""
+        with self.casework.database.transaction() as connection:
+            latest = handover_notes.latest(connection, case_id)
+            if latest is None or member.id not in (latest.from_advocate, latest.to_advocate):
+                return None
+            reference = connection.execute(
+                select(conversations.c.reference).join(
+                    escalations, escalations.c.conversation_id == conversations.c.id)
+                .where(_e.id == case_id)).scalar_one()
+            held = connection.execute(select(func.count()).select_from(replies).where(
+                replies.c.escalation_id == case_id, replies.c.status == "held")).scalar_one()
+        names = self.accounts.names()
+        return HandedOver(case_id, reference,
+                          names.get(latest.from_advocate, "a former colleague"),
+                          names.get(latest.to_advocate, "a former colleague"),
+                          latest.created_at, int(held))
 
     def handovers(self, view: CaseView) -> list[Handed]:
         """The case's handovers with their notes. Takes the `CaseView` that `open_case` gave

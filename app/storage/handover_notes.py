@@ -53,3 +53,20 @@ def for_case(connection: Connection, case: CaseRecord) -> list[StoredNote]:
     return [StoredNote(r.from_advocate, r.to_advocate,
                        case.key.open(r.note_sealed, _context(r.id)) if r.note_sealed else "",
                        utc(r.created_at)) for r in rows]
+
+
+@dataclass(frozen=True)
+class Handing:
+    """Who handed a case to whom and when: the row's facts, the note left sealed."""
+
+    from_advocate: int
+    to_advocate: int
+    created_at: datetime
+
+
+def latest(connection: Connection, case_id: int) -> Handing | None:
+    """The case's newest handover, without opening its note (a confirmation needs no note)."""
+    row = connection.execute(select(_n.from_advocate, _n.to_advocate, _n.created_at).where(
+        _n.escalation_id == case_id).order_by(_n.created_at.desc(), _n.id.desc())
+        .limit(1)).first()
+    return Handing(row.from_advocate, row.to_advocate, utc(row.created_at)) if row else None

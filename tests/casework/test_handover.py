@@ -194,3 +194,28 @@ def test_the_shift_summary_lists_the_cases_held_with_times_and_counts_only(
     assert mine_ref in everyone
     assert theirs_ref in everyone
     assert bea.email in everyone
+
+
+def test_the_giver_and_the_receiver_are_told_of_the_handover_and_that_the_survivor_was_not(
+        app: Flask, twilio: TwilioSigner, advocate: FlaskClient) -> None:
+    case_id = open_case(twilio)
+    claim(advocate, case_id)
+    colleague, bea = signed_in(app, "bea@example.org")
+    outsider, _ = signed_in(app, "cy@example.org")
+    page = advocate.get(f"/advocates/cases/{case_id}").get_data(as_text=True)
+    sent_before = len(reply_rows(app))
+    given = advocate.post(f"/advocates/cases/{case_id}/transfer",
+                          data={"csrf_token": csrf(page), "to": bea.email, "note": NOTE})
+    assert given.headers["Location"] == f"/advocates/shift?handed={case_id}"
+    with app.app_context():
+        reference = services().casework.load(case_id).reference
+    shift = advocate.get(given.headers["Location"]).get_data(as_text=True)
+    assert f"You handed case {reference} to bea@example.org at" in shift
+    assert "The survivor was not told" in shift
+    assert len(reply_rows(app)) == sent_before  # and truly nothing went to them
+    told = colleague.get(f"/advocates/cases/{case_id}").get_data(as_text=True)
+    assert 'id="handed-to-you"' in told
+    assert "a@example.org handed this case to you at" in told
+    # Someone who neither gave nor received it learns nothing from the address.
+    assert 'id="handed"' not in outsider.get(f"/advocates/shift?handed={case_id}").get_data(
+        as_text=True)

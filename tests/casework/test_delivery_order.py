@@ -11,9 +11,9 @@ import pytest
 from flask.testing import FlaskClient
 
 from app.outbound.receipts import furthest
-from tests.support.cases import claim, open_case, send_reply
+from tests.support.cases import sent_reply
 from tests.support.fake_twilio import FakeTwilio
-from tests.support.twilio_signing import SURVIVOR, TwilioSigner
+from tests.support.twilio_signing import TwilioSigner
 
 REPLY = "Hello, this is Sam. I can talk now if you can."
 
@@ -35,10 +35,7 @@ def test_the_furthest_status_stands(arrived: list[str], shown: str | None) -> No
 @pytest.mark.databases("sqlite", "postgresql")
 def test_a_late_sent_does_not_hide_that_a_reply_was_not_delivered(
         advocate: FlaskClient, twilio: TwilioSigner, fake_twilio: FakeTwilio) -> None:
-    case_id = open_case(twilio)
-    claim(advocate, case_id)
-    send_reply(advocate, case_id, REPLY)
-    (sent,) = [m for m in fake_twilio.messages if m.to == SURVIVOR]
+    case_id, sent = sent_reply(advocate, twilio, fake_twilio, REPLY)
     for status in ("undelivered", "sent", "queued"):  # as they arrived, out of order
         answer = twilio.post("/webhooks/twilio/status", {"MessageSid": sent.sid,
                                                          "MessageStatus": status})

@@ -23,6 +23,7 @@ from tests.support.cases import (
     open_case,
     reply_rows,
     send_reply,
+    sent_reply,
     web_case,
 )
 from tests.support.fake_twilio import FakeTwilio
@@ -313,10 +314,7 @@ def test_an_unreadable_safe_window_is_refused_and_nothing_changes(
 
 def test_the_case_page_shows_what_twilio_says_about_a_sent_reply(
         advocate: FlaskClient, twilio: TwilioSigner, fake_twilio: FakeTwilio) -> None:
-    case_id = open_case(twilio)
-    claim(advocate, case_id)
-    send_reply(advocate, case_id, REPLY)
-    (sent,) = [m for m in fake_twilio.messages if m.to == SURVIVOR]
+    case_id, sent = sent_reply(advocate, twilio, fake_twilio, REPLY)
     twilio.post("/webhooks/twilio/status", {"MessageSid": sent.sid,
                                             "MessageStatus": "delivered"})
     page = advocate.get(f"/advocates/cases/{case_id}").get_data(as_text=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -11,8 +12,9 @@ from werkzeug.test import TestResponse
 
 from app.services import services
 from app.storage.models import Reply
+from tests.support.fake_twilio import FakeTwilio, SentMessage
 from tests.support.staff import csrf, csrf_from
-from tests.support.twilio_signing import TwilioSigner
+from tests.support.twilio_signing import SURVIVOR, TwilioSigner
 
 
 def open_case(twilio: TwilioSigner, sender: str = "+447700900123") -> int:
@@ -64,6 +66,22 @@ def send_reply(client: FlaskClient, case_id: int, text: str) -> TestResponse:
     page = client.get(f"/advocates/cases/{case_id}").get_data(as_text=True)
     return client.post(f"/advocates/cases/{case_id}/reply",
                        data={"csrf_token": csrf(page), "text": text})
+
+
+class SentReply(NamedTuple):  # a tuple, so a test unpacks what it needs
+    case_id: int
+    sent: SentMessage  # the one SMS the provider was asked to send to the survivor
+
+
+def sent_reply(advocate: FlaskClient, twilio: TwilioSigner, fake_twilio: FakeTwilio,
+               text: str) -> SentReply:
+    """A survivor asks for a person, the advocate on `advocate` claims the case and sends
+    `text`, which the (fake) provider took: the start of every delivery-receipt test."""
+    case_id = open_case(twilio)
+    claim(advocate, case_id)
+    send_reply(advocate, case_id, text)
+    (sent,) = [m for m in fake_twilio.messages if m.to == SURVIVOR]
+    return SentReply(case_id, sent)
 
 
 def reply_rows(app: Flask) -> list[Reply]:

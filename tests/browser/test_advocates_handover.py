@@ -26,7 +26,7 @@ pytestmark = pytest.mark.browser
 
 NOTE = "She prefers texts after 6pm. Ask how the appointment went."
 URGENT = "hes outside now and he has a knife"
-WIDTHS: dict[str, ViewportSize] = {"desktop": {"width": 1280, "height": 900},
+WIDTHS: dict[str, ViewportSize] = {"desktop": {"width": 1366, "height": 768},
                                    "phone": {"width": 390, "height": 844}}
 
 
@@ -81,8 +81,11 @@ def test_a_case_is_handed_over_by_keyboard_and_the_colleague_reads_the_note(
     page.keyboard.press("Tab")
     expect(page.get_by_role("button", name="Hand over the case")).to_be_focused()
     page.keyboard.press("Enter")
-    page.wait_for_url(live_server.url("/advocates/shift"))
+    page.wait_for_url(live_server.url(f"/advocates/shift?handed={case_id}"))
     expect(page.locator("#shift-none")).to_have_text("You hold no cases now.")
+    expect(page.get_by_role("status")).to_contain_text(
+        f"You handed case {reference} to bea@example.org")
+    expect(page.get_by_role("status")).to_contain_text("The survivor was not told")
     found |= shoot(page, "shift-empty")
 
     colleague.goto(live_server.url("/advocates/shift"))
@@ -90,6 +93,8 @@ def test_a_case_is_handed_over_by_keyboard_and_the_colleague_reads_the_note(
     expect(colleague.locator("#shift")).to_contain_text(reference)
     found |= shoot(colleague, "shift")
     colleague.get_by_role("link", name=reference).click()
+    expect(colleague.locator("#handed-to-you")).to_contain_text(
+        "ana@example.org handed this case to you")
     expect(colleague.locator("#handovers")).to_contain_text(NOTE)
     expect(colleague.locator("#handovers")).to_contain_text(
         "ana@example.org handed the case to bea@example.org")

@@ -41,7 +41,9 @@ def test_a_supervisor_hands_over_from_the_manage_page_by_keyboard(
     page.keyboard.press("Tab")
     page.keyboard.press("Enter")
     page.wait_for_url(live_server.url(f"/advocates/cases/{case_id}/manage?handed=1"))
-    expect(page.locator("#handed")).to_have_text("Handed over to bea@example.org.")
+    expect(page.locator("#handed")).to_have_text(
+        "Handed over to bea@example.org. The survivor was not told: nothing is sent to them when"
+        " a case changes hands.")
     expect(page.locator("#holder")).to_have_text("bea@example.org")
     found |= shoot(page, "manage, handed")
     page.screenshot(path="/tmp/desk-manage.png", full_page=True)

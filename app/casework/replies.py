@@ -25,7 +25,7 @@ from app.casework.desk import CaseConflict, CaseNotFound, Casework, NotAllowed, 
 from app.casework.held_replies import HeldReplies
 from app.casework.outbound_gate import Gate
 from app.content.catalogues import FALLBACK_LANGUAGE, Catalogues
-from app.content.lockscreen import LockScreenRule
+from app.content.lockscreen import LockScreenRule, direction_overrides, visible
 from app.content.segments import encoding_of
 from app.flows import FlowError
 from app.outbound import receipts as provider_receipts
@@ -146,6 +146,12 @@ class Replies:
             problems.append(
                 f"The first {self.rule.preview} characters would show on a locked phone and "
                 f"give away what this is ({', '.join(found)}). Start with ordinary words.")
+        overrides = direction_overrides(text)
+        if overrides:
+            problems.append(
+                f"The reply holds an invisible character ({', '.join(overrides)}) that makes "
+                "a phone show the words or numbers after it in another order. Retype the "
+                "reply rather than pasting it.")
         encoding = encoding_of(text)
         if record.channel == "sms" and encoding.segments > self.rule.max_segments:
             problems.append(f"Too long for a text: {encoding.segments} parts (at most "
@@ -153,7 +159,7 @@ class Replies:
         gate = self.casework.gate(record)
         if gate.cancelled:
             problems.append(gate.explanation)
-        return Draft(text, text[: self.rule.preview], tuple(problems), encoding.segments,
+        return Draft(text, visible(text)[: self.rule.preview], tuple(problems), encoding.segments,
                      encoding.name, gate)
 
     def send(self, case_id: int, member: StaffMember, text: str) -> tuple[int, Gate]:

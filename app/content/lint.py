@@ -35,7 +35,7 @@ from app.content.checklist import checklist_problems
 from app.content.emergency_replies import CEILING, is_emergency
 from app.content.failsafe import EMERGENCY_TEXT_EN, emergency_text
 from app.content.local_services import services_problems, services_text, services_warnings
-from app.content.lockscreen import LockScreenRule
+from app.content.lockscreen import LockScreenRule, direction_overrides
 from app.content.numbers import RIGHT_TO_LEFT, unisolated_numbers
 from app.content.one_turn import FLOOD_REPLY, WITHHELD, Reply, every_reply
 from app.content.romanised import ROMANISED_OFFER
@@ -383,6 +383,11 @@ def check_text(rule: LockScreenRule, language: str, message_id: str, text: str,
     if banned:
         problems.append(Problem(where, f"shows {', '.join(banned)} in the first "
                                        f"{rule.preview} characters (lock-screen rule)"))
+    overrides = direction_overrides(text)
+    if overrides:
+        problems.append(Problem(where, f"holds {', '.join(overrides)}, which makes a phone "
+                                       "show what follows in another order: isolate with "
+                                       "U+2066..U+2069"))
     if language in RIGHT_TO_LEFT:
         for number in unisolated_numbers(text):
             problems.append(Problem(where, f"has the number {number!r} without isolates: in a "

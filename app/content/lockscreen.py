@@ -23,10 +23,31 @@ def _is_word_char(ch: str) -> bool:
     return unicodedata.category(ch)[0] in "LMN"
 
 
+# Bidirectional overrides and embeddings (LRE, RLE, PDF, LRO, RLO). An override makes a phone
+# draw the characters after it in the order it forces, so "\u202eecilop" reads "police" on a
+# lock screen and "0808 2000 247" can read "742 0002 8080". Our texts isolate numbers with
+# U+2066..U+2069 instead, which reorder nothing inside them.
+DIRECTION_OVERRIDES = frozenset("\u202a\u202b\u202c\u202d\u202e")
+
+
+def visible(text: str) -> str:
+    """The text as a phone draws it, less the invisible format characters (soft hyphen,
+    zero-width space and joiners, word joiner, direction marks): pasted from a word processor
+    inside "Po\u00adlice" they split the word for a comparison but not on the screen, and a
+    run of them at the start pushed a revealing word past the preview."""
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+
+
+def direction_overrides(text: str) -> list[str]:
+    """The bidirectional overrides and embeddings in `text`, as U+XXXX, for the refusal."""
+    return sorted({f"U+{ord(ch):04X}" for ch in text if ch in DIRECTION_OVERRIDES})
+
+
 def _words(text: str) -> list[str]:
     """Comparable words: NFC, case-folded, without non-spacing marks (Arabic vowel marks are
-    optional in writing, so "الشُّرطة" and "الشرطة" must compare equal)."""
-    folded = unicodedata.normalize("NFC", text).casefold()
+    optional in writing, so "الشُّرطة" and "الشرطة" must compare equal) or invisible format
+    characters."""
+    folded = unicodedata.normalize("NFC", visible(text)).casefold()
     kept = "".join(ch if _is_word_char(ch) else " " for ch in folded
                    if unicodedata.category(ch) != "Mn")
     return kept.split()
@@ -68,6 +89,7 @@ class LockScreenRule:
             stem for stems in self.stems.values() for stem in stems)), text)
 
     def _found(self, stems: tuple[str, ...], text: str) -> list[str]:
+        text = visible(text)
         cut = (len(text) > self.preview and _is_word_char(text[self.preview - 1])
                and _is_word_char(text[self.preview]))
         tokens = _words(text[: self.preview])

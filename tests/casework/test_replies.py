@@ -96,6 +96,23 @@ def test_revealing_words_are_refused_in_any_language_not_only_the_cases(
     assert fake_twilio.count(to=SURVIVOR) == 0
 
 
+@pytest.mark.parametrize(("bad_text", "said"), [
+    # A soft hyphen, as a word processor's optional hyphen pastes: the phone shows "Police".
+    ("Po\u00adlice will call you back later", "locked phone"),
+    # A right-to-left override: the phone shows "police", and would turn a number around.
+    ("\u202eecilop eht morf era eW", "another order"),
+])
+def test_a_reply_hiding_what_the_lock_screen_shows_is_refused(
+        app: Flask, advocate: FlaskClient, twilio: TwilioSigner, fake_twilio: FakeTwilio,
+        bad_text: str, said: str) -> None:
+    case_id = open_case(twilio)
+    claim(advocate, case_id)
+    sent = send_reply(advocate, case_id, bad_text)
+    assert sent.status_code == 422
+    assert said in sent.get_data(as_text=True)
+    assert reply_rows(app) == []
+    assert fake_twilio.count(to=SURVIVOR) == 0
+
 def test_a_canned_reply_is_offered_in_the_survivors_language(
         advocate: FlaskClient, twilio: TwilioSigner) -> None:
     twilio.sms("Dzień dobry, potrzebuję pomocy, proszę")

@@ -1,8 +1,10 @@
 """The Redis client every process of the stack uses: for the queue, presence, locks and flood
-allowances (`connect_redis`)."""
+allowances (`connect_redis`), and the daily rewrite of its append-only file
+(`forget_expired_history`)."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -12,6 +14,8 @@ from redis.retry import Retry
 from redis.sentinel import Sentinel
 
 from app.config import Settings
+
+log = logging.getLogger(__name__)
 
 
 def connect_redis(settings: Settings) -> redis.Redis:
@@ -36,3 +40,26 @@ def connect_redis(settings: Settings) -> redis.Redis:
     client: redis.Redis = sentinel.master_for(settings.redis_sentinel_master, db=database,
                                               password=url.password, username=url.username)
     return client
+
+
+def forget_expired_history(connection: redis.Redis) -> bool:
+    """Ask Redis to rewrite its append-only file, if it keeps one; True if a rewrite began.
+
+    Threat (docs/threat-model.md, A4): with `appendonly yes` (docs/deploy.md) the file keeps
+    every write ever made until Redis rewrites it, which it does on its own only when the file
+    has doubled past 64 MB: months on a quiet service. So the keyed hash of every number and
+    chat address that ever wrote (the flood allowances), each with the time it wrote, stayed
+    in Redis's data folder long after its key expired and its conversation was erased or past
+    retention. A rewrite keeps only the live keys. Never raises: a Redis that is down, or one
+    that refuses the command (a managed Redis may rename it), is logged and the run goes on.
+    """
+    try:
+        if not connection.info("persistence").get("aof_enabled"):
+            return False
+        connection.bgrewriteaof()
+    except redis.RedisError as error:
+        # Also "already in progress": that rewrite keeps only the live keys too.
+        log.warning("event=redis.history_not_rewritten error=%s", type(error).__name__)
+        return False
+    log.info("event=redis.history_rewritten")
+    return True

@@ -55,7 +55,7 @@ from app.lifecycle.provider_copies import ProviderCopies
 from app.outbound.exactly_once import Delivery
 from app.outbound.twilio_rest import TwilioSender
 from app.services import start_up
-from app.services.redis_client import connect_redis
+from app.services.redis_client import connect_redis, forget_expired_history
 from app.staff.accounts import Accounts
 from app.staff.phones import StaffPhones
 from app.staff.sessions import StaffSessions
@@ -125,15 +125,18 @@ class Services:
                       progress: Callable[[int], None] = lambda _n: None) -> retention.Purge:
         """The retention run with its signed report, for the daily job and the command alike;
         the provider's copies of what it erased are handed to the worker. Sign-in counters
-        whose window is over go too (app/staff/throttle.py)."""
+        whose window is over go too (app/staff/throttle.py), and Redis's append-only file is
+        rewritten so expired keys leave its data folder (`forget_expired_history`)."""
         now = self.clock()
         self.accounts.purge_ended_throttles()
-        return retention.purge_and_sign(
+        purged = retention.purge_and_sign(
             self.database, retention_days=self.settings.deployment.retention_days, now=now,
             signer=self.report_signer,
             report_path=report_path or retention.default_report_path(
                 self.settings.instance_path, now),
             progress=progress, deleted=self.dispatcher.delete_copies)
+        forget_expired_history(self.redis)
+        return purged
 
     def close(self) -> None:
         if self._sender is not None:

@@ -32,8 +32,10 @@ def wait_for(condition: Callable[[], bool], timeout: float = 10.0, what: str = "
 class RedisServer:
     """A throw-away redis-server on a free port, with its dump file in `directory`."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, *, appendonly: bool = False) -> None:
         self.directory = directory
+        # On for a test of what Redis's append-only file keeps, as a deployment runs it.
+        self.appendonly = appendonly
         self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -50,7 +52,7 @@ class RedisServer:
         self.process = subprocess.Popen(
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
              "--dir", str(self.directory), "--dbfilename", "dump.rdb", "--save", "",
-             "--appendonly", "no", "--protected-mode", "yes"],
+             "--appendonly", "yes" if self.appendonly else "no", "--protected-mode", "yes"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         wait_for(self.accepts_connections, what=f"redis on port {self.port}")

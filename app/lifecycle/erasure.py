@@ -10,7 +10,8 @@ recoverable. In the same transaction as the confirming message:
   sealed message, the state and the number become unreadable, in backups too), its messages,
   any replies still waiting and the case records sealed under its key: notes, risk
   assessments, consent and referrals (the database cascades; SQLite's secure_delete
-  overwrites the freed pages). The tombstone keeps how many records there were, nothing else.
+  overwrites the freed pages). The tombstone keeps how many records there were, nothing else
+  about them, and none of the triage's reasons (read from the survivor's words).
   A deployment that keeps notes after erasure (`[casework] keep_notes_after_erasure`) sealed
   them under the case's own key instead: those stay until retention, which destroys them with
   everything else (app/storage/case_records.py).
@@ -102,6 +103,12 @@ def erase(connection: Connection, conversation_id: uuid.UUID, *, also: str | Non
     ).values(status="closed", closed_at=now, closed_reason=reason)
         .returning(escalations.c.id)).scalars())
     tallies.cases_closed(connection, closing, reason)
+    # The triage's reasons were read from the survivor's words ("strangulation", "pregnancy",
+    # "self_harm"): content, in clear, that outlived the key and stayed on the tombstone for
+    # good beside the minute the survivor wrote. The report counted them when they were found
+    # (app/storage/tallies.py); nothing needs them after the conversation.
+    connection.execute(update(escalations).where(
+        escalations.c.conversation_id == conversation_id).values(reasons=[]))
     case_records.note_erased(connection, case_records.count_for_conversation(
         connection, conversation_id))
     by_survivor = reason == CLOSED_BY_SURVIVOR

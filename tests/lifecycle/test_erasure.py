@@ -87,6 +87,8 @@ def test_the_case_stays_closed_by_the_survivor_with_nothing_else(
         assert (case.status, case.closed_reason, case.conversation_id) == (
             "closed", "closed_by_survivor", None)
         assert case.safe_window_sealed is None
+        # The triage's reasons come from the survivor's words: none outlive them.
+        assert case.reasons == []
     page = advocate.get(f"/advocates/cases/{erased_case}")
     assert page.status_code == 410
     assert "closed by the survivor" in page.get_data(as_text=True)

@@ -80,6 +80,7 @@ def test_a_closed_case_is_purged_at_the_next_run_and_stays_a_tombstone(
     with app.app_context(), services().database.session() as session:
         case = session.scalars(select(Escalation)).one()
         assert (case.conversation_id, case.closed_reason) == (None, "supported")
+        assert case.reasons == []  # read from the survivor's words, which are gone
 
 
 def test_the_report_verifies_and_any_change_is_detected(

@@ -30,6 +30,7 @@ from app.services.start_up import (
     load_triage,
     refuse_unchecked_content,
     refuse_unlisted_contact_keys,
+    refuse_unwritable_instance,
 )
 from app.services.wiring import Services, build_services, utc_now
 
@@ -49,6 +50,7 @@ __all__ = [
     "load_triage",
     "refuse_unchecked_content",
     "refuse_unlisted_contact_keys",
+    "refuse_unwritable_instance",
     "services",
     "utc_now",
 ]

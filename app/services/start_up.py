@@ -28,6 +28,7 @@ from app.flows.learned import SecondOpinion, SecondOpinionError
 from app.flows.loader import read_yaml
 from app.flows.triage import TriageRuleError, TriageRules, parse_rules
 from app.lifecycle import rotation
+from app.private_files import private_folder
 from app.storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -109,6 +110,28 @@ def refuse_unlisted_contact_keys(database: Database, hasher: ContactHasher) -> N
             "QUIETLINE_CONTACT_KEY: opt-outs and resume words under it would not be "
             "recognised. Put the removed key back (after the new one), restart, run "
             "`flask keys rotate-contacts`, and remove it only when that says nothing is left.")
+
+
+def refuse_unwritable_instance(settings: Settings) -> None:
+    """Production does not start when QUIETLINE_INSTANCE cannot be written.
+
+    The daily retention run writes its signed report there, and the fail-safe writes a
+    message it could not store when Redis is down too (`spool`): in a folder the service may
+    not write, the report fails after the purge and that message is lost. The example systemd
+    units let the service write only /var/lib/quietline (docs/deploy.md), so an instance left
+    at its default beside the code would be read-only; the deployer must hear it now.
+    """
+    folder = settings.instance_path
+    try:
+        private_folder(folder)
+        probe = folder / f".writable-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise ConfigError(
+            f"QUIETLINE_INSTANCE: {folder} cannot be written ({type(exc).__name__}): the "
+            "retention reports and the fail-safe's spool go there; set it to a folder the "
+            "service's user owns, e.g. /var/lib/quietline (docs/deploy.md)") from exc
 
 
 def load_conversation_flow(settings: Settings) -> Flow | None:

@@ -155,6 +155,7 @@ def build_services(settings: Settings, clock: Callable[[], datetime] = utc_now) 
     catalogues = start_up.load_catalogues(settings)
     flow = start_up.load_conversation_flow(settings)
     if settings.production:
+        start_up.refuse_unwritable_instance(settings)
         start_up.refuse_unchecked_content(settings, catalogues)
     connection = connect_redis(settings)
     dispatcher = Dispatcher(connection)

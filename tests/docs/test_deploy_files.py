@@ -118,3 +118,16 @@ def test_only_the_message_webhooks_are_answered_for_the_app(
         status, _type, body = post(nginx_in_front_of_nothing + path)
         assert status == 502, path
         assert "<Message>" not in body
+
+
+def test_the_units_let_the_service_write_the_instance_folder_the_guide_sets() -> None:
+    # With ProtectSystem=strict a unit writes only its ReadWritePaths: the instance folder
+    # deploy.md gives (retention reports, the fail-safe's spool) must be one of them.
+    guide = (ROOT / "docs" / "deploy.md").read_text(encoding="utf-8")
+    found = re.search(r"^\| `QUIETLINE_INSTANCE` \| `([^`]+)`", guide, re.M)
+    assert found, "docs/deploy.md's production settings give no QUIETLINE_INSTANCE"
+    for unit in sorted((ROOT / "deploy" / "systemd").glob("*.service")):
+        text = unit.read_text(encoding="utf-8")
+        writable = re.findall(r"^ReadWritePaths=(.*)$", text, re.M)
+        assert "ProtectSystem=strict" in text
+        assert any(found.group(1) in paths.split() for paths in writable), unit.name

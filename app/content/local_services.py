@@ -19,7 +19,7 @@ from __future__ import annotations
 from babel import localedata
 
 from app.content.catalogues import Catalogues
-from app.content.lockscreen import LockScreenRule
+from app.content.lockscreen import LockScreenRule, direction_overrides
 from app.content.numbers import RIGHT_TO_LEFT, isolated, unisolated_numbers
 from app.content.segments import encoding_of
 from app.deployment import Deployment
@@ -57,6 +57,11 @@ def services_problems(catalogues: Catalogues, deployment: Deployment,
                 problems.append((where, f"shows {', '.join(banned)} in the first "
                                         f"{rule.preview} characters (lock-screen rule): "
                                         "reorder the services or reword the first one's name"))
+            overrides = direction_overrides(whole)
+            if overrides:
+                problems.append((where, f"holds {', '.join(overrides)}, which makes a phone "
+                                        "show the name or number after it in another order: "
+                                        "retype that text rather than pasting it"))
             encoding = encoding_of(whole)
             if encoding.segments > rule.max_segments:
                 problems.append((where, f"takes {encoding.segments} SMS segments "

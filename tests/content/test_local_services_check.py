@@ -76,6 +76,21 @@ def test_a_number_in_a_right_to_left_text_must_be_isolated(catalogues: Catalogue
     assert services_problems(catalogues, with_service(hours=isolated), rule) == []
 
 
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_a_direction_override_pasted_into_a_service_fails(
+        catalogues: Catalogues, rule: LockScreenRule, language: str) -> None:
+    # A right-to-left override turns "116 123" round on the phone ("321 611"): a wrong number
+    # for someone in crisis. Pasted from a word processor, never typed on purpose.
+    deployment = with_service(hours={"en": "free, 24 hours", language: "free \u202e24 hours"})
+    problems = services_problems(catalogues, deployment, rule)
+    assert problems
+    assert {why for _where, why in problems} == {
+        "holds U+202E, which makes a phone show the name or number after it in another "
+        "order: retype that text rather than pasting it"}
+    # English's text is every other language's fallback, so it fails there too.
+    assert any(where.endswith(f"[{language}]") for where, _why in problems)
+
+
 def test_a_list_too_long_for_the_sms_limit_fails(catalogues: Catalogues,
                                                  rule: LockScreenRule) -> None:
     hours = {"en": "free", "pl": "bezpłatnie, " * 60}

@@ -88,7 +88,10 @@ def _page(template: str, *, notes: bool = False) -> Response:
         "languageChosen": request.args.get("lang", "") in deployment.languages,
         "text": {"empty": t("chat.error_empty"), "error": t("chat.error_generic"),
                  "network": t("chat.error_network"), "codeShown": t("chat.code_shown"),
-                 "codeHint": code_hint, "codeEmpty": t("chat.code_empty")},
+                 "codeHint": code_hint, "codeEmpty": t("chat.code_empty"),
+                 # The delete question once this page gave a safe number: that chat may be
+                 # the number's conversation by now, with texts (ChatSessions.erase).
+                 "eraseTexts": t("chat.erase_confirm_texts")},
         "speakers": speakers,
     }
     # The script and styles are our own files (never user input); they must reach the page
@@ -318,7 +321,8 @@ def too_large(_error: RequestEntityTooLarge) -> Response:
 @bp.post("/chat/erase")
 def erase() -> Response:
     """Delete this conversation now (the page asked the survivor to confirm first), with any
-    earlier one this page held and still shows (`earlier`: ChatSessions.erase)."""
+    earlier one this page held and still shows (`earlier`), and one joined to the safe number
+    the page gave (ChatSessions.erase)."""
     payload = _payload()
     token, language = payload.get("token"), payload.get("language")
     if language not in services().settings.deployment.languages:
@@ -329,9 +333,12 @@ def erase() -> Response:
         log.error("event=chat.erase_failed request_id=%s %s", g.request_id,
                   exception_summary(error))
         return _json({"erased": False, "message": _text(language, "chat.error_generic")}, 503)
-    log.info("event=chat.erased erased=%s", erased)
-    return _json({"erased": erased, "message": _text(language, "chat.erased",
-                                                     fallback=ERASED_TEXT)})
+    log.info("event=chat.erased erased=%s with_texts=%s", erased.erased, erased.with_texts)
+    # A chat joined to its safe number is deleted here with our copies of its texts, but the
+    # texts on that phone are beyond our reach: the page says so, not just "deleted".
+    said = text_id("chat.erased_texts") if erased.with_texts else text_id("chat.erased")
+    return _json({"erased": erased.erased,
+                  "message": _text(language, said, fallback=ERASED_TEXT)})
 
 
 ERASED_TEXT = "This conversation has been deleted."

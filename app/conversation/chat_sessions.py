@@ -33,7 +33,8 @@ from app.conversation.service import ConversationService, InboundMessage
 from app.crypto import ChatTokens
 from app.flows import ConversationState
 from app.lifecycle import erasure
-from app.storage import vault
+from app.storage import safe_numbers as safe_number_rows
+from app.storage import transcripts, vault
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +72,16 @@ class ChatReply:
     # The survivor's message as their screen should keep it: each phone number the service
     # withheld (app/conversation/typed_numbers.py) as the page's words for it; None when none.
     shown: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class ChatErasure:
+    """What the page's "delete this conversation" destroyed: anything at all, and whether
+    that included a chat joined to its safe number (the page then says the texts on that
+    phone are still there: only the phone can delete them)."""
+
+    erased: bool
+    with_texts: bool
 
 
 @dataclass(frozen=True)
@@ -206,32 +217,52 @@ class ChatSessions:
             return []
         return self.collect_replies(conversation_id)
 
-    def erase(self, token: object, earlier: object = ()) -> bool:
+    def erase(self, token: object, earlier: object = ()) -> ChatErasure:
         """The survivor pressed "delete this conversation" (and confirmed): destroy it now, as
         the SMS keyword does (app/lifecycle/erasure.py). `earlier` are the other tokens this
         page held (a conversation left idle past the timeout is ended and the page given a
         new token, but its messages are still on the screen, so they are still "this
-        conversation" to the survivor): theirs are destroyed too, open or ended. True if
-        there was anything to erase."""
+        conversation" to the survivor): theirs are destroyed too, open or ended.
+
+        A chat that joined its safe number is the number's SMS conversation now, found by the
+        number, not the token; it is destroyed too, whole: what the page showed and the texts
+        since, which are one conversation (splitting it would leave half the transcript
+        behind a page that said "deleted"). The number's own earlier conversation, which the
+        page never showed and which was never merged, is not touched. All in one transaction:
+        everything goes, or nothing and the page says it failed."""
         tokens = self._page_tokens(token, earlier)
         if not tokens:
-            return False
+            return ChatErasure(erased=False, with_texts=False)
         service = self.conversations
-        erased = 0
+        erased, joined_count = 0, 0
+        joined_numbers: list[str] = []
+        copies: list[int] = []
         with service.database.transaction() as connection:
             for each in tokens:
-                for conversation_id in vault.conversation_ids(
-                        connection, channel=CHANNEL, contact_hash=self._hash(connection, each)):
-                    erasure.erase(connection, conversation_id, also=None, now=service.clock())
+                chat_hash = self._hash(connection, each)
+                joined = safe_number_rows.joined_by_chat(connection, chat_hash)
+                joined_count += len(joined)
+                # Opened before the erasure shreds it: a spooled text from the number goes too.
+                joined_numbers += [number for conversation_id in joined
+                                   if (number := transcripts.reply_address(
+                                       connection, service.keyring, conversation_id))]
+                for conversation_id in [*vault.conversation_ids(
+                        connection, channel=CHANNEL, contact_hash=chat_hash), *joined]:
+                    copies += erasure.erase(connection, conversation_id, also=None,
+                                            now=service.clock())
                     erased += 1
         for each in tokens:
             service.forget_spooled(CHANNEL, each)
+        for number in joined_numbers:
+            service.forget_spooled("sms", number)
         if erased and service.dispatcher is not None:
+            # The joined texts have copies at the provider (the sweeper retries any not queued).
+            service.dispatcher.delete_copies(copies)
             service.dispatcher.reclaim()
-        if len(tokens) > 1:
-            log.info("event=chat.erased_with_earlier tokens=%s conversations=%s",
-                     len(tokens), erased)
-        return erased > 0
+        if len(tokens) > 1 or joined_count:
+            log.info("event=chat.erased_with_earlier tokens=%s conversations=%s joined=%s",
+                     len(tokens), erased, joined_count)
+        return ChatErasure(erased=erased > 0, with_texts=joined_count > 0)
 
     def _page_tokens(self, token: object, earlier: object) -> list[str]:
         """The valid tokens among the page's current one and its earlier ones, each once; at

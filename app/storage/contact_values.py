@@ -1,8 +1,8 @@
 """Moving a contact's stored look-up values to the newest contact key.
 
 A contact (a phone number, a chat token) is found by its keyed value (`crypto.ContactHasher`)
-in five tables: conversations, opt-outs, resume words, the safe numbers a web chat gave, and
-the marks of recent erasures.
+in six tables: conversations, opt-outs, resume words, the safe numbers a web chat gave, the
+page tokens of web chats that joined their safe number, and the marks of recent erasures.
 When QUIETLINE_CONTACT_KEY gets a new key in front, values made under the old one must move,
 all together and in one transaction: an opt-out left under the old value while the
 conversation moved would let an advocate's reply go to a number that sent STOP.
@@ -20,6 +20,7 @@ from app.crypto import ContactHasher
 from app.storage.models import (
     ContactErasure,
     Conversation,
+    JoinedChat,
     OptOut,
     ResumeWord,
     SafeNumber,
@@ -31,10 +32,13 @@ opt_outs = table_of(OptOut)
 resume_words = table_of(ResumeWord)
 # A web chat's safe number waits under the number's value for that phone's first text.
 safe_numbers = table_of(SafeNumber)
+# A web chat's page token, kept after the chat joined its safe number (so the page can delete it).
+joined_chats = table_of(JoinedChat)
 # When the contact last erased a conversation (kept a day: app/lifecycle/erasure.py).
 erasure_marks = table_of(ContactErasure)
 # Every table that holds contact values (vault.find_open asks them all too).
-CONTACT_TABLES = (conversations, opt_outs, resume_words, safe_numbers, erasure_marks)
+CONTACT_TABLES = (conversations, opt_outs, resume_words, safe_numbers, joined_chats,
+                  erasure_marks)
 
 
 # Built once: building the statement cost more than running it.
@@ -61,8 +65,9 @@ def move(connection: Connection, hasher: ContactHasher, old: str, new: str) -> N
     """
     connection.execute(update(conversations).where(conversations.c.contact_hash == old)
                        .values(contact_hash=new))
-    connection.execute(update(safe_numbers).where(safe_numbers.c.contact_hash == old)
-                       .values(contact_hash=new))
+    for table in (safe_numbers, joined_chats):  # several rows may share a value: all move
+        connection.execute(update(table).where(table.c.contact_hash == old)
+                           .values(contact_hash=new))
     for table in (opt_outs, erasure_marks):  # one row per contact: a newer one wins
         if connection.execute(select(table.c.contact_hash)
                               .where(table.c.contact_hash == new)).first():

@@ -15,7 +15,15 @@ from datetime import datetime
 from sqlalchemy import Connection, and_, delete, insert, select, update
 
 from app.crypto import FieldContext
-from app.storage.models import Conversation, Escalation, Reply, ReturnCode, SafeNumber, table_of
+from app.storage.models import (
+    Conversation,
+    Escalation,
+    JoinedChat,
+    Reply,
+    ReturnCode,
+    SafeNumber,
+    table_of,
+)
 from app.storage.vault import OpenConversation
 
 safe_numbers = table_of(SafeNumber)
@@ -23,6 +31,7 @@ conversations = table_of(Conversation)
 escalations = table_of(Escalation)
 replies = table_of(Reply)
 return_codes = table_of(ReturnCode)
+joined_chats = table_of(JoinedChat)
 _s, _c = safe_numbers.c, conversations.c
 
 
@@ -53,7 +62,14 @@ def join(connection: Connection, conversation_id: uuid.UUID, contact_hash: str,
     value from now on, open again if the page had left, its case and the replies still waiting
     on the SMS channel (the outbound gate then applies the SMS rules: STOP, window, resume word).
     Its come-back code is deleted: the survivor chose to be texted, and a code must not hand an
-    SMS conversation back to a web page."""
+    SMS conversation back to a web page. The page's token (its keyed value, the chat's until
+    now) is kept in `joined_chats`, so the page that still shows the chat can still delete it
+    (`joined_by_chat`)."""
+    chat_hash = connection.execute(select(_c.contact_hash).where(
+        _c.id == conversation_id, _c.channel == "web")).scalar()
+    if chat_hash is not None:
+        connection.execute(insert(joined_chats).values(conversation_id=conversation_id,
+                                                       contact_hash=chat_hash))
     connection.execute(update(conversations).where(_c.id == conversation_id).values(
         channel="sms", contact_hash=contact_hash, closed_at=None, last_activity_at=now))
     connection.execute(update(escalations).where(
@@ -65,6 +81,13 @@ def join(connection: Connection, conversation_id: uuid.UUID, contact_hash: str,
     connection.execute(delete(return_codes).where(
         return_codes.c.conversation_id == conversation_id))
     _settle(connection, conversation_id, "joined", now)
+
+
+def joined_by_chat(connection: Connection, chat_hash: str) -> list[uuid.UUID]:
+    """The conversations that the web chat with this token's keyed value joined to its safe
+    number (usually none; more than one if the page gave a number again after joining)."""
+    return list(connection.execute(select(joined_chats.c.conversation_id).where(
+        joined_chats.c.contact_hash == chat_hash)).scalars())
 
 
 def set_apart(connection: Connection, conversation_ids: list[uuid.UUID], now: datetime) -> None:

@@ -28,6 +28,9 @@
   var exited = false;
   var sending = Promise.resolve();  // settles once every message sent so far has its answer
   var erasing = null;               // while a deletion runs: settles when it has finished
+  // This page gave a safe number (its form, or typed in a message): its conversation may
+  // have joined that number's texts, and "delete" deletes those too, so the question says so.
+  var gaveNumber = false;
 
   // Quick exit: blank the page first, then tell the server, then replace this history entry,
   // so Back does not return here and nothing of the chat stays on screen meanwhile.
@@ -187,7 +190,7 @@
       result.data.replies.forEach(function (reply) { add(reply, "from-service"); });
       if (result.data.code) { showCode(result.data.code); }
       if (result.data.askNumber) { showNumberForm(result.data.askNumber); }
-      if (result.data.numberSaved) { removeNumberForm(); }
+      if (result.data.numberSaved) { gaveNumber = true; removeNumberForm(); }
     }).catch(function () {
       add(config.text.network, "from-service notice");
     });
@@ -262,6 +265,7 @@
             status.textContent = result.data.message || config.text.error;
             return;
           }
+          gaveNumber = true;
           if (item.parentNode) { item.parentNode.removeChild(item); }
           add(result.data.message, "from-service notice");
           (result.data.replies || []).forEach(function (reply) { add(reply, "from-service"); });
@@ -313,10 +317,13 @@
   // "Delete this conversation", confirmed in the page. Not window.confirm: a native dialog
   // stops this script, and quick exit (the button and Shift x3) must work at every moment.
   // For the same reason the question traps no focus: the exit button stays one Tab away.
+  var eraseQuestion = document.getElementById("erase-question");
+  var eraseAsked = eraseQuestion.textContent;
   function showErase() {
+    eraseQuestion.textContent = gaveNumber ? config.text.eraseTexts : eraseAsked;
     eraseBox.hidden = false;
     eraseButton.setAttribute("aria-expanded", "true");
-    document.getElementById("erase-question").focus();
+    eraseQuestion.focus();
   }
 
   function hideErase() {
@@ -347,6 +354,7 @@
       // starts a new one.
       token = null;
       earlier = [];
+      gaveNumber = false;
       list.textContent = "";
       notice.textContent = result.data.message || notice.getAttribute("data-erased");
     }, function () {

@@ -168,3 +168,23 @@ class SafeNumber(Base):
     given_at: Mapped[datetime]
     # When the number wrote to us (joined or apart); None while waiting.
     settled_at: Mapped[datetime | None]
+
+
+class JoinedChat(Base):
+    """The page token (its keyed value) of a web chat that joined its safe number.
+
+    Joining makes the chat the number's SMS conversation: from then on it is found by the
+    number's keyed value, and the token that started it finds nothing. But the page that
+    showed the chat may still be open, and its "delete this conversation" must still delete
+    it (docs/threat-model.md, A1/A4: a survivor told "deleted" must not leave a transcript
+    behind). So the token's value is kept here, with the conversation and nothing else: no
+    number, no content. It is a contact value like the others (moved when the contact key
+    rotates) and goes with the conversation (erasure, retention: the foreign key cascades).
+    """
+
+    __tablename__ = "joined_chats"
+
+    conversation_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True)
+    # The page token's keyed value, as the chat was found by before it joined.
+    contact_hash: Mapped[str] = mapped_column(String(64), index=True)

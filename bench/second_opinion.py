@@ -42,6 +42,10 @@ on, and the rules themselves were tuned on these messages).
 
 Writes bench/results/second-opinion-cv.txt and, with --write, the chosen thresholds and
 features to bench/results/second-opinion-cv.json (read by `flows train-second-opinion`).
+
+`--curve` chooses nothing: it cross-validates the SHIPPING model's features only and reports
+its operating curve (bench/second_opinion_curve_report.py: other thresholds, per language, a
+veto that does not ship) to bench/results/second-opinion-curve.txt and .json.
 """
 
 from __future__ import annotations
@@ -62,6 +66,7 @@ sys.path.insert(0, str(ROOT))
 from app.content.language import LanguageGuesser  # noqa: E402 -- after the path is set
 from app.deployment import load_deployment  # noqa: E402
 from app.flows import learned_train  # noqa: E402
+from bench.second_opinion_curve_report import curve_main  # noqa: E402
 from bench.second_opinion_cv import (  # noqa: E402
     MAX_ADDED_FALSE_URGENT,
     MAX_FALSE_PERSON,
@@ -121,7 +126,7 @@ def dev_items() -> list[Item]:
             items.append(Item(
                 learned_train.Example(text, language, bool(entry["urgent"]), "person" in labels),
                 batch, guesser.guess(text), bool(labels & {"innocent", "info", "greeting"}),
-                seen.urgent, seen.case))
+                seen.urgent, seen.case, frozenset(labels)))
     return items
 
 
@@ -163,7 +168,18 @@ def main() -> int:
                         help="write the chosen features and thresholds for the trainer")
     parser.add_argument("--jobs", type=int, default=0,
                         help="processes teaching models at once (default: one per core)")
+    parser.add_argument("--curve", action="store_true",
+                        help="report the SHIPPING model's operating curve instead of choosing "
+                             "(bench/second_opinion_curve.py); trains nothing that ships")
+    parser.add_argument("--save-scores", type=Path,
+                        help="with --curve: keep the cross-validated scores in this file")
+    parser.add_argument("--load-scores", type=Path,
+                        help="with --curve: report from scores kept by --save-scores, "
+                             "without teaching again")
     args = parser.parse_args()
+    if args.curve:
+        return curve_main(dev_items, batch_folds, jobs=args.jobs, save=args.save_scores,
+                          load=args.load_scores)
     started = time.monotonic()
     items = dev_items()
     read = time.monotonic()

@@ -35,6 +35,9 @@ class Item:
     calm: bool  # labelled innocent, info or greeting
     rules_urgent: bool
     rules_case: bool
+    # The message's labels: the operating curve (bench/second_opinion_curve.py) counts false
+    # urgent readings of info and innocent messages apart, as the held-out tables do.
+    labels: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

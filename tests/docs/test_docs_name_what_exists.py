@@ -215,3 +215,23 @@ def test_every_log_event_the_pages_tell_you_to_look_for_is_logged(page: str, eve
     source = logged_events()
     assert f"event={event}" in source or f'"{event}"' in source, \
         f"{page} says to look for event={event}, which nothing logs"
+
+
+# Addresses the pages name (`/webhooks/twilio/voice/inbound`, `/chat/erase`): a prefix
+# written as `/advocates/...` names the family, not one route.
+ADDRESSES = [(page, path.rstrip(".")) for page, path in found(
+    r"(?<![\w.:/])(/(?:advocates|webhooks|chat|notes|healthz)[A-Za-z0-9_/<>.-]*)")
+    if not path.endswith("...") and path not in ("/advocates", "/chat")]
+
+
+def test_the_pages_name_addresses() -> None:
+    assert len(ADDRESSES) > 20
+
+
+@pytest.mark.parametrize(("page", "path"), ADDRESSES)
+def test_every_address_the_pages_name_is_served(app: Flask, page: str, path: str) -> None:
+    concrete = re.sub(r"<(?:int:)?[a-z_]+>", "1", path)
+    adapter = app.url_map.bind("localhost")
+    # test() is False for an unknown address and True for one served, whichever method.
+    assert any(adapter.test(concrete, method=method) for method in ("GET", "POST")), \
+        f"{page} names {path}, which no route serves"

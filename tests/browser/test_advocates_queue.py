@@ -9,6 +9,7 @@ so the survivor-facing pages never see it.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from contextlib import closing
 
@@ -142,11 +143,14 @@ def test_survivor_markup_is_shown_as_text_and_never_runs(
     context = browsers.launch()
     context.add_init_script(RECORD_CSP_VIOLATIONS)
     page = context.pages[0]
-    # Chromium asks for /favicon.ico by itself (staff pages name no icon): its 404 is no error.
-    favicon = live_server.url("/favicon.ico")
+    # Every console error counts, a 404 for an icon too (staff pages name their own icon, so
+    # Chromium has no /favicon.ico to ask for).
     console_errors: list[str] = []
     page.on("console", lambda message: console_errors.append(message.text)
-            if message.type == "error" and message.location["url"] != favicon else None)
+            if message.type == "error" else None)
+    refused: list[str] = []
+    page.on("response", lambda answer: refused.append(answer.url) if answer.status >= 400
+            else None)
     page.on("pageerror", lambda error: console_errors.append(str(error)))
     sign_in(page, live_server, advocate)
 
@@ -161,6 +165,7 @@ def test_survivor_markup_is_shown_as_text_and_never_runs(
     assert transcript.locator("a, script").count() == 0
     assert page.evaluate("window.__cspViolations") == []
     assert console_errors == []
+    assert refused == []
     # Positive control: the recorder does see what the CSP blocks, so [] above means something.
     page.evaluate("""() => { const s = document.createElement("script");
         s.textContent = "window.__pwned = 1"; document.body.append(s); }""")
@@ -279,3 +284,35 @@ def test_the_session_from_before_sign_out_is_refused_after_it(
     page.goto(live_server.url("/advocates/queue"))
 
     assert page.url == live_server.url("/advocates/login")
+
+
+def test_the_queue_headers_stay_on_one_line_at_the_desk_width(
+        live_server: LiveServer, browsers: Browsers, sms: TwilioSigner) -> None:
+    """With long reasons, a held case and Claim buttons, "Safe time" and "Held by" wrapped at
+    1366 px while the page left a sixth of the screen empty."""
+    holder = staff.make_advocate(live_server.app, "ana.longsurname@example.org")
+    reader = staff.make_advocate(live_server.app, "bo@example.org")
+    sms.sms("hes outside now and he has a knife", sender="+447700900201")
+    sms.sms("he hit me and the kids are scared i want to kill myself", sender="+447700900202")
+    sms.sms("person", sender="+447700900202")
+    sms.sms("person", sender="+447700900203")
+    with closing(sqlite3.connect(live_server.database_path)) as connection:
+        ids = [int(r[0]) for r in connection.execute("SELECT id FROM escalations ORDER BY id")]
+    page = browsers.launch("holder").pages[0]
+    sign_in(page, live_server, holder)
+    claim(page, live_server, ids[0])
+    desk = browsers.launch("reader").pages[0]
+    desk.set_viewport_size({"width": 1366, "height": 768})
+    sign_in(desk, live_server, reader)
+    expect(desk.locator("#queue tbody tr")).to_have_count(len(ids))
+    expect(queue_row(desk, ids[0])).to_contain_text(holder.email)
+    lines = desk.evaluate("""() => [...document.querySelectorAll("#queue thead th")]
+        .filter(th => th.innerText.trim()).map(th => {
+            const range = document.createRange(); range.selectNodeContents(th);
+            const tops = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+            return [th.innerText.trim(), tops.size]; })""")
+    assert lines == [[name, 1] for name, _ in lines]
+    if shots := os.environ.get("QUIETLINE_SCREENSHOTS"):
+        desk.screenshot(path=f"{shots}/queue-desktop.png")
+        desk.set_viewport_size({"width": 390, "height": 844})
+        desk.screenshot(path=f"{shots}/queue-phone.png", full_page=True)

@@ -83,3 +83,15 @@ def test_the_readme_lists_every_command_the_service_offers(app: Flask) -> None:
                           for cell in first_cells)]
     assert commands_offered(app), "no commands found"
     assert not missing, f"the README's Commands table has no row for: {missing}"
+
+
+def test_the_quick_start_names_every_debian_package_make_run_installs() -> None:
+    # A newcomer without root reads the list to install them by hand (Troubleshooting).
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    packages = set(re.findall(r"[\w:-]+=([a-z0-9][a-z0-9.+-]+)", " ".join(
+        line for line in makefile.splitlines()
+        if line.startswith(("SYSTEM_PACKAGES", "FONT_PACKAGES")) or "font:" in line)))
+    quick_start = README.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    assert packages >= {"redis-server", "chromium", "postgresql", "gettext", "nginx-light"}
+    missing = sorted(package for package in packages if f"`{package}`" not in quick_start)
+    assert not missing, f"the Quick start does not name {missing}"

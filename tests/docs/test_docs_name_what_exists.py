@@ -235,3 +235,23 @@ def test_every_address_the_pages_name_is_served(app: Flask, page: str, path: str
     # test() is False for an unknown address and True for one served, whichever method.
     assert any(adapter.test(concrete, method=method) for method in ("GET", "POST")), \
         f"{page} names {path}, which no route serves"
+
+
+# `app/casework/outbound_gate.py` (`decide`, ...): a module and the function, class or
+# method the page says does the work in it.
+NAMED_IN_MODULES = [(page, path, name) for page, (path, name) in found(
+    r"`(app/[\w/]+\.py)`,? \(?`([A-Za-z_][\w.]*)`", flat=True) if not name.endswith(".py")]
+
+
+def test_the_pages_name_what_modules_define() -> None:
+    assert len(NAMED_IN_MODULES) > 10
+
+
+@pytest.mark.parametrize(("page", "path", "name"), NAMED_IN_MODULES)
+def test_every_name_the_pages_give_a_module_is_defined_there(page: str, path: str,
+                                                             name: str) -> None:
+    source = (ROOT / path).read_text(encoding="utf-8")
+    for part in name.split("."):
+        assert re.search(rf"^\s*(?:def|class|async def) {re.escape(part)}\b|"
+                         rf"^\s*{re.escape(part)}\s*[:=]", source, re.M), \
+            f"{page} says {path} has {name}; it has no {part}"

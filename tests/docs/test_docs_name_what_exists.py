@@ -31,8 +31,9 @@ TEXTS = {name: (ROOT / name).read_text(encoding="utf-8") for name in DOCS}
 FLAT = {name: re.sub(r"\s*\n\s*", " ", text) for name, text in TEXTS.items()}
 
 
-def found(pattern: str, flat: bool = False) -> list[tuple[str, str]]:
-    """(page, match) for every distinct match of `pattern` in the pages."""
+def found(pattern: str, flat: bool = False) -> list[tuple[str, Any]]:
+    """(page, match) for every distinct match of `pattern` in the pages: the match is a
+    string, or a tuple of the groups when the pattern has several (as `re.findall`)."""
     texts = FLAT if flat else TEXTS
     return sorted({(name, m) for name, text in texts.items()
                    for m in re.findall(pattern, text)})

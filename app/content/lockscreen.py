@@ -44,10 +44,11 @@ def direction_overrides(text: str) -> list[str]:
 
 
 def _words(text: str) -> list[str]:
-    """Comparable words: NFC, case-folded, without non-spacing marks (Arabic vowel marks are
+    """Comparable words: NFKC, case-folded, without non-spacing marks (Arabic vowel marks are
     optional in writing, so "الشُّرطة" and "الشرطة" must compare equal) or invisible format
-    characters."""
-    folded = unicodedata.normalize("NFC", visible(text)).casefold()
+    characters. Compatibility forms fold to the letters a phone shows them as (NFKC): fullwidth
+    "Ｐｏｌｉｃｅ", mathematical bold "𝐏𝐨𝐥𝐢𝐜𝐞" from a fancy-text site, Arabic presentation forms."""
+    folded = unicodedata.normalize("NFKC", visible(text)).casefold()
     kept = "".join(ch if _is_word_char(ch) else " " for ch in folded
                    if unicodedata.category(ch) != "Mn")
     return kept.split()

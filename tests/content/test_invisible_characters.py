@@ -21,6 +21,10 @@ RULE = LockScreenRule(preview=40, stems={"en": ("police", "refuge")})
     pytest.param("Poli\u200dce can help you today.", id="zero-width-joiner"),
     pytest.param("Ref\u2060uge places are free.", id="word-joiner"),
     pytest.param("\u200b" * 45 + "Police can help you.", id="pushed-past-the-preview"),
+    # Not invisible, but drawn as the same letters: compatibility forms.
+    pytest.param("\uff30\uff4f\uff4c\uff49\uff43\uff45 can help you.", id="fullwidth"),
+    pytest.param("\U0001d40f\U0001d428\U0001d425\U0001d422\U0001d41c\U0001d41e can help.",
+                 id="mathematical-bold"),
 ])
 def test_an_invisible_character_does_not_hide_a_revealing_word(text: str) -> None:
     assert RULE.violations("en", text)

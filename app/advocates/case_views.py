@@ -124,9 +124,11 @@ def _reply_text(case_id: int) -> tuple[str, str]:
 @bp.post("/cases/<int:case_id>/reply/preview")
 def preview(case_id: int) -> BaseResponse:
     text, language_note = _reply_text(case_id)
-    draft = services().replies.draft(case_id, g.staff, text)
+    built = services()
+    draft = built.replies.draft(case_id, g.staff, text)
     return Response(render_template("advocates/preview.html", draft=draft, case_id=case_id,
-                                    language_note=language_note),
+                                    language_note=language_note,
+                                    zone=built.settings.deployment.opening_hours.timezone),
                     status=200 if not draft.problems else 422)
 
 

@@ -63,6 +63,9 @@ class Draft:
     segments: int
     encoding: str
     gate: Gate
+    # The survivor's safe-time window (canonical, e.g. "mon-fri 18:00-20:00") when a reply
+    # would wait for it, so the check can say when it goes and why then.
+    window: str | None = None
 
 
 @dataclass(frozen=True)
@@ -160,7 +163,7 @@ class Replies:
         if gate.cancelled:
             problems.append(gate.explanation)
         return Draft(text, visible(text)[: self.rule.preview], tuple(problems), encoding.segments,
-                     encoding.name, gate)
+                     encoding.name, gate, record.window_text if gate.opens_at else None)
 
     def send(self, case_id: int, member: StaffMember, text: str) -> tuple[int, Gate]:
         """Store the reply and its delivery row; the caller dispatches it after the commit."""

@@ -95,3 +95,16 @@ def test_the_quick_start_names_every_debian_package_make_run_installs() -> None:
     assert packages >= {"redis-server", "chromium", "postgresql", "gettext", "nginx-light"}
     missing = sorted(package for package in packages if f"`{package}`" not in quick_start)
     assert not missing, f"the Quick start does not name {missing}"
+
+
+def test_the_readme_names_every_environment_variable_the_service_and_make_run_read() -> None:
+    # Set by the Makefile itself (`make run-prod-like`), never by a person.
+    internal = {"QUIETLINE_RUN_PROFILE"}
+    read = set()
+    for source in ("app/config.py", "scripts/run.py"):
+        text = (ROOT / source).read_text(encoding="utf-8")
+        read |= set(re.findall(r"\"((?:QUIETLINE|REDIS|TWILIO)_[A-Z0-9_]+|SECRET_KEY|"
+                               r"DATABASE_URL|PUBLIC_BASE_URL|PORT)\"", text))
+    assert "QUIETLINE_DATA_KEYS" in read
+    missing = sorted(name for name in read - internal if f"`{name}" not in README)
+    assert not missing, f"the README does not name {missing}"

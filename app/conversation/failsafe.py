@@ -2,8 +2,9 @@
 
 When the normal path fails (docs/threat-model.md, A5) the database may be what is down, so the
 conversation's language cannot be read from it. The language comes, in order, from:
-1. the language this process last answered this contact in: a small map in memory from the
-   contact's keyed hash to a language code, never written anywhere and lost on restart;
+1. the language the service last answered this contact in: a table in memory shared by the
+   web workers forked from one master (`app.conversation.failsafe_memory`), from the
+   contact's keyed hash to a language, never written anywhere and lost on restart;
 2. the page's language (web chat), if the survivor chose one;
 3. a clear guess from the message itself (`app.content.language`, its models in memory);
 4. the deployment's default language.
@@ -18,8 +19,6 @@ the language guess made here, so the worker that replays it needs no detector.
 from __future__ import annotations
 
 import logging
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
@@ -27,14 +26,13 @@ from datetime import datetime
 from app.content.catalogues import Catalogues
 from app.content.failsafe import EMERGENCY_TEXT_EN, emergency_text
 from app.content.language import LanguageGuesser
+from app.conversation.failsafe_memory import SharedLanguages
 from app.conversation.messages import Guessed
 from app.conversation.service import InboundMessage
 from app.crypto import ContactHasher
 from app.logs import exception_summary
 
 log = logging.getLogger(__name__)
-# Enough for every contact of a busy week; each entry is a 64-character hash and a code.
-REMEMBERED_CONTACTS = 20_000
 
 
 class FailSafe:
@@ -49,27 +47,24 @@ class FailSafe:
         self.languages = languages
         self.clock = clock
         self.spool = spool
-        self._recent: OrderedDict[str, str] = OrderedDict()
-        self._lock = threading.Lock()
+        # Made here, when the app is built: in gunicorn's master, before the workers fork.
+        self._recent = SharedLanguages(languages)
 
     def remember(self, inbound: InboundMessage, language: str | None) -> None:
         """After a message was answered normally: its conversation's language, for a later
-        fail-safe to the same contact."""
+        fail-safe to the same contact. Never raises: the survivor's reply is ready by now."""
         if not language:
             return
-        key = self.hasher.hash(inbound.channel, inbound.address)
-        with self._lock:
-            self._recent[key] = language
-            self._recent.move_to_end(key)
-            while len(self._recent) > REMEMBERED_CONTACTS:
-                self._recent.popitem(last=False)
+        try:
+            self._recent.set(self.hasher.hash(inbound.channel, inbound.address), language)
+        except Exception as error:  # noqa: BLE001 -- a memory lost, never the reply
+            log.error("event=failsafe.remember_failed %s", exception_summary(error))
 
     def language_for(self, inbound: InboundMessage | None, hint: str | None = None
                      ) -> str | None:
         if inbound is None:
             return hint if hint in self.languages else self.default_language
-        with self._lock:
-            known = self._recent.get(self.hasher.hash(inbound.channel, inbound.address))
+        known = self._recent.get(self.hasher.hash(inbound.channel, inbound.address))
         if known:
             return known
         if inbound.language_hint in self.languages:

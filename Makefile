@@ -115,7 +115,7 @@ bench: $(STAMP) system-deps language-models
 # The learned second opinion (app/flows/learned.py): choose n-grams, smoothing and thresholds
 # by cross-validation on the tuning splits eval/messages/dev and eval/messages/opened ONLY
 # (bench/results/second-opinion-cv.txt), then retrain flows/second_opinion.json from both with
-# them. Never reads eval/messages/heldout (batch k; the trainer refuses any "heldout" path).
+# them. Never reads eval/messages/heldout (batch l; the trainer refuses any "heldout" path).
 second-opinion: $(STAMP)
 	$(PY) bench/second_opinion.py --write
 	QUIETLINE_INSTANCE=$$(mktemp -d) $(VENV)/bin/flask --app wsgi flows train-second-opinion eval/messages/dev eval/messages/opened

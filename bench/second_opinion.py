@@ -2,7 +2,7 @@
 tuning splits eval/messages/dev and eval/messages/opened ONLY.
 
 `python bench/second_opinion.py [--folds batch|K] [--write]`. It never reads eval/messages/heldout
-(batch k, measured once at the end; batches d-j, each measured once, are now in opened/).
+(batch l, measured once at the end; batches d-k, each measured once, are now in opened/).
 
 Every tuning message (dev/ and opened/; "dev" below means both) is read by the rules as the
 service reads a first message (bench/understanding.py `reader`, without the second opinion):
@@ -236,7 +236,7 @@ def main() -> int:
 
     lines += ["", f"chosen: {chosen.name()}, thresholds "
               f"urgent {thresholds['urgent']:.3f}, person {thresholds['person']:.3f}",
-              "default: decided once on batch k held-out by the rule pre-registered in "
+              "default: decided once on a held-out batch by the rule pre-registered in "
               "eval/README.md (on if rules+model raise urgent or person recall by >= 0.02 "
               "over rules alone, lower neither, and false urgent rises by <= 0.01), not here",
               f"took {time.monotonic() - started:.0f} s ({read - started:.0f} s reading the "

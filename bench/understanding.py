@@ -27,9 +27,9 @@ them.
 The messages were written by helpers who never saw the rules (eval/README.md). Three splits:
 dev/ and opened/ are for tuning (opened/ holds the earlier held-out parts, each measured once
 for its final figures and then opened for tuning: batches a-c on 6 December 2026, batches d-j
-on 7 December 2026; batches t and u were written for teaching only); heldout/ holds batch k,
-which whoever writes the rules never reads, and is measured once, at the end. While heldout/
-is missing or empty the report says so. Results:
+on 7 December 2026, batch k on 8 December 2026; batches t and u were written for teaching
+only); heldout/ holds batch l, which whoever writes the rules never reads, and is measured
+once, at the end. While heldout/ is missing or empty the report says so. Results:
 bench/results/understanding.txt and .json, with the targets of issue 21 for held-out data.
 """
 
@@ -39,7 +39,7 @@ import argparse
 import json
 import sys
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -125,7 +125,7 @@ def batch_of(path: Path) -> str:
 
 
 def files(split: str) -> list[Path]:
-    """The split's message files; none when its folder is missing (heldout/ before batch k)."""
+    """The split's message files; none when its folder is missing (heldout/ before a batch is added)."""
     return sorted((EVAL / split).glob("*.yaml"))
 
 
@@ -198,20 +198,41 @@ def _verdict(name: str, hits: int, total: int) -> str:
             f"{'met' if met else 'NOT met'}")
 
 
-def main() -> int:
+def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--splits", nargs="+", choices=SPLITS, default=list(SPLITS))
     parser.add_argument("--misses", action="store_true",
                         help="print each miss (the tuning splits opened and dev only)")
     parser.add_argument("--second-opinion", action="store_true",
                         help="with the learned second opinion on (flows/second_opinion.json)")
+    parser.add_argument("--urgent-threshold", type=float,
+                        help="with --second-opinion: read urgent at this score instead of the "
+                             "file's (a point of bench/results/second-opinion-curve.txt); "
+                             "prints only, writes no results file")
     parser.add_argument("--models", choices=LANGUAGE_MODELS,
                         help="guess the language with these [languages] models (default: the "
                              "demo deployment's)")
     args = parser.parse_args()
     if args.misses and "heldout" in args.splits:
         parser.error("--misses prints messages: use it on the tuning splits (opened, dev) only")
-    opinion = second_opinion_file.load(ROOT / "flows") if args.second_opinion else None
+    if args.urgent_threshold is not None and not args.second_opinion:
+        parser.error("--urgent-threshold needs --second-opinion")
+    return args
+
+
+def _opinion(args: argparse.Namespace) -> learned.SecondOpinion | None:
+    """The shipping second opinion when asked for, at another urgent threshold if given."""
+    if not args.second_opinion:
+        return None
+    opinion = second_opinion_file.load(ROOT / "flows")
+    if args.urgent_threshold is None:
+        return opinion
+    return replace(opinion, thresholds={**opinion.thresholds, "urgent": args.urgent_threshold})
+
+
+def main() -> int:
+    args = _arguments()
+    opinion = _opinion(args)
     models = args.models or load_deployment(ROOT / "config" / "demo.toml").language_models
     read = reader(opinion, models)
     # With the second opinion on, the same split read by the rules alone, for comparison.
@@ -225,19 +246,22 @@ def main() -> int:
              "triage, intents, disclosure); a case opens when the step escalates or triage",
              "reads high or urgent risk.",
              f"Language guessed with [languages] models = \"{models}\".",
+             *([f"Urgent threshold {args.urgent_threshold:g} instead of the file's (a point of",
+                "the operating curve, bench/results/second-opinion-curve.txt)."]
+               if args.urgent_threshold is not None else []),
              *(["With the learned second opinion ON (flows/second_opinion.json, taught on all",
                 "of dev/ and opened/: its figures there are in-sample; its cross-validated",
                 "figures are in second-opinion-cv.txt, beside this file)."] if opinion else
                ["Rules only (the learned second opinion off)."]), "",
              "Splits: dev/ and opened/ are tuned on (opened/ holds the earlier held-out parts,",
-             "batches a-c and d-j, each measured once and then opened for tuning, and the",
-             "teaching batches t and u); heldout/ (batch k) is never read by whoever tunes",
+             "batches a-c and d-k, each measured once and then opened for tuning, and the",
+             "teaching batches t and u); heldout/ (batch l) is never read by whoever tunes",
              "the rules.",
              f"Set: {total} messages: "
              + ", ".join(f"{split} {sum(s.values())}" for split, s in sizes_all.items()), ""]
     for split in args.splits:
         if not files(split):
-            # Before batch k is added there is no held-out part: say so, measure the rest.
+            # Before a batch is added there is no held-out part: say so, measure the rest.
             lines += [f"== {split}: no messages (eval/messages/{split}/ is missing or empty)",
                       ""]
             report["splits"][split] = {"sizes": {}, "all": {}, "languages": {},
@@ -282,7 +306,7 @@ def main() -> int:
         report["splits"][split] = {"sizes": sizes, "all": dict(totals), "languages": figures,
                                    "batches": by_batch}
     RESULTS.mkdir(parents=True, exist_ok=True)
-    if set(args.splits) == set(SPLITS) and not args.misses:
+    if set(args.splits) == set(SPLITS) and not args.misses and args.urgent_threshold is None:
         (RESULTS / "understanding.txt").write_text("\n".join(lines), encoding="utf-8")
         (RESULTS / "understanding.json").write_text(json.dumps(report, indent=2) + "\n",
                                                     encoding="utf-8")

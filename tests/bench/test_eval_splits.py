@@ -1,5 +1,5 @@
 """The evaluation splits (eval/README.md): dev/ and opened/ are tuned on (opened/ holds the
-earlier held-out parts, batches a-j), heldout/ (batch k) is read only to measure. The bench
+earlier held-out parts, batches a-k), heldout/ (batch l) is read only to measure. The bench
 says so when heldout/ is empty, and the split checker reads an opened batch's held-out part
 from opened/ without touching heldout/."""
 

@@ -152,6 +152,9 @@ def window(case_id: int) -> BaseResponse:
 @bp.post("/cases/<int:case_id>/close")
 def close(case_id: int) -> BaseResponse:
     """Close the case; replies not yet sent go or are withdrawn as the form says."""
+    # The replies the form showed (app/casework/held_replies.py: a newer one refuses the close).
+    seen = frozenset(int(part) for part in request.form.get("held_seen", "")[:2000].split(",")
+                     if part.isdigit() and len(part) < 10)
     services().replies.held.close(case_id, g.staff, request.form.get("reason", ""),
-                                  request.form.get("held", ""))
+                                  request.form.get("held", ""), seen)
     return redirect(url_for("advocates.queue"))

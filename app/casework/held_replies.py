@@ -78,9 +78,13 @@ class HeldReplies:
             raise CaseConflict("That reply is no longer waiting: it has gone, or it was "
                                "withdrawn already. Reload to see where it is.")
 
-    def close(self, case_id: int, member: StaffMember, reason: str, held: str) -> None:
+    def close(self, case_id: int, member: StaffMember, reason: str, held: str,
+              seen: frozenset[int] = frozenset()) -> None:
         """Close the case; with replies waiting, `held` says whether they still go ("send") or
-        are withdrawn ("withdraw").
+        are withdrawn ("withdraw"), and `seen` names the replies the form showed: the choice
+        is about those, so a reply written after the form was shown (by a colleague, or in
+        another tab) refuses the close until the advocate has looked again, rather than being
+        swept into a choice made without it.
 
         The replies are counted, and the choice applied, inside the transaction that closes
         the case, after its UPDATE: that holds the case's row (PostgreSQL) or the database's
@@ -93,6 +97,10 @@ class HeldReplies:
 
         def decide(connection: Connection) -> None:
             waiting = waiting_in(connection, case_id)
+            unseen = [reply for reply in waiting if reply.id not in seen]
+            if unseen:
+                raise FormIncomplete(recheck_question(len(unseen), len(waiting)) if seen
+                                     else close_question(len(waiting)))
             if waiting and held not in HELD_CHOICES:
                 raise FormIncomplete(close_question(len(waiting)))
             if waiting and held == "withdraw":
@@ -146,3 +154,12 @@ def close_question(count: int) -> str:
                 "is safe, or is withdrawn, then close the case.")
     return (f"{count_words(count)} not sent yet: choose whether they still go to the "
             "survivor when it is safe, or are withdrawn, then close the case.")
+
+
+def recheck_question(unseen: int, waiting: int) -> str:
+    """Why a close is refused when `unseen` of the `waiting` replies were not on its form."""
+    written = "1 reply was" if unseen == 1 else f"{unseen} replies were"
+    return (f"{written} written after this page was opened, so the case was not closed: "
+            f"{count_words(waiting)} not sent yet now. Look at them again and choose whether "
+            "they still go to the survivor when it is safe, or are withdrawn, then close the "
+            "case.")

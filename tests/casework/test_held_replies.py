@@ -54,11 +54,17 @@ def held(app: Flask, advocate: FlaskClient, twilio: TwilioSigner) -> int:
     return case_id
 
 
+def seen_on(page: str) -> dict[str, str]:
+    """The close form's record of the replies it showed, as the browser would post it."""
+    found = re.search(r'name="held_seen" value="([^"]*)"', page)
+    return {"held_seen": found.group(1)} if found else {}
+
+
 def close(client: FlaskClient, case_id: int, **form: str) -> int:
     page = client.get(f"/advocates/cases/{case_id}").get_data(as_text=True)
     return client.post(f"/advocates/cases/{case_id}/close",
-                       data={"csrf_token": csrf(page), "reason": "supported", **form}
-                       ).status_code
+                       data={"csrf_token": csrf(page), "reason": "supported",
+                             **seen_on(page), **form}).status_code
 
 
 def test_the_case_page_and_the_close_form_say_what_is_held_and_until_when(
@@ -269,3 +275,19 @@ def test_the_shift_summary_speaks_of_several_held_replies_as_them(
 def test_a_refused_close_leads_back_to_the_case(advocate: FlaskClient, held: int) -> None:
     refusal = close_page(advocate, held)
     assert f'id="next-step" href="/advocates/cases/{held}">Back to the case' in refusal
+
+
+def test_a_reply_written_after_the_close_form_was_shown_is_not_swept_into_its_choice(
+        app: Flask, advocate: FlaskClient, held: int) -> None:
+    page = advocate.get(f"/advocates/cases/{held}").get_data(as_text=True)
+    assert send_reply(advocate, held, "And one more thing.").status_code == 302  # another tab
+    refused = advocate.post(f"/advocates/cases/{held}/close", data={
+        "csrf_token": csrf(page), "reason": "supported", "held": "withdraw", **seen_on(page)})
+    assert refused.status_code == 400
+    assert ("1 reply was written after this page was opened, so the case was not closed: "
+            "2 replies not sent yet now") in refused.get_data(as_text=True)
+    assert audit_rows(app, "case.closed") == []
+    assert [row.status for row in reply_rows(app)] == ["held", "held"]
+    # Looked at again, the form shows both, and the choice applies to both.
+    assert close(advocate, held, held="withdraw") == 302
+    assert [row.hold_reason for row in reply_rows(app)] == ["withdrawn", "withdrawn"]

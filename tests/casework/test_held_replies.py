@@ -20,7 +20,14 @@ from app.casework.desk import CaseConflict
 from app.services import services
 from app.worker import sweeper
 from tests.conftest import MovableClock
-from tests.support.cases import claim, latest_case, reply_rows, send_reply
+from tests.support.cases import (
+    claim,
+    close_case,
+    close_form_seen,
+    latest_case,
+    reply_rows,
+    send_reply,
+)
 from tests.support.fake_twilio import FakeTwilio
 from tests.support.records import audit_rows, erase_by_sms
 from tests.support.staff import csrf, csrf_from, make_advocate, sign_in
@@ -54,17 +61,8 @@ def held(app: Flask, advocate: FlaskClient, twilio: TwilioSigner) -> int:
     return case_id
 
 
-def seen_on(page: str) -> dict[str, str]:
-    """The close form's record of the replies it showed, as the browser would post it."""
-    found = re.search(r'name="held_seen" value="([^"]*)"', page)
-    return {"held_seen": found.group(1)} if found else {}
-
-
 def close(client: FlaskClient, case_id: int, **form: str) -> int:
-    page = client.get(f"/advocates/cases/{case_id}").get_data(as_text=True)
-    return client.post(f"/advocates/cases/{case_id}/close",
-                       data={"csrf_token": csrf(page), "reason": "supported",
-                             **seen_on(page), **form}).status_code
+    return close_case(client, case_id, **form).status_code
 
 
 def test_the_case_page_and_the_close_form_say_what_is_held_and_until_when(
@@ -282,7 +280,8 @@ def test_a_reply_written_after_the_close_form_was_shown_is_not_swept_into_its_ch
     page = advocate.get(f"/advocates/cases/{held}").get_data(as_text=True)
     assert send_reply(advocate, held, "And one more thing.").status_code == 302  # another tab
     refused = advocate.post(f"/advocates/cases/{held}/close", data={
-        "csrf_token": csrf(page), "reason": "supported", "held": "withdraw", **seen_on(page)})
+        "csrf_token": csrf(page), "reason": "supported", "held": "withdraw",
+        **close_form_seen(page)})
     assert refused.status_code == 400
     assert ("1 reply was written after this page was opened, so the case was not closed: "
             "2 replies not sent yet now") in refused.get_data(as_text=True)

@@ -13,8 +13,8 @@ from flask.testing import FlaskClient
 from app.reporting import figures as report
 from app.reporting.suppression import protected
 from tests.conftest import MovableClock
-from tests.support.cases import claim, latest_case, send_reply
-from tests.support.staff import csrf_from, make_advocate, sign_in
+from tests.support.cases import claim, close_case, latest_case, send_reply
+from tests.support.staff import make_advocate, sign_in
 from tests.support.twilio_signing import TwilioSigner
 
 pytestmark = [pytest.mark.usefixtures("fake_twilio", "inline_jobs"),
@@ -50,9 +50,7 @@ def month(app: Flask, client: FlaskClient, twilio: TwilioSigner, clock: MovableC
             sign_in(staff, advocate)
             claim(staff, case_id)
             send_reply(staff, case_id, "Hello, this is Sam.")
-            staff.post(f"/advocates/cases/{case_id}/close",
-                       data={"csrf_token": csrf_from(staff, "/advocates/queue"),
-                             "reason": "supported", "held": "send"})
+            assert close_case(staff, case_id, held="send").status_code == 302
     clock.set(OUTSIDE)
     twilio.sms("person", sender="+447700900399")
     clock.set(datetime(2026, 12, 5, 9, 0, tzinfo=UTC))

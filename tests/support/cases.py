@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -82,6 +83,21 @@ def sent_reply(advocate: FlaskClient, twilio: TwilioSigner, fake_twilio: FakeTwi
     send_reply(advocate, case_id, text)
     (sent,) = [m for m in fake_twilio.messages if m.to == SURVIVOR]
     return SentReply(case_id, sent)
+
+
+def close_form_seen(page: str) -> dict[str, str]:
+    """The close form's record of the held replies it showed, as a browser posts it."""
+    found = re.search(r'name="held_seen" value="([^"]*)"', page)
+    return {"held_seen": found.group(1)} if found else {}
+
+
+def close_case(client: FlaskClient, case_id: int, reason: str = "supported",
+               **form: str) -> TestResponse:
+    """The advocate on `client` closes the case from its page's form, as shown now (`form`:
+    e.g. held="send", the choice for replies not sent yet)."""
+    page = client.get(f"/advocates/cases/{case_id}").get_data(as_text=True)
+    return client.post(f"/advocates/cases/{case_id}/close", data={
+        "csrf_token": csrf(page), "reason": reason, **close_form_seen(page), **form})
 
 
 def reply_rows(app: Flask) -> list[Reply]:

@@ -125,7 +125,7 @@ def batch_of(path: Path) -> str:
 
 
 def files(split: str) -> list[Path]:
-    """The split's message files; none when its folder is missing (heldout/ before a batch is added)."""
+    """The split's message files; none when its folder is missing (heldout/ between batches)."""
     return sorted((EVAL / split).glob("*.yaml"))
 
 

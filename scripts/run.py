@@ -131,13 +131,7 @@ def main() -> int:
     env.setdefault("REDIS_URL", f"redis://127.0.0.1:{redis_port}/0")
     env.setdefault("PUBLIC_BASE_URL", f"http://127.0.0.1:{port}")
 
-    flask = [str(VENV_BIN / "flask"), "--app", "wsgi"]
-    subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True)
-    # Unconfirmed translations as one line, not one per text on every start: `flows check`
-    # without --summary lists them.
-    subprocess.run([*flask, "flows", "check", "--summary"], cwd=ROOT, env=env, check=True)
-    demo = subprocess.run([*flask, "advocates", "demo"], cwd=ROOT, env=env, check=True,
-                          capture_output=True, text=True).stdout
+    demo = prepare_database_and_content(env, postgres)
 
     processes: list[subprocess.Popen[bytes]] = []
     # A supervisor's SIGTERM (systemd, `timeout`) and a closed terminal's SIGHUP stop
@@ -182,6 +176,24 @@ def main() -> int:
         stop_in_reverse(processes)
         if postgres is not None:
             postgres.stop()
+
+
+def prepare_database_and_content(env: dict[str, str], postgres: LocalPostgres | None) -> str:
+    """Migrate, check the flows, make the demo advocate; its lines for the banner. A failure
+    stops `make run-prod-like`'s PostgreSQL again: left running, the next start would find its
+    port taken."""
+    flask = [str(VENV_BIN / "flask"), "--app", "wsgi"]
+    try:
+        subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True)
+        # Unconfirmed translations as one line, not one per text on every start: `flows check`
+        # without --summary lists them.
+        subprocess.run([*flask, "flows", "check", "--summary"], cwd=ROOT, env=env, check=True)
+        return subprocess.run([*flask, "advocates", "demo"], cwd=ROOT, env=env, check=True,
+                              capture_output=True, text=True).stdout
+    except BaseException:
+        if postgres is not None:
+            postgres.stop()
+        raise
 
 
 def stop_in_reverse(processes: list[subprocess.Popen[bytes]]) -> None:

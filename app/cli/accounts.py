@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import io
+import re
 import secrets
 import sys
 import time
+from pathlib import Path
 
 import click
 from flask.cli import AppGroup
 
+from app.config import Settings
 from app.crypto import Totp
 from app.private_files import write_private_text
 from app.services import services
@@ -136,13 +139,16 @@ def demo() -> None:
     built = services()
     if built.settings.production:
         raise click.ClickException("the demo advocate exists only in development")
-    path = built.settings.instance_path / "demo-advocate.txt"
+    path = _demo_password_file(built.settings)
     existing = built.accounts.find(DEMO_EMAIL)
     if existing is None or not path.exists():
-        if existing is not None:
-            raise click.ClickException(f"{DEMO_EMAIL} exists but {path} is missing")
         password = secrets.token_urlsafe(12)
-        built.accounts.create(DEMO_EMAIL, "supervisor", password)
+        if existing is None:
+            built.accounts.create(DEMO_EMAIL, "supervisor", password)
+        else:
+            # Its password was kept in a file this database no longer reads (before each
+            # database had its own): a new one, as `advocates reset` would give.
+            built.accounts.reset(DEMO_EMAIL, password)
         write_private_text(path, password + "\n")
     member = built.accounts.find(DEMO_EMAIL)
     if member is None:  # pragma: no cover -- created just above
@@ -150,7 +156,27 @@ def demo() -> None:
     password = path.read_text(encoding="utf-8").strip()
     code = Totp.code_at(built.accounts.totp_secret(member.id), time.time())
     click.echo(f"e-mail {DEMO_EMAIL}  password {password}  (supervisor)")
-    click.echo(f"code now: {code}  (run `.venv/bin/flask --app wsgi advocates code` for a new one)")
+    # Another terminal has neither `make run-prod-like`'s DATABASE_URL nor its PostgreSQL:
+    # without it, `advocates code` would read the SQLite file's demo advocate instead.
+    prefix = "" if _default_database(built.settings) else \
+        f"DATABASE_URL={built.settings.database_url} "
+    click.echo(f"code now: {code}  (run `{prefix}.venv/bin/flask --app wsgi advocates code` "
+               "for a new one)")
+
+
+def _default_database(settings: Settings) -> bool:
+    return settings.database_url == f"sqlite:///{settings.instance_path / 'quietline.sqlite3'}"
+
+
+def _demo_password_file(settings: Settings) -> Path:
+    """Where the demo advocate's password is kept: one file per database, because `make run`
+    (SQLite) and `make run-prod-like` (PostgreSQL) share instance/, and each database has its
+    own demo account; one file for both printed the other's password."""
+    if _default_database(settings):
+        return settings.instance_path / "demo-advocate.txt"
+    # The URL without any user or password, as a file name.
+    named = re.sub(r"//[^/@]*@", "//", settings.database_url).lower()
+    return settings.instance_path / f"demo-advocate-{re.sub(r'[^a-z0-9]+', '-', named)[:80]}.txt"
 
 
 @advocates_cli.command("code")

@@ -190,7 +190,16 @@ class CannedReplies:
                        else None)
         except UnknownCanned:
             english = None  # a new reply: nothing to compare its placeholders with
-        found = [str(p) for p in check_text(self.rule(), language, f"{key}", text, english)]
+        rule = self.rule()
+        found = [str(p) for p in check_text(rule, language, f"{key}", text, english)]
+        # The survivor receives the whole reply with this deployment's services written in for
+        # {services}, in the reply's language: that whole is held to the same budgets (SMS
+        # parts, lock screen, isolates) as `flows check` holds the catalogue's filled texts.
+        whole = self._filled(text, language)
+        if whole != text and not found:
+            found.extend(f"With the useful numbers written in, as a survivor writing in this "
+                         f"language receives it, the whole reply {p.why}."
+                         for p in check_text(rule, language, f"{key}", whole, None))
         if not text.strip():
             found.insert(0, "Write the reply first.")
         if len(text) > MAX_CHARS:

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from app.content import lint
 from app.content.lockscreen import LockScreenRule
+from app.content.segments import encoding_of
 from app.services import services
 from app.storage.models import AuditEvent, CannedReplyVersion
 from tests.support.cases import claim, open_case
@@ -140,8 +141,21 @@ def test_the_advocate_sends_the_edited_text_from_the_picker(
 
 def test_a_translation_keeps_the_english_placeholders(
         app: Flask, supervisor: FlaskClient) -> None:
-    assert save(supervisor, "canned.services", "pl", "Oto przydatne numery.") == 422
-    assert save(supervisor, "canned.services", "pl", "Oto przydatne numery.\n{services}") == 302
+    lead = "Oto kilka numerów, które mogą ci się przydać."  # the catalogue's own first line
+    assert save(supervisor, "canned.services", "pl", lead) == 422
+    assert save(supervisor, "canned.services", "pl", lead + "\n{services}") == 302
+
+
+def test_services_that_would_reach_the_lock_screen_are_refused(
+        supervisor: FlaskClient) -> None:
+    """A short first line lets the services' names into the lock screen's 40 characters:
+    "Oto przydatne numery." and then "National Domestic Abuse Helpline"."""
+    page = supervisor.get("/advocates/canned/canned.services/pl").get_data(as_text=True)
+    refused = supervisor.post("/advocates/canned/canned.services/pl", data={
+        "csrf_token": csrf(page), "text": "Oto przydatne numery.\n{services}"})
+    assert refused.status_code == 422
+    assert ("the whole reply shows domestic in the first 40 characters"
+            in refused.get_data(as_text=True))
 
 
 @pytest.mark.parametrize("language", ["en", "ur", "pl"])
@@ -162,3 +176,30 @@ def test_the_editor_previews_useful_numbers_as_the_survivor_receives_them(
     lock_screen = page[page.index('id="lockscreen"'):page.index("</p>", page.index(
         'id="lockscreen"'))]
     assert "{services}" not in lock_screen
+
+
+@pytest.mark.parametrize("language", ["en", "pl", "ur"])
+def test_a_reply_whose_services_make_it_too_long_is_refused_in_every_language(
+        app: Flask, supervisor: FlaskClient, language: str) -> None:
+    """The template fits, and with {services} written in it does not: the whole reply is what
+    the survivor receives, so that is what is measured (as `flows check` measures it)."""
+    with app.app_context():
+        built = services()
+        rule = LockScreenRule.load(built.settings.flows_path / "outbound.yaml",
+                                   built.settings.deployment.organisation_name)
+        listed = built.conversations.services_text(language)
+    head = "Hello, here are some numbers. "
+    padding = 0
+    while encoding_of(f"{head}{'x' * (padding + 1)}\n{{services}}").segments <= rule.max_segments:
+        padding += 1
+    text = f"{head}{'x' * padding}\n{{services}}"
+    assert encoding_of(text.replace("{services}", listed)).segments > rule.max_segments
+    page = supervisor.get(f"/advocates/canned/canned.services/{language}").get_data(
+        as_text=True)
+    refused = supervisor.post(f"/advocates/canned/canned.services/{language}",
+                              data={"csrf_token": csrf(page), "text": text})
+    assert refused.status_code == 422
+    assert "With the useful numbers written in" in refused.get_data(as_text=True)
+    assert "SMS segments" in refused.get_data(as_text=True)
+    with app.app_context(), services().database.session() as session:
+        assert session.scalars(select(CannedReplyVersion)).first() is None

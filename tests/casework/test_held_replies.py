@@ -290,3 +290,16 @@ def test_a_reply_written_after_the_close_form_was_shown_is_not_swept_into_its_ch
     # Looked at again, the form shows both, and the choice applies to both.
     assert close(advocate, held, held="withdraw") == 302
     assert [row.hold_reason for row in reply_rows(app)] == ["withdrawn", "withdrawn"]
+
+
+def test_a_handover_tells_both_advocates_the_held_reply_still_goes(
+        app: Flask, advocate: FlaskClient, held: int) -> None:
+    colleague = app.test_client()
+    bea = make_advocate(app, "bea@example.org")
+    assert sign_in(colleague, bea).status_code == 302  # on shift
+    page = advocate.get(f"/advocates/cases/{held}").get_data(as_text=True)
+    given = advocate.post(f"/advocates/cases/{held}/transfer", data={
+        "csrf_token": csrf(page), "to": bea.email, "note": "Her reply goes at six."})
+    still = "1 reply is still held for them and goes when it is safe"
+    assert still in advocate.get(given.headers["Location"]).get_data(as_text=True)
+    assert still in colleague.get(f"/advocates/cases/{held}").get_data(as_text=True)

@@ -26,6 +26,7 @@ from app import audit
 from app.crypto import (
     ContactHasher,
     DataKey,
+    DecryptionError,
     FieldContext,
     Keyring,
     Passwords,
@@ -194,7 +195,15 @@ class Accounts:
                                  .where(advocates.c.id == advocate_id)).one()
         if row.phone_sealed is None:
             return None
-        old = self.keyring.unwrap(row.wrapped_key, _ctx("key", advocate_id))
+        try:
+            old = self.keyring.unwrap(row.wrapped_key, _ctx("key", advocate_id))
+        except DecryptionError as error:
+            # Resetting anyway would lose the on-call phone without a word: refuse, and say
+            # how to bring the key back (the account is left exactly as it was).
+            raise AccountError(
+                "this account's phone is sealed under a data key QUIETLINE_DATA_KEYS no longer "
+                "lists: list the old key after the new one (NEW,OLD), run `flask keys rotate`, "
+                "then reset again") from error
         return key.seal(old.open(row.phone_sealed, _ctx("phone", advocate_id)),
                         _ctx("phone", advocate_id))
 

@@ -8,9 +8,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from app.crypto import generate_key_token
 from app.services import services
 from app.staff.phones import PhoneError, mask, normalise
 from app.storage.models import Advocate, AuditEvent
+from tests.conftest import AppWith
 from tests.support.calls import ADVOCATE_PHONE, set_phone
 from tests.support.staff import PASSWORD
 
@@ -77,6 +79,27 @@ def test_a_reset_keeps_the_phone_under_the_new_key(app: Flask, advocate: FlaskCl
         assert member is not None
         built.accounts.reset("a@example.org", PASSWORD)
         assert built.phones.number(member.id) == ADVOCATE_PHONE
+
+
+def test_a_reset_under_a_keyring_without_the_account_s_key_refuses_and_changes_nothing(
+        app: Flask, advocate: FlaskClient, app_with: AppWith) -> None:
+    # The administrator dropped the old data key before `keys rotate` re-wrapped this
+    # account's key: the reset said nothing useful (a traceback) and would have lost the phone.
+    set_phone(advocate)
+    with app.app_context(), services().database.session() as session:
+        before = session.scalars(select(Advocate.password_hash)).one()
+    rotated = app_with(QUIETLINE_DATA_KEYS=generate_key_token())
+    result = rotated.test_cli_runner().invoke(
+        args=["advocates", "reset", "a@example.org", "--password-stdin"],
+        input=PASSWORD + "-new\n")
+    assert result.exit_code != 0
+    assert "QUIETLINE_DATA_KEYS" in result.output
+    assert "keys rotate" in result.output
+    assert "Traceback" not in result.output
+    with app.app_context():
+        with services().database.session() as session:
+            assert session.scalars(select(Advocate.password_hash)).one() == before
+        assert services().phones.number(1) == ADVOCATE_PHONE
 
 
 def test_an_administrator_sets_an_advocate_s_phone_from_the_command_line(

@@ -46,6 +46,10 @@ features to bench/results/second-opinion-cv.json (read by `flows train-second-op
 `--curve` chooses nothing: it cross-validates the SHIPPING model's features only and reports
 its operating curve (bench/second_opinion_curve_report.py: other thresholds, per language, a
 veto that does not ship) to bench/results/second-opinion-curve.txt and .json.
+
+`--write-higher` (alone, or after `--curve`) writes that curve's allowance-0.05 threshold into
+flows/second_opinion.json as `higher_urgent`, the threshold `[triage] urgent_sensitivity =
+"higher"` reads urgent at (bench/second_opinion_higher.py); it teaches nothing.
 """
 
 from __future__ import annotations
@@ -76,6 +80,7 @@ from bench.second_opinion_cv import (  # noqa: E402
     cross_scores,
     figures,
 )
+from bench.second_opinion_higher import POINT, write_higher  # noqa: E402
 from bench.understanding import RESULTS, batch_of, files, reader  # noqa: E402
 
 __all__ = ["MAX_ADDED_FALSE_URGENT", "MAX_FALSE_PERSON", "Item", "choose"]
@@ -159,6 +164,18 @@ def ratio(pair: tuple[int, int]) -> str:
     return f"{hits}/{total} ({hits / total:.3f})" if total else "-"
 
 
+def curve_and_higher(args: argparse.Namespace) -> int:
+    """`--curve` and/or `--write-higher`: the curve first, so the number written is its own."""
+    if args.curve:
+        curve_main(dev_items, batch_folds, jobs=args.jobs, save=args.save_scores,
+                   load=args.load_scores)
+    if args.write_higher:
+        written = write_higher(RESULTS / "second-opinion-curve.json",
+                               ROOT / "flows" / "second_opinion.json")
+        print(f"flows/second_opinion.json: higher_urgent {written}")  # noqa: T201
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--folds", default="batch",
@@ -176,10 +193,13 @@ def main() -> int:
     parser.add_argument("--load-scores", type=Path,
                         help="with --curve: report from scores kept by --save-scores, "
                              "without teaching again")
+    parser.add_argument("--write-higher", action="store_true",
+                        help=f"write the curve's {POINT!r} threshold (bench/results/"
+                             "second-opinion-curve.json) into flows/second_opinion.json as "
+                             "higher_urgent; after --curve when given with it")
     args = parser.parse_args()
-    if args.curve:
-        return curve_main(dev_items, batch_folds, jobs=args.jobs, save=args.save_scores,
-                          load=args.load_scores)
+    if args.curve or args.write_higher:
+        return curve_and_higher(args)
     started = time.monotonic()
     items = dev_items()
     read = time.monotonic()

@@ -60,7 +60,8 @@ log = logging.getLogger(__name__)
 # guess's n-gram file): the install's own folder of derived files.
 FOLDER: Final = PROJECT_ROOT / "models"
 MAGIC: Final = b"QLOPINE1"
-VERSION: Final = 1
+# 2: the header carries the JSON's higher_urgent threshold (null when it has none).
+VERSION: Final = 2
 PREFIX: Final = len(MAGIC) + 8  # the magic, the header's length and its CRC-32
 MAX_ALPHABET: Final = 255  # one byte per character, 0 unused
 MAX_GRAM: Final = 8  # characters in a 64-bit key
@@ -160,6 +161,7 @@ def build(source: Path, folder: Path) -> Path:
     except (ValueError, UnicodeDecodeError) as error:
         raise learned.SecondOpinionError(f"{source}: not valid JSON") from error
     models, thresholds, sizes = learned.checked(raw, str(source))
+    higher_urgent = learned.higher_urgent(raw, thresholds, str(source))
     del raw, data  # the parsed JSON is the large part: gone before the file is laid out
     rows = {language: learned.thousandths(model) for language, model in models.items()}
     alphabet = "".join(sorted({character for table in rows.values() for gram in table
@@ -185,6 +187,7 @@ def build(source: Path, folder: Path) -> Path:
         body += b"\0" * (-len(body) % 8)
     header = {"version": VERSION, "source": digest, "byteorder": sys.byteorder,
               "labels": list(learned.LABELS), "ngrams": list(sizes), "thresholds": thresholds,
+              "higher_urgent": higher_urgent,
               "alphabet": alphabet, "models": layout, "length": len(body),
               "crc32": zlib.crc32(body)}
     text = json.dumps(header, ensure_ascii=False, sort_keys=True).encode("utf-8")
@@ -266,7 +269,11 @@ def _opinion(header: dict[str, Any], body: memoryview) -> learned.SecondOpinion:
             _numbers(place["priors"]), keying)
     if learned.SHARED not in models:
         raise ValueError("no shared model")
-    return learned.SecondOpinion(models, thresholds, (low, high))
+    higher = header["higher_urgent"]
+    if higher is not None and not (math.isfinite(higher) and higher < thresholds["urgent"]):
+        raise ValueError("higher_urgent")
+    return learned.SecondOpinion(models, thresholds, (low, high),
+                                 None if higher is None else float(higher))
 
 
 def _numbers(given: Any) -> dict[str, float]:

@@ -20,7 +20,12 @@ n-grams with the forms the model was taught.
 The weights are data the partnership owns (flows/second_opinion.json), made by
 `learned_train.train` from labelled messages (`flask --app wsgi flows train-second-opinion
 FOLDER`); thresholds and features are chosen by cross-validation (bench/second_opinion.py).
-Whether it runs is a deployment setting (`[triage] second_opinion`).
+Whether it runs is a deployment setting (`[triage] second_opinion`). The file may also hold a
+lower urgent threshold, `higher_urgent`, measured on the model's operating curve
+(bench/results/second-opinion-curve.txt) and written there by `bench/second_opinion.py
+--write-higher`; a deployment that asks for `[triage] urgent_sensitivity = "higher"` reads
+urgent at it (`SecondOpinion.more_sensitive`). A lower threshold only reads MORE messages
+urgent: triage still only raises.
 
 Pure: no I/O; the parsed file is handed in.
 """
@@ -31,7 +36,7 @@ import math
 from array import array
 from bisect import bisect_left
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from app.flows.said import Said, understood
@@ -40,6 +45,8 @@ from app.flows.triage import Assessment
 LABELS = ("urgent", "person")
 SHARED = "*"
 VERSION = 1
+# The file's key for the lower urgent threshold `[triage] urgent_sensitivity = "higher"` uses.
+HIGHER_URGENT = "higher_urgent"
 REASON = "second_opinion"  # the reason an advocate sees when this raised a message to urgent
 
 
@@ -186,6 +193,17 @@ class SecondOpinion:
     models: Mapping[str, Scorer]  # language (or SHARED) -> model
     thresholds: dict[str, float]
     sizes: tuple[int, int]
+    # The file's `higher_urgent`, below thresholds["urgent"]; None when it has none.
+    higher_urgent: float | None = None
+
+    def more_sensitive(self) -> SecondOpinion:
+        """The same model reading urgent at the file's `higher_urgent` threshold (the
+        person threshold untouched); `SecondOpinionError` when the file has none. Never a
+        higher threshold than the standard one: the setting may only raise readings."""
+        if self.higher_urgent is None:
+            raise SecondOpinionError("the second opinion's file has no higher_urgent threshold")
+        urgent = min(self.higher_urgent, self.thresholds["urgent"])
+        return replace(self, thresholds={**self.thresholds, "urgent": urgent})
 
     def scores(self, text: str | Said, language: str | None = None) -> dict[str, float]:
         """Each label's score for a message: the shared model's log-odds, averaged with its
@@ -217,7 +235,22 @@ def parse(raw: Any, source: str = "flows/second_opinion.json") -> SecondOpinion:
     is wrong."""
     models, thresholds, sizes = checked(raw, source)
     return SecondOpinion({language: _Packed(model) for language, model in models.items()},
-                         thresholds, sizes)
+                         thresholds, sizes, higher_urgent(raw, thresholds, source))
+
+
+def higher_urgent(raw: dict[str, Any], thresholds: dict[str, float],
+                  source: str = "flows/second_opinion.json") -> float | None:
+    """The file's optional `higher_urgent` threshold, checked against its `thresholds`: a
+    finite number below the standard urgent threshold (a higher one would read FEWER
+    messages urgent under a setting named for more), or None when the file has none."""
+    if raw.get(HIGHER_URGENT) is None:
+        return None
+    value = raw[HIGHER_URGENT]
+    if not _finite(value) or not value < thresholds["urgent"]:
+        raise SecondOpinionError(
+            f"{source}: {HIGHER_URGENT} must be a number below thresholds.urgent "
+            f"({thresholds['urgent']})")
+    return float(value)
 
 
 def checked(raw: Any, source: str = "flows/second_opinion.json"
@@ -262,7 +295,9 @@ def checked(raw: Any, source: str = "flows/second_opinion.json"
         models[str(language)] = _Model({k: float(v) for k, v in priors.items()},
                                        {k: {g: float(w) for g, w in t.items()}
                                         for k, t in weights.items()})
-    return models, {k: float(v) for k, v in thresholds.items()}, (sizes[0], sizes[1])
+    numbers = {k: float(v) for k, v in thresholds.items()}
+    higher_urgent(raw, numbers, source)  # checked here too, so `flows check` names it
+    return models, numbers, (sizes[0], sizes[1])
 
 
 def _finite(value: Any) -> bool:

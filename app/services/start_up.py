@@ -168,18 +168,38 @@ def load_triage(settings: Settings, *, screens: bool = True) -> TriageRules | No
 def load_second_opinion(settings: Settings) -> SecondOpinion | None:
     """The learned second opinion when the deployment turns it on (`[triage]
     second_opinion`), else None. A missing or broken file refuses to start in production
-    (the partnership asked for it) and leaves it off in development."""
+    (the partnership asked for it) and leaves it off in development.
+
+    At `[triage] urgent_sensitivity = "higher"` it reads urgent at the file's lower
+    `higher_urgent` threshold; a file without one refuses the start in development too,
+    since quietly reading at the standard threshold would find fewer urgent messages than the
+    partnership chose."""
     if not settings.deployment.second_opinion:
         return None
     try:
         # Mapped, so every process of the stack shares one copy of the weights (issue 22,
         # item 6: the whole stack in 300 MiB).
-        return second_opinion.load(settings.flows_path, mapped_in=second_opinion_map.FOLDER)
+        opinion = second_opinion.load(settings.flows_path, mapped_in=second_opinion_map.FOLDER)
     except SecondOpinionError as error:
         if settings.production:
             raise
         log.error("event=second_opinion.invalid error=%s", type(error).__name__)
         return None
+    sensitivity = settings.deployment.urgent_sensitivity
+    if sensitivity == "higher":
+        try:
+            opinion = opinion.more_sensitive()
+        except SecondOpinionError as error:
+            raise ConfigError(
+                f"{settings.deployment.source}: triage.urgent_sensitivity = \"higher\" needs a "
+                f"higher_urgent threshold in {settings.flows_path / second_opinion.FILE}, "
+                "which it does not have (a retrained model has none until "
+                "`python bench/second_opinion.py --write-higher` writes its curve's); set "
+                "\"standard\" or write it (docs/deploy.md)") from error
+    # Said once as each process starts: which threshold reads urgent (no message, no score).
+    log.info("event=second_opinion.sensitivity sensitivity=%s urgent_threshold=%.3f",
+             sensitivity, opinion.thresholds["urgent"])
+    return opinion
 
 
 def load_risk_checklist(settings: Settings) -> Checklist | None:

@@ -51,7 +51,7 @@ sys.path.insert(0, str(ROOT))
 
 from app.content import second_opinion as second_opinion_file  # noqa: E402 -- after the path
 from app.content.language import LanguageGuesser  # noqa: E402
-from app.deployment import LANGUAGE_MODELS, load_deployment  # noqa: E402
+from app.deployment import LANGUAGE_MODELS, URGENT_SENSITIVITIES, load_deployment  # noqa: E402
 from app.flows import ConversationState, Escalate, learned, load_flows  # noqa: E402
 from app.flows import step as flow_step  # noqa: E402
 from app.flows.loader import read_yaml  # noqa: E402
@@ -209,6 +209,10 @@ def _arguments() -> argparse.Namespace:
                         help="with --second-opinion: read urgent at this score instead of the "
                              "file's (a point of bench/results/second-opinion-curve.txt); "
                              "prints only, writes no results file")
+    parser.add_argument("--sensitivity", choices=URGENT_SENSITIVITIES,
+                        help="with --second-opinion: read urgent as a deployment with this "
+                             "[triage] urgent_sensitivity does (\"higher\": the file's "
+                             "higher_urgent); as --urgent-threshold, prints only")
     parser.add_argument("--models", choices=LANGUAGE_MODELS,
                         help="guess the language with these [languages] models (default: the "
                              "demo deployment's)")
@@ -217,6 +221,12 @@ def _arguments() -> argparse.Namespace:
         parser.error("--misses prints messages: use it on the tuning splits (opened, dev) only")
     if args.urgent_threshold is not None and not args.second_opinion:
         parser.error("--urgent-threshold needs --second-opinion")
+    if args.sensitivity == "higher":
+        if not args.second_opinion or args.urgent_threshold is not None:
+            parser.error("--sensitivity needs --second-opinion, and no --urgent-threshold")
+        # The threshold a deployment at "higher" reads at: the one the model's file holds.
+        higher = second_opinion_file.load(ROOT / "flows").more_sensitive()
+        args.urgent_threshold = higher.thresholds["urgent"]
     return args
 
 

@@ -14,7 +14,7 @@ from bench.second_opinion_higher import write_higher
 from tests.content.test_second_opinion_file import CHOICE, write_messages
 
 
-def curve(thresholds: dict[str, float]) -> dict[str, object]:
+def curve(thresholds: object) -> dict[str, object]:
     return {"shipping_thresholds": thresholds, "folds": 12, "messages": 8301, "points": [
         {"name": "allowance 0.01", "threshold": 0.9},
         {"name": "allowance 0.05", "threshold": -0.4567},

@@ -19,6 +19,7 @@ from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from app.channels import webchat_erase as erase_words
 from app.channels.webchat_assets import Assets
 from app.content.catalogues import MissingMessage, text_id
 from app.content.numbers import isolated_html
@@ -88,10 +89,7 @@ def _page(template: str, *, notes: bool = False) -> Response:
         "languageChosen": request.args.get("lang", "") in deployment.languages,
         "text": {"empty": t("chat.error_empty"), "error": t("chat.error_generic"),
                  "network": t("chat.error_network"), "codeShown": t("chat.code_shown"),
-                 "codeHint": code_hint, "codeEmpty": t("chat.code_empty"),
-                 # The delete question once this page gave a safe number: that chat may be
-                 # the number's conversation by now, with texts (ChatSessions.erase).
-                 "eraseTexts": t("chat.erase_confirm_texts")},
+                 "codeHint": code_hint, "codeEmpty": t("chat.code_empty")},
         "speakers": speakers,
     }
     # The script and styles are our own files (never user input); they must reach the page
@@ -318,6 +316,23 @@ def too_large(_error: RequestEntityTooLarge) -> Response:
     return _json({"error": "too_long", "message": _text(None, "chat.error_too_long")}, 413)
 
 
+@bp.post("/chat/erase/scope")
+def erase_scope() -> Response:
+    """The delete question, true of what the delete would do now: a safe number the page gave
+    may have joined the chat or been kept apart since (app/channels/webchat_erase.py)."""
+    payload = _payload()
+    language = payload.get("language")
+    if language not in services().settings.deployment.languages:
+        language = None
+    try:
+        scope = _sessions().erase_scope(payload.get("token"), payload.get("earlier", [])).scope
+    except Exception as error:  # noqa: BLE001 -- the page says it failed; never a trace
+        log.error("event=chat.erase_scope_failed request_id=%s %s", g.request_id,
+                  exception_summary(error))
+        return _json({"message": _text(language, "chat.error_generic")}, 503)
+    return _json({"question": erase_words.words(language, scope, asking=True)})
+
+
 @bp.post("/chat/erase")
 def erase() -> Response:
     """Delete this conversation now (the page asked the survivor to confirm first), with any
@@ -333,15 +348,12 @@ def erase() -> Response:
         log.error("event=chat.erase_failed request_id=%s %s", g.request_id,
                   exception_summary(error))
         return _json({"erased": False, "message": _text(language, "chat.error_generic")}, 503)
-    log.info("event=chat.erased erased=%s with_texts=%s", erased.erased, erased.with_texts)
-    # A chat joined to its safe number is deleted here with our copies of its texts, but the
-    # texts on that phone are beyond our reach: the page says so, not just "deleted".
-    said = text_id("chat.erased_texts") if erased.with_texts else text_id("chat.erased")
+    log.info("event=chat.erased erased=%s scope=%s", erased.erased, erased.scope)
+    # Joined: deleted with our copies of its texts, but the texts on that phone are beyond
+    # our reach. Apart: the number's own conversation stays. The page says so, not just
+    # "deleted".
     return _json({"erased": erased.erased,
-                  "message": _text(language, said, fallback=ERASED_TEXT)})
-
-
-ERASED_TEXT = "This conversation has been deleted."
+                  "message": erase_words.words(language, erased.scope, asking=False)})
 
 
 @bp.post("/chat/exit")

@@ -78,10 +78,19 @@ class ChatReply:
 class ChatErasure:
     """What the page's "delete this conversation" destroyed: anything at all, and whether
     that included a chat joined to its safe number (the page then says the texts on that
-    phone are still there: only the phone can delete them)."""
+    phone are still there: only the phone can delete them). `apart`: the safe number the page
+    gave has its own conversation, which the page's delete leaves (its texts are deleted by
+    texting the delete word from that phone), so the page must not call them deleted."""
 
     erased: bool
     with_texts: bool
+    apart: bool = False
+
+    @property
+    def scope(self) -> str:
+        """What the page's words must cover: "apart" (said even if another chat of the page
+        joined: never call texts deleted that are not), "joined", or "none"."""
+        return "apart" if self.apart else "joined" if self.with_texts else "none"
 
 
 @dataclass(frozen=True)
@@ -235,6 +244,7 @@ class ChatSessions:
             return ChatErasure(erased=False, with_texts=False)
         service = self.conversations
         erased, joined_count = 0, 0
+        apart = False
         joined_numbers: list[str] = []
         copies: list[int] = []
         with service.database.transaction() as connection:
@@ -246,8 +256,10 @@ class ChatSessions:
                 joined_numbers += [number for conversation_id in joined
                                    if (number := transcripts.reply_address(
                                        connection, service.keyring, conversation_id))]
-                for conversation_id in [*vault.conversation_ids(
-                        connection, channel=CHANNEL, contact_hash=chat_hash), *joined]:
+                own = vault.conversation_ids(connection, channel=CHANNEL, contact_hash=chat_hash)
+                # Read before the erasure deletes the safe-number rows with the chat.
+                apart = apart or safe_number_rows.any_apart(connection, own)
+                for conversation_id in [*own, *joined]:
                     copies += erasure.erase(connection, conversation_id, also=None,
                                             now=service.clock())
                     erased += 1
@@ -262,7 +274,22 @@ class ChatSessions:
         if len(tokens) > 1 or joined_count:
             log.info("event=chat.erased_with_earlier tokens=%s conversations=%s joined=%s",
                      len(tokens), erased, joined_count)
-        return ChatErasure(erased=erased > 0, with_texts=joined_count > 0)
+        return ChatErasure(erased=erased > 0, with_texts=joined_count > 0, apart=apart)
+
+    def erase_scope(self, token: object, earlier: object = ()) -> ChatErasure:
+        """What `erase` would destroy now, destroying nothing: the page asks before it puts
+        its question, so the question is true (a safe number joins or stays apart on the
+        server, when that phone texts, after the page last heard anything)."""
+        tokens = self._page_tokens(token, earlier)
+        joined = apart = found = False
+        with self.conversations.database.transaction() as connection:
+            for each in tokens:
+                chat_hash = self._hash(connection, each)
+                own = vault.conversation_ids(connection, channel=CHANNEL, contact_hash=chat_hash)
+                joined = joined or bool(safe_number_rows.joined_by_chat(connection, chat_hash))
+                apart = apart or safe_number_rows.any_apart(connection, own)
+                found = found or bool(own)
+        return ChatErasure(erased=found or joined, with_texts=joined, apart=apart)
 
     def _page_tokens(self, token: object, earlier: object) -> list[str]:
         """The valid tokens among the page's current one and its earlier ones, each once; at

@@ -90,6 +90,16 @@ def joined_by_chat(connection: Connection, chat_hash: str) -> list[uuid.UUID]:
         joined_chats.c.contact_hash == chat_hash)).scalars())
 
 
+def any_apart(connection: Connection, conversation_ids: list[uuid.UUID]) -> bool:
+    """Whether the number any of these web conversations gave wrote and was kept apart: its
+    texts are in its own conversation, which deleting the chat does not touch."""
+    if not conversation_ids:
+        return False
+    return connection.execute(select(_s.conversation_id).where(
+        _s.conversation_id.in_(conversation_ids), _s.status == "apart").limit(1)).first() \
+        is not None
+
+
 def set_apart(connection: Connection, conversation_ids: list[uuid.UUID], now: datetime) -> None:
     """The number wrote, but these web conversations stay apart from it: nothing is sent."""
     for conversation_id in conversation_ids:

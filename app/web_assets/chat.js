@@ -28,9 +28,7 @@
   var exited = false;
   var sending = Promise.resolve();  // settles once every message sent so far has its answer
   var erasing = null;               // while a deletion runs: settles when it has finished
-  // This page gave a safe number (its form, or typed in a message): its conversation may
-  // have joined that number's texts, and "delete" deletes those too, so the question says so.
-  var gaveNumber = false;
+  var asking = null;                // while the page asks the server for the delete question
 
   // Quick exit: blank the page first, then tell the server, then replace this history entry,
   // so Back does not return here and nothing of the chat stays on screen meanwhile.
@@ -190,7 +188,7 @@
       result.data.replies.forEach(function (reply) { add(reply, "from-service"); });
       if (result.data.code) { showCode(result.data.code); }
       if (result.data.askNumber) { showNumberForm(result.data.askNumber); }
-      if (result.data.numberSaved) { gaveNumber = true; removeNumberForm(); }
+      if (result.data.numberSaved) { removeNumberForm(); }
     }).catch(function () {
       add(config.text.network, "from-service notice");
     });
@@ -265,7 +263,6 @@
             status.textContent = result.data.message || config.text.error;
             return;
           }
-          gaveNumber = true;
           if (item.parentNode) { item.parentNode.removeChild(item); }
           add(result.data.message, "from-service notice");
           (result.data.replies || []).forEach(function (reply) { add(reply, "from-service"); });
@@ -317,13 +314,31 @@
   // "Delete this conversation", confirmed in the page. Not window.confirm: a native dialog
   // stops this script, and quick exit (the button and Shift x3) must work at every moment.
   // For the same reason the question traps no focus: the exit button stays one Tab away.
+  // The question must be true of what the delete will do, and that is the server's to say: a
+  // safe number this page gave may have joined the chat since (its texts are deleted with
+  // it) or been kept apart (its texts are not, and the question says how to delete them).
   var eraseQuestion = document.getElementById("erase-question");
   var eraseAsked = eraseQuestion.textContent;
   function showErase() {
-    eraseQuestion.textContent = gaveNumber ? config.text.eraseTexts : eraseAsked;
-    eraseBox.hidden = false;
-    eraseButton.setAttribute("aria-expanded", "true");
-    eraseQuestion.focus();
+    if (asking || erasing) { return; }
+    // After the messages already on their way: one of them may have given the number.
+    asking = sending.then(function () {
+      if (!token) { return { ok: true, data: { question: eraseAsked } }; }  // nothing sent
+      return post("/chat/erase/scope", { token: token, earlier: earlier, language: chat.lang });
+    }).then(function (result) {
+      if (exited) { return; }
+      if (!result.ok || !result.data.question) {
+        // No question we know to be true: none at all, and the survivor can press again.
+        notice.textContent = result.data.message || config.text.error;
+        return;
+      }
+      eraseQuestion.textContent = result.data.question;
+      eraseBox.hidden = false;
+      eraseButton.setAttribute("aria-expanded", "true");
+      eraseQuestion.focus();
+    }, function () {
+      if (!exited) { notice.textContent = config.text.network; }
+    }).then(function () { asking = null; });
   }
 
   function hideErase() {
@@ -354,7 +369,6 @@
       // starts a new one.
       token = null;
       earlier = [];
-      gaveNumber = false;
       list.textContent = "";
       notice.textContent = result.data.message || notice.getAttribute("data-erased");
     }, function () {

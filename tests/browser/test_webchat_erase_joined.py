@@ -11,11 +11,12 @@ QUIETLINE_SCREENSHOTS=<folder> keeps a screenshot of each step to look at.
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
 
 from app.services import services
 from app.storage.models import Conversation, SafeNumber
+from tests.browser.chat import ChatPage
 from tests.browser.harness import Browsers, LiveServer
 from tests.browser.test_webchat_safe_number import (
     PHONE,
@@ -35,6 +36,16 @@ ANSWERED = {"en": "The texts on your phone are still there",
             "ar": "لا تزال الرسائل على هاتفك"}
 
 
+def gives_the_number(page: Page, server: LiveServer, language: str) -> ChatPage:
+    """The survivor asks to be texted and gives the safe number in the chat's form."""
+    chat = ask_to_be_texted(page, server, language)
+    page.locator("#number-input").fill(TYPED)
+    with page.expect_response(server.url("/chat/number")) as saved:
+        page.click("#number-submit")
+    assert saved.value.status == 200
+    return chat
+
+
 def counts(server: LiveServer) -> tuple[int, int]:
     with server.app.app_context(), services().database.session() as session:
         return (int(session.scalar(select(func.count()).select_from(Conversation)) or 0),
@@ -47,11 +58,7 @@ def test_the_page_deletes_the_chat_it_joined_to_the_number_and_says_what_stays(
         language: str) -> None:
     server: LiveServer = request.getfixturevalue("texting_server")  # a number to text from
     page = browsers.launch_on_disk("survivor", **PHONE).pages[0]
-    chat = ask_to_be_texted(page, server, language)
-    page.locator("#number-input").fill(TYPED)
-    with page.expect_response(server.url("/chat/number")) as saved:
-        page.click("#number-submit")
-    assert saved.value.status == 200
+    chat = gives_the_number(page, server, language)
     phone = TwilioSigner(server.app.test_client(), environ["TWILIO_AUTH_TOKEN"])
     assert phone.sms("hello it is me", sender=SAFE_NUMBER).status_code == 200  # joins
     assert counts(server) == (1, 1)

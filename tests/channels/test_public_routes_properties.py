@@ -24,8 +24,8 @@ EXAMPLES = settings(max_examples=int(os.environ.get("QUIETLINE_FUZZ_EXAMPLES", "
                     deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture,
                                            HealthCheck.too_slow])
-CHAT_POSTS = ["/chat/start", "/chat/send", "/chat/poll", "/chat/erase", "/chat/exit",
-              "/chat/resume", "/chat/number"]
+CHAT_POSTS = ["/chat/start", "/chat/send", "/chat/poll", "/chat/erase", "/chat/erase/scope",
+              "/chat/exit", "/chat/resume", "/chat/number"]
 WEBHOOKS = ["/webhooks/twilio/sms", "/webhooks/twilio/status", "/webhooks/twilio/fallback"]
 PAGES = ["/", "/notes", "/webhooks/twilio/fallback"]
 

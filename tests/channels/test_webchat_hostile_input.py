@@ -17,7 +17,8 @@ from tests.channels.test_webchat import next_id, start
 DEEP = "[" * 100_000 + "]" * 100_000
 
 
-@pytest.mark.parametrize("path", ["/chat/send", "/chat/poll", "/chat/erase"])
+@pytest.mark.parametrize("path", ["/chat/send", "/chat/poll", "/chat/erase",
+                                  "/chat/erase/scope"])
 @pytest.mark.parametrize("body", [DEEP, '{"token": ' + DEEP + "}", '{"a":' * 30_000 + "1"
                                   + "}" * 30_000])
 def test_deeply_nested_json_gets_a_clear_answer_not_a_server_error(
@@ -52,6 +53,6 @@ def test_a_lone_surrogate_in_any_other_field_gets_a_clear_answer(
 ) -> None:
     body = {"token": start(client), "id": next_id(), "text": "hello", "language": "en"}
     body[field] = "\udc00" + body[field]
-    for path in ("/chat/send", "/chat/poll", "/chat/erase"):
+    for path in ("/chat/send", "/chat/poll", "/chat/erase", "/chat/erase/scope"):
         response = client.post(path, data=json.dumps(body), content_type="application/json")
         assert response.status_code < 500, path

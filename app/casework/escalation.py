@@ -159,7 +159,7 @@ def apply(
         elif isinstance(action, RequestErasure):
             audit.record(connection, now=now, actor="survivor", action="erasure.requested",
                          conversation_id=conversation_id)
-            log.info("event=erasure.requested conversation=%s", conversation_id)
+            log.info("event=erasure.requested")
     if risk.reasons and (case is not None or risk.at_least("high")):
         priority = risk.level if risk.level in PRIORITY_RANK else "routine"
         for reason in risk.reasons:

@@ -123,9 +123,12 @@ def inbound() -> Response:
                                  reply_address=sender)
         outcome = services().conversations.handle_inbound(message)
         services().failsafe.remember(message, outcome.language)
-        log.info("event=sms.inbound request_id=%s conversation=%s step=%s replied=%s "
-                 "replayed=%s escalation=%s", g.request_id, outcome.conversation_id,
-                 outcome.step, outcome.text is not None, outcome.replayed, outcome.escalation_id)
+        # What an operator needs to see the webhook is healthy, and no more: not the flow's
+        # step (it says what the survivor did: "disclosure", "cover" after the duress word),
+        # nor the conversation or case it joins (a log outlives an erasure, and those ids
+        # would tie every line about one survivor together). docs/deploy.md, "Logs".
+        log.info("event=sms.inbound request_id=%s replied=%s replayed=%s", g.request_id,
+                 outcome.text is not None, outcome.replayed)
         return twiml(outcome.text)
     except HTTPException as error:
         # e.g. a body over the size limit: not Twilio, but still answered, never a trace.

@@ -56,7 +56,7 @@ def follow(connection: Connection, turn: Turn, *, conversation: vault.OpenConver
         if isinstance(action, SetSecret) and action.name == resume_word.SECRET_NAME:
             resume_word.save(connection, contact_hash,
                              resume_word.word_hash(hasher, contact_hash, action.value), now)
-            log.info("event=resume_word.set conversation=%s", conversation.id)
+            log.info("event=resume_word.set")
     language = turn.state.language or deployment.default_language
     case = escalation.apply(connection, conversation.id, was, turn.actions, turn.risk,
                             channel=conversation.channel, language=language, now=now)

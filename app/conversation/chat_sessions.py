@@ -199,8 +199,7 @@ class ChatSessions:
             codes.reopen(connection, found.conversation_id,
                          service.contact_hash(CHANNEL, token), service.clock())
         replies = self.collect_replies(found.conversation_id) if self.collect_replies else []
-        log.info("event=chat.resumed conversation=%s replies=%s", found.conversation_id,
-                 len(replies))
+        log.info("event=chat.resumed replies=%s", len(replies))
         return Resumed(token, tuple(replies))
 
     def failed_message(self, token: object, client_id: object, text: object,

@@ -92,7 +92,7 @@ class ReturnCodes:
             if not rows.in_use(connection, value):  # two live codes alike: draw again
                 rows.save(connection, conversation_id, value, now=now,
                           expires_at=now + self.lifetime)
-                log.info("event=return_code.issued conversation=%s", conversation_id)
+                log.info("event=return_code.issued")
                 return code
         raise RuntimeError("no unused return code found")  # 8 collisions in 2**33: never
 
@@ -115,7 +115,7 @@ class ReturnCodes:
             self._count(counters)
             log.info("event=return_code.wrong well_formed=%s", well_formed)
             raise CodeRefused("wrong")
-        log.info("event=return_code.redeemed conversation=%s", found)
+        log.info("event=return_code.redeemed")
         return Redeemed(found)
 
     def _key(self, kind: str, value: str, limit: int) -> tuple[str, int]:

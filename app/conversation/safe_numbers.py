@@ -105,7 +105,7 @@ def take(connection: Connection, conversation: vault.OpenConversation, number: s
     number box (ChatSessions.give_number) or typed into a message at the step that asks for
     it (typed_numbers.answer): the number is never logged, and never in the transcript."""
     rows.save(connection, conversation, number, contact_hash, now)
-    log.info("event=safe_number.given conversation=%s", conversation.id)
+    log.info("event=safe_number.given")
 
 
 def follow_turn(connection: Connection, channel: str, conversation: vault.OpenConversation,
@@ -122,7 +122,7 @@ def follow_turn(connection: Connection, channel: str, conversation: vault.OpenCo
     chose = [a.value for a in turn.actions if isinstance(a, Record) and a.choice == "wants"]
     if (chose and chose[-1] not in ASKS_FOR_A_NUMBER
             and rows.forget(connection, conversation.id)):
-        log.info("event=safe_number.withdrawn conversation=%s", conversation.id)
+        log.info("event=safe_number.withdrawn")
 
 
 def first_text_state(state: ConversationState) -> ConversationState:
@@ -157,8 +157,7 @@ def on_text(connection: Connection, lookup: vault.Lookup, contact_hash: str,
     latest, *older = waiting
     rows.join(connection, latest, contact_hash, now)
     rows.set_apart(connection, older, now)  # an earlier chat that gave the same number
-    log.info("event=safe_number.joined conversation=%s closed_own=%s", latest,
-             own is not None)
+    log.info("event=safe_number.joined closed_own=%s", own is not None)
     return True
 
 

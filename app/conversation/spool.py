@@ -272,6 +272,5 @@ def replay(spool: Spool, conversations: ConversationService) -> dict[str, int]:
             continue
         counts["already" if outcome.replayed else "stored"] += 1
         spool.remove(stream_id)
-        log.info("event=spool.replayed conversation=%s escalation=%s already=%s",
-                 outcome.conversation_id, outcome.escalation_id, outcome.replayed)
+        log.info("event=spool.replayed already=%s", outcome.replayed)
     return counts

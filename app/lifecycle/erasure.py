@@ -11,7 +11,8 @@ recoverable. In the same transaction as the confirming message:
   any replies still waiting and the case records sealed under its key: notes, risk
   assessments, consent and referrals (the database cascades; SQLite's secure_delete
   overwrites the freed pages). The tombstone keeps how many records there were, nothing else
-  about them, and none of the triage's reasons (read from the survivor's words).
+  about them, none of the triage's reasons (read from the survivor's words), no priority,
+  and its days, not its times; retention deletes it later (app/lifecycle/tombstones.py).
   A deployment that keeps notes after erasure (`[casework] keep_notes_after_erasure`) sealed
   them under the case's own key instead: those stay until retention, which destroys them with
   everything else (app/storage/case_records.py).
@@ -34,6 +35,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection, delete, insert, select, update
 
 from app import audit
+from app.lifecycle import tombstones
 from app.storage import case_records, tallies
 from app.storage.models import (
     Call,
@@ -112,9 +114,12 @@ def erase(connection: Connection, conversation_id: uuid.UUID, *, also: str | Non
     case_records.note_erased(connection, case_records.count_for_conversation(
         connection, conversation_id))
     by_survivor = reason == CLOSED_BY_SURVIVOR
-    if not by_survivor:
-        # Retention ends everything, records kept past an erasure included.
+    if by_survivor:
+        tombstones.coarsen(connection, case_ids)
+    else:
+        # Retention ends everything, records kept past an erasure and the cases included.
         case_records.destroy(connection, case_ids)
+        tombstones.delete_cases(connection, case_ids)
     audit.record(connection, now=now, actor="survivor" if by_survivor else "system",
                  action="conversation.erased" if by_survivor else "conversation.purged",
                  conversation_id=conversation_id,
@@ -122,8 +127,11 @@ def erase(connection: Connection, conversation_id: uuid.UUID, *, also: str | Non
     if by_survivor:
         _mark(connection, conversation_id, now)
     connection.execute(delete(conversations).where(conversations.c.id == conversation_id))
-    log.info("event=conversation.%s conversation=%s provider_copies=%s",
-             "erased" if by_survivor else "purged", conversation_id, len(ids))
+    # No conversation id: the audit trail names it for those allowed to read it; a log line
+    # naming it would tie whatever else was logged about it to the erasure, after the data
+    # itself is gone.
+    log.info("event=conversation.%s provider_copies=%s",
+             "erased" if by_survivor else "purged", len(ids))
     return ids
 
 

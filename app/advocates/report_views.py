@@ -3,8 +3,6 @@ as tables and server-drawn bar charts (SVG in the page; no script, no chart libr
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask import Response, g, render_template, request
 from werkzeug.wrappers.response import Response as BaseResponse
 
@@ -43,8 +41,10 @@ def report_page() -> BaseResponse:
     built = services()
     opening = built.settings.deployment.opening_hours
     today = hours.local_today(built.clock(), opening.timezone)
-    start = request.args.get("from") or (today - timedelta(days=30)).isoformat()
-    end = request.args.get("to") or today.isoformat()
+    # Whole months that are over, only (report.date_range says why): the last one by default.
+    month_first, month_last = report.last_full_month(built.clock(), opening.timezone)
+    start = request.args.get("from") or month_first.isoformat()
+    end = request.args.get("to") or month_last.isoformat()
     try:
         first, last = report.date_range(start, end, today)
     except report.ReportRangeError as error:

@@ -70,6 +70,15 @@ class Report:
 
 
 def date_range(start: str, end: str, today: date) -> tuple[date, date]:
+    """The report's first and last day: one whole calendar month that has ended.
+
+    Small-count suppression protects one table, not two: with any dates allowed, the report
+    for 1-30 November minus the report for 1-29 November is 30 November's counts, and a
+    single survivor's language, hour and reason show through cells each report suppressed
+    on its own. Whole months that are over form a partition (no two reports overlap, none is
+    inside another, none grows as the month goes on), so no report can be subtracted from
+    another to isolate a smaller period. A quarter or a year is then three or twelve monthly
+    reports; adding their shown cells never uncovers a suppressed one."""
     try:
         first, last = date.fromisoformat(start), date.fromisoformat(end)
     except ValueError as exc:
@@ -81,7 +90,22 @@ def date_range(start: str, end: str, today: date) -> tuple[date, date]:
     if last == date.max:
         # `build` counts up to the start of the day after `last`, which this day has not.
         raise ReportRangeError("--to is past the end of the calendar")
+    month_end = _month_end(first)
+    if first.day != 1 or last != month_end:
+        raise ReportRangeError(
+            f"a report covers one whole calendar month, from its first day to its last "
+            f"(e.g. {first.replace(day=1)} to {month_end}), so that no two reports can be "
+            "subtracted to show a few days' small counts")
+    if last >= today:
+        raise ReportRangeError(
+            "that month is not over yet: a report of a month in progress, made again a day "
+            "later, would show that day's counts by subtraction")
     return first, last
+
+
+def _month_end(day: date) -> date:
+    following = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return following - timedelta(days=1)
 
 
 def last_full_month(now: datetime, timezone: str) -> tuple[date, date]:

@@ -114,13 +114,40 @@ def test_unusable_dates_are_refused_with_a_reason(app: Flask, clock: MovableCloc
     assert why in output
 
 
-def test_today_in_london_is_not_the_future_in_the_first_hour_of_a_bst_day(
+def test_a_month_is_over_in_london_in_the_first_hour_of_a_bst_day(
         app: Flask, clock: MovableClock) -> None:
+    clock.set(datetime(2027, 3, 31, 22, 30, tzinfo=UTC))  # 23:30 BST on 31 March in London
+    code, output = run(app, "--from", "2027-03-01", "--to", "2027-03-31")
+    assert code != 0
+    assert "not over yet" in output
     clock.set(datetime(2027, 3, 31, 23, 30, tzinfo=UTC))  # 00:30 BST on 1 April in London
-    code, output = run(app, "--from", "2027-04-01", "--to", "2027-04-01")
+    code, output = run(app, "--from", "2027-03-01", "--to", "2027-03-31")
     assert code == 0, output
     code, output = run(app, "--from", "2027-04-02", "--to", "2027-04-02")
     assert "in the future" in output
+
+
+@pytest.mark.parametrize(("start", "end"), [
+    ("2026-11-01", "2026-11-29"),  # November minus this is 30 November's counts
+    ("2026-11-02", "2026-11-30"),
+    ("2026-11-30", "2026-11-30"),
+    ("2026-10-01", "2026-11-30"),  # two months: minus November, October's
+    ("2026-11-15", "2026-12-14"),
+])
+def test_only_one_whole_month_is_reported_so_no_two_reports_subtract_to_a_few_days(
+        app: Flask, clock: MovableClock, start: str, end: str) -> None:
+    clock.set(datetime(2026, 12, 20, 9, 0, tzinfo=UTC))
+    code, output = run(app, "--from", start, "--to", end)
+    assert code != 0
+    assert "one whole calendar month" in output
+
+
+def test_the_month_in_progress_is_refused_so_a_days_counts_cannot_be_subtracted(
+        app: Flask, clock: MovableClock) -> None:
+    clock.set(datetime(2026, 12, 20, 9, 0, tzinfo=UTC))
+    code, output = run(app, "--from", "2026-12-01", "--to", "2026-12-31")
+    assert code != 0
+    assert "not over yet" in output
 
 
 def test_an_empty_range_reports_zeros(app: Flask, clock: MovableClock) -> None:
@@ -161,3 +188,7 @@ def test_the_report_page_refuses_bad_dates_with_a_reason(
     page = staff.get("/advocates/report?from=2026-12-31&to=2026-12-01")
     assert page.status_code == 400
     assert "The report was not made" in page.get_data(as_text=True)
+    # Nor a few days: the page is held to whole months that are over, as `flask report` is.
+    page = staff.get("/advocates/report?from=2026-11-02&to=2026-11-30")
+    assert page.status_code == 400
+    assert "one whole calendar month" in page.get_data(as_text=True)

@@ -3,7 +3,9 @@ report of what was done (counts only) is written.
 
 docs/threat-model.md, A4 (least data): what the service no longer needs is destroyed the same
 way a survivor's erasure destroys it (app/lifecycle/erasure.py): the data key with the rows,
-the provider's copies queued for deletion, a case left as a closed tombstone ("retention").
+the provider's copies queued for deletion; its cases are deleted too (the report's outcome
+"retention" was counted first). The tombstones of cases survivors erased go `retention_days`
+after the erasure (app/lifecycle/tombstones.py).
 A conversation whose case an advocate still has open is kept, and counted in the report, so no
 one's live casework disappears under them; it goes at the first run after the case is closed.
 
@@ -22,18 +24,19 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import Connection, and_, delete, exists, select
 
 from app.crypto import ReportSigner
-from app.lifecycle import erasure
+from app.lifecycle import erasure, tombstones
 from app.private_files import write_private_text
 from app.storage import case_records
 from app.storage.db import Database
-from app.storage.models import Conversation, Escalation, table_of
+from app.storage.models import Conversation, Escalation, ResumeWord, table_of
 
 log = logging.getLogger(__name__)
 conversations = table_of(Conversation)
 escalations = table_of(Escalation)
+resume_words = table_of(ResumeWord)
 REPORT_KIND = "quietline-retention-report"
 
 
@@ -53,6 +56,11 @@ class Purge:
     # Cases whose survivor erased the conversation, with notes the deployment kept after it
     # (`[casework] keep_notes_after_erasure`): their records and key destroyed now.
     kept_case_records_deleted: int = 0
+    # Cases the survivor erased more than the retention days ago: their tombstones deleted
+    # (app/lifecycle/tombstones.py).
+    tombstones_deleted: int = 0
+    # Resume words of contacts with no conversation left, set before the cutoff.
+    resume_words_deleted: int = 0
 
 
 def expired(database: Database, cutoff: datetime) -> tuple[list[uuid.UUID], int]:
@@ -88,11 +96,26 @@ def purge(database: Database, *, retention_days: int, now: datetime,
     with database.transaction() as connection:
         kept_cases = case_records.kept_after_erasure(connection, cutoff)
         case_records.destroy(connection, kept_cases)
+        report.tombstones_deleted = tombstones.forget(connection, cutoff)
+        report.resume_words_deleted = forget_resume_words(connection, cutoff)
     report.kept_case_records_deleted = len(kept_cases)
     report.finished = now.isoformat(timespec="seconds")
     log.info("event=retention.purged conversations=%s provider_copies=%s kept_open=%s",
              report.conversations_deleted, report.provider_copies_queued, kept)
     return report
+
+
+def forget_resume_words(connection: Connection, cutoff: datetime) -> int:
+    """Delete the resume words set before `cutoff` whose contact has no conversation left.
+
+    The word keeps a later conversation on the number from showing what came before; once
+    every conversation of the contact is erased or purged there is nothing before it, and a
+    prompt for the word would itself tell whoever holds the phone that it was used to write
+    to us. STOP records stay for good (app/conversation/optouts.py): never contacting a
+    number that said STOP does not expire."""
+    has_conversation = exists().where(conversations.c.contact_hash == resume_words.c.contact_hash)
+    return connection.execute(delete(resume_words).where(
+        resume_words.c.set_at < cutoff, ~has_conversation)).rowcount or 0
 
 
 def default_report_path(instance: Path, now: datetime) -> Path:

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from app.crypto import ReportSigner
 from app.lifecycle import retention
 from app.services import services
-from app.storage.models import Conversation, Escalation, ProviderDeletion
+from app.storage.models import Conversation, Escalation, ProviderDeletion, ReportCount
 from app.worker import sweeper
 from tests.conftest import MovableClock
 from tests.support.fake_twilio import FakeTwilio
@@ -69,18 +69,27 @@ def test_purge_erases_only_what_is_past_retention_and_keeps_open_cases(
     assert "+44" not in report  # ...and no number
 
 
-def test_a_closed_case_is_purged_at_the_next_run_and_stays_a_tombstone(
+def counted(app: Flask) -> dict[str, int]:
+    """The report's counters, by measure (what the partnership report reads)."""
+    with app.app_context(), services().database.session() as session:
+        return {measure: int(total) for measure, total in session.execute(
+            select(ReportCount.measure, func.sum(ReportCount.count))
+            .group_by(ReportCount.measure))}
+
+
+def test_a_closed_case_is_purged_at_the_next_run_with_its_case_and_the_report_keeps_it(
         app: Flask, history: None, tmp_path: Path) -> None:
     with app.app_context(), services().database.session() as session:
         case = session.scalars(select(Escalation)).one()
         case.status, case.closed_reason = "closed", "supported"
         session.commit()
+    before = counted(app)
     run_purge(app, tmp_path)
     assert conversations(app) == 1
     with app.app_context(), services().database.session() as session:
-        case = session.scalars(select(Escalation)).one()
-        assert (case.conversation_id, case.closed_reason) == (None, "supported")
-        assert case.reasons == []  # read from the survivor's words, which are gone
+        # No tombstone: the conversation was past retention already, nothing needs it.
+        assert session.scalars(select(Escalation)).all() == []
+    assert counted(app) == before  # the report counted the case when it happened
 
 
 def test_the_report_verifies_and_any_change_is_detected(

@@ -13,10 +13,11 @@ from sqlalchemy import func, select
 from app.crypto import ReportSigner
 from app.lifecycle import retention
 from app.services import services
-from app.storage.models import Conversation, Escalation, ProviderDeletion, ReportCount
+from app.storage.models import Conversation, Escalation, ProviderDeletion
 from app.worker import sweeper
 from tests.conftest import MovableClock
 from tests.support.fake_twilio import FakeTwilio
+from tests.support.report_counts import counted
 from tests.support.twilio_signing import SERVICE_NUMBER, TwilioSigner
 
 pytestmark = [pytest.mark.usefixtures("fake_twilio", "inline_jobs"),
@@ -67,14 +68,6 @@ def test_purge_erases_only_what_is_past_retention_and_keeps_open_cases(
                                    if m.from_ == "+447700900201"]
     assert "hello" not in report  # counts only: no text...
     assert "+44" not in report  # ...and no number
-
-
-def counted(app: Flask) -> dict[str, int]:
-    """The report's counters, by measure (what the partnership report reads)."""
-    with app.app_context(), services().database.session() as session:
-        return {measure: int(total) for measure, total in session.execute(
-            select(ReportCount.measure, func.sum(ReportCount.count))
-            .group_by(ReportCount.measure))}
 
 
 def test_a_closed_case_is_purged_at_the_next_run_with_its_case_and_the_report_keeps_it(

@@ -16,9 +16,10 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from app.services import services
-from app.storage.models import Escalation, OptOut, ReportCount, ResumeWord
+from app.storage.models import Escalation, OptOut, ResumeWord
 from app.storage.times import utc
 from tests.conftest import MovableClock
+from tests.support.report_counts import counted
 from tests.support.twilio_signing import TwilioSigner
 
 pytestmark = [pytest.mark.usefixtures("fake_twilio", "inline_jobs"),
@@ -45,13 +46,6 @@ def cases(app: Flask) -> list[Escalation]:
         found = list(session.scalars(select(Escalation)))
         session.expunge_all()
         return found
-
-
-def counted(app: Flask) -> dict[str, int]:
-    with app.app_context(), services().database.session() as session:
-        return {measure: int(total) for measure, total in session.execute(
-            select(ReportCount.measure, func.sum(ReportCount.count))
-            .group_by(ReportCount.measure))}
 
 
 def purge(app: Flask, tmp_path: Path) -> dict[str, int]:

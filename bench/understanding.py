@@ -39,7 +39,7 @@ import argparse
 import json
 import sys
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -221,23 +221,28 @@ def _arguments() -> argparse.Namespace:
         parser.error("--misses prints messages: use it on the tuning splits (opened, dev) only")
     if args.urgent_threshold is not None and not args.second_opinion:
         parser.error("--urgent-threshold needs --second-opinion")
-    if args.sensitivity == "higher":
-        if not args.second_opinion or args.urgent_threshold is not None:
-            parser.error("--sensitivity needs --second-opinion, and no --urgent-threshold")
-        # The threshold a deployment at "higher" reads at: the one the model's file holds.
-        higher = second_opinion_file.load(ROOT / "flows").more_sensitive()
-        args.urgent_threshold = higher.thresholds["urgent"]
+    if args.sensitivity == "higher" and (
+            not args.second_opinion or args.urgent_threshold is not None):
+        parser.error("--sensitivity needs --second-opinion, and no --urgent-threshold")
     return args
 
 
+def _moved(args: argparse.Namespace) -> bool:
+    """Whether the second opinion reads urgent at another threshold than its file's."""
+    return args.urgent_threshold is not None or args.sensitivity == "higher"
+
+
 def _opinion(args: argparse.Namespace) -> learned.SecondOpinion | None:
-    """The shipping second opinion when asked for, at another urgent threshold if given."""
+    """The shipping second opinion when asked for, at another urgent threshold if given:
+    `--sensitivity higher` reads where a deployment at "higher" does (the file's own number)."""
     if not args.second_opinion:
         return None
     opinion = second_opinion_file.load(ROOT / "flows")
-    if args.urgent_threshold is None:
-        return opinion
-    return replace(opinion, thresholds={**opinion.thresholds, "urgent": args.urgent_threshold})
+    if args.sensitivity == "higher":
+        return opinion.more_sensitive()
+    if args.urgent_threshold is not None:
+        return opinion.reading_urgent_at(args.urgent_threshold)
+    return opinion
 
 
 def main() -> int:
@@ -256,9 +261,9 @@ def main() -> int:
              "triage, intents, disclosure); a case opens when the step escalates or triage",
              "reads high or urgent risk.",
              f"Language guessed with [languages] models = \"{models}\".",
-             *([f"Urgent threshold {args.urgent_threshold:g} instead of the file's (a point of",
-                "the operating curve, bench/results/second-opinion-curve.txt)."]
-               if args.urgent_threshold is not None else []),
+             *([f"Urgent threshold {opinion.thresholds['urgent']:g} instead of the file's (a "
+                "point of", "the operating curve, bench/results/second-opinion-curve.txt)."]
+               if opinion is not None and _moved(args) else []),
              *(["With the learned second opinion ON (flows/second_opinion.json, taught on all",
                 "of dev/ and opened/: its figures there are in-sample; its cross-validated",
                 "figures are in second-opinion-cv.txt, beside this file)."] if opinion else
@@ -316,7 +321,7 @@ def main() -> int:
         report["splits"][split] = {"sizes": sizes, "all": dict(totals), "languages": figures,
                                    "batches": by_batch}
     RESULTS.mkdir(parents=True, exist_ok=True)
-    if set(args.splits) == set(SPLITS) and not args.misses and args.urgent_threshold is None:
+    if set(args.splits) == set(SPLITS) and not args.misses and not _moved(args):
         (RESULTS / "understanding.txt").write_text("\n".join(lines), encoding="utf-8")
         (RESULTS / "understanding.json").write_text(json.dumps(report, indent=2) + "\n",
                                                     encoding="utf-8")

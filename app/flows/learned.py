@@ -202,8 +202,12 @@ class SecondOpinion:
         higher threshold than the standard one: the setting may only raise readings."""
         if self.higher_urgent is None:
             raise SecondOpinionError("the second opinion's file has no higher_urgent threshold")
-        urgent = min(self.higher_urgent, self.thresholds["urgent"])
-        return replace(self, thresholds={**self.thresholds, "urgent": urgent})
+        return self.reading_urgent_at(min(self.higher_urgent, self.thresholds["urgent"]))
+
+    def reading_urgent_at(self, threshold: float) -> SecondOpinion:
+        """The same model reading urgent at `threshold`, the person threshold untouched (a
+        point of the operating curve, bench/second_opinion.py --curve)."""
+        return replace(self, thresholds={**self.thresholds, "urgent": threshold})
 
     def scores(self, text: str | Said, language: str | None = None) -> dict[str, float]:
         """Each label's score for a message: the shared model's log-odds, averaged with its

@@ -211,6 +211,16 @@ def stragglers() -> int:
     return len(running)
 
 
+def redis_pings(port: int) -> bool:
+    """Whether a Redis on this loopback port answers PING (not yet, or no longer: False)."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5) as sock:
+            sock.sendall(b"PING\r\n")
+            return sock.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
 def start_redis(stack: contextlib.ExitStack, directory: Path) -> Server:
     directory.mkdir(parents=True, exist_ok=True)
     port = free_port()
@@ -223,12 +233,7 @@ def start_redis(stack: contextlib.ExitStack, directory: Path) -> Server:
 
     def answers_ping() -> bool:
         server.check_alive()
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5) as sock:
-                sock.sendall(b"PING\r\n")
-                return sock.recv(16).startswith(b"+PONG")
-        except OSError:
-            return False
+        return redis_pings(port)
 
     wait_until(answers_ping, READY_TIMEOUT, f"redis-server on port {port}")
     return server

@@ -29,6 +29,7 @@ from bench.processes import (  # noqa: E402
     Spawner,
     free_port,
     http_status,
+    redis_pings,
     start_process,
     wait_until,
 )
@@ -142,7 +143,7 @@ class Stack:
              str(self.directory), "--save", "", "--appendonly", "yes"],
             self.directory / "redis.log", port=self.redis_port, popen=self.spawner.popen)
         wait_until(lambda: http_status(self.redis_port, "GET", "/") is None
-                   and _redis_pings(self.redis_port), READY_TIMEOUT, "redis")
+                   and redis_pings(self.redis_port), READY_TIMEOUT, "redis")
 
     def kill_redis(self) -> None:
         if self.redis is None:
@@ -209,17 +210,6 @@ class Stack:
             self.stop_workers()
         finally:
             self.processes.close()
-
-
-def _redis_pings(port: int) -> bool:
-    import socket  # noqa: PLC0415
-
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.5) as sock:
-            sock.sendall(b"PING\r\n")
-            return sock.recv(16).startswith(b"+PONG")
-    except OSError:
-        return False
 
 
 def _children(pid: int) -> list[int]:
